@@ -1,0 +1,53 @@
+# Two commands: `make run` serves fplan, `make test` runs every check. Both set up what is missing
+# (virtualenv, pinned packages, PostGIS, the local cluster, migrations) and are idempotent.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_VERSION ?= 15
+POSTGIS_CONTROL := /usr/share/postgresql/$(PG_VERSION)/extension/postgis.control
+export DEBIAN_FRONTEND := noninteractive
+
+.PHONY: run test setup db data lint typecheck importlint pytest clean
+
+run: setup data
+	$(BIN)/fplan serve
+
+test: setup lint typecheck importlint pytest
+
+setup: $(VENV)/.installed db
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
+	touch $@
+
+$(POSTGIS_CONTROL):
+	apt-get update -qq
+	apt-get install -y -qq postgresql-$(PG_VERSION) postgresql-$(PG_VERSION)-postgis-3 >/dev/null
+
+db: $(VENV)/.installed $(POSTGIS_CONTROL)
+	$(BIN)/fplan db up
+	$(BIN)/fplan db migrate
+
+data: db
+	$(BIN)/fplan load hunan --if-empty
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy app geo scenarios
+
+importlint: $(VENV)/.installed
+	$(BIN)/lint-imports
+
+pytest: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .pytest_cache .ruff_cache

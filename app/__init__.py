@@ -1,0 +1,1 @@
+"""fplan: geospatial facility planning for health planners."""

@@ -1,0 +1,5 @@
+"""Shared rich console for human output (stderr), so ``--json`` stdout stays clean."""
+
+from rich.console import Console
+
+console = Console(stderr=True)

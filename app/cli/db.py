@@ -1,0 +1,29 @@
+"""``fplan db``: start the local database and migrate it."""
+
+import typer
+
+from app.cli._console import console
+from app.settings import get_settings
+
+db_app = typer.Typer(help="The database: start the local one, migrate.", no_args_is_help=True)
+
+
+@db_app.command("up")
+def db_up() -> None:
+    """Start the local PostgreSQL cluster and create the database (when the URL is local)."""
+    from app.db.local import ensure_local_database
+
+    console.print(ensure_local_database(get_settings().database_url))
+
+
+@db_app.command("migrate")
+def db_migrate(revision: str = typer.Argument("head", help="target revision")) -> None:
+    """Apply Alembic migrations up to REVISION."""
+    from app.db.migrate import upgrade_database
+
+    upgrade_database(get_settings().database_url, revision)
+    console.print(f"database migrated to {revision}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

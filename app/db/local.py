@@ -1,0 +1,99 @@
+"""The embedded default database: the local Debian PostgreSQL cluster.
+
+``make run`` and ``make test`` call :func:`ensure_local_database` so a fresh machine needs no
+configuration. Postgres refuses to run as root, so the cluster is driven with ``pg_ctlcluster``
+and administered as the ``postgres`` user. A URL that points elsewhere is left alone.
+"""
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+
+from app.errors import ConfigurationError
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class Cluster:
+    version: str
+    name: str
+    port: int
+    running: bool
+
+
+def is_local_url(database_url: str) -> bool:
+    """True when the URL names a database on this machine that we may create."""
+    return (make_url(database_url).host or "localhost") in LOCAL_HOSTS
+
+
+def list_clusters() -> list[Cluster]:
+    """Return the Debian clusters that ``pg_lsclusters`` reports."""
+    if shutil.which("pg_lsclusters") is None:
+        msg = "PostgreSQL is not installed: run `make run`, or set APP_DATABASE_URL"
+        raise ConfigurationError(msg)
+    out = subprocess.run(["pg_lsclusters", "-h"], check=True, capture_output=True, text=True).stdout
+    clusters = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 4:
+            clusters.append(Cluster(parts[0], parts[1], int(parts[2]), parts[3] == "online"))
+    return clusters
+
+
+def _as_postgres(args: list[str], *, sql_input: str | None = None) -> str:
+    prefix = [] if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--"]
+    done = subprocess.run(
+        [*prefix, *args], check=True, capture_output=True, text=True, input=sql_input, cwd="/"
+    )
+    return done.stdout
+
+
+def _quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quote_ident(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def ensure_local_database(database_url: str) -> str:
+    """Start the local cluster if needed and create the URL's role and database.
+
+    Returns a one-line account of what was done. The role is a superuser of this local cluster
+    because ``CREATE EXTENSION postgis`` (the first migration) requires one.
+    """
+    if not is_local_url(database_url):
+        return "database is remote; nothing to start"
+    url = make_url(database_url)
+    port = url.port or 5432
+    clusters = list_clusters()
+    cluster = next((c for c in clusters if c.port == port), None)
+    if cluster is None:
+        msg = f"no local PostgreSQL cluster listens on port {port}"
+        raise ConfigurationError(msg)
+    actions = []
+    if not cluster.running:
+        subprocess.run(["pg_ctlcluster", cluster.version, cluster.name, "start"], check=True)
+        actions.append(f"started cluster {cluster.version}/{cluster.name}")
+    user = url.username or "fplan"
+    password = url.password or ""
+    database = url.database or "fplan"
+    psql = ["psql", "-p", str(port), "-v", "ON_ERROR_STOP=1", "-qAt"]
+    role_exists = _as_postgres(
+        [*psql, "-c", f"SELECT 1 FROM pg_roles WHERE rolname = {_quote_literal(user)}"]
+    ).strip()
+    if not role_exists:
+        sql = f"CREATE ROLE {_quote_ident(user)} LOGIN SUPERUSER PASSWORD {_quote_literal(password)}"
+        _as_postgres(psql, sql_input=sql)
+        actions.append(f"created role {user}")
+    db_exists = _as_postgres(
+        [*psql, "-c", f"SELECT 1 FROM pg_database WHERE datname = {_quote_literal(database)}"]
+    ).strip()
+    if not db_exists:
+        _as_postgres(psql, sql_input=f"CREATE DATABASE {_quote_ident(database)} OWNER {_quote_ident(user)}")
+        actions.append(f"created database {database}")
+    return "; ".join(actions) or f"database {database} ready on port {port}"

@@ -1,0 +1,13 @@
+"""ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from app.db.models.facility import FACILITY_GRADES, FACILITY_OWNERSHIPS, FACILITY_TYPES, Facility
+from app.db.models.region import REGION_LEVELS, Region
+
+__all__ = [
+    "FACILITY_GRADES",
+    "FACILITY_OWNERSHIPS",
+    "FACILITY_TYPES",
+    "REGION_LEVELS",
+    "Facility",
+    "Region",
+]

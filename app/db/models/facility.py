@@ -1,0 +1,101 @@
+"""Health facilities: hospitals, primary care, EMS; real, synthetic or imported."""
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+FACILITY_TYPES = (
+    "general_hospital",
+    "tcm_hospital",
+    "maternal_child_hospital",
+    "specialty_hospital",
+    "psychiatric_hospital",
+    "township_health_center",
+    "community_health_center",
+    "community_health_station",
+    "village_clinic",
+    "ems_center",
+    "ems_station",
+)
+FACILITY_GRADES = ("tertiary", "secondary", "primary", "none")
+FACILITY_OWNERSHIPS = ("public", "private")
+CAPACITY_FIELDS = (
+    "beds",
+    "icu_beds",
+    "physicians",
+    "nurses",
+    "general_practitioners",
+    "pharmacists",
+    "ambulances",
+    "negative_pressure_ambulances",
+)
+SERVICE_FLAGS = (
+    "psychiatric_ward",
+    "critical_maternal_centre",
+    "critical_neonatal_centre",
+    "ems_station_hosted",
+)
+
+
+# capacities are NULL when not known (real sources often publish no bed or staff counts)
+class Facility(Base):
+    __tablename__ = "facilities"
+    __table_args__ = (
+        CheckConstraint(f"type IN {FACILITY_TYPES!r}", name="type"),
+        CheckConstraint(f"grade IN {FACILITY_GRADES!r}", name="grade"),
+        CheckConstraint(f"ownership IN {FACILITY_OWNERSHIPS!r}", name="ownership"),
+        *(CheckConstraint(f"{f} >= 0", name=f"{f}_nonnegative") for f in CAPACITY_FIELDS),
+        CheckConstraint("negative_pressure_ambulances <= ambulances", name="np_within_fleet"),
+        CheckConstraint("icu_beds <= beds", name="icu_within_beds"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the identifier in the source file or register, when it has one
+    external_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    grade: Mapped[str] = mapped_column(String(16), server_default="none")
+    ownership: Mapped[str] = mapped_column(String(16), server_default="public")
+    beds: Mapped[int | None] = mapped_column(Integer)
+    icu_beds: Mapped[int | None] = mapped_column(Integer)
+    physicians: Mapped[int | None] = mapped_column(Integer)
+    nurses: Mapped[int | None] = mapped_column(Integer)
+    general_practitioners: Mapped[int | None] = mapped_column(Integer)
+    pharmacists: Mapped[int | None] = mapped_column(Integer)
+    ambulances: Mapped[int | None] = mapped_column(Integer)
+    negative_pressure_ambulances: Mapped[int | None] = mapped_column(Integer)
+    psychiatric_ward: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    critical_maternal_centre: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    critical_neonatal_centre: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    ems_station_hosted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    region_adcode: Mapped[str | None] = mapped_column(
+        String(6), ForeignKey("regions.adcode", ondelete="RESTRICT"), index=True
+    )
+    # 'real', 'synthetic', or the name of the imported file
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    # optimistic locking: every update bumps it; clients send it back as If-Match
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    geom: Mapped[WKBElement] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=True), nullable=False
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def synthetic(self) -> bool:
+        return self.source == "synthetic"

@@ -1,0 +1,1 @@
+"""Pydantic models for API input and output (never ORM classes)."""

@@ -1,0 +1,7 @@
+from pydantic import BaseModel
+
+
+class HealthPublic(BaseModel):
+    status: str
+    database: str
+    postgis_version: str

@@ -1,0 +1,1 @@
+"""Use cases: load from the database, call ``geo``, persist or return. They own transactions."""

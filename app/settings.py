@@ -1,0 +1,56 @@
+"""Service settings, read from ``APP_*`` environment variables.
+
+Nothing here is built at import time: call :func:`get_settings` (cached) or construct
+:class:`Settings` directly, as the tests do.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# the local Debian cluster that `make run` starts is the embedded default
+DEFAULT_DATABASE_URL = "postgresql+psycopg://fplan:fplan@127.0.0.1:5432/fplan"
+
+
+def _shared_dir(name: str) -> Path | None:
+    """Return ``../shared/<name>`` beside the project (or the working directory) when it exists."""
+    for base in (PROJECT_ROOT, Path.cwd()):
+        candidate = (base / ".." / "shared" / name).resolve()
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    """Configuration of one fplan service instance."""
+
+    model_config = SettingsConfigDict(env_prefix="APP_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    data_dir: Path | None = Field(default_factory=lambda: _shared_dir("data"))
+    plans_dir: Path | None = Field(default_factory=lambda: _shared_dir("plans"))
+    cache_dir: Path = PROJECT_ROOT / ".cache"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_connect_timeout_s: int = Field(default=5, ge=1)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    def require_data_dir(self) -> Path:
+        """Return the data directory, or raise when none is configured or present."""
+        from app.errors import ConfigurationError
+
+        if self.data_dir is None or not self.data_dir.is_dir():
+            msg = "no data directory: set APP_DATA_DIR to the folder holding hunan/, changsha/ …"
+            raise ConfigurationError(msg)
+        return self.data_dir
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

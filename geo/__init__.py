@@ -1,0 +1,1 @@
+"""Pure computation: road networks, travel times, coverage, norms. No web, no database."""
