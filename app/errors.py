@@ -76,7 +76,9 @@ def _jsonable_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         item = {k: v for k, v in dict(err).items() if k in ("loc", "msg", "type")}
-        item["field"] = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path"))
+        item["field"] = ".".join(
+            str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path")
+        )
         out.append(item)
     return out
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real PostGIS database migrated by Alembic, one rolled-back transaction per test.
+"""Shared fixtures: a real PostGIS migrated by Alembic, one rolled-back transaction per test.
 
 The test database is created fresh once per run (``<name>_test`` beside the configured database,
 or ``APP_TEST_DATABASE_URL``) and migrated to head; each test runs inside a transaction that is
@@ -29,7 +29,9 @@ def _test_database_url() -> str:
     if explicit:
         return explicit
     base = make_url(Settings().database_url)
-    return base.set(database=f"{base.database or 'fplan'}_test").render_as_string(hide_password=False)
+    return base.set(database=f"{base.database or 'fplan'}_test").render_as_string(
+        hide_password=False
+    )
 
 
 def recreate_database(url: str) -> None:
@@ -86,7 +88,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
 @pytest.fixture
 def db_session(connection: Connection) -> Iterator[Session]:
     # services call session.begin(); inside the test's transaction that becomes a savepoint
-    with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as s:
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, autoflush=False
+    ) as s:
         yield s
 
 

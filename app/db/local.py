@@ -52,14 +52,6 @@ def _as_postgres(args: list[str], *, sql_input: str | None = None) -> str:
     return done.stdout
 
 
-def _quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _quote_ident(value: str) -> str:
-    return '"' + value.replace('"', '""') + '"'
-
-
 def ensure_local_database(database_url: str) -> str:
     """Start the local cluster if needed and create the URL's role and database.
 
@@ -79,21 +71,19 @@ def ensure_local_database(database_url: str) -> str:
     if not cluster.running:
         subprocess.run(["pg_ctlcluster", cluster.version, cluster.name, "start"], check=True)
         actions.append(f"started cluster {cluster.version}/{cluster.name}")
-    user = url.username or "fplan"
-    password = url.password or ""
-    database = url.database or "fplan"
+    params = {
+        "role": url.username or "fplan",
+        "password": url.password or "",
+        "dbname": url.database or "fplan",
+    }
+    # psql interpolates :'var' (literal) and :"var" (identifier) safely from -v values
     psql = ["psql", "-p", str(port), "-v", "ON_ERROR_STOP=1", "-qAt"]
-    role_exists = _as_postgres(
-        [*psql, "-c", f"SELECT 1 FROM pg_roles WHERE rolname = {_quote_literal(user)}"]
-    ).strip()
-    if not role_exists:
-        sql = f"CREATE ROLE {_quote_ident(user)} LOGIN SUPERUSER PASSWORD {_quote_literal(password)}"
-        _as_postgres(psql, sql_input=sql)
-        actions.append(f"created role {user}")
-    db_exists = _as_postgres(
-        [*psql, "-c", f"SELECT 1 FROM pg_database WHERE datname = {_quote_literal(database)}"]
-    ).strip()
-    if not db_exists:
-        _as_postgres(psql, sql_input=f"CREATE DATABASE {_quote_ident(database)} OWNER {_quote_ident(user)}")
-        actions.append(f"created database {database}")
-    return "; ".join(actions) or f"database {database} ready on port {port}"
+    psql += [arg for key, value in params.items() for arg in ("-v", f"{key}={value}")]
+    if not _as_postgres(psql, sql_input="SELECT 1 FROM pg_roles WHERE rolname = :'role'").strip():
+        _as_postgres(psql, sql_input="CREATE ROLE :\"role\" LOGIN SUPERUSER PASSWORD :'password'")
+        actions.append(f"created role {params['role']}")
+    db_exists = _as_postgres(psql, sql_input="SELECT 1 FROM pg_database WHERE datname = :'dbname'")
+    if not db_exists.strip():
+        _as_postgres(psql, sql_input='CREATE DATABASE :"dbname" OWNER :"role"')
+        actions.append(f"created database {params['dbname']}")
+    return "; ".join(actions) or f"database {params['dbname']} ready on port {port}"

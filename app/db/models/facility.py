@@ -1,6 +1,7 @@
 """Health facilities: hospitals, primary care, EMS; real, synthetic or imported."""
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
@@ -94,7 +95,7 @@ class Facility(Base):
         Geometry("POINT", srid=4326, spatial_index=True), nullable=False
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     @property
     def synthetic(self) -> bool:

@@ -1,0 +1,23 @@
+# fplan service image. Build: docker build -t fplan .   Run with compose.yaml (PostGIS beside it).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    APP_HOST=0.0.0.0 APP_PORT=8000 APP_DATA_DIR=/data APP_CACHE_DIR=/app/.cache
+
+RUN useradd --create-home --uid 10001 fplan
+WORKDIR /app
+
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
+
+COPY pyproject.toml README.md alembic.ini ./
+COPY app ./app
+COPY geo ./geo
+COPY scenarios ./scenarios
+COPY migrations ./migrations
+RUN pip install --no-cache-dir --no-deps . && mkdir -p /app/.cache && chown fplan /app/.cache
+
+USER fplan
+EXPOSE 8000
+# prestart: migrate, then serve
+CMD ["sh", "-c", "fplan db migrate && exec fplan serve"]

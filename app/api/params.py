@@ -1,0 +1,36 @@
+"""Query parameters shared by several routes, validated with a 4xx that names them."""
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from app.errors import InvalidInputError
+
+BBOX_HELP = "minlon,minlat,maxlon,maxlat in WGS84 degrees"
+
+
+def parse_bbox(
+    bbox: Annotated[str | None, Query(description=BBOX_HELP, max_length=200)] = None,
+) -> tuple[float, float, float, float] | None:
+    """Parse ``minlon,minlat,maxlon,maxlat``; refuse wrong counts, ranges and order."""
+    if bbox is None:
+        return None
+    parts = bbox.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or any(v != v for v in values):  # v != v: NaN
+        msg = f"bbox must be four numbers {BBOX_HELP}, got {bbox!r}"
+        raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
+    minlon, minlat, maxlon, maxlat = values
+    if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180 and -90 <= minlat <= 90 and -90 <= maxlat <= 90):
+        msg = f"bbox {bbox!r} is out of range ({BBOX_HELP})"
+        raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
+    if minlon > maxlon or minlat > maxlat:
+        msg = f"bbox {bbox!r} is out of order: min before max ({BBOX_HELP})"
+        raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
+    return minlon, minlat, maxlon, maxlat
+
+
+BboxDep = Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)]

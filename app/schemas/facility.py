@@ -1,0 +1,109 @@
+"""Facility I/O: the schema ladder Base / Create / Update / Public, as GeoJSON features."""
+
+from typing import Annotated, Literal
+
+from geojson_pydantic import Feature, FeatureCollection, Point
+from pydantic import BaseModel, ConfigDict, Field
+
+FacilityType = Literal[
+    "general_hospital",
+    "tcm_hospital",
+    "maternal_child_hospital",
+    "specialty_hospital",
+    "psychiatric_hospital",
+    "township_health_center",
+    "community_health_center",
+    "community_health_station",
+    "village_clinic",
+    "ems_center",
+    "ems_station",
+]
+Grade = Literal["tertiary", "secondary", "primary", "none"]
+Ownership = Literal["public", "private"]
+InputCrs = Literal["wgs84", "gcj02", "bd09"]
+
+# capacities: non-negative counts, None when not known
+Count = Annotated[int | None, Field(ge=0, le=1_000_000)]
+
+
+class FacilityBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    type: FacilityType
+    grade: Grade = "none"
+    ownership: Ownership = "public"
+    beds: Count = None
+    icu_beds: Count = None
+    physicians: Count = None
+    nurses: Count = None
+    general_practitioners: Count = None
+    pharmacists: Count = None
+    ambulances: Count = None
+    negative_pressure_ambulances: Count = None
+    psychiatric_ward: bool = False
+    critical_maternal_centre: bool = False
+    critical_neonatal_centre: bool = False
+    ems_station_hosted: bool = False
+    external_id: str | None = Field(default=None, max_length=100)
+
+
+class FacilityCreate(FacilityBase):
+    # 'real' for an existing facility entered by hand, 'synthetic' for a generated one,
+    # or the name of the register it comes from
+    source: str = Field(default="real", min_length=1, max_length=200)
+
+
+class FacilityUpdate(BaseModel):
+    """Partial update: only the given properties change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    type: FacilityType | None = None
+    grade: Grade | None = None
+    ownership: Ownership | None = None
+    beds: Count = None
+    icu_beds: Count = None
+    physicians: Count = None
+    nurses: Count = None
+    general_practitioners: Count = None
+    pharmacists: Count = None
+    ambulances: Count = None
+    negative_pressure_ambulances: Count = None
+    psychiatric_ward: bool | None = None
+    critical_maternal_centre: bool | None = None
+    critical_neonatal_centre: bool | None = None
+    ems_station_hosted: bool | None = None
+    external_id: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, min_length=1, max_length=200)
+    # optimistic locking: the version the client last read (alternative to If-Match)
+    version: int | None = Field(default=None, ge=1)
+
+
+class FacilityPublic(FacilityBase):
+    id: int
+    source: str
+    synthetic: bool
+    region_adcode: str | None
+    city_adcode: str | None
+    version: int
+
+
+FacilityCreateFeature = Feature[Point, FacilityCreate]
+FacilityUpdateFeature = Feature[Point | None, FacilityUpdate]
+FacilityFeature = Feature[Point, FacilityPublic]
+FacilityCollection = FeatureCollection[FacilityFeature]
+
+
+class FacilityQuery(BaseModel):
+    """Filters of ``GET /facilities``."""
+
+    city: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    region: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    type: list[FacilityType] | None = None
+    source: str | None = Field(default=None, max_length=200)
+    synthetic: bool | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    limit: int = Field(default=5000, ge=1, le=50_000)
+    offset: int = Field(default=0, ge=0)

@@ -1,0 +1,155 @@
+"""Facility register use cases: list, read, create, update, delete."""
+
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+from shapely.geometry import Point as ShapelyPoint
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.db.models import Facility, Region
+from app.errors import ConflictError, NotFoundError, PreconditionFailedError
+from app.schemas.facility import (
+    FacilityCollection,
+    FacilityCreateFeature,
+    FacilityFeature,
+    FacilityPublic,
+    FacilityQuery,
+    FacilityUpdateFeature,
+)
+from app.services._tx import transaction
+from app.services.geometry import locate_point
+
+
+def etag(facility: Facility) -> str:
+    return f'"{facility.id}-{facility.version}"'
+
+
+def _to_feature(facility: Facility, city_adcode: str | None) -> FacilityFeature:
+    point = to_shape(facility.geom)
+    assert isinstance(point, ShapelyPoint)
+    props = FacilityPublic.model_validate(
+        {
+            **{name: getattr(facility, name) for name in FacilityPublic.model_fields if hasattr(facility, name)},
+            "city_adcode": city_adcode,
+        }
+    )
+    return FacilityFeature(
+        type="Feature",
+        id=facility.id,
+        geometry={"type": "Point", "coordinates": (point.x, point.y)},
+        properties=props,
+    )
+
+
+def _with_city() -> Select[tuple[Facility, str | None]]:
+    return select(Facility, Region.city_adcode).outerjoin(
+        Region, Region.adcode == Facility.region_adcode
+    )
+
+
+def list_facilities(session: Session, query: FacilityQuery) -> FacilityCollection:
+    stmt = _with_city()
+    if query.city:
+        stmt = stmt.where(or_(Region.city_adcode == query.city, Facility.region_adcode == query.city))
+    if query.region:
+        stmt = stmt.where(Facility.region_adcode == query.region)
+    if query.type:
+        stmt = stmt.where(Facility.type.in_(query.type))
+    if query.source:
+        stmt = stmt.where(Facility.source == query.source)
+    if query.synthetic is not None:
+        is_synthetic = Facility.source == "synthetic"
+        stmt = stmt.where(is_synthetic if query.synthetic else ~is_synthetic)
+    if query.bbox:
+        stmt = stmt.where(
+            func.ST_Intersects(Facility.geom, func.ST_MakeEnvelope(*query.bbox, 4326))
+        )
+    stmt = stmt.order_by(Facility.id).limit(query.limit).offset(query.offset)
+    with transaction(session):
+        rows = session.execute(stmt).all()
+        features = [_to_feature(facility, city) for facility, city in rows]
+    return FacilityCollection(type="FeatureCollection", features=features)
+
+
+def _get(session: Session, facility_id: int) -> tuple[Facility, str | None]:
+    row = session.execute(_with_city().where(Facility.id == facility_id)).first()
+    if row is None:
+        msg = f"facility {facility_id} not found"
+        raise NotFoundError(msg)
+    return row[0], row[1]
+
+
+def get_facility(session: Session, facility_id: int) -> tuple[FacilityFeature, str]:
+    with transaction(session):
+        facility, city = _get(session, facility_id)
+        return _to_feature(facility, city), etag(facility)
+
+
+def create_facility(
+    session: Session, feature: FacilityCreateFeature, *, crs: str
+) -> tuple[FacilityFeature, str]:
+    """Validate and insert one facility; nothing is written when any check fails."""
+    lon, lat = feature.geometry.coordinates[0], feature.geometry.coordinates[1]
+    with transaction(session):
+        located = locate_point(session, lon, lat, crs=crs)
+        facility = Facility(
+            **feature.properties.model_dump(),
+            region_adcode=located.region_adcode,
+            geom=f"SRID=4326;POINT({located.lon!r} {located.lat!r})",
+        )
+        session.add(facility)
+        session.flush()
+        session.refresh(facility)
+        return _to_feature(facility, located.city_adcode), etag(facility)
+
+
+def _check_version(facility: Facility, *, if_match: str | None, version: int | None) -> None:
+    if if_match is not None and if_match.strip() not in (etag(facility), "*"):
+        msg = f"facility {facility.id} changed since it was read (ETag {etag(facility)})"
+        raise PreconditionFailedError(msg)
+    if version is not None and version != facility.version:
+        msg = f"facility {facility.id} is at version {facility.version}, not {version}"
+        raise ConflictError(msg)
+
+
+def update_facility(
+    session: Session,
+    facility_id: int,
+    feature: FacilityUpdateFeature,
+    *,
+    crs: str,
+    if_match: str | None = None,
+) -> tuple[FacilityFeature, str]:
+    """Apply a partial update; optimistic locking by If-Match or the ``version`` property."""
+    changes: dict[str, Any] = feature.properties.model_dump(exclude_unset=True) if feature.properties else {}
+    version = changes.pop("version", None)
+    try:
+        with transaction(session):
+            facility, city = _get(session, facility_id)
+            _check_version(facility, if_match=if_match, version=version)
+            # locate before changing anything: one flush, one version step
+            if feature.geometry is not None:
+                lon, lat = feature.geometry.coordinates[0], feature.geometry.coordinates[1]
+                located = locate_point(session, lon, lat, crs=crs)
+                facility.geom = f"SRID=4326;POINT({located.lon!r} {located.lat!r})"  # type: ignore[assignment]
+                facility.region_adcode = located.region_adcode
+                city = located.city_adcode
+            for name, value in changes.items():
+                setattr(facility, name, value)
+            facility.updated_at = func.now()  # type: ignore[assignment]
+            session.flush()
+            session.refresh(facility)
+            return _to_feature(facility, city), etag(facility)
+    except StaleDataError as exc:
+        msg = f"facility {facility_id} was changed by someone else; read it again"
+        raise ConflictError(msg) from exc
+
+
+def delete_facility(session: Session, facility_id: int, *, if_match: str | None = None) -> None:
+    with transaction(session):
+        facility, _ = _get(session, facility_id)
+        _check_version(facility, if_match=if_match, version=None)
+        session.delete(facility)
+

@@ -1,0 +1,62 @@
+"""Checks and conversions at the edge: input datums, coordinate ranges, point-in-region."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Region
+from app.errors import InvalidInputError
+from geo.datum import to_wgs84
+
+# the county-level units a facility belongs to (zones have no polygon)
+COUNTY_LEVELS = ("district", "county", "county_city")
+
+
+@dataclass(frozen=True)
+class Located:
+    lon: float
+    lat: float
+    region_adcode: str
+    city_adcode: str | None
+
+
+def _point(lon: float, lat: float):  # type: ignore[no-untyped-def]
+    return func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+
+
+def find_county(session: Session, lon: float, lat: float) -> Region | None:
+    """Return the county-level region whose polygon covers the WGS84 point, if any."""
+    stmt = (
+        select(Region)
+        .where(Region.level.in_(COUNTY_LEVELS), func.ST_Covers(Region.geom, _point(lon, lat)))
+        .order_by(func.ST_Area(Region.geom))
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def locate_point(
+    session: Session, lon: float, lat: float, *, crs: str, field: str = "geometry.coordinates"
+) -> Located:
+    """Validate an input point, convert it to WGS84 and find its county.
+
+    Raises :class:`InvalidInputError` naming ``field`` for out-of-range or swapped coordinates
+    and for a point outside every region.
+    """
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        swapped = abs(lon) <= 90.0 < abs(lat) <= 180.0
+        hint = " (latitude and longitude look swapped)" if swapped else ""
+        msg = f"{field}: ({lon}, {lat}) is out of range; expected longitude, latitude{hint}"
+        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+    wgs_lon, wgs_lat = (float(v) for v in to_wgs84(lon, lat, crs=crs))
+    region = find_county(session, wgs_lon, wgs_lat)
+    if region is None:
+        swapped_point = to_wgs84(lat, lon, crs=crs) if abs(lon) <= 90.0 else None
+        swapped = swapped_point is not None and find_county(
+            session, float(swapped_point[0]), float(swapped_point[1])
+        )
+        hint = "; latitude and longitude look swapped" if swapped else ""
+        msg = f"{field}: ({lon}, {lat}) [{crs}] lies outside every region{hint}"
+        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+    return Located(wgs_lon, wgs_lat, region.adcode, region.city_adcode)
