@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_session
 from app.db.local import ensure_local_database
 from app.db.migrate import upgrade_database
+from app.db.models import Region
 from app.main import create_app
 from app.settings import Settings
 
@@ -89,9 +90,44 @@ def connection(engine: Engine) -> Iterator[Connection]:
 def db_session(connection: Connection) -> Iterator[Session]:
     # services call session.begin(); inside the test's transaction that becomes a savepoint
     with Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, autoflush=False
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
     ) as s:
         yield s
+
+
+SQUARE = "SRID=4326;MULTIPOLYGON((({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0})))"
+
+
+@pytest.fixture
+def tiny_city(db_session: Session) -> None:
+    """A hand-built prefecture 439900 with a district (east) and a county (west), 0.1° squares."""
+    db_session.add_all(
+        [
+            Region(adcode="439900", name="测试市", level="prefecture", city_adcode="439900"),
+            Region(
+                adcode="439901",
+                name="东区",
+                level="district",
+                parent_adcode="439900",
+                city_adcode="439900",
+                population=100_000,
+                geom=SQUARE.format(x0=113.0, y0=28.0, x1=113.1, y1=28.1),
+            ),
+            Region(
+                adcode="439902",
+                name="西县",
+                level="county",
+                parent_adcode="439900",
+                city_adcode="439900",
+                population=50_000,
+                geom=SQUARE.format(x0=112.9, y0=28.0, x1=113.0, y1=28.1),
+            ),
+        ]
+    )
+    db_session.flush()
 
 
 @pytest.fixture

@@ -5,38 +5,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.db.models import Facility, Region
+from app.db.models import Facility
 from geo.datum import wgs84_to_gcj02
-
-SQUARE = "SRID=4326;MULTIPOLYGON((({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0})))"
-
-
-@pytest.fixture
-def regions(db_session: Session) -> None:
-    db_session.add_all(
-        [
-            Region(adcode="439900", name="测试市", level="prefecture", city_adcode="439900"),
-            Region(
-                adcode="439901",
-                name="东区",
-                level="district",
-                parent_adcode="439900",
-                city_adcode="439900",
-                population=100_000,
-                geom=SQUARE.format(x0=113.0, y0=28.0, x1=113.1, y1=28.1),
-            ),
-            Region(
-                adcode="439902",
-                name="西县",
-                level="county",
-                parent_adcode="439900",
-                city_adcode="439900",
-                population=50_000,
-                geom=SQUARE.format(x0=112.9, y0=28.0, x1=113.0, y1=28.1),
-            ),
-        ]
-    )
-    db_session.flush()
 
 
 def feature(lon: float, lat: float, **props: object) -> dict[str, object]:
@@ -51,7 +21,7 @@ def count(db_session: Session) -> int:
     return db_session.scalar(select(func.count()).select_from(Facility)) or 0
 
 
-@pytest.mark.usefixtures("regions")
+@pytest.mark.usefixtures("tiny_city")
 def test_create_assigns_region_and_returns_geojson(client: TestClient) -> None:
     response = client.post("/api/v1/facilities", json=feature(113.05, 28.05, beds=40))
     assert response.status_code == 201, response.text
@@ -67,7 +37,7 @@ def test_create_assigns_region_and_returns_geojson(client: TestClient) -> None:
     assert response.headers["ETag"] == f'"{props["id"]}-1"'
 
 
-@pytest.mark.usefixtures("regions")
+@pytest.mark.usefixtures("tiny_city")
 def test_gcj02_input_is_stored_as_wgs84(client: TestClient) -> None:
     gcj_lon, gcj_lat = wgs84_to_gcj02(112.95, 28.05)
     response = client.post(
@@ -80,7 +50,7 @@ def test_gcj02_input_is_stored_as_wgs84(client: TestClient) -> None:
     assert response.json()["properties"]["region_adcode"] == "439902"
 
 
-@pytest.mark.usefixtures("regions")
+@pytest.mark.usefixtures("tiny_city")
 @pytest.mark.parametrize(
     ("payload", "query", "field", "words"),
     [
@@ -110,7 +80,7 @@ def test_bad_input_is_refused_and_nothing_written(
     assert count(db_session) == before
 
 
-@pytest.mark.usefixtures("regions")
+@pytest.mark.usefixtures("tiny_city")
 def test_filters_and_bbox(client: TestClient) -> None:
     client.post("/api/v1/facilities", json=feature(113.05, 28.05))
     client.post("/api/v1/facilities", json=feature(112.95, 28.05, type="village_clinic"))
@@ -136,14 +106,17 @@ def test_filters_and_bbox(client: TestClient) -> None:
     assert client.get("/api/v1/facilities?city=43").status_code == 422
 
 
-@pytest.mark.usefixtures("regions")
+@pytest.mark.usefixtures("tiny_city")
 def test_patch_moves_and_versions(client: TestClient) -> None:
     created = client.post("/api/v1/facilities", json=feature(113.05, 28.05)).json()
     fid = created["id"]
     moved = client.patch(
         f"/api/v1/facilities/{fid}",
-        json={"type": "Feature", "geometry": {"type": "Point", "coordinates": [112.95, 28.05]},
-              "properties": {"beds": 60}},
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [112.95, 28.05]},
+            "properties": {"beds": 60},
+        },
         headers={"If-Match": f'"{fid}-1"'},
     )
     assert moved.status_code == 200, moved.text
@@ -164,13 +137,16 @@ def test_patch_moves_and_versions(client: TestClient) -> None:
     assert client.get(f"/api/v1/facilities/{fid}").json()["properties"]["beds"] == 60
 
 
-@pytest.mark.usefixtures("regions")
+@pytest.mark.usefixtures("tiny_city")
 def test_patch_with_bad_point_writes_nothing(client: TestClient, db_session: Session) -> None:
     fid = client.post("/api/v1/facilities", json=feature(113.05, 28.05, beds=5)).json()["id"]
     response = client.patch(
         f"/api/v1/facilities/{fid}",
-        json={"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.0, 30.0]},
-              "properties": {"beds": 99}},
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [120.0, 30.0]},
+            "properties": {"beds": 99},
+        },
     )
     assert response.status_code == 422
     stored = db_session.execute(
@@ -179,13 +155,15 @@ def test_patch_with_bad_point_writes_nothing(client: TestClient, db_session: Ses
     assert tuple(stored) == (5, 113.05)
 
 
-@pytest.mark.usefixtures("regions")
+@pytest.mark.usefixtures("tiny_city")
 def test_get_and_delete(client: TestClient) -> None:
     fid = client.post("/api/v1/facilities", json=feature(113.05, 28.05)).json()["id"]
     got = client.get(f"/api/v1/facilities/{fid}")
     assert got.status_code == 200
     assert got.headers["ETag"] == f'"{fid}-1"'
-    assert client.delete(f"/api/v1/facilities/{fid}", headers={"If-Match": '"x"'}).status_code == 412
+    assert (
+        client.delete(f"/api/v1/facilities/{fid}", headers={"If-Match": '"x"'}).status_code == 412
+    )
     assert client.delete(f"/api/v1/facilities/{fid}").status_code == 204
     assert client.get(f"/api/v1/facilities/{fid}").status_code == 404
     assert client.delete(f"/api/v1/facilities/{fid}").status_code == 404

@@ -1,0 +1,246 @@
+"""Road networks in PostGIS: store a ``geo`` network, find a city's, rebuild its arrays.
+
+Nodes and directed edges go in with ``COPY`` (a 1M-node network is millions of rows). The compute
+arrays are cached on disk as ``.npz`` under ``settings.cache_dir`` and rebuilt from PostGIS when the
+cache is missing or stale.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.db.models import RoadEdge, RoadNetwork, RoadNode
+from app.errors import NotFoundError
+from app.services._tx import transaction
+from app.settings import Settings
+from geo.network import Network
+
+# arrays of geo.network.Network that are saved and rebuilt
+_ARRAYS = (
+    "x",
+    "y",
+    "node_id",
+    "edge_u",
+    "edge_v",
+    "length_m",
+    "highway",
+    "oneway",
+    "way_id",
+    "maxspeed_kph",
+    "access",
+    "urban",
+)
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    id: int
+    city_adcode: str | None
+    name: str
+    source: str
+    synthetic: bool
+    crs: str
+    n_nodes: int
+    n_edges: int
+    created_at: datetime
+
+
+def _summary(row: RoadNetwork) -> NetworkSummary:
+    return NetworkSummary(
+        id=row.id,
+        city_adcode=row.city_adcode,
+        name=row.name,
+        source=row.source,
+        synthetic=row.synthetic,
+        crs=row.crs,
+        n_nodes=row.n_nodes,
+        n_edges=row.n_edges,
+        created_at=row.created_at,
+    )
+
+
+def _hex_ewkb(geoms: np.ndarray) -> np.ndarray:
+    return shapely.to_wkb(shapely.set_srid(geoms, 4326), hex=True, include_srid=True)
+
+
+def _copy(session: Session, table: str, frame: pd.DataFrame) -> None:
+    """Bulk-load ``frame`` into ``table`` inside the session's transaction."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+    columns = ", ".join(frame.columns)
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(buffer.getvalue())
+
+
+def store_network(
+    session: Session,
+    net: Network,
+    *,
+    name: str,
+    source: str,
+    city_adcode: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> NetworkSummary:
+    """Write ``net`` (nodes and directed edges) to PostGIS and return its summary."""
+    to_wgs84 = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs84.transform(net.x, net.y)
+    with transaction(session):
+        row = RoadNetwork(
+            city_adcode=city_adcode,
+            name=name,
+            source="synthetic" if net.synthetic else source,
+            synthetic=net.synthetic,
+            crs=net.crs,
+            n_nodes=net.n_nodes,
+            n_edges=net.n_edges,
+            params=params or {},
+        )
+        session.add(row)
+        session.flush()
+        session.refresh(row)
+        nodes = pd.DataFrame(
+            {
+                "network_id": row.id,
+                "idx": np.arange(net.n_nodes),
+                "node_id": net.node_id,
+                "x_m": net.x,
+                "y_m": net.y,
+                "urban": net.urban,
+                "geom": _hex_ewkb(shapely.points(lon, lat)),
+            }
+        )
+        _copy(session, "road_nodes", nodes)
+        coords = np.stack(
+            [
+                np.column_stack([lon[net.edge_u], lat[net.edge_u]]),
+                np.column_stack([lon[net.edge_v], lat[net.edge_v]]),
+            ],
+            axis=1,
+        )
+        maxspeed = np.where(np.isnan(net.maxspeed_kph), None, net.maxspeed_kph)
+        edges = pd.DataFrame(
+            {
+                "network_id": row.id,
+                "idx": np.arange(net.n_edges),
+                "u": net.edge_u,
+                "v": net.edge_v,
+                "way_id": net.way_id,
+                "highway": net.highway,
+                "oneway": net.oneway,
+                "maxspeed_kph": maxspeed,
+                "length_m": net.length_m,
+                "access": net.access.astype(np.int16),
+                "geom": _hex_ewkb(shapely.linestrings(coords)),
+            }
+        )
+        _copy(session, "road_edges", edges)
+        return _summary(row)
+
+
+def find_network(session: Session, city_adcode: str) -> NetworkSummary | None:
+    """The network a city is analysed on: real OSM before synthetic, then the newest."""
+    stmt = (
+        select(RoadNetwork)
+        .where(RoadNetwork.city_adcode == city_adcode)
+        .order_by(RoadNetwork.synthetic, RoadNetwork.created_at.desc(), RoadNetwork.id.desc())
+        .limit(1)
+    )
+    row = session.scalars(stmt).first()
+    return _summary(row) if row else None
+
+
+def get_summary(session: Session, network_id: int) -> NetworkSummary:
+    row = session.get(RoadNetwork, network_id)
+    if row is None:
+        msg = f"road network {network_id} not found"
+        raise NotFoundError(msg)
+    return _summary(row)
+
+
+def _rebuild(session: Session, summary: NetworkSummary) -> Network:
+    nodes = session.execute(
+        select(RoadNode.node_id, RoadNode.x_m, RoadNode.y_m, RoadNode.urban)
+        .where(RoadNode.network_id == summary.id)
+        .order_by(RoadNode.idx)
+    ).all()
+    edges = session.execute(
+        select(
+            RoadEdge.u,
+            RoadEdge.v,
+            RoadEdge.length_m,
+            RoadEdge.highway,
+            RoadEdge.oneway,
+            RoadEdge.way_id,
+            RoadEdge.maxspeed_kph,
+            RoadEdge.access,
+        )
+        .where(RoadEdge.network_id == summary.id)
+        .order_by(RoadEdge.idx)
+    ).all()
+    node_cols = list(zip(*nodes, strict=True)) if nodes else [[], [], [], []]
+    edge_cols = list(zip(*edges, strict=True)) if edges else [[]] * 8
+    return Network(
+        crs=summary.crs,
+        x=np.asarray(node_cols[1], dtype=np.float64),
+        y=np.asarray(node_cols[2], dtype=np.float64),
+        node_id=np.asarray(node_cols[0], dtype=np.int64),
+        edge_u=np.asarray(edge_cols[0], dtype=np.int64),
+        edge_v=np.asarray(edge_cols[1], dtype=np.int64),
+        length_m=np.asarray(edge_cols[2], dtype=np.float64),
+        highway=np.asarray(edge_cols[3], dtype=np.str_),
+        oneway=np.asarray(edge_cols[4], dtype=np.bool_),
+        way_id=np.asarray(edge_cols[5], dtype=np.int64),
+        maxspeed_kph=np.asarray(
+            [np.nan if v is None else v for v in edge_cols[6]], dtype=np.float64
+        ),
+        access=np.asarray(edge_cols[7], dtype=np.uint8),
+        urban=np.asarray(node_cols[3], dtype=np.bool_),
+        synthetic=summary.synthetic,
+    )
+
+
+def cache_path(settings: Settings, summary: NetworkSummary) -> Path:
+    # the creation time keys the file, so a re-created database never reads a stale cache
+    stamp = int(summary.created_at.timestamp() * 1e6)
+    return settings.cache_dir / "networks" / f"network-{summary.id}-{stamp}.npz"
+
+
+def load_network(session: Session, settings: Settings, network_id: int) -> Network:
+    """Return the compute arrays of a stored network: from the disk cache, else from PostGIS."""
+    summary = get_summary(session, network_id)
+    path = cache_path(settings, summary)
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["n_nodes"]) == summary.n_nodes and int(data["n_edges"]) == summary.n_edges:
+                return Network(
+                    crs=summary.crs,
+                    synthetic=summary.synthetic,
+                    **{name: data[name] for name in _ARRAYS},
+                )
+    with transaction(session):
+        net = _rebuild(session, summary)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(
+        tmp,
+        n_nodes=summary.n_nodes,
+        n_edges=summary.n_edges,
+        **{name: getattr(net, name) for name in _ARRAYS},
+    )
+    tmp.replace(path)
+    return net
+
+
+def delete_network(session: Session, network_id: int) -> None:
+    with transaction(session):
+        session.execute(delete(RoadNetwork).where(RoadNetwork.id == network_id))

@@ -1,0 +1,83 @@
+"""Road networks round-trip through PostGIS and the disk cache, bit for bit."""
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import RoadEdge, RoadNode
+from app.services import networks
+from app.settings import Settings
+from geo.network import Network, network_from_arrays
+
+
+@pytest.fixture
+def tiny() -> Network:
+    # a square with a one-way diagonal, in UTM 49N near Changsha
+    x0, y0 = 700_000.0, 3_120_000.0
+    return network_from_arrays(
+        np.array([x0, x0 + 100, x0 + 100, x0]),
+        np.array([y0, y0, y0 + 100, y0 + 100]),
+        np.array([0, 1, 2, 3, 0]),
+        np.array([1, 2, 3, 0, 2]),
+        np.array(["residential", "primary", "residential", "footway", "tertiary"]),
+        crs="EPSG:32649",
+        oneway=np.array([False, False, False, False, True]),
+        maxspeed_kph=np.array([np.nan, 60.0, np.nan, np.nan, 30.0]),
+        way_id=np.array([10, 11, 12, 13, 14]),
+        synthetic=True,
+    )
+
+
+def _assert_same(a: Network, b: Network) -> None:
+    assert (a.crs, a.synthetic) == (b.crs, b.synthetic)
+    for name in networks._ARRAYS:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+def test_store_and_rebuild(db_session: Session, settings: Settings, tiny: Network) -> None:
+    summary = networks.store_network(db_session, tiny, name="tiny", source="test.osm")
+    assert summary.synthetic is True
+    assert summary.source == "synthetic"  # a generated network is never passed off as a file
+    assert (summary.n_nodes, summary.n_edges) == (tiny.n_nodes, tiny.n_edges)
+    stored_edges = db_session.scalar(
+        select(func.count()).select_from(RoadEdge).where(RoadEdge.network_id == summary.id)
+    )
+    assert stored_edges == tiny.n_edges
+    lon, lat = db_session.execute(
+        select(func.ST_X(RoadNode.geom), func.ST_Y(RoadNode.geom)).where(
+            RoadNode.network_id == summary.id, RoadNode.idx == 0
+        )
+    ).one()
+    expected = Transformer.from_crs("EPSG:32649", "EPSG:4326", always_xy=True).transform(
+        700_000.0, 3_120_000.0
+    )
+    assert (lon, lat) == pytest.approx(expected, abs=1e-9)
+
+    path = networks.cache_path(settings, summary)
+    assert not path.exists()
+    rebuilt = networks.load_network(db_session, settings, summary.id)  # from PostGIS
+    _assert_same(tiny, rebuilt)
+    assert path.exists()
+    cached = networks.load_network(db_session, settings, summary.id)  # from the cache
+    _assert_same(tiny, cached)
+    path.unlink()
+    _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
+
+
+@pytest.mark.usefixtures("tiny_city")
+def test_real_network_preferred(db_session: Session, tiny: Network) -> None:
+    assert networks.find_network(db_session, "439900") is None
+    synth = networks.store_network(db_session, tiny, name="s", source="x", city_adcode="439900")
+    assert networks.find_network(db_session, "439900") == synth
+    real_net = Network(**{**{n: getattr(tiny, n) for n in networks._ARRAYS}, "crs": tiny.crs})
+    real = networks.store_network(
+        db_session, real_net, name="r", source="city.osm.pbf", city_adcode="439900"
+    )
+    assert real.source == "city.osm.pbf"
+    later_synth = networks.store_network(
+        db_session, tiny, name="s2", source="x", city_adcode="439900"
+    )
+    assert later_synth.id > real.id
+    assert networks.find_network(db_session, "439900") == real
