@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from app.api.routes import facilities, health
+from app.api.routes import facilities, health, regions
 from app.db.session import create_db_engine, create_session_factory
 from app.errors import register_error_handlers
 from app.settings import Settings, get_settings
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(health.router)
+    api.include_router(regions.router)
     api.include_router(facilities.router)
     app.include_router(api)
     return app

@@ -29,10 +29,18 @@ def _test_database_url() -> str:
     explicit = os.environ.get("APP_TEST_DATABASE_URL")
     if explicit:
         return explicit
+    # one database per run (process), so parallel runs never drop each other's
     base = make_url(Settings().database_url)
-    return base.set(database=f"{base.database or 'fplan'}_test").render_as_string(
-        hide_password=False
-    )
+    name = f"{base.database or 'fplan'}_test_{os.getpid()}"
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def recreate_database(url: str) -> None:
@@ -58,17 +66,19 @@ def data_dir(shared_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterator[Settings]:
     url = _test_database_url()
     ensure_local_database(Settings().database_url)
     recreate_database(url)
     upgrade_database(url)
-    return Settings(
+    yield Settings(
         database_url=url,
         data_dir=shared_dir / "data",
         plans_dir=shared_dir / "plans",
         cache_dir=tmp_path_factory.mktemp("cache"),
     )
+    if not os.environ.get("APP_TEST_DATABASE_URL"):
+        drop_database(url)
 
 
 @pytest.fixture(scope="session")

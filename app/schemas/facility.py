@@ -31,8 +31,9 @@ class FacilityBase(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     type: FacilityType
-    grade: Grade = "none"
-    ownership: Ownership = "public"
+    # None: not known
+    grade: Grade | None = None
+    ownership: Ownership | None = None
     beds: Count = None
     icu_beds: Count = None
     physicians: Count = None

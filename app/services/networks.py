@@ -5,7 +5,6 @@ arrays are cached on disk as ``.npz`` under ``settings.cache_dir`` and rebuilt f
 cache is missing or stale.
 """
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from pyproj import Transformer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.db.bulk import copy_frame, hex_ewkb
 from app.db.models import RoadEdge, RoadNetwork, RoadNode
 from app.errors import NotFoundError
 from app.services._tx import transaction
@@ -32,7 +32,7 @@ _ARRAYS = (
     "edge_u",
     "edge_v",
     "length_m",
-    "highway",
+    "road_class",
     "oneway",
     "way_id",
     "maxspeed_kph",
@@ -66,20 +66,6 @@ def _summary(row: RoadNetwork) -> NetworkSummary:
         n_edges=row.n_edges,
         created_at=row.created_at,
     )
-
-
-def _hex_ewkb(geoms: np.ndarray) -> np.ndarray:
-    return shapely.to_wkb(shapely.set_srid(geoms, 4326), hex=True, include_srid=True)
-
-
-def _copy(session: Session, table: str, frame: pd.DataFrame) -> None:
-    """Bulk-load ``frame`` into ``table`` inside the session's transaction."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
-    columns = ", ".join(frame.columns)
-    raw = session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        copy.write(buffer.getvalue())
 
 
 def store_network(
@@ -116,10 +102,10 @@ def store_network(
                 "x_m": net.x,
                 "y_m": net.y,
                 "urban": net.urban,
-                "geom": _hex_ewkb(shapely.points(lon, lat)),
+                "geom": hex_ewkb(shapely.points(lon, lat)),
             }
         )
-        _copy(session, "road_nodes", nodes)
+        copy_frame(session, "road_nodes", nodes)
         coords = np.stack(
             [
                 np.column_stack([lon[net.edge_u], lat[net.edge_u]]),
@@ -140,10 +126,10 @@ def store_network(
                 "maxspeed_kph": maxspeed,
                 "length_m": net.length_m,
                 "access": net.access.astype(np.int16),
-                "geom": _hex_ewkb(shapely.linestrings(coords)),
+                "geom": hex_ewkb(shapely.linestrings(coords)),
             }
         )
-        _copy(session, "road_edges", edges)
+        copy_frame(session, "road_edges", edges)
         return _summary(row)
 
 
@@ -187,6 +173,8 @@ def _rebuild(session: Session, summary: NetworkSummary) -> Network:
         .where(RoadEdge.network_id == summary.id)
         .order_by(RoadEdge.idx)
     ).all()
+    highway = np.asarray([row[3] for row in edges], dtype=np.str_)
+    classes, codes = np.unique(highway, return_inverse=True)
     node_cols = list(zip(*nodes, strict=True)) if nodes else [[], [], [], []]
     edge_cols = list(zip(*edges, strict=True)) if edges else [[]] * 8
     return Network(
@@ -197,7 +185,8 @@ def _rebuild(session: Session, summary: NetworkSummary) -> Network:
         edge_u=np.asarray(edge_cols[0], dtype=np.int64),
         edge_v=np.asarray(edge_cols[1], dtype=np.int64),
         length_m=np.asarray(edge_cols[2], dtype=np.float64),
-        highway=np.asarray(edge_cols[3], dtype=np.str_),
+        road_class=codes.astype(np.int16),
+        road_classes=tuple(str(c) for c in classes),
         oneway=np.asarray(edge_cols[4], dtype=np.bool_),
         way_id=np.asarray(edge_cols[5], dtype=np.int64),
         maxspeed_kph=np.asarray(
@@ -215,18 +204,31 @@ def cache_path(settings: Settings, summary: NetworkSummary) -> Path:
     return settings.cache_dir / "networks" / f"network-{summary.id}-{stamp}.npz"
 
 
+def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
+    """The cached arrays, or None when the file is missing, of another format, or damaged."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if (int(data["n_nodes"]), int(data["n_edges"])) != (summary.n_nodes, summary.n_edges):
+                return None
+            return Network(
+                crs=summary.crs,
+                synthetic=summary.synthetic,
+                road_classes=tuple(str(c) for c in data["road_classes"]),
+                **{name: data[name] for name in _ARRAYS},
+            )
+    except (KeyError, ValueError, OSError, TypeError):
+        return None
+
+
 def load_network(session: Session, settings: Settings, network_id: int) -> Network:
     """Return the compute arrays of a stored network: from the disk cache, else from PostGIS."""
     summary = get_summary(session, network_id)
     path = cache_path(settings, summary)
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            if int(data["n_nodes"]) == summary.n_nodes and int(data["n_edges"]) == summary.n_edges:
-                return Network(
-                    crs=summary.crs,
-                    synthetic=summary.synthetic,
-                    **{name: data[name] for name in _ARRAYS},
-                )
+    cached = _read_cache(path, summary)
+    if cached is not None:
+        return cached
     with transaction(session):
         net = _rebuild(session, summary)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,6 +237,7 @@ def load_network(session: Session, settings: Settings, network_id: int) -> Netwo
         tmp,
         n_nodes=summary.n_nodes,
         n_edges=summary.n_edges,
+        road_classes=np.asarray(net.road_classes, dtype=np.str_),
         **{name: getattr(net, name) for name in _ARRAYS},
     )
     tmp.replace(path)

@@ -103,8 +103,8 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(100), nullable=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
-        sa.Column("grade", sa.String(16), server_default="none", nullable=False),
-        sa.Column("ownership", sa.String(16), server_default="public", nullable=False),
+        sa.Column("grade", sa.String(16), nullable=True),
+        sa.Column("ownership", sa.String(16), nullable=True),
         *(sa.Column(f, sa.Integer(), nullable=True) for f in CAPACITY_FIELDS),
         *(
             sa.Column(f, sa.Boolean(), server_default=sa.text("false"), nullable=False)
@@ -146,6 +146,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_facilities")),
     )
     op.create_index(op.f("ix_facilities_external_id"), "facilities", ["external_id"])
+    op.create_index(
+        "uq_facilities_source_external_id",
+        "facilities",
+        ["source", "external_id"],
+        unique=True,
+        postgresql_where=sa.text("external_id IS NOT NULL"),
+    )
     op.create_index(op.f("ix_facilities_type"), "facilities", ["type"])
     op.create_index(op.f("ix_facilities_region_adcode"), "facilities", ["region_adcode"])
     op.create_index(op.f("ix_facilities_source"), "facilities", ["source"])

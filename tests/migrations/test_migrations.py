@@ -9,12 +9,13 @@ from alembic.script import ScriptDirectory
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app.db import models  # noqa: F401  (registers the tables)
 from app.db.base import Base
 from app.db.migrate import alembic_config, downgrade_database, upgrade_database
 from app.settings import Settings
-from tests.conftest import recreate_database
+from tests.conftest import drop_database, recreate_database
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +24,12 @@ def scratch_url(settings: Settings) -> Iterator[str]:
     scratch = url.set(database=f"{url.database}_migrations").render_as_string(hide_password=False)
     recreate_database(scratch)
     yield scratch
+    drop_database(scratch)
 
 
 @pytest.fixture(scope="module")
 def scratch_engine(scratch_url: str) -> Iterator[Engine]:
-    engine = create_engine(scratch_url)
+    engine = create_engine(scratch_url, poolclass=NullPool)
     yield engine
     engine.dispose()
 
@@ -44,7 +46,9 @@ def test_single_head() -> None:
 def test_first_revision_enables_postgis(scratch_url: str, scratch_engine: Engine) -> None:
     upgrade_database(scratch_url, "0001")
     with scratch_engine.connect() as conn:
-        assert conn.execute(text("SELECT extname FROM pg_extension WHERE extname = 'postgis'")).scalar()
+        assert conn.execute(
+            text("SELECT extname FROM pg_extension WHERE extname = 'postgis'")
+        ).scalar()
     assert _tables(scratch_engine) == set()
 
 

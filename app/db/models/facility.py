@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     func,
@@ -61,6 +62,14 @@ class Facility(Base):
         *(CheckConstraint(f"{f} >= 0", name=f"{f}_nonnegative") for f in CAPACITY_FIELDS),
         CheckConstraint("negative_pressure_ambulances <= ambulances", name="np_within_fleet"),
         CheckConstraint("icu_beds <= beds", name="icu_within_beds"),
+        # a register's own ids are unique within it: imports and reloads upsert by them
+        Index(
+            "uq_facilities_source_external_id",
+            "source",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -68,8 +77,9 @@ class Facility(Base):
     external_id: Mapped[str | None] = mapped_column(String(100), index=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(32), index=True)
-    grade: Mapped[str] = mapped_column(String(16), server_default="none")
-    ownership: Mapped[str] = mapped_column(String(16), server_default="public")
+    # NULL: not known (e.g. a published list of hospitals that gives neither)
+    grade: Mapped[str | None] = mapped_column(String(16))
+    ownership: Mapped[str | None] = mapped_column(String(16))
     beds: Mapped[int | None] = mapped_column(Integer)
     icu_beds: Mapped[int | None] = mapped_column(Integer)
     physicians: Mapped[int | None] = mapped_column(Integer)

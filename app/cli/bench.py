@@ -1,0 +1,90 @@
+"""``fplan bench``: our coverage engine against networkx, and the network build, on fixed cases."""
+
+import json
+import math
+from typing import Annotated, Any
+
+import typer
+
+from app.cli._console import console
+from app.settings import get_settings
+
+
+def _json_safe(value: Any) -> Any:
+    # JSON has no infinity: an infinite difference (a reachability mismatch) is written as null
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def bench(
+    *,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="print the records as a JSON list on stdout")
+    ] = False,
+    case: Annotated[
+        list[str] | None,
+        typer.Option("--case", help="run only this case (repeatable); see --list"),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="leave out the heavy cases (the 1M-node network)")
+    ] = False,
+    list_cases: Annotated[bool, typer.Option("--list", help="list the cases and exit")] = False,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="runs of our search per case; the best is reported")
+    ] = 3,
+    in_process: Annotated[
+        bool,
+        typer.Option(
+            "--in-process",
+            help="run the cases in this process (faster start; peak memory then accumulates)",
+        ),
+    ] = False,
+) -> None:
+    """Time 15-minute drive coverage against networkx, network build time and peak memory."""
+    from rich.table import Table
+
+    from app.errors import AppError
+    from app.services import bench as service
+
+    if list_cases:
+        for known in service.CASES:
+            heavy = " (heavy)" if known.heavy else ""
+            console.print(f"{known.name}{heavy}: {known.description}")
+        return
+    try:
+        cases = service.select_cases(case or (), quick=quick)
+        options = service.BenchOptions(data_dir=get_settings().require_data_dir(), repeats=repeats)
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(code=2) from exc
+
+    records = service.run_cases(
+        cases,
+        options,
+        isolate=not in_process,
+        on_start=lambda c: console.print(f"running {c.name} …"),
+    )
+    if json_out:
+        safe = [{k: _json_safe(v) for k, v in r.items()} for r in records]
+        typer.echo(json.dumps(safe, indent=2, allow_nan=False))
+        return
+
+    table = Table(title="fplan bench: 15-minute drive coverage, ours vs networkx")
+    for column in (*service.RECORD_FIELDS, "reachable_mismatch"):
+        table.add_column(column, justify="left" if column == "case" else "right")
+    for record in records:
+        table.add_row(
+            *(_format(record.get(c)) for c in (*service.RECORD_FIELDS, "reachable_mismatch"))
+        )
+    console.print(table)
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bench")(bench)

@@ -1,0 +1,230 @@
+"""``fplan coverage``: population within N minutes of the nearest facility on a real road network.
+
+Reads an OpenStreetMap file (``.osm`` XML, ``.osm.pbf``, or an osmnx ``.graphml``), snaps the
+facilities and population points (CSV, WGS84 ``lon``/``lat``) to the network of the chosen
+mode, runs one bounded multi-source search and reports the covered population and each
+facility's catchment. ``--json`` prints one object to stdout; otherwise a table and progress
+bars go to stderr.
+"""
+
+import json
+import math
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from app.cli._console import console
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class Mode(StrEnum):
+    walk = "walk"
+    drive = "drive"
+    ems = "ems"
+
+
+class Direction(StrEnum):
+    to_facility = "to_facility"
+    from_facility = "from_facility"
+
+
+def _read_points(path: Path, *, weighted: bool) -> "pd.DataFrame":
+    """Read a points CSV: ``lon``, ``lat`` (WGS84), optional ``id``; ``population`` if weighted."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        msg = f"{path}: cannot read CSV ({exc})"
+        raise typer.BadParameter(msg) from exc
+    required = ["lon", "lat", *(["population"] if weighted else [])]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        msg = f"{path}: missing column(s) {', '.join(missing)}"
+        raise typer.BadParameter(msg)
+    for column in required:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna()
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0]) + 2
+            msg = f"{path}:{row}: {column} must be a number, got {frame[column].iloc[row - 2]!r}"
+            raise typer.BadParameter(msg)
+        frame[column] = values.astype(float)
+    if weighted and (frame["population"] < 0).any():
+        row = int((frame["population"] < 0).to_numpy().nonzero()[0][0]) + 2
+        msg = f"{path}:{row}: population must be >= 0"
+        raise typer.BadParameter(msg)
+    return frame
+
+
+def _ids(frame: "pd.DataFrame") -> list[Any]:
+    # the CSV's id column when present, else the 0-based row number
+    if "id" in frame.columns:
+        return [v.item() if hasattr(v, "item") else v for v in frame["id"].tolist()]
+    return list(range(len(frame)))
+
+
+def coverage(
+    *,
+    osm: Annotated[
+        Path,
+        typer.Option("--osm", help="road network: .osm / .xml, .osm.pbf / .pbf, or osmnx .graphml"),
+    ],
+    facilities: Annotated[Path, typer.Option("--facilities", help="CSV: lon, lat (WGS84), [id]")],
+    population: Annotated[
+        Path, typer.Option("--population", help="CSV: lon, lat (WGS84), population, [id]")
+    ],
+    minutes: Annotated[
+        float, typer.Option("--minutes", min=0, help="travel-time threshold, minutes")
+    ],
+    mode: Annotated[Mode, typer.Option("--mode", help="travel mode")] = Mode.drive,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print one JSON object to stdout")
+    ] = False,
+    direction: Annotated[
+        Direction | None,
+        typer.Option(
+            "--direction",
+            help="default: to_facility (patients travel) for walk/drive, from_facility for ems",
+        ),
+    ] = None,
+    max_snap_m: Annotated[
+        float,
+        typer.Option(
+            "--max-snap-m", min=0, help="points farther from the network are off-network (m)"
+        ),
+    ] = 500.0,  # geo.snap.MAX_SNAP_M, not imported here to keep `fplan --help` fast
+) -> None:
+    """Population covered within MINUTES of the nearest facility, and each facility's catchment.
+
+    ``off_network_points`` counts facility and population points farther than --max-snap-m
+    from the network: they are reported, never covered (an off-network facility covers nobody).
+    """
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from geo._errors import GeoError
+    from geo.coverage import compute_coverage
+    from geo.readers import read_network
+    from geo.snap import snap_points
+
+    mode_name = mode.value
+    # patients travel to care; an ambulance travels from its station (geo.coverage)
+    search_direction = (
+        direction.value
+        if direction is not None
+        else ("from_facility" if mode_name == "ems" else "to_facility")
+    )
+    fac = _read_points(facilities, weighted=False)
+    pop = _read_points(population, weighted=True)
+
+    timings: dict[str, float] = {}
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+    )
+    try:
+        with progress:
+            step = progress.add_task(f"reading {osm.name}", total=4)
+            start = time.perf_counter()
+            net = read_network(osm, mode=mode_name)
+            timings["load_s"] = time.perf_counter() - start
+            progress.update(step, advance=1, description=f"building the {mode_name} graph")
+
+            start = time.perf_counter()
+            graph = net.mode_graph(mode_name)
+            timings["build_s"] = time.perf_counter() - start
+            progress.update(step, advance=1, description="snapping points")
+
+            start = time.perf_counter()
+            snapped_fac = snap_points(
+                net, fac["lon"], fac["lat"], mode=mode_name, max_snap_m=max_snap_m
+            )
+            snapped_pop = snap_points(
+                net, pop["lon"], pop["lat"], mode=mode_name, max_snap_m=max_snap_m
+            )
+            timings["snap_s"] = time.perf_counter() - start
+            progress.update(step, advance=1, description=f"searching {minutes:g} minutes")
+
+            start = time.perf_counter()
+            result = compute_coverage(
+                net,
+                snapped_fac.node,
+                snapped_pop.node,
+                pop["population"].to_numpy(),
+                mode=mode_name,
+                minutes=minutes,
+                direction=search_direction,
+                point_snap_m=snapped_pop.distance_m,
+            )
+            timings["search_s"] = time.perf_counter() - start
+            progress.update(step, advance=1)
+    except GeoError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+    share = result.covered_share
+    summary: dict[str, Any] = {
+        "nodes": net.n_mode_nodes(mode_name),
+        "edges": int(graph.edges.edge.shape[0]),
+        "facilities": len(fac),
+        "population_total": result.population_total,
+        "population_covered": result.population_covered,
+        "covered_share": None if math.isnan(share) else share,
+        "off_network_points": snapped_fac.n_off_network + result.off_network_points,
+        "per_facility": [
+            {"id": fid, "population": float(p)}
+            for fid, p in zip(_ids(fac), result.facility_population, strict=True)
+        ],
+        "timings": {k: round(v, 6) for k, v in timings.items()},
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    _print_table(summary, mode=mode_name, minutes=minutes, direction=search_direction)
+    if net.synthetic:
+        console.print("[yellow]synthetic network: figures are not real[/yellow]")
+
+
+def _print_table(summary: dict[str, Any], *, mode: str, minutes: float, direction: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{mode} coverage within {minutes:g} min ({direction})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    share = summary["covered_share"]
+    rows = [
+        ("nodes", f"{summary['nodes']:,}"),
+        ("edges", f"{summary['edges']:,}"),
+        ("facilities", f"{summary['facilities']:,}"),
+        ("population", f"{summary['population_total']:,.0f}"),
+        ("covered", f"{summary['population_covered']:,.0f}"),
+        ("covered share", "n/a" if share is None else f"{share:.1%}"),
+        ("off-network points", f"{summary['off_network_points']:,}"),
+    ]
+    rows += [(name, f"{seconds:.3f} s") for name, seconds in summary["timings"].items()]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+
+    # the ten largest catchments: the full list is in --json
+    top = sorted(summary["per_facility"], key=lambda f: -f["population"])[:10]
+    catchments = Table(title="largest catchments")
+    catchments.add_column("facility id")
+    catchments.add_column("population", justify="right")
+    for item in top:
+        catchments.add_row(str(item["id"]), f"{item['population']:,.0f}")
+    console.print(catchments)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("coverage")(coverage)

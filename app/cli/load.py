@@ -1,0 +1,71 @@
+"""``fplan load``: reference data into the database."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli._console import console
+from app.settings import get_settings
+
+load_app = typer.Typer(
+    help="Load reference data: regions, census, real facilities.", no_args_is_help=True
+)
+
+
+@load_app.command("hunan")
+def load_hunan(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="folder holding hunan/ and changsha/ (default: APP_DATA_DIR)"),
+    ] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing when regions already exist")
+    ] = False,
+) -> None:
+    """Load Hunan's regions with the 2020 census, and Changsha's 51 hospitals (GCJ-02 to WGS84)."""
+    from rich.table import Table
+
+    from app.db.session import create_db_engine, create_session_factory
+    from app.services import reference
+
+    settings = get_settings()
+    folder = data_dir or settings.require_data_dir()
+    engine = create_db_engine(settings)
+    try:
+        with create_session_factory(engine)() as session:
+            summary = reference.load_hunan(session, folder, if_empty=if_empty)
+    finally:
+        engine.dispose()
+    if summary.skipped:
+        console.print("regions already loaded; nothing done (--if-empty)")
+        return
+
+    table = Table(title=f"Hunan reference data from {folder}")
+    for column in ("rows", "inserted", "updated", "unchanged"):
+        table.add_column(column, justify="right" if column != "rows" else "left")
+    regions_total = sum(summary.regions_by_level.values())
+    table.add_row(
+        f"regions ({regions_total})",
+        str(summary.regions_inserted),
+        str(summary.regions_updated),
+        str(summary.regions_unchanged),
+    )
+    facilities_total = (
+        summary.facilities_inserted + summary.facilities_updated + summary.facilities_unchanged
+    )
+    table.add_row(
+        f"Changsha hospitals ({facilities_total})",
+        str(summary.facilities_inserted),
+        str(summary.facilities_updated),
+        str(summary.facilities_unchanged),
+    )
+    console.print(table)
+    levels = ", ".join(f"{level} {n}" for level, n in summary.regions_by_level.items())
+    console.print(f"levels: {levels}")
+    checked = ", ".join(f"{code} {n:,}" for code, n in summary.population_checked.items())
+    console.print(f"2020 residents, equal to the official totals: {checked}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(load_app, name="load")

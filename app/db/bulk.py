@@ -1,0 +1,24 @@
+"""Bulk loading with PostgreSQL ``COPY`` (networks and population surfaces are millions of rows)."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+
+def hex_ewkb(geoms: NDArray[np.object_], srid: int = 4326) -> NDArray[np.object_]:
+    """Hex EWKB of shapely geometries, the text form ``COPY`` accepts for a geometry column."""
+    return shapely.to_wkb(shapely.set_srid(geoms, srid), hex=True, include_srid=True)
+
+
+def copy_frame(session: Session, table: str, frame: pd.DataFrame) -> None:
+    """Write ``frame`` into ``table`` (columns by name) inside the session's transaction."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+    columns = ", ".join(frame.columns)
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(buffer.getvalue())

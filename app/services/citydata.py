@@ -1,0 +1,241 @@
+"""City data for analysis: a city's road network and its population surface, in PostGIS.
+
+A city is a prefecture (its county-level units) or a county-level city analysed on its own (Jishou,
+433101). Real OSM input always takes precedence over a synthetic network (:func:`find_network`).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.shape import to_shape
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.db.bulk import copy_frame, hex_ewkb
+from app.db.models import PopulationCell, Region
+from app.errors import InvalidInputError, NotFoundError
+from app.services._tx import transaction
+from app.services.geometry import COUNTY_LEVELS
+from app.services.networks import NetworkSummary, store_network
+from geo.network import DRIVE, Network
+from geo.population import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
+from geo.readers import read_network
+from geo.synthetic import build_synthetic_network
+
+# UTM zone 49N covers Hunan (108.8°E–114.3°E)
+HUNAN_CRS = "EPSG:32649"
+# synthetic networks: about 10 nodes per km², the order of a rural Chinese drive network
+SYNTHETIC_NODES_PER_KM2 = 10.0
+SYNTHETIC_NODES_RANGE = (5_000, 1_000_000)
+GHSL_COLUMNS = tuple(GHSL_SHARE_COLUMNS.values())
+
+
+@dataclass(frozen=True)
+class PopulationSummary:
+    city_adcode: str
+    network_id: int | None
+    cells: int
+    population: int
+    urban_population: int
+    synthetic: bool
+
+
+def get_city(session: Session, city_adcode: str) -> Region:
+    """Return the region analysed as a city: a prefecture or a county-level unit."""
+    region = session.get(Region, city_adcode)
+    if region is None or region.level not in ("prefecture", *COUNTY_LEVELS):
+        msg = f"city {city_adcode} is not a prefecture or county-level unit in the register"
+        if region is None:
+            msg = f"city {city_adcode} not found; load the reference data with `fplan load hunan`"
+        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
+    return region
+
+
+def city_units(session: Session, city_adcode: str) -> gpd.GeoDataFrame:
+    """County-level units of a city with polygons (metric CRS) and census people.
+
+    Residents of development zones are added to their host county (the zone's parent); where the
+    host is not known (the parent is the prefecture) they are spread over the city's districts (区)
+    in proportion to census population, largest remainder, so the city total is kept exactly.
+    """
+    city = get_city(session, city_adcode)
+    units_filter = (
+        Region.adcode == city_adcode
+        if city.level != "prefecture"
+        else (Region.city_adcode == city_adcode) & Region.level.in_(COUNTY_LEVELS)
+    )
+    rows = session.scalars(select(Region).where(units_filter).order_by(Region.adcode)).all()
+    if not rows:
+        msg = f"city {city_adcode} has no county-level units with polygons"
+        raise NotFoundError(msg)
+    frame = pd.DataFrame(
+        {
+            "adcode": [r.adcode for r in rows],
+            "name": [r.name for r in rows],
+            "level": [r.level for r in rows],
+            "population": [int(r.population or 0) for r in rows],
+            "urban_share": [r.urban_share for r in rows],
+            **{c: [getattr(r, c) or 0.0 for r in rows] for c in GHSL_COLUMNS},
+        }
+    )
+    zones = session.scalars(
+        select(Region).where(
+            Region.level == "zone",
+            or_(
+                Region.parent_adcode.in_(frame["adcode"].tolist()),
+                Region.parent_adcode == city_adcode,
+            ),
+        )
+    ).all()
+    for zone in zones:
+        people = int(zone.population or 0)
+        if zone.parent_adcode in set(frame["adcode"]):
+            frame.loc[frame["adcode"] == zone.parent_adcode, "population"] += people
+            continue
+        districts = frame["level"] == "district"
+        weights = frame.loc[districts, "population"].to_numpy(dtype=float)
+        frame.loc[districts, "population"] += _largest_remainder(people, weights)
+    geoms = [to_shape(r.geom) if r.geom is not None else None for r in rows]
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326").to_crs(HUNAN_CRS)
+
+
+def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    if weights.sum() <= 0:
+        weights = np.ones_like(weights)
+    exact = total * weights / weights.sum()
+    counts = np.floor(exact).astype(np.int64)
+    extra = total - int(counts.sum())
+    counts[np.argsort(-(exact - counts), kind="stable")[:extra]] += 1
+    return counts
+
+
+def synthesize_network(
+    session: Session, city_adcode: str, *, target_nodes: int | None = None, seed: int = 0
+) -> NetworkSummary:
+    """Generate and store a labelled synthetic network filling the city's polygons."""
+    units = city_units(session, city_adcode)
+    boundary = shapely.make_valid(units.union_all())
+    area_km2 = boundary.area / 1e6
+    low, high = SYNTHETIC_NODES_RANGE
+    nodes = target_nodes or int(np.clip(area_km2 * SYNTHETIC_NODES_PER_KM2, low, high))
+    if not low // 5 <= nodes <= high:
+        msg = f"nodes must be between {low // 5} and {high}, got {nodes}"
+        raise InvalidInputError(msg, details=[{"field": "nodes", "msg": msg}])
+    seat_points = units.geometry.representative_point()
+    seats = [
+        (float(p.x), float(p.y), float(max(pop, 1)))
+        for p, pop in zip(seat_points, units["population"], strict=True)
+    ]
+    urban = units["urban_share"].fillna(0.5).to_numpy()
+    urban_share = float(np.average(urban, weights=np.maximum(units["population"], 1)))
+    net = build_synthetic_network(
+        boundary, crs=HUNAN_CRS, target_nodes=nodes, seats=seats, seed=seed, urban_share=urban_share
+    )
+    params = {
+        "generator": "geo.synthetic",
+        "target_nodes": nodes,
+        "seed": seed,
+        "urban_share": urban_share,
+    }
+    return store_network(
+        session,
+        net,
+        name=f"{city_adcode} synthetic",
+        source="synthetic",
+        city_adcode=city_adcode,
+        params=params,
+    )
+
+
+def import_network(session: Session, city_adcode: str | None, path: Path) -> NetworkSummary:
+    """Read a real OSM file (PBF, XML or GraphML) with walk and drive ways and store it."""
+    if city_adcode is not None:
+        get_city(session, city_adcode)
+    net = read_network(path, mode="all")
+    return store_network(
+        session,
+        net,
+        name=path.name,
+        source=path.name,
+        city_adcode=city_adcode,
+        params={"file": path.name, "mode": "all"},
+    )
+
+
+def build_population(
+    session: Session,
+    city_adcode: str,
+    network: Network,
+    network_id: int | None,
+    *,
+    cell_size_m: float = 500.0,
+) -> PopulationSummary:
+    """Disaggregate the city's census to cells weighted by the network's drivable streets; store."""
+    units = city_units(session, city_adcode)
+    units = units.to_crs(network.crs)
+    # a two-way street appears once per direction; motorways house nobody
+    drivable = (network.access & DRIVE) > 0
+    weight = np.where(network.oneway, 1.0, 0.5) * (network.highway != "motorway") * drivable
+    segments = (
+        network.x[network.edge_u],
+        network.y[network.edge_u],
+        network.x[network.edge_v],
+        network.y[network.edge_v],
+    )
+    cells = build_population_grid(
+        units, cell_size_m=cell_size_m, segments=segments, segment_weight=weight
+    )
+    cells_wgs = cells.to_crs("EPSG:4326")
+    origins = cell_origins(cells).to_crs("EPSG:4326")
+    # every piece as a MultiPolygon (a cell cut by a boundary may fall apart)
+    parts, owner = shapely.get_parts(cells_wgs.geometry.to_numpy(), return_index=True)
+    polygons = shapely.multipolygons(parts, indices=owner)
+    frame = pd.DataFrame(
+        {
+            "city_adcode": city_adcode,
+            "region_adcode": cells["region_adcode"].to_numpy(),
+            "network_id": network_id,
+            "population": cells["population"].to_numpy(),
+            "area_km2": cells["area_km2"].to_numpy(),
+            "density_per_km2": cells["density_per_km2"].to_numpy(),
+            "settlement_class": cells["settlement_class"].to_numpy(),
+            "urban": cells["urban"].to_numpy(),
+            "road_length_m": cells["road_length_m"].to_numpy(),
+            "synthetic": network.synthetic,
+            "geom": hex_ewkb(polygons),
+            # where the cell's people meet the network: its road-weighted point, if it has roads
+            "centroid": hex_ewkb(origins.to_numpy()),
+        }
+    )
+    with transaction(session):
+        session.execute(delete(PopulationCell).where(PopulationCell.city_adcode == city_adcode))
+        copy_frame(session, "population_cells", frame)
+    return PopulationSummary(
+        city_adcode=city_adcode,
+        network_id=network_id,
+        cells=len(frame),
+        population=int(frame["population"].sum()),
+        urban_population=int(frame.loc[frame["urban"], "population"].sum()),
+        synthetic=network.synthetic,
+    )
+
+
+def population_summary(session: Session, city_adcode: str) -> PopulationSummary | None:
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(PopulationCell.population), 0),
+            func.coalesce(func.sum(PopulationCell.population).filter(PopulationCell.urban), 0),
+            func.bool_or(PopulationCell.synthetic),
+            func.max(PopulationCell.network_id),
+        ).where(PopulationCell.city_adcode == city_adcode)
+    ).one()
+    if row[0] == 0:
+        return None
+    return PopulationSummary(
+        city_adcode, row[4], int(row[0]), int(row[1]), int(row[2]), bool(row[3])
+    )

@@ -1,0 +1,339 @@
+"""Travel-time coverage: nearest facility per node, covered population, catchments.
+
+The core is one multi-source, bounded Dijkstra search (``scipy.sparse.csgraph.dijkstra`` with
+``min_only=True`` and ``limit``) over the cached CSR matrix of a mode
+(:meth:`geo.network.Network.mode_graph`).
+
+Direction matters (issue "Network"): a patient travels *to* a facility, so the time of a node is
+its time to the nearest facility: the search runs from the facilities over the *transposed* graph
+(``direction="to_facility"``, the default, for care-circle norms). An ambulance travels *from*
+its station, so the search runs over the graph itself (``direction="from_facility"``, for EMS
+response norms). On two-way streets both agree; one-way streets make them differ.
+
+Ties: when several facilities reach a node in exactly the same time (equal floating-point sums,
+e.g. facilities at the same node), the node is assigned to the one with the lowest index in
+``source_nodes``. The rule is applied exactly, by propagating the minimum index along the edges
+that lie on shortest paths after the search.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.sparse.csgraph import dijkstra
+
+from geo._errors import CoverageInputError
+from geo._validate import check_direction, check_mode, node_indices
+from geo.network import Network
+from geo.speeds import TravelModel
+
+
+@dataclass(frozen=True, eq=False)
+class NearestResult:
+    """Travel time from (or to) the nearest facility for every node of a network.
+
+    Attributes
+    ----------
+    travel_time_s
+        Per node, seconds, including a mode's once-per-trip delay (EMS dispatch); ``inf`` when
+        no facility is reachable within the limit.
+    facility
+        Per node, index into the ``source_nodes`` given to :func:`nearest_facility` of the
+        nearest facility; ``-1`` when none is within the limit.
+    mode, direction
+        What was searched.
+    limit_s
+        The time limit in seconds (``None``: unbounded).
+    synthetic
+        True when the network is synthetic.
+    """
+
+    travel_time_s: NDArray[np.float64]
+    facility: NDArray[np.int64]
+    mode: str
+    direction: str
+    limit_s: float | None
+    synthetic: bool
+
+    @property
+    def reached(self) -> NDArray[np.bool_]:
+        """Mask of the nodes with a facility within the limit."""
+        return self.facility >= 0
+
+
+def nearest_facility(
+    net: Network,
+    source_nodes: ArrayLike,
+    *,
+    mode: str,
+    limit_s: float | None = None,
+    direction: str = "to_facility",
+    model: TravelModel | None = None,
+) -> NearestResult:
+    """Travel time between every node and its nearest facility, and which facility that is.
+
+    Parameters
+    ----------
+    net
+        The road network.
+    source_nodes
+        Node index of each facility (e.g. from :func:`geo.snap.snap_points`); repeats allowed.
+    mode
+        ``walk``, ``drive`` or ``ems``.
+    limit_s
+        Search bound, seconds: nodes farther than this (delay included) get ``inf`` and
+        facility ``-1``. A node exactly at the limit is reached. ``None``: unbounded.
+    direction
+        ``"to_facility"`` (patient travels to the facility: search the transposed graph) or
+        ``"from_facility"`` (ambulance leaves the station: search the graph itself).
+    model
+        Travel model; default :func:`geo.speeds.travel_model` ``(mode)``.
+
+    Returns
+    -------
+    NearestResult
+        Per-node time (seconds) and facility index; ties go to the lowest facility index.
+    """
+    check_mode(mode)
+    check_direction(direction)
+    sources = node_indices(source_nodes, n_nodes=net.n_nodes, name="source_nodes")
+    if limit_s is not None and not (np.isfinite(limit_s) and limit_s >= 0):
+        msg = f"limit_s must be a finite number of seconds >= 0, got {limit_s}"
+        raise CoverageInputError(msg)
+    graph = net.mode_graph(mode, model=model)
+    delay_s = (model if model is not None else net.default_model(mode)).dispatch_delay_s
+
+    time_s = np.full(net.n_nodes, np.inf)
+    facility = np.full(net.n_nodes, -1, dtype=np.int64)
+    search_limit = np.inf if limit_s is None else float(limit_s) - delay_s
+    if sources.size and search_limit >= 0:
+        # one search per distinct node; np.unique's first index is the lowest facility index
+        nodes, first = np.unique(sources, return_index=True)
+        matrix = graph.backward if direction == "to_facility" else graph.forward
+        dist, _, origin = dijkstra(
+            matrix,
+            directed=True,
+            indices=nodes,
+            min_only=True,
+            limit=search_limit,
+            return_predecessors=True,
+        )
+        reached = origin >= 0
+        lowest = np.full(net.n_nodes, -1, dtype=np.int64)
+        lowest[nodes] = first
+        facility[reached] = lowest[origin[reached]]
+        _break_ties(matrix.indptr, matrix.indices, matrix.data, dist, facility)
+        time_s[reached] = dist[reached] + delay_s
+    return NearestResult(
+        travel_time_s=time_s,
+        facility=facility,
+        mode=mode,
+        direction=direction,
+        limit_s=None if limit_s is None else float(limit_s),
+        synthetic=net.synthetic,
+    )
+
+
+def _break_ties(
+    indptr: NDArray[np.int32],
+    indices: NDArray[np.int32],
+    weight: NDArray[np.float64],
+    dist: NDArray[np.float64],
+    label: NDArray[np.int64],
+) -> None:
+    """Lower each node's label to the minimum over all its exact shortest paths, in place.
+
+    An edge ``a -> b`` is *tight* when ``dist[a] + w == dist[b]``: it lies on a shortest path.
+    The minimum facility index flows along tight edges until nothing changes; only the nodes
+    whose label dropped are expanded in the next round, so the work is proportional to the
+    tied region, not to the network.
+    """
+    n = dist.shape[0]
+    tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    finite = np.isfinite(dist[tail])
+    tight = finite & (dist[tail] + weight == dist[indices])
+    t_tail, t_head = tail[tight], indices[tight].astype(np.int64)
+    # tight edges in CSR form (tails are already sorted)
+    t_indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(t_tail, minlength=n), out=t_indptr[1:])
+
+    cand = label[t_tail]
+    better = cand < label[t_head]
+    np.minimum.at(label, t_head[better], cand[better])
+    frontier = np.unique(t_head[better])
+    while frontier.size:
+        starts = t_indptr[frontier]
+        counts = t_indptr[frontier + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            break
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        heads = t_head[np.repeat(starts, counts) + offsets]
+        cand = np.repeat(label[frontier], counts)
+        better = cand < label[heads]
+        np.minimum.at(label, heads[better], cand[better])
+        frontier = np.unique(heads[better])
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageResult:
+    """Who is covered within a travel-time threshold, and by which facility.
+
+    Attributes
+    ----------
+    minutes
+        The threshold, minutes.
+    point_time_s
+        Per population point: network time of its node plus the access leg (snap distance at
+        ``access_speed_kph``), seconds; ``inf`` when off-network or beyond the threshold.
+    point_facility
+        Per point: index of the facility covering it (its nearest), ``-1`` when not covered.
+    covered
+        Per point: True when on-network and ``point_time_s <= minutes * 60``.
+    population
+        Per point weight (people).
+    facility_population
+        Per facility: the population it covers as nearest facility (its catchment), people.
+    population_total, population_covered
+        Sums of ``population`` over all points and over covered points, people.
+    covered_share
+        ``population_covered / population_total``; ``nan`` when the total is zero.
+    off_network_points
+        Number of population points farther than the snap limit from the network.
+    nearest
+        The per-node search result behind the figures.
+    synthetic
+        True when computed on a synthetic network.
+    """
+
+    minutes: float
+    point_time_s: NDArray[np.float64]
+    point_facility: NDArray[np.int64]
+    covered: NDArray[np.bool_]
+    population: NDArray[np.float64]
+    facility_population: NDArray[np.float64]
+    population_total: float
+    population_covered: float
+    covered_share: float
+    off_network_points: int
+    nearest: NearestResult
+    synthetic: bool
+
+
+def compute_coverage(
+    net: Network,
+    facility_nodes: ArrayLike,
+    point_nodes: ArrayLike,
+    population: ArrayLike,
+    *,
+    mode: str,
+    minutes: float,
+    direction: str = "to_facility",
+    point_snap_m: ArrayLike | None = None,
+    access_speed_kph: float | None = None,
+    model: TravelModel | None = None,
+) -> CoverageResult:
+    """Population covered within ``minutes`` of the nearest facility, and catchments.
+
+    Parameters
+    ----------
+    net
+        The road network.
+    facility_nodes
+        Node index of each facility; ``-1`` for an off-network facility (it covers nobody).
+    point_nodes
+        Node index of each population point; ``-1`` when off-network (never covered).
+    population
+        People at each point (weights >= 0).
+    mode
+        ``walk``, ``drive`` or ``ems``.
+    minutes
+        Travel-time threshold, minutes (a norm's "15-minute circle"), delay included for ``ems``.
+    direction
+        ``"to_facility"`` (patients travel) or ``"from_facility"`` (ambulances travel).
+    point_snap_m
+        Snap distance of each point, metres; when given, the access leg from the point to its
+        node is added at ``access_speed_kph``.
+    access_speed_kph
+        Speed of the access leg, km/h; default: walking speed for ``walk``, the fallback
+        drive speed (a branch road, 20 km/h) for ``drive``/``ems``, since the leg is the local
+        street between a place and the nearest intersection.
+    model
+        Travel model; default :func:`geo.speeds.travel_model` ``(mode)``.
+
+    Returns
+    -------
+    CoverageResult
+        Ties between facilities go to the lowest facility index (see :func:`nearest_facility`).
+    """
+    from geo.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH
+
+    if not (np.isfinite(minutes) and minutes >= 0):
+        msg = f"minutes must be a finite number >= 0, got {minutes}"
+        raise CoverageInputError(msg)
+    facilities = np.asarray(facility_nodes, dtype=np.int64).reshape(-1)
+    points = np.asarray(point_nodes, dtype=np.int64).reshape(-1)
+    weights = np.asarray(population, dtype=np.float64).reshape(-1)
+    if weights.shape != points.shape:
+        msg = f"population has {weights.shape[0]} values for {points.shape[0]} points"
+        raise CoverageInputError(msg)
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        msg = "population must be finite and >= 0 at every point"
+        raise CoverageInputError(msg)
+    node_indices(points[points >= 0], n_nodes=net.n_nodes, name="point_nodes")
+
+    # search only from on-network facilities, then map back to the caller's indices
+    on_net = np.flatnonzero(facilities >= 0)
+    limit_s = float(minutes) * 60.0
+    nearest = nearest_facility(
+        net, facilities[on_net], mode=mode, limit_s=limit_s, direction=direction, model=model
+    )
+    node_facility = np.where(nearest.facility >= 0, on_net[nearest.facility], -1)
+    nearest = NearestResult(
+        travel_time_s=nearest.travel_time_s,
+        facility=node_facility,
+        mode=nearest.mode,
+        direction=nearest.direction,
+        limit_s=nearest.limit_s,
+        synthetic=nearest.synthetic,
+    )
+
+    point_time = np.full(points.shape[0], np.inf)
+    point_facility = np.full(points.shape[0], -1, dtype=np.int64)
+    snapped = points >= 0
+    point_time[snapped] = nearest.travel_time_s[points[snapped]]
+    point_facility[snapped] = nearest.facility[points[snapped]]
+    if point_snap_m is not None:
+        snap_m = np.asarray(point_snap_m, dtype=np.float64).reshape(-1)
+        if snap_m.shape != points.shape:
+            msg = f"point_snap_m has {snap_m.shape[0]} values for {points.shape[0]} points"
+            raise CoverageInputError(msg)
+        default_kph = WALK_SPEED_KPH if mode == "walk" else FALLBACK_DRIVE_SPEED_KPH
+        speed_kph = default_kph if access_speed_kph is None else access_speed_kph
+        if not (np.isfinite(speed_kph) and speed_kph > 0):
+            msg = f"access_speed_kph must be > 0, got {speed_kph}"
+            raise CoverageInputError(msg)
+        point_time[snapped] += snap_m[snapped] / (speed_kph / 3.6)
+    covered = snapped & (point_time <= limit_s)
+    point_time[~covered] = np.inf
+    point_facility[~covered] = -1
+
+    facility_population = np.bincount(
+        point_facility[covered], weights=weights[covered], minlength=facilities.shape[0]
+    ).astype(np.float64)
+    total = float(weights.sum())
+    covered_total = float(weights[covered].sum())
+    return CoverageResult(
+        minutes=float(minutes),
+        point_time_s=point_time,
+        point_facility=point_facility,
+        covered=covered,
+        population=weights,
+        facility_population=facility_population,
+        population_total=total,
+        population_covered=covered_total,
+        covered_share=covered_total / total if total > 0 else float("nan"),
+        off_network_points=int((~snapped).sum()),
+        nearest=nearest,
+        synthetic=net.synthetic,
+    )

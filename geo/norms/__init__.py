@@ -1,0 +1,81 @@
+"""The plans' norms: a cited rule catalogue per plan and pure evaluators of its rules.
+
+Load the catalogues with :func:`load_catalogues` (they ship in ``geo/norms/catalogue/``; the
+service passes the folder of seed plan texts the citations are checked against), then evaluate the
+non-spatial rules with :func:`evaluate_catalogue` / :func:`evaluate_rule`. Spatial rules
+(travel-time, radius and EMS-response coverage) are evaluated by the coverage engine, whose
+resident counts :func:`coverage_result` turns into the same :class:`RuleResult` rows.
+"""
+
+from geo.norms._errors import (
+    CatalogueError,
+    CatalogueProblem,
+    NormEvaluationError,
+    NormsError,
+)
+from geo.norms.catalogue import (
+    DEFAULT_CATALOGUE_DIR,
+    Catalogue,
+    Citation,
+    Rule,
+    check_citation,
+    load_catalogue,
+    load_catalogues,
+    rules_by_id,
+)
+from geo.norms.evaluate import evaluate_catalogue, evaluate_rule
+from geo.norms.inputs import FacilityInput, RegionInput
+from geo.norms.parameters import FacilitySelector, Target, TargetUnit
+from geo.norms.results import RuleResult, coverage_result
+from geo.norms.terms import (
+    SPATIAL_KINDS,
+    CapacityField,
+    Direction,
+    DistanceKind,
+    FacilityType,
+    Grade,
+    Ownership,
+    PopulationBasis,
+    RegionLevel,
+    RuleKind,
+    Scope,
+    ServiceFlag,
+    TravelMode,
+)
+
+__all__ = [
+    "DEFAULT_CATALOGUE_DIR",
+    "SPATIAL_KINDS",
+    "CapacityField",
+    "Catalogue",
+    "CatalogueError",
+    "CatalogueProblem",
+    "Citation",
+    "Direction",
+    "DistanceKind",
+    "FacilityInput",
+    "FacilitySelector",
+    "FacilityType",
+    "Grade",
+    "NormEvaluationError",
+    "NormsError",
+    "Ownership",
+    "PopulationBasis",
+    "RegionInput",
+    "RegionLevel",
+    "Rule",
+    "RuleKind",
+    "RuleResult",
+    "Scope",
+    "ServiceFlag",
+    "Target",
+    "TargetUnit",
+    "TravelMode",
+    "check_citation",
+    "coverage_result",
+    "evaluate_catalogue",
+    "evaluate_rule",
+    "load_catalogue",
+    "load_catalogues",
+    "rules_by_id",
+]

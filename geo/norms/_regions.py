@@ -1,0 +1,102 @@
+"""Which regions a rule produces rows for, and which facilities lie in a region."""
+
+from collections.abc import Iterable, Sequence
+
+from geo.norms._errors import NormEvaluationError
+from geo.norms.catalogue import Rule
+from geo.norms.inputs import FacilityInput, RegionInput
+from geo.norms.parameters import FacilitySelector
+from geo.norms.terms import RegionLevel, Scope
+
+_SCOPE_LEVELS = {
+    Scope.DISTRICT: RegionLevel.DISTRICT,
+    Scope.COUNTY: RegionLevel.COUNTY,
+    Scope.COUNTY_CITY: RegionLevel.COUNTY_CITY,
+    Scope.ZONE: RegionLevel.ZONE,
+}
+COUNTY_LEVEL_UNITS = frozenset(_SCOPE_LEVELS.values())
+
+
+class RegionIndex:
+    """The regions of one plan's city, with their parent links.
+
+    Parameters
+    ----------
+    regions
+        The city and its county-level units (any order); ``parent_adcode`` links a unit to the
+        city, so the city row counts the unit's facilities.
+    city_adcode
+        The adcode of the unit the plan governs (its ``city`` scope).
+    """
+
+    def __init__(self, regions: Iterable[RegionInput], *, city_adcode: str) -> None:
+        self.city_adcode = city_adcode
+        self.regions: dict[str, RegionInput] = {}
+        for region in regions:
+            if region.adcode in self.regions:
+                msg = f"region {region.adcode} is given twice"
+                raise NormEvaluationError(msg)
+            self.regions[region.adcode] = region
+
+    def in_scope(self, rule: Rule) -> list[RegionInput]:
+        """Return the regions ``rule`` produces a row for: the city first, then by adcode."""
+        scopes = rule.region_scopes
+        levels = {_SCOPE_LEVELS[s] for s in scopes if s in _SCOPE_LEVELS}
+        chosen: list[RegionInput] = []
+        city = self.regions.get(self.city_adcode)
+        if Scope.CITY in scopes and city is not None:
+            chosen.append(city)
+        chosen.extend(
+            region
+            for adcode, region in sorted(self.regions.items())
+            if adcode != self.city_adcode and region.level in levels
+        )
+        return chosen
+
+    def is_city(self, region: RegionInput) -> bool:
+        """Tell whether ``region`` is the unit the plan governs."""
+        return region.adcode == self.city_adcode
+
+    def contains(self, region: RegionInput, adcode: str | None) -> bool:
+        """Tell whether the unit ``adcode`` is ``region`` or lies inside it."""
+        seen: set[str] = set()
+        current = adcode
+        while current is not None and current not in seen:
+            if current == region.adcode:
+                return True
+            seen.add(current)
+            parent = self.regions.get(current)
+            current = parent.parent_adcode if parent is not None else None
+        return False
+
+    def units_of(self, region: RegionInput) -> list[RegionInput]:
+        """Return the county-level units inside ``region`` (not ``region`` itself)."""
+        return [
+            unit
+            for adcode, unit in sorted(self.regions.items())
+            if adcode != region.adcode
+            and unit.level in COUNTY_LEVEL_UNITS
+            and self.contains(region, unit.parent_adcode)
+        ]
+
+    def facilities_in(
+        self,
+        region: RegionInput,
+        facilities: Iterable[FacilityInput],
+        selectors: Sequence[FacilitySelector] | None = None,
+    ) -> list[FacilityInput]:
+        """Return the facilities in ``region`` matching any of ``selectors`` (all when None)."""
+        return [
+            facility
+            for facility in facilities
+            if self.contains(region, facility.region_adcode)
+            and (selectors is None or selects(selectors, facility))
+        ]
+
+
+def selects(selectors: Sequence[FacilitySelector], facility: FacilityInput) -> bool:
+    """Tell whether ``facility`` matches any of ``selectors``."""
+    return any(
+        selector.matches(facility.type, facility.grade, facility.ownership, facility.flags)
+        for selector in selectors
+    )

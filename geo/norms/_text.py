@@ -1,0 +1,127 @@
+"""English wording of results: numbers, plurals and facility descriptions."""
+
+from collections.abc import Iterable, Sequence
+
+from geo.norms.parameters import FacilitySelector
+from geo.norms.terms import CapacityField, FacilityType, Grade, ServiceFlag
+
+FACILITY_NOUNS: dict[FacilityType, tuple[str, str]] = {
+    FacilityType.GENERAL_HOSPITAL: ("general hospital", "general hospitals"),
+    FacilityType.TCM_HOSPITAL: ("TCM hospital", "TCM hospitals"),
+    FacilityType.MATERNAL_CHILD_HOSPITAL: (
+        "maternal and child health institution",
+        "maternal and child health institutions",
+    ),
+    FacilityType.SPECIALTY_HOSPITAL: ("specialty hospital", "specialty hospitals"),
+    FacilityType.PSYCHIATRIC_HOSPITAL: ("psychiatric hospital", "psychiatric hospitals"),
+    FacilityType.TOWNSHIP_HEALTH_CENTER: ("township health centre", "township health centres"),
+    FacilityType.COMMUNITY_HEALTH_CENTER: (
+        "community health centre",
+        "community health centres",
+    ),
+    FacilityType.COMMUNITY_HEALTH_STATION: (
+        "community health station",
+        "community health stations",
+    ),
+    FacilityType.VILLAGE_CLINIC: ("village clinic", "village clinics"),
+    FacilityType.EMS_CENTER: ("EMS centre", "EMS centres"),
+    FacilityType.EMS_STATION: ("EMS station", "EMS stations"),
+}
+
+CAPACITY_NOUNS: dict[CapacityField, tuple[str, str]] = {
+    CapacityField.BEDS: ("bed", "beds"),
+    CapacityField.ICU_BEDS: ("ICU bed", "ICU beds"),
+    CapacityField.PHYSICIANS: ("licensed physician", "licensed physicians"),
+    CapacityField.NURSES: ("registered nurse", "registered nurses"),
+    CapacityField.GENERAL_PRACTITIONERS: ("GP", "GPs"),
+    CapacityField.PHARMACISTS: ("pharmacist", "pharmacists"),
+    CapacityField.AMBULANCES: ("ambulance", "ambulances"),
+    CapacityField.NEGATIVE_PRESSURE_AMBULANCES: (
+        "negative-pressure ambulance",
+        "negative-pressure ambulances",
+    ),
+}
+
+FLAG_PHRASES: dict[ServiceFlag, str] = {
+    ServiceFlag.PSYCHIATRIC_WARD: "with a psychiatric ward",
+    ServiceFlag.CRITICAL_MATERNAL_CENTRE: "with a critical maternal care centre",
+    ServiceFlag.CRITICAL_NEONATAL_CENTRE: "with a critical neonatal care centre",
+    ServiceFlag.EMS_STATION_HOSTED: "hosting an EMS station",
+}
+
+GRADE_WORDS = {
+    Grade.TERTIARY: "grade III",
+    Grade.SECONDARY: "grade II",
+    Grade.PRIMARY: "grade I",
+    Grade.NONE: "ungraded",
+}
+
+HOSPITAL_TYPES = frozenset(
+    {
+        FacilityType.GENERAL_HOSPITAL,
+        FacilityType.TCM_HOSPITAL,
+        FacilityType.MATERNAL_CHILD_HOSPITAL,
+        FacilityType.SPECIALTY_HOSPITAL,
+        FacilityType.PSYCHIATRIC_HOSPITAL,
+    }
+)
+CENTRE_TYPES = frozenset(
+    {FacilityType.TOWNSHIP_HEALTH_CENTER, FacilityType.COMMUNITY_HEALTH_CENTER}
+)
+
+
+def count(number: int, singular: str, plural: str) -> str:
+    """Return ``"1 bed"`` / ``"12,400 beds"``."""
+    return f"{number:,} {singular if number == 1 else plural}"
+
+
+def number(value: float) -> str:
+    """Return a ratio with at most two decimals and no trailing zeros (``"3.9"``, ``"8"``)."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text if text != "-0" else "0"
+
+
+def percent(share: float) -> str:
+    """Return a share 0–1 as a percentage (``"40%"``, ``"97.5%"``)."""
+    return f"{number(share * 100)}%"
+
+
+def facility_noun(types: Iterable[FacilityType], *, plural: bool = True) -> str:
+    """Name a set of facility types with one noun: "hospitals", "centres", or the type's name."""
+    kinds = frozenset(types)
+    if len(kinds) == 1:
+        (only,) = kinds
+        return FACILITY_NOUNS[only][1 if plural else 0]
+    if kinds <= HOSPITAL_TYPES:
+        return "hospitals" if plural else "hospital"
+    if kinds <= CENTRE_TYPES:
+        return "centres" if plural else "centre"
+    if len(kinds) <= 3:
+        # keep the declaration order of the types so the wording is stable
+        ordered = [t for t in FacilityType if t in kinds]
+        return " or ".join(FACILITY_NOUNS[t][1 if plural else 0] for t in ordered)
+    return "health facilities" if plural else "health facility"
+
+
+def describe_selector(selector: FacilitySelector, *, plural: bool = False) -> str:
+    """Describe one selector, e.g. ``"public hospital with a psychiatric ward"``."""
+    words: list[str] = []
+    if selector.ownership is not None:
+        words.append(selector.ownership.value)
+    words.append(facility_noun(selector.facility_types, plural=plural))
+    if selector.min_grade is not None:
+        words.append(f"of {GRADE_WORDS[selector.min_grade]} or above")
+    words.extend(FLAG_PHRASES[flag] for flag in selector.flags)
+    return " ".join(words)
+
+
+def describe_selectors(selectors: Sequence[FacilitySelector], *, plural: bool = False) -> str:
+    """Describe any-of selectors, joined with "or"."""
+    return " or ".join(describe_selector(selector, plural=plural) for selector in selectors)
+
+
+def names(items: Sequence[str], *, limit: int = 3) -> str:
+    """List a few names, then how many more (``"A, B, C and 4 more"``)."""
+    shown = ", ".join(items[:limit])
+    rest = len(items) - limit
+    return f"{shown} and {rest} more" if rest > 0 else shown

@@ -1,0 +1,452 @@
+"""The norm catalogue: one YAML file per plan, every rule cited to an exact span of its seed text.
+
+A rule says what a plan requires (``kind`` and kind-specific ``parameters``, with units in the field
+names), where (``applies_to``), the plan's headline figure (``target``), whether the plan calls it
+binding (约束性) or expected (预期性), and where the plan says so (``citation``: seed file,
+line range, exact quote). :func:`load_catalogue` validates a file against the seed texts and
+refuses a bad one with a :class:`~geo.norms.CatalogueError` naming the file, the rule and the
+defect.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import yaml
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+
+from geo.norms._errors import CatalogueError, CatalogueProblem
+from geo.norms._seeds import SeedText
+from geo.norms.parameters import (
+    EmsResponseParameters,
+    FacilityPerPopulationParameters,
+    Parameters,
+    RadiusCoverageParameters,
+    Target,
+    TravelTimeCoverageParameters,
+)
+from geo.norms.terms import REGION_SCOPES, SETTLEMENT_SCOPES, RegionLevel, RuleKind, Scope
+
+DEFAULT_CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
+
+# the C safe loader when libyaml is present (5× faster on the five catalogues), else Python
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_LINES = re.compile(r"^L?(\d+)(?:\s*[-–—]\s*L?(\d+))?$")
+_RULE_ID = r"^[a-z][a-z0-9]*\.[a-z0-9_]+$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Model):
+    """Where a plan states a rule: seed file, 1-based line range and the exact quoted text.
+
+    ``lines`` accepts ``"L1136-1140"``, ``"L195"``, ``[1136, 1140]`` or ``195``. The quote is
+    matched with whitespace removed (see :mod:`geo.norms._seeds`) and must overlap the lines.
+    """
+
+    document: str = Field(min_length=1, pattern=r"^[^/\\]+\.txt$")
+    lines: tuple[int, int]
+    quote: str = Field(min_length=1)
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _parse_lines(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (value, value)
+        if isinstance(value, str):
+            match = _LINES.match(value.strip())
+            if match is None:
+                msg = f"lines must look like 'L1136-1140' or 'L195', got {value!r}"
+                raise ValueError(msg)
+            first = int(match.group(1))
+            last = int(match.group(2) or first)
+            return (first, last)
+        if isinstance(value, list | tuple) and len(value) == 1:
+            return (value[0], value[0])
+        return value
+
+    @field_validator("lines")
+    @classmethod
+    def _check_order(cls, value: tuple[int, int]) -> tuple[int, int]:
+        first, last = value
+        if first < 1 or last < first:
+            msg = f"lines must run forwards from line 1, got {first}-{last}"
+            raise ValueError(msg)
+        return value
+
+    @field_serializer("lines")
+    def _write_lines(self, value: tuple[int, int]) -> str:
+        return self.lines_label
+
+    @property
+    def lines_label(self) -> str:
+        """The line range as a plan reference, e.g. ``"L1136-1140"`` or ``"L195"``."""
+        first, last = self.lines
+        return f"L{first}" if first == last else f"L{first}-{last}"
+
+
+class Rule(_Model):
+    """One norm of one plan.
+
+    Attributes
+    ----------
+    id
+        Unique across all catalogues: ``<city>.<name>``, e.g. ``yongzhou.ems_station_radius``.
+    kind, parameters
+        What is measured and how; ``parameters`` is the model for ``kind`` (the YAML states the
+        kind once, on the rule). Omitted only when ``data_gap`` says why the rule cannot be
+        evaluated from the facility register.
+    applies_to
+        Region levels that get a result row (``city``, ``district`` …) and, for spatial rules,
+        the settlement types (``urban``, ``rural``) whose residents count.
+    target
+        The plan's headline figure with its unit; parameters must agree with it.
+    binding, expected
+        The plan's 约束性 / 预期性 label, where it gives one.
+    year
+        The year the target is for.
+    interpretation
+        How the catalogue reads an ambiguous or silent plan.
+    data_gap
+        Why the facility data cannot evaluate the rule; results then say "not evaluable".
+    citations
+        One or more places in the plan (YAML key ``citation``: one mapping or a list).
+    """
+
+    id: str = Field(pattern=_RULE_ID)
+    title_zh: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    kind: RuleKind
+    applies_to: tuple[Scope, ...] = Field(min_length=1)
+    parameters: Parameters | None = None
+    target: Target
+    binding: bool | None = None
+    expected: bool | None = None
+    # the plans run 2021–2025 with a 2035 vision; 2020 is their baseline year
+    year: int = Field(default=2025, ge=2020, le=2035)
+    interpretation: str | None = None
+    data_gap: str | None = None
+    citations: tuple[Citation, ...] = Field(
+        min_length=1, validation_alias=AliasChoices("citation", "citations")
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        # the kind is stated once on the rule; the parameter model is chosen by it
+        parameters = data.get("parameters")
+        if isinstance(parameters, dict) and "kind" in data:
+            if "kind" in parameters:
+                msg = "state kind on the rule only, not inside parameters"
+                raise ValueError(msg)
+            data["parameters"] = {"kind": data["kind"], **parameters}
+        for key in ("citation", "citations"):
+            if isinstance(data.get(key), dict):
+                data[key] = [data[key]]
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.parameters is None and self.data_gap is None:
+            msg = "parameters are required unless data_gap says why the rule cannot be evaluated"
+            raise ValueError(msg)
+        if self.binding and self.expected:
+            msg = "a rule is binding (约束性) or expected (预期性), not both"
+            raise ValueError(msg)
+        if not self.region_scopes:
+            msg = "applies_to needs at least one region level (city, district, county …)"
+            raise ValueError(msg)
+        if self.parameters is not None:
+            problem = self.parameters.target_problem(self.target)
+            if problem is not None:
+                raise ValueError(problem)
+            problem = self._scope_problem()
+            if problem is not None:
+                raise ValueError(problem)
+        return self
+
+    def _scope_problem(self) -> str | None:
+        params = self.parameters
+        if isinstance(params, TravelTimeCoverageParameters | RadiusCoverageParameters):
+            if set(params.settlement_thresholds()) != self.settlements:
+                return "applies_to urban/rural must match the urban/rural thresholds given"
+        elif self.settlements and not isinstance(params, EmsResponseParameters):
+            return "urban/rural in applies_to belong to spatial rules only"
+        if (
+            isinstance(params, FacilityPerPopulationParameters)
+            and params.per_admin_unit
+            and Scope(params.per_admin_unit) not in self.applies_to
+        ):
+            return f"a per-{params.per_admin_unit} rule must list it in applies_to"
+        return None
+
+    @property
+    def region_scopes(self) -> frozenset[Scope]:
+        """The region levels this rule produces result rows for."""
+        return frozenset(self.applies_to) & REGION_SCOPES
+
+    @property
+    def settlements(self) -> frozenset[Scope]:
+        """The settlement types (urban, rural) a spatial rule counts residents of."""
+        return frozenset(self.applies_to) & SETTLEMENT_SCOPES
+
+    @property
+    def citation(self) -> Citation:
+        """The primary (first) citation."""
+        return self.citations[0]
+
+
+class Catalogue(_Model):
+    """The rules of one plan.
+
+    Attributes
+    ----------
+    city
+        Short lowercase name, the prefix of every rule id (``yongzhou``).
+    city_adcode, city_name_zh, city_name_en, city_level
+        The unit the plan governs (a prefecture, or a county-level city for Jishou).
+    document
+        The plan's seed file name.
+    """
+
+    city: str = Field(pattern=r"^[a-z][a-z0-9]*$")
+    city_adcode: str = Field(pattern=r"^[0-9]{6}$")
+    city_name_zh: str = Field(min_length=1)
+    city_name_en: str = Field(min_length=1)
+    city_level: Literal[RegionLevel.PREFECTURE, RegionLevel.COUNTY_CITY]
+    document: str = Field(min_length=1, pattern=r"^[^/\\]+\.txt$")
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+    def rule(self, rule_id: str) -> Rule:
+        """Return the rule with this id, or raise ``KeyError``."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def load_catalogue(path: Path, *, seeds_dir: Path) -> Catalogue:
+    """Read and validate one catalogue file.
+
+    Parameters
+    ----------
+    path
+        The YAML catalogue.
+    seeds_dir
+        The folder holding the seed plan texts the citations name.
+
+    Returns
+    -------
+    Catalogue
+
+    Raises
+    ------
+    CatalogueError
+        Naming the file and each bad rule: unknown kind, missing or unknown field, bad unit,
+        parameters that disagree with the target, duplicate id, a quote not in its seed, or
+        lines outside the seed or not where the quote is.
+    """
+    return _load_catalogue(path, seeds_dir=seeds_dir, seeds={})
+
+
+def _load_catalogue(path: Path, *, seeds_dir: Path, seeds: dict[str, SeedText]) -> Catalogue:
+    raw = _read_yaml(path)
+    raw_rules = raw.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise CatalogueError(path, [CatalogueProblem(None, "'rules' must be a non-empty list")])
+
+    # rules one by one, so each problem names its rule
+    problems: list[CatalogueProblem] = []
+    rules: list[Rule] = []
+    for index, raw_rule in enumerate(raw_rules):
+        rule, rule_problems = _validate_rule(raw_rule, _raw_rule_id(raw_rule, index))
+        problems.extend(rule_problems)
+        if rule is not None:
+            rules.append(rule)
+
+    # the header (problems of the rule list itself were reported rule by rule)
+    header = {key: value for key, value in raw.items() if key != "rules"}
+    catalogue: Catalogue | None = None
+    try:
+        catalogue = Catalogue.model_validate({**header, "rules": rules})
+    except ValidationError as exc:
+        problems.extend(
+            CatalogueProblem(None, line)
+            for line in _error_lines(exc)
+            if not line.startswith("rules")
+        )
+
+    # ids: the city prefix and uniqueness within the file
+    seen: set[str] = set()
+    city = header.get("city")
+    for rule in rules:
+        if rule.id in seen:
+            problems.append(CatalogueProblem(rule.id, "duplicate rule id in this catalogue"))
+        seen.add(rule.id)
+        if isinstance(city, str) and not rule.id.startswith(f"{city}."):
+            problems.append(CatalogueProblem(rule.id, f"rule ids must start with '{city}.'"))
+
+    # citations: the plan's own seed, and the quote where the lines say
+    document = header.get("document")
+    for rule in rules:
+        for citation in rule.citations:
+            if isinstance(document, str) and citation.document != document:
+                msg = f"cites {citation.document}, not this plan's {document}"
+                problems.append(CatalogueProblem(rule.id, msg))
+                continue
+            problem = check_citation(citation, seeds_dir=seeds_dir, seeds=seeds)
+            if problem is not None:
+                problems.append(CatalogueProblem(rule.id, problem))
+
+    if problems or catalogue is None:
+        raise CatalogueError(path, problems)
+    return catalogue
+
+
+def load_catalogues(directory: Path = DEFAULT_CATALOGUE_DIR, *, seeds_dir: Path) -> list[Catalogue]:
+    """Read and validate every ``*.yaml`` catalogue in ``directory``, in file-name order.
+
+    Parameters
+    ----------
+    directory
+        The catalogue folder; by default the one shipped with this package.
+    seeds_dir
+        The folder holding the seed plan texts.
+
+    Raises
+    ------
+    CatalogueError
+        For the first bad file, or naming rule ids that occur in more than one file.
+    """
+    paths = sorted(directory.glob("*.yaml"))
+    if not paths:
+        msg = "no *.yaml catalogue in the folder"
+        raise CatalogueError(directory, [CatalogueProblem(None, msg)])
+    seeds: dict[str, SeedText] = {}
+    catalogues = [_load_catalogue(path, seeds_dir=seeds_dir, seeds=seeds) for path in paths]
+
+    # rule ids are unique across all plans
+    owner: dict[str, str] = {}
+    problems: list[CatalogueProblem] = []
+    for path, catalogue in zip(paths, catalogues, strict=True):
+        for rule in catalogue.rules:
+            if rule.id in owner:
+                msg = f"duplicate rule id: in {owner[rule.id]} and {path.name}"
+                problems.append(CatalogueProblem(rule.id, msg))
+            owner.setdefault(rule.id, path.name)
+    if problems:
+        raise CatalogueError(directory, problems)
+    return catalogues
+
+
+def check_citation(
+    citation: Citation, *, seeds_dir: Path, seeds: dict[str, SeedText] | None = None
+) -> str | None:
+    """Check one citation against its seed text; return the defect, or None when it holds.
+
+    Parameters
+    ----------
+    citation
+        The citation to check.
+    seeds_dir
+        The folder holding the seed texts.
+    seeds
+        A cache of seed texts already read, keyed by file name; filled as seeds are read.
+    """
+    cache = {} if seeds is None else seeds
+    seed = cache.get(citation.document)
+    if seed is None:
+        path = seeds_dir / citation.document
+        if not path.is_file():
+            return f"document {citation.document!r} is not in {seeds_dir}"
+        seed = SeedText.read(path)
+        cache[citation.document] = seed
+    first, last = citation.lines
+    if last > seed.line_count:
+        return (
+            f"lines {citation.lines_label} out of range: "
+            f"{citation.document} has {seed.line_count} lines"
+        )
+    spans = seed.locate(citation.quote)
+    if not spans:
+        return f"quote not found in {citation.document}: {_shorten(citation.quote)!r}"
+    if not any(start <= last and end >= first for start, end in spans):
+        found = ", ".join(
+            f"L{start}" if start == end else f"L{start}-{end}" for start, end in spans
+        )
+        return f"quote found at {found}, not at the cited {citation.lines_label}"
+    return None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        # both loaders are safe loaders (no arbitrary objects); ruff cannot see through getattr
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506
+    except yaml.YAMLError as exc:
+        raise CatalogueError(path, [CatalogueProblem(None, f"not valid YAML: {exc}")]) from exc
+    if not isinstance(raw, dict):
+        raise CatalogueError(path, [CatalogueProblem(None, "the file must hold a mapping")])
+    return raw
+
+
+def _raw_rule_id(raw_rule: Any, index: int) -> str:
+    if isinstance(raw_rule, dict) and isinstance(raw_rule.get("id"), str):
+        return str(raw_rule["id"])
+    return f"rules[{index}]"
+
+
+def _validate_rule(raw_rule: Any, rule_id: str) -> tuple[Rule | None, list[CatalogueProblem]]:
+    if not isinstance(raw_rule, dict):
+        return None, [CatalogueProblem(rule_id, "a rule must be a mapping")]
+    kind = raw_rule.get("kind")
+    known = [k.value for k in RuleKind]
+    if kind is None:
+        return None, [CatalogueProblem(rule_id, "missing field 'kind'")]
+    if kind not in known:
+        msg = f"unknown kind {kind!r}; known kinds: {', '.join(known)}"
+        return None, [CatalogueProblem(rule_id, msg)]
+    try:
+        return Rule.model_validate(raw_rule), []
+    except ValidationError as exc:
+        return None, [CatalogueProblem(rule_id, line) for line in _error_lines(exc)]
+
+
+def _error_lines(exc: ValidationError) -> list[str]:
+    lines: list[str] = []
+    for error in exc.errors(include_url=False):
+        # drop the discriminator tag pydantic adds to the location of a union member
+        loc = [str(part) for part in error["loc"] if part not in _KIND_VALUES]
+        where = ".".join(loc)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = "missing field"
+        lines.append(f"{where}: {message}" if where else message)
+    return lines
+
+
+_KIND_VALUES = frozenset(k.value for k in RuleKind)
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def rules_by_id(catalogues: Iterable[Catalogue]) -> Mapping[str, Rule]:
+    """Index the rules of several catalogues by id."""
+    return {rule.id: rule for catalogue in catalogues for rule in catalogue.rules}

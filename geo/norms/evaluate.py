@@ -1,0 +1,124 @@
+"""Evaluate catalogue rules on regions and facilities: one result row per region in scope.
+
+The non-spatial kinds (fleet_ratio, resource_ratio, facility_per_population, presence, staffing)
+are evaluated here from counts alone. The spatial kinds need the road network and the population
+surface: the coverage engine counts residents within reach and
+:func:`geo.norms.results.coverage_result` turns its counts into result rows.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from geo.norms._errors import NormEvaluationError
+from geo.norms._regions import RegionIndex
+from geo.norms.catalogue import Catalogue, Rule
+from geo.norms.counts import (
+    evaluate_facility_per_population,
+    evaluate_presence,
+    evaluate_staffing,
+)
+from geo.norms.inputs import FacilityInput, RegionInput
+from geo.norms.parameters import (
+    FacilityPerPopulationParameters,
+    FleetRatioParameters,
+    PresenceParameters,
+    ResourceRatioParameters,
+    StaffingParameters,
+)
+from geo.norms.ratios import evaluate_fleet_ratio, evaluate_resource_ratio
+from geo.norms.results import RuleResult, not_evaluable_result
+from geo.norms.terms import SPATIAL_KINDS
+
+
+def evaluate_rule(
+    rule: Rule,
+    regions: Iterable[RegionInput],
+    facilities: Sequence[FacilityInput],
+    *,
+    city_adcode: str,
+    catchments: Mapping[int | str, int] | None = None,
+) -> list[RuleResult]:
+    """Evaluate one non-spatial rule in every region it applies to.
+
+    Parameters
+    ----------
+    rule
+        A catalogue rule of a non-spatial kind, or any rule with a ``data_gap``.
+    regions
+        The plan's city and its county-level units; ``parent_adcode`` links units to the city.
+    facilities
+        The facilities of the city; ``region_adcode`` places each in a unit.
+    city_adcode
+        The unit the plan governs (its catalogue's ``city_adcode``).
+    catchments
+        Residents served by each facility (persons, keyed by facility id), for catchment rules.
+
+    Returns
+    -------
+    list of RuleResult
+        The city row first (when the rule applies to the city), then units by adcode.
+
+    Raises
+    ------
+    NormEvaluationError
+        For a spatial rule (use the coverage engine), or a region given twice.
+    """
+    index = RegionIndex(regions, city_adcode=city_adcode)
+    in_scope = index.in_scope(rule)
+    params = rule.parameters
+    if params is None or rule.data_gap is not None:
+        return [not_evaluable_result(rule, region) for region in in_scope]
+    if rule.kind in SPATIAL_KINDS:
+        msg = (
+            f"rule {rule.id!r} is spatial ({rule.kind.value}): evaluate it with the coverage "
+            "engine and assemble rows with coverage_result"
+        )
+        raise NormEvaluationError(msg)
+
+    results: list[RuleResult] = []
+    for region in in_scope:
+        if isinstance(params, FleetRatioParameters):
+            row = evaluate_fleet_ratio(rule, params, region, index=index, facilities=facilities)
+        elif isinstance(params, ResourceRatioParameters):
+            row = evaluate_resource_ratio(rule, params, region, index=index, facilities=facilities)
+        elif isinstance(params, FacilityPerPopulationParameters):
+            row = evaluate_facility_per_population(
+                rule, params, region, index=index, facilities=facilities, catchments=catchments
+            )
+        elif isinstance(params, PresenceParameters):
+            row = evaluate_presence(rule, params, region, index=index, facilities=facilities)
+        elif isinstance(params, StaffingParameters):
+            row = evaluate_staffing(rule, params, region, index=index, facilities=facilities)
+        else:
+            msg = f"rule {rule.id!r}: no evaluator for kind {rule.kind.value}"
+            raise NormEvaluationError(msg)
+        results.append(row)
+    return results
+
+
+def evaluate_catalogue(
+    catalogue: Catalogue,
+    regions: Iterable[RegionInput],
+    facilities: Sequence[FacilityInput],
+    *,
+    catchments: Mapping[int | str, int] | None = None,
+) -> list[RuleResult]:
+    """Evaluate every non-spatial rule of a plan (and report its not-evaluable rules).
+
+    Spatial rules are left out: the coverage engine evaluates them. See :func:`evaluate_rule`
+    for the parameters.
+    """
+    region_list = list(regions)
+    results: list[RuleResult] = []
+    for rule in catalogue.rules:
+        if rule.kind in SPATIAL_KINDS and rule.data_gap is None:
+            continue
+        results.extend(
+            evaluate_rule(
+                rule,
+                region_list,
+                facilities,
+                city_adcode=catalogue.city_adcode,
+                catchments=catchments,
+            )
+        )
+    return results

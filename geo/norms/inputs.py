@@ -1,0 +1,113 @@
+"""Plain inputs of the norm evaluators: regions and facilities, as the service reads them.
+
+No database types here: the service maps its rows onto these dataclasses. A capacity of ``None``
+means unknown (real registers often publish no bed or staff counts) and is never read as zero.
+"""
+
+from dataclasses import dataclass, field
+
+from geo.norms.terms import (
+    CapacityField,
+    FacilityType,
+    Grade,
+    Ownership,
+    RegionLevel,
+    ServiceFlag,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionInput:
+    """An administrative unit with its resident population.
+
+    Attributes
+    ----------
+    adcode
+        Six-digit administrative code.
+    name
+        Name as it should appear in results (e.g. ``"衡山县"``).
+    level
+        Administrative level; counties (县) and county-level cities (县级市) count 300% of their
+        residents for the ambulance fleet.
+    population
+        Resident population (常住人口, persons); None when unknown.
+    urban_share
+        Share of residents living in urban areas, 0–1; None when unknown.
+    parent_adcode
+        The unit this one belongs to (a county's prefecture); links facilities to the city row.
+    township_count, subdistrict_count
+        Numbers of townships (乡镇) and sub-districts (街道) inside the unit; None when unknown.
+    """
+
+    adcode: str
+    name: str
+    level: RegionLevel
+    population: int | None
+    urban_share: float | None = None
+    parent_adcode: str | None = None
+    township_count: int | None = None
+    subdistrict_count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.population is not None and self.population < 0:
+            msg = f"region {self.adcode}: population must not be negative"
+            raise ValueError(msg)
+        if self.urban_share is not None and not 0 <= self.urban_share <= 1:
+            msg = f"region {self.adcode}: urban_share must lie between 0 and 1"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityInput:
+    """A health facility with its capacities and services.
+
+    Attributes
+    ----------
+    id
+        Identifier, unique among the facilities given.
+    name
+        Name as it should appear in results.
+    type, grade, ownership
+        What the facility is.
+    region_adcode
+        The county-level unit the facility lies in; None when unknown (then it counts nowhere).
+    beds … negative_pressure_ambulances
+        Capacities (counts); None when unknown.
+    psychiatric_ward … ems_station_hosted
+        Services hosted; False when not recorded.
+    """
+
+    id: int | str
+    name: str
+    type: FacilityType
+    region_adcode: str | None
+    grade: Grade = Grade.NONE
+    ownership: Ownership = Ownership.PUBLIC
+    beds: int | None = None
+    icu_beds: int | None = None
+    physicians: int | None = None
+    nurses: int | None = None
+    general_practitioners: int | None = None
+    pharmacists: int | None = None
+    ambulances: int | None = None
+    negative_pressure_ambulances: int | None = None
+    psychiatric_ward: bool = False
+    critical_maternal_centre: bool = False
+    critical_neonatal_centre: bool = False
+    ems_station_hosted: bool = False
+    flags: frozenset[ServiceFlag] = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name in CapacityField:
+            number = getattr(self, name.value)
+            if number is not None and number < 0:
+                msg = f"facility {self.id}: {name.value} must not be negative"
+                raise ValueError(msg)
+        flags = frozenset(flag for flag in ServiceFlag if getattr(self, flag.value))
+        # frozen dataclass: derived fields are set through object.__setattr__
+        object.__setattr__(self, "flags", flags)
+
+    def capacity(self, name: CapacityField) -> int | None:
+        """Return one capacity by name; None when unknown."""
+        number: int | None = getattr(self, name.value)
+        return number

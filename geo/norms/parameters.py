@@ -1,0 +1,489 @@
+"""Kind-specific rule parameters, the headline target and facility selectors of the catalogue.
+
+Units are in the field names (``minutes_urban``, ``radius_km_rural``, ``per_population`` residents).
+Each parameter model checks that the rule's headline :class:`Target` agrees with it, so the figure a
+planner reads and the figure the evaluator uses cannot drift apart.
+"""
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from geo.norms.terms import (
+    GRADE_RANK,
+    CapacityField,
+    Direction,
+    DistanceKind,
+    FacilityType,
+    Grade,
+    Ownership,
+    PopulationBasis,
+    RegionLevel,
+    Scope,
+    ServiceFlag,
+    TravelMode,
+)
+
+
+class TargetUnit(StrEnum):
+    """Units a rule's headline ``target`` may be stated in."""
+
+    MINUTES = "minutes"
+    KM = "km"
+    RESIDENTS_PER_AMBULANCE = "residents_per_ambulance"
+    SHARE_OF_FLEET = "share_of_fleet"
+    PER_1000_RESIDENTS = "per_1000_residents"
+    PER_10000_RESIDENTS = "per_10000_residents"
+    RESIDENTS_PER_FACILITY = "residents_per_facility"
+    FACILITIES_PER_TOWNSHIP = "facilities_per_township"
+    FACILITIES_PER_SUBDISTRICT = "facilities_per_subdistrict"
+    RESIDENTS = "residents"
+    FACILITIES = "facilities"
+    SHARE_OF_FACILITIES = "share_of_facilities"
+    PER_FACILITY = "per_facility"
+    SHARE_OF_BEDS = "share_of_beds"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(_Model):
+    """A rule's headline figure as the plan states it: one number or a range, with its unit."""
+
+    value: float | None = None
+    min: float | None = None
+    max: float | None = None
+    unit: TargetUnit
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        if self.value is not None and (self.min is not None or self.max is not None):
+            msg = "give either value or min/max, not both"
+            raise ValueError(msg)
+        if self.value is None and self.min is None and self.max is None:
+            msg = "give value, or min and/or max"
+            raise ValueError(msg)
+        if self.min is not None and self.max is not None and self.min > self.max:
+            msg = f"min {self.min} is above max {self.max}"
+            raise ValueError(msg)
+        return self
+
+    def contains(self, number: float) -> bool:
+        """Tell whether ``number`` equals the value or lies in the [min, max] range."""
+        if self.value is not None:
+            return number == self.value
+        low = self.min if self.min is not None else float("-inf")
+        high = self.max if self.max is not None else float("inf")
+        return low <= number <= high
+
+
+class FacilitySelector(_Model):
+    """Which facilities qualify for a rule; every condition given must hold.
+
+    Attributes
+    ----------
+    facility_types
+        The facility is one of these types.
+    min_grade
+        Its grade is at least this one (tertiary > secondary > primary > none).
+    ownership
+        It is run by this owner (public / private).
+    flags
+        It hosts every one of these services.
+    """
+
+    facility_types: tuple[FacilityType, ...] = Field(min_length=1)
+    min_grade: Grade | None = None
+    ownership: Ownership | None = None
+    flags: tuple[ServiceFlag, ...] = ()
+
+    def matches(
+        self,
+        facility_type: FacilityType,
+        grade: Grade,
+        ownership: Ownership,
+        flags: Iterable[ServiceFlag],
+    ) -> bool:
+        """Tell whether a facility with these attributes qualifies."""
+        if facility_type not in self.facility_types:
+            return False
+        if self.min_grade is not None and GRADE_RANK[grade] < GRADE_RANK[self.min_grade]:
+            return False
+        if self.ownership is not None and ownership != self.ownership:
+            return False
+        present = set(flags)
+        return all(flag in present for flag in self.flags)
+
+
+Selectors = Annotated[tuple[FacilitySelector, ...], Field(min_length=1)]
+
+
+def _range_problem(
+    target: Target, unit: TargetUnit, values: Mapping[str, float | None]
+) -> str | None:
+    """Check that the target has ``unit`` and that every given parameter value fits it."""
+    if target.unit != unit:
+        return f"target unit {target.unit.value!r} does not fit; expected {unit.value!r}"
+    for name, number in values.items():
+        if number is not None and not target.contains(number):
+            return f"parameter {name}={number:g} lies outside the target {_describe(target)}"
+    return None
+
+
+def _describe(target: Target) -> str:
+    if target.value is not None:
+        return f"{target.value:g} {target.unit.value}"
+    low = "" if target.min is None else f"{target.min:g}"
+    high = "" if target.max is None else f"{target.max:g}"
+    return f"{low}–{high} {target.unit.value}"
+
+
+class TravelTimeCoverageParameters(_Model):
+    """Share of residents within a travel time of a qualifying facility.
+
+    ``minutes_urban`` / ``minutes_rural`` are the thresholds for urban and rural population
+    cells (a rule may set one or both); ``min_share`` is the share of residents that must be
+    within reach (1.0: everyone).
+    """
+
+    kind: Literal["travel_time_coverage"]
+    facilities: Selectors
+    mode: TravelMode
+    direction: Direction = Direction.TO_FACILITY
+    minutes_urban: float | None = Field(default=None, gt=0)
+    minutes_rural: float | None = Field(default=None, gt=0)
+    min_share: float = Field(default=1.0, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _some_threshold(self) -> Self:
+        if self.minutes_urban is None and self.minutes_rural is None:
+            msg = "give minutes_urban and/or minutes_rural"
+            raise ValueError(msg)
+        return self
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        values = {"minutes_urban": self.minutes_urban, "minutes_rural": self.minutes_rural}
+        return _range_problem(target, TargetUnit.MINUTES, values)
+
+    def settlement_thresholds(self) -> dict[Scope, float]:
+        """Return the travel-time threshold in minutes per settlement scope it is set for."""
+        pairs = ((Scope.URBAN, self.minutes_urban), (Scope.RURAL, self.minutes_rural))
+        return {scope: minutes for scope, minutes in pairs if minutes is not None}
+
+
+class RadiusCoverageParameters(_Model):
+    """Share of residents within a distance of a qualifying facility.
+
+    ``distance`` says whether the radius is straight-line or along the road network (then
+    ``mode`` says which network); ``radius_km_urban`` / ``radius_km_rural`` in kilometres.
+    """
+
+    kind: Literal["radius_coverage"]
+    facilities: Selectors
+    distance: DistanceKind
+    mode: TravelMode | None = None
+    radius_km_urban: float | None = Field(default=None, gt=0)
+    radius_km_rural: float | None = Field(default=None, gt=0)
+    min_share: float = Field(default=1.0, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.radius_km_urban is None and self.radius_km_rural is None:
+            msg = "give radius_km_urban and/or radius_km_rural"
+            raise ValueError(msg)
+        if self.distance == DistanceKind.NETWORK and self.mode is None:
+            msg = "a network distance needs a mode (walk or drive)"
+            raise ValueError(msg)
+        if self.distance == DistanceKind.STRAIGHT and self.mode is not None:
+            msg = "a straight-line distance takes no mode"
+            raise ValueError(msg)
+        return self
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        values = {"radius_km_urban": self.radius_km_urban, "radius_km_rural": self.radius_km_rural}
+        return _range_problem(target, TargetUnit.KM, values)
+
+    def settlement_thresholds(self) -> dict[Scope, float]:
+        """Return the radius in kilometres per settlement scope it is set for."""
+        pairs = ((Scope.URBAN, self.radius_km_urban), (Scope.RURAL, self.radius_km_rural))
+        return {scope: km for scope, km in pairs if km is not None}
+
+
+class EmsResponseParameters(_Model):
+    """Residents an ambulance reaches (or brings to a centre) within a network distance and time.
+
+    ``radius_km`` is a road-network distance and ``minutes`` a drive time; when both are set a
+    resident is covered only within both. ``direction`` is ``from_facility`` for a response from
+    a station to the scene, ``to_facility`` for transport to a centre.
+    """
+
+    kind: Literal["ems_response"]
+    facilities: Selectors
+    direction: Direction = Direction.FROM_FACILITY
+    mode: TravelMode = TravelMode.DRIVE
+    radius_km: float | None = Field(default=None, gt=0)
+    minutes: float | None = Field(default=None, gt=0)
+    min_share: float = Field(default=1.0, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _some_threshold(self) -> Self:
+        if self.radius_km is None and self.minutes is None:
+            msg = "give radius_km and/or minutes"
+            raise ValueError(msg)
+        return self
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        if target.unit == TargetUnit.KM:
+            return _range_problem(target, TargetUnit.KM, {"radius_km": self.radius_km})
+        return _range_problem(target, TargetUnit.MINUTES, {"minutes": self.minutes})
+
+
+class FleetRatioParameters(_Model):
+    """Ambulance fleet per county-level unit, or the negative-pressure share of that fleet.
+
+    ``fleet_size``: one ambulance per ``per_population`` residents of the population base; the base
+    is ``base_multiplier_county`` × residents in the ``county_levels`` (3.0 for the plans' 300% 县域
+    rule) and ``base_multiplier_other`` × residents elsewhere. ``negative_pressure_share``: at least
+    ``min_share`` of the ambulances present are negative-pressure ambulances. ``facilities`` says
+    whose ambulances make up the fleet.
+    """
+
+    kind: Literal["fleet_ratio"]
+    measure: Literal["fleet_size", "negative_pressure_share"]
+    facilities: Selectors
+    per_population: int | None = Field(default=None, gt=0)
+    base_multiplier_county: float | None = Field(default=None, gt=0)
+    base_multiplier_other: float = Field(default=1.0, gt=0)
+    county_levels: tuple[RegionLevel, ...] = (RegionLevel.COUNTY, RegionLevel.COUNTY_CITY)
+    min_share: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.measure == "fleet_size":
+            if self.per_population is None or self.base_multiplier_county is None:
+                msg = "fleet_size needs per_population and base_multiplier_county"
+                raise ValueError(msg)
+            if self.min_share is not None:
+                msg = "fleet_size takes no min_share (make a negative_pressure_share rule)"
+                raise ValueError(msg)
+        elif self.min_share is None:
+            msg = "negative_pressure_share needs min_share"
+            raise ValueError(msg)
+        return self
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        if self.measure == "fleet_size":
+            values = {"per_population": float(self.per_population or 0)}
+            return _range_problem(target, TargetUnit.RESIDENTS_PER_AMBULANCE, values)
+        return _range_problem(target, TargetUnit.SHARE_OF_FLEET, {"min_share": self.min_share})
+
+
+_RATIO_RESOURCES = frozenset(
+    {
+        CapacityField.BEDS,
+        CapacityField.PHYSICIANS,
+        CapacityField.NURSES,
+        CapacityField.PHARMACISTS,
+        CapacityField.GENERAL_PRACTITIONERS,
+    }
+)
+
+
+class ResourceRatioParameters(_Model):
+    """Beds or staff per ``per_population`` residents (1,000, or 10,000 for GPs).
+
+    The required ratio is the rule's ``target.value``. ``facilities`` limits whose capacity counts
+    (e.g. private hospitals for the private-bed reserve); None counts every facility.
+    """
+
+    kind: Literal["resource_ratio"]
+    resource: CapacityField
+    per_population: Literal[1000, 10000]
+    facilities: tuple[FacilitySelector, ...] | None = None
+
+    @field_validator("resource")
+    @classmethod
+    def _countable(cls, value: CapacityField) -> CapacityField:
+        if value not in _RATIO_RESOURCES:
+            allowed = ", ".join(sorted(r.value for r in _RATIO_RESOURCES))
+            msg = f"resource must be one of {allowed}"
+            raise ValueError(msg)
+        return value
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        unit = (
+            TargetUnit.PER_1000_RESIDENTS
+            if self.per_population == 1000
+            else TargetUnit.PER_10000_RESIDENTS
+        )
+        if target.value is None:
+            return "a resource ratio target needs a single value"
+        return _range_problem(target, unit, {})
+
+
+class FacilityPerPopulationParameters(_Model):
+    """Enough facilities for the population, or grade standards where catchments are large.
+
+    ``count``: at least one qualifying facility per ``residents_per_facility_max`` residents of the
+    ``population_basis`` (the plan's range lower bound is kept in ``residents_per_facility_min``),
+    and/or one per township or sub-district (``per_admin_unit``); when both are set either
+    satisfies the rule. ``catchment``: every qualifying facility whose catchment (residents served,
+    from the network) reaches ``catchment_min_residents`` is at least ``required_grade``.
+    """
+
+    kind: Literal["facility_per_population"]
+    method: Literal["count", "catchment"] = "count"
+    facilities: Selectors
+    residents_per_facility_min: int | None = Field(default=None, gt=0)
+    residents_per_facility_max: int | None = Field(default=None, gt=0)
+    per_admin_unit: Literal["township", "subdistrict"] | None = None
+    population_basis: PopulationBasis = PopulationBasis.TOTAL
+    catchment_min_residents: int | None = Field(default=None, gt=0)
+    required_grade: Grade | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        count_fields = (
+            self.residents_per_facility_min,
+            self.residents_per_facility_max,
+            self.per_admin_unit,
+        )
+        if self.method == "count":
+            if self.residents_per_facility_max is None and self.per_admin_unit is None:
+                msg = "a count rule needs residents_per_facility_max and/or per_admin_unit"
+                raise ValueError(msg)
+            if self.catchment_min_residents is not None or self.required_grade is not None:
+                msg = "catchment_min_residents and required_grade belong to method: catchment"
+                raise ValueError(msg)
+            low, high = self.residents_per_facility_min, self.residents_per_facility_max
+            if low is not None and (high is None or low > high):
+                msg = "residents_per_facility_min needs a larger residents_per_facility_max"
+                raise ValueError(msg)
+        else:
+            if self.catchment_min_residents is None or self.required_grade is None:
+                msg = "a catchment rule needs catchment_min_residents and required_grade"
+                raise ValueError(msg)
+            if any(value is not None for value in count_fields):
+                msg = "residents_per_facility_* and per_admin_unit belong to method: count"
+                raise ValueError(msg)
+        return self
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        values: dict[str, float | None]
+        if self.method == "catchment":
+            values = {"catchment_min_residents": _as_float(self.catchment_min_residents)}
+            return _range_problem(target, TargetUnit.RESIDENTS, values)
+        if self.residents_per_facility_max is not None:
+            values = {
+                "residents_per_facility_min": _as_float(self.residents_per_facility_min),
+                "residents_per_facility_max": float(self.residents_per_facility_max),
+            }
+            return _range_problem(target, TargetUnit.RESIDENTS_PER_FACILITY, values)
+        unit = (
+            TargetUnit.FACILITIES_PER_TOWNSHIP
+            if self.per_admin_unit == "township"
+            else TargetUnit.FACILITIES_PER_SUBDISTRICT
+        )
+        return _range_problem(target, unit, {"facilities per unit": 1.0})
+
+
+def _as_float(value: int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+class PresenceParameters(_Model):
+    """Each region has what the plan requires.
+
+    Without ``subject``: at least ``min_count`` facilities matching any of ``facilities``, where
+    the region has more than ``applies_above_residents`` residents (or exactly that many too,
+    when ``applies_at_threshold``). With ``subject``: every facility matching ``subject`` also
+    matches one of ``facilities`` (e.g. every grade-II+ hospital hosts an EMS station).
+    """
+
+    kind: Literal["presence"]
+    facilities: Selectors
+    min_count: int = Field(default=1, ge=1)
+    subject: tuple[FacilitySelector, ...] | None = None
+    applies_above_residents: int | None = Field(default=None, ge=0)
+    applies_at_threshold: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.subject is not None and self.min_count != 1:
+            msg = "min_count does not apply when every subject facility is checked"
+            raise ValueError(msg)
+        return self
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        if self.subject is not None:
+            return _range_problem(target, TargetUnit.SHARE_OF_FACILITIES, {"every": 1.0})
+        return _range_problem(target, TargetUnit.FACILITIES, {"min_count": float(self.min_count)})
+
+
+class StaffingParameters(_Model):
+    """A per-facility minimum for each facility matching ``facilities``.
+
+    Either at least ``min_per_facility`` of ``attribute`` (e.g. 4 general practitioners), or
+    ``attribute`` between ``min_share_of_beds`` and ``max_share_of_beds`` of the facility's beds
+    (e.g. ICU beds 2–5%).
+    """
+
+    kind: Literal["staffing"]
+    facilities: Selectors
+    attribute: CapacityField
+    min_per_facility: int | None = Field(default=None, ge=1)
+    min_share_of_beds: float | None = Field(default=None, gt=0, le=1)
+    max_share_of_beds: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> Self:
+        share_mode = self.min_share_of_beds is not None or self.max_share_of_beds is not None
+        if (self.min_per_facility is None) == (not share_mode):
+            msg = "give either min_per_facility or min_share_of_beds (and max_share_of_beds)"
+            raise ValueError(msg)
+        if share_mode and self.min_share_of_beds is None:
+            msg = "a share-of-beds rule needs min_share_of_beds"
+            raise ValueError(msg)
+        low, high = self.min_share_of_beds, self.max_share_of_beds
+        if low is not None and high is not None and low > high:
+            msg = "min_share_of_beds is above max_share_of_beds"
+            raise ValueError(msg)
+        if share_mode and self.attribute == CapacityField.BEDS:
+            msg = "a share of beds needs an attribute other than beds"
+            raise ValueError(msg)
+        return self
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        values: dict[str, float | None]
+        if self.min_per_facility is not None:
+            values = {"min_per_facility": float(self.min_per_facility)}
+            return _range_problem(target, TargetUnit.PER_FACILITY, values)
+        values = {
+            "min_share_of_beds": self.min_share_of_beds,
+            "max_share_of_beds": self.max_share_of_beds,
+        }
+        return _range_problem(target, TargetUnit.SHARE_OF_BEDS, values)
+
+
+Parameters = Annotated[
+    TravelTimeCoverageParameters
+    | RadiusCoverageParameters
+    | EmsResponseParameters
+    | FleetRatioParameters
+    | ResourceRatioParameters
+    | FacilityPerPopulationParameters
+    | PresenceParameters
+    | StaffingParameters,
+    Field(discriminator="kind"),
+]

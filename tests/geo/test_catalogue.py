@@ -1,0 +1,460 @@
+"""The norm catalogues: the five plans load, every quote is in its seed, bad files are refused."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geo.norms import (
+    DEFAULT_CATALOGUE_DIR,
+    Catalogue,
+    CatalogueError,
+    Citation,
+    Ownership,
+    RuleKind,
+    check_citation,
+    load_catalogue,
+    load_catalogues,
+)
+from geo.norms._seeds import SeedText, normalise_text
+from geo.norms.parameters import ResourceRatioParameters
+
+CITIES = ("changsha", "hengyang", "jishou", "yongzhou", "yueyang")
+
+# NORMS.md, row by row: every norm listed for a city, as (rule id, kind, a line it cites)
+NORMS_MIRROR: dict[str, list[tuple[str, RuleKind, int]]] = {
+    "yueyang": [
+        ("yueyang.community_health_circle", RuleKind.TRAVEL_TIME_COVERAGE, 195),
+        ("yueyang.ambulance_fleet", RuleKind.FLEET_RATIO, 216),
+        ("yueyang.negative_pressure_ambulances", RuleKind.FLEET_RATIO, 216),
+        ("yueyang.county_ems_centre", RuleKind.PRESENCE, 216),
+        ("yueyang.beds_per_1000", RuleKind.RESOURCE_RATIO, 103),
+        ("yueyang.physicians_per_1000", RuleKind.RESOURCE_RATIO, 318),
+        ("yueyang.nurses_per_1000", RuleKind.RESOURCE_RATIO, 318),
+        ("yueyang.gps_per_10000", RuleKind.RESOURCE_RATIO, 133),
+        ("yueyang.psychiatric_provision", RuleKind.PRESENCE, 178),
+        ("yueyang.gps_per_primary_centre", RuleKind.STAFFING, 318),
+        ("yueyang.icu_bed_share", RuleKind.STAFFING, 230),
+        ("yueyang.infectious_ward_per_county", RuleKind.PRESENCE, 230),
+    ],
+    "hengyang": [
+        ("hengyang.health_circle_15min", RuleKind.TRAVEL_TIME_COVERAGE, 13),
+        ("hengyang.health_circle_15min", RuleKind.TRAVEL_TIME_COVERAGE, 330),
+        ("hengyang.ems_8km_15min", RuleKind.EMS_RESPONSE, 13),
+        ("hengyang.infant_care_radius", RuleKind.RADIUS_COVERAGE, 280),
+        ("hengyang.ambulance_fleet", RuleKind.FLEET_RATIO, 319),
+        ("hengyang.negative_pressure_ambulances", RuleKind.FLEET_RATIO, 319),
+        ("hengyang.county_ems_centre", RuleKind.PRESENCE, 319),
+        ("hengyang.beds_per_1000", RuleKind.RESOURCE_RATIO, 166),
+        ("hengyang.physicians_per_1000", RuleKind.RESOURCE_RATIO, 173),
+        ("hengyang.nurses_per_1000", RuleKind.RESOURCE_RATIO, 187),
+        ("hengyang.pharmacists_per_1000", RuleKind.RESOURCE_RATIO, 194),
+        ("hengyang.gps_per_10000", RuleKind.RESOURCE_RATIO, 201),
+        ("hengyang.large_catchment_centre_standard", RuleKind.FACILITY_PER_POPULATION, 367),
+        ("hengyang.psychiatric_ward", RuleKind.PRESENCE, 269),
+        ("hengyang.county_hospital_recommended_standard", RuleKind.PRESENCE, 367),
+        ("hengyang.district_grade_ii_hospital", RuleKind.PRESENCE, 367),
+        ("hengyang.gps_per_primary_centre", RuleKind.STAFFING, 330),
+        ("hengyang.critical_maternal_centre", RuleKind.PRESENCE, 282),
+        ("hengyang.critical_neonatal_centre", RuleKind.PRESENCE, 282),
+    ],
+    "jishou": [
+        ("jishou.urban_care_circle_15min", RuleKind.TRAVEL_TIME_COVERAGE, 281),
+        ("jishou.rural_care_circle_30min", RuleKind.TRAVEL_TIME_COVERAGE, 281),
+        ("jishou.rural_care_circle_30min", RuleKind.TRAVEL_TIME_COVERAGE, 287),
+        ("jishou.village_clinic_radius", RuleKind.RADIUS_COVERAGE, 287),
+        ("jishou.beds_per_1000", RuleKind.RESOURCE_RATIO, 65),
+        ("jishou.physicians_per_1000", RuleKind.RESOURCE_RATIO, 149),
+        ("jishou.nurses_per_1000", RuleKind.RESOURCE_RATIO, 163),
+        ("jishou.gps_per_10000", RuleKind.RESOURCE_RATIO, 175),
+        ("jishou.private_bed_reserve", RuleKind.RESOURCE_RATIO, 291),
+        ("jishou.gps_per_primary_centre", RuleKind.STAFFING, 287),
+        ("jishou.critical_maternal_centre", RuleKind.PRESENCE, 379),
+        ("jishou.critical_neonatal_centre", RuleKind.PRESENCE, 379),
+        ("jishou.infectious_ward_hospital", RuleKind.PRESENCE, 274),
+        ("jishou.infection_ward_every_general_hospital", RuleKind.PRESENCE, 257),
+    ],
+    "changsha": [
+        ("changsha.care_circle_1530", RuleKind.TRAVEL_TIME_COVERAGE, 31),
+        ("changsha.beds_per_1000", RuleKind.RESOURCE_RATIO, 99),
+        ("changsha.physicians_per_1000", RuleKind.RESOURCE_RATIO, 100),
+        ("changsha.nurses_per_1000", RuleKind.RESOURCE_RATIO, 102),
+        ("changsha.pharmacists_per_1000", RuleKind.RESOURCE_RATIO, 103),
+        ("changsha.gps_per_10000", RuleKind.RESOURCE_RATIO, 104),
+        ("changsha.township_health_centre_per_township", RuleKind.FACILITY_PER_POPULATION, 237),
+        ("changsha.community_health_centre_per_subdistrict", RuleKind.FACILITY_PER_POPULATION, 237),
+        ("changsha.blood_donation_house", RuleKind.PRESENCE, 215),
+    ],
+    "yongzhou": [
+        ("yongzhou.primary_care_circle_15min", RuleKind.TRAVEL_TIME_COVERAGE, 1266),
+        ("yongzhou.community_station_walk", RuleKind.TRAVEL_TIME_COVERAGE, 1278),
+        ("yongzhou.community_station_per_population", RuleKind.FACILITY_PER_POPULATION, 1276),
+        ("yongzhou.ems_station_radius", RuleKind.RADIUS_COVERAGE, 1136),
+        ("yongzhou.ems_station_at_hospitals", RuleKind.PRESENCE, 1140),
+        ("yongzhou.regional_subcentre_1h", RuleKind.EMS_RESPONSE, 1185),
+        ("yongzhou.regional_subcentre_1h", RuleKind.EMS_RESPONSE, 1487),
+        ("yongzhou.ambulance_fleet", RuleKind.FLEET_RATIO, 1140),
+        ("yongzhou.negative_pressure_ambulances", RuleKind.FLEET_RATIO, 1142),
+        ("yongzhou.city_120_centre", RuleKind.PRESENCE, 1130),
+        ("yongzhou.county_120_subcentre", RuleKind.PRESENCE, 1136),
+        ("yongzhou.beds_per_1000", RuleKind.RESOURCE_RATIO, 540),
+        ("yongzhou.physicians_per_1000", RuleKind.RESOURCE_RATIO, 543),
+        ("yongzhou.nurses_per_1000", RuleKind.RESOURCE_RATIO, 550),
+        ("yongzhou.pharmacists_per_1000", RuleKind.RESOURCE_RATIO, 552),
+        ("yongzhou.gps_per_10000", RuleKind.RESOURCE_RATIO, 554),
+        ("yongzhou.private_bed_reserve", RuleKind.RESOURCE_RATIO, 1446),
+        ("yongzhou.large_catchment_community_hospital", RuleKind.FACILITY_PER_POPULATION, 1270),
+        ("yongzhou.large_catchment_community_hospital", RuleKind.FACILITY_PER_POPULATION, 1503),
+        ("yongzhou.psychiatric_ward", RuleKind.PRESENCE, 738),
+        ("yongzhou.gps_per_primary_centre", RuleKind.STAFFING, 1289),
+        ("yongzhou.county_subcentres", RuleKind.PRESENCE, 1205),
+        ("yongzhou.county_subcentres", RuleKind.PRESENCE, 3022),
+        ("yongzhou.maternal_child_institution", RuleKind.PRESENCE, 848),
+    ],
+}
+
+# the resource-ratio table of NORMS.md with the figure each catalogue uses (per 1,000; GPs per
+# 10,000); Yueyang and Jishou pharmacists are in the plans' tables though NORMS.md shows "—"
+RATIO_TABLE: dict[str, dict[str, float]] = {
+    "yueyang": {"beds": 8, "physicians": 2.8, "nurses": 4, "general_practitioners": 3.93,
+                "pharmacists": 0.54},
+    "hengyang": {"beds": 8, "physicians": 3.2, "nurses": 4.1, "general_practitioners": 3.93,
+                 "pharmacists": 0.54},
+    "jishou": {"beds": 9, "physicians": 3.5, "nurses": 4, "general_practitioners": 3.93,
+               "pharmacists": 0.54},
+    "changsha": {"beds": 11, "physicians": 4.2, "nurses": 4.5, "general_practitioners": 4,
+                 "pharmacists": 0.54},
+    "yongzhou": {"beds": 8, "physicians": 3.2, "nurses": 4, "general_practitioners": 3.93,
+                 "pharmacists": 0.54},
+}  # fmt: skip
+
+GOOD_RULE = """\
+  - id: hengyang.gps_per_primary_centre
+    title_zh: 每所乡镇卫生院、街道社区卫生服务中心配备4名以上全科医生
+    title_en: At least 4 GPs at every township and community health centre
+    kind: staffing
+    applies_to: [city, county]
+    parameters:
+      facilities:
+        - facility_types: [township_health_center, community_health_center]
+      attribute: general_practitioners
+      min_per_facility: 4
+    target: {value: 4, unit: per_facility}
+    citation:
+      document: 001_80cf858754c9910a.txt
+      lines: L330
+      quote: 为每所乡镇卫生院、街道社区卫生服务中心配备4名以上全科医生
+"""
+
+HEADER = """\
+city: hengyang
+city_adcode: "430400"
+city_name_zh: 衡阳市
+city_name_en: Hengyang
+city_level: prefecture
+document: 001_80cf858754c9910a.txt
+rules:
+"""
+
+
+@pytest.fixture(scope="module")
+def seeds_dir(shared_dir: Path) -> Path:
+    return shared_dir / "plans" / "seeds"
+
+
+@pytest.fixture(scope="module")
+def catalogues(seeds_dir: Path) -> dict[str, Catalogue]:
+    return {c.city: c for c in load_catalogues(seeds_dir=seeds_dir)}
+
+
+def write_catalogue(tmp_path: Path, rules: str, name: str = "hengyang.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + rules, encoding="utf-8")
+    return path
+
+
+def refusal(path: Path, seeds_dir: Path) -> str:
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path, seeds_dir=seeds_dir)
+    return str(caught.value)
+
+
+# --- the five shipped catalogues ---
+
+
+def test_the_five_catalogues_load_with_every_quote_found(seeds_dir: Path) -> None:
+    catalogues = load_catalogues(seeds_dir=seeds_dir)
+    seeds: dict[str, SeedText] = {}
+
+    assert [c.city for c in catalogues] == sorted(CITIES)
+    for catalogue in catalogues:
+        for rule in catalogue.rules:
+            for citation in rule.citations:
+                problem = check_citation(citation, seeds_dir=seeds_dir, seeds=seeds)
+                assert problem is None, (rule.id, problem)
+
+
+def test_default_catalogue_dir_is_the_package_folder() -> None:
+    names = sorted(p.stem for p in DEFAULT_CATALOGUE_DIR.glob("*.yaml"))
+
+    assert names == sorted(CITIES)
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_catalogue_holds_every_norm_of_norms_md(
+    city: str, catalogues: dict[str, Catalogue]
+) -> None:
+    catalogue = catalogues[city]
+    for rule_id, kind, line in NORMS_MIRROR[city]:
+        rule = catalogue.rule(rule_id)
+        assert rule.kind == kind, rule_id
+        cited = [c.lines for c in rule.citations]
+        assert any(first <= line <= last for first, last in cited), (rule_id, line, cited)
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_resource_ratio_figures_match_the_plan_tables(
+    city: str, catalogues: dict[str, Catalogue]
+) -> None:
+    ratios = [
+        r for r in catalogues[city].rules if isinstance(r.parameters, ResourceRatioParameters)
+    ]
+    public = {
+        r.parameters.resource.value: r.target.value
+        for r in ratios
+        if not any(s.ownership == Ownership.PRIVATE for s in r.parameters.facilities or ())
+    }
+    private = [r.target.value for r in ratios if r not in public and r.id.endswith("bed_reserve")]
+
+    assert public == RATIO_TABLE[city]
+    # NORMS.md: beds reserved for private providers, Jishou and Yongzhou only
+    assert private == ([1.5] if city in ("jishou", "yongzhou") else [])
+
+
+def test_gps_per_10000_are_binding_everywhere(catalogues: dict[str, Catalogue]) -> None:
+    for city in CITIES:
+        rule = catalogues[city].rule(f"{city}.gps_per_10000")
+        assert rule.binding is True
+        assert rule.parameters.per_population == 10000
+
+
+def test_where_text_and_table_disagree_the_catalogue_says_which_it_uses(
+    catalogues: dict[str, Catalogue],
+) -> None:
+    nurses = catalogues["yueyang"].rule("yueyang.nurses_per_1000")
+    pharmacists = catalogues["yueyang"].rule("yueyang.pharmacists_per_1000")
+
+    assert nurses.target.value == 4
+    assert "3.8" in nurses.interpretation
+    assert pharmacists.target.value == 0.54
+    assert "0.63" in pharmacists.interpretation
+
+
+def test_ambiguous_norms_carry_an_interpretation(catalogues: dict[str, Catalogue]) -> None:
+    circle = catalogues["changsha"].rule("changsha.care_circle_1530")
+    assert "never defines" in circle.interpretation
+    assert circle.parameters.minutes_urban == 15
+    assert circle.parameters.minutes_rural == 30
+
+    for city in ("yueyang", "hengyang", "yongzhou"):
+        fleet = catalogues[city].rule(f"{city}.ambulance_fleet")
+        assert "县域" in fleet.interpretation
+        assert "county-level cities" in fleet.interpretation or "县级市" in fleet.interpretation
+        assert fleet.parameters.base_multiplier_county == 3.0
+        assert fleet.parameters.per_population == 30000
+
+
+def test_rule_ids_are_unique_and_prefixed_by_their_city(catalogues: dict[str, Catalogue]) -> None:
+    ids = [rule.id for c in catalogues.values() for rule in c.rules]
+
+    assert len(ids) == len(set(ids))
+    for city, catalogue in catalogues.items():
+        assert all(rule.id.startswith(f"{city}.") for rule in catalogue.rules)
+
+
+def test_citation_lines_serialise_as_plan_references(catalogues: dict[str, Catalogue]) -> None:
+    rule = catalogues["yongzhou"].rule("yongzhou.ambulance_fleet")
+
+    assert rule.citation.model_dump(mode="json") == {
+        "document": "004_d7d4906956ec28ce.txt",
+        "lines": "L1140-1142",
+        "quote": "按每 3 万常住人口 1 辆的标准配备救护车（县域按常住人口的 300%测算人口基数）",
+    }
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [("L1136-1140", (1136, 1140)), ("L195", (195, 195)), ("L12–L14", (12, 14)),
+     ([7, 9], (7, 9)), (42, (42, 42))],
+)  # fmt: skip
+def test_citation_lines_accept_the_plan_notations(lines: object, expected: tuple) -> None:
+    citation = Citation.model_validate({"document": "x.txt", "lines": lines, "quote": "q"})
+
+    assert citation.lines == expected
+
+
+# --- matching quotes in the seeds ---
+
+
+def test_quotes_match_across_broken_lines_and_whitespace() -> None:
+    seed = SeedText.from_text(
+        "s.txt", "第一行写到一\n\n半接着写完。\n表格\n\t7.62\n\t8\n按每 3 万人 1 辆\n"
+    )
+
+    assert seed.line_count == 7
+    assert seed.locate("写到一半接着写完") == [(1, 3)]
+    assert seed.locate("表格 7.62 8") == [(4, 6)]
+    assert seed.locate("按每3万人1辆") == [(7, 7)]
+    assert seed.locate("写到一伴") == []
+    assert normalise_text(" a\tb\u3000c\xa0d\n") == "abcd"
+
+
+def test_a_quote_must_be_at_its_cited_lines(seeds_dir: Path) -> None:
+    quote = "逐步实现负压救护车占比40%以上"
+    right = Citation(document="001_80cf858754c9910a.txt", lines=(319, 319), quote=quote)
+    wrong = Citation(document="001_80cf858754c9910a.txt", lines=(13, 14), quote=quote)
+    beyond = Citation(document="001_80cf858754c9910a.txt", lines=(440, 450), quote=quote)
+
+    assert check_citation(right, seeds_dir=seeds_dir) is None
+    assert check_citation(wrong, seeds_dir=seeds_dir) == (
+        "quote found at L319, not at the cited L13-14"
+    )
+    # 445 newlines and a last line holding one space, as sed numbers them
+    assert check_citation(beyond, seeds_dir=seeds_dir) == (
+        "lines L440-450 out of range: 001_80cf858754c9910a.txt has 446 lines"
+    )
+
+
+# --- bad catalogues are refused, naming the rule ---
+
+
+def test_a_minimal_good_catalogue_loads(tmp_path: Path, seeds_dir: Path) -> None:
+    catalogue = load_catalogue(write_catalogue(tmp_path, GOOD_RULE), seeds_dir=seeds_dir)
+
+    assert [rule.id for rule in catalogue.rules] == ["hengyang.gps_per_primary_centre"]
+
+
+def test_a_quote_not_in_the_seed_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.replace("配备4名以上全科医生", "配备5名以上全科医生")
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert "hengyang.yaml" in message
+    assert "rule 'hengyang.gps_per_primary_centre': quote not found in 001_" in message
+
+
+def test_an_unknown_kind_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.replace("kind: staffing", "kind: staffing_ratio")
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert "rule 'hengyang.gps_per_primary_centre': unknown kind 'staffing_ratio'" in message
+
+
+def test_a_duplicate_id_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    message = refusal(write_catalogue(tmp_path, GOOD_RULE + GOOD_RULE), seeds_dir)
+
+    assert "rule 'hengyang.gps_per_primary_centre': duplicate rule id" in message
+
+
+def test_a_duplicate_id_across_catalogues_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    write_catalogue(tmp_path, GOOD_RULE, name="a.yaml")
+    shutil.copy(tmp_path / "a.yaml", tmp_path / "b.yaml")
+
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogues(tmp_path, seeds_dir=seeds_dir)
+
+    assert "rule 'hengyang.gps_per_primary_centre': duplicate rule id: in a.yaml and b.yaml" in (
+        str(caught.value)
+    )
+
+
+def test_a_missing_citation_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.split("    citation:", maxsplit=1)[0]
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert "rule 'hengyang.gps_per_primary_centre': citation: missing field" in message
+
+
+def test_a_bad_unit_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.replace("unit: per_facility", "unit: per_1000_residents")
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert "rule 'hengyang.gps_per_primary_centre'" in message
+    assert "target unit 'per_1000_residents' does not fit; expected 'per_facility'" in message
+
+
+def test_an_unknown_unit_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.replace("unit: per_facility", "unit: doctors")
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert "rule 'hengyang.gps_per_primary_centre': target.unit: Input should be" in message
+
+
+def test_parameters_disagreeing_with_the_target_are_refused(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    rules = GOOD_RULE.replace("min_per_facility: 4", "min_per_facility: 3")
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert "parameter min_per_facility=3 lies outside the target 4 per_facility" in message
+
+
+def test_an_unknown_facility_type_or_field_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    typo = GOOD_RULE.replace("community_health_center]", "community_clinic]")
+    extra = GOOD_RULE.replace("min_per_facility: 4", "min_per_facility: 4\n      per_1000: 4")
+
+    assert "parameters.facilities.0.facility_types.1: Input should be" in refusal(
+        write_catalogue(tmp_path, typo), seeds_dir
+    )
+    assert "parameters.per_1000: Extra inputs are not permitted" in refusal(
+        write_catalogue(tmp_path, extra), seeds_dir
+    )
+
+
+def test_lines_outside_the_seed_are_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.replace("lines: L330", "lines: L900")
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert "rule 'hengyang.gps_per_primary_centre': lines L900 out of range" in message
+
+
+def test_a_citation_of_another_plan_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.replace(
+        "document: 001_80cf858754c9910a.txt", "document: 000_43e534452d03a9c6.txt"
+    )
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert (
+        "rule 'hengyang.gps_per_primary_centre': cites 000_43e534452d03a9c6.txt, "
+        "not this plan's 001_80cf858754c9910a.txt"
+    ) in message
+
+
+def test_a_rule_of_another_city_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.replace("id: hengyang.", "id: yueyang.")
+
+    message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
+
+    assert "rule 'yueyang.gps_per_primary_centre': rule ids must start with 'hengyang.'" in message
+
+
+def test_every_problem_of_a_file_is_reported_together(tmp_path: Path, seeds_dir: Path) -> None:
+    second = GOOD_RULE.replace("gps_per_primary_centre", "other").replace(
+        "kind: staffing", "kind: nonsense"
+    )
+    first = GOOD_RULE.replace("配备4名", "配备9名")
+
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(write_catalogue(tmp_path, first + second), seeds_dir=seeds_dir)
+
+    assert [(p.rule_id, p.message.split(" ")[0]) for p in caught.value.problems] == [
+        ("hengyang.other", "unknown"),
+        ("hengyang.gps_per_primary_centre", "quote"),
+    ]

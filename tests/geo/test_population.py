@@ -1,0 +1,603 @@
+"""Population surface: exact dasymetric allocations on hand-built squares, real census totals."""
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from scipy.spatial import Voronoi
+
+from geo.population import (
+    GHSL_CLASSES,
+    GHSL_SHARE_COLUMNS,
+    URBAN_CENTRE_MIN_DENSITY_PER_KM2,
+    URBAN_CLUSTER_MIN_DENSITY_PER_KM2,
+    PopulationError,
+    build_population_grid,
+    cell_origins,
+    classify_population_points,
+    classify_settlement_grid,
+    merge_zone_population,
+    population_points_from_frame,
+    read_population_points,
+    segments_from_lines,
+)
+
+UTM49N = "EPSG:32649"
+UTM22S = "EPSG:32722"
+
+
+def shares(**given: float) -> dict[str, float]:
+    """The seven GHSL share columns, zero unless given by class name."""
+    return {GHSL_SHARE_COLUMNS[c]: given.get(c, 0.0) for c in GHSL_CLASSES}
+
+
+def regions(*rows: tuple[str, shapely.Geometry, float, dict[str, float]]) -> gpd.GeoDataFrame:
+    """Regions from ``(code, polygon, population, shares)`` rows in UTM 49N metres."""
+    records = [{"adcode": c, "population": p, **s} for c, _, p, s in rows]
+    return gpd.GeoDataFrame(records, geometry=[g for _, g, _, _ in rows], crs=UTM49N)
+
+
+def segs(*pairs: tuple[float, float, float, float]) -> tuple[np.ndarray, ...]:
+    """Segment arrays ``(x0, y0, x1, y1)`` from ``(x0, y0, x1, y1)`` rows."""
+    arr = np.asarray(pairs, dtype=np.float64)
+    return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
+
+
+def population_of(grid: gpd.GeoDataFrame, code: str) -> list[int]:
+    return grid.loc[grid["region_adcode"] == code, "population"].tolist()
+
+
+# --- allocation on hand-built squares --------------------------------------------------------
+
+
+def test_low_density_rural_people_follow_street_length() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 1000, 1000), 1000, shares(low_density_rural=1.0)))
+    # 300 m of road in the south-west cell, 100 m in the south-east, none in the north
+    roads = segs((100, 100, 400, 100), (600, 200, 700, 200))
+    grid = build_population_grid(gdf, segments=roads)
+
+    assert grid["cell_id"].tolist() == ["500mN0E0", "500mN0E500", "500mN500E0", "500mN500E500"]
+    assert grid["road_length_m"].tolist() == [300.0, 100.0, 0.0, 0.0]
+    assert grid["population"].tolist() == [750, 250, 0, 0]
+    assert grid["area_km2"].tolist() == [0.25, 0.25, 0.25, 0.25]
+    assert grid["density_per_km2"].tolist() == [3000.0, 1000.0, 0.0, 0.0]
+    assert grid["road_x_m"].tolist()[:2] == [250.0, 650.0]
+    assert np.isnan(grid["road_x_m"].to_numpy()[2:]).all()
+
+
+def test_very_low_density_rural_people_follow_area_and_ties_go_to_the_first_cell() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 1000, 500), 7, shares(very_low_density_rural=1.0)))
+    grid = build_population_grid(gdf, segments=segs((100, 100, 400, 100)))
+    # 3.5 people per cell: the one left over after the floors goes to the first cell
+    assert grid["population"].tolist() == [4, 3]
+
+
+def test_dense_urban_part_spreads_until_the_least_dense_cell_would_fall_below_1500() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 3000, 1000), 10_000, shares(urban_centre=1.0)))
+    # 4, 2 and 1 km of street in three 1 km² cells
+    roads = segs(
+        *((0, y, 1000, y) for y in (200, 300, 500, 800)),
+        *((1000, y, 2000, y) for y in (200, 500)),
+        (2000, 500, 3000, 500),
+    )
+    grid = build_population_grid(gdf, cell_size_m=1000.0, segments=roads)
+
+    assert grid["road_length_m"].tolist() == [4000.0, 2000.0, 1000.0]
+    # footprint of 2 cells: 10000 * 2000 / 6000 = 3333 >= 1500, a third would get
+    # 10000 * 1000 / 7000 = 1429 < 1500; so 6666.7 and 3333.3 -> 6667 and 3333
+    assert grid["population"].tolist() == [6667, 3333, 0]
+
+
+def test_parts_take_successive_footprints_then_the_area_floor() -> None:
+    gdf = regions(
+        (
+            "A",
+            shapely.box(0, 0, 3000, 1000),
+            10_000,
+            shares(urban_centre=0.5, suburban=0.3, very_low_density_rural=0.2),
+        )
+    )
+    roads = segs(
+        *((0, y, 1000, y) for y in (100, 200, 300, 400)),
+        *((1000, y, 2000, y) for y in (500, 600)),
+        (2000, 500, 3000, 500),
+    )
+    grid = build_population_grid(gdf, cell_size_m=1000.0, segments=roads)
+
+    # dense urban 5000 on cells 0-1 (5000 * 1000 / 7000 = 714 < 1500 stops the third):
+    # 3333.3 and 1666.7; suburban 3000 on cell 2 alone; very-low-density 2000 by area: 666.7 each
+    # -> 4000, 2333.3, 3666.7 -> 4000, 2333, 3667
+    assert grid["population"].tolist() == [4000, 2333, 3667]
+
+
+def test_a_county_without_roads_still_gets_its_people_by_area() -> None:
+    gdf = regions(
+        ("A", shapely.box(0, 0, 1000, 500), 100, shares(urban_centre=1.0)),
+        ("B", shapely.box(1000, 0, 2000, 1000), 10, shares(urban_centre=1.0)),
+    )
+    grid = build_population_grid(gdf, segments=segs((100, 100, 300, 100)))
+
+    assert population_of(grid, "A") == [100, 0]
+    assert population_of(grid, "B") == [3, 3, 2, 2]
+    assert grid.loc[grid["region_adcode"] == "B", "road_length_m"].sum() == 0.0
+
+
+def test_no_segments_spreads_every_part_by_area() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 1000, 1000), 400, shares(urban_centre=1.0)))
+    assert build_population_grid(gdf)["population"].tolist() == [100, 100, 100, 100]
+
+
+def test_a_region_with_zero_population_gives_zero_cells() -> None:
+    gdf = regions(
+        ("A", shapely.box(0, 0, 1000, 500), 0, shares()),
+        ("B", shapely.box(1000, 0, 2000, 500), 5, shares(suburban=1.0)),
+    )
+    grid = build_population_grid(gdf, segments=segs((100, 100, 1900, 100)))
+    assert population_of(grid, "A") == [0, 0]
+    assert sum(population_of(grid, "B")) == 5
+
+
+def test_shares_are_normalised_before_use() -> None:
+    # shares summing to 2: the same as summing to 1
+    gdf = regions(("A", shapely.box(0, 0, 1000, 500), 8, shares(very_low_density_rural=2.0)))
+    assert build_population_grid(gdf)["population"].tolist() == [4, 4]
+
+
+# --- roads: grid lines, boundaries, weights --------------------------------------------------
+
+
+def test_segments_are_split_at_grid_lines_and_clipped_to_the_regions() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 1000, 1000), 0, shares()))
+    roads = segs(
+        (250, 250, 750, 750),  # through the grid vertex (500, 500): half in each corner cell
+        (100, 100, 900, 100),  # across one grid line: 400 m each side
+        (50, 600, 50, 600),  # zero length
+        (900, 900, 1300, 900),  # leaves the region at x = 1000: 100 m inside
+        (2000, 2000, 2100, 2000),  # outside every region
+    )
+    grid = build_population_grid(gdf, segments=roads)
+
+    half_diagonal_m = math.hypot(250.0, 250.0)
+    assert grid["road_length_m"].to_numpy() == pytest.approx(
+        [half_diagonal_m + 400.0, 400.0, 0.0, half_diagonal_m + 100.0], abs=1e-9
+    )
+
+
+def test_segment_weight_scales_each_segment_length() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 1000, 500), 0, shares()))
+    roads = segs((100, 100, 300, 100), (600, 100, 700, 100), (600, 200, 700, 200))
+    # a two-way road listed twice at 0.5 each, and a motorway at 0
+    grid = build_population_grid(gdf, segments=roads, segment_weight=[0.5, 0.5, 0.0])
+    assert grid["road_length_m"].tolist() == [100.0, 50.0]
+
+
+def test_a_cell_straddling_two_counties_is_split_by_the_boundary() -> None:
+    gdf = regions(
+        ("A", shapely.box(0, 0, 750, 500), 300, shares(very_low_density_rural=1.0)),
+        ("B", shapely.box(750, 0, 1500, 500), 3, shares(very_low_density_rural=1.0)),
+    )
+    roads = segs((600, 250, 700, 250), (800, 250, 900, 250), (700, 400, 800, 400))
+    grid = build_population_grid(gdf, segments=roads)
+
+    assert grid["cell_id"].tolist() == ["500mN0E0", "500mN0E500", "500mN0E500", "500mN0E1000"]
+    assert grid["region_adcode"].tolist() == ["A", "A", "B", "B"]
+    assert grid["area_km2"].tolist() == [0.25, 0.125, 0.125, 0.25]
+    assert population_of(grid, "A") == [200, 100]
+    assert population_of(grid, "B") == [1, 2]
+    # the boundary-crossing segment goes whole to the side of its midpoint (x = 750: A first)
+    assert grid["road_length_m"].tolist() == [0.0, 200.0, 100.0, 0.0]
+    # the split cell is classed as one cell: 101 people on 0.25 km²
+    assert grid["cell_density_per_km2"].tolist()[1:3] == [404.0, 404.0]
+    assert grid["density_per_km2"].tolist()[1:3] == [800.0, 8.0]
+    assert grid.geometry.area.tolist() == [250_000.0, 125_000.0, 125_000.0, 250_000.0]
+
+
+def test_a_multipolygon_touching_a_cell_edge_gives_polygonal_pieces() -> None:
+    region = shapely.MultiPolygon([shapely.box(0, 0, 250, 250), shapely.box(500, 0, 750, 250)])
+    gdf = regions(("A", region, 2, shares(very_low_density_rural=1.0)))
+    grid = build_population_grid(gdf)
+
+    assert set(grid.geometry.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert grid["area_km2"].tolist() == [0.0625, 0.0625]
+    assert grid["population"].tolist() == [1, 1]
+
+
+def test_segments_from_lines_feed_the_grid() -> None:
+    lines = [
+        shapely.LineString([(0, 0), (3, 4), (3, 10)]),
+        shapely.MultiLineString([[(0, 0), (1, 0)], [(5, 5), (5, 6)]]),
+    ]
+    x0, y0, x1, y1, line = segments_from_lines(gpd.GeoSeries(lines))
+
+    assert list(zip(x0, y0, x1, y1, strict=True)) == [
+        (0, 0, 3, 4),
+        (3, 4, 3, 10),
+        (0, 0, 1, 0),
+        (5, 5, 5, 6),
+    ]
+    assert line.tolist() == [0, 0, 1, 1]
+    gdf = regions(("A", shapely.box(0, 0, 500, 500), 0, shares()))
+    grid = build_population_grid(gdf, segments=(x0, y0, x1, y1), segment_weight=[1, 1, 0, 2])
+    assert grid["road_length_m"].tolist() == [5.0 + 6.0 + 0.0 + 2.0]
+
+
+def test_output_is_deterministic() -> None:
+    rng = np.random.default_rng(7)
+    x0, y0 = rng.uniform(0, 3000, 500), rng.uniform(0, 2000, 500)
+    roads = (x0, y0, x0 + rng.uniform(-300, 300, 500), y0 + rng.uniform(-300, 300, 500))
+    gdf = regions(
+        ("A", shapely.box(0, 0, 1700, 2000), 123_457, shares(urban_centre=0.6, suburban=0.4)),
+        (
+            "B",
+            shapely.box(1700, 0, 3000, 2000),
+            54_321,
+            shares(rural_cluster=0.5, low_density_rural=0.5),
+        ),
+    )
+    first = build_population_grid(gdf, segments=roads)
+    second = build_population_grid(gdf, segments=roads)
+
+    pd.testing.assert_frame_equal(first.drop(columns="geometry"), second.drop(columns="geometry"))
+    assert first.geometry.geom_equals_exact(second.geometry, tolerance=0.0).all()
+    assert sum(population_of(first, "A")) == 123_457
+    assert sum(population_of(first, "B")) == 54_321
+
+
+def test_cell_origins_are_road_points_or_inside_the_piece() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 1000, 500), 10, shares(low_density_rural=1.0)))
+    grid = build_population_grid(gdf, segments=segs((100, 100, 300, 100), (100, 300, 300, 300)))
+    origins = cell_origins(grid)
+
+    assert (origins.x[0], origins.y[0]) == (200.0, 200.0)
+    assert origins.within(grid.geometry).all()
+    assert origins.crs == grid.crs
+
+
+# --- urban / rural classes -------------------------------------------------------------------
+
+
+def km2_row(*populations: int) -> gpd.GeoDataFrame:
+    """One 1 km² region per population, side by side, people spread by area."""
+    return regions(
+        *(
+            (f"R{i}", shapely.box(1000 * i, 0, 1000 * (i + 1), 1000), p, shares(suburban=1.0))
+            for i, p in enumerate(populations)
+        )
+    )
+
+
+def test_cells_are_classed_by_the_ghsl_density_thresholds() -> None:
+    gdf = km2_row(1500, 1499, 300, 299, 0)
+    grid = build_population_grid(gdf, cell_size_m=1000.0, cluster_rule=False)
+
+    assert grid["density_per_km2"].tolist() == [1500.0, 1499.0, 300.0, 299.0, 0.0]
+    assert grid["settlement_class"].tolist() == [
+        "urban_centre",
+        "urban_cluster",
+        "urban_cluster",
+        "rural",
+        "rural",
+    ]
+    assert grid["urban"].tolist() == [True, True, True, False, False]
+    assert URBAN_CENTRE_MIN_DENSITY_PER_KM2 == 1500.0
+    assert URBAN_CLUSTER_MIN_DENSITY_PER_KM2 == 300.0
+
+
+def test_cluster_rule_makes_small_dense_clusters_rural() -> None:
+    # dense but the 8-connected >= 300 cluster holds 3,299 people, under GHSL's 5,000
+    gdf = km2_row(1500, 1499, 300, 299, 0)
+    grid = build_population_grid(gdf, cell_size_m=1000.0)
+    assert grid["settlement_class"].tolist() == ["rural"] * 5
+    # 60,000 people in two 4-connected dense cells: an urban centre; the 400 beside: cluster
+    grid = build_population_grid(km2_row(30_000, 30_000, 400, 100), cell_size_m=1000.0)
+    assert grid["settlement_class"].tolist() == [
+        "urban_centre",
+        "urban_centre",
+        "urban_cluster",
+        "rural",
+    ]
+
+
+def test_grid_classes_follow_contiguity_and_minimum_totals() -> None:
+    population = np.array(
+        [
+            [30_000, 30_000, 0, 0, 0],
+            [0, 0, 30_000, 0, 3_000],
+            [0, 0, 0, 0, 3_000],
+            [2_000, 0, 0, 0, 400],
+        ]
+    )
+    area_km2 = np.ones(population.shape)
+    area_km2[2, 2] = 0.0
+
+    with_rule = classify_settlement_grid(population, area_km2)
+    # (1, 2) touches the 60,000 centre only by a corner: 4-connectivity keeps it out of the
+    # centre, 8-connectivity puts it in the >= 300 cluster; (3, 0) alone holds 2,000 < 5,000
+    c, u, r = "urban_centre", "urban_cluster", "rural"
+    assert with_rule.tolist() == [
+        [c, c, r, r, r],
+        [r, r, u, r, u],
+        [r, r, r, r, u],
+        [r, r, r, r, u],
+    ]
+    without_rule = classify_settlement_grid(population, area_km2, cluster_rule=False)
+    assert without_rule.tolist() == [
+        [c, c, r, r, r],
+        [r, r, c, r, c],
+        [r, r, r, r, c],
+        [c, r, r, r, u],
+    ]
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def good_regions() -> gpd.GeoDataFrame:
+    return regions(
+        ("430102", shapely.box(0, 0, 1000, 1000), 10, shares(urban_centre=1.0)),
+        ("430103", shapely.box(1000, 0, 2000, 1000), 20, shares(suburban=1.0)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "match"),
+    [
+        ("population", -5, r"'430103'.*'population'.*non-negative whole"),
+        ("population", 2.5, r"'430103'.*non-negative whole"),
+        ("population", np.nan, r"'430103'.*non-negative whole"),
+        ("ghsl_suburban_share", -0.1, r"'430103'.*'ghsl_suburban_share'"),
+        ("ghsl_suburban_share", np.nan, r"'430103'.*'ghsl_suburban_share'"),
+        ("ghsl_suburban_share", 0.0, r"'430103'.*sum to zero"),
+        ("adcode", "430102", r"'430102' appears twice"),
+    ],
+)
+def test_bad_region_values_name_the_region(column: str, value: object, match: str) -> None:
+    gdf = good_regions()
+    gdf[column] = gdf[column].astype(object)
+    gdf.loc[1, column] = value
+    with pytest.raises(PopulationError, match=match):
+        build_population_grid(gdf)
+
+
+@pytest.mark.parametrize("column", ["population", "ghsl_urban_centre_share", "adcode"])
+def test_a_missing_column_is_named(column: str) -> None:
+    with pytest.raises(PopulationError, match=f"missing column '{column}'"):
+        build_population_grid(good_regions().drop(columns=column))
+
+
+def test_other_population_column_names_are_accepted() -> None:
+    gdf = good_regions().rename(columns={"population": "population_2020", "adcode": "code"})
+    grid = build_population_grid(gdf, region_column="code", population_column="population_2020")
+    assert grid["population"].sum() == 30
+
+
+def test_bad_geometry_crs_and_options_raise() -> None:
+    gdf = good_regions()
+    with pytest.raises(PopulationError, match="metric"):
+        build_population_grid(gdf.set_crs("EPSG:4326", allow_override=True))
+    with pytest.raises(PopulationError, match="metric"):
+        build_population_grid(gdf.set_crs(None, allow_override=True))
+    bowtie = gdf.copy()
+    bowtie.loc[0, "geometry"] = shapely.Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000)])
+    with pytest.raises(PopulationError, match=r"'430102'.*valid"):
+        build_population_grid(bowtie)
+    with pytest.raises(PopulationError, match="cell_size_m"):
+        build_population_grid(gdf, cell_size_m=0.0)
+    with pytest.raises(PopulationError, match="no regions"):
+        build_population_grid(gdf.iloc[:0])
+    with pytest.raises(PopulationError, match="lacks the GHSL classes"):
+        build_population_grid(gdf, share_columns={"urban_centre": "ghsl_urban_centre_share"})
+
+
+def test_bad_segments_raise() -> None:
+    gdf = good_regions()
+    with pytest.raises(PopulationError, match="y1"):
+        build_population_grid(gdf, segments=([0.0, 1.0], [0.0, 1.0], [1.0, 2.0], [1.0]))
+    with pytest.raises(PopulationError, match="non-finite"):
+        build_population_grid(gdf, segments=([0.0], [np.nan], [1.0], [1.0]))
+    with pytest.raises(PopulationError, match="segment_weight"):
+        build_population_grid(gdf, segments=([0.0], [0.0], [1.0], [1.0]), segment_weight=-1.0)
+
+
+# --- zones without polygons ------------------------------------------------------------------
+
+
+def test_zones_merge_into_hosts_with_mixed_shares() -> None:
+    census = pd.DataFrame(
+        {
+            "adcode": [1, 2, 3, 4],
+            "name": ["host", "zone", "old name", "other"],
+            "population_2020": [100, 50, 70, 10],
+            "ghsl_pop": [80.0, 20.0, 60.0, 10.0],
+            "u": [0.5, 1.0, 0.2, 0.0],
+        }
+    )
+    merged = merge_zone_population(census, {2: 1, 3: 30}, share_columns={"urban_centre": "u"})
+
+    assert merged["adcode"].tolist() == [1, 30, 4]
+    assert merged["name"].tolist() == ["host", "old name", "other"]
+    assert merged["population_2020"].tolist() == [150, 70, 10]
+    assert merged["ghsl_pop"].tolist() == [100.0, 60.0, 10.0]
+    # (80 * 0.5 + 20 * 1.0) / 100
+    assert merged["u"].tolist() == pytest.approx([0.6, 0.2, 0.0], abs=1e-15)
+    assert list(merged.columns) == list(census.columns)
+
+
+def test_zone_merge_rejects_unknown_zones_and_chains() -> None:
+    census = pd.DataFrame({"adcode": [1, 2, 3], "population_2020": [1, 2, 3]})
+    with pytest.raises(PopulationError, match="zone 9"):
+        merge_zone_population(census, {9: 1}, share_columns=None, weight_column=None)
+    with pytest.raises(PopulationError, match="host 3 of zone 2 is itself a zone"):
+        merge_zone_population(census, {2: 3, 3: 1}, share_columns=None, weight_column=None)
+    with pytest.raises(PopulationError, match="missing column 'ghsl_pop'"):
+        merge_zone_population(census, {2: 1}, share_columns=None)
+
+
+# --- real Hunan counties ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def census(data_dir: Path) -> pd.DataFrame:
+    df = pd.read_csv(data_dir / "hunan" / "hunan_county_population_2020.csv")
+    df["has_polygon"] = df["has_polygon"].str.strip()
+    return df
+
+
+def same_city_hosts(census: pd.DataFrame) -> dict[int, int]:
+    """Every zone into its city's first county with a polygon (keeps city totals; the real
+    hosts are the caller's data), 祁阳县 into its renamed polygon 祁阳市 (data README)."""
+    with_polygon = census[census["has_polygon"] == "yes"]
+    first = with_polygon.groupby("city_adcode")["adcode"].min()
+    zones = census[census["has_polygon"] == "no"]
+    hosts = dict(zip(zones["adcode"], zones["city_adcode"].map(first), strict=True))
+    hosts[431121] = 431181
+    # the data README: 永州经开区 lives in 冷水滩区 (official 583,136 = 536,025 + 47,111)
+    hosts[431171] = 431103
+    return hosts
+
+
+def test_merged_census_keeps_every_city_total(census: pd.DataFrame) -> None:
+    merged = merge_zone_population(census, same_city_hosts(census))
+
+    assert len(merged) == 122
+    assert merged["population_2020"].sum() == census["population_2020"].sum()
+    by_city = merged.groupby("city_adcode")["population_2020"].sum()
+    assert by_city.equals(census.groupby("city_adcode")["population_2020"].sum())
+    lengshuitan = census.set_index("adcode").loc[[431103, 431171], "population_2020"].sum()
+    assert merged.set_index("adcode").loc[431103, "population_2020"] == lengshuitan
+    merged_shares = merged[list(GHSL_SHARE_COLUMNS.values())].sum(axis=1)
+    assert merged_shares.to_numpy() == pytest.approx(1.0, abs=0.01)
+
+
+def test_every_real_county_sums_exactly_to_its_census_total(
+    census: pd.DataFrame, data_dir: Path
+) -> None:
+    merged = merge_zone_population(census, same_city_hosts(census))
+    counties = gpd.read_file(data_dir / "hunan" / "hunan_counties.geojson").to_crs(UTM49N)
+    counties["code"] = counties["adcode"].astype(int)
+    gdf = counties.merge(merged, left_on="code", right_on="adcode", suffixes=("", "_census"))
+    assert len(gdf) == 122
+
+    # synthetic roads: 40,000 segments of up to 3 km, half of them clustered on county seats
+    rng = np.random.default_rng(2020)
+    n = 40_000
+    seats = gdf.geometry.representative_point()
+    pick = rng.integers(0, len(gdf), n)
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    near = rng.random(n) < 0.5
+    x0 = np.where(
+        near, seats.x.to_numpy()[pick] + rng.normal(0, 4000, n), rng.uniform(xmin, xmax, n)
+    )
+    y0 = np.where(
+        near, seats.y.to_numpy()[pick] + rng.normal(0, 4000, n), rng.uniform(ymin, ymax, n)
+    )
+    angle = rng.uniform(0, 2 * np.pi, n)
+    length_m = rng.uniform(50, 3000, n)
+    roads = (x0, y0, x0 + length_m * np.cos(angle), y0 + length_m * np.sin(angle))
+
+    grid = build_population_grid(
+        gdf,
+        cell_size_m=5000.0,
+        segments=roads,
+        region_column="code",
+        population_column="population_2020",
+    )
+
+    totals = grid.groupby("region_adcode")["population"].sum()
+    expected = gdf.set_index("code")["population_2020"]
+    assert totals.reindex(expected.index).tolist() == expected.tolist()
+    assert grid["population"].min() >= 0
+    assert grid["population"].sum() == census["population_2020"].sum()
+    # the pieces tile the counties
+    area_km2 = grid.groupby("region_adcode")["area_km2"].sum().reindex(expected.index)
+    assert area_km2.to_numpy() == pytest.approx(gdf.geometry.area.to_numpy() / 1e6, rel=1e-9)
+    assert grid.groupby(["cell_id", "region_adcode"]).ngroups == len(grid)
+    assert set(grid["settlement_class"]) == {"urban_centre", "urban_cluster", "rural"}
+
+
+# --- a real population grid: Porto Alegre ---------------------------------------------------
+
+
+def hex_lattice(spacing_m: float, n: int) -> np.ndarray:
+    """Centres of an n x n patch of a hexagonal lattice (rows offset by half a spacing)."""
+    row, col = np.divmod(np.arange(n * n), n)
+    x = 480_000.0 + spacing_m * (col + 0.5 * (row % 2))
+    y = 6_670_000.0 + spacing_m * math.sqrt(3) / 2 * row
+    return np.column_stack([x, y])
+
+
+def test_lattice_cell_area_is_estimated_from_the_neighbours() -> None:
+    xy = hex_lattice(300.0, 6)
+    gdf = gpd.GeoDataFrame(
+        {"population": np.zeros(len(xy), dtype=int)},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=UTM22S,
+    )
+    out = classify_population_points(gdf)
+    # a regular hexagon of centre spacing d has area sqrt(3) / 2 * d²
+    assert out["area_km2"].iloc[0] == pytest.approx(math.sqrt(3) / 2 * 0.3**2, rel=1e-9)
+
+
+def test_hexagon_classes_use_density_contiguity_and_totals() -> None:
+    xy = hex_lattice(300.0, 6)
+    people = np.full(len(xy), 10)
+    people[[14, 15]] = 30_000  # two neighbours: a 60,000 urban centre
+    people[[20, 21]] = 40  # 400/km² beside the centre: urban cluster
+    people[0] = 200  # 2,000/km² alone: under 5,000 in its cluster, rural
+    gdf = gpd.GeoDataFrame(
+        {"population": people}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM22S
+    ).to_crs("EPSG:4326")
+
+    out = classify_population_points(gdf, cell_area_km2=0.1)
+
+    expected = np.full(len(xy), "rural", dtype=object)
+    expected[[14, 15]] = "urban_centre"
+    expected[[20, 21]] = "urban_cluster"
+    assert out["settlement_class"].tolist() == expected.tolist()
+    assert out["urban"].sum() == 4
+    loose = classify_population_points(gdf, cell_area_km2=0.1, cluster_rule=False)
+    assert loose["settlement_class"].iloc[0] == "urban_centre"
+
+
+def test_porto_alegre_grid_is_used_directly(data_dir: Path) -> None:
+    path = data_dir / "porto_alegre" / "poa_hexgrid.csv"
+    raw = pd.read_csv(path)
+    points = read_population_points(path)
+
+    assert len(points) == len(raw)
+    assert points.crs == "EPSG:4326"
+    assert points["population"].sum() == raw["population"].sum()
+    assert points.geometry.x.tolist() == raw["lon"].tolist()
+
+    out = classify_population_points(points)
+    # the lattice estimate agrees with the Voronoi cells of the interior hexagons
+    metric = np.column_stack([points.to_crs(UTM22S).geometry.x, points.to_crs(UTM22S).geometry.y])
+    vor = Voronoi(metric)
+    regions_ = [vor.regions[i] for i in vor.point_region]
+    areas = [shapely.Polygon(vor.vertices[r]).area for r in regions_ if r and -1 not in r]
+    inner = np.asarray(areas)[np.asarray(areas) < 2 * np.median(areas)]
+    assert out["area_km2"].iloc[0] == pytest.approx(np.median(inner) / 1e6, rel=0.01)
+    density = out["population"] / out["area_km2"]
+    assert out["density_per_km2"].tolist() == density.tolist()
+    centre = out["settlement_class"] == "urban_centre"
+    assert (out.loc[centre, "density_per_km2"] >= 1500).all()
+    assert (out.loc[out["urban"], "density_per_km2"] >= 300).all()
+
+
+def test_bad_points_raise() -> None:
+    df = pd.DataFrame({"lon": [-51.2, -51.3], "lat": [-30.0, -30.1], "population": [5, -1]})
+    with pytest.raises(PopulationError, match=r"1: 'population' is -1"):
+        population_points_from_frame(df)
+    with pytest.raises(PopulationError, match="missing column 'lat'"):
+        population_points_from_frame(df.drop(columns="lat"))
+    with pytest.raises(PopulationError, match="WGS84"):
+        population_points_from_frame(df.assign(lat=[-30.0, 95.0], population=[5, 1]))
+    points = population_points_from_frame(df.assign(population=[5, 1]))
+    with pytest.raises(PopulationError, match="six neighbours"):
+        classify_population_points(points)
+    with pytest.raises(PopulationError, match="cell_area_km2"):
+        classify_population_points(points, cell_area_km2=0.0)

@@ -1,0 +1,120 @@
+"""``fplan bench``: the record list on real Porto Alegre data and a small synthetic network.
+
+The 250k and 1M cases are a command, not a test: they are never run here.
+"""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.services import bench
+from app.settings import get_settings
+from geo.network import network_from_arrays
+from geo.speeds import DRIVE_URBAN_SPEED_KPH
+
+PORTO = "porto_alegre_drive_15min"
+JISHOU = "synthetic_jishou_20k_drive_15min"
+
+
+@pytest.fixture
+def runner(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("APP_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def _records(runner: CliRunner, *args: str) -> list[dict[str, object]]:
+    result = runner.invoke(app, ["bench", "--json", *args])
+    assert result.exit_code == 0, result.stderr + result.stdout
+    records = json.loads(result.stdout)
+    assert isinstance(records, list)
+    return records
+
+
+def _check_record(record: dict[str, object], *, case: str, synthetic: bool) -> None:
+    assert set(bench.RECORD_FIELDS) <= set(record)
+    assert record["case"] == case
+    assert record["synthetic"] is synthetic
+    assert isinstance(record["nodes"], int)
+    assert isinstance(record["edges"], int)
+    assert isinstance(record["facilities"], int)
+    assert record["nodes"] > 0
+    assert record["edges"] > record["nodes"]
+    assert record["facilities"] > 0
+    assert record["reachable_mismatch"] == 0
+    assert isinstance(record["max_abs_diff_s"], float)
+    assert record["max_abs_diff_s"] <= 1e-6
+    for field in ("ours_s", "networkx_s", "ratio", "build_s", "peak_rss_mb"):
+        value = record[field]
+        assert isinstance(value, float)
+        assert value > 0, field
+    assert record["ratio"] == pytest.approx(record["networkx_s"] / record["ours_s"])
+
+
+def test_porto_alegre_in_its_own_process(runner: CliRunner) -> None:
+    (record,) = _records(runner, "--case", PORTO, "--repeats", "2")
+    _check_record(record, case=PORTO, synthetic=False)
+    assert record["ours_runs"] == 2
+    # 141 facilities in H3 cells, some sharing a cell (../shared/data/README.md)
+    assert 0 < record["facilities"] <= 141
+
+
+def test_small_synthetic_in_process(runner: CliRunner) -> None:
+    (record,) = _records(runner, "--case", JISHOU, "--in-process", "--repeats", "1")
+    _check_record(record, case=JISHOU, synthetic=True)
+    assert record["facilities"] == 100
+    assert abs(record["nodes"] / 20_000 - 1.0) <= 0.10
+
+
+def test_table_output_names_the_case(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["bench", "--case", JISHOU, "--in-process", "--repeats", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert JISHOU in result.stderr
+    assert result.stdout == ""
+
+
+def test_unknown_case_is_refused(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["bench", "--case", "no_such_case"])
+    assert result.exit_code == 2
+    assert "no_such_case" in result.stderr
+    assert PORTO in result.stderr
+
+
+def test_quick_leaves_out_heavy_cases() -> None:
+    quick = [c.name for c in bench.select_cases(quick=True)]
+    full = [c.name for c in bench.select_cases()]
+    assert "synthetic_1m_drive_15min" in full
+    assert "synthetic_1m_drive_15min" not in quick
+    assert quick == [c.name for c in bench.CASES if not c.heavy]
+    # named cases run whatever --quick says, in registry order
+    named = bench.select_cases(["synthetic_1m_drive_15min", PORTO], quick=True)
+    assert [c.name for c in named] == [PORTO, "synthetic_1m_drive_15min"]
+
+
+def test_compare_coverage_on_a_hand_built_line() -> None:
+    # five nodes 2 km apart on a residential street; the facility at node 0
+    net = network_from_arrays(
+        np.arange(5) * 2_000.0,
+        np.zeros(5),
+        [0, 1, 2, 3],
+        [1, 2, 3, 4],
+        ["residential"] * 4,
+        crs="EPSG:32649",
+    )
+    net.mode_graph("drive")
+    step_s = 2_000.0 / (DRIVE_URBAN_SPEED_KPH["residential"] / 3.6)
+    record = bench.compare_coverage(
+        net, np.array([0]), case="line", build_s=0.0, repeats=1, limit_s=900.0
+    )
+    assert record["reached_nodes"] == int(900.0 // step_s) + 1
+    assert record["reachable_mismatch"] == 0
+    assert record["max_abs_diff_s"] == 0.0
+    assert record["nodes"] == 5
+    assert record["edges"] == 8
+    assert record["facilities"] == 1
