@@ -68,6 +68,7 @@ def assign_capacities(
     hospitals = [row for row in rows if row.is_hospital]
     if not hospitals:
         return
+    # ±30 % jitter so that hospitals of one grade and type differ (illustrative)
     base = np.array(
         [BASE_BEDS[h.grade] * TYPE_BED_FACTOR[h.type] * rng.uniform(0.7, 1.3) for h in hospitals]
     )
@@ -97,6 +98,7 @@ def _left(rows: Sequence[Row], targets: Mapping[str, int], name: str) -> int:
 
 
 def _size_primary(row: Row, rng: np.random.Generator) -> None:
+    """Size a non-hospital facility; staff draws are illustrative assumptions, not standards."""
     served = row.catchment
     if row.type == "township_health_center":
         beds = round(served * rng.uniform(*THC_BEDS_PER_1000) / 1000)

@@ -288,7 +288,8 @@ def compute_coverage(
     nearest = nearest_facility(
         net, facilities[on_net], mode=mode, limit_s=limit_s, direction=direction, model=model
     )
-    node_facility = np.where(nearest.facility >= 0, on_net[nearest.facility], -1)
+    node_facility = np.full(net.n_nodes, -1, dtype=np.int64)
+    node_facility[nearest.reached] = on_net[nearest.facility[nearest.reached]]
     nearest = NearestResult(
         travel_time_s=nearest.travel_time_s,
         facility=node_facility,

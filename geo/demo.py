@@ -3,8 +3,10 @@
 A planner trying the service needs a full city: the real data that exists (regions, census, the
 real Changsha hospitals) plus synthetic facilities where no real points are available.
 :func:`generate_demo_facilities` produces those synthetic facilities for one city so that, with the
-real ones, the counts per type equal the city's inventory (:data:`INVENTORIES`, each figure cited
-from its plan or marked as an estimate with its rule).
+real ones, they match each count of the city's inventory (:data:`INVENTORIES`, each figure cited
+from its plan or marked as an estimate with its rule). Real capacities that are unknown count as
+nothing, so synthetic hospitals then carry the whole stated bed and staff totals and come out
+larger than their grade suggests.
 
 Placement follows how these facilities are sited:
 

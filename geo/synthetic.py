@@ -15,11 +15,14 @@ The hierarchy is built around seats (towns), each an ``(x, y, weight)``:
 2. sparse rural roads: a jittered square lattice over the rest of the boundary, thinned to a random
    spanning tree plus a share of its loops (some of them tracks), joined to the town grids at
    their fringe;
-3. motorways between the larger seats along the minimum spanning tree of their Delaunay
-   triangulation, on their own nodes, joined to other roads only at interchanges and town fringes;
-4. trunk, primary and secondary roads between neighbouring seats (the spanning tree and the rest
-   of the Delaunay triangulation of all seats) and tertiary roads radiating from every seat, laid
-   on the existing nodes nearest to the straight line between their ends;
+3. motorways between the larger third of the seats along the minimum spanning tree of their
+   Delaunay triangulation, on their own nodes (one per km), joined to other roads only at
+   interchanges (every ~10 km) and at town fringes;
+4. a trunk road beside each motorway (the older national road), and between neighbouring seats
+   (the Delaunay triangulation of all seats) primary roads joining two larger seats, secondary
+   roads joining one larger seat or on the seats' spanning tree, tertiary roads otherwise; and
+   four tertiary roads radiating from every seat along its grid axes. These are laid on the
+   existing nodes nearest to the straight line between their ends (so they cross the towns);
 5. every piece left apart (clipped grid corners, islands of a MultiPolygon) linked to the largest
    connected component by its shortest link.
 

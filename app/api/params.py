@@ -24,7 +24,12 @@ def parse_bbox(
         msg = f"bbox must be four numbers {BBOX_HELP}, got {bbox!r}"
         raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
     minlon, minlat, maxlon, maxlat = values
-    if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180 and -90 <= minlat <= 90 and -90 <= maxlat <= 90):
+    if not (
+        -180 <= minlon <= 180
+        and -180 <= maxlon <= 180
+        and -90 <= minlat <= 90
+        and -90 <= maxlat <= 90
+    ):
         msg = f"bbox {bbox!r} is out of range ({BBOX_HELP})"
         raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
     if minlon > maxlon or minlat > maxlat:

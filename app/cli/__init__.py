@@ -6,7 +6,7 @@ dependencies inside the function so ``fplan --help`` stays fast.
 
 import typer
 
-from app.cli import bench, coverage, db, load, serve
+from app.cli import bench, coverage, db, demo, load, network, serve
 
 app = typer.Typer(
     help="fplan: health facility planning on real road networks.",
@@ -16,9 +16,21 @@ app = typer.Typer(
 bench.register(app)
 coverage.register(app)
 db.register(app)
+demo.register(app)
 load.register(app)
+network.register(app)
 serve.register(app)
 
 
 def main() -> None:
-    app()
+    from app.cli._console import console
+    from app.errors import AppError
+
+    try:
+        app()
+    except AppError as exc:
+        # a domain error is the user's to fix: say what, no traceback
+        console.print(f"[red]error:[/red] {exc.message}")
+        for detail in exc.details:
+            console.print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
+        raise SystemExit(2 if exc.status_code < 500 else 1) from None

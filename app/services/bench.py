@@ -326,14 +326,20 @@ def synthetic_case(
     facilities: int,
     area: str,
 ) -> Record:
-    """A labelled synthetic network of ``target_nodes`` over Hunan (``area="hunan"``, county
-    seats weighted by census) or Jishou (``area="jishou"``, default seats)."""
+    """Coverage on a labelled synthetic network of about ``target_nodes`` nodes.
+
+    ``area="hunan"`` fills the province around its 122 county seats weighted by census people;
+    ``area="jishou"`` fills Jishou county around the generator's default seats.
+    """
     from geo.synthetic import build_synthetic_network
 
     if area == "hunan":
         boundary, seats = hunan_province_and_seats(options.data_dir)
-    else:
+    elif area == "jishou":
         boundary, seats = jishou_county(options.data_dir), None
+    else:
+        msg = f"unknown synthetic area {area!r}; expected 'hunan' or 'jishou'"
+        raise ValueError(msg)
     start = time.perf_counter()
     net = build_synthetic_network(
         boundary, crs=HUNAN_CRS, target_nodes=target_nodes, seats=seats, seed=0

@@ -151,18 +151,33 @@ def synthesize_network(
     )
 
 
-def import_network(session: Session, city_adcode: str | None, path: Path) -> NetworkSummary:
-    """Read a real OSM file (PBF, XML or GraphML) with walk and drive ways and store it."""
-    if city_adcode is not None:
-        get_city(session, city_adcode)
+def import_network(
+    session: Session, path: Path, *, city_adcode: str | None = None, name: str | None = None
+) -> NetworkSummary:
+    """Read a real OSM file (PBF, XML or GraphML) with its walk and drive ways and store it.
+
+    With a city, the share of the city's area that the network spans (the convex hull of its
+    nodes) is recorded: only a network that covers the city replaces its synthetic one.
+    """
+    if not path.is_file():
+        msg = f"no such file: {path}"
+        raise InvalidInputError(msg, details=[{"field": "osm", "msg": msg}])
     net = read_network(path, mode="all")
+    params: dict[str, object] = {"file": path.name, "mode": "all"}
+    if city_adcode is not None:
+        units = city_units(session, city_adcode).to_crs(net.crs)
+        city_area = shapely.make_valid(units.union_all())
+        hull = shapely.convex_hull(shapely.multipoints(np.column_stack([net.x, net.y])))
+        params["city_cover_share"] = round(
+            float(hull.intersection(city_area).area / city_area.area), 6
+        )
     return store_network(
         session,
         net,
-        name=path.name,
+        name=name or path.name,
         source=path.name,
         city_adcode=city_adcode,
-        params={"file": path.name, "mode": "all"},
+        params=params,
     )
 
 

@@ -31,7 +31,11 @@ def _to_feature(facility: Facility, city_adcode: str | None) -> FacilityFeature:
     assert isinstance(point, ShapelyPoint)
     props = FacilityPublic.model_validate(
         {
-            **{name: getattr(facility, name) for name in FacilityPublic.model_fields if hasattr(facility, name)},
+            **{
+                name: getattr(facility, name)
+                for name in FacilityPublic.model_fields
+                if hasattr(facility, name)
+            },
             "city_adcode": city_adcode,
         }
     )
@@ -52,7 +56,9 @@ def _with_city() -> Select[tuple[Facility, str | None]]:
 def list_facilities(session: Session, query: FacilityQuery) -> FacilityCollection:
     stmt = _with_city()
     if query.city:
-        stmt = stmt.where(or_(Region.city_adcode == query.city, Facility.region_adcode == query.city))
+        stmt = stmt.where(
+            or_(Region.city_adcode == query.city, Facility.region_adcode == query.city)
+        )
     if query.region:
         stmt = stmt.where(Facility.region_adcode == query.region)
     if query.type:
@@ -123,7 +129,9 @@ def update_facility(
     if_match: str | None = None,
 ) -> tuple[FacilityFeature, str]:
     """Apply a partial update; optimistic locking by If-Match or the ``version`` property."""
-    changes: dict[str, Any] = feature.properties.model_dump(exclude_unset=True) if feature.properties else {}
+    changes: dict[str, Any] = (
+        feature.properties.model_dump(exclude_unset=True) if feature.properties else {}
+    )
     version = changes.pop("version", None)
     try:
         with transaction(session):
@@ -152,4 +160,3 @@ def delete_facility(session: Session, facility_id: int, *, if_match: str | None 
         facility, _ = _get(session, facility_id)
         _check_version(facility, if_match=if_match, version=None)
         session.delete(facility)
-

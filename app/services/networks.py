@@ -24,6 +24,8 @@ from app.services._tx import transaction
 from app.settings import Settings
 from geo.network import Network
 
+# share of a city's area a real network must span to be preferred over a synthetic one
+CITY_COVER_MIN = 0.8
 # arrays of geo.network.Network that are saved and rebuilt
 _ARRAYS = (
     "x",
@@ -133,16 +135,36 @@ def store_network(
         return _summary(row)
 
 
+def _rank(row: RoadNetwork) -> tuple[int, float] | None:
+    # a real network that covers the city first, then a synthetic one; partial extracts never
+    covers = float((row.params or {}).get("city_cover_share", 1.0))
+    if row.synthetic:
+        return 1, -row.created_at.timestamp()
+    if covers >= CITY_COVER_MIN:
+        return 0, -row.created_at.timestamp()
+    return None
+
+
 def find_network(session: Session, city_adcode: str) -> NetworkSummary | None:
-    """The network a city is analysed on: real OSM before synthetic, then the newest."""
-    stmt = (
-        select(RoadNetwork)
-        .where(RoadNetwork.city_adcode == city_adcode)
-        .order_by(RoadNetwork.synthetic, RoadNetwork.created_at.desc(), RoadNetwork.id.desc())
-        .limit(1)
-    )
-    row = session.scalars(stmt).first()
-    return _summary(row) if row else None
+    """The network a city is analysed on.
+
+    Real OSM input takes precedence over a synthetic network when it covers the city (at least
+    :data:`CITY_COVER_MIN` of its area); a smaller real extract (a campus, a district) is kept
+    for the map and for ``fplan coverage`` but never stands for the city. Among equals the
+    newest wins.
+    """
+    rows = session.scalars(
+        select(RoadNetwork).where(RoadNetwork.city_adcode == city_adcode).order_by(RoadNetwork.id)
+    ).all()
+    ranked = [(rank, row) for row in rows if (rank := _rank(row)) is not None]
+    return _summary(min(ranked, key=lambda pair: pair[0])[1]) if ranked else None
+
+
+def list_networks(session: Session, city_adcode: str | None = None) -> list[NetworkSummary]:
+    stmt = select(RoadNetwork).order_by(RoadNetwork.id)
+    if city_adcode is not None:
+        stmt = stmt.where(RoadNetwork.city_adcode == city_adcode)
+    return [_summary(row) for row in session.scalars(stmt)]
 
 
 def get_summary(session: Session, network_id: int) -> NetworkSummary:

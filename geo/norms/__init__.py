@@ -2,8 +2,9 @@
 
 Load the catalogues with :func:`load_catalogues` (they ship in ``geo/norms/catalogue/``; the
 service passes the folder of seed plan texts the citations are checked against), then evaluate the
-non-spatial rules with :func:`evaluate_catalogue` / :func:`evaluate_rule`. Spatial rules
-(travel-time, radius and EMS-response coverage) are evaluated by the coverage engine, whose
+rules with :func:`evaluate_catalogue` / :func:`evaluate_rule`. Spatial rules (travel-time, radius
+and EMS-response coverage) need a :class:`SpatialContext` (road network, population points,
+facility locations; ``spatial=``) and are evaluated by :func:`evaluate_spatial_rule`, whose
 resident counts :func:`coverage_result` turns into the same :class:`RuleResult` rows.
 """
 
@@ -27,6 +28,20 @@ from geo.norms.evaluate import evaluate_catalogue, evaluate_rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FacilitySelector, Target, TargetUnit
 from geo.norms.results import RuleResult, coverage_result
+from geo.norms.spatial import (
+    FacilityPoints,
+    GapZone,
+    PopulationPoints,
+    RegionCoverage,
+    SpatialContext,
+    SpatialOutcome,
+    coverage_by_region,
+    evaluate_spatial_rule,
+    facility_catchments,
+    facility_points,
+    gap_zones,
+    population_points,
+)
 from geo.norms.terms import (
     SPATIAL_KINDS,
     CapacityField,
@@ -54,13 +69,17 @@ __all__ = [
     "Direction",
     "DistanceKind",
     "FacilityInput",
+    "FacilityPoints",
     "FacilitySelector",
     "FacilityType",
+    "GapZone",
     "Grade",
     "NormEvaluationError",
     "NormsError",
     "Ownership",
     "PopulationBasis",
+    "PopulationPoints",
+    "RegionCoverage",
     "RegionInput",
     "RegionLevel",
     "Rule",
@@ -68,14 +87,22 @@ __all__ = [
     "RuleResult",
     "Scope",
     "ServiceFlag",
+    "SpatialContext",
+    "SpatialOutcome",
     "Target",
     "TargetUnit",
     "TravelMode",
     "check_citation",
+    "coverage_by_region",
     "coverage_result",
     "evaluate_catalogue",
     "evaluate_rule",
+    "evaluate_spatial_rule",
+    "facility_catchments",
+    "facility_points",
+    "gap_zones",
     "load_catalogue",
     "load_catalogues",
+    "population_points",
     "rules_by_id",
 ]

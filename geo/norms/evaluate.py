@@ -2,8 +2,10 @@
 
 The non-spatial kinds (fleet_ratio, resource_ratio, facility_per_population, presence, staffing)
 are evaluated here from counts alone. The spatial kinds need the road network and the population
-surface: the coverage engine counts residents within reach and
-:func:`geo.norms.results.coverage_result` turns its counts into result rows.
+surface: given a :class:`~geo.norms.spatial.SpatialContext` (``spatial=``) they are evaluated by
+:func:`geo.norms.spatial.evaluate_spatial_rule`, which counts residents within reach and turns the
+counts into result rows with :func:`geo.norms.results.coverage_result`. The same context gives the
+catchments of ``facility_per_population`` rules with ``method: catchment`` when none are passed.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +28,7 @@ from geo.norms.parameters import (
 )
 from geo.norms.ratios import evaluate_fleet_ratio, evaluate_resource_ratio
 from geo.norms.results import RuleResult, not_evaluable_result
+from geo.norms.spatial import SpatialContext, evaluate_spatial_rule, facility_catchments
 from geo.norms.terms import SPATIAL_KINDS
 
 
@@ -36,13 +39,14 @@ def evaluate_rule(
     *,
     city_adcode: str,
     catchments: Mapping[int | str, int] | None = None,
+    spatial: SpatialContext | None = None,
 ) -> list[RuleResult]:
-    """Evaluate one non-spatial rule in every region it applies to.
+    """Evaluate one rule in every region it applies to.
 
     Parameters
     ----------
     rule
-        A catalogue rule of a non-spatial kind, or any rule with a ``data_gap``.
+        A catalogue rule; a spatial one needs ``spatial``.
     regions
         The plan's city and its county-level units; ``parent_adcode`` links units to the city.
     facilities
@@ -50,7 +54,10 @@ def evaluate_rule(
     city_adcode
         The unit the plan governs (its catalogue's ``city_adcode``).
     catchments
-        Residents served by each facility (persons, keyed by facility id), for catchment rules.
+        Residents served by each facility (persons, keyed by facility id), for catchment rules;
+        when None and ``spatial`` is given, computed from the network.
+    spatial
+        The network, population points and facility locations of the run, for spatial rules.
 
     Returns
     -------
@@ -60,19 +67,30 @@ def evaluate_rule(
     Raises
     ------
     NormEvaluationError
-        For a spatial rule (use the coverage engine), or a region given twice.
+        For a spatial rule without ``spatial``, or a region given twice.
     """
-    index = RegionIndex(regions, city_adcode=city_adcode)
+    region_list = list(regions)
+    index = RegionIndex(region_list, city_adcode=city_adcode)
     in_scope = index.in_scope(rule)
     params = rule.parameters
     if params is None or rule.data_gap is not None:
         return [not_evaluable_result(rule, region) for region in in_scope]
     if rule.kind in SPATIAL_KINDS:
-        msg = (
-            f"rule {rule.id!r} is spatial ({rule.kind.value}): evaluate it with the coverage "
-            "engine and assemble rows with coverage_result"
-        )
-        raise NormEvaluationError(msg)
+        if spatial is None:
+            msg = (
+                f"rule {rule.id!r} is spatial ({rule.kind.value}): evaluate it with the coverage "
+                "engine (pass spatial=SpatialContext(...)) or assemble rows with coverage_result"
+            )
+            raise NormEvaluationError(msg)
+        outcome = evaluate_spatial_rule(rule, region_list, spatial, city_adcode=city_adcode)
+        return list(outcome.results)
+    if (
+        isinstance(params, FacilityPerPopulationParameters)
+        and params.method == "catchment"
+        and catchments is None
+        and spatial is not None
+    ):
+        catchments = facility_catchments(spatial, params.facilities)
 
     results: list[RuleResult] = []
     for region in in_scope:
@@ -101,16 +119,17 @@ def evaluate_catalogue(
     facilities: Sequence[FacilityInput],
     *,
     catchments: Mapping[int | str, int] | None = None,
+    spatial: SpatialContext | None = None,
 ) -> list[RuleResult]:
-    """Evaluate every non-spatial rule of a plan (and report its not-evaluable rules).
+    """Evaluate every rule of a plan (and report its not-evaluable rules).
 
-    Spatial rules are left out: the coverage engine evaluates them. See :func:`evaluate_rule`
-    for the parameters.
+    Without ``spatial`` the spatial rules are left out. See :func:`evaluate_rule` for the
+    parameters.
     """
     region_list = list(regions)
     results: list[RuleResult] = []
     for rule in catalogue.rules:
-        if rule.kind in SPATIAL_KINDS and rule.data_gap is None:
+        if rule.kind in SPATIAL_KINDS and rule.data_gap is None and spatial is None:
             continue
         results.extend(
             evaluate_rule(
@@ -119,6 +138,7 @@ def evaluate_catalogue(
                 facilities,
                 city_adcode=catalogue.city_adcode,
                 catchments=catchments,
+                spatial=spatial,
             )
         )
     return results

@@ -106,9 +106,9 @@ def test_mode_graph_is_cached_per_travel_model() -> None:
     graph = net.mode_graph("drive", model=slow)
     assert graph is not net.mode_graph("drive")
     assert graph.forward[0, 1] == pytest.approx(36.0, abs=1e-9)
-    assert net.mode_graph("drive", model=travel_model("drive", speed_kph={"residential": 10.0})) is (
-        graph
-    )
+    assert net.mode_graph(
+        "drive", model=travel_model("drive", speed_kph={"residential": 10.0})
+    ) is (graph)
 
 
 def test_model_of_another_mode_is_refused() -> None:

@@ -53,7 +53,9 @@ def list_facilities(
 
 
 @router.get("/{facility_id}", response_model=FacilityFeature)
-def get_facility(session: SessionDep, facility_id: FacilityId, response: Response) -> FacilityFeature:
+def get_facility(
+    session: SessionDep, facility_id: FacilityId, response: Response
+) -> FacilityFeature:
     feature, tag = service.get_facility(session, facility_id)
     response.headers["ETag"] = tag
     return feature
@@ -78,7 +80,9 @@ def update_facility(
     crs: CrsQuery = "wgs84",
     if_match: IfMatch = None,
 ) -> FacilityFeature:
-    updated, tag = service.update_facility(session, facility_id, feature, crs=crs, if_match=if_match)
+    updated, tag = service.update_facility(
+        session, facility_id, feature, crs=crs, if_match=if_match
+    )
     response.headers["ETag"] = tag
     return updated
 

@@ -1,5 +1,6 @@
 """ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from app.db.models.evaluation import EvaluationResult, EvaluationRun
 from app.db.models.facility import FACILITY_GRADES, FACILITY_OWNERSHIPS, FACILITY_TYPES, Facility
 from app.db.models.network import RoadEdge, RoadNetwork, RoadNode
 from app.db.models.population import SETTLEMENT_CLASSES, PopulationCell
@@ -11,6 +12,8 @@ __all__ = [
     "FACILITY_TYPES",
     "REGION_LEVELS",
     "SETTLEMENT_CLASSES",
+    "EvaluationResult",
+    "EvaluationRun",
     "Facility",
     "PopulationCell",
     "Region",

@@ -1,0 +1,19 @@
+"""A database session for one command, from the environment's settings."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from app.db.session import create_db_engine, create_session_factory
+from app.settings import get_settings
+
+
+@contextmanager
+def open_session() -> Iterator[Session]:
+    engine = create_db_engine(get_settings())
+    try:
+        with create_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -1,0 +1,50 @@
+"""``fplan demo``: make a city ready to analyse, real data first, the rest labelled synthetic."""
+
+from typing import Annotated
+
+import typer
+
+from app.cli._console import console
+from app.cli._session import open_session
+
+
+def demo(
+    city: Annotated[str, typer.Option("--city", help="6-digit adcode, e.g. 430100 Changsha")],
+    seed: Annotated[int, typer.Option(help="seed of the synthetic network and facilities")] = 0,
+    nodes: Annotated[
+        int | None, typer.Option(help="size of a synthetic network, if one is generated")
+    ] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="regenerate the synthetic facilities")
+    ] = False,
+) -> None:
+    """Load what is missing for CITY: regions, a road network, population, demo facilities."""
+    from rich.table import Table
+
+    from app.services.demo import prepare_city
+    from app.settings import get_settings
+
+    with open_session() as session, console.status("preparing") as status:
+        summary = prepare_city(
+            session,
+            get_settings(),
+            city,
+            seed=seed,
+            target_nodes=nodes,
+            refresh_facilities=refresh,
+            progress=status.update,
+        )
+    for step in summary.steps or ("nothing to do: the city is ready",):
+        console.print(f"• {step}")
+    table = Table(show_header=False, title=f"city {city}")
+    network = "synthetic" if summary.network_synthetic else "real OSM"
+    table.add_row("road network", f"{summary.network_id} ({network})")
+    table.add_row("population cells", f"{summary.population_cells:,}")
+    table.add_row("residents", f"{summary.population:,}")
+    table.add_row("real facilities", f"{summary.real_facilities:,}")
+    table.add_row("synthetic facilities", f"{summary.synthetic_facilities:,}")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

@@ -1,0 +1,178 @@
+"""Prepare a city for analysis: reference data, a network, the population surface, demo facilities.
+
+Every step is skipped when its result is already there, so ``fplan demo`` (and ``make run``) is
+idempotent. Real data is used where it exists (regions and census, the Changsha hospitals, a real
+OSM network); the rest is generated and stored with ``source = 'synthetic'``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+from geoalchemy2.shape import to_shape
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Facility, PopulationCell, Region
+from app.services import citydata, networks, reference
+from app.services._tx import transaction
+from app.settings import Settings
+from geo.demo import generate_demo_facilities, get_inventory
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    city_adcode: str
+    network_id: int
+    network_synthetic: bool
+    population_cells: int
+    population: int
+    real_facilities: int
+    synthetic_facilities: int
+    steps: tuple[str, ...]
+
+
+def _city_facilities(session: Session, city: str, *, synthetic: bool) -> list[Facility]:
+    source = Facility.source == "synthetic"
+    return list(
+        session.scalars(
+            select(Facility)
+            .join(Region, Region.adcode == Facility.region_adcode)
+            .where(
+                (Region.city_adcode == city) | (Region.adcode == city),
+                source if synthetic else ~source,
+            )
+            .order_by(Facility.id)
+        )
+    )
+
+
+def _cells_frame(session: Session, city: str, crs: str) -> gpd.GeoDataFrame:
+    rows = session.execute(
+        select(
+            PopulationCell.region_adcode,
+            PopulationCell.population,
+            PopulationCell.urban,
+            PopulationCell.settlement_class,
+            PopulationCell.geom,
+        )
+        .where(PopulationCell.city_adcode == city)
+        .order_by(PopulationCell.id)
+    ).all()
+    return gpd.GeoDataFrame(
+        {
+            "region_adcode": [r[0] for r in rows],
+            "population": np.array([r[1] for r in rows], dtype=np.int64),
+            "urban": np.array([r[2] for r in rows], dtype=bool),
+            "settlement_class": [r[3] for r in rows],
+        },
+        geometry=[to_shape(r[4]) for r in rows],
+        crs="EPSG:4326",
+    ).to_crs(crs)
+
+
+def _existing_frame(facilities: list[Facility], crs: str) -> gpd.GeoDataFrame:
+    # a hospital listed twice in its source (e.g. as fever clinic and as designated hospital)
+    # is one place: count it once toward the plan's inventory
+    seen: dict[tuple[str, bytes], Facility] = {}
+    for f in facilities:
+        seen.setdefault((f.name, bytes(f.geom.data)), f)
+    unique = list(seen.values())
+    return gpd.GeoDataFrame(
+        {"type": [f.type for f in unique], "region_adcode": [f.region_adcode for f in unique]},
+        geometry=[to_shape(f.geom) for f in unique],
+        crs="EPSG:4326",
+    ).to_crs(crs)
+
+
+def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
+    """Replace the city's synthetic facilities by a new demo set; returns how many."""
+    units = citydata.city_units(session, city)
+    cells = _cells_frame(session, city, units.crs)
+    existing = _existing_frame(_city_facilities(session, city, synthetic=False), units.crs)
+    demo = generate_demo_facilities(
+        cells, units, get_inventory(city), existing=existing, seed=seed
+    ).to_crs("EPSG:4326")
+    records = demo.drop(columns="geometry").to_dict("records")
+    with transaction(session):
+        ids = (
+            select(Facility.id)
+            .join(Region, Region.adcode == Facility.region_adcode)
+            .where(
+                (Region.city_adcode == city) | (Region.adcode == city),
+                Facility.source == "synthetic",
+            )
+        )
+        session.execute(delete(Facility).where(Facility.id.in_(ids)))
+        session.add_all(
+            Facility(
+                **{k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()},
+                geom=f"SRID=4326;POINT({point.x!r} {point.y!r})",
+            )
+            for record, point in zip(records, demo.geometry, strict=True)
+        )
+    return len(records)
+
+
+def prepare_city(
+    session: Session,
+    settings: Settings,
+    city: str,
+    *,
+    seed: int = 0,
+    target_nodes: int | None = None,
+    cell_size_m: float = 500.0,
+    refresh_facilities: bool = False,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Bring ``city`` to a state where every norm can be checked; skip what is already done."""
+    say = progress or (lambda _: None)
+    steps: list[str] = []
+    if not reference.regions_exist(session):
+        say("loading the Hunan reference data")
+        reference.load_hunan(session, settings.require_data_dir())
+        session.commit()
+        steps.append("loaded reference data")
+    citydata.get_city(session, city)
+    network = networks.find_network(session, city)
+    if network is None:
+        say(f"generating a synthetic road network for {city}")
+        network = citydata.synthesize_network(session, city, target_nodes=target_nodes, seed=seed)
+        session.commit()
+        steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
+    population = citydata.population_summary(session, city)
+    if population is None or population.network_id != network.id:
+        say("building the population surface")
+        net = networks.load_network(session, settings, network.id)
+        population = citydata.build_population(
+            session, city, net, network.id, cell_size_m=cell_size_m
+        )
+        session.commit()
+        steps.append(f"population surface ({population.cells:,} cells)")
+    synthetic = session.scalar(
+        select(func.count())
+        .select_from(Facility)
+        .join(Region, Region.adcode == Facility.region_adcode)
+        .where(
+            (Region.city_adcode == city) | (Region.adcode == city), Facility.source == "synthetic"
+        )
+    )
+    if refresh_facilities or not synthetic:
+        say("placing synthetic facilities sized to the plan's inventory")
+        synthetic = generate_facilities(session, city, seed=seed)
+        session.commit()
+        steps.append(f"{synthetic:,} synthetic facilities")
+    real = len(_city_facilities(session, city, synthetic=False))
+    return DemoSummary(
+        city_adcode=city,
+        network_id=network.id,
+        network_synthetic=network.synthetic,
+        population_cells=population.cells,
+        population=population.population,
+        real_facilities=real,
+        synthetic_facilities=int(synthetic or 0),
+        steps=tuple(steps),
+    )

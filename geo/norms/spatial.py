@@ -1,0 +1,852 @@
+"""Spatial rule evaluators: travel-time, radius and EMS-response coverage of residents.
+
+A :class:`SpatialContext` holds one run's road network, population points and facilities. It
+snaps the points and the facilities to the network once per mode (KD-tree, :mod:`geo.snap`) and
+runs one multi-source search per (qualifying facility set, mode, direction, travel model or
+distance), cached, so every rule and every region of a run reuses them.
+:func:`evaluate_spatial_rule` then turns per-point reach into one
+:class:`~geo.norms.results.RuleResult` per region in the rule's scope and keeps the per-point
+flags behind them (for gap maps).
+
+How each kind measures reach (per population point, to or from the nearest qualifying facility):
+
+``travel_time_coverage``
+    Network travel time in the rule's mode and direction (:func:`geo.coverage.nearest_facility`)
+    plus the access leg from the point to its node (snap distance at walking speed on foot, at
+    the fallback branch-road speed by car, as :func:`geo.coverage.compute_coverage`). Urban
+    points are held to ``minutes_urban``, rural points to ``minutes_rural``.
+``radius_coverage``
+    ``straight``: Euclidean distance in the metric CRS (scipy ``cKDTree``). ``network``: the
+    shortest road distance (``length_m`` weights) in the rule's mode plus the snap distance.
+    Urban / rural radii as above.
+``ems_response``
+    An ambulance: the ``ems`` travel model (drive speeds × the emergency factor, :mod:`geo.speeds`)
+    for a rule in ``drive`` mode. ``from_facility`` (station to scene) includes the dispatch
+    delay; ``to_facility`` (transport from the scene to a centre) does not, since the ambulance
+    is already at the scene. With both ``radius_km`` and ``minutes`` a point is covered only when
+    one facility reaches it within both at once (searched station by station).
+
+Off-network points (farther than the snap limit from every node) are never covered by a network
+rule; a straight-line radius does not need the network and counts them.
+"""
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from numpy.typing import ArrayLike, NDArray
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from geo.coverage import nearest_facility
+from geo.network import Network, mode_bit
+from geo.norms._errors import NormEvaluationError
+from geo.norms._regions import RegionIndex, selects
+from geo.norms.catalogue import Rule
+from geo.norms.inputs import FacilityInput, RegionInput
+from geo.norms.parameters import (
+    EmsResponseParameters,
+    FacilitySelector,
+    RadiusCoverageParameters,
+    TravelTimeCoverageParameters,
+)
+from geo.norms.results import RuleResult, coverage_result, not_evaluable_result
+from geo.norms.terms import Direction, DistanceKind, Scope, TravelMode
+from geo.snap import MAX_SNAP_M, SnapResult, snap_xy
+from geo.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH, TravelModel, travel_model
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+# sources per station-by-station search (EMS rules with a distance and a time): keeps the two
+# dense (chunk, n_nodes) matrices near 100 MB each on a 250k-node network, as geo.isochrones
+_CHUNK = 48
+
+
+@dataclass(frozen=True, eq=False)
+class PopulationPoints:
+    """Where residents live: one row per point (a population cell's access point).
+
+    Attributes
+    ----------
+    x, y
+        Coordinates in the network CRS, metres.
+    population
+        Residents at each point, persons.
+    urban
+        True for an urban point (urban thresholds apply), False for a rural one.
+    region_adcode
+        The county-level unit each point lies in.
+    """
+
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    population: NDArray[np.int64]
+    urban: NDArray[np.bool_]
+    region_adcode: NDArray[np.str_]
+
+    @property
+    def n_points(self) -> int:
+        """Number of points."""
+        return int(self.x.shape[0])
+
+
+def population_points(
+    x: ArrayLike,
+    y: ArrayLike,
+    population: ArrayLike,
+    urban: ArrayLike,
+    region_adcode: ArrayLike | Sequence[str],
+) -> PopulationPoints:
+    """Check and bundle population points.
+
+    Parameters
+    ----------
+    x, y
+        Coordinates in the network CRS, metres.
+    population
+        Residents at each point (whole persons, >= 0).
+    urban
+        Urban flag of each point.
+    region_adcode
+        County-level unit of each point (6-digit adcode).
+
+    Raises
+    ------
+    NormEvaluationError
+        When the arrays differ in length, a coordinate is not finite or a population is
+        negative or fractional.
+    """
+    xs = np.asarray(x, dtype=np.float64).reshape(-1)
+    ys = np.asarray(y, dtype=np.float64).reshape(-1)
+    people = np.asarray(population, dtype=np.float64).reshape(-1)
+    flags = np.asarray(urban, dtype=np.bool_).reshape(-1)
+    codes = np.asarray(region_adcode, dtype=np.str_).reshape(-1)
+    n = xs.shape[0]
+    lengths = {"y": ys, "population": people, "urban": flags, "region_adcode": codes}
+    wrong = [name for name, arr in lengths.items() if arr.shape[0] != n]
+    if wrong:
+        msg = f"population points: {', '.join(wrong)} must have one value per point ({n})"
+        raise NormEvaluationError(msg)
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        msg = "population points: x and y must be finite coordinates in metres"
+        raise NormEvaluationError(msg)
+    if not np.isfinite(people).all() or (people < 0).any() or (people % 1 != 0).any():
+        msg = "population points: population must be whole persons >= 0"
+        raise NormEvaluationError(msg)
+    return PopulationPoints(xs, ys, people.astype(np.int64), flags, codes)
+
+
+@dataclass(frozen=True, eq=False)
+class FacilityPoints:
+    """Facilities with their locations.
+
+    Attributes
+    ----------
+    facilities
+        The facilities (types, grades, flags decide which qualify for a rule).
+    x, y
+        Their coordinates in the network CRS, metres.
+    """
+
+    facilities: tuple[FacilityInput, ...]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+
+
+def facility_points(
+    facilities: Sequence[FacilityInput], x: ArrayLike, y: ArrayLike
+) -> FacilityPoints:
+    """Check and bundle facilities with their coordinates (network CRS, metres).
+
+    Raises
+    ------
+    NormEvaluationError
+        When the lengths differ, a coordinate is not finite or an id is repeated.
+    """
+    items = tuple(facilities)
+    xs = np.asarray(x, dtype=np.float64).reshape(-1)
+    ys = np.asarray(y, dtype=np.float64).reshape(-1)
+    if not (xs.shape[0] == ys.shape[0] == len(items)):
+        msg = f"facility points: x and y must have one value per facility ({len(items)})"
+        raise NormEvaluationError(msg)
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        msg = "facility points: x and y must be finite coordinates in metres"
+        raise NormEvaluationError(msg)
+    ids = [f.id for f in items]
+    if len(set(ids)) != len(ids):
+        msg = "facility points: facility ids must be unique"
+        raise NormEvaluationError(msg)
+    return FacilityPoints(items, xs, ys)
+
+
+class SpatialContext:
+    """One run's network, population points and facilities, with snaps and searches cached.
+
+    Parameters
+    ----------
+    net
+        The road network (metric CRS).
+    points
+        Population points in the network CRS.
+    facilities
+        Facilities in the network CRS.
+    max_snap_m
+        Points and facilities farther than this from every node of a mode are off-network in
+        that mode, metres (default :data:`geo.snap.MAX_SNAP_M`).
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        points: PopulationPoints,
+        facilities: FacilityPoints,
+        *,
+        max_snap_m: float | None = MAX_SNAP_M,
+    ) -> None:
+        self.net = net
+        self.points = points
+        self.facilities = facilities
+        self.max_snap_m = max_snap_m
+        self._cache: dict[Hashable, object] = {}
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the network is synthetic (figures are then not real)."""
+        return self.net.synthetic
+
+    def _cached(
+        self, key: Hashable, build: Callable[[], NDArray[np.float64]]
+    ) -> NDArray[np.float64]:
+        value = self._cache.get(key)
+        if not isinstance(value, np.ndarray):
+            value = build()
+            self._cache[key] = value
+        return value
+
+    def snapped_points(self, mode: str) -> SnapResult:
+        """Population points snapped to the nodes of ``mode`` (once per mode family)."""
+        key = ("snap_points", mode_bit(mode))
+        value = self._cache.get(key)
+        if not isinstance(value, SnapResult):
+            value = snap_xy(
+                self.net, self.points.x, self.points.y, mode=mode, max_snap_m=self.max_snap_m
+            )
+            self._cache[key] = value
+        return value
+
+    def snapped_facilities(self, mode: str) -> SnapResult:
+        """Facilities snapped to the nodes of ``mode`` (once per mode family)."""
+        key = ("snap_facilities", mode_bit(mode))
+        value = self._cache.get(key)
+        if not isinstance(value, SnapResult):
+            value = snap_xy(
+                self.net,
+                self.facilities.x,
+                self.facilities.y,
+                mode=mode,
+                max_snap_m=self.max_snap_m,
+            )
+            self._cache[key] = value
+        return value
+
+    def selection(self, selectors: Sequence[FacilitySelector]) -> NDArray[np.int64]:
+        """Indices of the facilities matching any of ``selectors``."""
+        return np.asarray(
+            [i for i, f in enumerate(self.facilities.facilities) if selects(selectors, f)],
+            dtype=np.int64,
+        )
+
+    def _source_nodes(self, chosen: NDArray[np.int64], mode: str) -> NDArray[np.int64]:
+        # distinct on-network nodes of the chosen facilities
+        nodes = self.snapped_facilities(mode).node[chosen]
+        return np.unique(nodes[nodes >= 0])
+
+    def _access_leg_s(self, mode: str) -> NDArray[np.float64]:
+        snap = self.snapped_points(mode)
+        speed_kph = WALK_SPEED_KPH if mode == "walk" else FALLBACK_DRIVE_SPEED_KPH
+        return np.asarray(snap.distance_m / (speed_kph / 3.6), dtype=np.float64)
+
+    def point_travel_time_s(
+        self,
+        chosen: NDArray[np.int64],
+        *,
+        mode: str,
+        direction: str,
+        model: TravelModel | None = None,
+    ) -> NDArray[np.float64]:
+        """Travel time between each point and its nearest chosen facility, seconds.
+
+        Network time (with the model's dispatch delay) plus the access leg; ``inf`` for
+        off-network points and points no chosen facility reaches.
+        """
+        model = model if model is not None else self.net.default_model(mode)
+        key = ("time", chosen.tobytes(), mode, direction, model.cache_key(), model.dispatch_delay_s)
+
+        def build() -> NDArray[np.float64]:
+            sources = self._source_nodes(chosen, mode)
+            nearest = nearest_facility(
+                self.net, sources, mode=mode, direction=direction, model=model
+            )
+            return self._at_points(nearest.travel_time_s, mode, self._access_leg_s(mode))
+
+        return self._cached(key, build)
+
+    def point_network_distance_m(
+        self, chosen: NDArray[np.int64], *, mode: str, direction: str
+    ) -> NDArray[np.float64]:
+        """Shortest road distance between each point and its nearest chosen facility, metres.
+
+        Network distance in ``mode`` plus the snap distance; ``inf`` for off-network and
+        unreached points.
+        """
+        key = ("length", chosen.tobytes(), mode_bit(mode), mode == "walk", direction)
+
+        def build() -> NDArray[np.float64]:
+            sources = self._source_nodes(chosen, mode)
+            node_m = np.full(self.net.n_nodes, np.inf)
+            if sources.size:
+                matrix = _length_matrix(self.net, mode, direction)
+                node_m = np.asarray(
+                    dijkstra(matrix, directed=True, indices=sources, min_only=True),
+                    dtype=np.float64,
+                )
+            return self._at_points(node_m, mode, self.snapped_points(mode).distance_m)
+
+        return self._cached(key, build)
+
+    def point_straight_distance_m(self, chosen: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Straight-line distance from each point to its nearest chosen facility, metres."""
+        key = ("straight", chosen.tobytes())
+
+        def build() -> NDArray[np.float64]:
+            if chosen.size == 0:
+                return np.full(self.points.n_points, np.inf)
+            tree = cKDTree(np.column_stack([self.facilities.x[chosen], self.facilities.y[chosen]]))
+            dist, _ = tree.query(np.column_stack([self.points.x, self.points.y]), k=1)
+            return np.asarray(dist, dtype=np.float64)
+
+        return self._cached(key, build)
+
+    def _at_points(
+        self, node_value: NDArray[np.float64], mode: str, leg: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        node = self.snapped_points(mode).node
+        value = np.full(self.points.n_points, np.inf)
+        on = node >= 0
+        value[on] = node_value[node[on]] + leg[on]
+        return value
+
+    def points_within_both(
+        self,
+        chosen: NDArray[np.int64],
+        *,
+        mode: str,
+        direction: str,
+        model: TravelModel,
+        limit_s: float,
+        limit_m: float,
+    ) -> NDArray[np.bool_]:
+        """Points one chosen facility reaches within ``limit_s`` seconds and ``limit_m`` metres.
+
+        Both limits hold for the same facility: the search runs station by station (in chunks),
+        with the access leg counted in both the time and the distance.
+        """
+        key = ("both", chosen.tobytes(), mode, direction, model.cache_key(), limit_s, limit_m)
+        cached = self._cache.get(key)
+        if isinstance(cached, np.ndarray):
+            return cached
+        snap = self.snapped_points(mode)
+        covered = np.zeros(self.points.n_points, dtype=np.bool_)
+        on = np.flatnonzero(snap.node >= 0)
+        sources = self._source_nodes(chosen, mode)
+        # what is left of each limit once the access leg and the dispatch delay are spent
+        slack_s = limit_s - model.dispatch_delay_s - self._access_leg_s(mode)[on]
+        slack_m = limit_m - snap.distance_m[on]
+        if sources.size and on.size:
+            graph = self.net.mode_graph(mode, model=model)
+            time_matrix = graph.backward if direction == "to_facility" else graph.forward
+            length_matrix = _length_matrix(self.net, mode, direction)
+            nodes = snap.node[on]
+            max_s = max(float(slack_s.max()), 0.0)
+            max_m = max(float(slack_m.max()), 0.0)
+            hit = np.zeros(on.shape[0], dtype=np.bool_)
+            for start in range(0, sources.shape[0], _CHUNK):
+                chunk = sources[start : start + _CHUNK]
+                time_s = dijkstra(time_matrix, directed=True, indices=chunk, limit=max_s)
+                length_m = dijkstra(length_matrix, directed=True, indices=chunk, limit=max_m)
+                within = (time_s[:, nodes] <= slack_s) & (length_m[:, nodes] <= slack_m)
+                hit |= within.any(axis=0)
+            covered[on] = hit
+        self._cache[key] = covered
+        return covered
+
+    def nearest_chosen(
+        self, chosen: NDArray[np.int64], *, mode: str, direction: str
+    ) -> NDArray[np.int64]:
+        """Index (into the facilities) of each point's nearest chosen facility by travel time.
+
+        ``-1`` for off-network points and points no chosen facility reaches. Ties go to the
+        facility listed first.
+        """
+        snap_fac = self.snapped_facilities(mode)
+        on_net = chosen[snap_fac.node[chosen] >= 0]
+        nearest = nearest_facility(self.net, snap_fac.node[on_net], mode=mode, direction=direction)
+        node_owner = np.where(nearest.facility >= 0, on_net[nearest.facility], -1)
+        node = self.snapped_points(mode).node
+        owner = np.full(self.points.n_points, -1, dtype=np.int64)
+        owner[node >= 0] = node_owner[node[node >= 0]]
+        return owner
+
+
+def _length_matrix(net: Network, mode: str, direction: str) -> sp.csr_matrix:
+    """CSR matrix of edge lengths (metres) of ``mode``, transposed for ``to_facility``.
+
+    Cached on the network; parallel edges keep their shortest member.
+    """
+
+    def build() -> sp.csr_matrix:
+        edges = net.mode_edges(mode)
+        tail, head = (
+            (edges.head, edges.tail) if direction == "to_facility" else (edges.tail, edges.head)
+        )
+        length = net.length_m[edges.edge]
+        keep = tail != head
+        tail, head, length = tail[keep], head[keep], length[keep]
+        # shortest first within each (tail, head) pair, then keep the first of each pair
+        order = np.lexsort((length, head, tail))
+        tail, head, length = tail[order], head[order], length[order]
+        first = np.ones(tail.shape[0], dtype=np.bool_)
+        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+        n = net.n_nodes
+        return sp.csr_matrix((length[first], (tail[first], head[first])), shape=(n, n))
+
+    return net.cached(("length_csr", mode_bit(mode), mode == "walk", direction), build)
+
+
+@dataclass(frozen=True, eq=False)
+class SpatialOutcome:
+    """A spatial rule evaluated on every region in its scope, with the per-point flags behind it.
+
+    Attributes
+    ----------
+    rule
+        The rule.
+    results
+        One row per region in scope (the city first), as :func:`coverage_result` builds them.
+    counted
+        Per population point: True when the rule counts its residents (the settlement types in
+        ``applies_to``, all points when it names none).
+    covered
+        Per point: counted and within the rule's reach of a qualifying facility.
+    measure
+        Per point: time (seconds) or distance (metres) to the nearest qualifying facility;
+        ``inf`` when off-network or unreached. For an EMS rule with a distance and a time it is
+        the time.
+    measure_unit
+        ``"s"`` or ``"m"``.
+    threshold
+        Per point: the limit the point is held to, in ``measure_unit`` (``nan`` where not
+        counted).
+    synthetic
+        True when computed on a synthetic network.
+    """
+
+    rule: Rule
+    results: tuple[RuleResult, ...]
+    counted: NDArray[np.bool_]
+    covered: NDArray[np.bool_]
+    measure: NDArray[np.float64]
+    measure_unit: str
+    threshold: NDArray[np.float64]
+    synthetic: bool
+
+
+def evaluate_spatial_rule(
+    rule: Rule,
+    regions: Iterable[RegionInput],
+    context: SpatialContext,
+    *,
+    city_adcode: str,
+) -> SpatialOutcome:
+    """Evaluate a travel-time, radius or EMS-response rule in every region it applies to.
+
+    Parameters
+    ----------
+    rule
+        A spatial catalogue rule (or one with a ``data_gap``, which gives "not evaluable" rows).
+    regions
+        The plan's city and its county-level units; a point counts in a region when its
+        ``region_adcode`` is the region or lies inside it.
+    context
+        The network, population points and facilities of the run.
+    city_adcode
+        The unit the plan governs.
+
+    Returns
+    -------
+    SpatialOutcome
+        Per-region results (value: share of counted residents covered; shortfall: residents to
+        bring within reach) and the per-point flags.
+
+    Raises
+    ------
+    NormEvaluationError
+        For a rule that is not spatial, or a region given twice.
+    """
+    index = RegionIndex(regions, city_adcode=city_adcode)
+    in_scope = index.in_scope(rule)
+    n = context.points.n_points
+    params = rule.parameters
+    if params is None or rule.data_gap is not None:
+        nothing = np.zeros(n, dtype=np.bool_)
+        rows = tuple(not_evaluable_result(rule, region) for region in in_scope)
+        empty = np.full(n, np.nan)
+        return SpatialOutcome(rule, rows, nothing, nothing, empty, "", empty, context.synthetic)
+    if not isinstance(
+        params, TravelTimeCoverageParameters | RadiusCoverageParameters | EmsResponseParameters
+    ):
+        msg = f"rule {rule.id!r} is not spatial (kind {rule.kind.value})"
+        raise NormEvaluationError(msg)
+
+    counted, threshold, measure, covered, unit = _reach(rule, params, context)
+    rows = tuple(
+        _region_result(
+            rule, region, index=index, points=context.points, counted=counted, covered=covered
+        )
+        for region in in_scope
+    )
+    return SpatialOutcome(rule, rows, counted, covered, measure, unit, threshold, context.synthetic)
+
+
+def _settlement_mask(rule: Rule, urban: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    settlements = rule.settlements
+    if not settlements:
+        return np.ones(urban.shape[0], dtype=np.bool_)
+    mask = np.zeros(urban.shape[0], dtype=np.bool_)
+    if Scope.URBAN in settlements:
+        mask |= urban
+    if Scope.RURAL in settlements:
+        mask |= ~urban
+    return mask
+
+
+def _per_point(
+    thresholds: dict[Scope, float], urban: NDArray[np.bool_], scale: float
+) -> NDArray[np.float64]:
+    """Each point's limit: its settlement's threshold × ``scale``; ``nan`` where none is set."""
+    urban_limit = thresholds.get(Scope.URBAN, np.nan) * scale
+    rural_limit = thresholds.get(Scope.RURAL, np.nan) * scale
+    return np.where(urban, urban_limit, rural_limit)
+
+
+def _reach(
+    rule: Rule,
+    params: TravelTimeCoverageParameters | RadiusCoverageParameters | EmsResponseParameters,
+    context: SpatialContext,
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], str]:
+    """Counted points, per-point limit, per-point measure, covered points and the unit."""
+    points = context.points
+    counted = _settlement_mask(rule, points.urban)
+    chosen = context.selection(params.facilities)
+
+    if isinstance(params, TravelTimeCoverageParameters):
+        # minutes → seconds
+        limit = _per_point(params.settlement_thresholds(), points.urban, 60.0)
+        measure = context.point_travel_time_s(
+            chosen, mode=params.mode.value, direction=params.direction.value
+        )
+        unit = "s"
+    elif isinstance(params, RadiusCoverageParameters):
+        # kilometres → metres
+        limit = _per_point(params.settlement_thresholds(), points.urban, 1000.0)
+        if params.distance == DistanceKind.STRAIGHT:
+            measure = context.point_straight_distance_m(chosen)
+        else:
+            mode = params.mode.value if params.mode is not None else TravelMode.DRIVE.value
+            measure = context.point_network_distance_m(
+                chosen, mode=mode, direction=Direction.TO_FACILITY.value
+            )
+        unit = "m"
+    else:
+        return _ems_reach(params, context, counted, chosen)
+
+    # a point without a limit (its settlement type is not in the rule) is not counted
+    counted = counted & ~np.isnan(limit)
+    covered = counted & (measure <= limit)
+    return counted, np.where(counted, limit, np.nan), measure, covered, unit
+
+
+def ems_model(params: EmsResponseParameters) -> tuple[str, TravelModel]:
+    """The mode and travel model of an EMS rule: an ambulance for ``drive``.
+
+    The dispatch delay counts toward a response from the station, not toward transport from
+    the scene to a centre.
+    """
+    if params.mode == TravelMode.WALK:
+        return "walk", travel_model("walk")
+    if params.direction == Direction.FROM_FACILITY:
+        return "ems", travel_model("ems")
+    return "ems", travel_model("ems", dispatch_delay_min=0.0)
+
+
+def _ems_reach(
+    params: EmsResponseParameters,
+    context: SpatialContext,
+    counted: NDArray[np.bool_],
+    chosen: NDArray[np.int64],
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], str]:
+    mode, model = ems_model(params)
+    direction = params.direction.value
+    n = context.points.n_points
+    limit_s = None if params.minutes is None else params.minutes * 60.0
+    limit_m = None if params.radius_km is None else params.radius_km * 1000.0
+    if limit_s is not None:
+        measure = context.point_travel_time_s(chosen, mode=mode, direction=direction, model=model)
+        limit = np.full(n, limit_s)
+        unit = "s"
+    else:
+        measure = context.point_network_distance_m(chosen, mode=mode, direction=direction)
+        limit = np.full(n, limit_m)
+        unit = "m"
+    covered = counted & (measure <= limit)
+    if limit_s is not None and limit_m is not None:
+        both = context.points_within_both(
+            chosen, mode=mode, direction=direction, model=model, limit_s=limit_s, limit_m=limit_m
+        )
+        covered = counted & both
+    return counted, np.where(counted, limit, np.nan), measure, covered, unit
+
+
+def _region_result(
+    rule: Rule,
+    region: RegionInput,
+    *,
+    index: RegionIndex,
+    points: PopulationPoints,
+    counted: NDArray[np.bool_],
+    covered: NDArray[np.bool_],
+) -> RuleResult:
+    inside = region_mask(region, index, points)
+    total = int(points.population[inside & counted].sum())
+    reached = int(points.population[inside & covered].sum())
+    return coverage_result(rule, region, population_total=total, population_covered=reached)
+
+
+def region_mask(
+    region: RegionInput, index: RegionIndex, points: PopulationPoints
+) -> NDArray[np.bool_]:
+    """Mask of the points lying in ``region`` (its own adcode or a unit inside it)."""
+    codes = np.unique(points.region_adcode)
+    members = [str(code) for code in codes if index.contains(region, str(code))]
+    return np.isin(points.region_adcode, members)
+
+
+def facility_catchments(
+    context: SpatialContext,
+    selectors: Sequence[FacilitySelector],
+    *,
+    mode: str = "drive",
+) -> dict[int | str, int]:
+    """Residents served by each qualifying facility: those whose nearest one it is.
+
+    Parameters
+    ----------
+    context
+        The run's network, points and facilities.
+    selectors
+        Which facilities compete for residents (e.g. community health centres).
+    mode
+        Travel mode deciding which facility is nearest (travel time to the facility).
+
+    Returns
+    -------
+    dict
+        Residents (persons) by facility id, for every qualifying on-network facility; an
+        off-network facility is left out (its catchment is unknown).
+    """
+    chosen = context.selection(selectors)
+    on_net = chosen[context.snapped_facilities(mode).node[chosen] >= 0]
+    catchments: dict[int | str, int] = {
+        context.facilities.facilities[i].id: 0 for i in on_net.tolist()
+    }
+    if on_net.size == 0:
+        return catchments
+    owner = context.nearest_chosen(on_net, mode=mode, direction=Direction.TO_FACILITY.value)
+    served = owner >= 0
+    people = np.bincount(
+        owner[served],
+        weights=context.points.population[served],
+        minlength=len(context.facilities.facilities),
+    )
+    for i in on_net.tolist():
+        catchments[context.facilities.facilities[i].id] = round(float(people[i]))
+    return catchments
+
+
+@dataclass(frozen=True, slots=True)
+class RegionCoverage:
+    """Residents of one region within a travel time of the chosen facilities.
+
+    Attributes
+    ----------
+    region_adcode, region_name
+        The region.
+    population, covered
+        Residents, and those within reach, persons.
+    urban_population, urban_covered, rural_population, rural_covered
+        The same split by the points' urban flag, persons.
+    off_network
+        Residents of points farther than the snap limit from the network (never covered).
+    """
+
+    region_adcode: str
+    region_name: str
+    population: int
+    covered: int
+    urban_population: int
+    urban_covered: int
+    rural_population: int
+    rural_covered: int
+    off_network: int
+
+    @property
+    def covered_share(self) -> float | None:
+        """``covered / population``; None when the region has no residents."""
+        return self.covered / self.population if self.population else None
+
+
+def coverage_by_region(
+    context: SpatialContext,
+    regions: Sequence[RegionInput],
+    *,
+    city_adcode: str,
+    selectors: Sequence[FacilitySelector],
+    mode: str,
+    minutes: float,
+    direction: str = "to_facility",
+) -> list[RegionCoverage]:
+    """Residents within ``minutes`` of the nearest selected facility, per region.
+
+    Parameters
+    ----------
+    context
+        The run's network, points and facilities.
+    regions
+        The regions to report, in the order given (e.g. the city, then its units).
+    city_adcode
+        The city the regions belong to.
+    selectors
+        Which facilities count.
+    mode
+        ``walk``, ``drive`` or ``ems`` (ambulance speeds plus the dispatch delay).
+    minutes
+        Travel-time threshold, minutes.
+    direction
+        ``to_facility`` or ``from_facility``.
+
+    Returns
+    -------
+    list of RegionCoverage
+        One entry per region.
+    """
+    if not (np.isfinite(minutes) and minutes >= 0):
+        msg = f"minutes must be a finite number >= 0, got {minutes}"
+        raise NormEvaluationError(msg)
+    points = context.points
+    index = RegionIndex(regions, city_adcode=city_adcode)
+    chosen = context.selection(selectors)
+    time_s = context.point_travel_time_s(chosen, mode=mode, direction=direction)
+    covered = time_s <= minutes * 60.0
+    off = context.snapped_points(mode).node < 0
+    people = points.population
+    out = []
+    for region in regions:
+        inside = region_mask(region, index, points)
+        urban_in, rural_in = inside & points.urban, inside & ~points.urban
+        out.append(
+            RegionCoverage(
+                region_adcode=region.adcode,
+                region_name=region.name,
+                population=int(people[inside].sum()),
+                covered=int(people[inside & covered].sum()),
+                urban_population=int(people[urban_in].sum()),
+                urban_covered=int(people[urban_in & covered].sum()),
+                rural_population=int(people[rural_in].sum()),
+                rural_covered=int(people[rural_in & covered].sum()),
+                off_network=int(people[inside & off].sum()),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class GapZone:
+    """A connected area of underserved cells.
+
+    Attributes
+    ----------
+    key
+        The group the cells were dissolved in (e.g. the county-level unit's adcode).
+    geometry
+        The dissolved cells (Polygon), in the cells' CRS.
+    population
+        Residents of the cells in it, persons.
+    n_cells
+        Number of cells in it.
+    """
+
+    key: str
+    geometry: "BaseGeometry"
+    population: int
+    n_cells: int
+
+
+def gap_zones(
+    cells: ArrayLike, population: ArrayLike, keys: ArrayLike | Sequence[str]
+) -> list[GapZone]:
+    """Dissolve underserved cells into connected zones, group by group.
+
+    Parameters
+    ----------
+    cells
+        Polygons of the underserved cells (shapely geometries, any one CRS).
+    population
+        Residents of each cell, persons.
+    keys
+        The group of each cell (a zone never spans two groups), e.g. its county-level unit.
+
+    Returns
+    -------
+    list of GapZone
+        Largest population first; within a group, cells that touch share a zone.
+    """
+    geoms = np.asarray(cells, dtype=object).reshape(-1)
+    people = np.asarray(population, dtype=np.int64).reshape(-1)
+    groups = np.asarray(keys, dtype=np.str_).reshape(-1)
+    if not (geoms.shape == people.shape == groups.shape):
+        msg = "gap zones: cells, population and keys must have one value per cell"
+        raise NormEvaluationError(msg)
+    zones: list[GapZone] = []
+    for key in np.unique(groups):
+        members = np.flatnonzero(groups == key)
+        dissolved = shapely.union_all(geoms[members])
+        parts = np.asarray(shapely.get_parts(dissolved), dtype=object)
+        # each cell lies in the one part that contains a point on its surface
+        tree = shapely.STRtree(parts)
+        probes = shapely.point_on_surface(geoms[members])
+        cell_idx, part_idx = tree.query(probes, predicate="intersects")
+        part_of = np.full(members.shape[0], -1, dtype=np.int64)
+        part_of[cell_idx] = part_idx
+        found = part_of >= 0
+        pop = np.bincount(part_of[found], weights=people[members][found], minlength=parts.shape[0])
+        count = np.bincount(part_of[found], minlength=parts.shape[0])
+        zones.extend(
+            GapZone(str(key), parts[i], round(float(pop[i])), int(count[i]))
+            for i in range(parts.shape[0])
+        )
+    zones.sort(key=lambda zone: (-zone.population, zone.key))
+    return zones
