@@ -33,8 +33,12 @@ db: $(VENV)/.installed $(POSTGIS_CONTROL)
 	$(BIN)/fplan db up
 	$(BIN)/fplan db migrate
 
+# the city `make run` prepares for a first look (Changsha: its 51 real hospitals plus the rest)
+DEMO_CITY ?= 430100
+
 data: db
 	$(BIN)/fplan load hunan --if-empty
+	$(BIN)/fplan demo --city $(DEMO_CITY)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

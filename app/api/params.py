@@ -1,5 +1,6 @@
 """Query parameters shared by several routes, validated with a 4xx that names them."""
 
+import math
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -20,7 +21,7 @@ def parse_bbox(
         values = [float(p) for p in parts]
     except ValueError:
         values = []
-    if len(values) != 4 or any(v != v for v in values):  # v != v: NaN
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
         msg = f"bbox must be four numbers {BBOX_HELP}, got {bbox!r}"
         raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
     minlon, minlat, maxlon, maxlat = values

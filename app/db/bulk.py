@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session
 
 def hex_ewkb(geoms: NDArray[np.object_], srid: int = 4326) -> NDArray[np.object_]:
     """Hex EWKB of shapely geometries, the text form ``COPY`` accepts for a geometry column."""
-    return shapely.to_wkb(shapely.set_srid(geoms, srid), hex=True, include_srid=True)
+    wkb: NDArray[np.object_] = shapely.to_wkb(
+        shapely.set_srid(geoms, srid), hex=True, include_srid=True
+    )
+    return wkb
 
 
 def copy_frame(session: Session, table: str, frame: pd.DataFrame) -> None:
@@ -20,5 +23,6 @@ def copy_frame(session: Session, table: str, frame: pd.DataFrame) -> None:
     frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
     columns = ", ".join(frame.columns)
     raw = session.connection().connection.driver_connection
+    assert raw is not None, "COPY needs a live DBAPI connection"
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())

@@ -92,7 +92,7 @@ class FacilityPublic(FacilityBase):
 
 
 FacilityCreateFeature = Feature[Point, FacilityCreate]
-FacilityUpdateFeature = Feature[Point | None, FacilityUpdate]
+FacilityUpdateFeature = Feature[Point, FacilityUpdate]
 FacilityFeature = Feature[Point, FacilityPublic]
 FacilityCollection = FeatureCollection[FacilityFeature]
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import to_shape
+from numpy.typing import NDArray
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -103,11 +104,11 @@ def city_units(session: Session, city_adcode: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326").to_crs(HUNAN_CRS)
 
 
-def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
     if weights.sum() <= 0:
         weights = np.ones_like(weights)
     exact = total * weights / weights.sum()
-    counts = np.floor(exact).astype(np.int64)
+    counts: NDArray[np.int64] = np.floor(exact).astype(np.int64)
     extra = total - int(counts.sum())
     counts[np.argsort(-(exact - counts), kind="stable")[:extra]] += 1
     return counts

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.db.models import Facility, Region
-from app.errors import ConflictError, NotFoundError, PreconditionFailedError
+from app.errors import ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError
 from app.schemas.facility import (
     FacilityCollection,
     FacilityCreateFeature,
@@ -47,7 +47,7 @@ def _to_feature(facility: Facility, city_adcode: str | None) -> FacilityFeature:
     )
 
 
-def _with_city() -> Select[tuple[Facility, str | None]]:
+def _with_city() -> Select[Facility, str | None]:
     return select(Facility, Region.city_adcode).outerjoin(
         Region, Region.adcode == Facility.region_adcode
     )
@@ -84,7 +84,8 @@ def _get(session: Session, facility_id: int) -> tuple[Facility, str | None]:
     if row is None:
         msg = f"facility {facility_id} not found"
         raise NotFoundError(msg)
-    return row[0], row[1]
+    facility, city = row
+    return facility, city
 
 
 def get_facility(session: Session, facility_id: int) -> tuple[FacilityFeature, str]:
@@ -97,6 +98,10 @@ def create_facility(
     session: Session, feature: FacilityCreateFeature, *, crs: str
 ) -> tuple[FacilityFeature, str]:
     """Validate and insert one facility; nothing is written when any check fails."""
+    if feature.geometry is None or feature.properties is None:
+        missing = "geometry" if feature.geometry is None else "properties"
+        msg = f"{missing} is required: a facility is a Point feature with properties"
+        raise InvalidInputError(msg, details=[{"field": missing, "msg": msg}])
     lon, lat = feature.geometry.coordinates[0], feature.geometry.coordinates[1]
     with transaction(session):
         located = locate_point(session, lon, lat, crs=crs)
@@ -146,7 +151,7 @@ def update_facility(
                 city = located.city_adcode
             for name, value in changes.items():
                 setattr(facility, name, value)
-            facility.updated_at = func.now()  # type: ignore[assignment]
+            facility.updated_at = func.now()
             session.flush()
             session.refresh(facility)
             return _to_feature(facility, city), etag(facility)

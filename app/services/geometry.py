@@ -52,10 +52,10 @@ def locate_point(
     wgs_lon, wgs_lat = (float(v) for v in to_wgs84(lon, lat, crs=crs))
     region = find_county(session, wgs_lon, wgs_lat)
     if region is None:
-        swapped_point = to_wgs84(lat, lon, crs=crs) if abs(lon) <= 90.0 else None
-        swapped = swapped_point is not None and find_county(
-            session, float(swapped_point[0]), float(swapped_point[1])
-        )
+        swapped = False
+        if abs(lon) <= 90.0:
+            swapped_lon, swapped_lat = to_wgs84(lat, lon, crs=crs)
+            swapped = find_county(session, float(swapped_lon), float(swapped_lat)) is not None
         hint = "; latitude and longitude look swapped" if swapped else ""
         msg = f"{field}: ({lon}, {lat}) [{crs}] lies outside every region{hint}"
         raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])

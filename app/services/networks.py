@@ -115,7 +115,6 @@ def store_network(
             ],
             axis=1,
         )
-        maxspeed = np.where(np.isnan(net.maxspeed_kph), None, net.maxspeed_kph)
         edges = pd.DataFrame(
             {
                 "network_id": row.id,
@@ -125,7 +124,7 @@ def store_network(
                 "way_id": net.way_id,
                 "highway": net.highway,
                 "oneway": net.oneway,
-                "maxspeed_kph": maxspeed,
+                "maxspeed_kph": net.maxspeed_kph,  # NaN is written as NULL
                 "length_m": net.length_m,
                 "access": net.access.astype(np.int16),
                 "geom": hex_ewkb(shapely.linestrings(coords)),
@@ -176,12 +175,14 @@ def get_summary(session: Session, network_id: int) -> NetworkSummary:
 
 
 def _rebuild(session: Session, summary: NetworkSummary) -> Network:
-    nodes = session.execute(
+    conn = session.connection()
+    nodes = pd.read_sql(
         select(RoadNode.node_id, RoadNode.x_m, RoadNode.y_m, RoadNode.urban)
         .where(RoadNode.network_id == summary.id)
-        .order_by(RoadNode.idx)
-    ).all()
-    edges = session.execute(
+        .order_by(RoadNode.idx),
+        conn,
+    )
+    edges = pd.read_sql(
         select(
             RoadEdge.u,
             RoadEdge.v,
@@ -193,29 +194,25 @@ def _rebuild(session: Session, summary: NetworkSummary) -> Network:
             RoadEdge.access,
         )
         .where(RoadEdge.network_id == summary.id)
-        .order_by(RoadEdge.idx)
-    ).all()
-    highway = np.asarray([row[3] for row in edges], dtype=np.str_)
-    classes, codes = np.unique(highway, return_inverse=True)
-    node_cols = list(zip(*nodes, strict=True)) if nodes else [[], [], [], []]
-    edge_cols = list(zip(*edges, strict=True)) if edges else [[]] * 8
+        .order_by(RoadEdge.idx),
+        conn,
+    )
+    classes, codes = np.unique(edges["highway"].to_numpy(dtype=np.str_), return_inverse=True)
     return Network(
         crs=summary.crs,
-        x=np.asarray(node_cols[1], dtype=np.float64),
-        y=np.asarray(node_cols[2], dtype=np.float64),
-        node_id=np.asarray(node_cols[0], dtype=np.int64),
-        edge_u=np.asarray(edge_cols[0], dtype=np.int64),
-        edge_v=np.asarray(edge_cols[1], dtype=np.int64),
-        length_m=np.asarray(edge_cols[2], dtype=np.float64),
+        x=nodes["x_m"].to_numpy(dtype=np.float64),
+        y=nodes["y_m"].to_numpy(dtype=np.float64),
+        node_id=nodes["node_id"].to_numpy(dtype=np.int64),
+        edge_u=edges["u"].to_numpy(dtype=np.int64),
+        edge_v=edges["v"].to_numpy(dtype=np.int64),
+        length_m=edges["length_m"].to_numpy(dtype=np.float64),
         road_class=codes.astype(np.int16),
         road_classes=tuple(str(c) for c in classes),
-        oneway=np.asarray(edge_cols[4], dtype=np.bool_),
-        way_id=np.asarray(edge_cols[5], dtype=np.int64),
-        maxspeed_kph=np.asarray(
-            [np.nan if v is None else v for v in edge_cols[6]], dtype=np.float64
-        ),
-        access=np.asarray(edge_cols[7], dtype=np.uint8),
-        urban=np.asarray(node_cols[3], dtype=np.bool_),
+        oneway=edges["oneway"].to_numpy(dtype=np.bool_),
+        way_id=edges["way_id"].to_numpy(dtype=np.int64),
+        maxspeed_kph=edges["maxspeed_kph"].to_numpy(dtype=np.float64, na_value=np.nan),
+        access=edges["access"].to_numpy(dtype=np.uint8),
+        urban=nodes["urban"].to_numpy(dtype=np.bool_),
         synthetic=summary.synthetic,
     )
 

@@ -52,13 +52,17 @@ def test_synthetic_jishou_is_labelled_and_population_exact(
     hunan: Session, settings: Settings
 ) -> None:
     summary = citydata.synthesize_network(hunan, "433101", target_nodes=4_000)
-    assert summary.synthetic and summary.source == "synthetic"
+    assert summary.synthetic
+    assert summary.source == "synthetic"
     assert 3_600 <= summary.n_nodes <= 4_400
     row = hunan.get(RoadNetwork, summary.id)
-    assert row is not None and row.synthetic and row.params["target_nodes"] == 4_000
+    assert row is not None
+    assert row.synthetic
+    assert row.params["target_nodes"] == 4_000
 
     net = networks.load_network(hunan, settings, summary.id)
-    assert net.synthetic and net.n_nodes == summary.n_nodes
+    assert net.synthetic
+    assert net.n_nodes == summary.n_nodes
     population = citydata.build_population(hunan, "433101", net, summary.id, cell_size_m=1_000)
     assert population.population == 408_812
     assert population.synthetic is True
@@ -96,15 +100,19 @@ def test_partial_real_extract_does_not_replace_the_city_network(
     campus = citydata.import_network(
         hunan, data_dir / "changsha" / "hnu_campus.osm", city_adcode="430100"
     )
-    assert campus.synthetic is False and campus.source == "hnu_campus.osm"
+    assert campus.synthetic is False
+    assert campus.source == "hnu_campus.osm"
     cover = hunan.get(RoadNetwork, campus.id).params["city_cover_share"]  # type: ignore[union-attr]
     assert 0 < cover < 0.001
     assert networks.find_network(hunan, "430100") == synthetic
 
 
-def test_real_porto_alegre_network_is_stored(hunan: Session, settings: Settings, data_dir: Path) -> None:
+def test_real_porto_alegre_network_is_stored(
+    hunan: Session, settings: Settings, data_dir: Path
+) -> None:
     summary = citydata.import_network(hunan, data_dir / "porto_alegre" / "poa_osm.pbf")
-    assert summary.synthetic is False and summary.city_adcode is None
+    assert summary.synthetic is False
+    assert summary.city_adcode is None
     assert summary.n_nodes > 10_000
     net = networks.load_network(hunan, settings, summary.id)
     assert net.crs == "EPSG:32722"  # UTM 22S, chosen from the data

@@ -29,11 +29,12 @@ IfMatch = Annotated[str | None, Header(description="ETag of the version being ch
 
 @router.get("", response_model=FacilityCollection)
 def list_facilities(
+    *,
     session: SessionDep,
     bbox: BboxDep,
     city: Adcode = None,
     region: Adcode = None,
-    type: Annotated[list[FacilityType] | None, Query()] = None,  # noqa: A002
+    type: Annotated[list[FacilityType] | None, Query()] = None,
     source: Annotated[str | None, Query(max_length=200)] = None,
     synthetic: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 5000,
@@ -73,6 +74,7 @@ def create_facility(
 
 @router.patch("/{facility_id}", response_model=FacilityFeature)
 def update_facility(
+    *,
     session: SessionDep,
     facility_id: FacilityId,
     feature: FacilityUpdateFeature,

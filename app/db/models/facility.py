@@ -1,7 +1,9 @@
 """Health facilities: hospitals, primary care, EMS; real, synthetic or imported."""
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
@@ -105,7 +107,7 @@ class Facility(Base):
         Geometry("POINT", srid=4326, spatial_index=True), nullable=False
     )
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = MappingProxyType({"version_id_col": version})
 
     @property
     def synthetic(self) -> bool:
