@@ -9,7 +9,7 @@ Mode filters by OSM ``highway`` class (readers refine them with ``service``/``ac
 
 * ``drive`` / ``ems``: :data:`DRIVE_HIGHWAYS` (motorway … residential, living_street, service,
   road and the ``*_link`` ramps). Readers drop ``service`` ways tagged as parking aisles,
-  parking, driveways, emergency access or private, following osmnx's ``drive_service`` filter.
+  parking, emergency access or private, following osmnx's ``drive_service`` filter.
 * ``walk``: :data:`WALK_HIGHWAYS`, every way a pedestrian may use except motorways and trunk
   roads (and cycleways, as osmnx's ``walk`` filter), in both directions whatever ``oneway`` says.
 """
@@ -27,6 +27,8 @@ from geo._validate import bool_array, check_mode, float_array, int_array
 from geo.speeds import TravelModel, travel_model
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import geopandas as gpd
     import networkx as nx
 
@@ -580,3 +582,13 @@ def network_from_edges(gdf_edges: "gpd.GeoDataFrame", *, synthetic: bool = False
     from geo.readers import network_from_edges as _from_edges
 
     return _from_edges(gdf_edges, synthetic=synthetic)
+
+
+def read_network(path: "Path", *, mode: str = "drive", simplify: bool = True) -> Network:
+    """Read ``.osm``/``.xml``, ``.osm.pbf``/``.pbf`` or ``.graphml`` into a :class:`Network`.
+
+    See :func:`geo.readers.read_network`.
+    """
+    from geo.readers import read_network as _read
+
+    return _read(path, mode=mode, simplify=simplify)

@@ -13,8 +13,8 @@ centroid (EPSG:326xx north, 327xx south; Hunan falls in zone 49N, EPSG:32649).
 Tag handling (PBF; the osmnx readers apply the same rules to the tags osmnx keeps):
 
 * ``oneway``: ``yes``/``true``/``1`` forward; ``-1``/``reverse`` backward; ``no``/``false``/``0``
-  two-way; absent: one-way on ``junction=roundabout``/``circular`` and on ``highway=motorway`` /
-  ``motorway_link`` (implied oneway, OSM wiki *Key:oneway*), else two-way.
+  two-way; absent: one-way on ``junction=roundabout``/``circular`` and on ``highway=motorway``
+  (implied oneway, OSM wiki *Key:oneway*), else two-way.
 * ``maxspeed``: numbers are km/h, ``"<n> mph"`` converted, ``"<n> km/h"`` accepted, lists
   ``"60;80"`` averaged (as osmnx does); zone codes (``BR:urban``, ``RU:rural``), ``none``,
   ``walk``, ``signals`` … are unknown (``nan``) and the class speed applies.
@@ -65,7 +65,8 @@ READ_MODES: tuple[str, ...] = ("walk", "drive", "ems", "all")
 _ONEWAY_FORWARD = frozenset({"yes", "true", "1"})
 _ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
 _ONEWAY_NO = frozenset({"no", "false", "0"})
-_IMPLIED_ONEWAY_HIGHWAYS = frozenset({"motorway", "motorway_link"})
+# OSM wiki Key:oneway, "Implied oneway restriction": roundabouts and motorways
+_IMPLIED_ONEWAY_HIGHWAYS = frozenset({"motorway"})
 _IMPLIED_ONEWAY_JUNCTIONS = frozenset({"roundabout", "circular"})
 _DRIVE_SERVICE_EXCLUDED = frozenset({"parking_aisle", "parking", "emergency_access", "private"})
 _SPEED_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$")
@@ -521,14 +522,13 @@ def network_from_graph(G: "nx.MultiDiGraph", *, synthetic: bool = False) -> Netw
     for i, (u, v, _key, data) in enumerate(rows):
         edge_u[i], edge_v[i] = index[u], index[v]
         tags = {k: str(_first(val)) for k, val in data.items() if _first(val) is not None}
-        hw = tags.get("highway", "road")
-        highway[i] = hw
+        highway[i] = tags.get("highway", "road")
         oneway[i] = _as_bool(data.get("oneway", False))
         if "length" in data:
             length[i] = float(data["length"])
         maxspeed[i] = parse_maxspeed(data.get("maxspeed"))
         way_id[i] = _as_int(data.get("osmid", -1))
-        access[i] = way_access(tags) if hw else 0
+        access[i] = way_access(tags)
     road_class, road_classes = encode_classes(highway)
     missing = ~np.isfinite(length)
     length[missing] = np.hypot(x[edge_u] - x[edge_v], y[edge_u] - y[edge_v])[missing]

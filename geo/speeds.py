@@ -13,7 +13,8 @@ Three modes:
 
 Default speeds are planning values, not free-flow limits. Urban values follow the lower design
 speed of the matching Chinese urban road class in CJJ 37-2012 (*Code for design of urban road
-engineering*, §3.1: expressway 60–100, arterial 40–60, sub-arterial 30–50, branch 20–40 km/h),
+engineering*, design speeds: expressway 60–100, arterial 40–60, sub-arterial 30–50, branch
+20–40 km/h),
 because signals and friction keep operating speeds below the design speed in town. Rural values
 follow the middle design speed of the matching highway grade in JTG B01-2014 (*Technical standard
 of highway engineering*: expressway 80–120, grade I 60–100, grade II 60–80, grade III 30–40,
@@ -39,8 +40,8 @@ from numpy.typing import NDArray
 from geo._errors import SpeedTableError
 from geo._validate import check_mode
 
-# HCM 2010 (Highway Capacity Manual, ch. 18) walking speed 4.0 ft/s = 1.22 m/s = 4.4 km/h for
-# pedestrian populations with < 20 % elderly; rounded to the 4.5 km/h planning convention
+# Highway Capacity Manual 2010 default walking speed 4.0 ft/s = 1.22 m/s = 4.4 km/h (pedestrian
+# populations with under 20 % elderly), rounded to the common 4.5 km/h planning value
 WALK_SPEED_KPH = 4.5
 
 # ambulances under lights and sirens run about 20 % faster than normal traffic; a planning

@@ -6,7 +6,7 @@ dependencies inside the function so ``fplan --help`` stays fast.
 
 import typer
 
-from app.cli import bench, coverage, db, demo, load, network, serve
+from app.cli import bench, check, coverage, db, demo, load, network, serve
 
 app = typer.Typer(
     help="fplan: health facility planning on real road networks.",
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 bench.register(app)
+check.register(app)
 coverage.register(app)
 db.register(app)
 demo.register(app)

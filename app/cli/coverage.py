@@ -33,6 +33,10 @@ class Direction(StrEnum):
     from_facility = "from_facility"
 
 
+class PointsFileError(ValueError):
+    """A facilities or population CSV is unreadable or lacks a valid column; names file and row."""
+
+
 def _read_points(path: Path, *, weighted: bool) -> "pd.DataFrame":
     """Read a points CSV: ``lon``, ``lat`` (WGS84), optional ``id``; ``population`` if weighted."""
     import pandas as pd
@@ -41,24 +45,24 @@ def _read_points(path: Path, *, weighted: bool) -> "pd.DataFrame":
         frame = pd.read_csv(path)
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot read CSV ({exc})"
-        raise typer.BadParameter(msg) from exc
+        raise PointsFileError(msg) from exc
     required = ["lon", "lat", *(["population"] if weighted else [])]
     missing = [c for c in required if c not in frame.columns]
     if missing:
         msg = f"{path}: missing column(s) {', '.join(missing)}"
-        raise typer.BadParameter(msg)
+        raise PointsFileError(msg)
     for column in required:
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna()
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0]) + 2
             msg = f"{path}:{row}: {column} must be a number, got {frame[column].iloc[row - 2]!r}"
-            raise typer.BadParameter(msg)
+            raise PointsFileError(msg)
         frame[column] = values.astype(float)
     if weighted and (frame["population"] < 0).any():
         row = int((frame["population"] < 0).to_numpy().nonzero()[0][0]) + 2
         msg = f"{path}:{row}: population must be >= 0"
-        raise typer.BadParameter(msg)
+        raise PointsFileError(msg)
     return frame
 
 
@@ -80,7 +84,10 @@ def coverage(
         Path, typer.Option("--population", help="CSV: lon, lat (WGS84), population, [id]")
     ],
     minutes: Annotated[
-        float, typer.Option("--minutes", min=0, help="travel-time threshold, minutes")
+        float,
+        typer.Option(
+            "--minutes", min=0, help="travel-time threshold, minutes (ems: dispatch included)"
+        ),
     ],
     mode: Annotated[Mode, typer.Option("--mode", help="travel mode")] = Mode.drive,
     as_json: Annotated[
@@ -119,8 +126,13 @@ def coverage(
         if direction is not None
         else ("from_facility" if mode_name == "ems" else "to_facility")
     )
-    fac = _read_points(facilities, weighted=False)
-    pop = _read_points(population, weighted=True)
+    try:
+        fac = _read_points(facilities, weighted=False)
+        pop = _read_points(population, weighted=True)
+    except PointsFileError as exc:
+        # exit code 2, as for any bad command-line input
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from exc
 
     timings: dict[str, float] = {}
     progress = Progress(
@@ -169,7 +181,7 @@ def coverage(
             timings["search_s"] = time.perf_counter() - start
             progress.update(step, advance=1)
     except GeoError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from exc
 
     share = result.covered_share

@@ -68,8 +68,7 @@ def get_catalogue(norms: NormCatalogues, city_adcode: str) -> Catalogue:
     catalogue = norms.for_city(city_adcode)
     if catalogue is None:
         msg = (
-            f"no plan norms for city {city_adcode}: catalogues exist for "
-            f"{', '.join(norms.cities)}"
+            f"no plan norms for city {city_adcode}: catalogues exist for {', '.join(norms.cities)}"
         )
         raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
     return catalogue
@@ -93,9 +92,7 @@ def _rule_public(rule: Rule) -> RulePublic:
 
 def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> NormCatalogueList:
     """Every catalogue (or the one of ``city_adcode``) with its rules and citations."""
-    chosen = (
-        [get_catalogue(norms, city_adcode)] if city_adcode is not None else norms.catalogues
-    )
+    chosen = [get_catalogue(norms, city_adcode)] if city_adcode is not None else norms.catalogues
     return NormCatalogueList(
         catalogues=[
             CataloguePublic(

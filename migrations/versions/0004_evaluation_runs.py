@@ -70,9 +70,9 @@ def upgrade() -> None:
         sa.Column("target", sa.Float(), nullable=True),
         sa.Column("passed", sa.Boolean(), nullable=True),
         sa.Column("shortfall", sa.Float(), nullable=True),
-        sa.Column("shortfall_unit", sa.String(length=32), nullable=False),
+        sa.Column("shortfall_unit", sa.Text(), nullable=False),
         sa.Column("shortfall_text", sa.Text(), nullable=False),
-        sa.Column("unit", sa.String(length=32), nullable=False),
+        sa.Column("unit", sa.Text(), nullable=False),
         sa.Column("citations", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("gap_cell_ids", postgresql.ARRAY(sa.Integer()), nullable=True),
         sa.ForeignKeyConstraint(

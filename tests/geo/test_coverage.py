@@ -39,7 +39,9 @@ def grid_line(
 @pytest.fixture
 def one_way_line() -> Network:
     # 0 - 1 -> 2 - 3 - 4, plus a separate piece 5 - 6
-    return grid_line(7, [(0, 1), (1, 2), (2, 3), (3, 4), (5, 6)], oneway=[0, 1, 0, 0, 0])
+    return grid_line(
+        7, [(0, 1), (1, 2), (2, 3), (3, 4), (5, 6)], oneway=[False, True, False, False, False]
+    )
 
 
 def test_direction_matters_on_one_way_streets(one_way_line: Network) -> None:

@@ -126,7 +126,7 @@ def test_wgs84_output(street: Network) -> None:
 
 def test_merged_isochrone_needs_a_long_enough_search(street: Network) -> None:
     nearest = nearest_facility(street, [0], mode="drive", model=FAST, limit_s=10.0)
-    with pytest.raises(CoverageInputError, match="searched to 10.0 s"):
+    with pytest.raises(CoverageInputError, match=r"searched to 10\.0 s"):
         merged_isochrone(street, nearest, minutes=0.25, model=FAST)
     with pytest.raises(CoverageInputError, match="resolution_m"):
         merged_isochrone(street, nearest, minutes=0.1, model=FAST, resolution_m=500.0)

@@ -196,3 +196,10 @@ def test_synthetic_flag_travels_with_the_network() -> None:
     net = network_from_arrays([0, 1], [0, 0], [0], [1], ["road"], crs=CRS, synthetic=True)
     assert net.synthetic
     assert net.with_urban([True, False]).synthetic
+
+
+def test_network_without_edges() -> None:
+    net = network_from_arrays([0.0, 1.0], [0.0, 0.0], [], [], [], crs=CRS)
+    assert net.n_edges == 0
+    assert net.mode_graph("drive").forward.nnz == 0
+    assert net.n_mode_nodes("walk") == 0

@@ -27,7 +27,9 @@ def tee() -> Network:
 
 
 def test_snap_xy_gives_nearest_node_and_distance(tee: Network) -> None:
-    res = snap_xy(tee, [X0 + 10.0, X0 + 190.0, X0 + 100.0], [Y0 + 30.0, Y0, Y0 - 40.0], mode="drive")
+    res = snap_xy(
+        tee, [X0 + 10.0, X0 + 190.0, X0 + 100.0], [Y0 + 30.0, Y0, Y0 - 40.0], mode="drive"
+    )
     assert res.node.tolist() == [0, 2, 1]
     np.testing.assert_allclose(res.distance_m, [np.hypot(10.0, 30.0), 10.0, 40.0])
     assert res.on_network.tolist() == [True, True, True]

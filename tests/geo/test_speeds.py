@@ -29,13 +29,14 @@ def speeds(
 ) -> list[float]:
     n = len(codes)
     model = travel_model(mode, **overrides)  # type: ignore[arg-type]
-    return model.edge_speed_kph(
+    speed = model.edge_speed_kph(
         np.asarray(codes, dtype=np.int16),
         CLASSES,
         maxspeed_kph=np.asarray(maxspeed if maxspeed is not None else [np.nan] * n),
         way_id=np.asarray(way_id if way_id is not None else [-1] * n, dtype=np.int64),
         urban=np.asarray(urban if urban is not None else [True] * n),
-    ).tolist()
+    )
+    return [float(v) for v in speed]
 
 
 def test_drive_uses_urban_and_rural_tables_and_a_fallback() -> None:

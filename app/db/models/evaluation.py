@@ -68,9 +68,9 @@ class EvaluationResult(Base):
     target: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     shortfall: Mapped[float | None] = mapped_column(Float)
-    shortfall_unit: Mapped[str] = mapped_column(String(32))
+    shortfall_unit: Mapped[str] = mapped_column(Text)
     shortfall_text: Mapped[str] = mapped_column(Text)
-    unit: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(Text)
     # every citation of the rule: [{document, lines, quote}], the primary one first
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     # spatial rules: population cells whose residents the rule counts and finds beyond reach

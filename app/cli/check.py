@@ -1,0 +1,168 @@
+"""``fplan check``: every norm of a city's plan checked in every region, in the terminal.
+
+The same run as ``GET /api/v1/compliance``: a stored run is reused while the catalogue, the
+network, the facilities and the population cells are unchanged. ``--format table`` (default)
+prints a rich table per region (the city first, then its districts and counties) to stderr, with
+progress bars while a new run computes; ``json`` and ``csv`` print the compliance endpoint's
+objects to stdout.
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.cli._console import console
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.schemas.compliance import ComplianceReport, ComplianceResult
+    from app.services.norms import NormCatalogues
+    from app.settings import Settings
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@dataclass(frozen=True)
+class CheckEnvironment:
+    """What the command runs against, when not the environment's database and settings.
+
+    Pass one as ``obj`` to the command (``CliRunner().invoke(app, args, obj=...)``): the command
+    then uses this session, settings and catalogues instead of opening its own.
+    """
+
+    session: "Session"
+    settings: "Settings"
+    norms: "NormCatalogues | None" = None
+
+
+@contextmanager
+def _environment(obj: object) -> Iterator[tuple["Session", "Settings"]]:
+    if isinstance(obj, CheckEnvironment):
+        yield obj.session, obj.settings
+        return
+    from app.cli._session import open_session
+    from app.settings import get_settings
+
+    with open_session() as session:
+        yield session, get_settings()
+
+
+def check(
+    ctx: typer.Context,
+    city: Annotated[
+        str, typer.Option("--city", help="adcode of the city a plan governs, e.g. 431100")
+    ],
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table (terminal), json or csv (stdout)")
+    ] = Format.table,
+) -> None:
+    """Check every norm of CITY's plan in the city and each of its county-level units."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.errors import AppError
+    from app.services import compliance, norms
+
+    if not re.fullmatch(r"[0-9]{6}", city):
+        msg = f"--city must be a 6-digit adcode, got {city!r}"
+        raise typer.BadParameter(msg)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=output_format != Format.table,
+    )
+    try:
+        with _environment(ctx.obj) as (session, settings), progress:
+            given = ctx.obj.norms if isinstance(ctx.obj, CheckEnvironment) else None
+            catalogues = given or norms.load_norms(settings)
+            task = progress.add_task(f"checking {city}", total=None)
+
+            def show(step: str, done: int, total: int) -> None:
+                progress.update(task, description=step, completed=done, total=total)
+
+            report = compliance.run_compliance(
+                session, settings, city, norms=catalogues, progress=show
+            )
+    except AppError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
+
+    if output_format == Format.json:
+        typer.echo(report.model_dump_json())
+    elif output_format == Format.csv:
+        typer.echo(compliance.report_csv(report), nl=False)
+    else:
+        _print_report(report)
+
+
+def _value(number: float | None, unit: str) -> str:
+    if number is None:
+        return "?"
+    if unit.startswith("share"):
+        return f"{number:.1%}"
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+_STATUS = {True: "[green]pass[/green]", False: "[red]fail[/red]", None: "[yellow]unknown[/yellow]"}
+
+
+def _print_report(report: "ComplianceReport") -> None:
+    from rich.table import Table
+
+    by_region: dict[str, list[ComplianceResult]] = {}
+    names: dict[str, str] = {}
+    for result in report.results:
+        by_region.setdefault(result.region_adcode, []).append(result)
+        names[result.region_adcode] = result.region_name
+    # the city first, then its units by adcode
+    order = sorted(by_region, key=lambda code: (code != report.city, code))
+    reused = ", reused" if report.reused else ""
+    document = report.results[0].citation.document if report.results else ""
+    table = Table(
+        title=f"{report.city_name} ({report.city}): plan norms, run {report.run_id}{reused}",
+        caption=f"plan text: {document} (lines in the last column)",
+    )
+    table.add_column("rule", no_wrap=True)
+    table.add_column("measured", justify="right", no_wrap=True)
+    table.add_column("target", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("shortfall", ratio=1)
+    table.add_column("lines", no_wrap=True)
+    for code in order:
+        table.add_section()
+        table.add_row(f"[bold]{names[code]} {code}[/bold]")
+        for r in by_region[code]:
+            table.add_row(
+                # the city prefix is the same on every rule of the plan
+                r.rule_id.split(".", 1)[-1],
+                _value(r.value, r.unit),
+                _value(r.target, r.unit),
+                _STATUS[r.passed],
+                r.shortfall_text,
+                r.citation.lines,
+            )
+    console.print(table)
+    counts = {flag: sum(r.passed is flag for r in report.results) for flag in (True, False, None)}
+    console.print(
+        f"{len(report.results)} results: {counts[True]} pass, {counts[False]} fail, "
+        f"{counts[None]} unknown"
+    )
+    if report.synthetic:
+        console.print("[yellow]synthetic network or facilities: the figures are not real[/yellow]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)

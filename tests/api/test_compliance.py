@@ -1,0 +1,169 @@
+"""``/compliance``, ``/gaps`` and ``/coverage`` on the tiny prepared city."""
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.api.routes.norms import get_norm_catalogues
+from tests._compliance_city import CITY, EAST, WEST, tiny_norms
+from tests._compliance_city import prepare as prepare_city
+
+
+@pytest.fixture
+def api(client: TestClient, tmp_path: Path, tiny_city: None) -> Iterator[TestClient]:
+    """The client, answering with the tiny plan's catalogue."""
+    norms = tiny_norms(tmp_path)
+    app = cast("FastAPI", client.app)
+    app.dependency_overrides[get_norm_catalogues] = lambda: norms
+    yield client
+    app.dependency_overrides.pop(get_norm_catalogues)
+
+
+@pytest.fixture
+def prepared(db_session: Session, api: TestClient) -> TestClient:
+    prepare_city(db_session)
+    return api
+
+
+def test_compliance_reports_every_rule_and_region(prepared: TestClient) -> None:
+    response = prepared.get("/api/v1/compliance", params={"city": CITY})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["city"], body["reused"]) == (CITY, False)
+    rows = {(r["rule_id"], r["region_adcode"]): r for r in body["results"]}
+    assert len(rows) == 12
+    fleet = rows[("tiny.ambulance_fleet", WEST)]
+    assert (fleet["value"], fleet["target"], fleet["passed"], fleet["shortfall"]) == (
+        0.0,
+        5.0,
+        False,
+        5.0,
+    )
+    assert fleet["shortfall_unit"] == "ambulances"
+    assert fleet["citation"] == {
+        "document": "tiny_plan.txt",
+        "lines": "L5",
+        "quote": "县域按服务人口的300%计算",
+    }
+    circle = rows[("tiny.care_circle", EAST)]
+    assert (circle["value"], circle["shortfall"], circle["unit"]) == (
+        4000 / 6000,
+        2000.0,
+        "share of residents",
+    )
+
+    again = prepared.get("/api/v1/compliance", params={"city": CITY}).json()
+    assert (again["run_id"], again["reused"]) == (body["run_id"], True)
+    assert again["results"] == body["results"]
+
+
+def test_compliance_as_csv(prepared: TestClient) -> None:
+    response = prepared.get("/api/v1/compliance", params={"city": CITY, "format": "csv"})
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 12
+    west = next(r for r in rows if (r["rule_id"], r["region_adcode"]) == ("tiny.ems_radius", WEST))
+    assert (west["passed"], west["shortfall"], west["citation_lines"]) == ("false", "500.0", "L3")
+    assert response.headers["X-Run-Id"] == str(
+        prepared.get("/api/v1/compliance", params={"city": CITY}).json()["run_id"]
+    )
+
+
+def test_an_unprepared_city_names_the_demo_command(api: TestClient) -> None:
+    response = api.get("/api/v1/compliance", params={"city": CITY})
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert "run `fplan demo --city 439900`" in error["message"]
+    assert error["details"][0]["field"] == "city"
+
+
+@pytest.mark.parametrize(
+    ("city", "status", "words"),
+    [
+        ("439999", 404, "fplan load hunan"),
+        (EAST, 404, "no plan norms"),
+        ("4399", 422, "city"),
+    ],
+)
+def test_bad_cities_are_refused(api: TestClient, city: str, status: int, words: str) -> None:
+    response = api.get("/api/v1/compliance", params={"city": city})
+
+    assert response.status_code == status
+    assert words in response.json()["error"]["message"]
+
+
+def test_gaps_are_geojson_zones_with_their_residents(prepared: TestClient) -> None:
+    response = prepared.get("/api/v1/gaps", params={"city": CITY})
+
+    assert response.status_code == 200, response.text
+    features = response.json()["features"]
+    zones = sorted(
+        (f["properties"]["rule_id"], f["properties"]["region_adcode"], f["properties"]["residents"])
+        for f in features
+    )
+    assert zones == [
+        ("tiny.care_circle", EAST, 2000),
+        ("tiny.ems_8km_15min", WEST, 500),
+        ("tiny.ems_8km_15min", WEST, 4000),
+        ("tiny.ems_radius", WEST, 500),
+    ]
+    first = features[0]
+    assert first["type"] == "Feature"
+    assert first["geometry"]["type"] == "Polygon"
+    lon, lat = first["geometry"]["coordinates"][0][0]
+    assert 112.9 <= lon <= 113.1
+    assert 28.0 <= lat <= 28.1
+
+
+def test_gaps_of_one_rule(prepared: TestClient) -> None:
+    response = prepared.get("/api/v1/gaps", params={"city": CITY, "rule": "tiny.care_circle"})
+
+    assert response.status_code == 200, response.text
+    (feature,) = response.json()["features"]
+    assert feature["properties"]["region_shortfall_text"].startswith("2,000 residents beyond")
+
+    refused = prepared.get("/api/v1/gaps", params={"city": CITY, "rule": "tiny.nothing"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "rule"
+
+
+def test_coverage_per_region(prepared: TestClient) -> None:
+    response = prepared.get(
+        "/api/v1/coverage",
+        params={
+            "city": CITY,
+            "facility_type": ["community_health_center", "township_health_center"],
+            "mode": "drive",
+            "minutes": 15,
+        },
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["facilities"], body["mode"], body["direction"]) == (2, "drive", "to_facility")
+    regions = {r["region_adcode"]: r for r in body["regions"]}
+    # within 15 minutes (5 km) of a centre: A, D and E; B and C are beyond
+    assert (regions[CITY]["population"], regions[CITY]["covered"]) == (10500, 5500)
+    assert (regions[EAST]["covered"], regions[WEST]["covered"]) == (1000, 4500)
+
+
+def test_coverage_parameters_are_checked(prepared: TestClient) -> None:
+    response = prepared.get(
+        "/api/v1/coverage",
+        params={"city": CITY, "facility_type": "hospital", "minutes": 0},
+    )
+
+    assert response.status_code == 422
+    fields = {d["field"] for d in response.json()["error"]["details"]}
+    assert fields == {"facility_type.0", "minutes"}

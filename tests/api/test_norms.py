@@ -1,0 +1,49 @@
+"""``/norms``: the five plans' catalogues with their citations."""
+
+from fastapi.testclient import TestClient
+
+
+def test_the_five_catalogues_with_every_citation(client: TestClient) -> None:
+    response = client.get("/api/v1/norms")
+
+    assert response.status_code == 200, response.text
+    catalogues = response.json()["catalogues"]
+    assert sorted(c["city_adcode"] for c in catalogues) == [
+        "430100",
+        "430400",
+        "430600",
+        "431100",
+        "433101",
+    ]
+    rules = [rule for c in catalogues for rule in c["rules"]]
+    assert len(rules) == 76
+    for rule in rules:
+        assert rule["citations"], rule["id"]
+        for citation in rule["citations"]:
+            assert set(citation) == {"document", "lines", "quote"}
+            assert citation["lines"].startswith("L")
+            assert citation["quote"]
+
+
+def test_one_city_catalogue(client: TestClient) -> None:
+    response = client.get("/api/v1/norms", params={"city": "431100"})
+
+    assert response.status_code == 200, response.text
+    (catalogue,) = response.json()["catalogues"]
+    assert catalogue["city_name_en"] == "Yongzhou"
+    radius = next(r for r in catalogue["rules"] if r["id"] == "yongzhou.ems_station_radius")
+    assert radius["kind"] == "radius_coverage"
+    assert radius["parameters"]["radius_km_urban"] == 5
+    assert radius["target"] == {"value": None, "min": 5.0, "max": 20.0, "unit": "km"}
+    assert radius["citations"][0]["lines"] == "L1136-1138"
+
+
+def test_a_city_without_a_plan(client: TestClient) -> None:
+    response = client.get("/api/v1/norms", params={"city": "430200"})
+
+    assert response.status_code == 404
+    assert (
+        "catalogues exist for 430100, 430400, 430600, 431100, 433101"
+        in (response.json()["error"]["message"])
+    )
+    assert client.get("/api/v1/norms", params={"city": "4302"}).status_code == 422
