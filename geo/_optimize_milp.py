@@ -131,7 +131,8 @@ def _run(
         objective=math.nan if res.fun is None else float(res.fun),
         dual_bound=-math.inf if bound is None or not np.isfinite(bound) else float(bound),
         optimal=res.status == 0,
-        infeasible=res.status == 2,
+        # scipy reports HiGHS model errors with the same status as infeasibility
+        infeasible=res.status == 2 and "infeasible" in str(res.message).lower(),
         message=str(res.message),
     )
     return x, solution
@@ -173,9 +174,11 @@ def _capacity_rows(
     """Rows ``sum_i w_i z_ij - C_j x_j <= 0``, one per candidate."""
     n_c, n_pairs = pairs.n_candidate, pairs.demand.shape[0]
     cand = np.arange(n_c)
+    # HiGHS takes no infinite coefficient: a capacity above all the demand never binds
+    finite_capacity = np.minimum(capacity, float(weight.sum()))
     a = sp.csr_array(
         (
-            np.concatenate([weight[pairs.demand], -capacity]),
+            np.concatenate([weight[pairs.demand], -finite_capacity]),
             (
                 np.concatenate([pairs.candidate, cand]),
                 np.concatenate([offset + np.arange(n_pairs), cand]),

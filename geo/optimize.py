@@ -921,9 +921,13 @@ class PMedian:
 
 
 def _raise_infeasible(milp: MilpSolution, name: str) -> None:
+    """Raise when HiGHS proved the model infeasible or failed without a time-limit stop."""
     if milp.infeasible:
         msg = f"{name}: no choice of candidates satisfies the model ({milp.message})"
         raise LocationInfeasibleError(msg)
+    if milp.open is None and "limit" not in milp.message.lower():
+        msg = f"{name}: HiGHS returned no solution ({milp.message})"
+        raise LocationSolverError(msg)
 
 
 def _gain(weights: FloatArray, assignment: sp.csr_array) -> float:

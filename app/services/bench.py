@@ -47,6 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.errors import ConfigurationError, InvalidInputError
+from app.services.bench_optimize import incremental_add_site, mclp_vs_spopt
 from geo.network import Network
 
 Record = dict[str, Any]
@@ -414,5 +415,19 @@ register_case(
         ),
         "synthetic, Hunan with 122 county seats (~1M nodes), 2,000 facilities",
         heavy=True,
+    )
+)
+register_case(
+    BenchCase(
+        "incremental_add_site",
+        incremental_add_site,
+        "synthetic ~250k nodes, 2,000 facilities: one new site merged incrementally (issue 6)",
+    )
+)
+register_case(
+    BenchCase(
+        "mclp_vs_spopt",
+        mclp_vs_spopt,
+        "real OSM, Porto Alegre walk 15 min: MCLP ours (HiGHS) vs spopt (CBC), same matrix",
     )
 )

@@ -179,9 +179,7 @@ WITH bounds AS (
     rows AS (
         SELECT ST_AsMVTGeom(ST_Transform(r.geom, 3857), b.env, :extent, :buffer, true) AS geom,
                CAST(r.adcode AS integer) AS fid, r.adcode, r.name, r.level, r.city_adcode,
-               r.population,
-               ST_X(ST_PointOnSurface(r.geom)) AS label_lon,
-               ST_Y(ST_PointOnSurface(r.geom)) AS label_lat
+               r.population
         FROM regions AS r, bounds AS b
         WHERE r.level = ANY(:levels)
           AND r.geom && b.env4326

@@ -254,7 +254,7 @@ class SpatialContext:
         return value
 
     def selection(self, selectors: Sequence[FacilitySelector]) -> NDArray[np.int64]:
-        """Indices of the facilities matching any of ``selectors``."""
+        """Indices (into ``facilities``) of the facilities matching any of ``selectors``."""
         return np.asarray(
             [i for i, f in enumerate(self.facilities.facilities) if selects(selectors, f)],
             dtype=np.int64,
@@ -280,8 +280,22 @@ class SpatialContext:
     ) -> NDArray[np.float64]:
         """Travel time between each point and its nearest chosen facility, seconds.
 
-        Network time (with the model's dispatch delay) plus the access leg; ``inf`` for
-        off-network points and points no chosen facility reaches.
+        Parameters
+        ----------
+        chosen
+            Indices of the qualifying facilities (:meth:`selection`).
+        mode
+            ``walk``, ``drive`` or ``ems``.
+        direction
+            ``to_facility`` (residents travel) or ``from_facility`` (a vehicle leaves it).
+        model
+            Travel model; default the network's model of ``mode``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Per point: network time (with the model's dispatch delay) plus the access leg;
+            ``inf`` for off-network points and points no chosen facility reaches.
         """
         model = model if model is not None else self.net.default_model(mode)
         key = ("time", chosen.tobytes(), mode, direction, model.cache_key(), model.dispatch_delay_s)
@@ -300,8 +314,20 @@ class SpatialContext:
     ) -> NDArray[np.float64]:
         """Shortest road distance between each point and its nearest chosen facility, metres.
 
-        Network distance in ``mode`` plus the snap distance; ``inf`` for off-network and
-        unreached points.
+        Parameters
+        ----------
+        chosen
+            Indices of the qualifying facilities (:meth:`selection`).
+        mode
+            The network whose edges count (``walk`` or ``drive``/``ems``).
+        direction
+            ``to_facility`` or ``from_facility`` (they differ on one-way streets).
+
+        Returns
+        -------
+        numpy.ndarray
+            Per point: network distance plus the snap distance; ``inf`` for off-network and
+            unreached points.
         """
         key = ("length", chosen.tobytes(), mode_bit(mode), mode == "walk", direction)
 
@@ -319,7 +345,18 @@ class SpatialContext:
         return self._cached(key, build)
 
     def point_straight_distance_m(self, chosen: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Straight-line distance from each point to its nearest chosen facility, metres."""
+        """Straight-line distance from each point to its nearest chosen facility, metres.
+
+        Parameters
+        ----------
+        chosen
+            Indices of the qualifying facilities (:meth:`selection`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Per point, metres (KD-tree query); ``inf`` when no facility is chosen.
+        """
         key = ("straight", chosen.tobytes())
 
         def build() -> NDArray[np.float64]:
@@ -354,6 +391,22 @@ class SpatialContext:
 
         Both limits hold for the same facility: the search runs station by station (in chunks),
         with the access leg counted in both the time and the distance.
+
+        Parameters
+        ----------
+        chosen
+            Indices of the qualifying facilities (:meth:`selection`).
+        mode, direction, model
+            As :meth:`point_travel_time_s`; the model's dispatch delay counts toward ``limit_s``.
+        limit_s
+            Time limit, seconds.
+        limit_m
+            Road-distance limit, metres.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean mask over the points.
         """
         key = ("both", chosen.tobytes(), mode, direction, model.cache_key(), limit_s, limit_m)
         cached = self._cache.get(key)
@@ -389,8 +442,18 @@ class SpatialContext:
     ) -> NDArray[np.int64]:
         """Index (into the facilities) of each point's nearest chosen facility by travel time.
 
-        ``-1`` for off-network points and points no chosen facility reaches. Ties go to the
-        facility listed first.
+        Parameters
+        ----------
+        chosen
+            Indices of the qualifying facilities (:meth:`selection`).
+        mode, direction
+            As :meth:`point_travel_time_s`, with the default model of ``mode``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``-1`` for off-network points and points no chosen facility reaches. Ties go to
+            the facility listed first.
         """
         snap_fac = self.snapped_facilities(mode)
         on_net = chosen[snap_fac.node[chosen] >= 0]

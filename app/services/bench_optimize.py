@@ -1,0 +1,200 @@
+"""Benchmark cases of issue 6 for ``fplan bench``: adding one site, and MCLP against spopt.
+
+Registered in :mod:`app.services.bench` (``incremental_add_site``, ``mclp_vs_spopt``). Each
+returns a flat record with ``case``, ``nodes``, ``edges``, ``facilities``, ``ours_s``,
+``ratio`` (their time / ours), ``build_s``, ``peak_rss_mb`` and ``synthetic`` like the coverage
+cases, plus its own fields:
+
+``incremental_add_site``
+    ``ms``: median over :data:`N_SITES` random new sites of the best of ``repeats`` runs of
+    :func:`geo.incremental.add_site` on the 250k-node synthetic Hunan network with 2,000
+    facilities (drive, 15-minute limit); ``ms_p90``, ``ms_max``; ``scipy_ms`` (the same with
+    ``method="scipy"``); ``full_recompute_ms``: median of :func:`geo.coverage.nearest_facility`
+    on the 2,001 facilities; ``ratio`` = ``full_recompute_ms / ms``; ``equal_to_full``: every
+    merged result equals its full recompute exactly; ``switched_nodes_median``.
+``mclp_vs_spopt``
+    The same MCLP instance solved by :class:`geo.optimize.MCLP` (HiGHS) and by
+    ``spopt.locate.MCLP`` (CBC through PuLP) from the same cost matrix: Porto Alegre's walk
+    network, demand = the populated H3 cells, :data:`N_CANDIDATES` random walkable nodes as
+    candidates, the 15-minute circle, :data:`P_FACILITIES` sites. ``objective_ours``,
+    ``objective_spopt`` (residents covered), ``objective_equal``, ``ours_s`` (best of
+    ``repeats``, model build included), ``spopt_s`` (one run, build included), ``ratio`` =
+    ``spopt_s / ours_s``, ``exact``, ``solver``, ``pairs``, ``covered_share``.
+
+No database is used.
+"""
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from app.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from app.services.bench import BenchOptions
+
+Record = dict[str, Any]
+_T = TypeVar("_T")
+
+# new sites timed in incremental_add_site (their median is reported)
+N_SITES = 50
+# of which this many are also recomputed in full, to time it and check equality
+N_FULL = 5
+# mclp_vs_spopt: a few hundred candidate nodes (issue 6) and enough sites to cover about two
+# thirds of the residents, so the instance is neither trivial nor saturated (measured)
+N_CANDIDATES = 300
+P_FACILITIES = 20
+# the 15-minute health service circle (Hengyang 001: L13, ../shared/plans/NORMS.md); walked,
+# since a 15-minute drive from any node covers ~99 % of central Porto Alegre (measured)
+CIRCLE_S = 15 * 60.0
+
+
+def _best_of(run: Callable[[], _T], repeats: int) -> tuple[float, _T]:
+    """Best wall time of ``repeats`` calls (at least one), seconds, and the last result."""
+    t0 = time.perf_counter()
+    result = run()
+    best = time.perf_counter() - t0
+    for _ in range(repeats - 1):
+        t0 = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def incremental_add_site(options: "BenchOptions") -> Record:
+    """One new site merged into a 2,000-facility baseline on the 250k-node synthetic network."""
+    from app.services.bench import (
+        COVERAGE_LIMIT_S,
+        HUNAN_CRS,
+        hunan_province_and_seats,
+        peak_rss_mb,
+        synthetic_facilities,
+    )
+    from geo.coverage import nearest_facility
+    from geo.incremental import SiteAddition, add_site
+    from geo.synthetic import build_synthetic_network
+
+    start = time.perf_counter()
+    boundary, seats = hunan_province_and_seats(options.data_dir)
+    net = build_synthetic_network(
+        boundary, crs=HUNAN_CRS, target_nodes=250_000, seats=seats, seed=0
+    )
+    sources = synthetic_facilities(net, 2_000)
+    baseline = nearest_facility(net, sources, mode="drive", limit_s=COVERAGE_LIMIT_S)
+    build_s = time.perf_counter() - start
+
+    rng = np.random.default_rng(1)
+    pool = np.setdiff1d(np.flatnonzero(net.mode_nodes("drive")), sources)
+    sites = rng.choice(pool, size=N_SITES, replace=False)
+    index = int(sources.shape[0])
+
+    def best(site: int, method: str) -> tuple[float, SiteAddition]:
+        return _best_of(
+            lambda: add_site(net, baseline, site, site_index=index, method=method),
+            options.repeats,
+        )
+
+    runs = [best(int(s), "auto") for s in sites]
+    auto_ms = np.array([seconds * 1e3 for seconds, _ in runs])
+    scipy_ms = np.array([best(int(s), "scipy")[0] * 1e3 for s in sites])
+    full_ms, equal = [], True
+    for site, (_, added) in zip(sites[:N_FULL], runs[:N_FULL], strict=True):
+        t0 = time.perf_counter()
+        full = nearest_facility(
+            net, np.append(sources, site), mode="drive", limit_s=COVERAGE_LIMIT_S
+        )
+        full_ms.append((time.perf_counter() - t0) * 1e3)
+        equal &= bool(
+            np.array_equal(full.travel_time_s, added.nearest.travel_time_s)
+            and np.array_equal(full.facility, added.nearest.facility)
+        )
+    ms = float(np.median(auto_ms))
+    full_median = float(np.median(full_ms))
+    return {
+        "case": "incremental_add_site",
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "facilities": int(sources.shape[0]),
+        "ms": ms,
+        "ms_p90": float(np.percentile(auto_ms, 90)),
+        "ms_max": float(auto_ms.max()),
+        "scipy_ms": float(np.median(scipy_ms)),
+        "full_recompute_ms": full_median,
+        "ours_s": ms / 1e3,
+        "ratio": full_median / ms if ms > 0 else float("inf"),
+        "equal_to_full": equal,
+        "switched_nodes_median": float(np.median([r.switched_nodes.shape[0] for _, r in runs])),
+        "heap_share": float(np.mean([r.method == "heap" for _, r in runs])),
+        "sites": N_SITES,
+        "build_s": build_s,
+        "peak_rss_mb": peak_rss_mb(),
+        "synthetic": net.synthetic,
+    }
+
+
+def mclp_vs_spopt(options: "BenchOptions") -> Record:
+    """MCLP on Porto Alegre (walk, 15 minutes): ours (HiGHS) and spopt (CBC), same cost matrix."""
+    import pandas as pd
+
+    from app.services.bench import peak_rss_mb
+    from geo.optimize import MCLP, travel_time_matrix
+    from geo.readers import read_network
+    from geo.snap import snap_points
+
+    try:
+        import pulp
+        from spopt import locate as spopt_locate
+    except ImportError as exc:
+        msg = "mclp_vs_spopt needs the dev dependency spopt (pip install spopt)"
+        raise ConfigurationError(msg) from exc
+
+    folder = options.data_dir / "porto_alegre"
+    start = time.perf_counter()
+    net = read_network(folder / "poa_osm.pbf", mode="walk")
+    cells = pd.read_csv(folder / "poa_hexgrid.csv")
+    cells = cells[cells["population"] > 0]
+    snapped = snap_points(net, cells["lon"].to_numpy(), cells["lat"].to_numpy(), mode="walk")
+    demand = np.where(snapped.on_network, snapped.node, -1)
+    rng = np.random.default_rng(0)
+    candidates = np.sort(
+        rng.choice(np.flatnonzero(net.mode_nodes("walk")), size=N_CANDIDATES, replace=False)
+    )
+    cost = travel_time_matrix(net, demand, candidates, mode="walk", limit_s=CIRCLE_S)
+    weights = cells["population"].to_numpy(dtype=np.float64)
+    build_s = time.perf_counter() - start
+
+    ours_s, ours = _best_of(
+        lambda: MCLP.from_cost_matrix(
+            cost, weights, service_radius=CIRCLE_S, p_facilities=P_FACILITIES
+        ).solve(),
+        options.repeats,
+    )
+    t0 = time.perf_counter()
+    theirs = spopt_locate.MCLP.from_cost_matrix(
+        cost, weights, service_radius=CIRCLE_S, p_facilities=P_FACILITIES
+    ).solve(pulp.PULP_CBC_CMD(msg=False))
+    spopt_s = time.perf_counter() - t0
+    objective_spopt = float(theirs.problem.objective.value())
+    return {
+        "case": "mclp_vs_spopt",
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "facilities": P_FACILITIES,
+        "candidates": N_CANDIDATES,
+        "demands": int(cost.shape[0]),
+        "pairs": int(np.isfinite(cost).sum()),
+        "objective_ours": ours.objective,
+        "objective_spopt": objective_spopt,
+        "objective_equal": bool(np.isclose(ours.objective, objective_spopt, rtol=0, atol=1e-6)),
+        "covered_share": ours.population_covered / ours.population_total,
+        "exact": ours.exact,
+        "solver": ours.solver,
+        "ours_s": ours_s,
+        "spopt_s": spopt_s,
+        "ratio": spopt_s / ours_s if ours_s > 0 else float("inf"),
+        "build_s": build_s,
+        "peak_rss_mb": peak_rss_mb(),
+        "synthetic": net.synthetic,
+    }

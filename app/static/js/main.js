@@ -1,0 +1,550 @@
+// The map page: city and norm selectors, districts coloured by compliance, facilities, roads,
+// underserved zones, a legend and a layer switcher. Plain ES modules, no build step.
+//
+// The map object and the page state are exposed as `window.fplan` (used by the browser tests).
+
+import { ApiError, getJson, tileUrl } from './api.js';
+import { complianceCard, escapeHtml, facilityPopup, gapCard, statusOf } from './cards.js';
+import {
+  cityName,
+  formatNumber,
+  language,
+  otherRuleTitle,
+  ruleTitle,
+  setLanguage,
+  t,
+  translatePage,
+} from './i18n.js';
+import {
+  CELL_STOPS,
+  COMPLIANCE_COLORS,
+  FACILITY_GROUPS,
+  GAP_STOPS,
+  ROAD_CLASSES,
+  TOGGLES,
+  buildStyle,
+} from './mapstyle.js';
+import { scenarioMode } from './scenario.js';
+
+const MAPLIBRE_URL = '/vendor/maplibre-gl/maplibre-gl.mjs';
+// the city `make run` prepares for a first look
+const DEFAULT_CITY = '430100';
+// Hunan as a whole, before a city is chosen
+const HUNAN_CENTER = [111.7, 27.6];
+const HUNAN_ZOOM = 5.5;
+// the panel becomes a drawer below this width (keep in step with style.css)
+const NARROW_PX = 720;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  catalogues: [],
+  city: null,
+  catalogue: null,
+  rule: null,
+  report: null, // the city's compliance report, or null while loading or when unavailable
+  results: new Map(), // `${rule}|${adcode}` → result row
+  units: [], // the city's county-level units: {adcode, name, label: [lon, lat]}
+  gaps: { type: 'FeatureCollection', features: [] },
+  visible: Object.fromEntries(TOGGLES.map((toggle) => [toggle.key, toggle.visible])),
+  card: null, // what the open card shows, to re-render it on a language change
+  ready: false,
+  ruleChanges: 0,
+};
+
+let maplibre = null;
+let map = null;
+let popup = null;
+let labelMarkers = [];
+let cityRequest = 0;
+
+// ---- status line
+
+function setStatus(text, kind = 'info') {
+  const el = $('status');
+  el.textContent = text;
+  el.dataset.kind = kind;
+}
+
+function describeError(error) {
+  return error instanceof ApiError
+    ? t('error.api', { message: error.message })
+    : t('error.network', { message: error.message });
+}
+
+// ---- geometry helpers for labels and bounds
+
+function rings(geometry) {
+  if (!geometry) return [];
+  if (geometry.type === 'Polygon') return [geometry.coordinates];
+  if (geometry.type === 'MultiPolygon') return geometry.coordinates;
+  return [];
+}
+
+function extendBounds(bounds, geometry) {
+  for (const polygon of rings(geometry)) {
+    for (const [lon, lat] of polygon[0]) {
+      bounds[0] = Math.min(bounds[0], lon);
+      bounds[1] = Math.min(bounds[1], lat);
+      bounds[2] = Math.max(bounds[2], lon);
+      bounds[3] = Math.max(bounds[3], lat);
+    }
+  }
+  return bounds;
+}
+
+function ringArea(ring) {
+  let area = 0;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    area += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
+  }
+  return Math.abs(area / 2);
+}
+
+// a point inside the largest polygon: the middle of the widest inside span of the horizontal
+// line through its middle (holes included), so a crescent-shaped county is labelled inside it
+function labelPoint(geometry) {
+  const polygons = rings(geometry);
+  if (!polygons.length) return null;
+  const polygon = polygons.reduce((a, b) => (ringArea(b[0]) > ringArea(a[0]) ? b : a));
+  const lats = polygon[0].map((p) => p[1]);
+  const y = (Math.min(...lats) + Math.max(...lats)) / 2;
+  const crossings = [];
+  for (const ring of polygon) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [x1, y1] = ring[j];
+      const [x2, y2] = ring[i];
+      if (y1 > y !== y2 > y) crossings.push(x1 + ((y - y1) * (x2 - x1)) / (y2 - y1));
+    }
+  }
+  crossings.sort((a, b) => a - b);
+  let best = null;
+  for (let i = 0; i + 1 < crossings.length; i += 2) {
+    const width = crossings[i + 1] - crossings[i];
+    if (!best || width > best.width) best = { width, x: (crossings[i] + crossings[i + 1]) / 2 };
+  }
+  return best ? [best.x, y] : polygon[0][0];
+}
+
+// ---- panel: selectors, rule information, layer switcher, legend
+
+function fillCitySelect() {
+  const select = $('city-select');
+  select.replaceChildren(
+    ...state.catalogues.map((c) => new Option(`${cityName(c)} · ${c.city_adcode}`, c.city_adcode)),
+  );
+  if (state.city) select.value = state.city;
+}
+
+function fillRuleSelect() {
+  const select = $('rule-select');
+  const rules = state.catalogue?.rules ?? [];
+  select.replaceChildren(
+    ...rules.map((rule) => {
+      const option = new Option(ruleTitle(rule), rule.id);
+      option.title = otherRuleTitle(rule);
+      return option;
+    }),
+  );
+  select.disabled = !rules.length;
+  if (state.rule) select.value = state.rule.id;
+}
+
+function cityRow(ruleId) {
+  return state.results.get(`${ruleId}|${state.city}`) ?? null;
+}
+
+function renderRuleInfo() {
+  const rule = state.rule;
+  if (!rule) {
+    $('rule-info').textContent = state.catalogue ? t('rule.none') : '';
+    $('city-verdict').replaceChildren();
+    return;
+  }
+  const target = rule.target;
+  const targetText =
+    target.value !== null
+      ? formatNumber(target.value)
+      : [target.min, target.max].map((v) => formatNumber(v)).join(' – ');
+  $('rule-info').innerHTML = `
+    <p class="other-title">${escapeHtml(otherRuleTitle(rule))}</p>
+    <p><span>${escapeHtml(t('rule.kind'))}:</span> <code>${escapeHtml(rule.kind)}</code>
+       · <span>${escapeHtml(t('rule.target'))}:</span>
+       ${escapeHtml(targetText)} ${escapeHtml(target.unit)}</p>`;
+  const row = cityRow(rule.id);
+  const status = state.report ? statusOf(row) : null;
+  $('city-verdict').innerHTML = status
+    ? `<span class="badge badge-${status}">${escapeHtml(t('verdict.city'))}:
+         ${escapeHtml(t(`status.${status}`))}</span>
+       ${row?.shortfall_text ? `<span class="shortfall-text">${escapeHtml(row.shortfall_text)}</span>` : ''}`
+    : '';
+}
+
+function setLayerVisibility(key, visible) {
+  state.visible[key] = visible;
+  const toggle = TOGGLES.find((item) => item.key === key);
+  for (const id of toggle.layers) {
+    if (map?.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+  }
+  if (key === 'labels') {
+    for (const marker of labelMarkers) marker.getElement().hidden = !visible;
+  }
+}
+
+function renderLayerSwitcher() {
+  $('layer-switcher').replaceChildren(
+    ...TOGGLES.map((toggle) => {
+      const label = document.createElement('label');
+      label.className = 'switch';
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.name = toggle.key;
+      box.dataset.layer = toggle.key;
+      box.checked = state.visible[toggle.key];
+      box.addEventListener('change', () => setLayerVisibility(toggle.key, box.checked));
+      label.append(box, ` ${t(`layer.${toggle.key}`)}`);
+      return label;
+    }),
+  );
+}
+
+function swatch(style, text) {
+  return `<li><span class="swatch" style="${style}"></span>${escapeHtml(text)}</li>`;
+}
+
+function rampLegend(stops, digits = 0) {
+  return stops
+    .map(([value, color]) => swatch(`background:${color}`, `≥ ${formatNumber(value, digits)}`))
+    .join('');
+}
+
+function renderLegend() {
+  const compliance = ['pass', 'fail', 'unknown', 'na']
+    .map((status) => swatch(`background:${COMPLIANCE_COLORS[status]}`, t(`status.${status}`)))
+    .join('');
+  const facilities = Object.entries(FACILITY_GROUPS)
+    .map(([key, group]) => swatch(`background:${group.color}; border-radius:50%`, t(`group.${key}`)))
+    .join('');
+  const roads = [...ROAD_CLASSES.map((road) => road), { key: 'minor', color: '#ffffff' }]
+    .map((road) => swatch(`background:${road.color}; height:4px`, t(`road.${road.key}`)))
+    .join('');
+  $('legend').innerHTML = `
+    <h3>${escapeHtml(t('legend.compliance'))}</h3><ul>${compliance}</ul>
+    <h3>${escapeHtml(t('legend.facilities'))}</h3><ul>${facilities}
+      ${swatch('background:#555; border-radius:50%', t('legend.real'))}
+      ${swatch('background:#fff; border:2px solid #555; border-radius:50%', t('legend.synthetic'))}
+    </ul>
+    <h3>${escapeHtml(t('legend.gaps'))}</h3><ul class="ramp">${rampLegend(GAP_STOPS)}</ul>
+    <h3>${escapeHtml(t('legend.cells'))}</h3><ul class="ramp">${rampLegend(CELL_STOPS)}</ul>
+    <h3>${escapeHtml(t('legend.roads'))}</h3><ul>${roads}</ul>`;
+}
+
+// ---- the card
+
+function showCard(card) {
+  state.card = card;
+  const body =
+    card.kind === 'gap'
+      ? gapCard(card.properties, findRule(card.properties.rule_id))
+      : complianceCard(card);
+  $('card-body').innerHTML = body;
+  $('card').hidden = false;
+  $('card').dataset.kind = card.kind;
+}
+
+function hideCard() {
+  state.card = null;
+  $('card').hidden = true;
+}
+
+function rerenderCard() {
+  if (!state.card) return;
+  if (state.card.kind === 'district') showCard(districtCard(state.card.adcode, state.card.regionName));
+  else showCard(state.card);
+}
+
+function findRule(ruleId) {
+  return state.catalogue?.rules.find((rule) => rule.id === ruleId) ?? null;
+}
+
+function districtCard(adcode, regionName) {
+  const rule = state.rule;
+  const own = state.results.get(`${rule.id}|${adcode}`) ?? null;
+  const city = own ? null : cityRow(rule.id);
+  return {
+    kind: 'district',
+    adcode,
+    regionName,
+    rule,
+    result: own ?? city,
+    citywide: !own && Boolean(city),
+    synthetic: Boolean(state.report?.synthetic),
+  };
+}
+
+// ---- map layers driven by the state
+
+function applyRule() {
+  if (!map) return;
+  map.removeFeatureState({ source: 'regions', sourceLayer: 'regions' });
+  const rule = state.rule;
+  if (rule && state.report) {
+    const city = cityRow(rule.id);
+    for (const unit of state.units) {
+      const own = state.results.get(`${rule.id}|${unit.adcode}`) ?? null;
+      const citywide = !own && Boolean(city);
+      map.setFeatureState(
+        { source: 'regions', sourceLayer: 'regions', id: Number(unit.adcode) },
+        { status: statusOf(own ?? city), citywide },
+      );
+    }
+  }
+  const filter = ['==', ['get', 'rule_id'], rule ? rule.id : ''];
+  map.setFilter('gaps-fill', filter);
+  map.setFilter('gaps-line', filter);
+  if (state.card?.kind === 'district') rerenderCard();
+  else if (state.card?.kind === 'gap') hideCard();
+  renderRuleInfo();
+  if (state.ready) reportGaps();
+  state.ruleChanges += 1;
+}
+
+function reportGaps() {
+  if (!state.rule || !state.report) return;
+  const zones = state.gaps.features.filter((f) => f.properties.rule_id === state.rule.id);
+  if (!zones.length) {
+    setStatus(`${t('status.ready', { city: cityName(state.catalogue), n: state.report.results.length })} ${t('status.no-gaps')}`);
+    return;
+  }
+  const people = zones.reduce((sum, f) => sum + f.properties.residents, 0);
+  setStatus(
+    `${t('status.ready', { city: cityName(state.catalogue), n: state.report.results.length })} ` +
+      t('status.gaps', { n: zones.length, people: formatNumber(people, 0) }) +
+      (state.report.synthetic ? ` ${t('status.synthetic')}` : ''),
+  );
+}
+
+function placeLabels() {
+  for (const marker of labelMarkers) marker.remove();
+  labelMarkers = state.units
+    .filter((unit) => unit.label)
+    .map((unit) => {
+      const el = document.createElement('div');
+      el.className = 'district-label';
+      el.textContent = unit.name;
+      el.lang = 'zh-CN';
+      el.hidden = !state.visible.labels;
+      return new maplibre.Marker({ element: el }).setLngLat(unit.label).addTo(map);
+    });
+}
+
+// ---- choosing a city and a rule
+
+function selectRule(ruleId) {
+  const rules = state.catalogue?.rules ?? [];
+  state.rule = rules.find((rule) => rule.id === ruleId) ?? rules[0] ?? null;
+  if (state.rule) $('rule-select').value = state.rule.id;
+  updateUrl();
+  applyRule();
+}
+
+function updateUrl() {
+  const params = new URLSearchParams(window.location.search);
+  if (state.city) params.set('city', state.city);
+  if (state.rule) params.set('rule', state.rule.id);
+  params.set('lang', language());
+  window.history.replaceState(null, '', `${window.location.pathname}?${params}`);
+}
+
+async function selectCity(city, ruleId = null) {
+  const request = ++cityRequest;
+  state.ready = false;
+  state.city = city;
+  state.catalogue = state.catalogues.find((c) => c.city_adcode === city) ?? null;
+  state.report = null;
+  state.results = new Map();
+  state.units = [];
+  state.gaps = { type: 'FeatureCollection', features: [] };
+  hideCard();
+  $('city-select').value = city;
+  fillRuleSelect();
+  selectRule(ruleId);
+  for (const layer of ['roads', 'facilities', 'cells']) {
+    const source = map.getSource(layer);
+    const url = tileUrl(layer, city);
+    if (source.tiles?.[0] !== url) source.setTiles([url]);
+  }
+  map.getSource('gaps').setData(state.gaps);
+  setStatus(t('status.loading'));
+
+  try {
+    const regions = await getJson('/regions', { city });
+    if (request !== cityRequest) return;
+    const bounds = [Infinity, Infinity, -Infinity, -Infinity];
+    state.units = regions.features
+      .filter((f) => f.geometry)
+      .map((f) => {
+        extendBounds(bounds, f.geometry);
+        return { adcode: f.properties.adcode, name: f.properties.name, label: labelPoint(f.geometry) };
+      });
+    placeLabels();
+    if (Number.isFinite(bounds[0])) {
+      map.fitBounds(
+        [
+          [bounds[0], bounds[1]],
+          [bounds[2], bounds[3]],
+        ],
+        { padding: 30, animate: false },
+      );
+    }
+    setStatus(t('status.computing'));
+    const [report, gaps] = await Promise.all([
+      getJson('/compliance', { city }),
+      getJson('/gaps', { city }),
+    ]);
+    if (request !== cityRequest) return;
+    state.report = report;
+    state.results = new Map(report.results.map((r) => [`${r.rule_id}|${r.region_adcode}`, r]));
+    gaps.features.forEach((feature, index) => {
+      feature.id = index;
+    });
+    state.gaps = gaps;
+    map.getSource('gaps').setData(gaps);
+    state.ready = true;
+    applyRule();
+  } catch (error) {
+    if (request !== cityRequest) return;
+    setStatus(describeError(error), 'error');
+    state.ready = true;
+    applyRule();
+  }
+}
+
+// ---- clicks: a facility, else a gap, else a district of the chosen city
+
+const CLICKABLE = ['facilities', 'gaps-fill', 'districts-fill'];
+
+function onMapClick(event) {
+  const layers = CLICKABLE.filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
+  const hits = map.queryRenderedFeatures(event.point, { layers });
+  const facility = hits.find((f) => f.layer.id === 'facilities');
+  const gap = hits.find((f) => f.layer.id === 'gaps-fill');
+  const district = hits.find(
+    (f) => f.layer.id === 'districts-fill' && state.units.some((u) => u.adcode === f.properties.adcode),
+  );
+  popup?.remove();
+  if (facility) {
+    popup = new maplibre.Popup({ closeButton: true, maxWidth: '280px' })
+      .setLngLat(facility.geometry.coordinates)
+      .setHTML(facilityPopup(facility.properties))
+      .addTo(map);
+  } else if (gap) {
+    const original = state.gaps.features[gap.id];
+    showCard({ kind: 'gap', properties: original ? original.properties : gap.properties });
+  } else if (district && state.rule) {
+    showCard(districtCard(district.properties.adcode, district.properties.name));
+  } else {
+    hideCard();
+  }
+}
+
+function onMapMove(event) {
+  const layers = CLICKABLE.filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
+  const hits = map.queryRenderedFeatures(event.point, { layers });
+  const clickable = hits.some(
+    (f) => f.layer.id !== 'districts-fill' || state.units.some((u) => u.adcode === f.properties.adcode),
+  );
+  map.getCanvas().style.cursor = clickable ? 'pointer' : '';
+}
+
+// ---- language and layout
+
+function applyLanguage(lang) {
+  setLanguage(lang);
+  translatePage();
+  fillCitySelect();
+  fillRuleSelect();
+  renderRuleInfo();
+  renderLayerSwitcher();
+  renderLegend();
+  rerenderCard();
+  if (state.ready) reportGaps();
+  updateUrl();
+}
+
+function setPanelOpen(open) {
+  $('panel').classList.toggle('open', open);
+  $('panel-toggle').setAttribute('aria-expanded', String(open));
+  map?.resize();
+}
+
+function wireControls() {
+  $('lang-toggle').addEventListener('click', () => applyLanguage(language() === 'zh' ? 'en' : 'zh'));
+  $('panel-toggle').addEventListener('click', () =>
+    setPanelOpen(!$('panel').classList.contains('open')),
+  );
+  $('card-close').addEventListener('click', hideCard);
+  $('city-select').addEventListener('change', (event) => selectCity(event.target.value));
+  $('rule-select').addEventListener('change', (event) => {
+    selectRule(event.target.value);
+    if (window.innerWidth < NARROW_PX) setPanelOpen(false);
+  });
+  const scenario = $('scenario-button');
+  scenario.disabled = !scenarioMode.available;
+  scenario.addEventListener('click', () =>
+    scenarioMode.enable({ map, state, refresh: () => selectCity(state.city, state.rule?.id) }),
+  );
+}
+
+// ---- start
+
+// resolves once the map has drawn everything asked of it so far (tiles, states, filters)
+function whenIdle() {
+  return new Promise((resolve) => {
+    map.once('idle', () => resolve());
+    map.triggerRepaint();
+  });
+}
+
+async function start() {
+  const params = new URLSearchParams(window.location.search);
+  applyLanguage(params.get('lang') ?? 'zh');
+  wireControls();
+  try {
+    maplibre = await import(MAPLIBRE_URL);
+  } catch {
+    $('install-hint').textContent = t('install.hint');
+    $('install-hint').hidden = false;
+    setStatus(t('install.hint'), 'error');
+    return;
+  }
+  try {
+    state.catalogues = (await getJson('/norms')).catalogues;
+  } catch (error) {
+    setStatus(describeError(error), 'error');
+  }
+  fillCitySelect();
+  const known = state.catalogues.map((c) => c.city_adcode);
+  const asked = params.get('city');
+  const city = known.includes(asked) ? asked : known.includes(DEFAULT_CITY) ? DEFAULT_CITY : known[0];
+
+  map = new maplibre.Map({
+    container: 'map',
+    style: buildStyle(city),
+    center: HUNAN_CENTER,
+    zoom: HUNAN_ZOOM,
+    attributionControl: false,
+    // lets a test (or a planner's "save image") read the rendered pixels
+    canvasContextAttributes: { preserveDrawingBuffer: true },
+  });
+  map.addControl(new maplibre.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibre.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  map.on('click', onMapClick);
+  map.on('mousemove', onMapMove);
+  window.fplan = { map, state, selectCity, selectRule, whenIdle, setLayerVisibility };
+  await new Promise((resolve) => map.once('load', resolve));
+  for (const toggle of TOGGLES) setLayerVisibility(toggle.key, state.visible[toggle.key]);
+  if (city) await selectCity(city, params.get('rule'));
+}
+
+start();

@@ -1,0 +1,224 @@
+// The map style: our own vector tiles and GeoJSON only (no internet basemap, no remote glyphs or
+// sprites, so no text symbol layers: district names are HTML markers placed by main.js).
+
+import { tileUrl } from './api.js';
+
+export const COMPLIANCE_COLORS = {
+  pass: '#2e9d5b',
+  fail: '#d7443e',
+  unknown: '#9a9a9a',
+  na: '#d9d4c7',
+};
+
+export const FACILITY_GROUPS = {
+  hospital: {
+    color: '#b0223a',
+    types: [
+      'general_hospital',
+      'tcm_hospital',
+      'maternal_child_hospital',
+      'specialty_hospital',
+      'psychiatric_hospital',
+    ],
+  },
+  primary: {
+    color: '#1f6fb2',
+    types: [
+      'township_health_center',
+      'community_health_center',
+      'community_health_station',
+      'village_clinic',
+    ],
+  },
+  ems: { color: '#e07b00', types: ['ems_center', 'ems_station'] },
+};
+
+// residents of an underserved zone: pale (few) to deep purple (many), apart from the
+// green / red of the compliance colours beneath
+export const GAP_STOPS = [
+  [0, '#eadcf5'],
+  [500, '#c39bdf'],
+  [5000, '#8745bb'],
+  [50000, '#4a1486'],
+];
+
+// residents per km²: the census densities of Hunan's rural counties (≈100) to city cores (10⁴)
+export const CELL_STOPS = [
+  [0, '#f1f4f7'],
+  [100, '#c8d6e3'],
+  [1000, '#7f9fbf'],
+  [10000, '#2f5577'],
+];
+
+export const ROAD_CLASSES = [
+  { key: 'motorway', classes: ['motorway', 'motorway_link'], color: '#d9822b', width: 3 },
+  { key: 'trunk', classes: ['trunk', 'trunk_link'], color: '#e8a33d', width: 2.6 },
+  { key: 'primary', classes: ['primary', 'primary_link'], color: '#f2c65f', width: 2.2 },
+  { key: 'secondary', classes: ['secondary', 'secondary_link'], color: '#f4dc97', width: 1.8 },
+  { key: 'tertiary', classes: ['tertiary', 'tertiary_link'], color: '#ffffff', width: 1.4 },
+];
+const MINOR_ROAD = { key: 'minor', color: '#ffffff', width: 0.8 };
+
+// every layer the switcher toggles, with the style layers it stands for
+export const TOGGLES = [
+  { key: 'districts', layers: ['districts-fill', 'districts-line'], visible: true },
+  { key: 'cells', layers: ['cells-fill'], visible: false },
+  { key: 'roads', layers: ['roads-casing', 'roads'], visible: true },
+  { key: 'gaps', layers: ['gaps-fill', 'gaps-line'], visible: true },
+  { key: 'facilities', layers: ['facilities'], visible: true },
+  { key: 'labels', layers: [], visible: true },
+];
+
+function typeColor() {
+  const match = ['match', ['get', 'type']];
+  for (const group of Object.values(FACILITY_GROUPS)) match.push(group.types, group.color);
+  match.push('#555555');
+  return match;
+}
+
+function roadMatch(property) {
+  const match = ['match', ['get', 'highway']];
+  for (const road of ROAD_CLASSES) match.push(road.classes, road[property]);
+  match.push(MINOR_ROAD[property]);
+  return match;
+}
+
+function ramp(stops, input) {
+  return ['interpolate', ['linear'], input, ...stops.flat()];
+}
+
+const SYNTHETIC = ['to-boolean', ['get', 'synthetic']];
+
+// the status a district's feature state carries; 'none' for units outside the chosen city
+const STATUS = ['coalesce', ['feature-state', 'status'], 'none'];
+
+export function buildStyle(city) {
+  const roadWidth = (scale) => [
+    'interpolate',
+    ['exponential', 1.6],
+    ['zoom'],
+    8,
+    ['*', scale * 0.6, roadMatch('width')],
+    12,
+    ['*', scale * 1.2, roadMatch('width')],
+    16,
+    ['*', scale * 4, roadMatch('width')],
+  ];
+  return {
+    version: 8,
+    name: 'fplan',
+    sources: {
+      // every county of Hunan: the basemap; the chosen city's units carry a feature state
+      regions: { type: 'vector', tiles: [tileUrl('regions')], minzoom: 0, maxzoom: 12 },
+      roads: { type: 'vector', tiles: [tileUrl('roads', city)], minzoom: 5, maxzoom: 15 },
+      facilities: { type: 'vector', tiles: [tileUrl('facilities', city)], maxzoom: 15 },
+      cells: { type: 'vector', tiles: [tileUrl('cells', city)], minzoom: 10, maxzoom: 14 },
+      gaps: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#e9ecef' } },
+      {
+        id: 'districts-fill',
+        type: 'fill',
+        source: 'regions',
+        'source-layer': 'regions',
+        paint: {
+          'fill-color': [
+            'match',
+            STATUS,
+            'pass',
+            COMPLIANCE_COLORS.pass,
+            'fail',
+            COMPLIANCE_COLORS.fail,
+            'unknown',
+            COMPLIANCE_COLORS.unknown,
+            'na',
+            COMPLIANCE_COLORS.na,
+            '#f7f6f2',
+          ],
+          // a city-wide verdict shown on its units is paler than a unit's own
+          'fill-opacity': [
+            'case',
+            ['==', STATUS, 'none'],
+            0.9,
+            ['boolean', ['feature-state', 'citywide'], false],
+            0.22,
+            0.38,
+          ],
+        },
+      },
+      {
+        id: 'cells-fill',
+        type: 'fill',
+        source: 'cells',
+        'source-layer': 'cells',
+        layout: { visibility: 'none' },
+        paint: {
+          'fill-color': ramp(CELL_STOPS, ['get', 'density_per_km2']),
+          'fill-opacity': 0.6,
+        },
+      },
+      {
+        id: 'gaps-fill',
+        type: 'fill',
+        source: 'gaps',
+        filter: ['==', ['get', 'rule_id'], ''],
+        paint: { 'fill-color': ramp(GAP_STOPS, ['get', 'residents']), 'fill-opacity': 0.75 },
+      },
+      {
+        id: 'gaps-line',
+        type: 'line',
+        source: 'gaps',
+        filter: ['==', ['get', 'rule_id'], ''],
+        paint: { 'line-color': '#3d1070', 'line-width': 0.8 },
+      },
+      {
+        id: 'roads-casing',
+        type: 'line',
+        source: 'roads',
+        'source-layer': 'roads',
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: { 'line-color': '#7d766b', 'line-width': roadWidth(1.6) },
+      },
+      {
+        id: 'roads',
+        type: 'line',
+        source: 'roads',
+        'source-layer': 'roads',
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: { 'line-color': roadMatch('color'), 'line-width': roadWidth(1) },
+      },
+      {
+        id: 'districts-line',
+        type: 'line',
+        source: 'regions',
+        'source-layer': 'regions',
+        paint: {
+          'line-color': ['case', ['==', STATUS, 'none'], '#b9b4aa', '#4a4540'],
+          'line-width': ['case', ['==', STATUS, 'none'], 0.8, 1.8],
+        },
+      },
+      {
+        id: 'facilities',
+        type: 'circle',
+        source: 'facilities',
+        'source-layer': 'facilities',
+        paint: {
+          // real facilities are filled discs, synthetic ones hollow rings of the same colour
+          'circle-color': ['case', SYNTHETIC, '#ffffff', typeColor()],
+          'circle-stroke-color': ['case', SYNTHETIC, typeColor(), '#ffffff'],
+          'circle-stroke-width': ['case', SYNTHETIC, 1.8, 1],
+          'circle-radius': [
+            'interpolate',
+            ['linear'],
+            ['zoom'],
+            8,
+            ['match', ['get', 'type'], FACILITY_GROUPS.primary.types, 2, 3.5],
+            14,
+            ['match', ['get', 'type'], FACILITY_GROUPS.primary.types, 5, 8],
+          ],
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,284 @@
+"""Incremental evaluation of one new site against a baseline nearest-facility result.
+
+A scenario "add a health centre at node s" need not recompute the city: only the nodes the new
+site reaches *strictly* faster than their current facility change, and they are exactly the
+nodes one bounded search from ``s`` reaches while beating the baseline. :func:`add_site` runs
+that one search and merges it into the baseline :class:`geo.coverage.NearestResult`; the merged
+result equals :func:`geo.coverage.nearest_facility` run on the baseline facilities plus the new
+site appended last (ties stay with the existing facility: lower indices win, as there).
+
+The search follows the baseline's direction (``to_facility`` searches the transposed graph) and
+is bounded by its limit. Ways of running it (``method``):
+
+* ``"heap"``: a pruned Dijkstra in Python over the CSR arrays that never expands a node the
+  baseline reaches at least as fast (no path through it can improve on the baseline, by the
+  triangle inequality), so the work follows the switched area only: 5–20 µs per settled node
+  (measured on the 250k-node synthetic network of ``fplan bench``, 2,000 facilities, where a
+  random new site settles a median 64 nodes under a 15-minute limit).
+* ``"scipy"``: one ``scipy.sparse.csgraph.dijkstra`` with ``limit``, in C, which searches the
+  whole disk within the limit: about 1 ms of fixed cost (input checks, the ``n_nodes`` output)
+  plus the disk (2 ms median on that network at 15 minutes; 13 ms unbounded).
+* ``"auto"`` (default): the heap, handing over to scipy once it has settled
+  :data:`HEAP_BUDGET` nodes, so a large switched area never runs long in Python.
+"""
+
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.sparse.csgraph import dijkstra
+
+from geo._errors import CoverageInputError
+from geo.coverage import NearestResult
+from geo.network import Network
+from geo.speeds import TravelModel
+
+__all__ = ["HEAP_BUDGET", "SiteAddition", "add_site"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+# settled nodes after which "auto" hands the search to scipy: at 5–20 µs per node in Python
+# (measured, module docstring) the heap never runs more than ~10–20 ms before that
+HEAP_BUDGET: Final = 1000
+_METHODS: Final = ("auto", "heap", "scipy")
+
+
+@dataclass(frozen=True, eq=False)
+class SiteAddition:
+    """The baseline with one site added, and what changed.
+
+    Attributes
+    ----------
+    nearest
+        Per-node times and facilities with the new site; its facility index is ``site_index``.
+    site_node, site_index
+        The new site's node and its facility index in ``nearest``.
+    switched_nodes
+        Nodes whose nearest facility is now the new site (strictly faster), ascending.
+    gained_nodes
+        Switched nodes within ``threshold_s`` now and not before, ascending.
+    gained_population
+        Residents at the gained nodes (from ``node_population``; 0 when not given).
+    threshold_s
+        The coverage threshold used for the gain, seconds (``None``: newly reached at all).
+    searched_nodes
+        Nodes settled by the search (the heap) or reached within the limit (scipy).
+    method
+        ``"heap"`` or ``"scipy"``: how the search ran.
+    """
+
+    nearest: NearestResult
+    site_node: int
+    site_index: int
+    switched_nodes: IntArray
+    gained_nodes: IntArray
+    gained_population: float
+    threshold_s: float | None
+    searched_nodes: int
+    method: str
+
+
+def add_site(
+    net: Network,
+    baseline: NearestResult,
+    site_node: int,
+    *,
+    site_index: int,
+    threshold_s: float | None = None,
+    node_population: ArrayLike | None = None,
+    model: TravelModel | None = None,
+    method: str = "auto",
+) -> SiteAddition:
+    """Add one facility to a baseline nearest-facility result by one bounded search.
+
+    Parameters
+    ----------
+    net
+        The road network of ``baseline``.
+    baseline
+        :func:`geo.coverage.nearest_facility` of the existing facilities (its mode, direction
+        and limit are kept).
+    site_node
+        Node index of the new site.
+    site_index
+        Facility index of the new site in the result: larger than every index in
+        ``baseline.facility`` (it is appended after the existing facilities).
+    threshold_s
+        Coverage threshold for the gain, seconds (delay included); default the baseline's
+        limit, and when that is ``None`` too, "reached at all".
+    node_population
+        Residents per node (e.g. ``np.bincount`` of the population points' nodes), for
+        ``gained_population``.
+    model
+        The travel model of ``baseline`` (default: the mode's default model).
+    method
+        ``"auto"``, ``"heap"`` or ``"scipy"`` (see the module docstring); all give the same
+        result.
+
+    Returns
+    -------
+    SiteAddition
+        The merged result equals ``nearest_facility`` run on the existing facilities plus the
+        new site, with the same limit.
+    """
+    n = net.n_nodes
+    base_time = baseline.travel_time_s
+    site, threshold, population = _check_inputs(
+        net,
+        baseline,
+        site_node,
+        site_index=site_index,
+        threshold_s=threshold_s,
+        node_population=node_population,
+        method=method,
+    )
+    graph = net.mode_graph(baseline.mode, model=model)
+    delay_s = (model if model is not None else net.default_model(baseline.mode)).dispatch_delay_s
+    matrix = graph.backward if baseline.direction == "to_facility" else graph.forward
+    if baseline.limit_s is not None:
+        # the same bound nearest_facility searched with
+        limit = float(baseline.limit_s) - delay_s
+    else:
+        # a node can only switch if the new time beats its baseline time: the largest bounds it
+        limit = float(base_time.max()) if n else 0.0
+
+    found = None
+    if method != "scipy":
+        budget = HEAP_BUDGET if method == "auto" else n + 1
+        found = _pruned_search(
+            matrix.indptr,
+            matrix.indices,
+            matrix.data,
+            site,
+            base_time=base_time,
+            delay_s=delay_s,
+            limit=limit,
+            budget=budget,
+        )
+    if found is not None:
+        nodes, new_time = found
+        used, searched = "heap", int(nodes.shape[0])
+    else:
+        dist = dijkstra(matrix, directed=True, indices=site, limit=limit)
+        nodes = np.flatnonzero(np.isfinite(dist)).astype(np.int64)
+        new_time = dist[nodes] + delay_s
+        used, searched = "scipy", int(nodes.shape[0])
+
+    # strictly faster only: on a tie the existing facility (lower index) keeps the node
+    better = new_time < base_time[nodes]
+    switched = nodes[better]
+    order = np.argsort(switched)
+    switched, switched_time = switched[order], new_time[better][order]
+    time_s = base_time.copy()
+    facility = baseline.facility.copy()
+    time_s[switched] = switched_time
+    facility[switched] = site_index
+
+    bound = math.inf if threshold is None else threshold
+    before = base_time[switched] <= bound
+    gained = switched[(switched_time <= bound) & ~before]
+    return SiteAddition(
+        nearest=NearestResult(
+            travel_time_s=time_s,
+            facility=facility,
+            mode=baseline.mode,
+            direction=baseline.direction,
+            limit_s=baseline.limit_s,
+            synthetic=baseline.synthetic,
+        ),
+        site_node=site,
+        site_index=int(site_index),
+        switched_nodes=switched,
+        gained_nodes=gained,
+        gained_population=0.0 if population is None else float(population[gained].sum()),
+        threshold_s=threshold,
+        searched_nodes=searched,
+        method=used,
+    )
+
+
+def _check_inputs(
+    net: Network,
+    baseline: NearestResult,
+    site_node: int,
+    *,
+    site_index: int,
+    threshold_s: float | None,
+    node_population: ArrayLike | None,
+    method: str,
+) -> tuple[int, float | None, FloatArray | None]:
+    """Validated ``(site node, threshold, population per node)`` of :func:`add_site`."""
+    n = net.n_nodes
+    if baseline.travel_time_s.shape[0] != n:
+        msg = f"baseline has {baseline.travel_time_s.shape[0]} nodes, the network {n}"
+        raise CoverageInputError(msg)
+    if isinstance(site_node, bool) or not isinstance(site_node, int | np.integer):
+        msg = f"site_node must be an integer node index, got {site_node!r}"
+        raise CoverageInputError(msg)
+    site = int(site_node)
+    if not 0 <= site < n:
+        msg = f"site_node {site} is outside [0, {n})"
+        raise CoverageInputError(msg)
+    if site_index <= int(baseline.facility.max(initial=-1)):
+        msg = f"site_index {site_index} must exceed the baseline's facility indices"
+        raise CoverageInputError(msg)
+    if method not in _METHODS:
+        msg = f"unknown method {method!r}; expected one of {', '.join(_METHODS)}"
+        raise CoverageInputError(msg)
+    threshold = baseline.limit_s if threshold_s is None else float(threshold_s)
+    if threshold is not None and not (threshold >= 0):
+        msg = f"threshold_s must be >= 0 seconds, got {threshold_s}"
+        raise CoverageInputError(msg)
+    if node_population is None:
+        return site, threshold, None
+    population = np.asarray(node_population, dtype=np.float64).reshape(-1)
+    if population.shape[0] != n:
+        msg = f"node_population has {population.shape[0]} values for {n} nodes"
+        raise CoverageInputError(msg)
+    return site, threshold, population
+
+
+def _pruned_search(
+    indptr: NDArray[np.int32],
+    indices: NDArray[np.int32],
+    weight: FloatArray,
+    source: int,
+    *,
+    base_time: FloatArray,
+    delay_s: float,
+    limit: float,
+    budget: int,
+) -> tuple[IntArray, FloatArray] | None:
+    """Dijkstra from ``source`` expanding only nodes reached no later than the baseline.
+
+    A node whose new time (``dist + delay_s``) exceeds its baseline time is not expanded: by
+    the triangle inequality no node behind it can beat the baseline. Ties are expanded (a later
+    node may still be strictly faster when rounding differs), and only strict improvements are
+    switched by the caller. Returns the settled nodes and their new times (delay included), or
+    ``None`` once more than ``budget`` nodes are settled.
+    """
+    if not (limit >= 0.0 and delay_s <= base_time[source]):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    best: dict[int, float] = {source: 0.0}
+    heap: list[tuple[float, int]] = [(0.0, source)]
+    settled: list[int] = []
+    settled_dist: list[float] = []
+    while heap:
+        d, u = heapq.heappop(heap)
+        if d > best[u]:
+            continue
+        settled.append(u)
+        settled_dist.append(d)
+        if len(settled) > budget:
+            return None
+        lo, hi = int(indptr[u]), int(indptr[u + 1])
+        for v, w in zip(indices[lo:hi].tolist(), weight[lo:hi].tolist(), strict=True):
+            nd = d + w
+            if nd <= limit and nd + delay_s <= base_time[v] and nd < best.get(v, math.inf):
+                best[v] = nd
+                heapq.heappush(heap, (nd, v))
+    return np.asarray(settled, dtype=np.int64), np.asarray(settled_dist) + delay_s
