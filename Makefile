@@ -9,14 +9,30 @@ PG_VERSION ?= 15
 POSTGIS_CONTROL := /usr/share/postgresql/$(PG_VERSION)/extension/postgis.control
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: run test setup db data lint typecheck importlint pytest clean
+.PHONY: run test setup db data browser lint typecheck importlint pytest clean
 
 run: setup data
 	$(BIN)/fplan serve
 
 test: setup lint typecheck importlint pytest
 
-setup: $(VENV)/.installed db
+setup: $(VENV)/.installed db node_modules/.installed
+
+# the map page's MapLibre GL JS, from npm (never committed); Debian's npm when none is installed
+node_modules/.installed: package.json package-lock.json
+	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+# the browser tests drive Debian's Chromium (no browser download); a CJK font draws the Chinese
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
+browser: $(CHROMIUM) $(CJK_FONT)
+
+$(CHROMIUM) $(CJK_FONT):
+	apt-get update -qq
+	apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,7 +66,7 @@ typecheck: $(VENV)/.installed
 importlint: $(VENV)/.installed
 	$(BIN)/lint-imports
 
-pytest: setup
+pytest: setup browser
 	$(BIN)/python -m pytest
 
 clean:

@@ -3,6 +3,8 @@
 The data and service layers raise these; only :func:`register_error_handlers` knows HTTP.
 """
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +18,8 @@ class AppError(Exception):
 
     status_code = 500
     code = "internal_error"
+    # extra response headers (e.g. WWW-Authenticate on a 401, Retry-After on a 503)
+    headers: Mapping[str, str] | None = None
 
     def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
@@ -28,6 +32,22 @@ class ConfigurationError(AppError):
 
     status_code = 503
     code = "not_configured"
+
+
+class AuthenticationError(AppError):
+    """No token, or one that is unknown or revoked: the client must (re)authenticate."""
+
+    status_code = 401
+    code = "unauthorized"
+    # RFC 6750 §3: a 401 names the scheme the client should use
+    headers = MappingProxyType({"WWW-Authenticate": 'Bearer realm="fplan"'})
+
+
+class PermissionDeniedError(AppError):
+    """A valid token whose role may not do this."""
+
+    status_code = 403
+    code = "forbidden"
 
 
 class NotFoundError(AppError):
@@ -67,6 +87,14 @@ class ComputationTimeoutError(AppError):
     code = "computation_timeout"
 
 
+class ComputationBusyError(AppError):
+    """Every compute slot is taken: refused at once rather than queued behind them."""
+
+    status_code = 503
+    code = "computation_busy"
+    headers = MappingProxyType({"Retry-After": "5"})
+
+
 def _body(code: str, message: str, details: list[dict[str, Any]]) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -88,7 +116,11 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message, exc.details), status_code=exc.status_code)
+        return JSONResponse(
+            _body(exc.code, exc.message, exc.details),
+            status_code=exc.status_code,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
 
     @app.exception_handler(RequestValidationError)
     def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

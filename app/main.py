@@ -3,8 +3,11 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from app.api.deps import check_read_access
+from app.api.middleware import BodySizeLimitMiddleware
+from app.api.openapi import install_openapi
 from app.api.routes import (
     compliance,
     coverage,
@@ -14,10 +17,13 @@ from app.api.routes import (
     norms,
     page,
     regions,
+    scenarios,
     tiles,
+    tokens,
 )
 from app.db.session import create_db_engine, create_session_factory
 from app.errors import register_error_handlers
+from app.services.compute import ComputeLimiter
 from app.services.tiles import TileCache
 from app.settings import Settings, get_settings
 
@@ -28,10 +34,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI application for ``settings`` (read from the environment if omitted)."""
     settings = settings or get_settings()
     engine = create_db_engine(settings)
+    compute = ComputeLimiter(workers=settings.compute_workers, timeout_s=settings.compute_timeout_s)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        compute.shutdown()
         engine.dispose()
 
     app = FastAPI(
@@ -44,10 +52,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.tile_cache = TileCache()
+    app.state.compute = compute
     register_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
 
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(health.router)
+    # a probe carries no token: /health stays open whatever the settings
+    app.include_router(health.router, prefix=API_PREFIX)
+    # every other route: reads open or token-only by setting, never a write without a token;
+    # routes that write add the role they need (app.api.deps)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(check_read_access)])
+    api.include_router(tokens.router)
     api.include_router(regions.router)
     api.include_router(facilities.router)
     api.include_router(norms.router)
@@ -55,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(gaps.router)
     api.include_router(coverage.router)
     api.include_router(tiles.router)
+    api.include_router(scenarios.router)
     app.include_router(api)
     app.include_router(page.router)
     app.mount("/static", page.static_files(), name="static")

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_connect_timeout_s: int = Field(default=5, ge=1)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # every other request body (JSON features, scenarios): far above one feature, far below a DoS
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # reads (GET) need a viewer token too when true; writes always need the right role
+    auth_required_for_reads: bool = False
+    # wall-clock limit of one compliance / gaps / coverage computation, seconds; a cold Changsha
+    # check takes a few seconds (`fplan bench`), so only a runaway request reaches it
+    compute_timeout_s: float = Field(default=120.0, gt=0)
+    # computations running at once; more are refused with 503 instead of queueing behind them
+    compute_workers: int = Field(default=2, ge=1)
 
     def require_data_dir(self) -> Path:
         """Return the data directory, or raise when none is configured or present."""

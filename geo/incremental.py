@@ -179,7 +179,7 @@ def add_site(
     facility[switched] = site_index
 
     bound = math.inf if threshold is None else threshold
-    before = base_time[switched] <= bound
+    before = np.isfinite(base_time[switched]) & (base_time[switched] <= bound)
     gained = switched[(switched_time <= bound) & ~before]
     return SiteAddition(
         nearest=NearestResult(

@@ -22,8 +22,9 @@ existing facility (``existing_cost``). ``predefined_facilities`` are candidates 
 
 Solving: exactly with HiGHS (``scipy.optimize.milp``) when the instance has at most
 ``max_exact_pairs`` demand–candidate pairs, within ``time_limit_s``; otherwise (or with
-``method="greedy"``) a lazy greedy that reports a proven bound (see :mod:`geo._optimize_greedy`).
-The result says which (``solver``, ``exact``, ``bound``).
+``method="greedy"``, or when the time limit stops HiGHS short of a proof) a lazy greedy that
+reports a proven bound (see :mod:`geo._optimize_greedy`). The result says which (``solver``,
+``exact``, ``bound``).
 """
 
 import math
@@ -55,10 +56,11 @@ from geo.network import Network
 from geo.speeds import TravelModel
 
 __all__ = [
-    "DEFAULT_MAX_EXACT_PAIRS",
+    "COVERING_MAX_EXACT_PAIRS",
     "DEFAULT_TIME_LIMIT_S",
     "LSCP",
     "MCLP",
+    "P_MEDIAN_MAX_EXACT_PAIRS",
     "LocationInfeasibleError",
     "LocationInputError",
     "LocationResult",
@@ -72,9 +74,12 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-# modelling choice: HiGHS solves covering MILPs of up to ~1e6 pairs in seconds to a minute on
-# one core (measured on the Porto Alegre bench case); larger instances go to the lazy greedy
-DEFAULT_MAX_EXACT_PAIRS: Final = 1_000_000
+# size limits of method="auto" (pairs in the formulation), from runs on Porto Alegre's drive
+# network (1,124 populated cells): HiGHS proved MCLP optima with 88k–585k within-radius pairs
+# in 6–10 s, but the p-median (one assignment variable and row per pair) took 3.5 s at 33k
+# pairs, 34 s at 218k and had no good solution after 120 s at 585k
+COVERING_MAX_EXACT_PAIRS: Final = 1_000_000
+P_MEDIAN_MAX_EXACT_PAIRS: Final = 200_000
 # modelling choice: a planner waits a minute at most for an exact answer
 DEFAULT_TIME_LIMIT_S: Final = 60.0
 # candidates per bounded search in travel_time_matrix: the dense (batch, n_nodes) block stays
@@ -201,6 +206,9 @@ def _cost_pairs(cost_matrix: ArrayLike | sp.sparray | sp.spmatrix) -> Pairs:
     if (data < 0).any():
         msg = "cost_matrix holds negative costs; travel times and distances are >= 0"
         raise LocationInputError(msg)
+    if n_d == 0 or n_c == 0:
+        msg = f"cost_matrix needs at least one demand and one candidate, got {n_d} x {n_c}"
+        raise LocationInputError(msg)
     order = np.lexsort((cols, rows))
     return Pairs(rows[order], cols[order], data[order], n_d, n_c)
 
@@ -281,16 +289,21 @@ def _p(p_facilities: int, fixed: BoolArray) -> int:
     return min(p, int(fixed.shape[0]))
 
 
-def _solve_options(method: str, time_limit_s: float, max_exact_pairs: int) -> None:
+def _solve_options(
+    method: str, time_limit_s: float, max_exact_pairs: int | None, *, default: int
+) -> int:
+    """Check the options of ``solve``; return the size limit (``default`` when None)."""
     if method not in _METHODS:
         msg = f"unknown method {method!r}; expected one of {', '.join(_METHODS)}"
         raise LocationInputError(msg)
     if not (time_limit_s > 0):
         msg = f"time_limit_s must be > 0 seconds, got {time_limit_s}"
         raise LocationInputError(msg)
-    if max_exact_pairs < 0:
+    limit = default if max_exact_pairs is None else int(max_exact_pairs)
+    if limit < 0:
         msg = f"max_exact_pairs must be >= 0, got {max_exact_pairs}"
         raise LocationInputError(msg)
+    return limit
 
 
 def _uncoverable(
@@ -442,7 +455,7 @@ class LSCP:
         *,
         method: str = "auto",
         time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-        max_exact_pairs: int = DEFAULT_MAX_EXACT_PAIRS,
+        max_exact_pairs: int | None = None,
     ) -> LocationResult:
         """Solve the model.
 
@@ -453,17 +466,19 @@ class LSCP:
             within-radius pairs, else the greedy; ``"exact"``: the MILP whatever the size;
             ``"greedy"``: the greedy.
         time_limit_s
-            Time limit of the MILP, seconds; when hit, the best solution so far is returned
-            with ``exact=False`` and HiGHS's bound (or, with none yet, the greedy's).
+            Time limit of the MILP, seconds; when hit, the better of HiGHS's best solution so
+            far and the greedy's is returned, with ``exact=False`` and the tighter bound.
         max_exact_pairs
-            Size limit of ``"auto"``.
+            Size limit of ``"auto"``; default :data:`COVERING_MAX_EXACT_PAIRS`.
 
         Returns
         -------
         LocationResult
             Objective = number of open sites.
         """
-        _solve_options(method, time_limit_s, max_exact_pairs)
+        max_pairs = _solve_options(
+            method, time_limit_s, max_exact_pairs, default=COVERING_MAX_EXACT_PAIRS
+        )
         start = time.perf_counter()
         pairs, fixed = self.pairs, self.fixed
         need = (self.weights > 0) & ~self.covered_by_existing
@@ -472,16 +487,20 @@ class LSCP:
         )
         solver, exact, status = "highs-milp", False, ""
         is_open: BoolArray | None = None
-        bound = -math.inf
-        if _choose(method, pairs.demand.shape[0], max_exact_pairs, greedy_ok=True):
+        # trivial lower bound: the predefined sites
+        bound = float(fixed.sum())
+        if _choose(method, pairs.demand.shape[0], max_pairs, greedy_ok=True):
             milp = solve_set_cover(pairs, need, fixed=fixed, time_limit_s=time_limit_s)
             _raise_infeasible(milp, self.name)
-            is_open, exact, bound, status = milp.open, milp.optimal, milp.dual_bound, milp.message
-        if is_open is None:
+            is_open, exact, status = milp.open, milp.optimal, milp.message
+            bound = max(bound, milp.dual_bound)
+        if is_open is None or not exact:
+            # no MILP solution, or one not proven optimal: the greedy may do better
             greedy = greedy_set_cover(pairs, need, fixed=fixed)
-            is_open, solver = greedy.open, "lazy-greedy"
+            if is_open is None or greedy.open.sum() < is_open.sum():
+                is_open, solver = greedy.open, "lazy-greedy"
+                status = _joined(status, "greedy set cover")
             bound = max(bound, greedy.bound)
-            status = status or "greedy set cover"
         objective = float(is_open.sum())
         # the set-cover bound is a whole number of sites
         bound = objective if exact else float(min(objective, math.ceil(bound - 1e-9)))
@@ -598,7 +617,7 @@ class MCLP:
         *,
         method: str = "auto",
         time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-        max_exact_pairs: int = DEFAULT_MAX_EXACT_PAIRS,
+        max_exact_pairs: int | None = None,
     ) -> LocationResult:
         """Solve the model.
 
@@ -609,17 +628,19 @@ class MCLP:
             within-radius pairs (always, with capacities), else the lazy greedy; ``"exact"``:
             the MILP whatever the size; ``"greedy"``: the lazy greedy (uncapacitated only).
         time_limit_s
-            Time limit of the MILP, seconds; when hit, the best solution so far is returned
-            with ``exact=False`` and HiGHS's bound (or, with none yet, the greedy's).
+            Time limit of the MILP, seconds; when hit, the better of HiGHS's best solution so
+            far and the greedy's is returned, with ``exact=False`` and the tighter bound.
         max_exact_pairs
-            Size limit of ``"auto"``.
+            Size limit of ``"auto"``; default :data:`COVERING_MAX_EXACT_PAIRS`.
 
         Returns
         -------
         LocationResult
             Objective = residents newly covered.
         """
-        _solve_options(method, time_limit_s, max_exact_pairs)
+        max_pairs = _solve_options(
+            method, time_limit_s, max_exact_pairs, default=COVERING_MAX_EXACT_PAIRS
+        )
         start = time.perf_counter()
         weight = np.where(self.covered_by_existing, 0.0, self.weights)
         pairs = self.pairs.select(weight[self.pairs.demand] > 0)
@@ -628,8 +649,9 @@ class MCLP:
         solver, exact, status = "highs-milp", False, ""
         is_open: BoolArray | None = None
         share: FloatArray | None = None
-        bound = math.inf
-        if _choose(method, pairs.demand.shape[0], max_exact_pairs, greedy_ok=greedy_ok):
+        # trivial upper bound: every demand within reach of some candidate
+        bound = float(weight[np.unique(pairs.demand)].sum())
+        if _choose(method, pairs.demand.shape[0], max_pairs, greedy_ok=greedy_ok):
             milp = solve_max_cover(
                 pairs,
                 weight,
@@ -641,15 +663,19 @@ class MCLP:
             )
             _raise_infeasible(milp, self.name)
             is_open, share, exact, status = milp.open, milp.share, milp.optimal, milp.message
-            bound = -milp.dual_bound
-        if is_open is None:
+            bound = min(bound, -milp.dual_bound)
+        if is_open is None or (not exact and greedy_ok):
             if not greedy_ok:
                 msg = f"{self.name}: HiGHS found no solution within {time_limit_s} s ({status})"
                 raise LocationSolverError(msg)
+            # no MILP solution, or one not proven optimal: the greedy may do better
             greedy = greedy_max_cover(pairs, weight, p=self.p, fixed=self.fixed)
-            is_open, solver = greedy.open, "lazy-greedy"
+            if is_open is None or _covered_weight(pairs, weight, greedy.open) > _covered_weight(
+                pairs, weight, is_open
+            ):
+                is_open, share, solver = greedy.open, None, "lazy-greedy"
+                status = _joined(status, "lazy greedy max cover")
             bound = min(bound, greedy.bound)
-            status = status or "lazy greedy max cover"
 
         if share is None:
             # every within-radius demand is allocated, zero-weight ones included
@@ -779,7 +805,7 @@ class PMedian:
         *,
         method: str = "auto",
         time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-        max_exact_pairs: int = DEFAULT_MAX_EXACT_PAIRS,
+        max_exact_pairs: int | None = None,
     ) -> LocationResult:
         """Solve the model.
 
@@ -790,16 +816,19 @@ class PMedian:
             pairs (always, with capacities), else the lazy greedy; ``"exact"``: the MILP;
             ``"greedy"``: the lazy greedy (uncapacitated only).
         time_limit_s
-            Time limit of the MILP, seconds.
+            Time limit of the MILP, seconds; when hit, the better of HiGHS's best solution so
+            far and the greedy's is returned, with ``exact=False`` and the tighter bound.
         max_exact_pairs
-            Size limit of ``"auto"``.
+            Size limit of ``"auto"``; default :data:`P_MEDIAN_MAX_EXACT_PAIRS`.
 
         Returns
         -------
         LocationResult
             Objective = total weighted cost, existing facilities included.
         """
-        _solve_options(method, time_limit_s, max_exact_pairs)
+        max_pairs = _solve_options(
+            method, time_limit_s, max_exact_pairs, default=P_MEDIAN_MAX_EXACT_PAIRS
+        )
         start = time.perf_counter()
         weight = self.weights
         has_existing = np.isfinite(self.existing_cost)
@@ -818,8 +847,11 @@ class PMedian:
         solver, exact, status = "highs-milp", False, ""
         is_open: BoolArray | None = None
         share: FloatArray | None = None
-        bound = -math.inf
-        if _choose(method, pairs.demand.shape[0], max_exact_pairs, greedy_ok=greedy_ok):
+        # trivial lower bound: every demand served by its nearest candidate or facility
+        nearest = existing.copy()
+        np.minimum.at(nearest, pairs.demand, pairs.cost)
+        bound = float((weight[counts] * nearest[counts]).sum())
+        if _choose(method, pairs.demand.shape[0], max_pairs, greedy_ok=greedy_ok):
             milp = solve_p_median(
                 pairs,
                 weight,
@@ -832,21 +864,25 @@ class PMedian:
             )
             _raise_infeasible(milp, self.name)
             is_open, share, exact, status = milp.open, milp.share, milp.optimal, milp.message
-            bound = milp.dual_bound
-        if is_open is None:
+            bound = max(bound, milp.dual_bound)
+        if is_open is None or (not exact and greedy_ok):
             if not greedy_ok:
                 msg = f"{self.name}: HiGHS found no solution within {time_limit_s} s ({status})"
                 raise LocationSolverError(msg)
+            # no MILP solution, or one not proven optimal: the greedy may do better
             greedy = greedy_p_median(pairs, weight, existing, p=self.p, fixed=self.fixed)
-            if greedy.infeasible_demands.size:
+            if is_open is None and greedy.infeasible_demands.size:
                 msg = (
                     f"{self.name}: {greedy.infeasible_demands.size} demand(s) stay unreached "
                     f"with {self.p} sites; allow more sites"
                 )
                 raise LocationInfeasibleError(msg)
-            is_open, solver = greedy.open, "lazy-greedy"
+            if is_open is None or _median_cost(pairs, weight, existing, greedy.open) < _median_cost(
+                pairs, weight, existing, is_open
+            ):
+                is_open, share, solver = greedy.open, None, "lazy-greedy"
+                status = _joined(status, "lazy greedy p-median")
             bound = max(bound, greedy.bound)
-            status = status or "lazy greedy p-median"
 
         return self._result(
             is_open,
@@ -918,6 +954,31 @@ class PMedian:
             assignment=assignment,
             uncovered=uncovered,
         )
+
+
+def _joined(status: str, more: str) -> str:
+    return f"{status}; {more}" if status else more
+
+
+def _covered_weight(pairs: Pairs, weight: FloatArray, is_open: BoolArray) -> float:
+    """Weight of the demands with an open candidate among their (within-radius) pairs."""
+    return float(weight[np.unique(pairs.demand[is_open[pairs.candidate]])].sum())
+
+
+def _median_cost(
+    pairs: Pairs, weight: FloatArray, existing: FloatArray, is_open: BoolArray
+) -> float:
+    """Total weighted cost of serving each demand from its cheapest open site or facility.
+
+    Demands without any (``existing`` inf and no open pair) count as ``inf``; demands that do
+    not count have ``existing`` inf and no pairs, and are skipped.
+    """
+    best = existing.copy()
+    keep = is_open[pairs.candidate]
+    np.minimum.at(best, pairs.demand[keep], pairs.cost[keep])
+    counted = np.isfinite(existing)
+    counted[pairs.demand] = True
+    return float((weight[counted] * best[counted]).sum())
 
 
 def _raise_infeasible(milp: MilpSolution, name: str) -> None:

@@ -6,7 +6,7 @@ rolled back, so no test sees another's writes.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,8 @@ from app.db.local import ensure_local_database
 from app.db.migrate import upgrade_database
 from app.db.models import Region
 from app.main import create_app
+from app.schemas.token import TokenCreate
+from app.services import auth
 from app.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -141,10 +143,31 @@ def tiny_city(db_session: Session) -> None:
 
 
 @pytest.fixture
-def client(settings: Settings, db_session: Session) -> Iterator[TestClient]:
+def make_token(db_session: Session) -> Callable[..., str]:
+    """Issue an API token of a role inside the test's transaction; returns its secret."""
+
+    def make(role: str, name: str | None = None) -> str:
+        request = TokenCreate(name=name or f"test-{role}", role=role)
+        return auth.create_token(db_session, request).secret
+
+    return make
+
+
+@pytest.fixture
+def auth_headers(make_token: Callable[..., str]) -> Callable[[str], dict[str, str]]:
+    """``auth_headers("planner")``: the Authorization header of a new token of that role."""
+    return lambda role: {"Authorization": f"Bearer {make_token(role)}"}
+
+
+@pytest.fixture
+def client(
+    settings: Settings, db_session: Session, make_token: Callable[..., str]
+) -> Iterator[TestClient]:
+    """A client of the app on the test's session, sending an admin token (writes need one)."""
     app = create_app(settings)
     app.dependency_overrides[get_session] = lambda: db_session
-    with TestClient(app) as test_client:
+    admin = {"Authorization": f"Bearer {make_token('admin', 'test-client')}"}
+    with TestClient(app, headers=admin) as test_client:
         yield test_client
 
 

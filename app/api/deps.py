@@ -1,12 +1,49 @@
-"""Request dependencies, as ``Annotated`` aliases for route signatures."""
+"""Request dependencies, as ``Annotated`` aliases for route signatures.
+
+Data and settings
+    ``SessionDep`` (a database session for the request), ``SettingsDep``.
+
+Access (API tokens, ``Authorization: Bearer fpl_…``; roles viewer < planner < admin)
+    ``PrincipalDep``
+        The token's holder, or None when the request carries no token. A token that is sent
+        must be valid (401 otherwise), whatever the route.
+    ``ReaderDep``
+        Read access: the holder or None, or 401 without a token when the setting
+        ``auth_required_for_reads`` is on. ``create_app`` puts it on every ``/api/v1`` route
+        except ``/health``, together with "no write without a token".
+    ``ViewerDep``, ``PlannerDep``, ``AdminDep``
+        A route that needs at least that role takes one as a parameter (401 without a token,
+        403 with a weaker one) and gets the :class:`~app.services.auth.Principal`::
+
+            @router.post("/scenarios")
+            def create_scenario(session: SessionDep, author: PlannerDep, ...) -> ...:
+                ...  # author.token_id, author.name, author.is_admin
+
+        Every route of a method other than GET/HEAD under ``/api/v1`` must take one of these
+        (or ``Depends(RequireRole(...))``): ``tests/api/test_auth.py`` walks ``app.routes``.
+
+Long computations
+    ``ComputeDep``
+        ``compute(fn, *args, **kwargs)`` runs ``fn(session, *args, **kwargs)`` on the bounded
+        computation pool with the ``compute_timeout_s`` deadline (504 / 503 past it), with a
+        session of its own (see :mod:`app.services.compute`).
+"""
 
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from app.errors import AuthenticationError
+from app.services import auth
+from app.services.auth import Principal
+from app.services.compute import Compute, ComputeLimiter
 from app.settings import Settings
+
+# the methods that change nothing (RFC 9110 §9.2.1)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -21,3 +58,69 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="APIToken",
+    description="an API token from `fplan token create --role …` or POST /api/v1/tokens",
+)
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The holder of the request's token; None without one; 401 for a bad one."""
+    if credentials is None:
+        if request.headers.get("Authorization"):
+            msg = "the Authorization header must be 'Bearer <token>'"
+            raise AuthenticationError(msg)
+        return None
+    return auth.authenticate(session, credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
+
+
+class RequireRole:
+    """Dependency: the request's token must hold ``role`` or a stronger one."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def __call__(self, principal: PrincipalDep) -> Principal:
+        return auth.check_role(principal, self.role)
+
+    def __repr__(self) -> str:
+        return f"RequireRole({self.role!r})"
+
+
+def require_role(role: str) -> RequireRole:
+    """The dependency for ``Depends(...)`` or ``dependencies=[...]`` needing ``role``."""
+    return RequireRole(role)
+
+
+ViewerDep = Annotated[Principal, Depends(require_role("viewer"))]
+PlannerDep = Annotated[Principal, Depends(require_role("planner"))]
+AdminDep = Annotated[Principal, Depends(require_role("admin"))]
+
+
+def check_read_access(
+    request: Request, settings: SettingsDep, principal: PrincipalDep
+) -> Principal | None:
+    """Gate of every ``/api/v1`` route: reads by setting, and never a write without a token."""
+    if settings.auth_required_for_reads or request.method not in SAFE_METHODS:
+        return auth.check_role(principal, "viewer")
+    return principal
+
+
+ReaderDep = Annotated[Principal | None, Depends(check_read_access)]
+
+
+def get_compute(request: Request, session: SessionDep) -> Compute:
+    limiter: ComputeLimiter = request.app.state.compute
+    return Compute(limiter, session.get_bind())
+
+
+ComputeDep = Annotated[Compute, Depends(get_compute)]

@@ -6,7 +6,7 @@ dependencies inside the function so ``fplan --help`` stays fast.
 
 import typer
 
-from app.cli import bench, check, coverage, db, demo, load, network, serve
+from app.cli import bench, check, coverage, db, demo, load, loadtest, network, serve, token
 
 app = typer.Typer(
     help="fplan: health facility planning on real road networks.",
@@ -21,6 +21,8 @@ demo.register(app)
 load.register(app)
 network.register(app)
 serve.register(app)
+token.register(app)
+loadtest.register(app)
 
 
 def main() -> None:

@@ -38,6 +38,9 @@ class ComplianceReport(BaseModel):
 
     city: str = Field(description="adcode of the city the plan governs")
     city_name: str
+    scenario_id: int | None = Field(
+        default=None, description="the scenario evaluated; null for the baseline register"
+    )
     run_id: int
     created_at: datetime
     reused: bool = Field(description="true when a stored run with the same inputs was returned")

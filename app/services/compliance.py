@@ -7,6 +7,10 @@ results with its inputs and timings. The run is keyed by a fingerprint of what i
 check with the same fingerprint returns the stored run, so results are recomputed only when the
 catalogue, the network, the facilities, the population cells or the regions change.
 
+A run may read the facilities through a :class:`FacilityOverlay` (a scenario's changes applied in
+memory, never written to the register): the same code evaluates the baseline and a scenario, and
+the overlay's key joins the fingerprint, so each scenario state has its own stored run.
+
 Missing prerequisites are named with the command that prepares them: no regions → ``fplan load
 hunan``; no network, population cells or facilities → ``fplan demo --city …``.
 """
@@ -107,6 +111,34 @@ def _demo_hint(city_adcode: str, what: str) -> ConflictError:
 
 
 @dataclass(frozen=True)
+class LocatedFacility:
+    """A facility as a run reads it, with its WGS84 location (degrees)."""
+
+    facility: FacilityInput
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class FacilityOverlay:
+    """Changes applied in memory to the register's facilities before a run (a scenario).
+
+    Attributes
+    ----------
+    key
+        What identifies the changes (JSON-able); it joins the run's fingerprint.
+    apply
+        Maps the register's facilities (ordered by id) to the facilities the run evaluates.
+    scenario_id
+        The scenario the changes come from, echoed in the report.
+    """
+
+    key: dict[str, Any]
+    apply: Callable[[list[LocatedFacility]], list[LocatedFacility]]
+    scenario_id: int | None = None
+
+
+@dataclass(frozen=True)
 class _Prepared:
     """A city whose prerequisites exist, and the fingerprint of its inputs."""
 
@@ -116,6 +148,7 @@ class _Prepared:
     fingerprint: str
     inputs: dict[str, Any]
     synthetic: bool
+    overlay: FacilityOverlay | None = None
 
 
 def _member_filter(city: Region) -> Any:
@@ -177,7 +210,12 @@ def _region_rows(session: Session, city: Region) -> list[Region]:
     return rows
 
 
-def _prepare(session: Session, city_adcode: str, norms: NormCatalogues) -> _Prepared:
+def _prepare(
+    session: Session,
+    city_adcode: str,
+    norms: NormCatalogues,
+    overlay: FacilityOverlay | None = None,
+) -> _Prepared:
     """Check the prerequisites in order and fingerprint the inputs; raise naming the command."""
     with transaction(session):
         city = citydata.get_city(session, city_adcode)
@@ -209,6 +247,9 @@ def _prepare(session: Session, city_adcode: str, norms: NormCatalogues) -> _Prep
         "population_cells": cells,
         "regions": regions,
     }
+    if overlay is not None:
+        # a scenario's changes; the baseline's fingerprint stays as it was without them
+        inputs["scenario"] = overlay.key
     text = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
     return _Prepared(
         city=city,
@@ -217,11 +258,17 @@ def _prepare(session: Session, city_adcode: str, norms: NormCatalogues) -> _Prep
         fingerprint=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         inputs=inputs,
         synthetic=network.synthetic or facilities["any_synthetic"],
+        overlay=overlay,
     )
 
 
 @dataclass
-class _Inputs:
+class RunInputs:
+    """What a run evaluates: regions, facilities and the spatial context (network, residents).
+
+    ``cell_ids`` are the population cells behind the context's points, in the same order.
+    """
+
     regions: list[RegionInput]
     facilities: list[FacilityInput]
     context: SpatialContext
@@ -250,46 +297,60 @@ def _region_inputs(rows: Sequence[Region], city: Region) -> list[RegionInput]:
     return inputs
 
 
-def _facility_inputs(
-    session: Session, city: Region, crs: str
-) -> tuple[list[FacilityInput], np.ndarray, np.ndarray]:
+def register_facilities(session: Session, city: Region) -> list[LocatedFacility]:
+    """The city's facilities in the register (ordered by id), with their WGS84 locations."""
     rows = session.execute(
         select(Facility, func.ST_X(Facility.geom), func.ST_Y(Facility.geom))
         .join(Region, Region.adcode == Facility.region_adcode)
         .where(_member_filter(city))
         .order_by(Facility.id)
     ).all()
-    facilities = [
-        FacilityInput(
-            id=f.id,
-            name=f.name,
-            type=FacilityType(f.type),
-            region_adcode=f.region_adcode,
-            # an unknown grade never satisfies a minimum grade; an unknown owner counts as public
-            grade=Grade(f.grade or Grade.NONE.value),
-            ownership=Ownership(f.ownership or Ownership.PUBLIC.value),
-            beds=f.beds,
-            icu_beds=f.icu_beds,
-            physicians=f.physicians,
-            nurses=f.nurses,
-            general_practitioners=f.general_practitioners,
-            pharmacists=f.pharmacists,
-            ambulances=f.ambulances,
-            negative_pressure_ambulances=f.negative_pressure_ambulances,
-            psychiatric_ward=f.psychiatric_ward,
-            critical_maternal_centre=f.critical_maternal_centre,
-            critical_neonatal_centre=f.critical_neonatal_centre,
-            ems_station_hosted=f.ems_station_hosted,
-        )
-        for f, _, _ in rows
-    ]
-    x, y = project_lonlat([r[1] for r in rows], [r[2] for r in rows], crs)
-    return facilities, x, y
+    return [LocatedFacility(_facility_input(f), float(lon), float(lat)) for f, lon, lat in rows]
+
+
+def _facility_input(f: Facility) -> FacilityInput:
+    return FacilityInput(
+        id=f.id,
+        name=f.name,
+        type=FacilityType(f.type),
+        region_adcode=f.region_adcode,
+        # an unknown grade never satisfies a minimum grade; an unknown owner counts as public
+        grade=Grade(f.grade or Grade.NONE.value),
+        ownership=Ownership(f.ownership or Ownership.PUBLIC.value),
+        beds=f.beds,
+        icu_beds=f.icu_beds,
+        physicians=f.physicians,
+        nurses=f.nurses,
+        general_practitioners=f.general_practitioners,
+        pharmacists=f.pharmacists,
+        ambulances=f.ambulances,
+        negative_pressure_ambulances=f.negative_pressure_ambulances,
+        psychiatric_ward=f.psychiatric_ward,
+        critical_maternal_centre=f.critical_maternal_centre,
+        critical_neonatal_centre=f.critical_neonatal_centre,
+        ems_station_hosted=f.ems_station_hosted,
+    )
+
+
+def _facility_inputs(
+    session: Session, city: Region, crs: str, overlay: FacilityOverlay | None
+) -> tuple[list[FacilityInput], np.ndarray, np.ndarray]:
+    located = register_facilities(session, city)
+    if overlay is not None:
+        located = overlay.apply(located)
+    x, y = project_lonlat([f.lon for f in located], [f.lat for f in located], crs)
+    return [f.facility for f in located], x, y
 
 
 def _load_inputs(
-    session: Session, settings: Settings, city: Region, network_id: int, timings: dict[str, Any]
-) -> _Inputs:
+    session: Session,
+    settings: Settings,
+    city: Region,
+    network_id: int,
+    timings: dict[str, Any],
+    *,
+    overlay: FacilityOverlay | None = None,
+) -> RunInputs:
     start = time.perf_counter()
     # one transaction around the lookup and the rebuild, so no implicit one is left open
     with transaction(session):
@@ -299,7 +360,7 @@ def _load_inputs(
     start = time.perf_counter()
     with transaction(session):
         regions = _region_inputs(_region_rows(session, city), city)
-        facilities, fx, fy = _facility_inputs(session, city, net.crs)
+        facilities, fx, fy = _facility_inputs(session, city, net.crs, overlay)
         cells = session.execute(
             select(
                 PopulationCell.id,
@@ -322,14 +383,56 @@ def _load_inputs(
     )
     context = SpatialContext(net, points, facility_points(facilities, fx, fy))
     timings["inputs_s"] = time.perf_counter() - start
-    return _Inputs(regions, facilities, context, np.asarray([c[0] for c in cells], dtype=np.int64))
+    return RunInputs(
+        regions, facilities, context, np.asarray([c[0] for c in cells], dtype=np.int64)
+    )
+
+
+def inputs_fingerprint(
+    session: Session,
+    city_adcode: str,
+    *,
+    norms: NormCatalogues,
+    overlay: FacilityOverlay | None = None,
+) -> str:
+    """The fingerprint a run of the city (with ``overlay``) would be stored under."""
+    return _prepare(session, city_adcode, norms, overlay).fingerprint
+
+
+def load_run_inputs(
+    session: Session,
+    settings: Settings,
+    city_adcode: str,
+    *,
+    overlay: FacilityOverlay | None = None,
+) -> RunInputs:
+    """What a run of the city would evaluate, for analyses beside the stored runs.
+
+    Scenario quick diffs and site optimisation read the same regions, facilities (with
+    ``overlay`` applied) and spatial context as :func:`run_compliance`.
+
+    Raises
+    ------
+    NotFoundError, ConflictError
+        As :func:`run_compliance`, for a city not prepared.
+    """
+    with transaction(session):
+        city = citydata.get_city(session, city_adcode)
+        network = networks.find_network(session, city_adcode)
+        if network is None:
+            raise _demo_hint(city_adcode, "road network")
+        if _cell_stats(session, city_adcode)["count"] == 0:
+            raise _demo_hint(city_adcode, "population cells")
+        if _facility_stats(session, city)["count"] == 0:
+            raise _demo_hint(city_adcode, "facilities")
+    return _load_inputs(session, settings, city, network.id, {}, overlay=overlay)
 
 
 # ---- running and storing
 
 
 def _evaluate(
-    catalogue: Catalogue, inputs: _Inputs, progress: Progress, *, done: int, total: int
+    catalogue: Catalogue, inputs: RunInputs, progress: Progress, *, done: int, total: int
 ) -> tuple[list[RuleResult], list[list[int] | None], dict[str, float]]:
     """Every rule of the catalogue; per row the ids of the cells it finds underserved."""
     rows: list[RuleResult] = []
@@ -356,7 +459,7 @@ def _evaluate(
 
 
 def _gap_cells(
-    results: Sequence[RuleResult], inputs: _Inputs, underserved: np.ndarray, city: str
+    results: Sequence[RuleResult], inputs: RunInputs, underserved: np.ndarray, city: str
 ) -> list[list[int] | None]:
     # units keep their own cells; the city row keeps them only when no unit has a row (a
     # county-level city such as Jishou, or a rule for the city alone)
@@ -445,6 +548,7 @@ def _report(
     return ComplianceReport(
         city=prepared.city.adcode,
         city_name=prepared.city.name,
+        scenario_id=prepared.overlay.scenario_id if prepared.overlay else None,
         run_id=run.id,
         created_at=run.created_at,
         reused=reused,
@@ -481,6 +585,7 @@ def run_compliance(
     *,
     norms: NormCatalogues,
     progress: Progress | None = None,
+    overlay: FacilityOverlay | None = None,
 ) -> ComplianceReport:
     """Check every norm of the city's plan in every region it applies to; reuse a stored run.
 
@@ -496,6 +601,9 @@ def run_compliance(
         The plans' catalogues.
     progress
         Called with (step description, steps done, steps in all) as the run goes.
+    overlay
+        A scenario's changes, applied in memory to the register's facilities (which are never
+        written); None: the baseline.
 
     Returns
     -------
@@ -511,7 +619,7 @@ def run_compliance(
     """
     say = progress or _no_progress
     started = time.perf_counter()
-    prepared = _prepare(session, city_adcode, norms)
+    prepared = _prepare(session, city_adcode, norms, overlay)
     stored = _find_run(session, prepared)
     if stored is not None:
         return _report(session, stored, prepared, reused=True)
@@ -519,7 +627,9 @@ def run_compliance(
     total = len(prepared.catalogue.rules) + 3
     timings: dict[str, Any] = {}
     say("loading the network, facilities and residents", 0, total)
-    inputs = _load_inputs(session, settings, prepared.city, prepared.network.id, timings)
+    inputs = _load_inputs(
+        session, settings, prepared.city, prepared.network.id, timings, overlay=overlay
+    )
     say("snapping residents and facilities to the network", 1, total)
     start = time.perf_counter()
     for mode in ("walk", "drive"):

@@ -36,6 +36,15 @@ def find_county(session: Session, lon: float, lat: float) -> Region | None:
     return session.scalars(stmt).first()
 
 
+def range_error(lon: float, lat: float, *, field: str) -> str | None:
+    """Why (lon, lat) in degrees cannot be a point on Earth, or None when it can."""
+    if -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0:
+        return None
+    swapped = abs(lon) <= 90.0 < abs(lat) <= 180.0
+    hint = " (latitude and longitude look swapped)" if swapped else ""
+    return f"{field}: ({lon}, {lat}) is out of range; expected longitude, latitude{hint}"
+
+
 def locate_point(
     session: Session, lon: float, lat: float, *, crs: str, field: str = "geometry.coordinates"
 ) -> Located:
@@ -44,10 +53,8 @@ def locate_point(
     Raises :class:`InvalidInputError` naming ``field`` for out-of-range or swapped coordinates
     and for a point outside every region.
     """
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        swapped = abs(lon) <= 90.0 < abs(lat) <= 180.0
-        hint = " (latitude and longitude look swapped)" if swapped else ""
-        msg = f"{field}: ({lon}, {lat}) is out of range; expected longitude, latitude{hint}"
+    msg = range_error(lon, lat, field=field)
+    if msg is not None:
         raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
     wgs_lon, wgs_lat = (float(v) for v in to_wgs84(lon, lat, crs=crs))
     region = find_county(session, wgs_lon, wgs_lat)

@@ -9,6 +9,7 @@ import math
 import struct
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -49,6 +50,7 @@ def _fields(buf: bytes) -> list[tuple[int, Any]]:
     while i < len(buf):
         key, i = _varint(buf, i)
         field, wire = key >> 3, key & 7
+        value: Any
         if wire == 0:
             value, i = _varint(buf, i)
         elif wire == 2:
@@ -126,7 +128,9 @@ def decode(data: bytes) -> dict[str, list[dict[str, Any]]]:
                 {
                     "id": parts.get(1),
                     "type": parts.get(3),
-                    "properties": {keys[k]: values[v] for k, v in zip(tags[::2], tags[1::2])},
+                    "properties": {
+                        keys[k]: values[v] for k, v in zip(tags[::2], tags[1::2], strict=True)
+                    },
                     "parts": _geometry(_packed(parts.get(4, b""))),
                 }
             )
@@ -150,17 +154,20 @@ def position_in_tile(lon: float, lat: float, z: int, x: int, y: int) -> tuple[in
     return round(px), round(py)
 
 
-def get_tile(client: TestClient, layer: str, z: int, lon: float = LON, lat: float = LAT, **kw: Any):  # type: ignore[no-untyped-def]
+def get_tile(
+    client: TestClient, layer: str, z: int, lon: float = LON, lat: float = LAT, **kw: Any
+) -> httpx.Response:
     x, y = tile_of(lon, lat, z)
-    return client.get(f"{TILES}/{layer}/{z}/{x}/{y}.pbf", **kw)
+    response: httpx.Response = client.get(f"{TILES}/{layer}/{z}/{x}/{y}.pbf", **kw)
+    return response
 
 
 # ---- data
 
 
 def add_network(db_session: Session) -> RoadNetwork:
-    """Four nodes on 28.05 N, in one z13 tile: a two-way residential street (both directions stored), a one-way
-    primary road and a two-way motorway."""
+    """Four nodes on 28.05 N, in one z13 tile: a two-way residential street (both directions
+    stored), a one-way primary road and a two-way motorway."""
     network = RoadNetwork(
         city_adcode=CITY,
         name="tiny",

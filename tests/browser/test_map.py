@@ -35,6 +35,13 @@ RENDERED_SCRIPT = (
     """(layer) => window.fplan.map.queryRenderedFeatures({ layers: [layer] }).length"""
 )
 
+# the screen position of the first facility drawn
+FACILITY_POINT_SCRIPT = """() => {
+  const map = window.fplan.map;
+  const [facility] = map.queryRenderedFeatures({ layers: ['facilities'] });
+  return map.project(facility.geometry.coordinates);
+}"""
+
 STATE_SCRIPT = """(adcode) => window.fplan.map
   .queryRenderedFeatures({ layers: ['districts-fill'] })
   .filter((f) => f.properties.adcode === adcode)
@@ -66,6 +73,11 @@ def shown(value: float, digits: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if digits else text
 
 
+def shown_with_unit(value: float, unit: str) -> str:
+    """A figure of the card: shares of residents as percentages with one decimal."""
+    return f"{shown(value * 100, 1)} %" if unit.startswith("share") else shown(value)
+
+
 def switch_off(page: MapPage, *layers: str) -> None:
     for layer in layers:
         page.page.uncheck(f'#layer-switcher input[data-layer="{layer}"]')
@@ -73,7 +85,7 @@ def switch_off(page: MapPage, *layers: str) -> None:
 
 
 def test_page_loads_and_draws_every_layer(map_page: MapPageFactory, live_url: str) -> None:
-    rule, zones = spatial_rule_with_gaps(live_url)
+    rule, _ = spatial_rule_with_gaps(live_url)
     page = map_page()
     page.open(city=CITY, rule=rule)
     page.shot("01-loaded")
@@ -84,6 +96,16 @@ def test_page_loads_and_draws_every_layer(map_page: MapPageFactory, live_url: st
     assert page.page.locator("#rule-select").input_value() == rule
     # the label of the one county-level unit is placed as HTML (no remote glyphs)
     assert page.page.locator(".district-label").all_inner_texts() == ["吉首市"]
+
+    # a facility's popup says it is synthetic (every facility of the prepared Jishou is)
+    point = page.js(FACILITY_POINT_SCRIPT)
+    box = page.page.locator("#map").bounding_box()
+    assert box is not None
+    page.page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    popup = page.page.locator(".maplibregl-popup .facility-popup")
+    popup.wait_for(state="visible")
+    page.shot("01b-facility-popup")
+    assert "synthetic" in popup.inner_text()
     assert page.errors == []
 
 
@@ -134,8 +156,8 @@ def test_clicking_the_district_shows_its_compliance_card(
     card.wait_for(state="visible")
     page.shot("04-district-card")
     assert card.locator('[data-field="region"]').inner_text().startswith("吉首市")
-    assert shown(row["value"]) in card.locator("tr.value td").inner_text()
-    assert shown(row["target"]) in card.locator("tr.target td").inner_text()
+    assert shown_with_unit(row["value"], row["unit"]) in card.locator("tr.value td").inner_text()
+    assert shown_with_unit(row["target"], row["unit"]) in card.locator("tr.target td").inner_text()
     assert card.locator('[data-field="quote"]').inner_text() == row["citation"]["quote"]
     citation = card.locator('[data-field="citation"]').inner_text()
     assert row["citation"]["document"] in citation

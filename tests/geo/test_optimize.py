@@ -387,6 +387,8 @@ def test_time_limit_without_a_solution_falls_back_to_the_greedy() -> None:
 # same instance as spopt
 
 
+# PuLP 3 warns about its own API (PULP_CBC_CMD, LpVariable) on every call that spopt makes
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_objectives_equal_spopt() -> None:
     rng = np.random.default_rng(11)
     cost, weights = _random_instance(rng, 40, 12)
@@ -425,6 +427,7 @@ def test_objectives_equal_spopt() -> None:
         ({"cost_matrix": [1.0, 2.0]}, "two-dimensional"),
         ({"cost_matrix": [[np.nan]]}, "NaN"),
         ({"cost_matrix": [[-1.0]]}, "negative"),
+        ({"cost_matrix": np.zeros((1, 0)), "weights": [1.0]}, "at least one demand and one"),
         ({"weights": [1.0, 2.0]}, "weights has 2 values for 1 demands"),
         ({"service_radius": [1.0, 2.0]}, "service_radius has 2 values"),
         ({"p_facilities": 0, "predefined_facilities": [0]}, "fewer than the 1 predefined"),

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import ComputeDep, SettingsDep
 from app.api.routes.norms import CityQuery
 from app.schemas.compliance import CoverageMode, CoverageReport
 from app.schemas.facility import FacilityType
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/coverage", tags=["compliance"])
 )
 def get_coverage(
     *,
-    session: SessionDep,
+    compute: ComputeDep,
     settings: SettingsDep,
     city: CityQuery,
     facility_type: Annotated[
@@ -35,6 +35,11 @@ def get_coverage(
         Query(description="walk or drive: to the facility; ems: the ambulance from it"),
     ] = "drive",
 ) -> CoverageReport:
-    return service.coverage_report(
-        session, settings, city, facility_types=facility_type, mode=mode, minutes=minutes
+    return compute(
+        service.coverage_report,
+        settings,
+        city,
+        facility_types=facility_type,
+        mode=mode,
+        minutes=minutes,
     )

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile, status
 
-from app.api.deps import SessionDep
+from app.api.deps import AdminDep, SessionDep, SettingsDep
 from app.api.params import BboxDep
+from app.errors import PayloadTooLargeError
 from app.schemas.facility import (
     FacilityCollection,
     FacilityCreateFeature,
@@ -15,7 +16,9 @@ from app.schemas.facility import (
     FacilityUpdateFeature,
     InputCrs,
 )
+from app.schemas.imports import FacilityImportResult, ImportFormat
 from app.services import facilities as service
+from app.services import imports
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
 
@@ -24,7 +27,14 @@ CrsQuery = Annotated[
     InputCrs, Query(description="datum of the input coordinates (Chinese web maps: gcj02, bd09)")
 ]
 Adcode = Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="6-digit adcode")]
-IfMatch = Annotated[str | None, Header(description="ETag of the version being changed")]
+IfMatch = Annotated[
+    str | None, Header(max_length=200, description="ETag of the version being changed")
+]
+# a source is 'real', 'synthetic' or an imported file's name (see services.imports)
+SourceQuery = Annotated[
+    str | None,
+    Query(max_length=200, pattern=imports.FILE_NAME_RE.pattern, description="source name"),
+]
 
 
 @router.get("", response_model=FacilityCollection)
@@ -35,7 +45,7 @@ def list_facilities(
     city: Adcode = None,
     region: Adcode = None,
     type: Annotated[list[FacilityType] | None, Query()] = None,
-    source: Annotated[str | None, Query(max_length=200)] = None,
+    source: SourceQuery = None,
     synthetic: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 5000,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -64,7 +74,11 @@ def get_facility(
 
 @router.post("", response_model=FacilityFeature, status_code=status.HTTP_201_CREATED)
 def create_facility(
-    session: SessionDep, feature: FacilityCreateFeature, response: Response, crs: CrsQuery = "wgs84"
+    session: SessionDep,
+    _: AdminDep,
+    feature: FacilityCreateFeature,
+    response: Response,
+    crs: CrsQuery = "wgs84",
 ) -> FacilityFeature:
     created, tag = service.create_facility(session, feature, crs=crs)
     response.headers["ETag"] = tag
@@ -76,6 +90,7 @@ def create_facility(
 def update_facility(
     *,
     session: SessionDep,
+    _: AdminDep,
     facility_id: FacilityId,
     feature: FacilityUpdateFeature,
     response: Response,
@@ -90,5 +105,51 @@ def update_facility(
 
 
 @router.delete("/{facility_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_facility(session: SessionDep, facility_id: FacilityId, if_match: IfMatch = None) -> None:
+def delete_facility(
+    session: SessionDep, _: AdminDep, facility_id: FacilityId, if_match: IfMatch = None
+) -> None:
     service.delete_facility(session, facility_id, if_match=if_match)
+
+
+@router.post(
+    "/import",
+    response_model=FacilityImportResult,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        409: {"description": "a concurrent import of the same ids won"},
+        413: {"description": "the file is over the upload limit"},
+        422: {"description": "bad rows (every one listed with its reasons); nothing written"},
+    },
+)
+def import_facilities(
+    *,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    file: Annotated[
+        UploadFile,
+        File(description="CSV (id,name,type,lon,lat,…) or GeoJSON FeatureCollection of Points"),
+    ],
+    crs: CrsQuery = "wgs84",
+    city: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9]{6}$", description="every point must fall in this city"),
+    ] = None,
+    format: Annotated[
+        ImportFormat | None, Query(description="csv or geojson; from the file name if omitted")
+    ] = None,
+) -> FacilityImportResult:
+    """Import a register file whole: one bad row rejects it, and nothing is written."""
+    limit = settings.max_upload_bytes
+    content = file.file.read(limit + 1)
+    if len(content) > limit:
+        msg = f"the file is over the upload limit of {limit:,} bytes"
+        raise PayloadTooLargeError(msg, details=[{"field": "file", "msg": msg}])
+    return imports.import_facilities(
+        session,
+        content,
+        filename=file.filename or "",
+        crs=crs,
+        city_adcode=city,
+        file_format=format,
+    )

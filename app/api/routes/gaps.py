@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import ComputeDep, SettingsDep
 from app.api.routes.norms import CataloguesDep, CityQuery
 from app.schemas.compliance import GapCollection
 from app.services import compliance as service
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/gaps", tags=["compliance"])
     },
 )
 def list_gaps(
-    session: SessionDep,
+    compute: ComputeDep,
     settings: SettingsDep,
     norms: CataloguesDep,
     city: CityQuery,
@@ -31,4 +31,4 @@ def list_gaps(
         Query(max_length=100, description="one spatial rule id; every spatial rule if omitted"),
     ] = None,
 ) -> GapCollection:
-    return service.gap_collection(session, settings, city, norms=norms, rule_id=rule)
+    return compute(service.gap_collection, settings, city, norms=norms, rule_id=rule)

@@ -5,13 +5,18 @@ from app.db.models.facility import FACILITY_GRADES, FACILITY_OWNERSHIPS, FACILIT
 from app.db.models.network import RoadEdge, RoadNetwork, RoadNode
 from app.db.models.population import SETTLEMENT_CLASSES, PopulationCell
 from app.db.models.region import REGION_LEVELS, Region
+from app.db.models.scenario import SCENARIO_CHANGE_KINDS, Scenario, ScenarioChange
+from app.db.models.token import TOKEN_ROLES, ApiToken
 
 __all__ = [
     "FACILITY_GRADES",
     "FACILITY_OWNERSHIPS",
     "FACILITY_TYPES",
     "REGION_LEVELS",
+    "SCENARIO_CHANGE_KINDS",
     "SETTLEMENT_CLASSES",
+    "TOKEN_ROLES",
+    "ApiToken",
     "EvaluationResult",
     "EvaluationRun",
     "Facility",
@@ -20,4 +25,6 @@ __all__ = [
     "RoadEdge",
     "RoadNetwork",
     "RoadNode",
+    "Scenario",
+    "ScenarioChange",
 ]

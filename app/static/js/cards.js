@@ -21,10 +21,11 @@ function row(label, value, className = '') {
   return `<tr class="${className}"><th>${escapeHtml(label)}</th><td>${value}</td></tr>`;
 }
 
+// shares (0..1) read better as percentages: 0.337 → "33.7 %"
 function withUnit(value, unit) {
-  return value === null || value === undefined
-    ? '—'
-    : `${escapeHtml(formatNumber(value))} <span class="unit">${escapeHtml(unit)}</span>`;
+  if (value === null || value === undefined) return '—';
+  const shown = unit.startsWith('share') ? `${formatNumber(value * 100, 1)} %` : formatNumber(value);
+  return `${escapeHtml(shown)} <span class="unit">${escapeHtml(unit)}</span>`;
 }
 
 function citationHtml(citation) {

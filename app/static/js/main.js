@@ -32,6 +32,8 @@ const DEFAULT_CITY = '430100';
 // Hunan as a whole, before a city is chosen
 const HUNAN_CENTER = [111.7, 27.6];
 const HUNAN_ZOOM = 5.5;
+// room around a city's outline when the map is fitted to it
+const FIT_PADDING_PX = 30;
 // the panel becomes a drawer below this width (keep in step with style.css)
 const NARROW_PX = 720;
 
@@ -170,7 +172,7 @@ function renderRuleInfo() {
     <p class="other-title">${escapeHtml(otherRuleTitle(rule))}</p>
     <p><span>${escapeHtml(t('rule.kind'))}:</span> <code>${escapeHtml(rule.kind)}</code>
        · <span>${escapeHtml(t('rule.target'))}:</span>
-       ${escapeHtml(targetText)} ${escapeHtml(target.unit)}</p>`;
+       ${escapeHtml(targetText)} ${escapeHtml(target.unit.replaceAll('_', ' '))}</p>`;
   const row = cityRow(rule.id);
   const status = state.report ? statusOf(row) : null;
   $('city-verdict').innerHTML = status
@@ -356,7 +358,34 @@ function updateUrl() {
   window.history.replaceState(null, '', `${window.location.pathname}?${params}`);
 }
 
-async function selectCity(city, ruleId = null) {
+// the county-level units of a city with polygons, their labels and the box around them
+function unitsOf(regions) {
+  const bounds = [Infinity, Infinity, -Infinity, -Infinity];
+  const units = regions.features
+    .filter((f) => f.geometry)
+    .map((f) => {
+      extendBounds(bounds, f.geometry);
+      return { adcode: f.properties.adcode, name: f.properties.name, label: labelPoint(f.geometry) };
+    });
+  const box = Number.isFinite(bounds[0])
+    ? [
+        [bounds[0], bounds[1]],
+        [bounds[2], bounds[3]],
+      ]
+    : null;
+  return { units, box };
+}
+
+// settles once the style is parsed and its sources can be changed (set when the map is made:
+// MapLibre loads even an inline style asynchronously, after the constructor returns)
+let styleLoaded = null;
+
+function styleReady() {
+  return styleLoaded;
+}
+
+// regions: the city's /regions answer when the caller already has it (the first load)
+async function selectCity(city, ruleId = null, regions = null) {
   const request = ++cityRequest;
   state.ready = false;
   state.city = city;
@@ -368,6 +397,12 @@ async function selectCity(city, ruleId = null) {
   hideCard();
   $('city-select').value = city;
   fillRuleSelect();
+  setStatus(t('status.loading'));
+  // the verdicts and zones are asked for at once; the map is drawn meanwhile
+  const verdicts = Promise.all([getJson('/compliance', { city }), getJson('/gaps', { city })]);
+  verdicts.catch(() => null);
+  await styleReady();
+  if (request !== cityRequest) return;
   selectRule(ruleId);
   for (const layer of ['roads', 'facilities', 'cells']) {
     const source = map.getSource(layer);
@@ -375,33 +410,15 @@ async function selectCity(city, ruleId = null) {
     if (source.tiles?.[0] !== url) source.setTiles([url]);
   }
   map.getSource('gaps').setData(state.gaps);
-  setStatus(t('status.loading'));
 
   try {
-    const regions = await getJson('/regions', { city });
+    const { units, box } = unitsOf(regions ?? (await getJson('/regions', { city })));
     if (request !== cityRequest) return;
-    const bounds = [Infinity, Infinity, -Infinity, -Infinity];
-    state.units = regions.features
-      .filter((f) => f.geometry)
-      .map((f) => {
-        extendBounds(bounds, f.geometry);
-        return { adcode: f.properties.adcode, name: f.properties.name, label: labelPoint(f.geometry) };
-      });
+    state.units = units;
     placeLabels();
-    if (Number.isFinite(bounds[0])) {
-      map.fitBounds(
-        [
-          [bounds[0], bounds[1]],
-          [bounds[2], bounds[3]],
-        ],
-        { padding: 30, animate: false },
-      );
-    }
+    if (box && !regions) map.fitBounds(box, { padding: FIT_PADDING_PX, animate: false });
     setStatus(t('status.computing'));
-    const [report, gaps] = await Promise.all([
-      getJson('/compliance', { city }),
-      getJson('/gaps', { city }),
-    ]);
+    const [report, gaps] = await verdicts;
     if (request !== cityRequest) return;
     state.report = report;
     state.results = new Map(report.results.map((r) => [`${r.rule_id}|${r.region_adcode}`, r]));
@@ -510,41 +527,43 @@ async function start() {
   const params = new URLSearchParams(window.location.search);
   applyLanguage(params.get('lang') ?? 'zh');
   wireControls();
-  try {
-    maplibre = await import(MAPLIBRE_URL);
-  } catch {
+  const [library, norms] = await Promise.allSettled([import(MAPLIBRE_URL), getJson('/norms')]);
+  if (library.status === 'rejected') {
     $('install-hint').textContent = t('install.hint');
     $('install-hint').hidden = false;
     setStatus(t('install.hint'), 'error');
     return;
   }
-  try {
-    state.catalogues = (await getJson('/norms')).catalogues;
-  } catch (error) {
-    setStatus(describeError(error), 'error');
-  }
+  maplibre = library.value;
+  if (norms.status === 'fulfilled') state.catalogues = norms.value.catalogues;
+  else setStatus(describeError(norms.reason), 'error');
   fillCitySelect();
   const known = state.catalogues.map((c) => c.city_adcode);
   const asked = params.get('city');
   const city = known.includes(asked) ? asked : known.includes(DEFAULT_CITY) ? DEFAULT_CITY : known[0];
+  // the city's outline first, so the map opens on it and loads no tile it will not show
+  const regions = city ? await getJson('/regions', { city }).catch(() => null) : null;
+  const box = regions ? unitsOf(regions).box : null;
 
   map = new maplibre.Map({
     container: 'map',
     style: buildStyle(city),
-    center: HUNAN_CENTER,
-    zoom: HUNAN_ZOOM,
+    ...(box
+      ? { bounds: box, fitBoundsOptions: { padding: FIT_PADDING_PX } }
+      : { center: HUNAN_CENTER, zoom: HUNAN_ZOOM }),
     attributionControl: false,
     // lets a test (or a planner's "save image") read the rendered pixels
     canvasContextAttributes: { preserveDrawingBuffer: true },
   });
+  styleLoaded = new Promise((resolve) => map.once('style.load', () => resolve()));
   map.addControl(new maplibre.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibre.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.on('click', onMapClick);
   map.on('mousemove', onMapMove);
   window.fplan = { map, state, selectCity, selectRule, whenIdle, setLayerVisibility };
-  await new Promise((resolve) => map.once('load', resolve));
+  await styleReady();
   for (const toggle of TOGGLES) setLayerVisibility(toggle.key, state.visible[toggle.key]);
-  if (city) await selectCity(city, params.get('rule'));
+  if (city) await selectCity(city, params.get('rule'), box ? regions : null);
 }
 
 start();

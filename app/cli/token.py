@@ -1,0 +1,126 @@
+"""``fplan token``: issue, list and revoke API tokens (the first admin token comes from here).
+
+``create`` prints the secret once, to stdout (``--json`` for scripts); only its hash is stored.
+Pass a session as ``obj`` (``CliRunner().invoke(app, args, obj=session)``) to run against it
+instead of the environment's database, as the tests do.
+"""
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.cli._console import console
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    planner = "planner"
+    admin = "admin"
+
+
+@contextmanager
+def _session(obj: object) -> Iterator["Session"]:
+    from sqlalchemy.orm import Session
+
+    if isinstance(obj, Session):
+        yield obj
+        return
+    from app.cli._session import open_session
+
+    with open_session() as session:
+        yield session
+
+
+@token_app.command("create")
+def create(
+    ctx: typer.Context,
+    role: Annotated[Role, typer.Option("--role", help="viewer, planner or admin")],
+    name: Annotated[str, typer.Option("--name", help="who holds it, e.g. changsha-office")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the token as JSON")] = False,
+) -> None:
+    """Issue a token with ROLE; its secret is printed once and never stored."""
+    from pydantic import ValidationError
+
+    from app.schemas.token import TokenCreate
+    from app.services import auth
+
+    try:
+        request = TokenCreate(name=name, role=role.value)
+    except ValidationError as exc:
+        msg = "--name: letters, digits, space and - _ . @ ( ), at most 100 characters"
+        raise typer.BadParameter(msg) from exc
+    with _session(ctx.obj) as session:
+        issued = auth.create_token(session, request)
+    if as_json:
+        typer.echo(issued.model_dump_json())
+        return
+    console.print(
+        f"token {issued.id} ({issued.role}) for {issued.name}: send it as "
+        "[bold]Authorization: Bearer <secret>[/bold]; it is shown only now"
+    )
+    typer.echo(issued.secret)
+
+
+@token_app.command("list")
+def list_(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    include_revoked: Annotated[
+        bool, typer.Option("--all/--active", help="include revoked tokens")
+    ] = True,
+) -> None:
+    """List the tokens (never their secrets)."""
+    from rich.table import Table
+
+    from app.services import auth
+
+    with _session(ctx.obj) as session:
+        tokens = auth.list_tokens(session, include_revoked=include_revoked)
+    if as_json:
+        typer.echo(json.dumps([t.model_dump(mode="json") for t in tokens]))
+        return
+    table = Table(title="API tokens")
+    for column in ("id", "name", "role", "prefix", "created", "last used", "revoked"):
+        table.add_column(column)
+    for t in tokens:
+        table.add_row(
+            str(t.id),
+            t.name,
+            t.role,
+            f"{t.prefix}…",
+            f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
+            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    token_id: Annotated[int, typer.Argument(help="the token's id (see `fplan token list`)")],
+) -> None:
+    """Revoke a token at once."""
+    from app.errors import AppError
+    from app.services import auth
+
+    try:
+        with _session(ctx.obj) as session:
+            token = auth.revoke_token(session, token_id)
+    except AppError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"token {token.id} ({token.name}, {token.prefix}…) revoked {token.revoked_at}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(token_app, name="token")

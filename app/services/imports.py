@@ -1,0 +1,541 @@
+"""Facility imports: a CSV or GeoJSON register checked whole, then written in one transaction.
+
+Every row is checked before anything is written, and one bad row rejects the file: the 422 lists
+every bad row (CSV: ``row`` counts data rows from 1, ``line`` is the file line; GeoJSON:
+``feature`` indexes the features from 0) with the field and the reason. Checks: known columns or
+properties, a non-empty ``id`` unique in the file and not already imported from a file of the same
+name (``source`` = file name, ``external_id`` = id), a known type, grade and ownership, whole
+non-negative capacities (ICU beds within beds, negative-pressure ambulances within the fleet),
+yes/no flags, coordinates in range and not swapped, inside a county-level region, and inside
+``city`` when one is given.
+
+Coordinates are in the datum ``crs`` (``wgs84``, ``gcj02`` or ``bd09``) and stored as WGS84. The
+region of every point is found by one query for the whole file.
+
+CSV: UTF-8 (with or without BOM; GB18030, the Chinese Excel default, is accepted too), comma
+separated, a header row with the columns ``id,name,type,lon,lat`` and any of
+:data:`OPTIONAL_COLUMNS`. GeoJSON: a FeatureCollection of Point features whose properties are
+the same names; the id is the feature's ``id`` or its ``id`` property.
+"""
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+from sqlalchemy import Float, Integer, String, bindparam, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.models import FACILITY_GRADES, FACILITY_OWNERSHIPS, FACILITY_TYPES, Facility
+from app.db.models.facility import CAPACITY_FIELDS, SERVICE_FLAGS
+from app.errors import ConflictError, InvalidInputError
+from app.schemas.facility import FacilityCreate
+from app.schemas.imports import FacilityImportResult, ImportFormat
+from app.services import citydata
+from app.services._tx import transaction
+from app.services.geometry import COUNTY_LEVELS, range_error
+from geo.datum import to_wgs84
+
+REQUIRED_COLUMNS = ("id", "name", "type", "lon", "lat")
+OPTIONAL_COLUMNS = ("grade", "ownership", *CAPACITY_FIELDS, *SERVICE_FLAGS)
+# GeoJSON: the same names as properties, coordinates in the geometry
+PROPERTIES = ("id", "name", "type", "grade", "ownership", *CAPACITY_FIELDS, *SERVICE_FLAGS)
+# an empty flag cell means "no", as an unticked box
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "是"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "否", ""})
+# a file name as source: word characters (any script), space ( ) - in dot-separated parts, so
+# no path separator, no "..", nothing a shell or SQL would read as syntax
+FILE_NAME_RE = re.compile(r"^[\w()\- ]+(\.[\w()\- ]+)*$")
+# 'real' and 'synthetic' mean something else as a source (app.db.models.facility)
+RESERVED_SOURCES = frozenset({"real", "synthetic"})
+MAX_NAME_LENGTH = 200
+MAX_ID_LENGTH = 100
+# the same pairs the facilities table's CHECK constraints hold
+_WITHIN = (("icu_beds", "beds"), ("negative_pressure_ambulances", "ambulances"))
+
+
+@dataclass
+class _Row:
+    """One candidate facility, with where it stands in the file."""
+
+    where: dict[str, int]
+    # None where that part is bad (a problem is recorded); the other parts are still checked
+    external_id: str | None
+    props: dict[str, Any] | None
+    point: tuple[float, float] | None
+
+
+@dataclass
+class _Problems:
+    """Every problem found, each a detail of the 422."""
+
+    details: list[dict[str, Any]] = field(default_factory=list)
+    rows: set[tuple[tuple[str, int], ...]] = field(default_factory=set)
+
+    def add(self, where: Mapping[str, int], field_name: str, msg: str) -> None:
+        self.details.append({**where, "field": field_name, "msg": msg})
+        self.rows.add(tuple(where.items()))
+
+    def __bool__(self) -> bool:
+        return bool(self.details)
+
+
+def check_file_name(filename: str | None) -> str:
+    """The upload's file name, refused (422 naming ``file``) unless a plain name."""
+    name = (filename or "").strip()
+    why = None
+    if not name:
+        why = "the upload has no file name; it becomes the facilities' source"
+    elif len(name) > MAX_NAME_LENGTH:
+        why = f"the file name is over {MAX_NAME_LENGTH} characters"
+    elif not FILE_NAME_RE.fullmatch(name):
+        why = (
+            f"file name {name!r} is not a plain name (letters, digits, space, ( ) - _ and "
+            "single dots; no path)"
+        )
+    elif name.lower() in RESERVED_SOURCES:
+        why = f"file name {name!r} is reserved as a source; rename the file"
+    if why is not None:
+        raise InvalidInputError(why, details=[{"field": "file", "msg": why}])
+    return name
+
+
+def detect_format(filename: str, content: bytes) -> ImportFormat:
+    """``geojson`` for .geojson/.json files or a body starting with ``{``, else ``csv``."""
+    lower = filename.lower()
+    if lower.endswith((".geojson", ".json")):
+        return "geojson"
+    if lower.endswith((".csv", ".txt")):
+        return "csv"
+    return "geojson" if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
+
+
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    msg = "the file is neither UTF-8 nor GB18030 text; save it as UTF-8 CSV"
+    raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+
+
+# ---- values
+
+
+def _number(value: object) -> float | None:
+    """A finite or infinite float from a cell or a JSON number; None if not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _count(value: object) -> tuple[int | None, str | None]:
+    """A capacity: (count, None), (None, None) when unknown, or (None, why) when bad."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    number = _number(value)
+    if number is None or not math.isfinite(number):
+        return None, f"{value!r} is not a number"
+    if number != int(number):
+        return None, f"{value!r} is not a whole number"
+    if number < 0:
+        return None, f"{value!r} is negative: capacities are counts of 0 or more"
+    return int(number), None
+
+
+def _flag(value: object) -> tuple[bool, str | None]:
+    if value is None or isinstance(value, bool):
+        return bool(value), None
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE, None
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value), None
+    return False, f"{value!r} is not yes/no (true, false, 1, 0, yes, no, 是, 否)"
+
+
+def _choice(value: object, allowed: Sequence[str], what: str) -> tuple[str | None, str | None]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, str) and value.strip() in allowed:
+        return value.strip(), None
+    return None, f"unknown {what} {value!r}: expected one of {', '.join(allowed)}"
+
+
+def _identifier(value: object) -> tuple[str | None, str | None]:
+    if isinstance(value, bool) or value is None:
+        return None, "the id is missing: every facility needs the id it has in the file"
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        return None, f"the id {value!r} is neither text nor a whole number"
+    value = value.strip()
+    if not value:
+        return None, "the id is empty: every facility needs the id it has in the file"
+    if len(value) > MAX_ID_LENGTH:
+        return None, f"the id is over {MAX_ID_LENGTH} characters"
+    return value, None
+
+
+def _name(value: object) -> tuple[str | None, str | None]:
+    if not isinstance(value, str) or not value.strip():
+        return None, "the name is missing or empty"
+    if len(value.strip()) > MAX_NAME_LENGTH:
+        return None, f"the name is over {MAX_NAME_LENGTH} characters"
+    return value.strip(), None
+
+
+def _type(value: object) -> tuple[str | None, str | None]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, "the type is missing"
+    return _choice(value, FACILITY_TYPES, "type")
+
+
+# property → its check, returning (value, None) or (None, why)
+_PARSERS: dict[str, Callable[[object], tuple[Any, str | None]]] = {
+    "name": _name,
+    "type": _type,
+    "grade": lambda v: _choice(v, FACILITY_GRADES, "grade"),
+    "ownership": lambda v: _choice(v, FACILITY_OWNERSHIPS, "ownership"),
+    **dict.fromkeys(CAPACITY_FIELDS, _count),
+    **dict.fromkeys(SERVICE_FLAGS, _flag),
+}
+
+
+def _properties(
+    raw: Mapping[str, object], where: dict[str, int], problems: _Problems, prefix: str
+) -> dict[str, Any] | None:
+    """Check one facility's properties; the FacilityCreate fields, or None after a problem."""
+    before = len(problems.details)
+    props: dict[str, Any] = {}
+    for column, parse in _PARSERS.items():
+        props[column], why = parse(raw.get(column))
+        if why:
+            problems.add(where, f"{prefix}{column}", why)
+    for part, whole in _WITHIN:
+        known = props[part] is not None and props[whole] is not None
+        if known and props[part] > props[whole]:
+            msg = f"{part} ({props[part]}) exceeds {whole} ({props[whole]})"
+            problems.add(where, f"{prefix}{part}", msg)
+    if len(problems.details) > before:
+        return None
+    # the API's own schema has the last word, so an import accepts what POST accepts
+    try:
+        FacilityCreate.model_validate(props)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            problems.add(where, f"{prefix}{loc}", err["msg"])
+        return None
+    return props
+
+
+def _coordinates(
+    lon: object, lat: object, where: dict[str, int], problems: _Problems, fields: tuple[str, str]
+) -> tuple[float, float] | None:
+    x, y = _number(lon), _number(lat)
+    if x is None or y is None:
+        bad = fields[0] if x is None else fields[1]
+        problems.add(where, bad, f"{lon if x is None else lat!r} is not a number of degrees")
+        return None
+    why = range_error(x, y, field=f"{fields[0]},{fields[1]}")
+    if why is not None:
+        problems.add(where, f"{fields[0]},{fields[1]}", why)
+        return None
+    return x, y
+
+
+# ---- readers
+
+
+def _read_csv(content: bytes, problems: _Problems) -> list[_Row]:
+    reader = csv.reader(io.StringIO(_decode(content), newline=""))
+    header_row = next(reader, None)
+    if header_row is None:
+        msg = "the file is empty: expected a header row id,name,type,lon,lat,…"
+        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+    header = [h.strip().lower() for h in header_row]
+    header_problems = _Problems()
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    for column in header:
+        if column not in known:
+            msg = f"unknown column {column!r}; columns: {', '.join(sorted(known))}"
+            header_problems.add({"row": 0, "line": 1}, column, msg)
+    for column in sorted({c for c in header if header.count(c) > 1}):
+        header_problems.add({"row": 0, "line": 1}, column, f"column {column!r} appears twice")
+    for column in REQUIRED_COLUMNS:
+        if column not in header:
+            header_problems.add(
+                {"row": 0, "line": 1}, column, f"required column {column!r} is missing"
+            )
+    if header_problems:
+        msg = "the header row is wrong, so no row can be read; nothing was imported"
+        raise InvalidInputError(msg, details=header_problems.details)
+
+    rows: list[_Row] = []
+    for number, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        where = {"row": number, "line": reader.line_num}
+        if len(cells) != len(header):
+            msg = f"{len(cells)} values but the header has {len(header)} columns"
+            problems.add(where, "row", msg)
+            continue
+        raw = dict(zip(header, cells, strict=True))
+        identifier, why = _identifier(raw["id"])
+        if why:
+            problems.add(where, "id", why)
+        props = _properties(raw, where, problems, prefix="")
+        point = _coordinates(raw["lon"], raw["lat"], where, problems, ("lon", "lat"))
+        rows.append(_Row(where, identifier, props, point))
+    return rows
+
+
+def _read_geojson(content: bytes, problems: _Problems) -> list[_Row]:
+    try:
+        document = json.loads(_decode(content))
+    except json.JSONDecodeError as exc:
+        msg = f"the file is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}]) from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        msg = "the file is not a GeoJSON FeatureCollection"
+        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+    features = document.get("features")
+    if not isinstance(features, list):
+        msg = "the FeatureCollection has no list of features"
+        raise InvalidInputError(msg, details=[{"field": "features", "msg": msg}])
+
+    return [_feature_row(index, feature, problems) for index, feature in enumerate(features)]
+
+
+def _feature_row(index: int, feature: object, problems: _Problems) -> _Row:
+    where = {"feature": index}
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        problems.add(where, "type", "not a GeoJSON Feature")
+        return _Row(where, None, None, None)
+    raw = feature.get("properties")
+    if not isinstance(raw, dict):
+        problems.add(where, "properties", "the feature has no properties object")
+        return _Row(where, None, None, None)
+    for key in raw:
+        if key not in PROPERTIES:
+            msg = f"unknown property {key!r}; properties: {', '.join(PROPERTIES)}"
+            problems.add(where, f"properties.{key}", msg)
+    if "id" in feature and "id" in raw and str(feature["id"]) != str(raw["id"]):
+        problems.add(where, "id", f"the feature id {feature['id']!r} and property id differ")
+    identifier, why = _identifier(feature.get("id", raw.get("id")))
+    if why:
+        problems.add(where, "id", why)
+    props = _properties(raw, where, problems, prefix="properties.")
+    geometry = feature.get("geometry")
+    coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    point = None
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        problems.add(where, "geometry", "the geometry must be a Point")
+    elif not isinstance(coordinates, list) or len(coordinates) not in (2, 3):
+        problems.add(where, "geometry.coordinates", "expected [longitude, latitude]")
+    else:
+        fields = ("geometry.coordinates[0]", "geometry.coordinates[1]")
+        point = _coordinates(coordinates[0], coordinates[1], where, problems, fields)
+    return _Row(where, identifier, props, point)
+
+
+# ---- checks against the database
+
+_LOCATE = text(
+    """
+    SELECT p.i, r.adcode, r.city_adcode
+    FROM unnest(:i, :lon, :lat) AS p(i, lon, lat)
+    CROSS JOIN LATERAL (
+        SELECT adcode, city_adcode FROM regions
+        WHERE level = ANY(:levels)
+          AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+        ORDER BY ST_Area(geom)
+        LIMIT 1
+    ) AS r
+    """
+).bindparams(
+    bindparam("i", type_=ARRAY(Integer)),
+    bindparam("lon", type_=ARRAY(Float)),
+    bindparam("lat", type_=ARRAY(Float)),
+    bindparam("levels", type_=ARRAY(String)),
+)
+
+
+def _counties(
+    session: Session, lon: np.ndarray, lat: np.ndarray
+) -> dict[int, tuple[str, str | None]]:
+    """(adcode, city adcode) of the county-level region covering each WGS84 point, by index."""
+    if lon.size == 0:
+        return {}
+    found = session.execute(
+        _LOCATE,
+        {
+            "i": list(range(lon.size)),
+            "lon": [float(v) for v in lon],
+            "lat": [float(v) for v in lat],
+            "levels": list(COUNTY_LEVELS),
+        },
+    ).all()
+    return {int(i): (adcode, city) for i, adcode, city in found}
+
+
+def _locate(
+    session: Session, rows: list[_Row], *, crs: str, city_adcode: str | None, problems: _Problems
+) -> dict[int, tuple[str, float, float]]:
+    """(county, WGS84 lon, lat) of every row with a point, by row index; a problem per outsider."""
+    points = [(k, row.point) for k, row in enumerate(rows) if row.point is not None]
+    placed = [k for k, _ in points]
+    lon = np.asarray([p[0] for _, p in points], dtype=np.float64)
+    lat = np.asarray([p[1] for _, p in points], dtype=np.float64)
+    wgs_lon, wgs_lat = to_wgs84(lon, lat, crs=crs)
+    found = _counties(session, wgs_lon, wgs_lat)
+    # the points outside: would they fall inside with latitude and longitude exchanged?
+    outside = [j for j in range(len(placed)) if j not in found and abs(lon[j]) <= 90.0]
+    swapped: set[int] = set()
+    if outside:
+        s_lon, s_lat = to_wgs84(lat[outside], lon[outside], crs=crs)
+        swapped = {outside[m] for m in _counties(session, s_lon, s_lat)}
+    located: dict[int, tuple[str, float, float]] = {}
+    for j, k in enumerate(placed):
+        where = rows[k].where
+        given = f"({lon[j]!r}, {lat[j]!r}) [{crs}]"
+        if j not in found:
+            hint = "; latitude and longitude look swapped" if j in swapped else ""
+            problems.add(where, "lon,lat", f"{given} lies outside every region{hint}")
+            continue
+        adcode, city = found[j]
+        if city_adcode is not None and city_adcode not in (city, adcode):
+            msg = f"{given} lies in {adcode} of city {city}, outside city {city_adcode}"
+            problems.add(where, "lon,lat", msg)
+            continue
+        located[k] = (adcode, float(wgs_lon[j]), float(wgs_lat[j]))
+    return located
+
+
+def _check_duplicates(session: Session, rows: list[_Row], source: str, problems: _Problems) -> None:
+    first: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row.external_id is None:
+            continue
+        seen = first.setdefault(row.external_id, row.where)
+        if seen is not row.where:
+            place = ", ".join(f"{k} {v}" for k, v in seen.items() if k != "line")
+            problems.add(row.where, "id", f"duplicate id {row.external_id!r} (also {place})")
+    existing = session.execute(
+        select(Facility.external_id, Facility.id).where(
+            Facility.source == source, Facility.external_id.in_(list(first))
+        )
+    ).all()
+    taken: dict[str | None, int] = {row[0]: row[1] for row in existing}
+    for row in rows:
+        if row.external_id in taken:
+            msg = (
+                f"id {row.external_id!r} was already imported from {source!r} (facility "
+                f"{taken[row.external_id]}); edit that facility, or import under another name"
+            )
+            problems.add(row.where, "id", msg)
+
+
+def import_facilities(
+    session: Session,
+    content: bytes,
+    *,
+    filename: str,
+    crs: str,
+    city_adcode: str | None = None,
+    file_format: ImportFormat | None = None,
+) -> FacilityImportResult:
+    """Check every row of a CSV or GeoJSON register, then write all of it or nothing.
+
+    Parameters
+    ----------
+    session
+        A database session; the service opens its own transaction.
+    content
+        The file's bytes.
+    filename
+        The upload's name, stored as each facility's ``source`` (checked: a plain name).
+    crs
+        Datum of the file's coordinates: ``wgs84``, ``gcj02`` or ``bd09``.
+    city_adcode
+        When given, every point must fall in this city (a prefecture or county-level unit).
+    file_format
+        ``csv`` or ``geojson``; guessed from the name and content when omitted.
+
+    Returns
+    -------
+    FacilityImportResult
+        The source, the count and the new ids in file order.
+
+    Raises
+    ------
+    InvalidInputError
+        Listing every bad row (or the bad header / file); nothing is written.
+    NotFoundError
+        ``city_adcode`` is not a city of the register.
+    ConflictError
+        Another import of the same ids won the race; nothing is written.
+    """
+    source = check_file_name(filename)
+    chosen = file_format or detect_format(source, content)
+    problems = _Problems()
+    rows = _read_csv(content, problems) if chosen == "csv" else _read_geojson(content, problems)
+    if not rows and not problems:
+        msg = "the file holds no facility"
+        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+
+    try:
+        with transaction(session):
+            if city_adcode is not None:
+                citydata.get_city(session, city_adcode)
+            located = _locate(session, rows, crs=crs, city_adcode=city_adcode, problems=problems)
+            _check_duplicates(session, rows, source, problems)
+            if problems:
+                n_bad = len(problems.rows)
+                unit = "feature" if chosen == "geojson" else "row"
+                msg = (
+                    f"{n_bad} {unit}{'s' if n_bad != 1 else ''} of {source} "
+                    f"{'are' if n_bad != 1 else 'is'} invalid; nothing was imported"
+                )
+                details = sorted(problems.details, key=lambda d: d.get("row", d.get("feature", 0)))
+                raise InvalidInputError(msg, details=details)
+            values = []
+            for k, row in enumerate(rows):
+                adcode, lon, lat = located[k]
+                values.append(
+                    {
+                        **(row.props or {}),
+                        "external_id": row.external_id,
+                        "source": source,
+                        "region_adcode": adcode,
+                        "geom": f"SRID=4326;POINT({lon!r} {lat!r})",
+                    }
+                )
+            ids = list(
+                session.scalars(
+                    insert(Facility).returning(Facility.id, sort_by_parameter_order=True),
+                    values,
+                )
+            )
+    except IntegrityError as exc:
+        msg = f"another import of {source} wrote some of these ids first; nothing was imported"
+        raise ConflictError(msg) from exc
+    return FacilityImportResult(
+        source=source, format=chosen, crs=crs, city=city_adcode, imported=len(ids), ids=ids
+    )

@@ -1,0 +1,589 @@
+"""What a scenario changes: the quick diff of one added site, and the diff against the baseline.
+
+Quick diff
+    The scenario's previous state keeps its node-level travel times in memory
+    (:class:`ScenarioContexts`); a new site is merged into them with one bounded search
+    (:func:`geo.incremental.add_site`) and the spatial rules it counts for are re-checked with the
+    same evaluator as a compliance run (:func:`geo.norms.evaluate_spatial_rule`), without
+    searching the city again. The resulting state is kept for the next site.
+Diff
+    Two stored compliance runs (baseline and scenario) compared row by row: verdict flips,
+    residents brought within reach or left beyond (the runs' gap cells compared), gap zones that
+    appear or vanish, and the capacities still missing.
+"""
+
+import dataclasses
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import mapping
+from sqlalchemy import Integer, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from app.db.models import EvaluationResult, PopulationCell
+from app.schemas.compliance import ComplianceReport, ComplianceResult
+from app.schemas.scenario import (
+    DiffSummary,
+    GapChangeCollection,
+    GapChangeFeature,
+    GapChangeProperties,
+    QuickDiff,
+    RegionQuickDiff,
+    RuleQuickDiff,
+    RuleRegionDiff,
+    ScenarioDiff,
+    StillMissing,
+)
+from app.services import compliance
+from app.services._tx import transaction
+from app.services.compliance import FacilityOverlay, LocatedFacility, RunInputs
+from app.services.norms import NormCatalogues, get_catalogue
+from app.settings import Settings
+from geo.coverage import NearestResult, nearest_facility
+from geo.incremental import add_site
+from geo.network import Network, mode_bit
+from geo.norms import (
+    FacilityInput,
+    FacilityPoints,
+    PopulationPoints,
+    Rule,
+    SpatialContext,
+    SpatialOutcome,
+    evaluate_spatial_rule,
+    facility_points,
+    gap_zones,
+)
+from geo.norms.parameters import (
+    EmsResponseParameters,
+    RadiusCoverageParameters,
+    TravelTimeCoverageParameters,
+)
+from geo.norms.terms import DistanceKind
+from geo.snap import SnapResult, project_lonlat, snap_xy
+from geo.speeds import TravelModel
+
+# scenario states whose travel times are kept in memory for the next added site: a handful of
+# planners editing at once (one state of a 250k-node city holds tens of MB)
+DEFAULT_KEPT_STATES = 8
+
+# ---- quick diff of one added site
+
+
+class _StateContext(SpatialContext):
+    """A :class:`SpatialContext` that keeps its node-level nearest-facility searches.
+
+    With a ``parent`` it is the parent's state plus one facility (the last): searches that
+    include that facility merge it into the parent's node times with one bounded search
+    (:func:`geo.incremental.add_site`), and straight distances take the minimum with it, so
+    neither searches the city again. Population snaps are shared with the parent.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        points: PopulationPoints,
+        facilities: FacilityPoints,
+        *,
+        parent: "_StateContext | None" = None,
+    ) -> None:
+        super().__init__(net, points, facilities)
+        self.parent = parent
+        self.point_snaps: dict[Hashable, SnapResult] = (
+            parent.point_snaps if parent is not None else {}
+        )
+        self._nearest: dict[Hashable, NearestResult] = {}
+        self._site_snaps: dict[Hashable, SnapResult] = {}
+        self._times: dict[Hashable, NDArray[np.float64]] = {}
+
+    @property
+    def site(self) -> int | None:
+        """Index of the facility added to the parent, if there is a parent."""
+        return None if self.parent is None else len(self.facilities.facilities) - 1
+
+    def detach(self) -> None:
+        """Forget the parent: later searches of new facility sets run in full."""
+        self.parent = None
+
+    def snapped_points(self, mode: str) -> SnapResult:
+        key = mode_bit(mode)
+        if key not in self.point_snaps:
+            self.point_snaps[key] = super().snapped_points(mode)
+        return self.point_snaps[key]
+
+    def snapped_facilities(self, mode: str) -> SnapResult:
+        key = mode_bit(mode)
+        if key in self._site_snaps:
+            return self._site_snaps[key]
+        if self.parent is None:
+            snap = super().snapped_facilities(mode)
+        else:
+            base = self.parent.snapped_facilities(mode)
+            one = snap_xy(
+                self.net,
+                self.facilities.x[-1:],
+                self.facilities.y[-1:],
+                mode=mode,
+                max_snap_m=self.max_snap_m,
+            )
+            snap = SnapResult(
+                node=np.concatenate([base.node, one.node]),
+                distance_m=np.concatenate([base.distance_m, one.distance_m]),
+                x=np.concatenate([base.x, one.x]),
+                y=np.concatenate([base.y, one.y]),
+                max_snap_m=self.max_snap_m,
+            )
+        self._site_snaps[key] = snap
+        return snap
+
+    def nearest_nodes(
+        self, chosen: NDArray[np.int64], *, mode: str, direction: str, model: TravelModel
+    ) -> NearestResult:
+        """Node-level times to (from) the nearest chosen facility, as SpatialContext searches."""
+        key = (chosen.tobytes(), mode, direction, model.cache_key(), model.dispatch_delay_s)
+        if key in self._nearest:
+            return self._nearest[key]
+        site = self.site
+        if self.parent is None:
+            sources = self._source_nodes(chosen, mode)
+            result = nearest_facility(
+                self.net, sources, mode=mode, direction=direction, model=model
+            )
+        elif site in chosen:
+            base = self.parent.nearest_nodes(
+                chosen[chosen != site], mode=mode, direction=direction, model=model
+            )
+            node = int(self.snapped_facilities(mode).node[site])
+            result = base
+            if node >= 0:
+                index = int(base.facility.max(initial=-1)) + 1
+                result = add_site(self.net, base, node, site_index=index, model=model).nearest
+        else:
+            result = self.parent.nearest_nodes(chosen, mode=mode, direction=direction, model=model)
+        self._nearest[key] = result
+        return result
+
+    def point_travel_time_s(
+        self,
+        chosen: NDArray[np.int64],
+        *,
+        mode: str,
+        direction: str,
+        model: TravelModel | None = None,
+    ) -> NDArray[np.float64]:
+        model = model if model is not None else self.net.default_model(mode)
+        key = (chosen.tobytes(), mode, direction, model.cache_key(), model.dispatch_delay_s)
+        if key not in self._times:
+            nearest = self.nearest_nodes(chosen, mode=mode, direction=direction, model=model)
+            self._times[key] = self._at_points(
+                nearest.travel_time_s, mode, self._access_leg_s(mode)
+            )
+        return self._times[key]
+
+    def point_straight_distance_m(self, chosen: NDArray[np.int64]) -> NDArray[np.float64]:
+        site = self.site
+        if self.parent is None:
+            return super().point_straight_distance_m(chosen)
+        if site not in chosen:
+            return self.parent.point_straight_distance_m(chosen)
+        base = self.parent.point_straight_distance_m(chosen[chosen != site])
+        dx = self.points.x - self.facilities.x[site]
+        dy = self.points.y - self.facilities.y[site]
+        return np.asarray(np.minimum(base, np.hypot(dx, dy)), dtype=np.float64)
+
+
+@dataclass
+class _State:
+    """One scenario state in memory: its regions, facilities and context."""
+
+    inputs: RunInputs
+    context: _StateContext
+
+
+class ScenarioContexts:
+    """Recent scenario states, by fingerprint, so the next added site merges incrementally.
+
+    Parameters
+    ----------
+    max_states
+        States kept; the least recently used goes first.
+    """
+
+    def __init__(self, max_states: int = DEFAULT_KEPT_STATES) -> None:
+        self.max_states = max_states
+        self._states: OrderedDict[str, _State] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> _State | None:
+        with self._lock:
+            state = self._states.get(key)
+            if state is not None:
+                self._states.move_to_end(key)
+            return state
+
+    def put(self, key: str, state: _State) -> None:
+        with self._lock:
+            self._states[key] = state
+            self._states.move_to_end(key)
+            while len(self._states) > self.max_states:
+                self._states.popitem(last=False)
+
+
+def _load_state(
+    session: Session, settings: Settings, city_adcode: str, overlay: FacilityOverlay
+) -> _State:
+    inputs = compliance.load_run_inputs(session, settings, city_adcode, overlay=overlay)
+    base = inputs.context
+    context = _StateContext(base.net, base.points, base.facilities)
+    return _State(dataclasses.replace(inputs, context=context), context)
+
+
+def _counts_for(rule: Rule, facility: FacilityInput) -> bool:
+    """Whether ``facility`` is one of the facilities an evaluable spatial rule measures from."""
+    params = rule.parameters
+    if rule.data_gap is not None or not isinstance(
+        params, TravelTimeCoverageParameters | RadiusCoverageParameters | EmsResponseParameters
+    ):
+        return False
+    return any(
+        selector.matches(facility.type, facility.grade, facility.ownership, facility.flags)
+        for selector in params.facilities
+    )
+
+
+def _incremental(rule: Rule) -> bool:
+    """Whether the quick diff merges the new site in (else the rule's searches run again)."""
+    params = rule.parameters
+    if isinstance(params, RadiusCoverageParameters):
+        return params.distance == DistanceKind.STRAIGHT
+    if isinstance(params, EmsResponseParameters):
+        return params.radius_km is None
+    return True
+
+
+def quick_diff(
+    session: Session,
+    settings: Settings,
+    city_adcode: str,
+    *,
+    before: FacilityOverlay,
+    after: FacilityOverlay,
+    added: LocatedFacility,
+    norms: NormCatalogues,
+    contexts: ScenarioContexts,
+) -> QuickDiff:
+    """Re-check the spatial rules a newly added facility counts for, incrementally.
+
+    Parameters
+    ----------
+    session, settings
+        Database session and service settings.
+    city_adcode
+        The scenario's city.
+    before, after
+        The scenario's changes without and with the new site (the last facility of ``after``).
+    added
+        The new facility and its WGS84 location.
+    norms
+        The plans' catalogues.
+    contexts
+        Scenario states in memory: ``before`` is taken from it when there (else loaded and
+        searched), ``after`` is put in it for the next site.
+
+    Returns
+    -------
+    QuickDiff
+        Per spatial rule and region the verdict before and after and the residents gained;
+        ``ms`` times the evaluation of the new state, ``setup_ms`` the loading of the previous.
+    """
+    started = time.perf_counter()
+    catalogue = get_catalogue(norms, city_adcode)
+    key_before = compliance.inputs_fingerprint(session, city_adcode, norms=norms, overlay=before)
+    key_after = compliance.inputs_fingerprint(session, city_adcode, norms=norms, overlay=after)
+    state = contexts.get(key_before)
+    if state is None:
+        state = _load_state(session, settings, city_adcode, before)
+    site = added.facility
+    net, points = state.context.net, state.context.points
+    sx, sy = project_lonlat([added.lon], [added.lat], net.crs)
+    rules = [r for r in catalogue.rules if _counts_for(r, site)]
+    regions = state.inputs.regions
+    outcomes_before = [
+        evaluate_spatial_rule(r, regions, state.context, city_adcode=city_adcode) for r in rules
+    ]
+    setup_ms = (time.perf_counter() - started) * 1000.0
+
+    start = time.perf_counter()
+    context = _StateContext(
+        net,
+        points,
+        facility_points(
+            [*state.inputs.facilities, site],
+            np.append(state.context.facilities.x, sx),
+            np.append(state.context.facilities.y, sy),
+        ),
+        parent=state.context,
+    )
+    diffs = []
+    for rule, before_outcome in zip(rules, outcomes_before, strict=True):
+        outcome = evaluate_spatial_rule(rule, regions, context, city_adcode=city_adcode)
+        diffs.append(_rule_quick_diff(rule, before_outcome, outcome, points, city_adcode))
+    off_network = bool(context.snapped_facilities("drive").node[-1] < 0)
+    ms = (time.perf_counter() - start) * 1000.0
+
+    # the new state starts the next quick diff; it no longer needs its parent
+    context.detach()
+    contexts.put(
+        key_after,
+        _State(
+            dataclasses.replace(
+                state.inputs, facilities=[*state.inputs.facilities, site], context=context
+            ),
+            context,
+        ),
+    )
+    return QuickDiff(ms=ms, setup_ms=setup_ms, off_network=off_network, rules=diffs)
+
+
+def _rule_quick_diff(
+    rule: Rule,
+    before: SpatialOutcome,
+    after: SpatialOutcome,
+    points: PopulationPoints,
+    city_adcode: str,
+) -> RuleQuickDiff:
+    gained_points = after.covered & ~before.covered
+    regions = []
+    for old, new in zip(before.results, after.results, strict=True):
+        # the city row holds every point; a unit row its own (zones have no cells)
+        inside = (
+            np.ones(points.n_points, dtype=np.bool_)
+            if new.region_adcode == city_adcode
+            else points.region_adcode == new.region_adcode
+        )
+        regions.append(
+            RegionQuickDiff(
+                region_adcode=new.region_adcode,
+                region_name=new.region_name,
+                value_before=old.value,
+                value_after=new.value,
+                passed_before=old.passed,
+                passed_after=new.passed,
+                shortfall_before=old.shortfall,
+                shortfall_after=new.shortfall,
+                residents_gained=int(points.population[gained_points & inside].sum()),
+            )
+        )
+    method = "incremental" if _incremental(rule) else "full"
+    return RuleQuickDiff(rule_id=rule.id, kind=rule.kind.value, method=method, regions=regions)
+
+
+# ---- diff against the baseline
+
+
+def _flip(before: bool | None, after: bool | None) -> str | None:
+    if before == after:
+        return None
+    if after is None:
+        return "to_unknown"
+    if before is None:
+        return "from_unknown"
+    return "fail_to_pass" if after else "pass_to_fail"
+
+
+def _gap_sets(session: Session, run_id: int) -> dict[tuple[str, str], set[int] | None]:
+    rows = session.execute(
+        select(
+            EvaluationResult.rule_id, EvaluationResult.region_adcode, EvaluationResult.gap_cell_ids
+        ).where(EvaluationResult.run_id == run_id)
+    ).all()
+    return {(r, g): (None if ids is None else set(ids)) for r, g, ids in rows}
+
+
+def _cells(session: Session, ids: set[int]) -> dict[int, tuple[int, bytes]]:
+    rows = session.execute(
+        select(
+            PopulationCell.id, PopulationCell.population, func.ST_AsBinary(PopulationCell.geom)
+        ).where(PopulationCell.id == any_(bindparam("ids", sorted(ids), type_=ARRAY(Integer))))
+    ).all()
+    return {int(i): (int(p), bytes(wkb)) for i, p, wkb in rows}
+
+
+def compare_runs(
+    session: Session,
+    baseline: ComplianceReport,
+    changed: ComplianceReport,
+    *,
+    scenario_id: int,
+) -> ScenarioDiff:
+    """What a scenario's run changes against its city's baseline run.
+
+    Every rule × region with its verdict before and after (and how it flipped), the residents
+    each spatial rule brings within reach or leaves beyond, the gap zones that appear or vanish
+    (cells compared between the two runs, dissolved per rule and county), and the capacities
+    (ambulances, beds …) the scenario still lacks.
+
+    Parameters
+    ----------
+    session
+        Database session (the runs' stored gap cells are read).
+    baseline, changed
+        The compliance reports of the register and of the scenario.
+    scenario_id
+        The scenario, echoed in the diff.
+    """
+    city = changed.city
+    with transaction(session):
+        gaps_before = _gap_sets(session, baseline.run_id)
+        gaps_after = _gap_sets(session, changed.run_id)
+        wanted: set[int] = set()
+        for key, cells in gaps_before.items():
+            other = gaps_after.get(key)
+            if cells is not None and other is not None:
+                wanted |= cells ^ other
+        cells_by_id = _cells(session, wanted)
+
+    def residents(ids: set[int]) -> int:
+        return sum(cells_by_id[i][0] for i in ids if i in cells_by_id)
+
+    moved: dict[tuple[str, str], tuple[set[int], set[int]]] = {}
+    for key, cells in gaps_before.items():
+        other = gaps_after.get(key)
+        if cells is not None and other is not None:
+            moved[key] = (cells - other, other - cells)
+
+    rows: list[RuleRegionDiff] = []
+    before_rows = {(r.rule_id, r.region_adcode): r for r in baseline.results}
+    for new in changed.results:
+        old = before_rows.get((new.rule_id, new.region_adcode))
+        gained, lost = _residents_moved(new, moved, changed.results, residents)
+        rows.append(_row_diff(old, new, gained, lost))
+
+    features = _gap_features(moved, cells_by_id, {r.region_adcode: r.region_name for r in rows})
+    summary = DiffSummary(
+        fail_to_pass=sum(r.flip == "fail_to_pass" for r in rows),
+        pass_to_fail=sum(r.flip == "pass_to_fail" for r in rows),
+        residents_gained={
+            r.rule_id: r.residents_gained
+            for r in rows
+            if r.region_adcode == city and r.residents_gained is not None
+        },
+        residents_lost={
+            r.rule_id: r.residents_lost
+            for r in rows
+            if r.region_adcode == city and r.residents_lost is not None
+        },
+    )
+    missing = [
+        StillMissing(
+            rule_id=new.rule_id,
+            region_adcode=new.region_adcode,
+            region_name=new.region_name,
+            shortfall_unit=new.shortfall_unit,
+            before=old.shortfall if old else None,
+            after=new.shortfall,
+            text=new.shortfall_text,
+        )
+        for new in changed.results
+        if new.shortfall_unit not in ("", "residents")
+        and new.shortfall is not None
+        and new.shortfall > 0
+        for old in [before_rows.get((new.rule_id, new.region_adcode))]
+    ]
+    return ScenarioDiff(
+        scenario_id=scenario_id,
+        city=city,
+        baseline_run_id=baseline.run_id,
+        scenario_run_id=changed.run_id,
+        synthetic=baseline.synthetic or changed.synthetic,
+        summary=summary,
+        rules=rows,
+        gaps=GapChangeCollection(type="FeatureCollection", features=features),
+        still_missing=missing,
+    )
+
+
+def _residents_moved(
+    row: ComplianceResult,
+    moved: dict[tuple[str, str], tuple[set[int], set[int]]],
+    results: Sequence[ComplianceResult],
+    residents: Callable[[set[int]], int],
+) -> tuple[int | None, int | None]:
+    """Residents a row gains and loses; a city row without its own cells sums its units."""
+    key = (row.rule_id, row.region_adcode)
+    if key in moved:
+        vanished, appeared = moved[key]
+        return residents(vanished), residents(appeared)
+    # only spatial rules have cells; the city row of one keeps none when its units do
+    units = [
+        moved[(r.rule_id, r.region_adcode)]
+        for r in results
+        if r.rule_id == row.rule_id and (r.rule_id, r.region_adcode) in moved
+    ]
+    if not units:
+        return None, None
+    return (
+        sum(residents(vanished) for vanished, _ in units),
+        sum(residents(appeared) for _, appeared in units),
+    )
+
+
+def _row_diff(
+    old: ComplianceResult | None, new: ComplianceResult, gained: int | None, lost: int | None
+) -> RuleRegionDiff:
+    return RuleRegionDiff(
+        rule_id=new.rule_id,
+        kind=new.kind,
+        region_adcode=new.region_adcode,
+        region_name=new.region_name,
+        unit=new.unit,
+        shortfall_unit=new.shortfall_unit,
+        value_before=old.value if old else None,
+        value_after=new.value,
+        passed_before=old.passed if old else None,
+        passed_after=new.passed,
+        flip=_flip(old.passed if old else None, new.passed),
+        shortfall_before=old.shortfall if old else None,
+        shortfall_after=new.shortfall,
+        residents_gained=gained,
+        residents_lost=lost,
+    )
+
+
+def _gap_features(
+    moved: dict[tuple[str, str], tuple[set[int], set[int]]],
+    cells_by_id: dict[int, tuple[int, bytes]],
+    names: dict[str, str],
+) -> list[GapChangeFeature]:
+    features: list[GapChangeFeature] = []
+    for (rule_id, region), (vanished, appeared) in moved.items():
+        for change, ids in (("vanished", vanished), ("appeared", appeared)):
+            present = [cells_by_id[i] for i in sorted(ids) if i in cells_by_id]
+            if not present:
+                continue
+            geoms = shapely.from_wkb([wkb for _, wkb in present])
+            zones = gap_zones(geoms, [people for people, _ in present], [region] * len(present))
+            features.extend(
+                GapChangeFeature.model_validate(
+                    {
+                        "type": "Feature",
+                        "geometry": mapping(zone.geometry),
+                        "properties": GapChangeProperties(
+                            rule_id=rule_id,
+                            region_adcode=region,
+                            region_name=names.get(region, region),
+                            change=change,
+                            residents=zone.population,
+                            cells=zone.n_cells,
+                        ),
+                    }
+                )
+                for zone in zones
+            )
+    return features

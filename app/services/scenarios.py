@@ -1,0 +1,653 @@
+"""Scenarios: a city's baseline with proposed changes, stored apart and evaluated in memory.
+
+A scenario lists changes (add, close, move or update a facility). They are stored in
+``scenario_changes`` and applied in memory as a :class:`~app.services.compliance.FacilityOverlay`
+when the scenario is evaluated, so the register (``facilities``) is never written and the
+baseline and a scenario go through the same compliance code.
+
+Adding one site answers at once with a *quick diff* of the spatial rules
+(:func:`app.services.scenario_diff.quick_diff`: one bounded search from the new site merged with
+the previous state's travel times); the full report then comes from :func:`scenario_compliance`,
+and :func:`diff_scenario` compares it with the baseline.
+
+Access: a scenario is seen by its author and by admins, by everyone once ``shared``; only its
+author or an admin changes it. The author is the name of the API token that created it. A
+scenario another caller may not see answers as not found.
+"""
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+from shapely.geometry import Point as ShapelyPoint
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.db.models import Facility, Region, Scenario
+from app.db.models import ScenarioChange as ChangeRow
+from app.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+)
+from app.schemas.compliance import ComplianceReport
+from app.schemas.scenario import (
+    AddChange,
+    ChangeIn,
+    ChangePublic,
+    ChangeResult,
+    CloseChange,
+    MoveChange,
+    ScenarioCreate,
+    ScenarioDiff,
+    ScenarioList,
+    ScenarioPublic,
+    ScenarioSummary,
+    ScenarioUpdate,
+    UpdateChange,
+)
+from app.services import citydata, compliance, scenario_diff
+from app.services._tx import transaction
+from app.services.auth import Principal
+from app.services.compliance import FacilityOverlay, LocatedFacility
+from app.services.geometry import locate_point
+from app.services.norms import NormCatalogues
+from app.services.scenario_diff import ScenarioContexts
+from app.settings import Settings
+from geo.norms import (
+    FacilityInput,
+    FacilityType,
+    Grade,
+    Ownership,
+)
+
+# capacities that must stay within another (the register's check constraints, 0002)
+_WITHIN = (("negative_pressure_ambulances", "ambulances"), ("icu_beds", "beds"))
+
+
+def etag(scenario: Scenario) -> str:
+    return f'"{scenario.id}-{scenario.version}"'
+
+
+# ---- reading and writing scenarios
+
+
+def visible(scenario: Scenario, principal: Principal | None) -> bool:
+    """Whether ``principal`` (None: no token) may see the scenario."""
+    if scenario.shared:
+        return True
+    return principal is not None and (principal.is_admin or principal.name == scenario.author)
+
+
+def _get(session: Session, scenario_id: int, principal: Principal | None) -> Scenario:
+    """The scenario if the caller may see it; one it may not see is not found, as a missing one."""
+    scenario = session.get(Scenario, scenario_id)
+    if scenario is None or not visible(scenario, principal):
+        msg = f"scenario {scenario_id} not found"
+        raise NotFoundError(msg, details=[{"field": "scenario", "msg": msg}])
+    return scenario
+
+
+def _get_own(session: Session, scenario_id: int, principal: Principal) -> Scenario:
+    """The scenario if the caller may change it: its author or an admin."""
+    scenario = _get(session, scenario_id, principal)
+    if not (principal.is_admin or principal.name == scenario.author):
+        msg = (
+            f"scenario {scenario_id} belongs to {scenario.author!r}; only its author or an "
+            "admin may change it"
+        )
+        raise PermissionDeniedError(msg)
+    return scenario
+
+
+def _changes(session: Session, scenario_id: int) -> list[ChangeRow]:
+    return list(
+        session.scalars(
+            select(ChangeRow).where(ChangeRow.scenario_id == scenario_id).order_by(ChangeRow.seq)
+        )
+    )
+
+
+def _lonlat(change: ChangeRow) -> tuple[float, float] | None:
+    if change.geom is None:
+        return None
+    point = to_shape(change.geom)
+    assert isinstance(point, ShapelyPoint)
+    return float(point.x), float(point.y)
+
+
+def _change_public(change: ChangeRow, names: dict[int, str]) -> ChangePublic:
+    where = _lonlat(change)
+    name = (
+        change.properties.get("name")
+        if change.kind == "add"
+        else names.get(change.facility_id or 0)
+    )
+    return ChangePublic(
+        id=change.id,
+        seq=change.seq,
+        kind=change.kind,
+        facility_id=change.facility_id,
+        facility_name=name,
+        properties=change.properties,
+        geometry=None if where is None else {"type": "Point", "coordinates": where},
+        region_adcode=change.region_adcode,
+        created_at=change.created_at,
+    )
+
+
+def _summary_fields(scenario: Scenario, n_changes: int) -> dict[str, Any]:
+    return {
+        "id": scenario.id,
+        "city": scenario.city_adcode,
+        "name": scenario.name,
+        "description": scenario.description,
+        "shared": scenario.shared,
+        "author": scenario.author,
+        "version": scenario.version,
+        "n_changes": n_changes,
+        "created_at": scenario.created_at,
+        "updated_at": scenario.updated_at,
+    }
+
+
+def _public(session: Session, scenario: Scenario) -> ScenarioPublic:
+    changes = _changes(session, scenario.id)
+    ids = [c.facility_id for c in changes if c.facility_id is not None]
+    names = {
+        int(i): str(n)
+        for i, n in session.execute(select(Facility.id, Facility.name).where(Facility.id.in_(ids)))
+    }
+    return ScenarioPublic(
+        **_summary_fields(scenario, len(changes)),
+        changes=[_change_public(c, names) for c in changes],
+    )
+
+
+def _check_version(scenario: Scenario, *, if_match: str | None, version: int | None) -> None:
+    if if_match is not None and if_match.strip() not in (etag(scenario), "*"):
+        msg = f"scenario {scenario.id} changed since it was read (ETag {etag(scenario)})"
+        raise PreconditionFailedError(msg)
+    if version is not None and version != scenario.version:
+        msg = f"scenario {scenario.id} is at version {scenario.version}, not {version}"
+        raise ConflictError(msg)
+
+
+def _scenario_city(session: Session, city_adcode: str) -> Region:
+    """The city a new scenario belongs to; a body field, so an unknown one is a 422."""
+    try:
+        return citydata.get_city(session, city_adcode)
+    except NotFoundError as exc:
+        raise InvalidInputError(
+            exc.message, details=[{"field": "city", "msg": exc.message}]
+        ) from exc
+
+
+def create_scenario(
+    session: Session, body: ScenarioCreate, *, author: str
+) -> tuple[ScenarioPublic, str]:
+    """Store a new scenario (and its first changes); nothing is written when a change is bad.
+
+    ``author`` is who creates it (the API token's holder).
+    """
+    with transaction(session):
+        _scenario_city(session, body.city)
+        scenario = Scenario(
+            city_adcode=body.city,
+            name=body.name,
+            description=body.description,
+            author=author,
+            shared=body.shared,
+        )
+        session.add(scenario)
+        session.flush()
+        for index, change in enumerate(body.changes):
+            _insert_change(session, scenario, change, field=f"changes.{index}")
+        session.flush()
+        session.refresh(scenario)
+        return _public(session, scenario), etag(scenario)
+
+
+def list_scenarios(
+    session: Session,
+    *,
+    principal: Principal | None,
+    city: str | None = None,
+    author: str | None = None,
+) -> ScenarioList:
+    """The scenarios the caller may see, newest first, optionally of one city or one author."""
+    counts = (
+        select(ChangeRow.scenario_id, func.count(ChangeRow.id).label("n"))
+        .group_by(ChangeRow.scenario_id)
+        .subquery()
+    )
+    stmt = select(Scenario, func.coalesce(counts.c.n, 0)).outerjoin(
+        counts, counts.c.scenario_id == Scenario.id
+    )
+    if city is not None:
+        stmt = stmt.where(Scenario.city_adcode == city)
+    if author is not None:
+        stmt = stmt.where(Scenario.author == author)
+    if principal is None:
+        stmt = stmt.where(Scenario.shared)
+    elif not principal.is_admin:
+        stmt = stmt.where(Scenario.shared | (Scenario.author == principal.name))
+    with transaction(session):
+        rows = session.execute(stmt.order_by(Scenario.id.desc())).all()
+        items = [ScenarioSummary(**_summary_fields(s, int(n))) for s, n in rows]
+    return ScenarioList(scenarios=items)
+
+
+def get_scenario(
+    session: Session, scenario_id: int, *, principal: Principal | None
+) -> tuple[ScenarioPublic, str]:
+    with transaction(session):
+        scenario = _get(session, scenario_id, principal)
+        return _public(session, scenario), etag(scenario)
+
+
+def update_scenario(
+    session: Session,
+    scenario_id: int,
+    body: ScenarioUpdate,
+    *,
+    principal: Principal,
+    if_match: str | None = None,
+) -> tuple[ScenarioPublic, str]:
+    """Rename, describe or share a scenario; optimistic locking by If-Match or ``version``."""
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version", None)
+    for name in ("name", "shared", "description"):
+        if name in changes and changes[name] is None:
+            msg = f"{name} cannot be null"
+            raise InvalidInputError(msg, details=[{"field": name, "msg": msg}])
+    try:
+        with transaction(session):
+            scenario = _get_own(session, scenario_id, principal)
+            _check_version(scenario, if_match=if_match, version=version)
+            for name, value in changes.items():
+                setattr(scenario, name, value)
+            scenario.updated_at = func.now()
+            session.flush()
+            session.refresh(scenario)
+            return _public(session, scenario), etag(scenario)
+    except StaleDataError as exc:
+        msg = f"scenario {scenario_id} was changed by someone else; read it again"
+        raise ConflictError(msg) from exc
+
+
+def delete_scenario(
+    session: Session, scenario_id: int, *, principal: Principal, if_match: str | None = None
+) -> None:
+    """Delete a scenario and its changes; the register is untouched."""
+    with transaction(session):
+        scenario = _get_own(session, scenario_id, principal)
+        _check_version(scenario, if_match=if_match, version=None)
+        session.delete(scenario)
+
+
+# ---- changes
+
+
+def _located_in_city(
+    session: Session, scenario: Scenario, lon: float, lat: float, *, crs: str, field: str
+) -> tuple[float, float, str]:
+    """WGS84 point and county of an input point; it must lie in the scenario's city."""
+    located = locate_point(session, lon, lat, crs=crs, field=field)
+    city = scenario.city_adcode
+    if city not in (located.region_adcode, located.city_adcode):
+        msg = (
+            f"{field}: ({lon}, {lat}) lies in {located.region_adcode}, outside the scenario's "
+            f"city {city}"
+        )
+        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+    return located.lon, located.lat, located.region_adcode
+
+
+def _register_facility(
+    session: Session, scenario: Scenario, facility_id: int, *, field: str
+) -> Facility:
+    """A facility of the scenario's city that no earlier change of the scenario closed."""
+    row = session.execute(
+        select(Facility, Region.city_adcode)
+        .outerjoin(Region, Region.adcode == Facility.region_adcode)
+        .where(Facility.id == facility_id)
+    ).first()
+    city = scenario.city_adcode
+    if row is None or city not in (row[0].region_adcode, row[1]):
+        msg = f"facility {facility_id} is not a facility of city {city}"
+        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+    closed = session.scalar(
+        select(func.count(ChangeRow.id)).where(
+            ChangeRow.scenario_id == scenario.id,
+            ChangeRow.facility_id == facility_id,
+            ChangeRow.kind == "close",
+        )
+    )
+    if closed:
+        msg = f"facility {facility_id} is already closed in scenario {scenario.id}"
+        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+    facility: Facility = row[0]
+    return facility
+
+
+def _check_within(values: dict[str, Any], *, field: str) -> None:
+    for part, whole in _WITHIN:
+        low, high = values.get(part), values.get(whole)
+        if low is not None and high is not None and low > high:
+            msg = f"{part} ({low}) exceeds {whole} ({high})"
+            raise InvalidInputError(msg, details=[{"field": f"{field}.{part}", "msg": msg}])
+
+
+def _pending_updates(session: Session, scenario_id: int, facility_id: int) -> dict[str, Any]:
+    """The properties earlier ``update`` changes of the scenario gave the facility."""
+    merged: dict[str, Any] = {}
+    for props in session.scalars(
+        select(ChangeRow.properties)
+        .where(
+            ChangeRow.scenario_id == scenario_id,
+            ChangeRow.facility_id == facility_id,
+            ChangeRow.kind == "update",
+        )
+        .order_by(ChangeRow.seq)
+    ):
+        merged.update(props)
+    return merged
+
+
+def _insert_change(
+    session: Session, scenario: Scenario, change: ChangeIn, *, field: str = ""
+) -> ChangeRow:
+    """Validate one change against the register and store it after the scenario's others."""
+    prefix = f"{field}." if field else ""
+    seq = 1 + (
+        session.scalar(
+            select(func.coalesce(func.max(ChangeRow.seq), 0)).where(
+                ChangeRow.scenario_id == scenario.id
+            )
+        )
+        or 0
+    )
+    row = ChangeRow(scenario_id=scenario.id, seq=seq, kind=change.kind, properties={})
+    if isinstance(change, AddChange):
+        props = change.properties.model_dump()
+        _check_within(props, field=f"{prefix}properties")
+        lon, lat, region = _located_in_city(
+            session,
+            scenario,
+            *change.geometry.coordinates[:2],
+            crs=change.crs,
+            field=f"{prefix}geometry.coordinates",
+        )
+        row.properties, row.region_adcode = props, region
+        row.geom = f"SRID=4326;POINT({lon!r} {lat!r})"  # type: ignore[assignment]
+    else:
+        facility = _register_facility(
+            session, scenario, change.facility_id, field=f"{prefix}facility_id"
+        )
+        row.facility_id = facility.id
+        if isinstance(change, MoveChange):
+            lon, lat, region = _located_in_city(
+                session,
+                scenario,
+                *change.geometry.coordinates[:2],
+                crs=change.crs,
+                field=f"{prefix}geometry.coordinates",
+            )
+            row.region_adcode = region
+            row.geom = f"SRID=4326;POINT({lon!r} {lat!r})"  # type: ignore[assignment]
+        elif isinstance(change, UpdateChange):
+            props = change.properties.model_dump(exclude_unset=True)
+            if not props:
+                msg = "properties: an update must change at least one property"
+                raise InvalidInputError(msg, details=[{"field": f"{prefix}properties", "msg": msg}])
+            current = {
+                name: getattr(facility, name) for pair in _WITHIN for name in pair
+            } | _pending_updates(session, scenario.id, facility.id)
+            _check_within(current | props, field=f"{prefix}properties")
+            row.properties = props
+        else:
+            assert isinstance(change, CloseChange)
+    session.add(row)
+    session.flush()
+    # read back the stored point (WKB) and the creation time
+    session.refresh(row)
+    return row
+
+
+def add_change(
+    session: Session,
+    settings: Settings,
+    scenario_id: int,
+    change: ChangeIn,
+    *,
+    norms: NormCatalogues,
+    principal: Principal,
+    contexts: ScenarioContexts | None = None,
+    if_match: str | None = None,
+) -> ChangeResult:
+    """Append one change to a scenario; for an added site, answer with a quick diff.
+
+    Parameters
+    ----------
+    session, settings
+        Database session and service settings.
+    scenario_id
+        The scenario.
+    change
+        The change (validated against the register and the scenario's city).
+    norms
+        The plans' catalogues (the quick diff re-checks the spatial rules).
+    principal
+        The caller: the scenario's author or an admin.
+    contexts
+        Scenario states kept in memory; the quick diff starts from the previous state's
+        travel times when it is there.
+    if_match
+        The scenario's ETag as last read; a stale one is refused (412).
+
+    Returns
+    -------
+    ChangeResult
+        The scenario, the stored change, and for an ``add`` the quick diff of the spatial rules.
+    """
+    try:
+        with transaction(session):
+            scenario = _get_own(session, scenario_id, principal)
+            _check_version(scenario, if_match=if_match, version=None)
+            before = _overlay(scenario, _changes(session, scenario.id))
+            row = _insert_change(session, scenario, change)
+            # a new change is a new version of the scenario
+            scenario.updated_at = func.now()
+            session.flush()
+            session.refresh(scenario)
+            public = _public(session, scenario)
+            after = _overlay(scenario, _changes(session, scenario.id))
+    except StaleDataError as exc:
+        msg = f"scenario {scenario_id} was changed by someone else; read it again"
+        raise ConflictError(msg) from exc
+    stored = next(c for c in public.changes if c.id == row.id)
+    quick = None
+    if isinstance(change, AddChange):
+        quick = scenario_diff.quick_diff(
+            session,
+            settings,
+            scenario.city_adcode,
+            before=before,
+            after=after,
+            added=_added(after.key["changes"][-1]),
+            norms=norms,
+            contexts=contexts if contexts is not None else ScenarioContexts(),
+        )
+    return ChangeResult(scenario=public, change=stored, quick_diff=quick)
+
+
+def delete_change(
+    session: Session,
+    scenario_id: int,
+    change_id: int,
+    *,
+    principal: Principal,
+    if_match: str | None = None,
+) -> tuple[ScenarioPublic, str]:
+    """Remove one change from a scenario (the later ones keep their order)."""
+    try:
+        with transaction(session):
+            scenario = _get_own(session, scenario_id, principal)
+            _check_version(scenario, if_match=if_match, version=None)
+            row = session.get(ChangeRow, change_id)
+            if row is None or row.scenario_id != scenario.id:
+                msg = f"change {change_id} of scenario {scenario_id} not found"
+                raise NotFoundError(msg)
+            session.delete(row)
+            scenario.updated_at = func.now()
+            session.flush()
+            session.refresh(scenario)
+            return _public(session, scenario), etag(scenario)
+    except StaleDataError as exc:
+        msg = f"scenario {scenario_id} was changed by someone else; read it again"
+        raise ConflictError(msg) from exc
+
+
+# ---- the scenario's facilities, in memory
+
+
+def _enum_fields(props: dict[str, Any]) -> dict[str, Any]:
+    """Facility properties as :class:`FacilityInput` takes them (enums; unknown grade = none)."""
+    out = dict(props)
+    if "type" in out:
+        out["type"] = FacilityType(out["type"])
+    if "grade" in out:
+        out["grade"] = Grade(out["grade"] or Grade.NONE.value)
+    if "ownership" in out:
+        out["ownership"] = Ownership(out["ownership"] or Ownership.PUBLIC.value)
+    return out
+
+
+_INPUT_FIELDS = frozenset(f.name for f in dataclasses.fields(FacilityInput) if f.init)
+
+
+def added_facility_id(seq: int) -> str:
+    """The id an added facility carries in a scenario's evaluation (the register's are ints)."""
+    return f"add-{seq}"
+
+
+def _added(item: dict[str, Any]) -> LocatedFacility:
+    props = _enum_fields({k: v for k, v in item["properties"].items() if k in _INPUT_FIELDS})
+    facility = FacilityInput(
+        id=added_facility_id(item["seq"]), region_adcode=item["region_adcode"], **props
+    )
+    return LocatedFacility(facility, item["lon"], item["lat"])
+
+
+def _apply(
+    items: Sequence[dict[str, Any]], located: list[LocatedFacility]
+) -> list[LocatedFacility]:
+    """The register's facilities with the changes applied in order; added ones come last."""
+    out: list[LocatedFacility | None] = list(located)
+    where = {f.facility.id: i for i, f in enumerate(located)}
+    for item in items:
+        if item["kind"] == "add":
+            where[added_facility_id(item["seq"])] = len(out)
+            out.append(_added(item))
+            continue
+        i = where.get(item["facility_id"])
+        current = None if i is None else out[i]
+        if i is None or current is None:
+            # the facility left the city in the register since the change was made
+            continue
+        if item["kind"] == "close":
+            out[i] = None
+        elif item["kind"] == "move":
+            facility = dataclasses.replace(current.facility, region_adcode=item["region_adcode"])
+            out[i] = LocatedFacility(facility, item["lon"], item["lat"])
+        else:
+            changed = _enum_fields(item["properties"])
+            out[i] = dataclasses.replace(
+                current, facility=dataclasses.replace(current.facility, **changed)
+            )
+    return [f for f in out if f is not None]
+
+
+def _overlay(scenario: Scenario, changes: Sequence[ChangeRow]) -> FacilityOverlay:
+    items = []
+    for change in changes:
+        where = _lonlat(change)
+        items.append(
+            {
+                "seq": change.seq,
+                "kind": change.kind,
+                "facility_id": change.facility_id,
+                "properties": change.properties,
+                "lon": None if where is None else where[0],
+                "lat": None if where is None else where[1],
+                "region_adcode": change.region_adcode,
+            }
+        )
+    return FacilityOverlay(
+        key={"changes": items},
+        apply=lambda located: _apply(items, located),
+        scenario_id=scenario.id,
+    )
+
+
+def scenario_overlay(
+    session: Session, scenario_id: int, *, principal: Principal | None
+) -> tuple[Scenario, FacilityOverlay]:
+    """The scenario and its changes as an overlay on the register."""
+    with transaction(session):
+        scenario = _get(session, scenario_id, principal)
+        return scenario, _overlay(scenario, _changes(session, scenario.id))
+
+
+def scenario_compliance(
+    session: Session,
+    settings: Settings,
+    scenario_id: int,
+    *,
+    norms: NormCatalogues,
+    principal: Principal | None,
+    city: str | None = None,
+) -> ComplianceReport:
+    """The compliance report of a scenario: the same run as the baseline's, changes applied.
+
+    Raises
+    ------
+    NotFoundError
+        Unknown scenario, or one the caller may not see.
+    InvalidInputError
+        ``city`` given and not the scenario's city (field ``scenario``).
+    """
+    scenario, overlay = scenario_overlay(session, scenario_id, principal=principal)
+    if city is not None and city != scenario.city_adcode:
+        msg = f"scenario {scenario_id} belongs to city {scenario.city_adcode}, not {city}"
+        raise InvalidInputError(msg, details=[{"field": "scenario", "msg": msg}])
+    return compliance.run_compliance(
+        session, settings, scenario.city_adcode, norms=norms, overlay=overlay
+    )
+
+
+def diff_scenario(
+    session: Session,
+    settings: Settings,
+    scenario_id: int,
+    *,
+    norms: NormCatalogues,
+    principal: Principal | None,
+) -> ScenarioDiff:
+    """What a scenario changes against its city's baseline (both runs stored and reused).
+
+    Raises
+    ------
+    NotFoundError
+        Unknown scenario, or one the caller may not see.
+    """
+    scenario, overlay = scenario_overlay(session, scenario_id, principal=principal)
+    city = scenario.city_adcode
+    baseline = compliance.run_compliance(session, settings, city, norms=norms)
+    changed = compliance.run_compliance(session, settings, city, norms=norms, overlay=overlay)
+    return scenario_diff.compare_runs(session, baseline, changed, scenario_id=scenario_id)
