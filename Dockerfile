@@ -1,4 +1,11 @@
 # fplan service image. Build: docker build -t fplan .   Run with compose.yaml (PostGIS beside it).
+
+# the map's MapLibre GL JS comes from npm at build time, never from the repository
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -15,7 +22,9 @@ COPY app ./app
 COPY geo ./geo
 COPY scenarios ./scenarios
 COPY migrations ./migrations
-RUN pip install --no-cache-dir --no-deps . && mkdir -p /app/.cache && chown fplan /app/.cache
+COPY --from=web /web/node_modules/maplibre-gl/dist ./node_modules/maplibre-gl/dist
+# editable: the app finds alembic.ini, migrations/ and node_modules/ beside its sources
+RUN pip install --no-cache-dir --no-deps -e . && mkdir -p /app/.cache && chown fplan /app/.cache
 
 USER fplan
 EXPOSE 8000
