@@ -9,7 +9,7 @@ PG_VERSION ?= 15
 POSTGIS_CONTROL := /usr/share/postgresql/$(PG_VERSION)/extension/postgis.control
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: run test setup db data browser lint typecheck importlint pytest clean
+.PHONY: run test setup db data browser lint typecheck importlint pytest loadtest clean
 
 run: setup data
 	$(BIN)/fplan serve
@@ -55,6 +55,16 @@ DEMO_CITY ?= 430100
 data: db
 	$(BIN)/fplan load hunan --if-empty
 	$(BIN)/fplan demo --city $(DEMO_CITY)
+
+# a bounded load on loopback: LOAD_CLIENTS clients for LOAD_SECONDS s on the demo city's cached
+# compliance and its coverage; prints p50/p95/p99 per endpoint and fails on any error
+LOAD_CLIENTS ?= 50
+LOAD_SECONDS ?= 30
+LOAD_THINK_S ?= 0
+
+loadtest: data
+	$(BIN)/fplan loadtest --city $(DEMO_CITY) --clients $(LOAD_CLIENTS) \
+		--duration-s $(LOAD_SECONDS) --think-s $(LOAD_THINK_S)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -1,16 +1,13 @@
 """Domain errors and their single mapping to HTTP status codes.
 
-The data and service layers raise these; only :func:`register_error_handlers` knows HTTP.
+The data and service layers raise these; each class carries its status code, and only
+:func:`app.api.errors.register_error_handlers` turns them into HTTP answers. Nothing here imports
+a web framework, so scripts and ``geo``-side callers may raise and catch them.
 """
 
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 
 class AppError(Exception):
@@ -92,51 +89,5 @@ class ComputationBusyError(AppError):
 
     status_code = 503
     code = "computation_busy"
+    # a slot frees when any computation ends: a few seconds is a fair first retry (RFC 9110 §10.2.3)
     headers = MappingProxyType({"Retry-After": "5"})
-
-
-def _body(code: str, message: str, details: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": details}}
-
-
-def _jsonable_errors(errors: list[Any]) -> list[dict[str, Any]]:
-    # pydantic's ctx may hold exception objects, which JSON cannot carry
-    out = []
-    for err in errors:
-        item = {k: v for k, v in dict(err).items() if k in ("loc", "msg", "type")}
-        item["field"] = ".".join(
-            str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path")
-        )
-        out.append(item)
-    return out
-
-
-def register_error_handlers(app: FastAPI) -> None:
-    """Attach the handlers that turn domain and database errors into JSON responses."""
-
-    @app.exception_handler(AppError)
-    def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(
-            _body(exc.code, exc.message, exc.details),
-            status_code=exc.status_code,
-            headers=dict(exc.headers) if exc.headers else None,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = _jsonable_errors(list(exc.errors()))
-        fields = ", ".join(sorted({d["field"] for d in details if d["field"]})) or "request"
-        return JSONResponse(_body("invalid_input", f"invalid {fields}", details), status_code=422)
-
-    @app.exception_handler(OperationalError)
-    def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
-        msg = "the database is unreachable; try again shortly"
-        return JSONResponse(_body("database_unavailable", msg, []), status_code=503)
-
-    @app.exception_handler(DBAPIError)
-    def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
-            msg = "the database connection was lost; try again shortly"
-            return JSONResponse(_body("database_unavailable", msg, []), status_code=503)
-        msg = "the database refused the request"
-        return JSONResponse(_body("database_error", msg, []), status_code=500)

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from app.api.deps import check_read_access
+from app.api.errors import register_error_handlers
 from app.api.middleware import BodySizeLimitMiddleware
 from app.api.openapi import install_openapi
 from app.api.routes import (
@@ -15,6 +16,7 @@ from app.api.routes import (
     gaps,
     health,
     norms,
+    optimize,
     page,
     regions,
     scenarios,
@@ -22,7 +24,6 @@ from app.api.routes import (
     tokens,
 )
 from app.db.session import create_db_engine, create_session_factory
-from app.errors import register_error_handlers
 from app.services.compute import ComputeLimiter
 from app.services.tiles import TileCache
 from app.settings import Settings, get_settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(coverage.router)
     api.include_router(tiles.router)
     api.include_router(scenarios.router)
+    api.include_router(optimize.router)
     app.include_router(api)
     app.include_router(page.router)
     app.mount("/static", page.static_files(), name="static")

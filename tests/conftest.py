@@ -113,10 +113,9 @@ def db_session(connection: Connection) -> Iterator[Session]:
 SQUARE = "SRID=4326;MULTIPOLYGON((({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0})))"
 
 
-@pytest.fixture
-def tiny_city(db_session: Session) -> None:
-    """A hand-built prefecture 439900 with a district (east) and a county (west), 0.1° squares."""
-    db_session.add_all(
+def add_tiny_city(session: Session) -> None:
+    """Add prefecture 439900 with a district (east) and a county (west), 0.1° squares."""
+    session.add_all(
         [
             Region(adcode="439900", name="测试市", level="prefecture", city_adcode="439900"),
             Region(
@@ -139,7 +138,13 @@ def tiny_city(db_session: Session) -> None:
             ),
         ]
     )
-    db_session.flush()
+    session.flush()
+
+
+@pytest.fixture
+def tiny_city(db_session: Session) -> None:
+    """A hand-built prefecture 439900 with a district (east) and a county (west), 0.1° squares."""
+    add_tiny_city(db_session)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from app.api.deps import RequireRole, check_read_access, get_compute, get_session
 from app.schemas.errors import ErrorResponse
@@ -38,9 +38,17 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         yield from _calls(sub)
 
 
-def error_codes(route: APIRoute) -> set[int]:
+def api_routes(app: FastAPI) -> Iterator[RouteContext]:
+    """Every API route of ``app`` with its effective path, routers included."""
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            yield context
+
+
+def error_codes(route: RouteContext | APIRoute) -> set[int]:
     """The error statuses ``route`` may answer, from its parameters and dependencies."""
-    calls = list(_calls(route.dependant))
+    dependant: Dependant = route.dependant
+    calls = list(_calls(dependant))
     codes = {422}
     if any(c is check_read_access or isinstance(c, RequireRole) for c in calls):
         codes |= {401}
@@ -50,11 +58,11 @@ def error_codes(route: APIRoute) -> set[int]:
         codes |= {503}
     if any(c is get_compute for c in calls):
         codes |= {503, 504}
-    if route.dependant.body_params:
+    if dependant.body_params:
         codes |= {400, 413}
-    if route.dependant.path_params:
+    if dependant.path_params:
         codes |= {404}
-    if any(p.alias.lower() == "if-match" for p in route.dependant.header_params):
+    if any(p.alias.lower() == "if-match" for p in dependant.header_params):
         codes |= {409, 412}
     return codes
 
@@ -72,8 +80,8 @@ def _with_errors(app: FastAPI) -> dict[str, Any]:
     components.update(model.pop("$defs", {}))
     components["ErrorResponse"] = model
     ref = {"$ref": "#/components/schemas/ErrorResponse"}
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in api_routes(app):
+        if not route.include_in_schema or route.path_format not in schema["paths"]:
             continue
         codes = error_codes(route)
         for method in route.methods or ():

@@ -6,7 +6,19 @@ dependencies inside the function so ``fplan --help`` stays fast.
 
 import typer
 
-from app.cli import bench, check, coverage, db, demo, load, loadtest, network, serve, token
+from app.cli import (
+    bench,
+    check,
+    coverage,
+    db,
+    demo,
+    load,
+    loadtest,
+    network,
+    optimize,
+    serve,
+    token,
+)
 
 app = typer.Typer(
     help="fplan: health facility planning on real road networks.",
@@ -20,6 +32,7 @@ db.register(app)
 demo.register(app)
 load.register(app)
 network.register(app)
+optimize.register(app)
 serve.register(app)
 token.register(app)
 loadtest.register(app)

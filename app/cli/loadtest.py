@@ -29,8 +29,9 @@ import typer
 
 from app.cli._console import console
 
-# a request slower than this counts as an error (and frees its client)
-REQUEST_TIMEOUT_S = 30.0
+# a request slower than this counts as an error (and frees its client); above the server's own
+# computation deadline (compute_timeout_s, 120 s by default), so the server's 503/504 are seen
+REQUEST_TIMEOUT_S = 180.0
 
 
 @dataclass
@@ -270,6 +271,8 @@ def loadtest(
         port = free_port()
         command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        # keep idle connections past the think time, or the server closes one as it is reused
+        command += ["--timeout-keep-alive", str(max(5, math.ceil(think_s) + 5))]
         with serve_loopback(command, port=port) as base_url:
             stats = measure(base_url)
     if as_json:

@@ -183,6 +183,9 @@ class QuickDiff(BaseModel):
 
     ms: float = Field(description="time to evaluate the change once the inputs are loaded, ms")
     setup_ms: float = Field(description="time to load the inputs and previous times, ms")
+    previous_in_memory: bool = Field(
+        description="the previous state's travel times were kept from an earlier change"
+    )
     off_network: bool = Field(description="the new site is farther than the snap limit from roads")
     rules: list[RuleQuickDiff] = Field(description="the spatial rules the new facility counts for")
 
@@ -191,8 +194,9 @@ class ChangeResult(BaseModel):
     scenario: ScenarioPublic
     change: ChangePublic
     quick_diff: QuickDiff | None = Field(
-        description="for an add: the spatial rules re-checked incrementally; the full report "
-        "is at GET /compliance?city=…&scenario=…"
+        description="for an add: the spatial rules re-checked incrementally (null when the "
+        "city has no plan or is not prepared); the full report is at "
+        "GET /compliance?city=…&scenario=…"
     )
 
 

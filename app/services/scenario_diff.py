@@ -13,11 +13,13 @@ Diff
 """
 
 import dataclasses
+import hashlib
+import json
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -50,12 +52,16 @@ from geo.coverage import NearestResult, nearest_facility
 from geo.incremental import add_site
 from geo.network import Network, mode_bit
 from geo.norms import (
+    Direction,
     FacilityInput,
     FacilityPoints,
+    FacilitySelector,
     PopulationPoints,
     Rule,
+    RuleResult,
     SpatialContext,
-    SpatialOutcome,
+    TravelMode,
+    coverage_result,
     evaluate_spatial_rule,
     facility_points,
     gap_zones,
@@ -65,6 +71,7 @@ from geo.norms.parameters import (
     RadiusCoverageParameters,
     TravelTimeCoverageParameters,
 )
+from geo.norms.spatial import ems_model
 from geo.norms.terms import DistanceKind
 from geo.snap import SnapResult, project_lonlat, snap_xy
 from geo.speeds import TravelModel
@@ -72,6 +79,8 @@ from geo.speeds import TravelModel
 # scenario states whose travel times are kept in memory for the next added site: a handful of
 # planners editing at once (one state of a 250k-node city holds tens of MB)
 DEFAULT_KEPT_STATES = 8
+
+SpatialParameters = TravelTimeCoverageParameters | RadiusCoverageParameters | EmsResponseParameters
 
 # ---- quick diff of one added site
 
@@ -82,7 +91,12 @@ class _StateContext(SpatialContext):
     With a ``parent`` it is the parent's state plus one facility (the last): searches that
     include that facility merge it into the parent's node times with one bounded search
     (:func:`geo.incremental.add_site`), and straight distances take the minimum with it, so
-    neither searches the city again. Population snaps are shared with the parent.
+    neither searches the city again; searches without it are the parent's. Population snaps
+    are shared with the parent.
+
+    ``limits_s`` bounds the searches of each mode (seconds, delay included): beyond the longest
+    limit any rule holds a resident to, a time only says "not covered", so it is left ``inf``
+    and the searches stay small. Coverage is the same as with unbounded times.
     """
 
     def __init__(
@@ -91,9 +105,11 @@ class _StateContext(SpatialContext):
         points: PopulationPoints,
         facilities: FacilityPoints,
         *,
+        limits_s: dict[str, float],
         parent: "_StateContext | None" = None,
     ) -> None:
         super().__init__(net, points, facilities)
+        self.limits_s = limits_s
         self.parent = parent
         self.point_snaps: dict[Hashable, SnapResult] = (
             parent.point_snaps if parent is not None else {}
@@ -101,6 +117,8 @@ class _StateContext(SpatialContext):
         self._nearest: dict[Hashable, NearestResult] = {}
         self._site_snaps: dict[Hashable, SnapResult] = {}
         self._times: dict[Hashable, NDArray[np.float64]] = {}
+        self._straight: dict[Hashable, NDArray[np.float64]] = {}
+        self._selected: dict[Hashable, NDArray[np.int64]] = {}
 
     @property
     def site(self) -> int | None:
@@ -108,8 +126,35 @@ class _StateContext(SpatialContext):
         return None if self.parent is None else len(self.facilities.facilities) - 1
 
     def detach(self) -> None:
-        """Forget the parent: later searches of new facility sets run in full."""
+        """Keep the parent's searches and forget the parent (so memory can be freed).
+
+        A search key is the chosen facility indices; the parent's facilities keep their
+        indices here, so its results stand for the same facility sets. Later searches of new
+        sets run in full.
+        """
+        parent = self.parent
+        if parent is None:
+            return
+        self._nearest = parent._nearest | self._nearest
+        self._times = parent._times | self._times
+        self._straight = parent._straight | self._straight
         self.parent = None
+
+    def selection(self, selectors: Sequence[FacilitySelector]) -> NDArray[np.int64]:
+        # keyed by the selectors, so it is this state's own: detach() does not keep the parent's
+        key = tuple(selectors)
+        if key in self._selected:
+            return self._selected[key]
+        site = self.site
+        if self.parent is None or site is None:
+            value = super().selection(selectors)
+        else:
+            value = self.parent.selection(selectors)
+            f = self.facilities.facilities[site]
+            if any(s.matches(f.type, f.grade, f.ownership, f.flags) for s in selectors):
+                value = np.append(value, site).astype(np.int64)
+        self._selected[key] = value
+        return value
 
     def snapped_points(self, mode: str) -> SnapResult:
         key = mode_bit(mode)
@@ -153,7 +198,12 @@ class _StateContext(SpatialContext):
         if self.parent is None:
             sources = self._source_nodes(chosen, mode)
             result = nearest_facility(
-                self.net, sources, mode=mode, direction=direction, model=model
+                self.net,
+                sources,
+                mode=mode,
+                direction=direction,
+                model=model,
+                limit_s=self.limits_s.get(mode),
             )
         elif site in chosen:
             base = self.parent.nearest_nodes(
@@ -187,23 +237,57 @@ class _StateContext(SpatialContext):
         return self._times[key]
 
     def point_straight_distance_m(self, chosen: NDArray[np.int64]) -> NDArray[np.float64]:
+        key = chosen.tobytes()
+        if key in self._straight:
+            return self._straight[key]
         site = self.site
         if self.parent is None:
-            return super().point_straight_distance_m(chosen)
-        if site not in chosen:
-            return self.parent.point_straight_distance_m(chosen)
-        base = self.parent.point_straight_distance_m(chosen[chosen != site])
-        dx = self.points.x - self.facilities.x[site]
-        dy = self.points.y - self.facilities.y[site]
-        return np.asarray(np.minimum(base, np.hypot(dx, dy)), dtype=np.float64)
+            value = super().point_straight_distance_m(chosen)
+        elif site not in chosen:
+            value = self.parent.point_straight_distance_m(chosen)
+        else:
+            base = self.parent.point_straight_distance_m(chosen[chosen != site])
+            dx = self.points.x - self.facilities.x[site]
+            dy = self.points.y - self.facilities.y[site]
+            value = np.asarray(np.minimum(base, np.hypot(dx, dy)), dtype=np.float64)
+        self._straight[key] = value
+        return value
+
+
+@dataclass(frozen=True)
+class _RuleOnState:
+    """A spatial rule on one state: who counts, each one's limit, who is covered, the rows."""
+
+    counted: NDArray[np.bool_]
+    threshold: NDArray[np.float64]
+    covered: NDArray[np.bool_]
+    results: tuple[RuleResult, ...]
 
 
 @dataclass
 class _State:
-    """One scenario state in memory: its regions, facilities and context."""
+    """One scenario state in memory: its inputs, its context and the rules checked on it.
+
+    ``unit_of_point`` numbers each point's county-level unit (``units`` holds the adcodes), so
+    that per-region sums are one ``bincount``.
+    """
 
     inputs: RunInputs
     context: _StateContext
+    units: NDArray[np.str_]
+    unit_of_point: NDArray[np.int64]
+    rules: dict[str, _RuleOnState] = field(default_factory=dict)
+
+    def rule(self, rule: Rule, city_adcode: str) -> _RuleOnState:
+        """The rule on this state, evaluated by the norms engine the first time."""
+        if rule.id not in self.rules:
+            outcome = evaluate_spatial_rule(
+                rule, self.inputs.regions, self.context, city_adcode=city_adcode
+            )
+            self.rules[rule.id] = _RuleOnState(
+                outcome.counted, outcome.threshold, outcome.covered, outcome.results
+            )
+        return self.rules[rule.id]
 
 
 class ScenarioContexts:
@@ -235,23 +319,65 @@ class ScenarioContexts:
                 self._states.popitem(last=False)
 
 
+def _search_limits_s(rules: Sequence[Rule]) -> dict[str, float]:
+    """Per travel mode, the longest time limit a rule holds a resident to, seconds."""
+    limits: dict[str, float] = {}
+    for rule in rules:
+        params = _spatial_params(rule)
+        if isinstance(params, TravelTimeCoverageParameters):
+            mode, minutes = params.mode.value, max(params.settlement_thresholds().values())
+        elif isinstance(params, EmsResponseParameters) and params.minutes is not None:
+            mode, minutes = ems_model(params)[0], params.minutes
+        else:
+            continue
+        limits[mode] = max(limits.get(mode, 0.0), minutes * 60.0)
+    return limits
+
+
 def _load_state(
-    session: Session, settings: Settings, city_adcode: str, overlay: FacilityOverlay
+    session: Session,
+    settings: Settings,
+    city_adcode: str,
+    overlay: FacilityOverlay,
+    rules: Sequence[Rule],
 ) -> _State:
     inputs = compliance.load_run_inputs(session, settings, city_adcode, overlay=overlay)
     base = inputs.context
-    context = _StateContext(base.net, base.points, base.facilities)
-    return _State(dataclasses.replace(inputs, context=context), context)
+    context = _StateContext(
+        base.net, base.points, base.facilities, limits_s=_search_limits_s(rules)
+    )
+    units, unit_of_point = np.unique(base.points.region_adcode, return_inverse=True)
+    return _State(
+        dataclasses.replace(inputs, context=context),
+        context,
+        units,
+        np.asarray(unit_of_point, dtype=np.int64).reshape(-1),
+    )
 
 
-def _counts_for(rule: Rule, facility: FacilityInput) -> bool:
-    """Whether ``facility`` is one of the facilities an evaluable spatial rule measures from."""
+def _state_key(baseline: str, overlay: FacilityOverlay) -> str:
+    """A state: the baseline's fingerprint (network, cells, register …) and the changes."""
+    text = json.dumps(overlay.key, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{baseline}\n{text}".encode()).hexdigest()
+
+
+def _measured(params: SpatialParameters) -> tuple[FacilitySelector, ...]:
+    return tuple(params.facilities)
+
+
+def _spatial_params(rule: Rule) -> SpatialParameters | None:
     params = rule.parameters
     if rule.data_gap is not None or not isinstance(
         params, TravelTimeCoverageParameters | RadiusCoverageParameters | EmsResponseParameters
     ):
-        return False
-    return any(
+        return None
+    return params
+
+
+def _counts_for(rule: Rule, facility: FacilityInput) -> bool:
+    """Whether ``facility`` is one of the facilities an evaluable spatial rule measures from."""
+    params = _spatial_params(rule)
+    return params is not None and any(
         selector.matches(facility.type, facility.grade, facility.ownership, facility.flags)
         for selector in params.facilities
     )
@@ -265,6 +391,86 @@ def _incremental(rule: Rule) -> bool:
     if isinstance(params, EmsResponseParameters):
         return params.radius_km is None
     return True
+
+
+def _covered(
+    params: SpatialParameters, context: SpatialContext, before: _RuleOnState
+) -> NDArray[np.bool_]:
+    """Points the rule finds covered on ``context``: the norms engine's measures, per kind.
+
+    Who counts and each one's limit do not depend on the facilities, so they are the previous
+    state's; only the measure is taken again (incrementally, on a child context). The test
+    ``tests/db/test_scenarios.py`` holds this equal to a full evaluation.
+    """
+    chosen = context.selection(_measured(params))
+    counted, limit = before.counted, before.threshold
+    if isinstance(params, TravelTimeCoverageParameters):
+        measure = context.point_travel_time_s(
+            chosen, mode=params.mode.value, direction=params.direction.value
+        )
+    elif isinstance(params, RadiusCoverageParameters):
+        if params.distance == DistanceKind.STRAIGHT:
+            measure = context.point_straight_distance_m(chosen)
+        else:
+            mode = params.mode.value if params.mode is not None else TravelMode.DRIVE.value
+            measure = context.point_network_distance_m(
+                chosen, mode=mode, direction=Direction.TO_FACILITY.value
+            )
+    else:
+        mode, model = ems_model(params)
+        direction = params.direction.value
+        if params.minutes is not None and params.radius_km is not None:
+            both = context.points_within_both(
+                chosen,
+                mode=mode,
+                direction=direction,
+                model=model,
+                limit_s=params.minutes * 60.0,
+                limit_m=params.radius_km * 1000.0,
+            )
+            return np.asarray(counted & both, dtype=np.bool_)
+        if params.minutes is not None:
+            measure = context.point_travel_time_s(
+                chosen, mode=mode, direction=direction, model=model
+            )
+        else:
+            measure = context.point_network_distance_m(chosen, mode=mode, direction=direction)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(counted & (measure <= limit), dtype=np.bool_)
+
+
+def _rule_after(
+    rule: Rule,
+    before: _RuleOnState,
+    covered: NDArray[np.bool_],
+    state: _State,
+    city_adcode: str,
+) -> _RuleOnState:
+    """The rule's rows with ``covered``: the same regions, sums per county-level unit."""
+    people = state.context.points.population.astype(np.float64)
+    n_units = state.units.shape[0]
+    total = np.bincount(state.unit_of_point, weights=people * before.counted, minlength=n_units)
+    reached = np.bincount(state.unit_of_point, weights=people * covered, minlength=n_units)
+    position = {str(code): i for i, code in enumerate(state.units)}
+    regions = {r.adcode: r for r in state.inputs.regions}
+    rows = []
+    for old in before.results:
+        # the city row holds every point; a unit row its own (zones have no cells)
+        if old.region_adcode == city_adcode:
+            counted, within = total.sum(), reached.sum()
+        else:
+            i = position.get(old.region_adcode)
+            counted = total[i] if i is not None else 0.0
+            within = reached[i] if i is not None else 0.0
+        rows.append(
+            coverage_result(
+                rule,
+                regions[old.region_adcode],
+                population_total=round(float(counted)),
+                population_covered=round(float(within)),
+            )
+        )
+    return _RuleOnState(before.counted, before.threshold, covered, tuple(rows))
 
 
 def quick_diff(
@@ -304,22 +510,20 @@ def quick_diff(
     """
     started = time.perf_counter()
     catalogue = get_catalogue(norms, city_adcode)
-    key_before = compliance.inputs_fingerprint(session, city_adcode, norms=norms, overlay=before)
-    key_after = compliance.inputs_fingerprint(session, city_adcode, norms=norms, overlay=after)
+    baseline = compliance.inputs_fingerprint(session, city_adcode, norms=norms)
+    key_before, key_after = _state_key(baseline, before), _state_key(baseline, after)
     state = contexts.get(key_before)
+    in_memory = state is not None
     if state is None:
-        state = _load_state(session, settings, city_adcode, before)
+        state = _load_state(session, settings, city_adcode, before, catalogue.rules)
     site = added.facility
-    net, points = state.context.net, state.context.points
-    sx, sy = project_lonlat([added.lon], [added.lat], net.crs)
     rules = [r for r in catalogue.rules if _counts_for(r, site)]
-    regions = state.inputs.regions
-    outcomes_before = [
-        evaluate_spatial_rule(r, regions, state.context, city_adcode=city_adcode) for r in rules
-    ]
+    previous = {r.id: state.rule(r, city_adcode) for r in rules}
     setup_ms = (time.perf_counter() - started) * 1000.0
 
     start = time.perf_counter()
+    net, points = state.context.net, state.context.points
+    sx, sy = project_lonlat([added.lon], [added.lat], net.crs)
     context = _StateContext(
         net,
         points,
@@ -328,45 +532,59 @@ def quick_diff(
             np.append(state.context.facilities.x, sx),
             np.append(state.context.facilities.y, sy),
         ),
+        limits_s=state.context.limits_s,
         parent=state.context,
     )
+    # rules the new site does not count for keep the previous state's outcome
+    child = _State(
+        dataclasses.replace(
+            state.inputs, facilities=[*state.inputs.facilities, site], context=context
+        ),
+        context,
+        state.units,
+        state.unit_of_point,
+        dict(state.rules),
+    )
     diffs = []
-    for rule, before_outcome in zip(rules, outcomes_before, strict=True):
-        outcome = evaluate_spatial_rule(rule, regions, context, city_adcode=city_adcode)
-        diffs.append(_rule_quick_diff(rule, before_outcome, outcome, points, city_adcode))
+    for rule in rules:
+        params = _spatial_params(rule)
+        assert params is not None
+        old = previous[rule.id]
+        new = _rule_after(rule, old, _covered(params, context, old), child, city_adcode)
+        child.rules[rule.id] = new
+        diffs.append(_rule_quick_diff(rule, old, new, child, city_adcode))
     off_network = bool(context.snapped_facilities("drive").node[-1] < 0)
     ms = (time.perf_counter() - start) * 1000.0
 
     # the new state starts the next quick diff; it no longer needs its parent
     context.detach()
-    contexts.put(
-        key_after,
-        _State(
-            dataclasses.replace(
-                state.inputs, facilities=[*state.inputs.facilities, site], context=context
-            ),
-            context,
-        ),
+    contexts.put(key_after, child)
+    return QuickDiff(
+        ms=ms,
+        setup_ms=setup_ms,
+        previous_in_memory=in_memory,
+        off_network=off_network,
+        rules=diffs,
     )
-    return QuickDiff(ms=ms, setup_ms=setup_ms, off_network=off_network, rules=diffs)
 
 
 def _rule_quick_diff(
-    rule: Rule,
-    before: SpatialOutcome,
-    after: SpatialOutcome,
-    points: PopulationPoints,
-    city_adcode: str,
+    rule: Rule, before: _RuleOnState, after: _RuleOnState, state: _State, city_adcode: str
 ) -> RuleQuickDiff:
-    gained_points = after.covered & ~before.covered
+    gained = after.covered & ~before.covered
+    people = state.context.points.population.astype(np.float64)
+    per_unit = np.bincount(
+        state.unit_of_point, weights=people * gained, minlength=state.units.shape[0]
+    )
+    position = {str(code): i for i, code in enumerate(state.units)}
     regions = []
     for old, new in zip(before.results, after.results, strict=True):
         # the city row holds every point; a unit row its own (zones have no cells)
-        inside = (
-            np.ones(points.n_points, dtype=np.bool_)
-            if new.region_adcode == city_adcode
-            else points.region_adcode == new.region_adcode
-        )
+        i = position.get(new.region_adcode)
+        if new.region_adcode == city_adcode:
+            residents = per_unit.sum()
+        else:
+            residents = per_unit[i] if i is not None else 0.0
         regions.append(
             RegionQuickDiff(
                 region_adcode=new.region_adcode,
@@ -377,7 +595,7 @@ def _rule_quick_diff(
                 passed_after=new.passed,
                 shortfall_before=old.shortfall,
                 shortfall_after=new.shortfall,
-                residents_gained=int(points.population[gained_points & inside].sum()),
+                residents_gained=round(float(residents)),
             )
         )
     method = "incremental" if _incremental(rule) else "full"

@@ -40,7 +40,6 @@ from app.schemas.scenario import (
     ChangeIn,
     ChangePublic,
     ChangeResult,
-    CloseChange,
     MoveChange,
     ScenarioCreate,
     ScenarioDiff,
@@ -291,45 +290,36 @@ def delete_scenario(
 
 
 # ---- changes
+#
+# A change is validated into an *item*: a plain dict (seq, kind, facility_id, properties, lon, lat,
+# region_adcode) that is both what is stored and what the overlay applies and fingerprints.
 
 
 def _located_in_city(
-    session: Session, scenario: Scenario, lon: float, lat: float, *, crs: str, field: str
+    session: Session, city: str, lon: float, lat: float, *, crs: str, field: str
 ) -> tuple[float, float, str]:
-    """WGS84 point and county of an input point; it must lie in the scenario's city."""
+    """WGS84 point and county of an input point; it must lie in ``city``."""
     located = locate_point(session, lon, lat, crs=crs, field=field)
-    city = scenario.city_adcode
     if city not in (located.region_adcode, located.city_adcode):
-        msg = (
-            f"{field}: ({lon}, {lat}) lies in {located.region_adcode}, outside the scenario's "
-            f"city {city}"
-        )
+        msg = f"{field}: ({lon}, {lat}) lies in {located.region_adcode}, outside city {city}"
         raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
     return located.lon, located.lat, located.region_adcode
 
 
 def _register_facility(
-    session: Session, scenario: Scenario, facility_id: int, *, field: str
+    session: Session, city: str, facility_id: int, earlier: Sequence[dict[str, Any]], *, field: str
 ) -> Facility:
-    """A facility of the scenario's city that no earlier change of the scenario closed."""
+    """A facility of ``city`` in the register that no earlier change closed."""
     row = session.execute(
         select(Facility, Region.city_adcode)
         .outerjoin(Region, Region.adcode == Facility.region_adcode)
         .where(Facility.id == facility_id)
     ).first()
-    city = scenario.city_adcode
     if row is None or city not in (row[0].region_adcode, row[1]):
         msg = f"facility {facility_id} is not a facility of city {city}"
         raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
-    closed = session.scalar(
-        select(func.count(ChangeRow.id)).where(
-            ChangeRow.scenario_id == scenario.id,
-            ChangeRow.facility_id == facility_id,
-            ChangeRow.kind == "close",
-        )
-    )
-    if closed:
-        msg = f"facility {facility_id} is already closed in scenario {scenario.id}"
+    if any(i["kind"] == "close" and i["facility_id"] == facility_id for i in earlier):
+        msg = f"facility {facility_id} is already closed in this scenario"
         raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
     facility: Facility = row[0]
     return facility
@@ -343,75 +333,72 @@ def _check_within(values: dict[str, Any], *, field: str) -> None:
             raise InvalidInputError(msg, details=[{"field": f"{field}.{part}", "msg": msg}])
 
 
-def _pending_updates(session: Session, scenario_id: int, facility_id: int) -> dict[str, Any]:
-    """The properties earlier ``update`` changes of the scenario gave the facility."""
-    merged: dict[str, Any] = {}
-    for props in session.scalars(
-        select(ChangeRow.properties)
-        .where(
-            ChangeRow.scenario_id == scenario_id,
-            ChangeRow.facility_id == facility_id,
-            ChangeRow.kind == "update",
+def _item(
+    session: Session,
+    city: str,
+    change: ChangeIn,
+    *,
+    seq: int,
+    earlier: Sequence[dict[str, Any]],
+    field: str = "",
+) -> dict[str, Any]:
+    """Validate one change against the register, the city and the changes before it."""
+    prefix = f"{field}." if field else ""
+    item: dict[str, Any] = {
+        "seq": seq,
+        "kind": change.kind,
+        "facility_id": None,
+        "properties": {},
+        "lon": None,
+        "lat": None,
+        "region_adcode": None,
+    }
+    if isinstance(change, AddChange | MoveChange):
+        lon, lat = change.geometry.coordinates[0], change.geometry.coordinates[1]
+        where = f"{prefix}geometry.coordinates"
+        item["lon"], item["lat"], item["region_adcode"] = _located_in_city(
+            session, city, lon, lat, crs=change.crs, field=where
         )
-        .order_by(ChangeRow.seq)
-    ):
-        merged.update(props)
-    return merged
+    if isinstance(change, AddChange):
+        item["properties"] = change.properties.model_dump()
+        _check_within(item["properties"], field=f"{prefix}properties")
+        return item
+    facility = _register_facility(
+        session, city, change.facility_id, earlier, field=f"{prefix}facility_id"
+    )
+    item["facility_id"] = facility.id
+    if isinstance(change, UpdateChange):
+        props = change.properties.model_dump(exclude_unset=True)
+        if not props:
+            msg = "properties: an update must change at least one property"
+            raise InvalidInputError(msg, details=[{"field": f"{prefix}properties", "msg": msg}])
+        # the capacities as earlier updates left them, then this one
+        values = {name: getattr(facility, name) for pair in _WITHIN for name in pair}
+        for other in earlier:
+            if other["kind"] == "update" and other["facility_id"] == facility.id:
+                values |= other["properties"]
+        _check_within(values | props, field=f"{prefix}properties")
+        item["properties"] = props
+    return item
 
 
 def _insert_change(
     session: Session, scenario: Scenario, change: ChangeIn, *, field: str = ""
 ) -> ChangeRow:
-    """Validate one change against the register and store it after the scenario's others."""
-    prefix = f"{field}." if field else ""
-    seq = 1 + (
-        session.scalar(
-            select(func.coalesce(func.max(ChangeRow.seq), 0)).where(
-                ChangeRow.scenario_id == scenario.id
-            )
-        )
-        or 0
+    """Validate one change and store it after the scenario's others."""
+    earlier = _items(_changes(session, scenario.id))
+    seq = 1 + max((i["seq"] for i in earlier), default=0)
+    item = _item(session, scenario.city_adcode, change, seq=seq, earlier=earlier, field=field)
+    row = ChangeRow(
+        scenario_id=scenario.id,
+        seq=seq,
+        kind=item["kind"],
+        facility_id=item["facility_id"],
+        properties=item["properties"],
+        region_adcode=item["region_adcode"],
     )
-    row = ChangeRow(scenario_id=scenario.id, seq=seq, kind=change.kind, properties={})
-    if isinstance(change, AddChange):
-        props = change.properties.model_dump()
-        _check_within(props, field=f"{prefix}properties")
-        lon, lat, region = _located_in_city(
-            session,
-            scenario,
-            *change.geometry.coordinates[:2],
-            crs=change.crs,
-            field=f"{prefix}geometry.coordinates",
-        )
-        row.properties, row.region_adcode = props, region
-        row.geom = f"SRID=4326;POINT({lon!r} {lat!r})"  # type: ignore[assignment]
-    else:
-        facility = _register_facility(
-            session, scenario, change.facility_id, field=f"{prefix}facility_id"
-        )
-        row.facility_id = facility.id
-        if isinstance(change, MoveChange):
-            lon, lat, region = _located_in_city(
-                session,
-                scenario,
-                *change.geometry.coordinates[:2],
-                crs=change.crs,
-                field=f"{prefix}geometry.coordinates",
-            )
-            row.region_adcode = region
-            row.geom = f"SRID=4326;POINT({lon!r} {lat!r})"  # type: ignore[assignment]
-        elif isinstance(change, UpdateChange):
-            props = change.properties.model_dump(exclude_unset=True)
-            if not props:
-                msg = "properties: an update must change at least one property"
-                raise InvalidInputError(msg, details=[{"field": f"{prefix}properties", "msg": msg}])
-            current = {
-                name: getattr(facility, name) for pair in _WITHIN for name in pair
-            } | _pending_updates(session, scenario.id, facility.id)
-            _check_within(current | props, field=f"{prefix}properties")
-            row.properties = props
-        else:
-            assert isinstance(change, CloseChange)
+    if item["lon"] is not None:
+        row.geom = f"SRID=4326;POINT({item['lon']!r} {item['lat']!r})"  # type: ignore[assignment]
     session.add(row)
     session.flush()
     # read back the stored point (WKB) and the creation time
@@ -459,30 +446,34 @@ def add_change(
         with transaction(session):
             scenario = _get_own(session, scenario_id, principal)
             _check_version(scenario, if_match=if_match, version=None)
-            before = _overlay(scenario, _changes(session, scenario.id))
+            before = _overlay(_items(_changes(session, scenario.id)), scenario.id)
             row = _insert_change(session, scenario, change)
             # a new change is a new version of the scenario
             scenario.updated_at = func.now()
             session.flush()
             session.refresh(scenario)
             public = _public(session, scenario)
-            after = _overlay(scenario, _changes(session, scenario.id))
+            after = _overlay(_items(_changes(session, scenario.id)), scenario.id)
     except StaleDataError as exc:
         msg = f"scenario {scenario_id} was changed by someone else; read it again"
         raise ConflictError(msg) from exc
     stored = next(c for c in public.changes if c.id == row.id)
     quick = None
     if isinstance(change, AddChange):
-        quick = scenario_diff.quick_diff(
-            session,
-            settings,
-            scenario.city_adcode,
-            before=before,
-            after=after,
-            added=_added(after.key["changes"][-1]),
-            norms=norms,
-            contexts=contexts if contexts is not None else ScenarioContexts(),
-        )
+        try:
+            quick = scenario_diff.quick_diff(
+                session,
+                settings,
+                scenario.city_adcode,
+                before=before,
+                after=after,
+                added=_added(after.key["changes"][-1]),
+                norms=norms,
+                contexts=contexts if contexts is not None else ScenarioContexts(),
+            )
+        except (ConflictError, NotFoundError):
+            # a city without a plan or not prepared yet: the change stands, nothing to re-check
+            quick = None
     return ChangeResult(scenario=public, change=stored, quick_diff=quick)
 
 
@@ -573,7 +564,7 @@ def _apply(
     return [f for f in out if f is not None]
 
 
-def _overlay(scenario: Scenario, changes: Sequence[ChangeRow]) -> FacilityOverlay:
+def _items(changes: Sequence[ChangeRow]) -> list[dict[str, Any]]:
     items = []
     for change in changes:
         where = _lonlat(change)
@@ -588,11 +579,34 @@ def _overlay(scenario: Scenario, changes: Sequence[ChangeRow]) -> FacilityOverla
                 "region_adcode": change.region_adcode,
             }
         )
+    return items
+
+
+def _overlay(items: list[dict[str, Any]], scenario_id: int | None) -> FacilityOverlay:
     return FacilityOverlay(
         key={"changes": items},
         apply=lambda located: _apply(items, located),
-        scenario_id=scenario.id,
+        scenario_id=scenario_id,
     )
+
+
+def proposal_overlay(
+    session: Session, city_adcode: str, changes: Sequence[ChangeIn]
+) -> FacilityOverlay:
+    """Changes that are not stored (a script's proposal), validated as a scenario's would be.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``changes.<i>.<field>`` of the first bad change.
+    """
+    items: list[dict[str, Any]] = []
+    with transaction(session):
+        for i, change in enumerate(changes):
+            items.append(
+                _item(session, city_adcode, change, seq=i + 1, earlier=items, field=f"changes.{i}")
+            )
+    return _overlay(items, None)
 
 
 def scenario_overlay(
@@ -601,7 +615,7 @@ def scenario_overlay(
     """The scenario and its changes as an overlay on the register."""
     with transaction(session):
         scenario = _get(session, scenario_id, principal)
-        return scenario, _overlay(scenario, _changes(session, scenario.id))
+        return scenario, _overlay(_items(_changes(session, scenario.id)), scenario.id)
 
 
 def scenario_compliance(

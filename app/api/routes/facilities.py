@@ -48,7 +48,8 @@ def list_facilities(
     source: SourceQuery = None,
     synthetic: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 5000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # PostgreSQL's OFFSET is a bigint; no register comes near 2^31 rows
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> FacilityCollection:
     query = FacilityQuery(
         city=city,

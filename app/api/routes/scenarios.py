@@ -5,7 +5,7 @@ author and admins, by everyone once shared. ``ETag`` / ``If-Match`` lock scenari
 every change added bumps the version.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
@@ -21,6 +21,7 @@ from app.schemas.scenario import (
     ScenarioPublic,
     ScenarioUpdate,
 )
+from app.schemas.token import HOLDER_NAME_PATTERN
 from app.services import scenarios as service
 from app.services.scenario_diff import ScenarioContexts
 
@@ -46,7 +47,10 @@ def list_scenarios(
     session: SessionDep,
     principal: PrincipalDep,
     city: Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="6-digit adcode")] = None,
-    author: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    # authors are token names: the same characters as a token's name
+    author: Annotated[
+        str | None, Query(min_length=1, max_length=100, pattern=HOLDER_NAME_PATTERN)
+    ] = None,
 ) -> ScenarioList:
     return service.list_scenarios(session, principal=principal, city=city, author=author)
 
@@ -144,7 +148,12 @@ def delete_change(
     return scenario
 
 
-@router.get("/{scenario_id}/compliance", response_model=ComplianceReport)
+_UNPREPARED: dict[int | str, dict[str, Any]] = {
+    409: {"description": "the city is not prepared: run `fplan demo --city …`"}
+}
+
+
+@router.get("/{scenario_id}/compliance", response_model=ComplianceReport, responses=_UNPREPARED)
 def get_scenario_compliance(
     compute: ComputeDep,
     settings: SettingsDep,
@@ -158,7 +167,7 @@ def get_scenario_compliance(
     )
 
 
-@router.get("/{scenario_id}/diff", response_model=ScenarioDiff)
+@router.get("/{scenario_id}/diff", response_model=ScenarioDiff, responses=_UNPREPARED)
 def get_scenario_diff(
     compute: ComputeDep,
     settings: SettingsDep,

@@ -1,0 +1,80 @@
+"""HTTP answers for errors: domain errors, validation, the framework's own, the database's.
+
+Every error answer has the body ``{"error": {"code", "message", "details"}}``
+(:class:`app.schemas.errors.ErrorResponse`); the status code comes from the domain error class
+(:mod:`app.errors`), so the data and service layers never raise ``HTTPException``.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import AppError
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+def _body(code: str, message: str, details: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _jsonable_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    # pydantic's ctx may hold exception objects, which JSON cannot carry
+    out = []
+    for err in errors:
+        item = {k: v for k, v in dict(err).items() if k in ("loc", "msg", "type")}
+        item["field"] = ".".join(
+            str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path")
+        )
+        out.append(item)
+    return out
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Attach the handlers that turn domain and database errors into JSON responses."""
+
+    @app.exception_handler(AppError)
+    def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(
+            _body(exc.code, exc.message, exc.details),
+            status_code=exc.status_code,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # the framework's own refusals (unparsable body, unknown path, wrong method) in our shape
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            _body(code, str(exc.detail), []), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _jsonable_errors(list(exc.errors()))
+        fields = ", ".join(sorted({d["field"] for d in details if d["field"]})) or "request"
+        return JSONResponse(_body("invalid_input", f"invalid {fields}", details), status_code=422)
+
+    @app.exception_handler(OperationalError)
+    def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+        msg = "the database is unreachable; try again shortly"
+        return JSONResponse(_body("database_unavailable", msg, []), status_code=503)
+
+    @app.exception_handler(DBAPIError)
+    def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            msg = "the database connection was lost; try again shortly"
+            return JSONResponse(_body("database_unavailable", msg, []), status_code=503)
+        msg = "the database refused the request"
+        return JSONResponse(_body("database_error", msg, []), status_code=500)

@@ -1,0 +1,167 @@
+"""Site optimisation I/O: where to put new facilities (LSCP, MCLP, p-median) and what it gains.
+
+The norm is a plan rule (``rule_id``: its facilities, thresholds and urban/rural split) or a bare
+threshold (``minutes`` with a ``mode``, or a straight ``radius_km``); exactly one is given.
+Candidates are points or existing facilities (``facility_id``), ``"gaps"`` (network nodes where
+residents are beyond the norm, thinned to one per ``spacing_m`` square) or
+``"upgrade:<type>,<type>"`` (existing facilities of those types, e.g. township health centres that
+could host an EMS station).
+"""
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from app.schemas.facility import FacilityType, InputCrs
+
+OptimizeModel = Literal["lscp", "mclp", "pmedian"]
+OptimizeMode = Literal["walk", "drive", "ems"]
+FACILITY_TYPES = frozenset(get_args(FacilityType))
+# candidate points a request may list: a planner's shortlist, not a grid
+MAX_CANDIDATE_POINTS = 5000
+
+
+class CandidatePoint(BaseModel):
+    """A candidate site: a point (``lon``, ``lat`` in ``crs``) or a facility to upgrade."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lon: float | None = None
+    lat: float | None = None
+    facility_id: int | None = Field(default=None, ge=1, description="upgrade this facility")
+    name: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "CandidatePoint":
+        point = self.lon is not None and self.lat is not None
+        if point == (self.facility_id is not None) or (self.lon is None) != (self.lat is None):
+            msg = "a candidate is either lon and lat, or a facility_id"
+            raise ValueError(msg)
+        return self
+
+
+def parse_candidate_spec(value: str) -> tuple[str, tuple[str, ...]]:
+    """``"gaps"`` → ("gaps", ()); ``"upgrade:a,b"`` → ("upgrade", (a, b)); else ValueError."""
+    if value == "gaps":
+        return "gaps", ()
+    kind, _, rest = value.partition(":")
+    types = tuple(t.strip() for t in rest.split(",") if t.strip())
+    if kind != "upgrade" or not types:
+        msg = 'candidates must be a list of points, "gaps" or "upgrade:<type>[,<type>…]"'
+        raise ValueError(msg)
+    unknown = [t for t in types if t not in FACILITY_TYPES]
+    if unknown:
+        known = ", ".join(sorted(FACILITY_TYPES))
+        msg = f"unknown facility type(s) {', '.join(unknown)}; known: {known}"
+        raise ValueError(msg)
+    return kind, types
+
+
+def _candidate_form(value: Any) -> str:
+    return "spec" if isinstance(value, str) else "points"
+
+
+# a tagged union, so that an error names candidates.points.<i> rather than pydantic's inner types
+Candidates = Annotated[
+    Annotated[list[CandidatePoint], Tag("points")] | Annotated[str, Tag("spec")],
+    Discriminator(_candidate_form),
+]
+
+
+class OptimizeRequest(BaseModel):
+    """Where to open new sites so more residents meet a norm."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    city: Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit adcode")]
+    model: OptimizeModel = Field(
+        description="lscp: fewest sites covering everyone; mclp: k sites covering the most "
+        "residents; pmedian: k sites minimising total travel"
+    )
+    rule_id: str | None = Field(default=None, min_length=1, max_length=100)
+    minutes: float | None = Field(default=None, gt=0, le=240)
+    radius_km: float | None = Field(default=None, gt=0, le=200)
+    mode: OptimizeMode | None = Field(
+        default=None, description="with minutes: walk, drive (default) or ems (from the site)"
+    )
+    k: int | None = Field(default=None, ge=1, le=1000, description="sites to open (mclp, pmedian)")
+    facility_type: FacilityType | None = Field(
+        default=None, description="type of the new sites; default: the rule's first type"
+    )
+    candidates: Candidates = Field(
+        default="gaps", description='points, "gaps" or "upgrade:<type>[,<type>…]"'
+    )
+    spacing_m: float = Field(
+        default=1000.0,
+        ge=50,
+        le=50_000,
+        description='"gaps": one candidate per square of this side',
+    )
+    crs: InputCrs = Field(default="wgs84", description="datum of candidate points")
+    time_limit_s: float = Field(default=60.0, gt=0, le=600, description="solver time limit")
+    save_as_scenario: str | None = Field(
+        default=None, min_length=1, max_length=200, description="store the sites as a scenario"
+    )
+
+    @field_validator("candidates")
+    @classmethod
+    def _candidates(cls, value: list[CandidatePoint] | str) -> list[CandidatePoint] | str:
+        if isinstance(value, str):
+            parse_candidate_spec(value)
+        elif not value:
+            msg = "candidates: the list of points is empty"
+            raise ValueError(msg)
+        elif len(value) > MAX_CANDIDATE_POINTS:
+            msg = f"candidates: at most {MAX_CANDIDATE_POINTS} points"
+            raise ValueError(msg)
+        return value
+
+
+class ChosenSite(BaseModel):
+    lon: float = Field(description="WGS84")
+    lat: float
+    type: str = Field(description="type of the new facility (or the upgrade)")
+    name: str
+    facility_id: int | None = Field(description="upgrade: the existing facility")
+    residents: float = Field(
+        description="mclp, lscp: residents it newly covers; pmedian: residents it serves"
+    )
+
+
+class OptimizeResult(BaseModel):
+    city: str
+    model: OptimizeModel
+    k: int | None
+    rule_id: str | None
+    norm: str = Field(description="the threshold used, in words")
+    chosen: list[ChosenSite]
+    objective: float = Field(
+        description="lscp: sites; mclp: residents newly covered; pmedian: resident-seconds "
+        "(or resident-metres for a radius) of travel, existing facilities included"
+    )
+    population_total: float = Field(description="residents the norm counts")
+    population_baseline: float = Field(description="of them covered by the existing facilities")
+    population_covered: float = Field(description="covered once the chosen sites open")
+    gain: float | None = Field(
+        description="mclp, lscp: residents newly covered; pmedian: travel saved; null: infinite"
+    )
+    uncovered_residents: float = Field(description="residents no candidate can reach")
+    exact: bool
+    bound: float | None = Field(description="proven bound on the optimum")
+    solver: str
+    solve_s: float
+    status: str
+    candidates: int
+    demand_cells: int
+    matrix_s: float = Field(description="time to build the cost matrix, seconds")
+    synthetic: bool
+    scenario_id: int | None = Field(description="the scenario the sites were saved as")
+    notes: list[str]

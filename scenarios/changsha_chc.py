@@ -1,0 +1,181 @@
+"""Changsha: how many community health centres, and where, close the 15-minute gap.
+
+The plan's "1530" circle (``003_49c39440a1a62ee3.txt`` L31, ``changsha.care_circle_1530``) is
+read as 15 minutes by car for urban residents and 30 for rural ones. Community health centres
+serve the urban communities (社区), so the script closes the urban, 15-minute part: the fewest new
+centres, at network nodes where urban residents are beyond 15 minutes (one candidate per
+``--spacing-m`` square), that bring every urban resident any candidate can reach within 15
+minutes of a place of care (LSCP). ``--max-centres`` instead places at most that many where they
+reach the most urban residents (MCLP).
+
+Outputs: ``report.md`` (the rule before and after, per district and county, and the centres),
+``centres.geojson`` (the new centres), ``gaps_before.geojson`` / ``gaps_after.geojson`` (urban
+residents beyond 15 minutes).
+"""
+
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+if not __package__:
+    # run as `python scenarios/changsha_chc.py`: the project root holds the scenarios package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.schemas.optimize import OptimizeRequest
+from app.services import optimize
+from app.services.scenarios import proposal_overlay
+from geo.norms import Rule
+from scenarios import _common as common
+
+PLAN = "430100"
+CIRCLE = "changsha.care_circle_1530"
+
+
+def urban_part(rule: Rule) -> Rule:
+    """The rule for its urban residents only (its urban threshold, its citation)."""
+    data = rule.model_dump(mode="json")
+    params = {k: v for k, v in data["parameters"].items() if k != "kind"}
+    params["minutes_rural"] = None
+    data["parameters"] = params
+    data["applies_to"] = [scope for scope in data["applies_to"] if scope != "rural"]
+    data["target"] = {"value": params["minutes_urban"], "unit": data["target"]["unit"]}
+    data["title_en"] = f"{rule.title_en} — urban part"
+    # its own id, so that its results are told apart from the whole rule's
+    data["id"] = f"{rule.id}_urban"
+    return Rule.model_validate(data)
+
+
+def _body(argv: Sequence[str] | None) -> int:
+    p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="changsha_chc")
+    p.add_argument(
+        "--spacing-m", type=common.positive_float, default=1000.0, help="candidate spacing, metres"
+    )
+    p.add_argument(
+        "--max-centres",
+        type=common.positive_int,
+        default=None,
+        help="at most this many centres (MCLP)",
+    )
+    p.add_argument(
+        "--time-limit", type=common.positive_float, default=120.0, help="solver time limit, seconds"
+    )
+    args = p.parse_args(argv)
+    started = time.perf_counter()
+    with common.environment(args) as env:
+        full = common.plan_rule(env, PLAN, CIRCLE)
+        urban = urban_part(full)
+        rules = [urban, full]
+        before = common.evaluate(env, args.city, rules)
+        request = OptimizeRequest(
+            city=args.city,
+            model="lscp" if args.max_centres is None else "mclp",
+            k=args.max_centres,
+            facility_type="community_health_center",
+            candidates="gaps",
+            spacing_m=args.spacing_m,
+            time_limit_s=args.time_limit,
+        )
+        result = optimize.optimize_sites(
+            env.session, env.settings, request, norms=env.norms, rule=urban
+        )
+        sites = [s for s in result.chosen if s.residents > 0]
+        changes = [
+            common.add_change(
+                s.lon,
+                s.lat,
+                {"name": f"新建社区卫生服务中心 {n}", "type": "community_health_center"},
+            )
+            for n, s in enumerate(sites, start=1)
+        ]
+        overlay = proposal_overlay(env.session, args.city, changes) if changes else None
+        after = common.evaluate(env, args.city, rules, overlay=overlay)
+        scenario_id = common.save_scenario(
+            env,
+            args,
+            description="Changsha 15-minute community centres (scenarios/changsha_chc.py)",
+            changes=changes,
+        )
+        outcome = before.spatial[urban.id]
+        beyond = outcome.counted & ~outcome.covered
+        people = before.inputs.context.points.population
+        unreachable = result.uncovered_residents
+        lines = common.header(
+            "Community health centres that close the 15-minute gap (Changsha plan)",
+            common.city_name(before.inputs, args.city),
+            args.city,
+            before.inputs.context.synthetic,
+        )
+        lines += [
+            f"Plan: {common.cite(full)}; interpretation: {full.interpretation}",
+            "",
+            f"Urban residents beyond 15 minutes of a place of care: {int(people[beyond].sum()):,}.",
+            "",
+            f"**New community health centres:** {len(sites)} ({request.model}, "
+            f"{'optimal' if result.exact else f'bound {result.bound}'}, {result.solver}, "
+            f"{result.solve_s:.2f} s; {result.candidates} candidate nodes); they bring "
+            f"{result.gain:,.0f} urban residents within 15 minutes."
+            + (
+                f" {unreachable:,.0f} urban residents are beyond 15 minutes of every candidate "
+                "(off the road network or far from any node in a gap)."
+                if unreachable
+                else ""
+            ),
+            "",
+            "## The 15-minute (urban) part",
+            "",
+            *common.compare_table(urban, before, after),
+            "## The whole 1530 circle",
+            "",
+            *common.compare_table(full, before, after),
+            "## New centres",
+            "",
+            *common.table(
+                ["centre", "lon", "lat", "urban residents newly within 15 minutes"],
+                [
+                    [
+                        f"新建社区卫生服务中心 {n}",
+                        f"{s.lon:.5f}",
+                        f"{s.lat:.5f}",
+                        f"{s.residents:,.0f}",
+                    ]
+                    for n, s in enumerate(sites, start=1)
+                ],
+            ),
+        ]
+        if scenario_id is not None:
+            lines += [f"Saved as scenario {scenario_id}.", ""]
+        lines.append(f"Computed in {time.perf_counter() - started:.1f} s.")
+        common.write_report(args.out / "report.md", lines)
+        common.write_geojson(
+            args.out / "centres.geojson",
+            [
+                common.point_feature(
+                    s.lon,
+                    s.lat,
+                    {"name": f"新建社区卫生服务中心 {n}", "urban_residents_gained": s.residents},
+                )
+                for n, s in enumerate(sites, start=1)
+            ],
+        )
+        for label, evaluation in (("before", before), ("after", after)):
+            spatial = evaluation.spatial[urban.id]
+            common.write_geojson(
+                args.out / f"gaps_{label}.geojson",
+                common.zone_features(
+                    env.session,
+                    evaluation.inputs,
+                    spatial.counted & ~spatial.covered,
+                    {"rule": CIRCLE, "part": "urban, 15 minutes"},
+                ),
+            )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the script; 0 on success, 2 when the data or the options are wrong."""
+    return common.run(_body, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

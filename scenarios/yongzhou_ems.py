@@ -1,0 +1,487 @@
+"""Yongzhou: EMS stations within 5 km (urban) / 20 km (rural) of every resident, and their fleet.
+
+The plan (``004_d7d4906956ec28ce.txt`` L1136–1142): stations so that the service radius is at
+most 5 km in urban and 10–20 km in rural areas, at every grade-II+ hospital and capable central
+township health centre; one ambulance per 30,000 residents (counties count 300% of theirs), at
+least 40% of them negative-pressure. The catalogue's rules ``yongzhou.ems_station_radius``,
+``yongzhou.ambulance_fleet`` and ``yongzhou.negative_pressure_ambulances`` are checked before and
+after.
+
+Method, on the city's data (``--city``, Yongzhou by default):
+
+1. grade-II+ hospitals that host no station yet: the fewest of them covering every resident they
+   can reach (LSCP on the radius rule);
+2. central township health centres (named …中心卫生院 in the register; which ones are "capable"
+   is not recorded) for the residents still beyond reach;
+3. new stations at network nodes in the remaining gaps (one candidate per ``--spacing-m``);
+4. the fleet: per county-level unit, the ambulances the plan requires less those present, shared
+   among the unit's EMS points by the residents nearest each (straight line, largest remainder);
+   then negative-pressure ambulances up to 40% of each unit's fleet.
+
+Outputs: ``report.md``; ``stations.geojson`` (every EMS point after, with its stage and fleet);
+``gaps_before.geojson`` and ``gaps_after.geojson`` (residents beyond the radius).
+"""
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+if not __package__:
+    # run as `python scenarios/yongzhou_ems.py`: the project root holds the scenarios package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from app.schemas.optimize import CandidatePoint, OptimizeRequest
+from app.schemas.scenario import ChangeIn, FacilityChanges, UpdateChange
+from app.services import optimize
+from app.services.compliance import FacilityOverlay
+from app.services.scenarios import added_facility_id, proposal_overlay
+from geo.norms import FacilityInput, Rule
+from geo.norms.parameters import FleetRatioParameters
+from scenarios import _common as common
+
+PLAN = "431100"
+RADIUS, FLEET, NEGATIVE = (
+    "yongzhou.ems_station_radius",
+    "yongzhou.ambulance_fleet",
+    "yongzhou.negative_pressure_ambulances",
+)
+HOSPITALS = frozenset(
+    {
+        "general_hospital",
+        "tcm_hospital",
+        "maternal_child_hospital",
+        "specialty_hospital",
+        "psychiatric_hospital",
+    }
+)
+# grade II and above (二级及以上医院), L1138
+HOSPITAL_GRADES = frozenset({"secondary", "tertiary"})
+# a central township health centre (乡镇中心卫生院) is told by its name, as the register gives it
+CENTRAL_TOWNSHIP = "中心卫生院"
+COUNTY_LEVELS = frozenset({"district", "county", "county_city"})
+
+
+@dataclass
+class Station:
+    stage: str
+    name: str
+    lon: float
+    lat: float
+    facility_id: int | None
+    residents: float
+
+
+def _stage(
+    env: common.Env,
+    args: argparse.Namespace,
+    rule: Rule,
+    overlay: FacilityOverlay | None,
+    candidates: list[CandidatePoint] | str,
+) -> list[Station]:
+    """One LSCP round on the radius rule with the proposal so far applied."""
+    request = OptimizeRequest(
+        city=args.city,
+        model="lscp",
+        facility_type="ems_station",
+        candidates=candidates,
+        spacing_m=args.spacing_m,
+        time_limit_s=args.time_limit,
+    )
+    result = optimize.optimize_sites(
+        env.session, env.settings, request, norms=env.norms, rule=rule, overlay=overlay
+    )
+    return [
+        Station("", s.name, s.lon, s.lat, s.facility_id, s.residents)
+        for s in result.chosen
+        if s.residents > 0
+    ]
+
+
+def _site_changes(
+    stations: Sequence[Station], facilities: dict[int | str, FacilityInput]
+) -> list[ChangeIn]:
+    """Hosts start hosting a station, new stations are added; fleets not yet sized.
+
+    A fleet count the register does not know is taken as none, so that the fleet rules can
+    count the new points (the sizing step then gives each its ambulances).
+    """
+    changes: list[ChangeIn] = []
+    for station in stations:
+        if station.facility_id is not None:
+            host = facilities[station.facility_id]
+            changes.append(
+                UpdateChange(
+                    kind="update",
+                    facility_id=station.facility_id,
+                    properties=FacilityChanges(
+                        ems_station_hosted=True,
+                        ambulances=host.ambulances or 0,
+                        negative_pressure_ambulances=host.negative_pressure_ambulances or 0,
+                    ),
+                )
+            )
+        else:
+            changes.append(
+                common.add_change(
+                    station.lon,
+                    station.lat,
+                    {
+                        "name": station.name,
+                        "type": "ems_station",
+                        "ambulances": 0,
+                        "negative_pressure_ambulances": 0,
+                    },
+                )
+            )
+    return changes
+
+
+@dataclass
+class Fleet:
+    """Per EMS point (facility id): ambulances and negative-pressure ones after sizing."""
+
+    ambulances: dict[int | str, int]
+    negative: dict[int | str, int]
+    units: list[list[object]]
+    notes: list[str]
+
+
+def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
+    """``total`` whole units shared in proportion to ``weights`` (largest remainder)."""
+    if total <= 0 or weights.sum() <= 0:
+        out = np.zeros(weights.shape[0], dtype=np.int64)
+        if total > 0 and out.size:
+            out[0] = total
+        return out
+    share = np.asarray(weights / weights.sum() * total, dtype=np.float64)
+    out = np.floor(share).astype(np.int64)
+    rest = total - int(out.sum())
+    out[np.argsort(-(share - out), kind="stable")[:rest]] += 1
+    return out
+
+
+def _size_fleet(evaluation: common.Evaluation, fleet_rule: Rule, min_share: float) -> Fleet:
+    """Ambulances the plan requires per county-level unit, placed at the unit's EMS points."""
+    inputs = evaluation.inputs
+    context = inputs.context
+    params = fleet_rule.parameters
+    assert isinstance(params, FleetRatioParameters)
+    chosen = context.selection(params.facilities)
+    facilities: list[FacilityInput] = list(context.facilities.facilities)
+    ambulances = {facilities[i].id: facilities[i].ambulances or 0 for i in chosen}
+    negative = {facilities[i].id: facilities[i].negative_pressure_ambulances or 0 for i in chosen}
+    units, notes = [], []
+    points = context.points
+    for region in inputs.regions:
+        if region.level.value not in COUNTY_LEVELS:
+            if region.level.value == "zone":
+                row = evaluation.row(FLEET, region.adcode)
+                if row is not None and row.shortfall:
+                    notes.append(
+                        f"{region.name} ({region.adcode}) is a zone without an area of its own: "
+                        f"its {row.shortfall:g} ambulance(s) cannot be placed at a point"
+                    )
+            continue
+        row = evaluation.row(FLEET, region.adcode)
+        if row is None or row.target is None or row.value is None:
+            continue
+        mine = [i for i in chosen if facilities[i].region_adcode == region.adcode]
+        needed = max(0, math.ceil(row.target - row.value))
+        if needed and not mine:
+            notes.append(f"{region.name}: no EMS point to take {needed} ambulance(s)")
+        elif needed:
+            inside = np.flatnonzero(points.region_adcode == region.adcode)
+            tree = cKDTree(
+                np.column_stack([context.facilities.x[mine], context.facilities.y[mine]])
+            )
+            _, nearest = tree.query(np.column_stack([points.x[inside], points.y[inside]]), k=1)
+            served = np.bincount(
+                np.asarray(nearest, dtype=np.int64),
+                weights=points.population[inside],
+                minlength=len(mine),
+            )
+            # a point without an ambulance gets one first: a station needs a vehicle
+            empty = [i for i in mine if ambulances[facilities[i].id] == 0][:needed]
+            for i in empty:
+                ambulances[facilities[i].id] += 1
+            shares = _largest_remainder(needed - len(empty), np.asarray(served, dtype=np.float64))
+            for i, extra in zip(mine, shares, strict=True):
+                ambulances[facilities[i].id] += int(extra)
+        fleet = sum(ambulances[facilities[i].id] for i in mine)
+        required_np = math.ceil(min_share * fleet - 1e-9)
+        present_np = sum(negative[facilities[i].id] for i in mine)
+        for _ in range(max(0, required_np - present_np)):
+            # the point with the most ambulances that are not negative-pressure yet
+            i = max(mine, key=lambda j: ambulances[facilities[j].id] - negative[facilities[j].id])
+            negative[facilities[i].id] += 1
+        units.append(
+            [
+                f"{region.name} {region.adcode}",
+                f"{region.population or 0:,}",
+                fmt_int(row.target),
+                fmt_int(row.value),
+                needed,
+                required_np,
+                present_np,
+                max(0, required_np - present_np),
+            ]
+        )
+    return Fleet(ambulances, negative, units, notes)
+
+
+def fmt_int(value: float | None) -> str:
+    return "?" if value is None else f"{value:,.0f}"
+
+
+def _final_changes(
+    stations: Sequence[Station], fleet: Fleet, before: dict[int | str, FacilityInput]
+) -> list[ChangeIn]:
+    """The stations with their fleet, then fleet changes at existing EMS points."""
+    changes: list[ChangeIn] = []
+    touched: set[int | str] = set()
+    for seq, station in enumerate(stations, start=1):
+        key: int | str = station.facility_id if station.facility_id else added_facility_id(seq)
+        touched.add(key)
+        capacity = {"ambulances": fleet.ambulances.get(key, 0)}
+        capacity["negative_pressure_ambulances"] = fleet.negative.get(key, 0)
+        if station.facility_id is not None:
+            changes.append(
+                UpdateChange(
+                    kind="update",
+                    facility_id=station.facility_id,
+                    properties=FacilityChanges(ems_station_hosted=True, **capacity),
+                )
+            )
+        else:
+            changes.append(
+                common.add_change(
+                    station.lon,
+                    station.lat,
+                    {"name": station.name, "type": "ems_station", **capacity},
+                )
+            )
+    for key, count in fleet.ambulances.items():
+        old = before.get(key)
+        if key in touched or not isinstance(key, int) or old is None:
+            continue
+        if count != (old.ambulances or 0) or fleet.negative[key] != (
+            old.negative_pressure_ambulances or 0
+        ):
+            changes.append(
+                UpdateChange(
+                    kind="update",
+                    facility_id=key,
+                    properties=FacilityChanges(
+                        ambulances=count, negative_pressure_ambulances=fleet.negative[key]
+                    ),
+                )
+            )
+    return changes
+
+
+def _body(argv: Sequence[str] | None) -> int:
+    p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="yongzhou_ems")
+    p.add_argument(
+        "--spacing-m", type=common.positive_float, default=3000.0, help="stage 3: candidate spacing"
+    )
+    p.add_argument(
+        "--time-limit",
+        type=common.positive_float,
+        default=60.0,
+        help="solver time limit per stage, s",
+    )
+    args = p.parse_args(argv)
+    started = time.perf_counter()
+    with common.environment(args) as env:
+        rules = [common.plan_rule(env, PLAN, rid) for rid in (RADIUS, FLEET, NEGATIVE)]
+        radius, fleet_rule, negative_rule = rules
+        before = common.evaluate(env, args.city, rules)
+        counting = set(before.inputs.context.selection(common.selectors(radius)).tolist())
+        facilities = before.inputs.facilities
+        by_id = {f.id: f for f in facilities}
+        hospitals = [
+            CandidatePoint(facility_id=f.id)
+            for i, f in enumerate(facilities)
+            if isinstance(f.id, int)
+            and f.type.value in HOSPITALS
+            and f.grade.value in HOSPITAL_GRADES
+            and i not in counting
+        ]
+        townships = [
+            CandidatePoint(facility_id=f.id)
+            for i, f in enumerate(facilities)
+            if isinstance(f.id, int)
+            and f.type.value == "township_health_center"
+            and CENTRAL_TOWNSHIP in f.name
+            and i not in counting
+        ]
+        stations: list[Station] = []
+        overlay: FacilityOverlay | None = None
+        stages: list[tuple[str, list[CandidatePoint] | str]] = [
+            ("grade-II+ hospital", hospitals),
+            ("central township health centre", townships),
+            ("new station", "gaps"),
+        ]
+        for stage, candidates in stages:
+            if not candidates:
+                continue
+            found = _stage(env, args, radius, overlay, candidates)
+            for n, station in enumerate(found, start=1):
+                station.stage = stage
+                if station.facility_id is None:
+                    station.name = f"新建急救站 {n}"
+            stations += found
+            if found:
+                overlay = proposal_overlay(env.session, args.city, _site_changes(stations, by_id))
+        with_sites = common.evaluate(env, args.city, rules, overlay=overlay)
+        assert isinstance(negative_rule.parameters, FleetRatioParameters)
+        fleet = _size_fleet(with_sites, fleet_rule, negative_rule.parameters.min_share or 0.4)
+        changes = _final_changes(stations, fleet, by_id)
+        final_overlay = proposal_overlay(env.session, args.city, changes) if changes else None
+        after = common.evaluate(env, args.city, rules, overlay=final_overlay)
+        scenario_id = common.save_scenario(
+            env,
+            args,
+            description="Yongzhou EMS stations and fleet (scenarios/yongzhou_ems.py)",
+            changes=changes,
+        )
+        _write(
+            env,
+            args,
+            before=before,
+            after=after,
+            stations=stations,
+            fleet=fleet,
+            rules=rules,
+            scenario_id=scenario_id,
+            started=started,
+        )
+    return 0
+
+
+def _write(
+    env: common.Env,
+    args: argparse.Namespace,
+    *,
+    before: common.Evaluation,
+    after: common.Evaluation,
+    stations: list[Station],
+    fleet: Fleet,
+    rules: list[Rule],
+    scenario_id: int | None,
+    started: float,
+) -> None:
+    city: str = args.city
+    out = args.out
+    radius = rules[0]
+    name = common.city_name(before.inputs, city)
+    lines = common.header(
+        "EMS stations within 5 km (urban) / 20 km (rural), and the fleet (Yongzhou plan)",
+        name,
+        city,
+        before.inputs.context.synthetic,
+    )
+    by_stage: dict[str, int] = {}
+    for s in stations:
+        by_stage[s.stage] = by_stage.get(s.stage, 0) + 1
+    summary = ", ".join(f"{n} {stage}(s)" for stage, n in by_stage.items()) or "none needed"
+    lines += [
+        "Plan: 004_d7d4906956ec28ce.txt L1136–1142 (stations at grade-II+ hospitals and capable",
+        "central township health centres; 1 ambulance per 30,000 residents, 300% in counties;",
+        "≥ 40% negative-pressure).",
+        "",
+        f"**Stations proposed:** {len(stations)} — {summary}.",
+        "",
+        "## Coverage of the station radius",
+        "",
+        *common.compare_table(radius, before, after),
+        "## Stations",
+        "",
+        *common.table(
+            ["stage", "name", "lon", "lat", "residents newly within reach", "ambulances"],
+            [
+                [
+                    s.stage,
+                    s.name,
+                    f"{s.lon:.5f}",
+                    f"{s.lat:.5f}",
+                    f"{s.residents:,.0f}",
+                    fleet.ambulances.get(
+                        s.facility_id if s.facility_id else added_facility_id(i), 0
+                    ),
+                ]
+                for i, s in enumerate(stations, start=1)
+            ],
+        ),
+        "## Fleet per county-level unit",
+        "",
+        *common.table(
+            [
+                "unit",
+                "residents",
+                "required",
+                "present",
+                "to add",
+                "negative-pressure required",
+                "present",
+                "to convert or add",
+            ],
+            fleet.units,
+        ),
+        *common.compare_table(rules[1], before, after),
+        *common.compare_table(rules[2], before, after),
+    ]
+    if fleet.notes:
+        lines += ["## Notes", "", *(f"- {n}" for n in fleet.notes), ""]
+    if scenario_id is not None:
+        lines += [f"Saved as scenario {scenario_id}.", ""]
+    lines.append(f"Computed in {time.perf_counter() - started:.1f} s.")
+    common.write_report(out / "report.md", lines)
+
+    context = after.inputs.context
+    lonlat = common.to_lonlat(context.net.crs, context.facilities.x, context.facilities.y)
+    stage_of = {
+        (s.facility_id if s.facility_id else added_facility_id(i)): s.stage
+        for i, s in enumerate(stations, start=1)
+    }
+    old = {f.id: f for f in before.inputs.facilities}
+    features = [
+        common.point_feature(
+            float(lonlat[i][0]),
+            float(lonlat[i][1]),
+            {
+                "name": f.name,
+                "type": f.type.value,
+                "stage": stage_of.get(f.id, "existing"),
+                "ambulances_before": (old[f.id].ambulances or 0) if f.id in old else 0,
+                "ambulances_after": f.ambulances or 0,
+                "negative_pressure_after": f.negative_pressure_ambulances or 0,
+            },
+        )
+        for i, f in enumerate(context.facilities.facilities)
+        if i in set(context.selection(common.selectors(radius)).tolist())
+    ]
+    common.write_geojson(out / "stations.geojson", features)
+    for label, evaluation in (("before", before), ("after", after)):
+        outcome = evaluation.spatial[radius.id]
+        gaps = common.zone_features(
+            env.session, evaluation.inputs, outcome.counted & ~outcome.covered, {"rule": RADIUS}
+        )
+        common.write_geojson(out / f"gaps_{label}.geojson", gaps)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the script; 0 on success, 2 when the data or the options are wrong."""
+    return common.run(_body, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Time limits of long computations: 504 past the deadline, 503 when no slot frees in time."""
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_session
+from app.api.routes.norms import get_norm_catalogues
+from app.errors import ComputationBusyError, ComputationTimeoutError
+from app.main import create_app
+from app.services.compute import ComputeLimiter
+from app.settings import Settings
+from tests._compliance_city import CITY, tiny_norms
+from tests._compliance_city import prepare as prepare_city
+
+
+@pytest.fixture
+def limiter() -> Iterator[ComputeLimiter]:
+    limiter = ComputeLimiter(workers=1, timeout_s=0.2)
+    yield limiter
+    limiter.shutdown()
+
+
+def test_a_late_job_times_out_and_a_queued_one_never_runs(limiter: ComputeLimiter) -> None:
+    release = threading.Event()
+    ran: list[str] = []
+
+    def slow() -> str:
+        release.wait(10)
+        ran.append("slow")
+        return "slow"
+
+    def quick() -> str:
+        ran.append("quick")
+        return "quick"
+
+    start = time.monotonic()
+    with pytest.raises(ComputationTimeoutError, match=r"did not finish within 0.2 s"):
+        limiter.run(slow, what="slow job")
+    assert 0.2 <= time.monotonic() - start < 1.0
+    # the only worker is still on the slow job: the quick one waits its deadline, then is dropped
+    with pytest.raises(ComputationBusyError, match=r"all 1 computation slots stayed busy"):
+        limiter.run(quick, what="quick job")
+    assert limiter.busy == 1
+    release.set()
+    assert limiter.wait_idle(5)
+    assert ran == ["slow"]
+    assert limiter.busy == 0
+    assert limiter.run(quick, what="quick job") == "quick"
+
+
+def test_errors_inside_a_job_reach_the_caller(limiter: ComputeLimiter) -> None:
+    def broken() -> None:
+        msg = "bad input"
+        raise ValueError(msg)
+
+    with pytest.raises(ValueError, match="bad input"):
+        limiter.run(broken, what="broken job")
+    assert limiter.wait_idle(1)
+
+
+@pytest.mark.usefixtures("tiny_city")
+def test_compliance_past_its_deadline_is_504_and_is_stored_for_the_retry(
+    settings: Settings, db_session: Session, tmp_path: Path
+) -> None:
+    prepare_city(db_session)
+    norms = tiny_norms(tmp_path)
+    hasty = create_app(settings.model_copy(update={"compute_timeout_s": 0.001}))
+    hasty.dependency_overrides[get_session] = lambda: db_session
+    hasty.dependency_overrides[get_norm_catalogues] = lambda: norms
+    with TestClient(hasty) as client:
+        response = client.get("/api/v1/compliance", params={"city": CITY})
+        # the job keeps the test's connection until it ends: wait before touching it again
+        assert hasty.state.compute.wait_idle(60)
+    assert response.status_code == 504
+    error = response.json()["error"]
+    assert error["code"] == "computation_timeout"
+    assert "run_compliance" in error["message"]
+    assert "did not finish within 0.001 s" in error["message"]
+
+    patient = create_app(settings)
+    patient.dependency_overrides[get_session] = lambda: db_session
+    patient.dependency_overrides[get_norm_catalogues] = lambda: norms
+    with TestClient(patient) as client:
+        retry = client.get("/api/v1/compliance", params={"city": CITY})
+    assert retry.status_code == 200, retry.text
+    # the timed-out run finished in the background and was stored: the retry reuses it
+    assert retry.json()["reused"] is True

@@ -1,0 +1,247 @@
+"""``POST /optimize`` on the tiny prepared city (``tests/_compliance_city.py``).
+
+Baseline of the care circle (15 minutes urban, 30 rural, by car): only cell B (113.09, 2,000
+urban residents, 7 nodes from the centre at 113.02) is beyond it. Of the EMS station's 5 km
+(straight) urban / 20 km rural radius, urban cell E (112.99, 500) is beyond it; rural D (112.91,
+4,000) is 13.7 km away, within the rural 20 km. With a bare 5 km radius both are beyond it.
+A node is 0.01° (about 982 m) along the street; a car on it needs about 177 s.
+"""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.api.routes.norms import get_norm_catalogues
+from app.db.models import Facility
+from tests._compliance_city import CITY, EAST, LAT, tiny_norms
+from tests._compliance_city import prepare as prepare_city
+
+ALL_RESIDENTS = 1000 + 2000 + 3000 + 4000 + 500
+
+
+@pytest.fixture
+def api(
+    client: TestClient, tmp_path: Path, tiny_city: None, make_token: Callable[..., str]
+) -> Iterator[TestClient]:
+    norms = tiny_norms(tmp_path)
+    app = cast("FastAPI", client.app)
+    app.dependency_overrides[get_norm_catalogues] = lambda: norms
+    client.headers["Authorization"] = f"Bearer {make_token('planner', 'planner-a')}"
+    yield client
+    app.dependency_overrides.pop(get_norm_catalogues)
+
+
+@pytest.fixture
+def facilities(db_session: Session, api: TestClient) -> dict[str, Facility]:
+    return prepare_city(db_session)
+
+
+def points(*lons: float) -> list[dict[str, float]]:
+    return [{"lon": lon, "lat": LAT} for lon in lons]
+
+
+def optimize(api: TestClient, **body: Any) -> dict[str, Any]:
+    response = api.post("/api/v1/optimize", json={"city": CITY, **body})
+    assert response.status_code == 200, response.text
+    return cast("dict[str, Any]", response.json())
+
+
+@pytest.mark.usefixtures("facilities")
+def test_mclp_on_a_rule(api: TestClient) -> None:
+    result = optimize(
+        api,
+        model="mclp",
+        rule_id="tiny.care_circle",
+        k=1,
+        facility_type="community_health_center",
+        candidates=points(112.93, 113.10),
+    )
+
+    (site,) = result["chosen"]
+    assert (site["lon"], site["lat"], site["type"]) == (113.10, LAT, "community_health_center")
+    assert (result["objective"], result["gain"], site["residents"]) == (2000, 2000, 2000)
+    assert (result["population_total"], result["population_baseline"]) == (ALL_RESIDENTS, 8500)
+    assert result["population_covered"] == ALL_RESIDENTS
+    assert (result["exact"], result["bound"], result["solver"]) == (True, 2000, "highs-milp")
+    assert (result["candidates"], result["demand_cells"]) == (2, 5)
+
+
+@pytest.mark.usefixtures("facilities")
+def test_lscp_needs_one_site_among_the_gap_nodes(api: TestClient) -> None:
+    result = optimize(
+        api, model="lscp", rule_id="tiny.care_circle", candidates="gaps", spacing_m=500
+    )
+
+    # beyond 15 minutes of a care facility lie the nodes at 113.08, 113.09 and 113.10
+    assert result["candidates"] == 3
+    (site,) = result["chosen"]
+    assert round(site["lon"], 2) in {113.08, 113.09, 113.10}
+    assert (result["objective"], result["population_covered"]) == (1, ALL_RESIDENTS)
+    assert result["exact"] is True
+
+
+@pytest.mark.usefixtures("facilities")
+def test_pmedian_minimises_travel(api: TestClient) -> None:
+    result = optimize(
+        api,
+        model="pmedian",
+        minutes=60,
+        mode="drive",
+        facility_type="township_health_center",
+        k=1,
+        candidates=points(112.93, 113.10),
+    )
+
+    # the only township centre (112.95) serves everyone: A is 8 nodes away, B 14, C 13, D 4,
+    # E 4. A site at 113.10 brings A to 7, B to 1 and C to 2; one at 112.93 brings D to 2
+    (site,) = result["chosen"]
+    assert site["lon"] == 113.10
+    node_s = 982 / (20 / 3.6)
+    saved_nodes = 1000 * 1 + 2000 * 13 + 3000 * 11
+    assert result["gain"] == pytest.approx(saved_nodes * node_s, rel=0.01)
+    assert (result["exact"], result["population_covered"]) == (True, ALL_RESIDENTS)
+
+
+@pytest.mark.usefixtures("facilities")
+def test_mclp_on_a_straight_radius(api: TestClient) -> None:
+    result = optimize(
+        api,
+        model="mclp",
+        radius_km=5,
+        facility_type="ems_station",
+        k=1,
+        candidates=points(112.91, 112.95, 112.99),
+    )
+
+    # 112.95 is within 5 km of both D (112.91) and E (112.99)
+    (site,) = result["chosen"]
+    assert site["lon"] == 112.95
+    assert (result["gain"], result["population_baseline"]) == (4500, ALL_RESIDENTS - 4500)
+
+
+def test_an_upgrade_is_saved_as_a_scenario(
+    api: TestClient, facilities: dict[str, Facility]
+) -> None:
+    result = optimize(
+        api,
+        model="mclp",
+        rule_id="tiny.ems_radius",
+        k=1,
+        candidates="upgrade:township_health_center",
+        save_as_scenario="急救站选址",
+    )
+
+    # the township centre (112.95) is 4 nodes (≈ 3.9 km) from E
+    (site,) = result["chosen"]
+    assert (site["facility_id"], site["type"], result["gain"]) == (
+        facilities["township"].id,
+        "ems_station",
+        500,
+    )
+    scenario = api.get(f"/api/v1/scenarios/{result['scenario_id']}").json()
+    assert scenario["name"] == "急救站选址"
+    assert scenario["author"] == "planner-a"
+    # the tiny plan counts EMS stations only: a station is added beside the centre
+    (change,) = scenario["changes"]
+    assert (change["kind"], change["properties"]["type"]) == ("add", "ems_station")
+    report = api.get(f"/api/v1/scenarios/{scenario['id']}/compliance").json()
+    radius = {
+        r["region_adcode"]: r["passed"]
+        for r in report["results"]
+        if r["rule_id"] == "tiny.ems_radius"
+    }
+    assert radius == {CITY: True, EAST: True, "439902": True}
+
+
+def test_listed_facilities_are_upgrade_candidates(
+    api: TestClient, facilities: dict[str, Facility]
+) -> None:
+    centre, township = facilities["centre"].id, facilities["township"].id
+
+    result = optimize(
+        api,
+        model="lscp",
+        rule_id="tiny.ems_radius",
+        candidates=[{"facility_id": centre}, {"facility_id": township, "name": "乡镇院"}],
+    )
+
+    # E (112.99) is 3 nodes from the centre and 4 from the township centre: either covers it,
+    # and one site is the fewest
+    (site,) = result["chosen"]
+    assert site["facility_id"] in {centre, township}
+    assert (result["objective"], result["gain"], result["candidates"]) == (1, 500, 2)
+
+
+@pytest.mark.usefixtures("facilities")
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"model": "mclp", "rule_id": "tiny.care_circle"}, "k"),
+        ({"model": "lscp", "rule_id": "tiny.care_circle", "k": 2}, "k"),
+        ({"model": "mclp", "k": 1}, "rule_id"),
+        ({"model": "mclp", "k": 1, "rule_id": "tiny.care_circle", "minutes": 10}, "minutes"),
+        ({"model": "mclp", "k": 1, "rule_id": "tiny.nothing"}, "rule_id"),
+        ({"model": "mclp", "k": 1, "rule_id": "tiny.ambulance_fleet"}, "rule_id"),
+        ({"model": "kmeans", "k": 1, "rule_id": "tiny.care_circle"}, "model"),
+        ({"model": "mclp", "k": 0, "rule_id": "tiny.care_circle"}, "k"),
+        ({"model": "mclp", "k": 1, "minutes": 15}, "facility_type"),
+        (
+            {"model": "mclp", "k": 1, "rule_id": "tiny.care_circle", "candidates": "upgrade:x"},
+            "candidates",
+        ),
+        (
+            {
+                "model": "mclp",
+                "k": 1,
+                "rule_id": "tiny.care_circle",
+                "candidates": [{"lon": 120.0, "lat": 30.0}],
+            },
+            "candidates.0",
+        ),
+        (
+            {
+                "model": "mclp",
+                "k": 1,
+                "rule_id": "tiny.care_circle",
+                "facility_type": "ems_station",
+            },
+            "facility_type",
+        ),
+        (
+            {
+                "model": "mclp",
+                "k": 1,
+                "rule_id": "tiny.care_circle",
+                "candidates": [{"facility_id": 999_999}],
+            },
+            "candidates.0",
+        ),
+        (
+            {"model": "mclp", "k": 1, "rule_id": "tiny.care_circle", "candidates": [{"lon": 113}]},
+            "candidates.points.0",
+        ),
+    ],
+)
+def test_bad_requests_name_the_field(api: TestClient, body: dict[str, Any], field: str) -> None:
+    response = api.post("/api/v1/optimize", json={"city": CITY, **body})
+
+    assert response.status_code == 422, response.text
+    fields = {d["field"] for d in response.json()["error"]["details"]}
+    assert field in fields
+
+
+def test_optimize_needs_a_planner(api: TestClient, make_token: Callable[..., str]) -> None:
+    viewer = {"Authorization": f"Bearer {make_token('viewer')}"}
+
+    response = api.post(
+        "/api/v1/optimize",
+        json={"city": CITY, "model": "lscp", "rule_id": "tiny.care_circle"},
+        headers=viewer,
+    )
+
+    assert response.status_code == 403

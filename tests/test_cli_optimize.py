@@ -1,0 +1,112 @@
+"""``fplan optimize`` on the tiny prepared city: the JSON object, the table, bad options.
+
+The command runs against the test's session through ``obj=CheckEnvironment(...)``. On the tiny
+city only cell B (113.09, 2,000 urban residents) is beyond the 15-minute care circle; the gap
+nodes are 113.08, 113.09 and 113.10 (``tests/_compliance_city.py``).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.cli.check import CheckEnvironment
+from app.settings import Settings
+from tests._compliance_city import CITY, tiny_norms
+from tests._compliance_city import prepare as prepare_city
+
+
+@pytest.fixture
+def environment(
+    db_session: Session, settings: Settings, tmp_path: Path, tiny_city: None
+) -> CheckEnvironment:
+    prepare_city(db_session)
+    return CheckEnvironment(session=db_session, settings=settings, norms=tiny_norms(tmp_path))
+
+
+def run(environment: CheckEnvironment, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["optimize", "--city", CITY, *args], obj=environment)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_names_the_sites_and_the_gain(environment: CheckEnvironment) -> None:
+    code, out, err = run(
+        environment,
+        "--model",
+        "mclp",
+        "--rule",
+        "tiny.care_circle",
+        "--k",
+        "1",
+        "--spacing-m",
+        "500",
+        "--json",
+    )
+
+    assert code == 0, err
+    printed = json.loads(out)
+    assert set(printed) == {
+        "model",
+        "k",
+        "chosen",
+        "objective",
+        "population_covered",
+        "gain",
+        "exact",
+        "bound",
+        "solve_s",
+    }
+    (site,) = printed["chosen"]
+    assert set(site) == {"lon", "lat", "type"}
+    assert round(site["lon"], 2) in {113.08, 113.09, 113.10}
+    assert site["type"] == "township_health_center"
+    assert (printed["model"], printed["k"], printed["objective"], printed["gain"]) == (
+        "mclp",
+        1,
+        2000,
+        2000,
+    )
+    assert (printed["exact"], printed["bound"], printed["population_covered"]) == (
+        True,
+        2000,
+        10500,
+    )
+
+
+def test_lscp_on_a_radius_prints_a_table(environment: CheckEnvironment) -> None:
+    code, out, err = run(
+        environment,
+        "--model",
+        "lscp",
+        "--radius-km",
+        "5",
+        "--facility-type",
+        "ems_station",
+        "--spacing-m",
+        "500",
+    )
+
+    assert code == 0, err
+    assert out == ""
+    # D (112.91) and E (112.99) are beyond 5 km of the station: one site between them serves both
+    assert "1 sites of" in err
+    assert "optimal" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--model", "mclp", "--rule", "tiny.care_circle"], "k is required"),
+        (["--model", "lscp", "--rule", "tiny.nothing"], "is not a rule of"),
+        (["--model", "lscp", "--minutes", "15", "--radius-km", "5"], "exactly one"),
+        (["--model", "mclp", "--k", "0", "--rule", "tiny.care_circle"], "k: Input should be"),
+    ],
+)
+def test_bad_options_are_named(environment: CheckEnvironment, args: list[str], words: str) -> None:
+    code, _, err = run(environment, *args)
+
+    assert code == 2
+    assert words in err
