@@ -49,7 +49,7 @@ def urban_part(rule: Rule) -> Rule:
 def _body(argv: Sequence[str] | None) -> int:
     p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="changsha_chc")
     p.add_argument(
-        "--spacing-m", type=common.positive_float, default=1000.0, help="candidate spacing, metres"
+        "--spacing-m", type=common.positive_float, default=1500.0, help="candidate spacing, metres"
     )
     p.add_argument(
         "--max-centres",

@@ -684,7 +684,7 @@ def optimize_sites(
         city=city,
         model=request.model,
         k=request.k,
-        rule_id=request.rule_id,
+        rule_id=rule.id if rule is not None else None,
         norm=norm.description,
         chosen=sites,
         objective=result.objective,
