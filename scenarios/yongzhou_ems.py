@@ -38,8 +38,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from app.schemas.facility import FacilityChanges
 from app.schemas.optimize import CandidatePoint, OptimizeRequest
-from app.schemas.scenario import ChangeIn, FacilityChanges, UpdateChange
+from app.schemas.scenario import ChangeIn, UpdateChange
 from app.services import optimize
 from app.services.compliance import FacilityOverlay
 from app.services.scenarios import added_facility_id, proposal_overlay

@@ -55,8 +55,8 @@ class FacilityCreate(FacilityBase):
     source: str = Field(default="real", min_length=1, max_length=200)
 
 
-class FacilityUpdate(BaseModel):
-    """Partial update: only the given properties change."""
+class FacilityChanges(BaseModel):
+    """The properties a partial update may change; only those given change."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -76,6 +76,11 @@ class FacilityUpdate(BaseModel):
     critical_maternal_centre: bool | None = None
     critical_neonatal_centre: bool | None = None
     ems_station_hosted: bool | None = None
+
+
+class FacilityUpdate(FacilityChanges):
+    """Partial update of the register: the changeable properties plus its bookkeeping."""
+
     external_id: str | None = Field(default=None, max_length=100)
     source: str | None = Field(default=None, min_length=1, max_length=200)
     # optimistic locking: the version the client last read (alternative to If-Match)

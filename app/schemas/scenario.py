@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Point, Polygon
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.facility import Count, FacilityCreate, FacilityType, Grade, InputCrs, Ownership
+from app.schemas.facility import FacilityChanges, FacilityCreate, InputCrs
 
 CityCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit adcode")]
 # a scenario is a planner's sketch, not a register: a few hundred changes at most
@@ -59,29 +59,6 @@ class MoveChange(BaseModel):
     facility_id: int = Field(ge=1)
     geometry: Point
     crs: InputCrs = Field(default="wgs84", description="datum of the coordinates")
-
-
-class FacilityChanges(BaseModel):
-    """The properties an ``update`` may change; only those given change."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    type: FacilityType | None = None
-    grade: Grade | None = None
-    ownership: Ownership | None = None
-    beds: Count = None
-    icu_beds: Count = None
-    physicians: Count = None
-    nurses: Count = None
-    general_practitioners: Count = None
-    pharmacists: Count = None
-    ambulances: Count = None
-    negative_pressure_ambulances: Count = None
-    psychiatric_ward: bool | None = None
-    critical_maternal_centre: bool | None = None
-    critical_neonatal_centre: bool | None = None
-    ems_station_hosted: bool | None = None
 
 
 class UpdateChange(BaseModel):
