@@ -107,6 +107,23 @@ def _demo_hint(city_adcode: str, what: str) -> ConflictError:
     return ConflictError(msg, details=[{"field": "city", "msg": msg}])
 
 
+def _require_prepared(
+    session: Session, city_adcode: str
+) -> tuple[Region, networks.NetworkSummary, dict[str, Any], dict[str, Any]]:
+    """The city, its network and its cell and facility statistics; raise naming `fplan demo`."""
+    city = citydata.get_city(session, city_adcode)
+    network = networks.find_network(session, city_adcode)
+    if network is None:
+        raise _demo_hint(city_adcode, "road network")
+    cells = _cell_stats(session, city_adcode)
+    if cells["count"] == 0:
+        raise _demo_hint(city_adcode, "population cells")
+    facilities = _facility_stats(session, city)
+    if facilities["count"] == 0:
+        raise _demo_hint(city_adcode, "facilities")
+    return city, network, cells, facilities
+
+
 # ---- what a run reads
 
 
@@ -218,17 +235,9 @@ def _prepare(
 ) -> _Prepared:
     """Check the prerequisites in order and fingerprint the inputs; raise naming the command."""
     with transaction(session):
-        city = citydata.get_city(session, city_adcode)
+        citydata.get_city(session, city_adcode)
         catalogue = get_catalogue(norms, city_adcode)
-        network = networks.find_network(session, city_adcode)
-        if network is None:
-            raise _demo_hint(city_adcode, "road network")
-        cells = _cell_stats(session, city_adcode)
-        if cells["count"] == 0:
-            raise _demo_hint(city_adcode, "population cells")
-        facilities = _facility_stats(session, city)
-        if facilities["count"] == 0:
-            raise _demo_hint(city_adcode, "facilities")
+        city, network, cells, facilities = _require_prepared(session, city_adcode)
         regions = [
             (r.adcode, r.level, r.population, r.urban_share, r.parent_adcode)
             for r in _region_rows(session, city)
@@ -417,14 +426,7 @@ def load_run_inputs(
         As :func:`run_compliance`, for a city not prepared.
     """
     with transaction(session):
-        city = citydata.get_city(session, city_adcode)
-        network = networks.find_network(session, city_adcode)
-        if network is None:
-            raise _demo_hint(city_adcode, "road network")
-        if _cell_stats(session, city_adcode)["count"] == 0:
-            raise _demo_hint(city_adcode, "population cells")
-        if _facility_stats(session, city)["count"] == 0:
-            raise _demo_hint(city_adcode, "facilities")
+        city, network, _, _ = _require_prepared(session, city_adcode)
     return _load_inputs(session, settings, city, network.id, {}, overlay=overlay)
 
 
@@ -805,14 +807,7 @@ def coverage_report(
         As :func:`run_compliance`, for a city not prepared.
     """
     with transaction(session):
-        city = citydata.get_city(session, city_adcode)
-        network = networks.find_network(session, city_adcode)
-        if network is None:
-            raise _demo_hint(city_adcode, "road network")
-        if _cell_stats(session, city_adcode)["count"] == 0:
-            raise _demo_hint(city_adcode, "population cells")
-        if _facility_stats(session, city)["count"] == 0:
-            raise _demo_hint(city_adcode, "facilities")
+        city, network, _, _ = _require_prepared(session, city_adcode)
     inputs = _load_inputs(session, settings, city, network.id, {})
     types = sorted(set(facility_types))
     selectors = [FacilitySelector(facility_types=tuple(FacilityType(t) for t in types))]
