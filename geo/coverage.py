@@ -122,7 +122,12 @@ def nearest_facility(
         lowest = np.full(net.n_nodes, -1, dtype=np.int64)
         lowest[nodes] = first
         facility[reached] = lowest[origin[reached]]
-        _break_ties(matrix.indptr, matrix.indices, matrix.data, dist, facility)
+        # the tail of every CSR entry depends only on the matrix: build it once per network
+        tail = net.cached(
+            ("csr_tail", id(matrix)),
+            lambda: np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(matrix.indptr)),
+        )
+        _break_ties(matrix.indptr, matrix.indices, matrix.data, dist, facility, tail=tail)
         time_s[reached] = dist[reached] + delay_s
     return NearestResult(
         travel_time_s=time_s,
@@ -140,6 +145,8 @@ def _break_ties(
     weight: NDArray[np.float64],
     dist: NDArray[np.float64],
     label: NDArray[np.int64],
+    *,
+    tail: NDArray[np.int64],
 ) -> None:
     """Lower each node's label to the minimum over all its exact shortest paths, in place.
 
@@ -149,7 +156,6 @@ def _break_ties(
     tied region, not to the network.
     """
     n = dist.shape[0]
-    tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
     finite = np.isfinite(dist[tail])
     tight = finite & (dist[tail] + weight == dist[indices])
     t_tail, t_head = tail[tight], indices[tight].astype(np.int64)
