@@ -24,6 +24,7 @@ from app.api.routes import (
     tokens,
 )
 from app.db.session import create_db_engine, create_session_factory
+from app.services.answers import AnswerCache, DataVersionWatcher
 from app.services.compute import ComputeLimiter
 from app.services.tiles import TileCache
 from app.settings import Settings, get_settings
@@ -36,10 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_db_engine(settings)
     compute = ComputeLimiter(workers=settings.compute_workers, timeout_s=settings.compute_timeout_s)
+    watcher = DataVersionWatcher(engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # cached answers are served only while the data version is followed
+        watcher.start()
         yield
+        watcher.stop()
         compute.shutdown()
         engine.dispose()
 
@@ -54,6 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = create_session_factory(engine)
     app.state.tile_cache = TileCache()
     app.state.compute = compute
+    app.state.answers = AnswerCache(
+        watcher,
+        max_entries=settings.answer_cache_entries,
+        max_bytes=settings.answer_cache_mb * 1024 * 1024,
+    )
     register_error_handlers(app)
     install_openapi(app)
     app.add_middleware(

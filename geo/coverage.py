@@ -1,8 +1,9 @@
 """Travel-time coverage: nearest facility per node, covered population, catchments.
 
-The core is one multi-source, bounded Dijkstra search (``scipy.sparse.csgraph.dijkstra`` with
-``min_only=True`` and ``limit``) over the cached CSR matrix of a mode
-(:meth:`geo.network.Network.mode_graph`).
+The core is one multi-source, bounded shortest-path search over the cached CSR matrix of a mode
+(:meth:`geo.network.Network.mode_graph`): a bucket queue compiled with numba
+(:mod:`geo._buckets`), which gives the same times as networkx's ``multi_source_dijkstra`` and
+scipy's ``dijkstra(min_only=True, limit=…)`` and applies the tie rule below in the same pass.
 
 Direction matters (issue "Network"): a patient travels *to* a facility, so the time of a node is
 its time to the nearest facility: the search runs from the facilities over the *transposed* graph
@@ -12,16 +13,16 @@ response norms). On two-way streets both agree; one-way streets make them differ
 
 Ties: when several facilities reach a node in exactly the same time (equal floating-point sums,
 e.g. facilities at the same node), the node is assigned to the one with the lowest index in
-``source_nodes``. The rule is applied exactly, by propagating the minimum index along the edges
-that lie on shortest paths after the search.
+``source_nodes``. The rule is exact: the search orders equal times by facility index, so the
+lowest index flows along every shortest path.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.sparse.csgraph import dijkstra
 
+from geo._buckets import bucket_search, bucket_width
 from geo._errors import CoverageInputError
 from geo._validate import check_direction, check_mode, node_indices
 from geo.network import Network
@@ -103,32 +104,27 @@ def nearest_facility(
     graph = net.mode_graph(mode, model=model)
     delay_s = (model if model is not None else net.default_model(mode)).dispatch_delay_s
 
-    time_s = np.full(net.n_nodes, np.inf)
-    facility = np.full(net.n_nodes, -1, dtype=np.int64)
     search_limit = np.inf if limit_s is None else float(limit_s) - delay_s
     if sources.size and search_limit >= 0:
-        # one search per distinct node; np.unique's first index is the lowest facility index
+        # one entry per distinct node; np.unique's first index is the lowest facility index
         nodes, first = np.unique(sources, return_index=True)
         matrix = graph.backward if direction == "to_facility" else graph.forward
-        dist, _, origin = dijkstra(
-            matrix,
-            directed=True,
-            indices=nodes,
-            min_only=True,
-            limit=search_limit,
-            return_predecessors=True,
+        # the bucket width depends only on the matrix: find it once per network
+        delta, ring = net.cached(("bucket_width", id(matrix)), lambda: bucket_width(matrix.data))
+        time_s, facility = bucket_search(
+            matrix.indptr,
+            matrix.indices,
+            matrix.data,
+            nodes.astype(np.int64),
+            first.astype(np.int64),
+            search_limit,
+            delta,
+            ring,
+            delay_s,
         )
-        reached = origin >= 0
-        lowest = np.full(net.n_nodes, -1, dtype=np.int64)
-        lowest[nodes] = first
-        facility[reached] = lowest[origin[reached]]
-        # the tail of every CSR entry depends only on the matrix: build it once per network
-        tail = net.cached(
-            ("csr_tail", id(matrix)),
-            lambda: np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(matrix.indptr)),
-        )
-        _break_ties(matrix.indptr, matrix.indices, matrix.data, dist, facility, tail=tail)
-        time_s[reached] = dist[reached] + delay_s
+    else:
+        time_s = np.full(net.n_nodes, np.inf)
+        facility = np.full(net.n_nodes, -1, dtype=np.int64)
     return NearestResult(
         travel_time_s=time_s,
         facility=facility,
@@ -137,48 +133,6 @@ def nearest_facility(
         limit_s=None if limit_s is None else float(limit_s),
         synthetic=net.synthetic,
     )
-
-
-def _break_ties(
-    indptr: NDArray[np.int32],
-    indices: NDArray[np.int32],
-    weight: NDArray[np.float64],
-    dist: NDArray[np.float64],
-    label: NDArray[np.int64],
-    *,
-    tail: NDArray[np.int64],
-) -> None:
-    """Lower each node's label to the minimum over all its exact shortest paths, in place.
-
-    An edge ``a -> b`` is *tight* when ``dist[a] + w == dist[b]``: it lies on a shortest path.
-    The minimum facility index flows along tight edges until nothing changes; only the nodes
-    whose label dropped are expanded in the next round, so the work is proportional to the
-    tied region, not to the network.
-    """
-    n = dist.shape[0]
-    finite = np.isfinite(dist[tail])
-    tight = finite & (dist[tail] + weight == dist[indices])
-    t_tail, t_head = tail[tight], indices[tight].astype(np.int64)
-    # tight edges in CSR form (tails are already sorted)
-    t_indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(t_tail, minlength=n), out=t_indptr[1:])
-
-    cand = label[t_tail]
-    better = cand < label[t_head]
-    np.minimum.at(label, t_head[better], cand[better])
-    frontier = np.unique(t_head[better])
-    while frontier.size:
-        starts = t_indptr[frontier]
-        counts = t_indptr[frontier + 1] - starts
-        total = int(counts.sum())
-        if total == 0:
-            break
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        heads = t_head[np.repeat(starts, counts) + offsets]
-        cand = np.repeat(label[frontier], counts)
-        better = cand < label[heads]
-        np.minimum.at(label, heads[better], cand[better])
-        frontier = np.unique(heads[better])
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,10 +6,11 @@ reachable within the time limit. Every searched edge ``p -> q`` whose start is r
 ``min(1, (limit - t_p) / w)`` of its length (partial edges at the fringe, assuming constant
 speed along the edge). Segments and reached nodes are sampled onto a square grid of
 ``resolution_m`` cells (default 50 m), dilated by a disk of ``buffer_m``, and the cells are
-dissolved into polygons: an exact buffer-and-union of tens of thousands of segments takes
-minutes, the raster a fraction of a second. Boundaries are therefore accurate to one cell
-(``resolution_m``), and edges between intersections are straightened. Polygons are in the
-network CRS; pass ``to_crs="EPSG:4326"`` (or call ``GeoDataFrame.to_crs``) for WGS84.
+dissolved into polygons by polygonising the raster's boundary: an exact buffer-and-union of tens
+of thousands of segments takes minutes, the raster a fraction of a second. Boundaries are
+therefore accurate to one cell (``resolution_m``), and edges between intersections are
+straightened. Polygons are in the network CRS; pass ``to_crs="EPSG:4326"`` (or call
+``GeoDataFrame.to_crs``) for WGS84.
 
 Gap polygons: the populated points not covered are each buffered by ``cell_radius_m``
 (default: the H3 resolution-9 edge length, so neighbouring hexagon centres' disks overlap and
@@ -98,19 +99,95 @@ def _raster_buffer(
     mask[iy, ix] = True
     yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
     mask = ndimage.binary_dilation(mask, structure=(xx**2 + yy**2) <= radius**2)
-    # polygonise: one rectangle per horizontal run of cells, then dissolve
-    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask
-    edges = np.diff(padded, axis=1)
-    rows, run_start = np.nonzero(edges == 1)
-    _, run_end = np.nonzero(edges == -1)
-    boxes = shapely.box(
-        min_x + run_start * resolution_m,
-        min_y + rows * resolution_m,
-        min_x + run_end * resolution_m,
-        min_y + (rows + 1) * resolution_m,
+    cells = _polygonize_mask(mask)
+    # cell units → metres
+    return shapely.transform(cells, lambda xy: xy * resolution_m + (min_x, min_y))
+
+
+def _boundary_runs(steps: NDArray[np.int8]) -> tuple[NDArray[np.int64], ...]:
+    """Runs of equal non-zero values along each row: (row, first column, end column)."""
+    padded = np.zeros((steps.shape[0], steps.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = steps
+    row, col = np.nonzero(np.diff(padded, axis=1))
+    # a run goes from one change to the next on the same row; runs of zeros are no boundary
+    value = padded[row, col + 1]
+    keep = (row[1:] == row[:-1]) & (value[:-1] != 0)
+    return row[:-1][keep], col[:-1][keep], col[1:][keep]
+
+
+def _polygonize_mask(mask: NDArray[np.bool_]) -> shapely.Geometry:
+    """The True cells of a raster as polygons, in cell units (cell (r, c) spans x c..c+1, y r..r+1).
+
+    The boundary between True and False cells is cut into straight runs (split wherever a run
+    changes side, so corners touching diagonally are nodes), polygonised, and the faces lying on
+    True cells kept: several times faster than dissolving one rectangle per row run.
+    """
+    framed = np.pad(mask, 1).astype(np.int8)
+    # horizontal runs lie on y = line, from x = first - 1 to end - 1 (the frame shifts by one)
+    line, first, end = _boundary_runs(np.diff(framed, axis=0))
+    horizontal = np.column_stack([first - 1, line, end - 1, line])
+    # vertical runs: the same along columns, on x = line
+    line, first, end = _boundary_runs(np.diff(framed, axis=1).T)
+    vertical = np.column_stack([line, first - 1, line, end - 1])
+    ends = np.concatenate([horizontal, vertical]).astype(np.float64).reshape(-1, 2, 2)
+    faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.linestrings(ends))))
+    if faces.size == 0:
+        return shapely.Polygon()
+    # faces are True regions or holes; a point strictly inside a face names its cell
+    inside = shapely.point_on_surface(faces)
+    col = np.floor(shapely.get_x(inside)).astype(np.int64)
+    row = np.floor(shapely.get_y(inside)).astype(np.int64)
+    kept = faces[mask[row, col]]
+    return kept[0] if kept.shape[0] == 1 else shapely.multipolygons(kept)
+
+
+def reached_area(
+    net: Network,
+    matrix: sp.csr_matrix,
+    node_cost: ArrayLike,
+    *,
+    limit: float,
+    buffer_m: float = BUFFER_M,
+    resolution_m: float = RESOLUTION_M,
+) -> shapely.Geometry:
+    """The area within ``buffer_m`` of the (partial) edges reachable within ``limit``.
+
+    The general form of :func:`merged_isochrone`: any edge weights, e.g. road lengths for a
+    network radius.
+
+    Parameters
+    ----------
+    net
+        The road network.
+    matrix
+        CSR matrix of edge weights over the network's nodes, searched from the sources (for
+        ``to_facility``, the transposed graph); seconds or metres.
+    node_cost
+        Per node, the cost from the nearest source in the unit of ``matrix``; ``inf`` where
+        unreached.
+    limit
+        The bound, in the unit of ``matrix`` (seconds or metres).
+    buffer_m
+        Buffer around reached streets, metres.
+    resolution_m
+        Raster cell size, metres: the accuracy of the boundary.
+
+    Returns
+    -------
+    shapely.Geometry
+        A polygon or multipolygon in the network CRS; empty when nothing is reached.
+    """
+    cost = np.asarray(node_cost, dtype=np.float64).reshape(-1)
+    if cost.shape[0] != net.n_nodes:
+        msg = f"node_cost must have one value per node ({net.n_nodes}), got {cost.shape[0]}"
+        raise CoverageInputError(msg)
+    if not (np.isfinite(limit) and limit >= 0):
+        msg = f"limit must be a finite number >= 0, got {limit}"
+        raise CoverageInputError(msg)
+    _check_raster(buffer_m, resolution_m)
+    return _reached_geometry(
+        net, matrix, cost, limit_s=float(limit), buffer_m=buffer_m, resolution_m=resolution_m
     )
-    return shapely.union_all(boxes)
 
 
 def merged_isochrone(
@@ -330,13 +407,17 @@ def _limit(minutes: float, buffer_m: float, resolution_m: float) -> float:
     if not (np.isfinite(minutes) and minutes >= 0):
         msg = f"minutes must be a finite number >= 0, got {minutes}"
         raise CoverageInputError(msg)
+    _check_raster(buffer_m, resolution_m)
+    return float(minutes) * 60.0
+
+
+def _check_raster(buffer_m: float, resolution_m: float) -> None:
     if not (np.isfinite(buffer_m) and buffer_m > 0):
         msg = f"buffer_m must be > 0, got {buffer_m}"
         raise CoverageInputError(msg)
     if not (np.isfinite(resolution_m) and 0 < resolution_m <= buffer_m):
         msg = f"resolution_m must be > 0 and <= buffer_m ({buffer_m}), got {resolution_m}"
         raise CoverageInputError(msg)
-    return float(minutes) * 60.0
 
 
 def _matrix(

@@ -29,10 +29,11 @@ Long computations
         session of its own (see :mod:`app.services.compute`).
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -46,14 +47,27 @@ from app.settings import Settings
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_app_settings(request: Request) -> Settings:
+# The dependencies are coroutines that do no I/O themselves: FastAPI runs a plain function
+# dependency on the thread pool, and a hop there and back for each would cost more than the
+# cached answers they guard. Blocking work (a token lookup, closing a used session) goes to the
+# thread pool explicitly.
+
+
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.session_factory() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the request; it connects on first use and is closed after the response."""
+    session: Session = request.app.state.session_factory()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
@@ -66,7 +80,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -77,7 +91,7 @@ def get_principal(
             msg = "the Authorization header must be 'Bearer <token>'"
             raise AuthenticationError(msg)
         return None
-    return auth.authenticate(session, credentials.credentials)
+    return await run_in_threadpool(auth.authenticate, session, credentials.credentials)
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
@@ -89,7 +103,7 @@ class RequireRole:
     def __init__(self, role: str) -> None:
         self.role = role
 
-    def __call__(self, principal: PrincipalDep) -> Principal:
+    async def __call__(self, principal: PrincipalDep) -> Principal:
         return auth.check_role(principal, self.role)
 
     def __repr__(self) -> str:
@@ -106,7 +120,7 @@ PlannerDep = Annotated[Principal, Depends(require_role("planner"))]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 
 
-def check_read_access(
+async def check_read_access(
     request: Request, settings: SettingsDep, principal: PrincipalDep
 ) -> Principal | None:
     """Gate of every ``/api/v1`` route: reads by setting, and never a write without a token."""
@@ -118,7 +132,7 @@ def check_read_access(
 ReaderDep = Annotated[Principal | None, Depends(check_read_access)]
 
 
-def get_compute(request: Request, session: SessionDep) -> Compute:
+async def get_compute(request: Request, session: SessionDep) -> Compute:
     limiter: ComputeLimiter = request.app.state.compute
     return Compute(limiter, session.get_bind())
 

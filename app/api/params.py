@@ -1,13 +1,25 @@
 """Query parameters shared by several routes, validated with a 4xx that names them."""
 
 import math
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
 from app.errors import InvalidInputError
 
 BBOX_HELP = "minlon,minlat,maxlon,maxlat in WGS84 degrees"
+
+# what a route over a spatial rule of a prepared city answers besides 200
+SPATIAL_RULE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "unknown city or scenario, or no plan for the city"},
+    409: {"description": "the city is not prepared: run `fplan demo --city …`"},
+    422: {"description": "the rule is not a spatial rule of the city's plan (field `rule`)"},
+}
+
+# a scenario of the request's city, whose changes the answer applies in memory
+ScenarioQuery = Annotated[
+    int | None, Query(ge=1, le=2**31 - 1, description="a scenario of the city (its id)")
+]
 
 
 def parse_bbox(

@@ -9,7 +9,7 @@ gives per target the requests, errors (transport failures and non-2xx answers), 
 
 Without ``--url`` the command starts ``uvicorn app.main:create_app --factory`` on a free loopback
 port with the environment's settings (``APP_*``), waits for ``/api/v1/health`` and stops it at
-the end. The client side needs ``httpx`` (a dev dependency).
+the end. The client side needs ``aiohttp`` (a dev dependency).
 """
 
 import asyncio
@@ -67,18 +67,20 @@ async def _load(
     think_s: float,
     headers: Mapping[str, str],
 ) -> list[TargetStats]:
-    import httpx
+    import aiohttp
 
     names = list(targets)
     latencies: dict[str, list[float]] = {name: [] for name in names}
     stats = {name: TargetStats(name, targets[name]) for name in names}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=base_url, headers=dict(headers), limits=limits, timeout=REQUEST_TIMEOUT_S
+    connector = aiohttp.TCPConnector(limit=clients, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    async with aiohttp.ClientSession(
+        base_url, headers=dict(headers), connector=connector, timeout=timeout
     ) as client:
-        # warm-up, not counted: fills the stored runs and the network cache
+        # warm-up, not counted: fills the stored runs, the network cache and the answer cache
         for name in names:
-            await client.get(targets[name])
+            async with client.get(targets[name]) as response:
+                await response.read()
         deadline = time.perf_counter() + duration_s
 
         async def one_client(offset: int) -> None:
@@ -88,10 +90,11 @@ async def _load(
                 turn += 1
                 start = time.perf_counter()
                 try:
-                    response = await client.get(targets[name])
-                    status = str(response.status_code)
-                    failed = not response.is_success
-                except httpx.HTTPError as exc:
+                    async with client.get(targets[name]) as response:
+                        await response.read()
+                    status = str(response.status)
+                    failed = not response.ok
+                except (aiohttp.ClientError, TimeoutError) as exc:
                     status, failed = type(exc).__name__, True
                 latencies[name].append((time.perf_counter() - start) * 1000.0)
                 entry = stats[name]
@@ -238,13 +241,16 @@ def loadtest(
     token: Annotated[
         str | None, typer.Option(envvar="FPLAN_TOKEN", help="API token, if reads need one")
     ] = None,
+    server_workers: Annotated[
+        int, typer.Option(min=1, max=16, help="processes of the server it starts (not --url)")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print the statistics as JSON")] = False,
 ) -> None:
     """Load the compliance and coverage endpoints of CITY; exit 1 on any error."""
     try:
-        import httpx  # noqa: F401  (only to say what is missing)
+        import aiohttp  # noqa: F401  (only to say what is missing)
     except ImportError as exc:
-        msg = "the load generator needs httpx: install the dev dependencies (make setup)"
+        msg = "the load generator needs aiohttp: install the dev dependencies (make setup)"
         raise typer.BadParameter(msg) from exc
     targets = {
         "compliance": f"/api/v1/compliance?city={city}",
@@ -273,6 +279,8 @@ def loadtest(
         command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
         # keep idle connections past the think time, or the server closes one as it is reused
         command += ["--timeout-keep-alive", str(max(5, math.ceil(think_s) + 5))]
+        if server_workers > 1:
+            command += ["--workers", str(server_workers)]
         with serve_loopback(command, port=port) as base_url:
             stats = measure(base_url)
     if as_json:

@@ -8,6 +8,8 @@ import shapely
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
+from app.db.models.data_version import WROTE_FLAG
+
 
 def hex_ewkb(geoms: NDArray[np.object_], srid: int = 4326) -> NDArray[np.object_]:
     """Hex EWKB of shapely geometries, the text form ``COPY`` accepts for a geometry column."""
@@ -22,7 +24,9 @@ def copy_frame(session: Session, table: str, frame: pd.DataFrame) -> None:
     buffer = io.StringIO()
     frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
     columns = ", ".join(frame.columns)
-    raw = session.connection().connection.driver_connection
+    connection = session.connection()
+    connection.info[WROTE_FLAG] = True
+    raw = connection.connection.driver_connection
     assert raw is not None, "COPY needs a live DBAPI connection"
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())

@@ -714,10 +714,30 @@ def gap_collection(
         When ``rule_id`` is not a rule of the city's plan, or not a spatial one.
     """
     catalogue = get_catalogue(norms, city_adcode)
-    rules = {rule.id: rule for rule in catalogue.rules}
-    if rule_id is not None:
-        _check_spatial_rule(rules, rule_id, catalogue)
+    check_gap_rule(catalogue, rule_id)
     report = run_compliance(session, settings, city_adcode, norms=norms)
+    return report_gaps(session, report, catalogue, rule_id=rule_id)
+
+
+def check_gap_rule(catalogue: Catalogue, rule_id: str | None) -> None:
+    """Raise :class:`InvalidInputError` (field ``rule``) unless ``rule_id`` is None or a spatial
+    rule of ``catalogue`` with gap zones."""
+    if rule_id is not None:
+        _check_spatial_rule({rule.id: rule for rule in catalogue.rules}, rule_id, catalogue)
+
+
+def report_gaps(
+    session: Session,
+    report: ComplianceReport,
+    catalogue: Catalogue,
+    *,
+    rule_id: str | None = None,
+) -> GapCollection:
+    """The underserved zones a stored run found (of one rule, or of every spatial rule).
+
+    ``report`` is a run of ``catalogue``'s city: the register's or a scenario's.
+    """
+    rules = {rule.id: rule for rule in catalogue.rules}
     verdicts = {(r.rule_id, r.region_adcode): r for r in report.results}
     with transaction(session):
         stmt = select(

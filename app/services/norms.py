@@ -7,6 +7,7 @@ the service from answering instead of reporting an uncited norm.
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,11 @@ class NormCatalogues:
         return sorted(catalogue.city_adcode for catalogue in self.catalogues)
 
 
+# the files are looked at again at most this often (a request must not stat them every time)
+RECHECK_S = 1.0
+_RECENT: dict[tuple[Path, Path], tuple[float, NormCatalogues]] = {}
+
+
 @lru_cache(maxsize=8)
 def _load(directory: Path, seeds_dir: Path, stamp: tuple[tuple[str, int], ...]) -> NormCatalogues:
     # ``stamp`` (file names and modification times) makes an edited catalogue load afresh
@@ -55,12 +61,19 @@ def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -
     if seeds_dir is None or not seeds_dir.is_dir():
         msg = "no plan texts: set APP_PLANS_DIR to the folder holding seeds/ (../shared/plans)"
         raise ConfigurationError(msg)
+    key = (directory, seeds_dir)
+    now = time.monotonic()
+    recent = _RECENT.get(key)
+    if recent is not None and now - recent[0] < RECHECK_S:
+        return recent[1]
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.yaml")))
     try:
-        return _load(directory.resolve(), seeds_dir.resolve(), stamp)
+        norms = _load(directory.resolve(), seeds_dir.resolve(), stamp)
     except CatalogueError as exc:
         msg = f"the norm catalogue is defective: {exc}"
         raise ConfigurationError(msg) from exc
+    _RECENT[key] = (now, norms)
+    return norms
 
 
 def get_catalogue(norms: NormCatalogues, city_adcode: str) -> Catalogue:

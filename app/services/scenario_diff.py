@@ -624,7 +624,8 @@ def _gap_sets(session: Session, run_id: int) -> dict[tuple[str, str], set[int] |
     return {(r, g): (None if ids is None else set(ids)) for r, g, ids in rows}
 
 
-def _cells(session: Session, ids: set[int]) -> dict[int, tuple[int, bytes]]:
+def cell_shapes(session: Session, ids: set[int]) -> dict[int, tuple[int, bytes]]:
+    """Residents and WKB polygon of each population cell, by id."""
     rows = session.execute(
         select(
             PopulationCell.id, PopulationCell.population, func.ST_AsBinary(PopulationCell.geom)
@@ -665,7 +666,7 @@ def compare_runs(
             other = gaps_after.get(key)
             if cells is not None and other is not None:
                 wanted |= cells ^ other
-        cells_by_id = _cells(session, wanted)
+        cells_by_id = cell_shapes(session, wanted)
 
     def residents(ids: set[int]) -> int:
         return sum(cells_by_id[i][0] for i in ids if i in cells_by_id)

@@ -34,7 +34,7 @@ from app.errors import (
     PermissionDeniedError,
     PreconditionFailedError,
 )
-from app.schemas.compliance import ComplianceReport
+from app.schemas.compliance import ComplianceReport, GapCollection
 from app.schemas.scenario import (
     AddChange,
     ChangeIn,
@@ -54,7 +54,7 @@ from app.services._tx import transaction
 from app.services.auth import Principal
 from app.services.compliance import FacilityOverlay, LocatedFacility
 from app.services.geometry import locate_point
-from app.services.norms import NormCatalogues
+from app.services.norms import NormCatalogues, get_catalogue
 from app.services.scenario_diff import ScenarioContexts
 from app.settings import Settings
 from geo.norms import (
@@ -643,6 +643,37 @@ def scenario_compliance(
     return compliance.run_compliance(
         session, settings, scenario.city_adcode, norms=norms, overlay=overlay
     )
+
+
+def scenario_gap_collection(
+    session: Session,
+    settings: Settings,
+    scenario_id: int,
+    *,
+    norms: NormCatalogues,
+    principal: Principal | None,
+    city: str,
+    rule_id: str | None = None,
+) -> GapCollection:
+    """The underserved zones of a scenario's spatial rules (or of one), from its run.
+
+    The same zones as :func:`app.services.compliance.gap_collection` draws for the register,
+    from the scenario's stored run (computed once, as :func:`scenario_compliance`).
+
+    Raises
+    ------
+    NotFoundError
+        Unknown scenario, or one the caller may not see.
+    InvalidInputError
+        ``city`` not the scenario's city (field ``scenario``); ``rule_id`` not a spatial rule
+        of the plan (field ``rule``).
+    """
+    catalogue = get_catalogue(norms, city)
+    compliance.check_gap_rule(catalogue, rule_id)
+    report = scenario_compliance(
+        session, settings, scenario_id, norms=norms, principal=principal, city=city
+    )
+    return compliance.report_gaps(session, report, catalogue, rule_id=rule_id)
 
 
 def diff_scenario(

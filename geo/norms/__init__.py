@@ -5,7 +5,8 @@ service passes the folder of seed plan texts the citations are checked against),
 rules with :func:`evaluate_catalogue` / :func:`evaluate_rule`. Spatial rules (travel-time, radius
 and EMS-response coverage) need a :class:`SpatialContext` (road network, population points,
 facility locations; ``spatial=``) and are evaluated by :func:`evaluate_spatial_rule`, whose
-resident counts :func:`coverage_result` turns into the same :class:`RuleResult` rows.
+resident counts :func:`coverage_result` turns into the same :class:`RuleResult` rows;
+:func:`rule_areas` draws the areas the same rules cover, for maps.
 """
 
 from geo.norms._errors import (
@@ -14,6 +15,7 @@ from geo.norms._errors import (
     NormEvaluationError,
     NormsError,
 )
+from geo.norms.areas import RuleArea, rule_areas
 from geo.norms.catalogue import (
     DEFAULT_CATALOGUE_DIR,
     Catalogue,
@@ -83,6 +85,7 @@ __all__ = [
     "RegionInput",
     "RegionLevel",
     "Rule",
+    "RuleArea",
     "RuleKind",
     "RuleResult",
     "Scope",
@@ -104,5 +107,6 @@ __all__ = [
     "load_catalogue",
     "load_catalogues",
     "population_points",
+    "rule_areas",
     "rules_by_id",
 ]

@@ -13,6 +13,7 @@ import uvicorn
 
 from app.api.routes.norms import get_norm_catalogues
 from app.main import create_app
+from app.services.norms import NormCatalogues
 from app.settings import Settings
 from tests._compliance_city import norms_in
 
@@ -27,7 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(database_url=args.database_url, cache_dir=args.cache_dir)
     app = create_app(settings)
     norms = norms_in(args.norms)
-    app.dependency_overrides[get_norm_catalogues] = lambda: norms
+
+    async def fixed_norms() -> NormCatalogues:
+        # a coroutine, like the dependency it replaces: no thread-pool hop per request
+        return norms
+
+    app.dependency_overrides[get_norm_catalogues] = fixed_norms
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
     return 0
 

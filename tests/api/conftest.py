@@ -8,12 +8,17 @@ The app runs in a subprocess (``tests.api._serve``) on a free loopback port.
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from app.api.routes.norms import get_norm_catalogues
 from app.cli.loadtest import free_port, serve_loopback
 from app.db.migrate import upgrade_database
 from app.schemas.token import TokenCreate
@@ -62,3 +67,20 @@ def served(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with serve_loopback(command, port=port, env=env) as base_url:
         yield Served(base_url=base_url, database_url=url, tokens=tokens)
     drop_database(url)
+
+
+@pytest.fixture
+def api(client: TestClient, tmp_path: Path, tiny_city: None) -> Iterator[TestClient]:
+    """The admin client, answering with the tiny plan's catalogue."""
+    norms = tiny_norms(tmp_path)
+    app = cast("FastAPI", client.app)
+    app.dependency_overrides[get_norm_catalogues] = lambda: norms
+    yield client
+    app.dependency_overrides.pop(get_norm_catalogues)
+
+
+@pytest.fixture
+def prepared(db_session: Session, api: TestClient) -> TestClient:
+    """:func:`api` on the tiny city prepared (network, residents, facilities)."""
+    prepare(db_session)
+    return api

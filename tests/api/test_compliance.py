@@ -2,34 +2,11 @@
 
 import csv
 import io
-from collections.abc import Iterator
-from pathlib import Path
-from typing import cast
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from app.api.routes.norms import get_norm_catalogues
-from tests._compliance_city import CITY, EAST, WEST, tiny_norms
-from tests._compliance_city import prepare as prepare_city
-
-
-@pytest.fixture
-def api(client: TestClient, tmp_path: Path, tiny_city: None) -> Iterator[TestClient]:
-    """The client, answering with the tiny plan's catalogue."""
-    norms = tiny_norms(tmp_path)
-    app = cast("FastAPI", client.app)
-    app.dependency_overrides[get_norm_catalogues] = lambda: norms
-    yield client
-    app.dependency_overrides.pop(get_norm_catalogues)
-
-
-@pytest.fixture
-def prepared(db_session: Session, api: TestClient) -> TestClient:
-    prepare_city(db_session)
-    return api
+from tests._compliance_city import CITY, EAST, WEST
 
 
 def test_compliance_reports_every_rule_and_region(prepared: TestClient) -> None:

@@ -50,6 +50,7 @@ VALID: dict[str, Any] = {
     "y": 428,
     "crs": "wgs84",
     "format": "json",
+    "rule": "tiny.care_circle",
 }
 
 

@@ -6,31 +6,19 @@ the community health centre at 113.02, beyond the 15-minute circle; urban cell E
 6 nodes (≈ 5.9 km) from the EMS station at 113.05, beyond the 5 km urban radius.
 """
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.api.routes.norms import get_norm_catalogues
 from app.db.models import Facility
-from tests._compliance_city import CITY, EAST, LAT, WEST, tiny_norms
+from tests._compliance_city import CITY, EAST, LAT, WEST
 from tests._compliance_city import prepare as prepare_city
 
 Headers = dict[str, str]
-
-
-@pytest.fixture
-def api(client: TestClient, tmp_path: Path, tiny_city: None) -> Iterator[TestClient]:
-    norms = tiny_norms(tmp_path)
-    app = cast("FastAPI", client.app)
-    app.dependency_overrides[get_norm_catalogues] = lambda: norms
-    yield client
-    app.dependency_overrides.pop(get_norm_catalogues)
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """The map page in a real browser: Debian's Chromium driven by Playwright against a live server.
 
-A dedicated database is created for the module's run, Jishou (small and quick) is prepared in it
-with the services (reference data, a synthetic network, the population surface, facilities, one
+A dedicated database is created for the run, Jishou (small and quick) is prepared in it with the
+services (reference data, a synthetic network, the population surface, facilities, one
 compliance run) and committed, the app is served by uvicorn in a thread on a free loopback port,
-and every test opens the page in a fresh browser tab. Screenshots go to ``test-artifacts/map``.
+and every test opens the page in a fresh browser tab. Scenario tests write scenarios of their own
+(the register is never changed). A planner token is issued for them. Screenshots go to
+``test-artifacts/map``.
 """
 
 import os
@@ -25,6 +27,8 @@ from app.db.local import ensure_local_database
 from app.db.migrate import upgrade_database
 from app.db.session import create_db_engine
 from app.main import create_app
+from app.schemas.token import TokenCreate
+from app.services import auth
 from app.services.compliance import run_compliance
 from app.services.demo import prepare_city
 from app.services.norms import load_norms
@@ -47,9 +51,9 @@ SERVER_START_TIMEOUT_S = 30
 PAGE_READY_TIMEOUT_MS = 45_000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def map_settings(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """A committed database holding a prepared Jishou, dropped at the end of the module."""
+    """A committed database holding a prepared Jishou, dropped at the end of the run."""
     base = Settings()
     ensure_local_database(base.database_url)
     name = f"{make_url(base.database_url).database or 'fplan'}_browser_{os.getpid()}"
@@ -85,7 +89,20 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def planner_token(map_settings: Settings) -> str:
+    """The secret of a planner's API token in the map's database."""
+    engine = create_db_engine(map_settings)
+    try:
+        with Session(engine) as session:
+            issued = auth.create_token(session, TokenCreate(name="map-planner", role="planner"))
+            session.commit()
+    finally:
+        engine.dispose()
+    return issued.secret
+
+
+@pytest.fixture(scope="session")
 def live_url(map_settings: Settings) -> Iterator[str]:
     """The app served by uvicorn in a thread on a free loopback port."""
     port = _free_port()
@@ -104,7 +121,7 @@ def live_url(map_settings: Settings) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM.exists(), "Chromium is missing: `make test` installs Debian's chromium"
     assert MAPLIBRE_DIST.is_dir(), "MapLibre is missing: `make test` runs `npm ci`"
@@ -145,6 +162,13 @@ class MapPage:
 
     def js(self, script: str, arg: Any = None) -> Any:
         return self.page.evaluate(script, arg)
+
+    def click_at(self, lon: float, lat: float) -> None:
+        """Click the map where (lon, lat) is drawn, as a user would."""
+        point = self.js("(p) => window.fplan.map.project(p)", [lon, lat])
+        box = self.page.locator("#map").bounding_box()
+        assert box is not None
+        self.page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

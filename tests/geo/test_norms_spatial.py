@@ -32,17 +32,20 @@ from geo.norms import (
 )
 from geo.norms.catalogue import Catalogue
 from geo.norms.parameters import FacilitySelector
-
-CITY = "439900"
-EAST, WEST = "439901", "439902"
-CITE = {"document": "seed.txt", "lines": "L1", "quote": "引文"}
-CRS = "EPSG:32649"
-X0, Y0 = 700_000.0, 3_100_000.0
-
-
-def make_rule(**fields: Any) -> Rule:
-    base = {"id": "test.rule", "title_zh": "测试", "title_en": "test", "citation": CITE}
-    return Rule.model_validate({**base, **fields})
+from tests.geo._spatial_fixtures import (
+    CITY,
+    CRS,
+    EAST,
+    WEST,
+    X0,
+    Y0,
+    centre,
+    detour,
+    ems_rule,
+    line,
+    make_rule,
+    station,
+)
 
 
 def regions() -> list[RegionInput]:
@@ -51,20 +54,6 @@ def regions() -> list[RegionInput]:
         RegionInput(EAST, "East District", RegionLevel.DISTRICT, None, parent_adcode=CITY),
         RegionInput(WEST, "West County", RegionLevel.COUNTY, None, parent_adcode=CITY),
     ]
-
-
-def line(xs: list[float], highway: str = "residential", **kwargs: Any) -> Network:
-    """Nodes on the x axis joined in order by two-way streets of one class."""
-    n = len(xs)
-    return network_from_arrays(
-        np.asarray(xs) + X0,
-        np.full(n, Y0),
-        np.arange(n - 1),
-        np.arange(1, n),
-        [highway] * (n - 1),
-        crs=CRS,
-        **kwargs,
-    )
 
 
 def context(
@@ -81,16 +70,6 @@ def context(
         [y + Y0 for _, _, y in facilities],
     )
     return SpatialContext(net, pts, fac)
-
-
-def centre(ident: int, unit: str = EAST, **kwargs: Any) -> FacilityInput:
-    return FacilityInput(
-        ident, f"centre {ident}", FacilityType.COMMUNITY_HEALTH_CENTER, unit, **kwargs
-    )
-
-
-def station(ident: int, unit: str = EAST, **kwargs: Any) -> FacilityInput:
-    return FacilityInput(ident, f"station {ident}", FacilityType.EMS_STATION, unit, **kwargs)
 
 
 def rows(results: Any) -> dict[str, tuple[float | None, bool | None, float | None]]:
@@ -232,21 +211,6 @@ def test_an_off_network_point_is_never_covered_by_a_network_rule() -> None:
 # --- radius coverage: straight line and road distance ---
 
 
-def detour() -> Network:
-    """The facility at A (0, 0) and a village at B (1000, 0); the road runs round by the north.
-
-    A -> (0, 2000) -> (1000, 2000) -> B: 5,000 m of road for 1,000 m as the crow flies.
-    """
-    return network_from_arrays(
-        np.array([0, 0, 1000, 1000]) + X0,
-        np.array([0, 2000, 2000, 0]) + Y0,
-        np.array([0, 1, 2]),
-        np.array([1, 2, 3]),
-        ["tertiary"] * 3,
-        crs=CRS,
-    )
-
-
 def radius_rule(distance: str, km: float = 2.0) -> Rule:
     params: dict[str, Any] = {
         "facilities": [{"facility_types": ["village_clinic"]}],
@@ -342,23 +306,6 @@ def one_way_loop() -> Network:
         ["residential"] * 4,
         crs=CRS,
         oneway=[True, True, True, True],
-    )
-
-
-def ems_rule(direction: str, minutes: float = 8, radius_km: float | None = None) -> Rule:
-    params: dict[str, Any] = {
-        "facilities": [{"facility_types": ["ems_center", "ems_station"]}],
-        "direction": direction,
-        "mode": "drive",
-        "minutes": minutes,
-    }
-    if radius_km is not None:
-        params["radius_km"] = radius_km
-    return make_rule(
-        kind="ems_response",
-        applies_to=["city", "district"],
-        parameters=params,
-        target={"value": minutes, "unit": "minutes"},
     )
 
 

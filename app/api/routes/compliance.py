@@ -5,13 +5,16 @@ With ``scenario=ID`` the same report for a scenario of that city (its changes ap
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from app.api.answers import AnswersDep, cached_response, catalogues_key, json_answer
 from app.api.deps import ComputeDep, PrincipalDep, SettingsDep
+from app.api.params import ScenarioQuery
 from app.api.routes.norms import CataloguesDep, CityQuery
 from app.schemas.compliance import ComplianceReport, ReportFormat
 from app.services import compliance as service
 from app.services import scenarios
+from app.services.answers import Answer
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
 
@@ -26,36 +29,44 @@ router = APIRouter(prefix="/compliance", tags=["compliance"])
         422: {"description": "the scenario belongs to another city"},
     },
 )
-def get_compliance(
+async def get_compliance(
     *,
+    request: Request,
     compute: ComputeDep,
+    answers: AnswersDep,
     settings: SettingsDep,
     norms: CataloguesDep,
     city: CityQuery,
     principal: PrincipalDep,
     format: Annotated[ReportFormat, Query(description="json or csv")] = "json",
-    scenario: Annotated[
-        int | None, Query(ge=1, le=2**31 - 1, description="a scenario of the city (its id)")
-    ] = None,
-) -> ComplianceReport | Response:
-    if scenario is None:
-        report = compute(service.run_compliance, settings, city, norms=norms)
-    else:
-        report = compute(
-            scenarios.scenario_compliance,
-            settings,
-            scenario,
-            norms=norms,
-            principal=principal,
-            city=city,
-        )
+    scenario: ScenarioQuery = None,
+) -> Response:
+    def answer() -> Answer:
+        if scenario is None:
+            report = compute(service.run_compliance, settings, city, norms=norms)
+        else:
+            report = compute(
+                scenarios.scenario_compliance,
+                settings,
+                scenario,
+                norms=norms,
+                principal=principal,
+                city=city,
+            )
+        return _encode(report, format, city)
+
+    key = None if scenario is not None else ("compliance", city, format, catalogues_key(norms))
+    return await cached_response(request, answers, key, answer)
+
+
+def _encode(report: ComplianceReport, format: ReportFormat, city: str) -> Answer:
     if format == "csv":
-        return Response(
-            service.report_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={
+        return Answer(
+            service.report_csv(report).encode(),
+            "text/csv; charset=utf-8",
+            {
                 "Content-Disposition": f'attachment; filename="compliance-{city}.csv"',
                 "X-Run-Id": str(report.run_id),
             },
         )
-    return report
+    return json_answer(report)

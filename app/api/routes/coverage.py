@@ -1,14 +1,20 @@
-"""``/coverage``: residents within N minutes of the nearest facility of some types, per region."""
+"""``/coverage``: residents within N minutes of the nearest facility of some types, per region;
+``/coverage/areas``: the areas a spatial norm's facilities reach, as GeoJSON for the map."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import ComputeDep, SettingsDep
-from app.api.routes.norms import CityQuery
+from app.api.answers import AnswersDep, cached_response, catalogues_key, json_answer
+from app.api.deps import ComputeDep, PrincipalDep, SettingsDep
+from app.api.params import SPATIAL_RULE_RESPONSES, ScenarioQuery
+from app.api.routes.norms import CataloguesDep, CityQuery
 from app.schemas.compliance import CoverageMode, CoverageReport
+from app.schemas.coverage_areas import CoverageAreaCollection
 from app.schemas.facility import FacilityType
 from app.services import compliance as service
+from app.services import coverage_areas
+from app.services.answers import Answer
 
 router = APIRouter(prefix="/coverage", tags=["compliance"])
 
@@ -21,9 +27,11 @@ router = APIRouter(prefix="/coverage", tags=["compliance"])
         409: {"description": "the city is not prepared: run `fplan demo --city …`"},
     },
 )
-def get_coverage(
+async def get_coverage(
     *,
+    request: Request,
     compute: ComputeDep,
+    answers: AnswersDep,
     settings: SettingsDep,
     city: CityQuery,
     facility_type: Annotated[
@@ -34,12 +42,60 @@ def get_coverage(
         CoverageMode,
         Query(description="walk or drive: to the facility; ems: the ambulance from it"),
     ] = "drive",
-) -> CoverageReport:
-    return compute(
-        service.coverage_report,
-        settings,
-        city,
-        facility_types=facility_type,
-        mode=mode,
-        minutes=minutes,
+) -> Response:
+    types = sorted(set(facility_type))
+
+    def report() -> Answer:
+        return json_answer(
+            compute(
+                service.coverage_report,
+                settings,
+                city,
+                facility_types=types,
+                mode=mode,
+                minutes=minutes,
+            )
+        )
+
+    return await cached_response(
+        request, answers, ("coverage", city, tuple(types), mode, minutes), report
     )
+
+
+@router.get(
+    "/areas",
+    response_model=CoverageAreaCollection,
+    responses=SPATIAL_RULE_RESPONSES,
+)
+async def get_coverage_areas(
+    *,
+    request: Request,
+    compute: ComputeDep,
+    answers: AnswersDep,
+    settings: SettingsDep,
+    norms: CataloguesDep,
+    principal: PrincipalDep,
+    city: CityQuery,
+    rule: Annotated[
+        str, Query(min_length=1, max_length=100, description="a spatial rule of the city's plan")
+    ],
+    scenario: ScenarioQuery = None,
+) -> Response:
+    """Isochrones (or radius disks) of the rule's facilities, merged per unit and threshold."""
+
+    def areas() -> Answer:
+        return json_answer(
+            compute(
+                coverage_areas.coverage_areas,
+                settings,
+                city,
+                norms=norms,
+                rule_id=rule,
+                scenario_id=scenario,
+                principal=principal,
+            )
+        )
+
+    # a scenario's areas follow its changes and its reader: never cached
+    key = None if scenario is not None else ("coverage_areas", city, rule, catalogues_key(norms))
+    return await cached_response(request, answers, key, areas)

@@ -12,7 +12,7 @@ from app.services.norms import NormCatalogues
 router = APIRouter(prefix="/norms", tags=["norms"])
 
 
-def get_norm_catalogues(settings: SettingsDep) -> NormCatalogues:
+async def get_norm_catalogues(settings: SettingsDep) -> NormCatalogues:
     """The plans' catalogues, checked against the seed texts (loaded once per change)."""
     return service.load_norms(settings)
 

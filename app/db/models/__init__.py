@@ -1,5 +1,11 @@
 """ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from app.db.models.data_version import (
+    DATA_VERSION_CHANNEL,
+    WROTE_FLAG,
+    DataVersion,
+    DataVersionPending,
+)
 from app.db.models.evaluation import EvaluationResult, EvaluationRun
 from app.db.models.facility import FACILITY_GRADES, FACILITY_OWNERSHIPS, FACILITY_TYPES, Facility
 from app.db.models.network import RoadEdge, RoadNetwork, RoadNode
@@ -9,6 +15,7 @@ from app.db.models.scenario import SCENARIO_CHANGE_KINDS, Scenario, ScenarioChan
 from app.db.models.token import TOKEN_ROLES, ApiToken
 
 __all__ = [
+    "DATA_VERSION_CHANNEL",
     "FACILITY_GRADES",
     "FACILITY_OWNERSHIPS",
     "FACILITY_TYPES",
@@ -16,7 +23,10 @@ __all__ = [
     "SCENARIO_CHANGE_KINDS",
     "SETTLEMENT_CLASSES",
     "TOKEN_ROLES",
+    "WROTE_FLAG",
     "ApiToken",
+    "DataVersion",
+    "DataVersionPending",
     "EvaluationResult",
     "EvaluationRun",
     "Facility",

@@ -1,10 +1,21 @@
 // The map page: city and norm selectors, districts coloured by compliance, facilities, roads,
-// underserved zones, a legend and a layer switcher. Plain ES modules, no build step.
+// underserved zones, the chosen norm's coverage areas, a legend and a layer switcher, and the
+// scenario mode (js/scenario.js). Plain ES modules, no build step.
 //
 // The map object and the page state are exposed as `window.fplan` (used by the browser tests).
+// With a scenario open (state.scenario) the verdicts, zones and areas are the scenario's.
 
 import { ApiError, getJson, tileUrl } from './api.js';
-import { complianceCard, escapeHtml, facilityPopup, gapCard, statusOf } from './cards.js';
+import {
+  areaCard,
+  complianceCard,
+  escapeHtml,
+  facilityPopup,
+  gapCard,
+  isSpatial,
+  scenarioCard,
+  statusOf,
+} from './cards.js';
 import {
   cityName,
   formatNumber,
@@ -16,13 +27,17 @@ import {
   translatePage,
 } from './i18n.js';
 import {
+  AREA_COLORS,
   CELL_STOPS,
   COMPLIANCE_COLORS,
   FACILITY_GROUPS,
   GAP_STOPS,
+  PROPOSED_RING,
   ROAD_CLASSES,
+  SUGGESTED_COLOR,
   TOGGLES,
   buildStyle,
+  styleImages,
 } from './mapstyle.js';
 import { scenarioMode } from './scenario.js';
 
@@ -36,6 +51,7 @@ const HUNAN_ZOOM = 5.5;
 const FIT_PADDING_PX = 30;
 // the panel becomes a drawer below this width (keep in step with style.css)
 const NARROW_PX = 720;
+const EMPTY = { type: 'FeatureCollection', features: [] };
 
 const $ = (id) => document.getElementById(id);
 
@@ -47,11 +63,16 @@ const state = {
   report: null, // the city's compliance report, or null while loading or when unavailable
   results: new Map(), // `${rule}|${adcode}` → result row
   units: [], // the city's county-level units: {adcode, name, label: [lon, lat]}
-  gaps: { type: 'FeatureCollection', features: [] },
+  gaps: EMPTY,
+  areas: EMPTY, // the chosen norm's coverage areas, when that layer is on
+  areasKey: null, // what `areas` were drawn for: `${city}|${rule}|${scenario}`
   visible: Object.fromEntries(TOGGLES.map((toggle) => [toggle.key, toggle.visible])),
   card: null, // what the open card shows, to re-render it on a language change
   ready: false,
   ruleChanges: 0,
+  scenario: null, // {id, name} of the scenario the map shows; null: the register
+  verdictsFor: null, // the scenario id (or null) the loaded verdicts and zones belong to
+  placing: false, // scenario mode: a click on the map places a site
 };
 
 let maplibre = null;
@@ -59,6 +80,8 @@ let map = null;
 let popup = null;
 let labelMarkers = [];
 let cityRequest = 0;
+let verdictRequest = 0;
+let areasRequest = 0;
 
 // ---- status line
 
@@ -191,6 +214,7 @@ function setLayerVisibility(key, visible) {
   if (key === 'labels') {
     for (const marker of labelMarkers) marker.getElement().hidden = !visible;
   }
+  if (key === 'areas' && visible) loadAreas();
 }
 
 function renderLayerSwitcher() {
@@ -205,9 +229,16 @@ function renderLayerSwitcher() {
       box.checked = state.visible[toggle.key];
       box.addEventListener('change', () => setLayerVisibility(toggle.key, box.checked));
       label.append(box, ` ${t(`layer.${toggle.key}`)}`);
+      if (toggle.key === 'areas') {
+        const note = document.createElement('span');
+        note.id = 'areas-note';
+        note.className = 'layer-note';
+        label.append(note);
+      }
       return label;
     }),
   );
+  renderAreasNote();
 }
 
 function swatch(style, text) {
@@ -230,12 +261,24 @@ function renderLegend() {
   const roads = [...ROAD_CLASSES.map((road) => road), { key: 'minor', color: '#ffffff' }]
     .map((road) => swatch(`background:${road.color}; height:4px`, t(`road.${road.key}`)))
     .join('');
+  const hatch = (color) =>
+    `background: repeating-linear-gradient(-45deg, ${color} 0 2px, transparent 2px 5px)`;
+  const areas = ['urban', 'rural', 'all']
+    .map((key) => swatch(hatch(AREA_COLORS[key]), t(`legend.areas.${key}`)))
+    .join('');
+  const ring = `border:3px solid ${PROPOSED_RING}; border-radius:50%`;
+  const proposed = `background:${FACILITY_GROUPS.primary.color}; ${ring}`;
+  const suggested = `background:${SUGGESTED_COLOR}; border:2px solid #5c4300; border-radius:50%`;
   $('legend').innerHTML = `
     <h3>${escapeHtml(t('legend.compliance'))}</h3><ul>${compliance}</ul>
     <h3>${escapeHtml(t('legend.facilities'))}</h3><ul>${facilities}
       ${swatch('background:#555; border-radius:50%', t('legend.real'))}
       ${swatch('background:#fff; border:2px solid #555; border-radius:50%', t('legend.synthetic'))}
     </ul>
+    <h3>${escapeHtml(t('legend.sites'))}</h3><ul>
+      ${swatch(proposed, t('legend.proposed'))}${swatch(suggested, t('legend.suggested'))}
+    </ul>
+    <h3>${escapeHtml(t('legend.areas'))}</h3><ul>${areas}</ul>
     <h3>${escapeHtml(t('legend.gaps'))}</h3><ul class="ramp">${rampLegend(GAP_STOPS)}</ul>
     <h3>${escapeHtml(t('legend.cells'))}</h3><ul class="ramp">${rampLegend(CELL_STOPS)}</ul>
     <h3>${escapeHtml(t('legend.roads'))}</h3><ul>${roads}</ul>`;
@@ -243,13 +286,16 @@ function renderLegend() {
 
 // ---- the card
 
+function cardHtml(card) {
+  if (card.kind === 'gap') return gapCard(card.properties, findRule(card.properties.rule_id));
+  if (card.kind === 'area') return areaCard(card.properties, findRule(card.properties.rule_id));
+  if (card.kind === 'scenario') return scenarioCard(card, { rule: state.rule, findRule });
+  return complianceCard(card);
+}
+
 function showCard(card) {
   state.card = card;
-  const body =
-    card.kind === 'gap'
-      ? gapCard(card.properties, findRule(card.properties.rule_id))
-      : complianceCard(card);
-  $('card-body').innerHTML = body;
+  $('card-body').innerHTML = cardHtml(card);
   $('card').hidden = false;
   $('card').dataset.kind = card.kind;
 }
@@ -304,26 +350,101 @@ function applyRule() {
   const filter = ['==', ['get', 'rule_id'], rule ? rule.id : ''];
   map.setFilter('gaps-fill', filter);
   map.setFilter('gaps-line', filter);
-  if (state.card?.kind === 'district') rerenderCard();
-  else if (state.card?.kind === 'gap') hideCard();
+  if (state.card?.kind === 'district' || state.card?.kind === 'scenario') rerenderCard();
+  else if (state.card?.kind === 'gap' || state.card?.kind === 'area') hideCard();
   renderRuleInfo();
-  if (state.ready) reportGaps();
+  if (state.ready) {
+    reportGaps();
+    loadAreas();
+  }
+  scenarioMode.ruleChanged();
   state.ruleChanges += 1;
+}
+
+// the underserved zones of each rule in `gaps`: rule id → {zones, residents}
+function countZones(gaps) {
+  const counts = new Map();
+  for (const feature of gaps.features) {
+    const entry = counts.get(feature.properties.rule_id) ?? { zones: 0, residents: 0 };
+    entry.zones += 1;
+    entry.residents += feature.properties.residents;
+    counts.set(feature.properties.rule_id, entry);
+  }
+  return counts;
 }
 
 function reportGaps() {
   if (!state.rule || !state.report) return;
-  const zones = state.gaps.features.filter((f) => f.properties.rule_id === state.rule.id);
-  if (!zones.length) {
-    setStatus(`${t('status.ready', { city: cityName(state.catalogue), n: state.report.results.length })} ${t('status.no-gaps')}`);
+  // the verdicts are the scenario's once they are loaded
+  const shown = state.verdictsFor !== null && state.scenario;
+  const prefix = shown ? t('scenario.in-status', { name: state.scenario.name }) : '';
+  const ready = t('status.ready', { city: cityName(state.catalogue), n: state.report.results.length });
+  const zones = countZones(state.gaps).get(state.rule.id);
+  if (!zones) {
+    setStatus(`${prefix}${ready} ${t('status.no-gaps')}`);
     return;
   }
-  const people = zones.reduce((sum, f) => sum + f.properties.residents, 0);
   setStatus(
-    `${t('status.ready', { city: cityName(state.catalogue), n: state.report.results.length })} ` +
-      t('status.gaps', { n: zones.length, people: formatNumber(people, 0) }) +
+    `${prefix}${ready} ` +
+      t('status.gaps', { n: zones.zones, people: formatNumber(zones.residents, 0) }) +
       (state.report.synthetic ? ` ${t('status.synthetic')}` : ''),
   );
+}
+
+// ---- coverage areas of the chosen norm (drawn when their layer is on)
+
+let areasStatus = { kind: 'idle' };
+
+function renderAreasNote() {
+  const note = $('areas-note');
+  if (!note) return;
+  const { kind, n, message } = areasStatus;
+  note.textContent =
+    kind === 'loading'
+      ? ` · ${t('areas.loading')}`
+      : kind === 'ready'
+        ? ` · ${t('areas.count', { n })}`
+        : kind === 'none'
+          ? ` · ${t('areas.none')}`
+          : kind === 'error'
+            ? ` · ${message}`
+            : '';
+  note.dataset.kind = kind;
+}
+
+function showAreas(areas, status) {
+  state.areas = areas;
+  map.getSource('areas').setData(areas);
+  areasStatus = status;
+  renderAreasNote();
+}
+
+// fetch the chosen norm's areas (the open scenario's, if any) unless they are drawn already
+async function loadAreas() {
+  if (!map || !state.visible.areas || !state.city || !state.ready) return;
+  const rule = state.rule;
+  const scenario = state.scenario?.id ?? null;
+  const key = `${state.city}|${rule?.id}|${scenario}`;
+  if (key === state.areasKey) return;
+  const request = ++areasRequest;
+  state.areasKey = key;
+  if (!isSpatial(rule)) {
+    showAreas(EMPTY, { kind: 'none' });
+    return;
+  }
+  areasStatus = { kind: 'loading' };
+  renderAreasNote();
+  try {
+    const params = { city: state.city, rule: rule.id, scenario };
+    const areas = await getJson('/coverage/areas', params, { auth: scenario !== null });
+    if (request !== areasRequest) return;
+    showAreas(areas, { kind: 'ready', n: areas.features.length });
+  } catch (error) {
+    if (request !== areasRequest) return;
+    // asked again on the next change
+    state.areasKey = null;
+    showAreas(EMPTY, { kind: 'error', message: describeError(error) });
+  }
 }
 
 function placeLabels() {
@@ -384,22 +505,70 @@ function styleReady() {
   return styleLoaded;
 }
 
+// the compliance report and the underserved zones of the city, or of one of its scenarios
+async function fetchVerdicts(city, scenario) {
+  if (scenario === null) {
+    return Promise.all([getJson('/compliance', { city }), getJson('/gaps', { city })]);
+  }
+  // one after the other: the zones then reuse the scenario's stored run
+  const report = await getJson('/compliance', { city, scenario }, { auth: true });
+  const gaps = await getJson('/gaps', { city, scenario }, { auth: true });
+  return [report, gaps];
+}
+
+function applyVerdicts(report, gaps, scenario) {
+  state.report = report;
+  state.results = new Map(report.results.map((r) => [`${r.rule_id}|${r.region_adcode}`, r]));
+  gaps.features.forEach((feature, index) => {
+    feature.id = index;
+  });
+  state.gaps = gaps;
+  state.verdictsFor = scenario;
+  map.getSource('gaps').setData(gaps);
+}
+
+// reload the verdicts, zones and areas after the open scenario changed (or closed); resolves
+// to true once they are drawn, false when a newer change or another city overtook it
+async function reloadVerdicts() {
+  const request = ++verdictRequest;
+  const city = state.city;
+  const scenario = state.scenario?.id ?? null;
+  if (!city) return false;
+  setStatus(scenario === null ? t('status.computing') : t('scenario.refreshing'));
+  try {
+    const [report, gaps] = await fetchVerdicts(city, scenario);
+    if (request !== verdictRequest || city !== state.city) return false;
+    applyVerdicts(report, gaps, scenario);
+    applyRule();
+    return true;
+  } catch (error) {
+    if (request !== verdictRequest) return false;
+    setStatus(describeError(error), 'error');
+    return false;
+  }
+}
+
 // regions: the city's /regions answer when the caller already has it (the first load)
 async function selectCity(city, ruleId = null, regions = null) {
   const request = ++cityRequest;
+  verdictRequest += 1;
   state.ready = false;
   state.city = city;
   state.catalogue = state.catalogues.find((c) => c.city_adcode === city) ?? null;
   state.report = null;
   state.results = new Map();
   state.units = [];
-  state.gaps = { type: 'FeatureCollection', features: [] };
+  state.gaps = EMPTY;
+  state.areasKey = null;
+  // a scenario belongs to its city
+  scenarioMode.cityChanged();
+  state.scenario = null;
   hideCard();
   $('city-select').value = city;
   fillRuleSelect();
   setStatus(t('status.loading'));
   // the verdicts and zones are asked for at once; the map is drawn meanwhile
-  const verdicts = Promise.all([getJson('/compliance', { city }), getJson('/gaps', { city })]);
+  const verdicts = fetchVerdicts(city, null);
   verdicts.catch(() => null);
   await styleReady();
   if (request !== cityRequest) return;
@@ -410,6 +579,7 @@ async function selectCity(city, ruleId = null, regions = null) {
     if (source.tiles?.[0] !== url) source.setTiles([url]);
   }
   map.getSource('gaps').setData(state.gaps);
+  showAreas(EMPTY, { kind: 'idle' });
 
   try {
     const { units, box } = unitsOf(regions ?? (await getJson('/regions', { city })));
@@ -420,13 +590,7 @@ async function selectCity(city, ruleId = null, regions = null) {
     setStatus(t('status.computing'));
     const [report, gaps] = await verdicts;
     if (request !== cityRequest) return;
-    state.report = report;
-    state.results = new Map(report.results.map((r) => [`${r.rule_id}|${r.region_adcode}`, r]));
-    gaps.features.forEach((feature, index) => {
-      feature.id = index;
-    });
-    state.gaps = gaps;
-    map.getSource('gaps').setData(gaps);
+    applyVerdicts(report, gaps, null);
     state.ready = true;
     applyRule();
   } catch (error) {
@@ -437,27 +601,33 @@ async function selectCity(city, ruleId = null, regions = null) {
   }
 }
 
-// ---- clicks: a facility, else a gap, else a district of the chosen city
+// ---- clicks: a site or facility, else a gap, else a coverage area, else a district
+// (in scenario mode's place mode a click places a site instead: js/scenario.js)
 
-const CLICKABLE = ['facilities', 'gaps-fill', 'districts-fill'];
+const SITES = ['proposed-sites', 'suggested-sites', 'facilities'];
+const CLICKABLE = [...SITES, 'gaps-fill', 'areas-fill', 'districts-fill'];
 
 function onMapClick(event) {
+  if (state.placing) return;
   const layers = CLICKABLE.filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
   const hits = map.queryRenderedFeatures(event.point, { layers });
-  const facility = hits.find((f) => f.layer.id === 'facilities');
+  const site = hits.find((f) => SITES.includes(f.layer.id));
   const gap = hits.find((f) => f.layer.id === 'gaps-fill');
+  const area = hits.find((f) => f.layer.id === 'areas-fill');
   const district = hits.find(
     (f) => f.layer.id === 'districts-fill' && state.units.some((u) => u.adcode === f.properties.adcode),
   );
   popup?.remove();
-  if (facility) {
+  if (site) {
     popup = new maplibre.Popup({ closeButton: true, maxWidth: '280px' })
-      .setLngLat(facility.geometry.coordinates)
-      .setHTML(facilityPopup(facility.properties))
+      .setLngLat(site.geometry.coordinates)
+      .setHTML(facilityPopup(site.properties))
       .addTo(map);
   } else if (gap) {
     const original = state.gaps.features[gap.id];
     showCard({ kind: 'gap', properties: original ? original.properties : gap.properties });
+  } else if (area) {
+    showCard({ kind: 'area', properties: area.properties });
   } else if (district && state.rule) {
     showCard(districtCard(district.properties.adcode, district.properties.name));
   } else {
@@ -466,6 +636,10 @@ function onMapClick(event) {
 }
 
 function onMapMove(event) {
+  if (state.placing) {
+    map.getCanvas().style.cursor = 'crosshair';
+    return;
+  }
   const layers = CLICKABLE.filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
   const hits = map.queryRenderedFeatures(event.point, { layers });
   const clickable = hits.some(
@@ -486,6 +660,7 @@ function applyLanguage(lang) {
   renderLegend();
   rerenderCard();
   if (state.ready) reportGaps();
+  scenarioMode.languageChanged();
   updateUrl();
 }
 
@@ -506,11 +681,26 @@ function wireControls() {
     selectRule(event.target.value);
     if (window.innerWidth < NARROW_PX) setPanelOpen(false);
   });
-  const scenario = $('scenario-button');
-  scenario.disabled = !scenarioMode.available;
-  scenario.addEventListener('click', () =>
-    scenarioMode.enable({ map, state, refresh: () => selectCity(state.city, state.rule?.id) }),
-  );
+  // enabled once the map is there (start)
+  $('scenario-button').addEventListener('click', () => scenarioMode.toggle(scenarioContext()));
+}
+
+// what scenario mode may use of the page
+function scenarioContext() {
+  return {
+    map,
+    maplibre,
+    state,
+    showCard,
+    hideCard,
+    setStatus,
+    describeError,
+    reloadVerdicts,
+    countZones,
+    isSpatial,
+    setPanelOpen,
+    narrow: () => window.innerWidth < NARROW_PX,
+  };
 }
 
 // ---- start
@@ -560,9 +750,19 @@ async function start() {
   map.addControl(new maplibre.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.on('click', onMapClick);
   map.on('mousemove', onMapMove);
-  window.fplan = { map, state, selectCity, selectRule, whenIdle, setLayerVisibility };
+  window.fplan = {
+    map,
+    state,
+    selectCity,
+    selectRule,
+    whenIdle,
+    setLayerVisibility,
+    scenario: scenarioMode.view,
+  };
   await styleReady();
+  for (const [name, image] of Object.entries(styleImages())) map.addImage(name, image);
   for (const toggle of TOGGLES) setLayerVisibility(toggle.key, state.visible[toggle.key]);
+  $('scenario-button').disabled = !scenarioMode.available;
   if (city) await selectCity(city, params.get('rule'), box ? regions : null);
 }
 

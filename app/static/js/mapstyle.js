@@ -42,6 +42,35 @@ export const GAP_STOPS = [
   [50000, '#4a1486'],
 ];
 
+// covered areas of the chosen norm: teal hatching, so they read apart from the solid compliance
+// and gap fills beneath and above them; the smaller (urban) threshold darker than the larger
+// (rural) one drawn beneath it
+export const AREA_COLORS = { urban: '#0b6b64', all: '#0e8a80', rural: '#3fb3a6' };
+const HATCH_PX = 8;
+
+// a tile of diagonal hatching in `color` for a fill pattern (RGBA pixels, as map.addImage takes)
+export function hatchImage(color, { size = HATCH_PX, stroke = 2 } = {}) {
+  const rgb = [1, 3, 5].map((i) => Number.parseInt(color.slice(i, i + 2), 16));
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      if ((x + y) % size < stroke) data.set([...rgb, 255], (y * size + x) * 4);
+    }
+  }
+  return { width: size, height: size, data };
+}
+
+// the pattern images the style uses: name → image
+export function styleImages() {
+  return Object.fromEntries(
+    Object.entries(AREA_COLORS).map(([key, color]) => [`hatch-${key}`, hatchImage(color)]),
+  );
+}
+
+// a proposed site of the scenario: a dark ring round the type's colour; a suggested site: gold
+export const PROPOSED_RING = '#1b1b1b';
+export const SUGGESTED_COLOR = '#f2b705';
+
 // residents per km²: the census densities of Hunan's rural counties (≈100) to city cores (10⁴)
 export const CELL_STOPS = [
   [0, '#f1f4f7'],
@@ -64,8 +93,10 @@ export const TOGGLES = [
   { key: 'districts', layers: ['districts-fill', 'districts-line'], visible: true },
   { key: 'cells', layers: ['cells-fill'], visible: false },
   { key: 'roads', layers: ['roads-casing', 'roads'], visible: true },
+  { key: 'areas', layers: ['areas-fill', 'areas-line'], visible: false },
   { key: 'gaps', layers: ['gaps-fill', 'gaps-line'], visible: true },
   { key: 'facilities', layers: ['facilities'], visible: true },
+  { key: 'sites', layers: ['suggested-sites', 'proposed-ring', 'proposed-sites'], visible: true },
   { key: 'labels', layers: [], visible: true },
 ];
 
@@ -89,8 +120,15 @@ function ramp(stops, input) {
 
 const SYNTHETIC = ['to-boolean', ['get', 'synthetic']];
 
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
 // the status a district's feature state carries; 'none' for units outside the chosen city
 const STATUS = ['coalesce', ['feature-state', 'status'], 'none'];
+
+export function typeColorOf(type) {
+  const group = Object.values(FACILITY_GROUPS).find((g) => g.types.includes(type));
+  return group ? group.color : '#555555';
+}
 
 export function buildStyle(city) {
   const roadWidth = (scale) => [
@@ -113,7 +151,10 @@ export function buildStyle(city) {
       roads: { type: 'vector', tiles: [tileUrl('roads', city)], minzoom: 5, maxzoom: 15 },
       facilities: { type: 'vector', tiles: [tileUrl('facilities', city)], maxzoom: 15 },
       cells: { type: 'vector', tiles: [tileUrl('cells', city)], minzoom: 10, maxzoom: 14 },
-      gaps: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      gaps: { type: 'geojson', data: EMPTY },
+      areas: { type: 'geojson', data: EMPTY },
+      proposed: { type: 'geojson', data: EMPTY },
+      suggested: { type: 'geojson', data: EMPTY },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#e9ecef' } },
@@ -159,6 +200,23 @@ export function buildStyle(city) {
         },
       },
       {
+        id: 'areas-fill',
+        type: 'fill',
+        source: 'areas',
+        paint: {
+          'fill-pattern': [
+            'match',
+            ['get', 'settlement'],
+            'urban',
+            'hatch-urban',
+            'rural',
+            'hatch-rural',
+            'hatch-all',
+          ],
+          'fill-opacity': 0.85,
+        },
+      },
+      {
         id: 'gaps-fill',
         type: 'fill',
         source: 'gaps',
@@ -171,6 +229,13 @@ export function buildStyle(city) {
         source: 'gaps',
         filter: ['==', ['get', 'rule_id'], ''],
         paint: { 'line-color': '#3d1070', 'line-width': 0.8 },
+      },
+      // the areas' outline above the zones, so an area stays visible where a zone covers it
+      {
+        id: 'areas-line',
+        type: 'line',
+        source: 'areas',
+        paint: { 'line-color': AREA_COLORS.urban, 'line-width': 1.2, 'line-opacity': 0.7 },
       },
       {
         id: 'roads-casing',
@@ -217,6 +282,34 @@ export function buildStyle(city) {
             14,
             ['match', ['get', 'type'], FACILITY_GROUPS.primary.types, 5, 8],
           ],
+        },
+      },
+      {
+        id: 'suggested-sites',
+        type: 'circle',
+        source: 'suggested',
+        paint: {
+          'circle-color': SUGGESTED_COLOR,
+          'circle-radius': 8,
+          'circle-stroke-color': '#5c4300',
+          'circle-stroke-width': 2,
+        },
+      },
+      {
+        id: 'proposed-ring',
+        type: 'circle',
+        source: 'proposed',
+        paint: { 'circle-color': PROPOSED_RING, 'circle-radius': 11 },
+      },
+      {
+        id: 'proposed-sites',
+        type: 'circle',
+        source: 'proposed',
+        paint: {
+          'circle-color': typeColor(),
+          'circle-radius': 6,
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 2,
         },
       },
     ],
