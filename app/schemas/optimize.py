@@ -110,6 +110,12 @@ class OptimizeRequest(BaseModel):
     save_as_scenario: str | None = Field(
         default=None, min_length=1, max_length=200, description="store the sites as a scenario"
     )
+    scenario_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="choose on top of this scenario of the city: its changes are applied first",
+    )
 
     @field_validator("candidates")
     @classmethod

@@ -33,6 +33,7 @@ from app.schemas.optimize import (
 )
 from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate, UpdateChange
 from app.services import compliance, scenarios
+from app.services.auth import Principal
 from app.services.compliance import FacilityOverlay, RunInputs
 from app.services.geometry import locate_point
 from app.services.norms import NormCatalogues, get_catalogue
@@ -579,6 +580,31 @@ def _scenario_changes(
     return changes
 
 
+def _scenario_base(
+    session: Session,
+    request: OptimizeRequest,
+    scenario_id: int,
+    *,
+    overlay: FacilityOverlay | None,
+    principal: Principal | None,
+) -> FacilityOverlay:
+    """The changes of scenario ``scenario_id`` as the overlay the sites are chosen on."""
+    if overlay is not None:
+        msg = "give either a scenario or changes of your own, not both"
+        raise _invalid("scenario_id", msg)
+    if request.save_as_scenario is not None:
+        msg = (
+            f"sites chosen on scenario {scenario_id} are added to it "
+            f"(POST /scenarios/{scenario_id}/changes), not saved as another"
+        )
+        raise _invalid("save_as_scenario", msg)
+    scenario, base = scenarios.scenario_overlay(session, scenario_id, principal=principal)
+    if scenario.city_adcode != request.city:
+        msg = f"scenario {scenario.id} is of city {scenario.city_adcode}, not {request.city}"
+        raise _invalid("scenario_id", msg)
+    return base
+
+
 def optimize_sites(
     session: Session,
     settings: Settings,
@@ -588,6 +614,7 @@ def optimize_sites(
     author: str | None = None,
     rule: Rule | None = None,
     overlay: FacilityOverlay | None = None,
+    principal: Principal | None = None,
 ) -> OptimizeResult:
     """Choose new sites for a norm in a city (LSCP, MCLP or p-median) and what they gain.
 
@@ -607,6 +634,9 @@ def optimize_sites(
     overlay
         Changes to the register applied in memory first (e.g. sites chosen in an earlier
         round); the baseline is the register with them.
+    principal
+        The caller, who must be able to see ``request.scenario_id``; that scenario's changes
+        are then the overlay.
 
     Returns
     -------
@@ -625,6 +655,10 @@ def optimize_sites(
     """
     _check_request(request, rule_given=rule is not None)
     city = request.city
+    if request.scenario_id is not None:
+        overlay = _scenario_base(
+            session, request, request.scenario_id, overlay=overlay, principal=principal
+        )
     if rule is not None:
         rule = _spatial_rule([rule], rule.id, city)
     elif request.rule_id is not None:

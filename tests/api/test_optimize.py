@@ -245,3 +245,51 @@ def test_optimize_needs_a_planner(api: TestClient, make_token: Callable[..., str
     )
 
     assert response.status_code == 403
+
+
+def test_sites_are_chosen_on_top_of_a_scenario(
+    api: TestClient, facilities: dict[str, Facility], make_token: Callable[..., str]
+) -> None:
+    # the scenario already opens a centre beside cell B, the care circle's only gap
+    created = api.post(
+        "/api/v1/scenarios",
+        json={
+            "city": CITY,
+            "name": "centre at B",
+            "changes": [
+                {
+                    "kind": "add",
+                    "geometry": {"type": "Point", "coordinates": [113.10, LAT]},
+                    "properties": {"name": "B centre", "type": "community_health_center"},
+                }
+            ],
+        },
+    )
+    assert created.status_code == 201, created.text
+    scenario_id = created.json()["id"]
+    body = {
+        "model": "mclp",
+        "rule_id": "tiny.care_circle",
+        "k": 1,
+        "facility_type": "community_health_center",
+        "candidates": points(112.93, 113.10),
+    }
+
+    on_register = optimize(api, **body)
+    on_scenario = optimize(api, **body, scenario_id=scenario_id)
+
+    assert (on_register["population_baseline"], on_register["gain"]) == (8500, 2000)
+    assert (on_scenario["population_baseline"], on_scenario["gain"]) == (ALL_RESIDENTS, 0)
+    # sites chosen on a scenario go into it, not into another one
+    refused = api.post(
+        "/api/v1/optimize",
+        json={"city": CITY, **body, "scenario_id": scenario_id, "save_as_scenario": "copy"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "save_as_scenario"
+    # another planner does not see it
+    other = {"Authorization": f"Bearer {make_token('planner', 'planner-b')}"}
+    hidden = api.post(
+        "/api/v1/optimize", json={"city": CITY, **body, "scenario_id": scenario_id}, headers=other
+    )
+    assert hidden.status_code == 404

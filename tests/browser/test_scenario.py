@@ -224,6 +224,29 @@ def test_suggested_sites_are_drawn_as_the_api_chose_them(
     assert page.js(RENDERED_SCRIPT, "proposed-sites") == 1
     assert page.js("window.fplan.scenario.sites[0].type") == NEW_TYPE
     assert items.nth(0).locator(".suggest-add").is_disabled()
+
+    # asked again, the suggestion builds on the scenario: its site is no longer a gap
+    page.page.evaluate("window.fplan.scenario.suggestions = null")
+    page.page.click("#scenario-suggest")
+    page.page.wait_for_function(
+        "window.fplan.scenario.suggestions !== null", timeout=SCENARIO_READY_TIMEOUT_MS
+    )
+    page.idle()
+    page.shot("03-suggested-on-scenario")
+    scenario_id = page.js("window.fplan.scenario.id")
+    on_scenario = httpx.post(
+        f"{live_url}/api/v1/optimize",
+        json={**body, "scenario_id": scenario_id},
+        headers={"Authorization": f"Bearer {planner_token}"},
+        timeout=60,
+    )
+    assert on_scenario.status_code == 200, on_scenario.text
+    again = page.js("window.fplan.scenario.suggestions")
+    assert [(c["lon"], c["lat"]) for c in again["chosen"]] == [
+        (c["lon"], c["lat"]) for c in on_scenario.json()["chosen"]
+    ]
+    assert again["population_baseline"] == on_scenario.json()["population_baseline"]
+    assert again["population_baseline"] > answer.json()["population_baseline"]
     assert page.errors == []
 
 

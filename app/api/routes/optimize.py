@@ -18,7 +18,7 @@ router = APIRouter(prefix="/optimize", tags=["scenarios"])
     "",
     response_model=OptimizeResult,
     responses={
-        404: {"description": "unknown city, or no plan for it"},
+        404: {"description": "unknown city or scenario, or no plan for the city"},
         409: {"description": "the city is not prepared: run `fplan demo --city …`"},
         422: {"description": "a bad model, k, rule, threshold or candidate (the field is named)"},
         504: {"description": "the solver found no solution within the time limit"},
@@ -32,4 +32,11 @@ def optimize(
     body: OptimizeRequest,
 ) -> OptimizeResult:
     """Choose sites among the candidates; answer the residents covered and the gain."""
-    return compute(service.optimize_sites, settings, body, norms=norms, author=planner.name)
+    return compute(
+        service.optimize_sites,
+        settings,
+        body,
+        norms=norms,
+        author=planner.name,
+        principal=planner,
+    )

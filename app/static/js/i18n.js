@@ -78,7 +78,7 @@ const STRINGS = {
     'scenario.error.403': '该令牌权限不足（403）：需要规划员或管理员令牌。',
     'scenario.error.409': '情景已在别处修改（版本冲突）：{message}',
     'scenario.suggest.title': '建议选址',
-    'scenario.suggest.hint': '在服务缺口中选出新增覆盖居民最多的位置（最大覆盖模型，基于现状登记）。',
+    'scenario.suggest.hint': '在服务缺口中选出新增覆盖居民最多的位置（最大覆盖模型，基于现状登记加上本情景已拟建的机构）。',
     'scenario.suggest.count': '数量',
     'scenario.suggest': '建议选址',
     'scenario.suggesting': '正在求解……',
@@ -249,7 +249,7 @@ const STRINGS = {
     'scenario.suggest.title': 'Suggest sites',
     'scenario.suggest.hint':
       'Picks the places in the underserved zones that bring the most residents within reach ' +
-      '(maximal coverage, on the register).',
+      '(maximal coverage, on the register plus the sites this scenario already proposes).',
     'scenario.suggest.count': 'Sites',
     'scenario.suggest': 'Suggest sites',
     'scenario.suggesting': 'Solving…',

@@ -441,6 +441,8 @@ async function suggest() {
         facility_type: type,
         candidates: 'gaps',
         time_limit_s: SUGGEST_TIME_LIMIT_S,
+        // on top of the sites already proposed, once the scenario exists
+        ...(scenario.id ? { scenario_id: scenario.id } : {}),
       },
       auth: true,
     });
