@@ -29,7 +29,7 @@ reports a proven bound (see :mod:`geo._optimize_greedy`). The result says which 
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Final
 
 import numpy as np
@@ -374,7 +374,21 @@ def _chosen(is_open: BoolArray) -> IntArray:
     return np.flatnonzero(is_open).astype(np.int64)
 
 
-class LSCP:
+@dataclass(eq=False)
+class _CoveringModel:
+    """What the covering models share: the pairs within reach, the residents, each demand's
+    radius, who existing facilities already cover, and the sites that must stay open."""
+
+    pairs: Pairs
+    _: KW_ONLY
+    weights: FloatArray
+    radius: FloatArray
+    covered_by_existing: BoolArray
+    fixed: BoolArray
+
+
+@dataclass(eq=False)
+class LSCP(_CoveringModel):
     """Location set covering problem (Toregas, Swain, ReVelle & Bergman 1971).
 
     Minimise the number of open sites so that every demand with residents (weight > 0) not
@@ -383,24 +397,8 @@ class LSCP:
     Build with :meth:`from_cost_matrix`.
     """
 
-    def __init__(
-        self,
-        pairs: Pairs,
-        *,
-        weights: FloatArray,
-        radius: FloatArray,
-        covered_by_existing: BoolArray,
-        fixed: BoolArray,
-        allow_uncovered: bool,
-        name: str,
-    ) -> None:
-        self.pairs = pairs
-        self.weights = weights
-        self.radius = radius
-        self.covered_by_existing = covered_by_existing
-        self.fixed = fixed
-        self.allow_uncovered = allow_uncovered
-        self.name = name
+    allow_uncovered: bool
+    name: str
 
     @classmethod
     def from_cost_matrix(
@@ -523,7 +521,8 @@ class LSCP:
         )
 
 
-class MCLP:
+@dataclass(eq=False)
+class MCLP(_CoveringModel):
     """Maximal covering location problem (Church & ReVelle 1974).
 
     Open at most ``p`` sites maximising the residents newly covered: ``max sum_i w_i y_i`` s.t.
@@ -532,28 +531,10 @@ class MCLP:
     capacity in residents (demands may be split). Build with :meth:`from_cost_matrix`.
     """
 
-    def __init__(
-        self,
-        pairs: Pairs,
-        *,
-        weights: FloatArray,
-        radius: FloatArray,
-        covered_by_existing: BoolArray,
-        fixed: BoolArray,
-        capacity: FloatArray | None,
-        single_source: bool,
-        p: int,
-        name: str,
-    ) -> None:
-        self.pairs = pairs
-        self.weights = weights
-        self.radius = radius
-        self.covered_by_existing = covered_by_existing
-        self.fixed = fixed
-        self.capacity = capacity
-        self.single_source = single_source
-        self.p = p
-        self.name = name
+    capacity: FloatArray | None
+    single_source: bool
+    p: int
+    name: str
 
     @classmethod
     def from_cost_matrix(
@@ -703,6 +684,7 @@ class MCLP:
         )
 
 
+@dataclass(eq=False)
 class PMedian:
     """p-median problem (Hakimi 1964; ReVelle & Swain 1970).
 
@@ -712,28 +694,16 @@ class PMedian:
     ``sum_i w_i z_ij <= C_j x_j`` (demands may be split). Build with :meth:`from_cost_matrix`.
     """
 
-    def __init__(
-        self,
-        pairs: Pairs,
-        *,
-        weights: FloatArray,
-        existing_cost: FloatArray,
-        fixed: BoolArray,
-        capacity: FloatArray | None,
-        single_source: bool,
-        p: int,
-        allow_uncovered: bool,
-        name: str,
-    ) -> None:
-        self.pairs = pairs
-        self.weights = weights
-        self.existing_cost = existing_cost
-        self.fixed = fixed
-        self.capacity = capacity
-        self.single_source = single_source
-        self.p = p
-        self.allow_uncovered = allow_uncovered
-        self.name = name
+    pairs: Pairs
+    _: KW_ONLY
+    weights: FloatArray
+    existing_cost: FloatArray
+    fixed: BoolArray
+    capacity: FloatArray | None
+    single_source: bool
+    p: int
+    allow_uncovered: bool
+    name: str
 
     @classmethod
     def from_cost_matrix(

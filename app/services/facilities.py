@@ -6,10 +6,9 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry import Point as ShapelyPoint
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.db.models import Facility, Region
-from app.errors import ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError
+from app.errors import InvalidInputError, NotFoundError
 from app.schemas.facility import (
     FacilityCollection,
     FacilityCreateFeature,
@@ -18,12 +17,9 @@ from app.schemas.facility import (
     FacilityQuery,
     FacilityUpdateFeature,
 )
+from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
 from app.services.geometry import locate_point
-
-
-def etag(facility: Facility) -> str:
-    return f'"{facility.id}-{facility.version}"'
 
 
 def _to_feature(facility: Facility, city_adcode: str | None) -> FacilityFeature:
@@ -116,15 +112,6 @@ def create_facility(
         return _to_feature(facility, located.city_adcode), etag(facility)
 
 
-def _check_version(facility: Facility, *, if_match: str | None, version: int | None) -> None:
-    if if_match is not None and if_match.strip() not in (etag(facility), "*"):
-        msg = f"facility {facility.id} changed since it was read (ETag {etag(facility)})"
-        raise PreconditionFailedError(msg)
-    if version is not None and version != facility.version:
-        msg = f"facility {facility.id} is at version {facility.version}, not {version}"
-        raise ConflictError(msg)
-
-
 def update_facility(
     session: Session,
     facility_id: int,
@@ -138,30 +125,22 @@ def update_facility(
         feature.properties.model_dump(exclude_unset=True) if feature.properties else {}
     )
     version = changes.pop("version", None)
-    try:
-        with transaction(session):
-            facility, city = _get(session, facility_id)
-            _check_version(facility, if_match=if_match, version=version)
-            # locate before changing anything: one flush, one version step
-            if feature.geometry is not None:
-                lon, lat = feature.geometry.coordinates[0], feature.geometry.coordinates[1]
-                located = locate_point(session, lon, lat, crs=crs)
-                facility.geom = f"SRID=4326;POINT({located.lon!r} {located.lat!r})"  # type: ignore[assignment]
-                facility.region_adcode = located.region_adcode
-                city = located.city_adcode
-            for name, value in changes.items():
-                setattr(facility, name, value)
-            facility.updated_at = func.now()
-            session.flush()
-            session.refresh(facility)
-            return _to_feature(facility, city), etag(facility)
-    except StaleDataError as exc:
-        msg = f"facility {facility_id} was changed by someone else; read it again"
-        raise ConflictError(msg) from exc
+    with lost_race("facility", facility_id), transaction(session):
+        facility, city = _get(session, facility_id)
+        check_version(facility, "facility", if_match=if_match, version=version)
+        # locate before changing anything: one flush, one version step
+        if feature.geometry is not None:
+            lon, lat = feature.geometry.coordinates[0], feature.geometry.coordinates[1]
+            located = locate_point(session, lon, lat, crs=crs)
+            facility.geom = f"SRID=4326;POINT({located.lon!r} {located.lat!r})"  # type: ignore[assignment]
+            facility.region_adcode = located.region_adcode
+            city = located.city_adcode
+        apply_changes(session, facility, changes)
+        return _to_feature(facility, city), etag(facility)
 
 
 def delete_facility(session: Session, facility_id: int, *, if_match: str | None = None) -> None:
     with transaction(session):
         facility, _ = _get(session, facility_id)
-        _check_version(facility, if_match=if_match, version=None)
+        check_version(facility, "facility", if_match=if_match, version=None)
         session.delete(facility)

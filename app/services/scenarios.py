@@ -23,7 +23,6 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry import Point as ShapelyPoint
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.db.models import Facility, Region, Scenario
 from app.db.models import ScenarioChange as ChangeRow
@@ -32,7 +31,6 @@ from app.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
-    PreconditionFailedError,
 )
 from app.schemas.compliance import ComplianceReport, GapCollection
 from app.schemas.scenario import (
@@ -50,6 +48,7 @@ from app.schemas.scenario import (
     UpdateChange,
 )
 from app.services import citydata, compliance, scenario_diff
+from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
 from app.services.auth import Principal
 from app.services.compliance import FacilityOverlay, LocatedFacility
@@ -66,10 +65,6 @@ from geo.norms import (
 
 # capacities that must stay within another (the register's check constraints, 0002)
 _WITHIN = (("negative_pressure_ambulances", "ambulances"), ("icu_beds", "beds"))
-
-
-def etag(scenario: Scenario) -> str:
-    return f'"{scenario.id}-{scenario.version}"'
 
 
 # ---- reading and writing scenarios
@@ -167,15 +162,6 @@ def _public(session: Session, scenario: Scenario) -> ScenarioPublic:
     )
 
 
-def _check_version(scenario: Scenario, *, if_match: str | None, version: int | None) -> None:
-    if if_match is not None and if_match.strip() not in (etag(scenario), "*"):
-        msg = f"scenario {scenario.id} changed since it was read (ETag {etag(scenario)})"
-        raise PreconditionFailedError(msg)
-    if version is not None and version != scenario.version:
-        msg = f"scenario {scenario.id} is at version {scenario.version}, not {version}"
-        raise ConflictError(msg)
-
-
 def _scenario_city(session: Session, city_adcode: str) -> Region:
     """The city a new scenario belongs to; a body field, so an unknown one is a 422."""
     try:
@@ -264,19 +250,11 @@ def update_scenario(
         if name in changes and changes[name] is None:
             msg = f"{name} cannot be null"
             raise InvalidInputError(msg, details=[{"field": name, "msg": msg}])
-    try:
-        with transaction(session):
-            scenario = _get_own(session, scenario_id, principal)
-            _check_version(scenario, if_match=if_match, version=version)
-            for name, value in changes.items():
-                setattr(scenario, name, value)
-            scenario.updated_at = func.now()
-            session.flush()
-            session.refresh(scenario)
-            return _public(session, scenario), etag(scenario)
-    except StaleDataError as exc:
-        msg = f"scenario {scenario_id} was changed by someone else; read it again"
-        raise ConflictError(msg) from exc
+    with lost_race("scenario", scenario_id), transaction(session):
+        scenario = _get_own(session, scenario_id, principal)
+        check_version(scenario, "scenario", if_match=if_match, version=version)
+        apply_changes(session, scenario, changes)
+        return _public(session, scenario), etag(scenario)
 
 
 def delete_scenario(
@@ -285,7 +263,7 @@ def delete_scenario(
     """Delete a scenario and its changes; the register is untouched."""
     with transaction(session):
         scenario = _get_own(session, scenario_id, principal)
-        _check_version(scenario, if_match=if_match, version=None)
+        check_version(scenario, "scenario", if_match=if_match, version=None)
         session.delete(scenario)
 
 
@@ -442,21 +420,15 @@ def add_change(
     ChangeResult
         The scenario, the stored change, and for an ``add`` the quick diff of the spatial rules.
     """
-    try:
-        with transaction(session):
-            scenario = _get_own(session, scenario_id, principal)
-            _check_version(scenario, if_match=if_match, version=None)
-            before = _overlay(_items(_changes(session, scenario.id)), scenario.id)
-            row = _insert_change(session, scenario, change)
-            # a new change is a new version of the scenario
-            scenario.updated_at = func.now()
-            session.flush()
-            session.refresh(scenario)
-            public = _public(session, scenario)
-            after = _overlay(_items(_changes(session, scenario.id)), scenario.id)
-    except StaleDataError as exc:
-        msg = f"scenario {scenario_id} was changed by someone else; read it again"
-        raise ConflictError(msg) from exc
+    with lost_race("scenario", scenario_id), transaction(session):
+        scenario = _get_own(session, scenario_id, principal)
+        check_version(scenario, "scenario", if_match=if_match, version=None)
+        before = _overlay(_items(_changes(session, scenario.id)), scenario.id)
+        row = _insert_change(session, scenario, change)
+        # a new change is a new version of the scenario
+        apply_changes(session, scenario, {})
+        public = _public(session, scenario)
+        after = _overlay(_items(_changes(session, scenario.id)), scenario.id)
     stored = next(c for c in public.changes if c.id == row.id)
     quick = None
     if isinstance(change, AddChange):
@@ -486,22 +458,17 @@ def delete_change(
     if_match: str | None = None,
 ) -> tuple[ScenarioPublic, str]:
     """Remove one change from a scenario (the later ones keep their order)."""
-    try:
-        with transaction(session):
-            scenario = _get_own(session, scenario_id, principal)
-            _check_version(scenario, if_match=if_match, version=None)
-            row = session.get(ChangeRow, change_id)
-            if row is None or row.scenario_id != scenario.id:
-                msg = f"change {change_id} of scenario {scenario_id} not found"
-                raise NotFoundError(msg)
-            session.delete(row)
-            scenario.updated_at = func.now()
-            session.flush()
-            session.refresh(scenario)
-            return _public(session, scenario), etag(scenario)
-    except StaleDataError as exc:
-        msg = f"scenario {scenario_id} was changed by someone else; read it again"
-        raise ConflictError(msg) from exc
+    with lost_race("scenario", scenario_id), transaction(session):
+        scenario = _get_own(session, scenario_id, principal)
+        check_version(scenario, "scenario", if_match=if_match, version=None)
+        row = session.get(ChangeRow, change_id)
+        if row is None or row.scenario_id != scenario.id:
+            msg = f"change {change_id} of scenario {scenario_id} not found"
+            raise NotFoundError(msg)
+        session.delete(row)
+        # a removed change is a new version of the scenario
+        apply_changes(session, scenario, {})
+        return _public(session, scenario), etag(scenario)
 
 
 # ---- the scenario's facilities, in memory

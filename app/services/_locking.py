@@ -1,0 +1,55 @@
+"""Optimistic locking of versioned rows (facilities, scenarios): ETags, If-Match and versions.
+
+A row carries ``id`` and ``version`` (SQLAlchemy's ``version_id_col``, bumped on every update);
+its ETag is ``"<id>-<version>"``. A client sends it back as ``If-Match`` or as a ``version``
+field; a write from an older version is refused instead of overwriting a newer one.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.errors import ConflictError, PreconditionFailedError
+
+
+class Versioned(Protocol):
+    id: Any
+    version: Any
+
+
+def etag(row: Versioned) -> str:
+    """The row's strong ETag."""
+    return f'"{row.id}-{row.version}"'
+
+
+def check_version(row: Versioned, what: str, *, if_match: str | None, version: int | None) -> None:
+    """412 when ``if_match`` names another version, 409 when ``version`` is not the row's."""
+    if if_match is not None and if_match.strip() not in (etag(row), "*"):
+        msg = f"{what} {row.id} changed since it was read (ETag {etag(row)})"
+        raise PreconditionFailedError(msg)
+    if version is not None and version != row.version:
+        msg = f"{what} {row.id} is at version {row.version}, not {version}"
+        raise ConflictError(msg)
+
+
+def apply_changes(session: Session, row: Any, changes: Mapping[str, Any]) -> None:
+    """Set ``changes`` on ``row``, stamp ``updated_at`` and write it (one version step)."""
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = func.now()
+    session.flush()
+    session.refresh(row)
+
+
+@contextmanager
+def lost_race(what: str, row_id: int) -> Iterator[None]:
+    """Turn a concurrent update that won the race (StaleDataError) into a 409."""
+    try:
+        yield
+    except StaleDataError as exc:
+        msg = f"{what} {row_id} was changed by someone else; read it again"
+        raise ConflictError(msg) from exc
