@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from app.db.models import PopulationCell
 from app.db.session import create_db_engine, create_session_factory
+from app.schemas.optimize import ChosenSite, OptimizeRequest, OptimizeResult
 from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate
-from app.services import compliance, demo, scenarios
+from app.services import compliance, demo, optimize, scenarios
 from app.services.compliance import FacilityOverlay, RunInputs
 from app.services.norms import NormCatalogues, get_catalogue, load_norms
 from app.settings import Settings
@@ -183,6 +184,39 @@ def evaluate(
                 rule, inputs.regions, inputs.facilities, city_adcode=city, spatial=inputs.context
             )
     return evaluation
+
+
+@dataclass
+class GapSites:
+    """New facilities chosen in the gap zones of a rule, proposed, and the rules re-evaluated."""
+
+    result: OptimizeResult
+    # the chosen sites that bring residents in, in rank order, and their proposed facilities
+    sites: list[ChosenSite]
+    changes: list[ChangeIn]
+    after: Evaluation
+
+
+def propose_gap_sites(
+    env: Env,
+    city: str,
+    request: OptimizeRequest,
+    *,
+    rule: Rule,
+    rules: Sequence[Rule],
+    name: str,
+) -> GapSites:
+    """Sites for ``rule`` (``request`` gives the model, k, type and candidates), each one that
+    brings residents in proposed as a new facility named ``name`` and its rank, and ``rules``
+    evaluated with them (in memory: the register is never written)."""
+    result = optimize.optimize_sites(env.session, env.settings, request, norms=env.norms, rule=rule)
+    sites = [s for s in result.chosen if s.residents > 0]
+    changes: list[ChangeIn] = [
+        add_change(s.lon, s.lat, {"name": f"{name} {n}", "type": s.type})
+        for n, s in enumerate(sites, start=1)
+    ]
+    overlay = scenarios.proposal_overlay(env.session, city, changes) if changes else None
+    return GapSites(result, sites, changes, evaluate(env, city, rules, overlay=overlay))
 
 
 def save_scenario(

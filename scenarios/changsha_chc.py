@@ -23,8 +23,6 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.schemas.optimize import OptimizeRequest
-from app.services import optimize
-from app.services.scenarios import proposal_overlay
 from geo.norms import Rule
 from scenarios import _common as common
 
@@ -76,20 +74,11 @@ def _body(argv: Sequence[str] | None) -> int:
             spacing_m=args.spacing_m,
             time_limit_s=args.time_limit,
         )
-        result = optimize.optimize_sites(
-            env.session, env.settings, request, norms=env.norms, rule=urban
+        proposed = common.propose_gap_sites(
+            env, args.city, request, rule=urban, rules=rules, name="新建社区卫生服务中心"
         )
-        sites = [s for s in result.chosen if s.residents > 0]
-        changes = [
-            common.add_change(
-                s.lon,
-                s.lat,
-                {"name": f"新建社区卫生服务中心 {n}", "type": "community_health_center"},
-            )
-            for n, s in enumerate(sites, start=1)
-        ]
-        overlay = proposal_overlay(env.session, args.city, changes) if changes else None
-        after = common.evaluate(env, args.city, rules, overlay=overlay)
+        result, sites, changes = proposed.result, proposed.sites, proposed.changes
+        after = proposed.after
         scenario_id = common.save_scenario(
             env,
             args,

@@ -23,8 +23,6 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.schemas.optimize import OptimizeRequest
-from app.services import optimize
-from app.services.scenarios import proposal_overlay
 from scenarios import _common as common
 
 PLAN = "433101"
@@ -59,16 +57,11 @@ def _body(argv: Sequence[str] | None) -> int:
             spacing_m=args.spacing_m,
             time_limit_s=args.time_limit,
         )
-        result = optimize.optimize_sites(
-            env.session, env.settings, request, norms=env.norms, rule=radius
+        proposed = common.propose_gap_sites(
+            env, args.city, request, rule=radius, rules=rules, name="医疗巡诊点"
         )
-        sites = [s for s in result.chosen if s.residents > 0]
-        changes = [
-            common.add_change(s.lon, s.lat, {"name": f"医疗巡诊点 {n}", "type": "village_clinic"})
-            for n, s in enumerate(sites, start=1)
-        ]
-        overlay = proposal_overlay(env.session, args.city, changes) if changes else None
-        after = common.evaluate(env, args.city, rules, overlay=overlay)
+        result, sites, changes = proposed.result, proposed.sites, proposed.changes
+        after = proposed.after
         scenario_id = common.save_scenario(
             env,
             args,
