@@ -293,3 +293,4 @@ def test_sites_are_chosen_on_top_of_a_scenario(
         "/api/v1/optimize", json={"city": CITY, **body, "scenario_id": scenario_id}, headers=other
     )
     assert hidden.status_code == 404
+    assert hidden.json()["error"]["details"][0]["field"] == "scenario_id"
