@@ -24,7 +24,6 @@ import asyncio
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -34,6 +33,7 @@ import psycopg
 from sqlalchemy import Engine, event, select
 
 from app.db.models import DATA_VERSION_CHANNEL, WROTE_FLAG, DataVersion
+from app.services._lru import SizedLRU
 
 log = logging.getLogger(__name__)
 
@@ -187,14 +187,10 @@ class AnswerCache:
 
     def __init__(self, watcher: DataVersionWatcher, *, max_entries: int, max_bytes: int) -> None:
         self.watcher = watcher
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[Hashable, int], Answer] = OrderedDict()
-        self._bytes = 0
+        self._answers: SizedLRU[tuple[Hashable, int], Answer] = SizedLRU(
+            max_bytes=max_bytes, sizeof=lambda answer: len(answer.body), max_entries=max_entries
+        )
         self._inflight: dict[tuple[Hashable, int], asyncio.Future[Answer]] = {}
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def serves(self, bind: object) -> bool:
         """Whether answers computed on ``bind`` may be cached (the watched engine only)."""
@@ -208,26 +204,10 @@ class AnswerCache:
         return current
 
     def get(self, key: Hashable, version: int) -> Answer | None:
-        with self._lock:
-            answer = self._entries.get((key, version))
-            if answer is not None:
-                self._entries.move_to_end((key, version))
-                self.hits += 1
-            return answer
+        return self._answers.get((key, version))
 
     def put(self, key: Hashable, version: int, answer: Answer) -> None:
-        size = len(answer.body)
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._entries.pop((key, version), None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._entries[(key, version)] = answer
-            self._bytes += size
-            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
+        self._answers.put((key, version), answer)
 
     async def answer(
         self, key: Hashable, version: int, compute: Callable[[], Awaitable[Answer]]
@@ -246,7 +226,6 @@ class AnswerCache:
             return await asyncio.shield(pending)
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._inflight[slot] = future
-        self.misses += 1
         try:
             answer = await compute()
         except BaseException as exc:
@@ -263,6 +242,4 @@ class AnswerCache:
             del self._inflight[slot]
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
+        self._answers.clear()

@@ -8,8 +8,6 @@ serves stale data and needs no invalidation. The same version is the tile's ETag
 """
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Region, RoadNetwork
 from app.errors import InvalidInputError, NotFoundError
 from app.services import networks
+from app.services._lru import SizedLRU
 from app.services._tx import transaction
 from app.services.geometry import COUNTY_LEVELS
 
@@ -68,7 +67,7 @@ class Tile:
     not_modified: bool = False
 
 
-class TileCache:
+class TileCache(SizedLRU[tuple[Any, ...], bytes]):
     """A thread-safe LRU of tile bytes bounded by their total size.
 
     Parameters
@@ -78,38 +77,7 @@ class TileCache:
     """
 
     def __init__(self, *, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.size_bytes = 0
-        self.hits = 0
-        self.misses = 0
-        self._tiles: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._tiles)
-
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
-        with self._lock:
-            data = self._tiles.get(key)
-            if data is None:
-                self.misses += 1
-                return None
-            self._tiles.move_to_end(key)
-            self.hits += 1
-            return data
-
-    def put(self, key: tuple[Any, ...], data: bytes) -> None:
-        if len(data) > self.max_bytes:
-            return
-        with self._lock:
-            old = self._tiles.pop(key, None)
-            if old is not None:
-                self.size_bytes -= len(old)
-            self._tiles[key] = data
-            self.size_bytes += len(data)
-            while self.size_bytes > self.max_bytes:
-                _, dropped = self._tiles.popitem(last=False)
-                self.size_bytes -= len(dropped)
+        super().__init__(max_bytes=max_bytes, sizeof=len)
 
 
 def road_classes(z: int) -> list[str] | None:
