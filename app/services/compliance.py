@@ -723,7 +723,7 @@ def check_gap_rule(catalogue: Catalogue, rule_id: str | None) -> None:
     """Raise :class:`InvalidInputError` (field ``rule``) unless ``rule_id`` is None or a spatial
     rule of ``catalogue`` with gap zones."""
     if rule_id is not None:
-        _check_spatial_rule({rule.id: rule for rule in catalogue.rules}, rule_id, catalogue)
+        spatial_rule(catalogue, rule_id)
 
 
 def report_gaps(
@@ -771,15 +771,18 @@ def report_gaps(
     return GapCollection(type="FeatureCollection", features=features)
 
 
-def _check_spatial_rule(rules: dict[str, Rule], rule_id: str, catalogue: Catalogue) -> None:
-    spatial = [r.id for r in catalogue.rules if r.kind in SPATIAL_KINDS and r.data_gap is None]
-    rule = rules.get(rule_id)
-    if rule is None or rule.id not in spatial:
-        why = "is not a rule of" if rule is None else "is not a spatial rule with gaps in"
-        msg = (
-            f"rule {rule_id!r} {why} the {catalogue.city} plan; spatial rules: {', '.join(spatial)}"
-        )
+def spatial_rule(catalogue: Catalogue, rule_id: str) -> Rule:
+    """The catalogue's evaluable spatial rule ``rule_id`` (it has gap zones and covered areas);
+    :class:`InvalidInputError` naming the field ``rule`` and the plan's spatial rules otherwise."""
+    spatial = [r for r in catalogue.rules if r.kind in SPATIAL_KINDS and r.data_gap is None]
+    rule = next((r for r in spatial if r.id == rule_id), None)
+    if rule is None:
+        known = any(r.id == rule_id for r in catalogue.rules)
+        why = "is not a spatial rule with gap zones and areas in" if known else "is not a rule of"
+        names = ", ".join(r.id for r in spatial)
+        msg = f"rule {rule_id!r} {why} the {catalogue.city} plan; spatial rules: {names}"
         raise InvalidInputError(msg, details=[{"field": "rule", "msg": msg}])
+    return rule
 
 
 def _gap_feature(

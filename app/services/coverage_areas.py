@@ -31,8 +31,6 @@ from app.services.geometry import COUNTY_LEVELS
 from app.services.norms import NormCatalogues, get_catalogue
 from app.settings import Settings
 from geo.norms import (
-    SPATIAL_KINDS,
-    Catalogue,
     PopulationPoints,
     Rule,
     RuleArea,
@@ -62,19 +60,6 @@ SIMPLIFY_M = RESOLUTION_M
 MIN_HOLE_M2 = 500.0 * 500.0
 # output coordinates rounded to 1e-6° (about 0.1 m): far below the raster's accuracy
 PRECISION_DEG = 1e-6
-
-
-def spatial_rule(catalogue: Catalogue, rule_id: str) -> Rule:
-    """The catalogue's spatial rule ``rule_id``; an error naming the field ``rule`` otherwise."""
-    spatial = [r for r in catalogue.rules if r.kind in SPATIAL_KINDS and r.data_gap is None]
-    rule = next((r for r in spatial if r.id == rule_id), None)
-    if rule is None:
-        known = any(r.id == rule_id for r in catalogue.rules)
-        why = "is not a spatial rule with areas in" if known else "is not a rule of"
-        names = ", ".join(r.id for r in spatial)
-        msg = f"rule {rule_id!r} {why} the {catalogue.city} plan; spatial rules: {names}"
-        raise InvalidInputError(msg, details=[{"field": "rule", "msg": msg}])
-    return rule
 
 
 def coverage_areas(
@@ -119,15 +104,12 @@ def coverage_areas(
     ConflictError
         The city is not prepared (``fplan demo --city …``).
     """
-    rule = spatial_rule(get_catalogue(norms, city_adcode), rule_id)
+    rule = compliance.spatial_rule(get_catalogue(norms, city_adcode), rule_id)
     overlay = None
     if scenario_id is not None:
-        scenario, overlay = scenarios.scenario_overlay(session, scenario_id, principal=principal)
-        if scenario.city_adcode != city_adcode:
-            msg = (
-                f"scenario {scenario_id} belongs to city {scenario.city_adcode}, not {city_adcode}"
-            )
-            raise InvalidInputError(msg, details=[{"field": "scenario", "msg": msg}])
+        _, overlay = scenarios.scenario_overlay(
+            session, scenario_id, principal=principal, city=city_adcode
+        )
     inputs = compliance.load_run_inputs(session, settings, city_adcode, overlay=overlay)
     context = inputs.context
     outcome = evaluate_spatial_rule(rule, inputs.regions, context, city_adcode=city_adcode)

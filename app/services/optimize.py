@@ -22,7 +22,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 from sqlalchemy.orm import Session
 
-from app.errors import ComputationTimeoutError, InvalidInputError, NotFoundError
+from app.errors import ComputationTimeoutError, InvalidInputError
 from app.schemas.facility import FacilityCreate
 from app.schemas.optimize import (
     CandidatePoint,
@@ -598,16 +598,9 @@ def _scenario_base(
             f"(POST /scenarios/{scenario_id}/changes), not saved as another"
         )
         raise _invalid("save_as_scenario", msg)
-    try:
-        scenario, base = scenarios.scenario_overlay(session, scenario_id, principal=principal)
-    except NotFoundError as exc:
-        # the body names it scenario_id
-        raise NotFoundError(
-            exc.message, details=[{"field": "scenario_id", "msg": exc.message}]
-        ) from exc
-    if scenario.city_adcode != request.city:
-        msg = f"scenario {scenario.id} is of city {scenario.city_adcode}, not {request.city}"
-        raise _invalid("scenario_id", msg)
+    _, base = scenarios.scenario_overlay(
+        session, scenario_id, principal=principal, city=request.city, field="scenario_id"
+    )
     return base
 
 

@@ -77,12 +77,14 @@ def visible(scenario: Scenario, principal: Principal | None) -> bool:
     return principal is not None and (principal.is_admin or principal.name == scenario.author)
 
 
-def _get(session: Session, scenario_id: int, principal: Principal | None) -> Scenario:
+def _get(
+    session: Session, scenario_id: int, principal: Principal | None, *, field: str = "scenario"
+) -> Scenario:
     """The scenario if the caller may see it; one it may not see is not found, as a missing one."""
     scenario = session.get(Scenario, scenario_id)
     if scenario is None or not visible(scenario, principal):
         msg = f"scenario {scenario_id} not found"
-        raise NotFoundError(msg, details=[{"field": "scenario", "msg": msg}])
+        raise NotFoundError(msg, details=[{"field": field, "msg": msg}])
     return scenario
 
 
@@ -577,11 +579,27 @@ def proposal_overlay(
 
 
 def scenario_overlay(
-    session: Session, scenario_id: int, *, principal: Principal | None
+    session: Session,
+    scenario_id: int,
+    *,
+    principal: Principal | None,
+    city: str | None = None,
+    field: str = "scenario",
 ) -> tuple[Scenario, FacilityOverlay]:
-    """The scenario and its changes as an overlay on the register."""
+    """The scenario and its changes as an overlay on the register.
+
+    Raises
+    ------
+    NotFoundError
+        Unknown scenario, or one the caller may not see (naming ``field``).
+    InvalidInputError
+        ``city`` given and not the scenario's city (naming ``field``).
+    """
     with transaction(session):
-        scenario = _get(session, scenario_id, principal)
+        scenario = _get(session, scenario_id, principal, field=field)
+        if city is not None and city != scenario.city_adcode:
+            msg = f"scenario {scenario_id} belongs to city {scenario.city_adcode}, not {city}"
+            raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
         return scenario, _overlay(_items(_changes(session, scenario.id)), scenario.id)
 
 
@@ -603,10 +621,7 @@ def scenario_compliance(
     InvalidInputError
         ``city`` given and not the scenario's city (field ``scenario``).
     """
-    scenario, overlay = scenario_overlay(session, scenario_id, principal=principal)
-    if city is not None and city != scenario.city_adcode:
-        msg = f"scenario {scenario_id} belongs to city {scenario.city_adcode}, not {city}"
-        raise InvalidInputError(msg, details=[{"field": "scenario", "msg": msg}])
+    scenario, overlay = scenario_overlay(session, scenario_id, principal=principal, city=city)
     return compliance.run_compliance(
         session, settings, scenario.city_adcode, norms=norms, overlay=overlay
     )
