@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from geo._errors import CoverageInputError, ModeError, NetworkInputError
+from geo.errors import CoverageInputError, ModeError, NetworkInputError
 
 MODES: tuple[str, ...] = ("walk", "drive", "ems")
 DIRECTIONS: tuple[str, ...] = ("to_facility", "from_facility")

@@ -22,7 +22,7 @@ from typing import Final, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from geo._errors import GeoError
+from geo.errors import DatumError
 
 __all__ = [
     "DATUMS",
@@ -54,10 +54,6 @@ _BD_FACTOR: Final = np.pi * 3000.0 / 180.0
 _INVERSE_TOLERANCE_DEG: Final = 1e-9
 # the fixed-point map contracts ~150-fold per step (measured over China): 5 steps; 30 is a guard
 _INVERSE_MAX_ITER: Final = 30
-
-
-class DatumError(GeoError, ValueError):
-    """An unknown datum name, mismatched coordinate shapes, or a conversion that failed."""
 
 
 def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:

@@ -30,8 +30,8 @@ from app.db.models import Facility, PopulationCell
 from app.services import networks
 from app.services.norms import NormCatalogues
 from geo.network import network_from_arrays
+from geo.network.snap import project_lonlat
 from geo.norms import load_catalogues
-from geo.snap import project_lonlat
 
 CITY, EAST, WEST = "439900", "439901", "439902"
 LAT = 28.05

@@ -15,7 +15,7 @@ from app.cli import app
 from app.services import bench
 from app.settings import get_settings
 from geo.network import network_from_arrays
-from geo.speeds import DRIVE_URBAN_SPEED_KPH
+from geo.network.speeds import DRIVE_URBAN_SPEED_KPH
 
 PORTO = "porto_alegre_drive_15min"
 JISHOU = "synthetic_jishou_20k_drive_15min"

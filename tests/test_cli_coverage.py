@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.cli.coverage import coverage
-from geo.coverage import compute_coverage
-from geo.readers import read_network
-from geo.snap import MAX_SNAP_M, snap_points
+from geo.access.coverage import compute_coverage
+from geo.network.readers import read_network
+from geo.network.snap import MAX_SNAP_M, snap_points
 
 KEYS = {
     "nodes",

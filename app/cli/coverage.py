@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from app.cli._console import console
+from geo.terms import Direction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,11 +27,6 @@ class Mode(StrEnum):
     walk = "walk"
     drive = "drive"
     ems = "ems"
-
-
-class Direction(StrEnum):
-    to_facility = "to_facility"
-    from_facility = "from_facility"
 
 
 class PointsFileError(ValueError):
@@ -114,13 +110,13 @@ def coverage(
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from geo._errors import GeoError
-    from geo.coverage import compute_coverage
-    from geo.readers import read_network
-    from geo.snap import snap_points
+    from geo.access.coverage import compute_coverage
+    from geo.errors import GeoError
+    from geo.network.readers import read_network
+    from geo.network.snap import snap_points
 
     mode_name = mode.value
-    # patients travel to care; an ambulance travels from its station (geo.coverage)
+    # patients travel to care; an ambulance travels from its station (geo.access.coverage)
     search_direction = (
         direction.value
         if direction is not None

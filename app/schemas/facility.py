@@ -5,21 +5,10 @@ from typing import Annotated, Literal
 from geojson_pydantic import Feature, FeatureCollection, Point
 from pydantic import BaseModel, ConfigDict, Field
 
-FacilityType = Literal[
-    "general_hospital",
-    "tcm_hospital",
-    "maternal_child_hospital",
-    "specialty_hospital",
-    "psychiatric_hospital",
-    "township_health_center",
-    "community_health_center",
-    "community_health_station",
-    "village_clinic",
-    "ems_center",
-    "ems_station",
-]
-Grade = Literal["tertiary", "secondary", "primary", "none"]
-Ownership = Literal["public", "private"]
+from geo.terms import FacilityType, Grade, Ownership
+
+__all__ = ["FacilityType", "Grade", "Ownership"]
+
 InputCrs = Literal["wgs84", "gcj02", "bd09"]
 
 # capacities: non-negative counts, None when not known
@@ -27,7 +16,7 @@ Count = Annotated[int | None, Field(ge=0, le=1_000_000)]
 
 
 class FacilityBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
     name: str = Field(min_length=1, max_length=200)
     type: FacilityType
@@ -58,7 +47,7 @@ class FacilityCreate(FacilityBase):
 class FacilityChanges(BaseModel):
     """The properties a partial update may change; only those given change."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     type: FacilityType | None = None
@@ -104,6 +93,8 @@ FacilityCollection = FeatureCollection[FacilityFeature]
 
 class FacilityQuery(BaseModel):
     """Filters of ``GET /facilities``."""
+
+    model_config = ConfigDict(use_enum_values=True)
 
     city: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     region: str | None = Field(default=None, pattern=r"^[0-9]{6}$")

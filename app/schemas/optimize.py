@@ -8,7 +8,7 @@ residents are beyond the norm, thinned to one per ``spacing_m`` square) or
 could host an EMS station).
 """
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,10 +21,11 @@ from pydantic import (
 )
 
 from app.schemas.facility import FacilityType, InputCrs
+from geo import terms
 
 OptimizeModel = Literal["lscp", "mclp", "pmedian"]
 OptimizeMode = Literal["walk", "drive", "ems"]
-FACILITY_TYPES = frozenset(get_args(FacilityType))
+FACILITY_TYPES = frozenset(terms.FACILITY_TYPES)
 # candidate points a request may list: a planner's shortlist, not a grid
 MAX_CANDIDATE_POINTS = 5000
 
@@ -32,7 +33,7 @@ MAX_CANDIDATE_POINTS = 5000
 class CandidatePoint(BaseModel):
     """A candidate site: a point (``lon``, ``lat`` in ``crs``) or a facility to upgrade."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
     lon: float | None = None
     lat: float | None = None
@@ -79,7 +80,7 @@ Candidates = Annotated[
 class OptimizeRequest(BaseModel):
     """Where to open new sites so more residents meet a norm."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
     city: Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit adcode")]
     model: OptimizeModel = Field(

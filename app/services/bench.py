@@ -206,7 +206,7 @@ def compare_coverage(
     """
     import networkx as nx
 
-    from geo.coverage import nearest_facility
+    from geo.access.coverage import nearest_facility
 
     # ours: best of a few runs on the cached CSR matrices
     ours_times = []
@@ -272,8 +272,8 @@ def porto_alegre_drive_15min(options: BenchOptions) -> Record:
     """Real OSM (Porto Alegre), facilities = H3 cells with health care, snapped to the drive net."""
     import pandas as pd
 
-    from geo.readers import read_network
-    from geo.snap import snap_points
+    from geo.network.readers import read_network
+    from geo.network.snap import snap_points
 
     folder = options.data_dir / "porto_alegre"
     start = time.perf_counter()
@@ -351,7 +351,7 @@ def synthetic_case(
     ``area="hunan"`` fills the province around its 122 county seats weighted by census people;
     ``area="jishou"`` fills Jishou county around the generator's default seats.
     """
-    from geo.synthetic import build_synthetic_network
+    from geo.synthetic.roads import build_synthetic_network
 
     if area == "hunan":
         boundary, seats = hunan_province_and_seats(options.data_dir)

@@ -72,9 +72,9 @@ def incremental_add_site(options: "BenchOptions") -> Record:
         peak_rss_mb,
         synthetic_facilities,
     )
-    from geo.coverage import nearest_facility
-    from geo.incremental import SiteAddition, add_site
-    from geo.synthetic import build_synthetic_network
+    from geo.access.coverage import nearest_facility
+    from geo.access.incremental import SiteAddition, add_site
+    from geo.synthetic.roads import build_synthetic_network
 
     start = time.perf_counter()
     boundary, seats = hunan_province_and_seats(options.data_dir)
@@ -139,9 +139,9 @@ def mclp_vs_spopt(options: "BenchOptions") -> Record:
     import pandas as pd
 
     from app.services.bench import peak_rss_mb
-    from geo.optimize import MCLP, travel_time_matrix
-    from geo.readers import read_network
-    from geo.snap import snap_points
+    from geo.locate import MCLP, travel_time_matrix
+    from geo.network.readers import read_network
+    from geo.network.snap import snap_points
 
     try:
         import pulp

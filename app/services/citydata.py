@@ -23,9 +23,9 @@ from app.services._tx import transaction
 from app.services.geometry import COUNTY_LEVELS
 from app.services.networks import NetworkSummary, store_network
 from geo.network import DRIVE, Network
-from geo.population import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
-from geo.readers import read_network
-from geo.synthetic import build_synthetic_network
+from geo.network.readers import read_network
+from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
+from geo.synthetic.roads import build_synthetic_network
 
 # UTM zone 49N covers Hunan (108.8°E–114.3°E)
 HUNAN_CRS = "EPSG:32649"
@@ -137,7 +137,7 @@ def synthesize_network(
         boundary, crs=HUNAN_CRS, target_nodes=nodes, seats=seats, seed=seed, urban_share=urban_share
     )
     params = {
-        "generator": "geo.synthetic",
+        "generator": "geo.synthetic.roads",
         "target_nodes": nodes,
         "seed": seed,
         "urban_share": urban_share,

@@ -51,6 +51,7 @@ from app.services.geometry import COUNTY_LEVELS
 from app.services.norms import NormCatalogues, catalogue_sha256, get_catalogue
 from app.settings import Settings
 from geo.network import Network
+from geo.network.snap import project_lonlat
 from geo.norms import (
     SPATIAL_KINDS,
     Catalogue,
@@ -72,7 +73,6 @@ from geo.norms import (
     gap_zones,
     population_points,
 )
-from geo.snap import project_lonlat
 
 # bump when an evaluator changes its answers, so runs stored by the old code are not reused
 ENGINE_VERSION = 1

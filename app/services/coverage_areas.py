@@ -55,7 +55,7 @@ RESOLUTION_M = 100.0
 # finer than the raster is lost
 SIMPLIFY_M = RESOLUTION_M
 # holes smaller than one 500 m population cell (the population surface's resolution, see
-# geo.population) are filled: the resident counts cannot tell them apart, and they hold most
+# geo.population.surface) are filled: the resident counts cannot tell them apart, and they hold most
 # of the vertices
 MIN_HOLE_M2 = 500.0 * 500.0
 # output coordinates rounded to 1e-6° (about 0.1 m): far below the raster's accuracy

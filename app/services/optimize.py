@@ -6,7 +6,7 @@ decide who is covered already. The candidates are given points, existing facilit
 or network nodes in the gap zones (:func:`geo.optimize.gap_candidates`). The cost matrix comes
 from bounded searches from the candidates in batches (:func:`geo.optimize.travel_time_matrix`,
 the rule's mode, direction and travel model, plus each cell's access leg as the rule counts it),
-or from straight distances for a radius; :mod:`geo.optimize` solves the model (HiGHS, or a lazy
+or from straight distances for a radius; :mod:`geo.locate` solves the model (HiGHS, or a lazy
 greedy with a proven bound). The chosen sites can be saved as a scenario.
 """
 
@@ -38,7 +38,19 @@ from app.services.compliance import FacilityOverlay, RunInputs
 from app.services.geometry import locate_point
 from app.services.norms import NormCatalogues, get_catalogue
 from app.settings import Settings
-from geo.coverage import nearest_facility
+from geo.access.coverage import nearest_facility
+from geo.locate import (
+    LSCP,
+    MCLP,
+    LocationInfeasibleError,
+    LocationResult,
+    LocationSolverError,
+    PMedian,
+    gap_candidates,
+    travel_time_matrix,
+)
+from geo.network.snap import project_lonlat, snap_xy
+from geo.network.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH, TravelModel
 from geo.norms import (
     FacilityInput,
     FacilitySelector,
@@ -53,18 +65,6 @@ from geo.norms.parameters import (
 )
 from geo.norms.spatial import ems_model
 from geo.norms.terms import DistanceKind
-from geo.optimize import (
-    LSCP,
-    MCLP,
-    LocationInfeasibleError,
-    LocationResult,
-    LocationSolverError,
-    PMedian,
-    gap_candidates,
-    travel_time_matrix,
-)
-from geo.snap import project_lonlat, snap_xy
-from geo.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH, TravelModel
 
 # candidates one request may weigh: beyond this the matrix and the solver take minutes; a wider
 # gap spacing (spacing_m) or a shortlist keeps it interactive

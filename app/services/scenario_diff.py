@@ -48,9 +48,11 @@ from app.services._tx import transaction
 from app.services.compliance import FacilityOverlay, LocatedFacility, RunInputs
 from app.services.norms import NormCatalogues, get_catalogue
 from app.settings import Settings
-from geo.coverage import NearestResult, nearest_facility
-from geo.incremental import add_site
+from geo.access.coverage import NearestResult, nearest_facility
+from geo.access.incremental import add_site
 from geo.network import Network, mode_bit
+from geo.network.snap import SnapResult, project_lonlat, snap_xy
+from geo.network.speeds import TravelModel
 from geo.norms import (
     Direction,
     FacilityInput,
@@ -73,8 +75,6 @@ from geo.norms.parameters import (
 )
 from geo.norms.spatial import ems_model
 from geo.norms.terms import DistanceKind
-from geo.snap import SnapResult, project_lonlat, snap_xy
-from geo.speeds import TravelModel
 
 # scenario states whose travel times are kept in memory for the next added site: a handful of
 # planners editing at once (one state of a 250k-node city holds tens of MB)

@@ -9,7 +9,7 @@ resident counts :func:`coverage_result` turns into the same :class:`RuleResult` 
 :func:`rule_areas` draws the areas the same rules cover, for maps.
 """
 
-from geo.norms._errors import (
+from geo.errors import (
     CatalogueError,
     CatalogueProblem,
     NormEvaluationError,

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 
-from geo.norms._errors import NormEvaluationError
+from geo.errors import NormEvaluationError
 from geo.norms.catalogue import Rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FacilitySelector

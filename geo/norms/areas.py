@@ -30,9 +30,10 @@ import shapely
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from geo.coverage import nearest_facility
-from geo.isochrones import BUFFER_M, RESOLUTION_M, merged_isochrone, reached_area
-from geo.norms._errors import NormEvaluationError
+from geo.access.coverage import nearest_facility
+from geo.access.isochrones import BUFFER_M, RESOLUTION_M, merged_isochrone, reached_area
+from geo.errors import NormEvaluationError
+from geo.network.speeds import TravelModel
 from geo.norms.catalogue import Rule
 from geo.norms.parameters import (
     EmsResponseParameters,
@@ -41,7 +42,6 @@ from geo.norms.parameters import (
 )
 from geo.norms.spatial import SpatialContext, _length_matrix, ems_model
 from geo.norms.terms import Direction, DistanceKind, Scope, TravelMode
-from geo.speeds import TravelModel
 
 # sources per station-by-station search (distance and time together), as geo.norms.spatial
 _CHUNK = 48

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from geo.norms._errors import CatalogueError, CatalogueProblem
+from geo.errors import CatalogueError, CatalogueProblem
 from geo.norms._seeds import SeedText
 from geo.norms.parameters import (
     EmsResponseParameters,

@@ -10,7 +10,7 @@ catchments of ``facility_per_population`` rules with ``method: catchment`` when 
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from geo.norms._errors import NormEvaluationError
+from geo.errors import NormEvaluationError
 from geo.norms._regions import RegionIndex
 from geo.norms.catalogue import Catalogue, Rule
 from geo.norms.counts import (

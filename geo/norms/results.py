@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from geo.errors import NormEvaluationError
 from geo.norms import _text
-from geo.norms._errors import NormEvaluationError
 from geo.norms.catalogue import Citation, Rule
 from geo.norms.inputs import RegionInput
 from geo.norms.parameters import (

@@ -1,9 +1,9 @@
 """Spatial rule evaluators: travel-time, radius and EMS-response coverage of residents.
 
 A :class:`SpatialContext` holds one run's road network, population points and facilities. It
-snaps the points and the facilities to the network once per mode (KD-tree, :mod:`geo.snap`) and
-runs one multi-source search per (qualifying facility set, mode, direction, travel model or
-distance), cached, so every rule and every region of a run reuses them.
+snaps the points and the facilities to the network once per mode (KD-tree,
+:mod:`geo.network.snap`) and runs one multi-source search per (qualifying facility set, mode,
+direction, travel model or distance), cached, so every rule and every region of a run reuses them.
 :func:`evaluate_spatial_rule` then turns per-point reach into one
 :class:`~geo.norms.results.RuleResult` per region in the rule's scope and keeps the per-point
 flags behind them (for gap maps).
@@ -20,11 +20,12 @@ How each kind measures reach (per population point, to or from the nearest quali
     shortest road distance (``length_m`` weights) in the rule's mode plus the snap distance.
     Urban / rural radii as above.
 ``ems_response``
-    An ambulance: the ``ems`` travel model (drive speeds × the emergency factor, :mod:`geo.speeds`)
-    for a rule in ``drive`` mode. ``from_facility`` (station to scene) includes the dispatch
-    delay; ``to_facility`` (transport from the scene to a centre) does not, since the ambulance
-    is already at the scene. With both ``radius_km`` and ``minutes`` a point is covered only when
-    one facility reaches it within both at once (searched station by station).
+    An ambulance: the ``ems`` travel model (drive speeds × the emergency factor,
+    :mod:`geo.network.speeds`) for a rule in ``drive`` mode. ``from_facility`` (station to
+    scene) includes the dispatch delay; ``to_facility`` (transport from the scene to a centre)
+    does not, since the ambulance is already at the scene. With both ``radius_km`` and
+    ``minutes`` a point is covered only when one facility reaches it within both at once
+    (searched station by station).
 
 Off-network points (farther than the snap limit from every node) are never covered by a network
 rule; a straight-line radius does not need the network and counts them.
@@ -41,9 +42,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from geo.coverage import nearest_facility
+from geo.access.coverage import nearest_facility
+from geo.errors import NormEvaluationError
 from geo.network import Network, mode_bit
-from geo.norms._errors import NormEvaluationError
+from geo.network.snap import MAX_SNAP_M, SnapResult, snap_xy
+from geo.network.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH, TravelModel, travel_model
 from geo.norms._regions import RegionIndex, selects
 from geo.norms.catalogue import Rule
 from geo.norms.inputs import FacilityInput, RegionInput
@@ -55,14 +58,12 @@ from geo.norms.parameters import (
 )
 from geo.norms.results import RuleResult, coverage_result, not_evaluable_result
 from geo.norms.terms import Direction, DistanceKind, Scope, TravelMode
-from geo.snap import MAX_SNAP_M, SnapResult, snap_xy
-from geo.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH, TravelModel, travel_model
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
 # sources per station-by-station search (EMS rules with a distance and a time): keeps the two
-# dense (chunk, n_nodes) matrices near 100 MB each on a 250k-node network, as geo.isochrones
+# dense (chunk, n_nodes) matrices near 100 MB each on a 250k-node network, as geo.access.isochrones
 _CHUNK = 48
 
 

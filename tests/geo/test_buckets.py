@@ -1,4 +1,4 @@
-"""The bucket-queue search (geo._buckets) against references, on hand-built and random graphs.
+"""The bucket-queue search (geo.access._buckets) against references, hand-built and random graphs.
 
 Random graphs use small integer weights (zeros included), so every path sum is exact and the tie
 rule can be checked against a brute force: per source one networkx Dijkstra, the time is the
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geo._buckets import MAX_RING, bucket_search, bucket_width
+from geo.access._buckets import MAX_RING, bucket_search, bucket_width
 
 INF = np.inf
 

@@ -9,10 +9,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from geo._errors import CoverageInputError, ModeError
-from geo.coverage import compute_coverage, nearest_facility
+from geo.access.coverage import compute_coverage, nearest_facility
+from geo.errors import CoverageInputError, ModeError
 from geo.network import Network, network_from_arrays
-from geo.speeds import travel_model
+from geo.network.speeds import travel_model
 
 CRS = "EPSG:32649"
 INF = math.inf

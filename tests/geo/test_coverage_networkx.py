@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.coverage import nearest_facility
+from geo.access.coverage import nearest_facility
 from geo.network import Network, network_from_arrays
-from geo.readers import read_network
-from geo.snap import snap_points
+from geo.network.readers import read_network
+from geo.network.snap import snap_points
 
 CUTOFF_S = 15 * 60.0
 

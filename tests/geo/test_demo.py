@@ -14,9 +14,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo._demo_placement import apportion, weighted_kmeans_sites
 from geo.datum import gcj02_to_wgs84
-from geo.demo import (
+from geo.demo.generate import (
     AMBULANCE_COMPLIANCE,
     INVENTORIES,
     INVENTORY_KEYS,
@@ -30,6 +29,7 @@ from geo.demo import (
     generate_demo_facilities,
     get_inventory,
 )
+from geo.demo.placement import apportion, weighted_kmeans_sites
 
 CRS = "EPSG:32649"
 HOSPITALS = (

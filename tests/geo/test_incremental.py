@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo._errors import CoverageInputError
-from geo.coverage import NearestResult, nearest_facility
-from geo.incremental import HEAP_BUDGET, add_site
+from geo.access.coverage import NearestResult, nearest_facility
+from geo.access.incremental import HEAP_BUDGET, add_site
+from geo.errors import CoverageInputError
 from geo.network import Network, network_from_arrays
-from geo.readers import read_network
-from geo.snap import snap_points
-from geo.speeds import travel_model
+from geo.network.readers import read_network
+from geo.network.snap import snap_points
+from geo.network.speeds import travel_model
 
 INF = math.inf
 CRS = "EPSG:32649"

@@ -10,11 +10,11 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from geo._errors import CoverageInputError
-from geo.coverage import nearest_facility
-from geo.isochrones import facility_isochrones, gap_polygons, merged_isochrone
+from geo.access.coverage import nearest_facility
+from geo.access.isochrones import facility_isochrones, gap_polygons, merged_isochrone
+from geo.errors import CoverageInputError
 from geo.network import Network, network_from_arrays
-from geo.speeds import travel_model
+from geo.network.speeds import travel_model
 
 CRS = "EPSG:32649"
 X0, Y0 = 691_000.0, 3_119_000.0

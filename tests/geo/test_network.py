@@ -4,7 +4,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from geo._errors import ModeError, NetworkInputError
+from geo.errors import ModeError, NetworkInputError
 from geo.network import (
     DRIVE,
     WALK,
@@ -14,7 +14,7 @@ from geo.network import (
     encode_classes,
     network_from_arrays,
 )
-from geo.speeds import travel_model
+from geo.network.speeds import travel_model
 
 CRS = "EPSG:32649"
 
@@ -50,7 +50,7 @@ def test_default_length_is_straight_distance_and_explicit_length_wins() -> None:
 
 
 def test_drive_travel_times_follow_the_class_table() -> None:
-    # residential 20 km/h, primary 40 km/h (urban table, geo.speeds)
+    # residential 20 km/h, primary 40 km/h (urban table, geo.network.speeds)
     net = line_network(["residential", "primary"])
     graph = net.mode_graph("drive")
     assert graph.forward[0, 1] == pytest.approx(18.0, abs=1e-9)

@@ -1,8 +1,8 @@
 """Spatial rules on tiny hand-built networks, with exact expected answers.
 
-Speeds used below (geo.speeds): walking 4.5 km/h = 1.25 m/s, so 750 m take 600 s (10 minutes);
-an urban residential street 20 km/h by car, 24 km/h for an ambulance (× 1.2), whose response
-starts after a 3-minute dispatch delay.
+Speeds used below (geo.network.speeds): walking 4.5 km/h = 1.25 m/s, so 750 m take 600 s
+(10 minutes); an urban residential street 20 km/h by car, 24 km/h for an ambulance (× 1.2),
+whose response starts after a 3-minute dispatch delay.
 """
 
 from typing import Any

@@ -21,9 +21,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from spopt import locate as spopt_locate
 
-from geo.coverage import nearest_facility
-from geo.network import Network, network_from_arrays
-from geo.optimize import (
+from geo.access.coverage import nearest_facility
+from geo.locate import (
     LSCP,
     MCLP,
     LocationInfeasibleError,
@@ -32,7 +31,8 @@ from geo.optimize import (
     gap_candidates,
     travel_time_matrix,
 )
-from geo.speeds import travel_model
+from geo.network import Network, network_from_arrays
+from geo.network.speeds import travel_model
 
 INF = math.inf
 RADIUS = 10.0

@@ -10,7 +10,7 @@ import pytest
 import shapely
 from scipy.spatial import Voronoi
 
-from geo.population import (
+from geo.population.surface import (
     GHSL_CLASSES,
     GHSL_SHARE_COLUMNS,
     URBAN_CENTRE_MIN_DENSITY_PER_KM2,

@@ -12,10 +12,10 @@ from pyproj import Transformer
 from shapely.affinity import translate
 from shapely.geometry import LineString
 
-from geo._errors import NetworkFormatError, NetworkInputError
-from geo.coverage import nearest_facility
+from geo.access.coverage import nearest_facility
+from geo.errors import NetworkFormatError, NetworkInputError
 from geo.network import DRIVE, DRIVE_HIGHWAYS, WALK, Network
-from geo.readers import (
+from geo.network.readers import (
     KPH_PER_MPH,
     network_from_edges,
     network_from_graph,
@@ -25,7 +25,7 @@ from geo.readers import (
     utm_crs,
     way_access,
 )
-from geo.speeds import read_congestion_csv, travel_model
+from geo.network.speeds import read_congestion_csv, travel_model
 
 # a hand-made extract near Changsha: 1 - 2 - 3 residential (2 is no intersection),
 # 3 <- 4 primary drawn 3 -> 4 with oneway=-1 and "30 mph", 4 - 5 a parking aisle,
@@ -367,14 +367,3 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
         read_network(broken)
     with pytest.raises(NetworkInputError, match="unknown read mode"):
         read_network(broken, mode="bike")
-
-
-def test_network_module_reexports_the_readers(tiny_files: tuple[Path, Path]) -> None:
-    from geo import network
-
-    xml, _ = tiny_files
-    a, b = network.read_network(xml), read_network(xml)
-    np.testing.assert_array_equal(a.node_id, b.node_id)
-    np.testing.assert_array_equal(a.edge_u, b.edge_u)
-    G = ox.graph_from_xml(xml, retain_all=True)
-    np.testing.assert_array_equal(network.network_from_graph(G).x, network_from_graph(G).x)

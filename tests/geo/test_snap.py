@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from geo._errors import CoverageInputError
+from geo.errors import CoverageInputError
 from geo.network import Network, network_from_arrays
-from geo.snap import MAX_SNAP_M, project_lonlat, snap_points, snap_xy
+from geo.network.snap import MAX_SNAP_M, project_lonlat, snap_points, snap_xy
 
 CRS = "EPSG:32649"
 # a point in Changsha in UTM 49N, so WGS84 round trips stay in the zone

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo._errors import ModeError, SpeedTableError
-from geo.speeds import (
+from geo.errors import ModeError, SpeedTableError
+from geo.network.speeds import (
     DRIVE_RURAL_SPEED_KPH,
     DRIVE_URBAN_SPEED_KPH,
     MAXSPEED_CAP_KPH,

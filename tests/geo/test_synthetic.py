@@ -15,9 +15,9 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Polygon, box
 
-from geo._synthetic_graph import dedupe_edges, lattice_edges, link_components, snapped_path_edges
-from geo.coverage import nearest_facility
-from geo.synthetic import (
+from geo.access.coverage import nearest_facility
+from geo.synthetic._graph import dedupe_edges, lattice_edges, link_components, snapped_path_edges
+from geo.synthetic.roads import (
     HIGHWAY_CLASSES,
     NODE_COUNT_TOLERANCE,
     SyntheticInputError,

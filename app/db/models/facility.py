@@ -20,38 +20,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
+from geo.terms import (
+    CAPACITY_FIELDS,
+    FACILITY_GRADES,
+    FACILITY_OWNERSHIPS,
+    FACILITY_TYPES,
+    SERVICE_FLAGS,
+)
 
-FACILITY_TYPES = (
-    "general_hospital",
-    "tcm_hospital",
-    "maternal_child_hospital",
-    "specialty_hospital",
-    "psychiatric_hospital",
-    "township_health_center",
-    "community_health_center",
-    "community_health_station",
-    "village_clinic",
-    "ems_center",
-    "ems_station",
-)
-FACILITY_GRADES = ("tertiary", "secondary", "primary", "none")
-FACILITY_OWNERSHIPS = ("public", "private")
-CAPACITY_FIELDS = (
-    "beds",
-    "icu_beds",
-    "physicians",
-    "nurses",
-    "general_practitioners",
-    "pharmacists",
-    "ambulances",
-    "negative_pressure_ambulances",
-)
-SERVICE_FLAGS = (
-    "psychiatric_ward",
-    "critical_maternal_centre",
-    "critical_neonatal_centre",
-    "ems_station_hosted",
-)
+__all__ = [
+    "CAPACITY_FIELDS",
+    "FACILITY_GRADES",
+    "FACILITY_OWNERSHIPS",
+    "FACILITY_TYPES",
+    "SERVICE_FLAGS",
+    "Facility",
+]
 
 
 # capacities are NULL when not known (real sources often publish no bed or staff counts)

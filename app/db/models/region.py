@@ -5,9 +5,11 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
+from geo.terms import REGION_LEVELS
+
+__all__ = ["REGION_LEVELS", "Region"]
 
 # 区 district, 县 county, 县级市 county-level city; zones are development areas without a polygon
-REGION_LEVELS = ("province", "prefecture", "district", "county", "county_city", "zone")
 
 
 class Region(Base):

@@ -37,8 +37,8 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import NDArray
 
-from geo._errors import SpeedTableError
 from geo._validate import check_mode
+from geo.errors import SpeedTableError
 
 # Highway Capacity Manual 2010 default walking speed 4.0 ft/s = 1.22 m/s = 4.4 km/h (pedestrian
 # populations with under 20 % elderly), rounded to the common 4.5 km/h planning value

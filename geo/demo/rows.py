@@ -2,41 +2,19 @@
 
 from dataclasses import dataclass
 
-HOSPITAL_TYPES: tuple[str, ...] = (
-    "general_hospital",
-    "tcm_hospital",
-    "maternal_child_hospital",
-    "specialty_hospital",
-    "psychiatric_hospital",
+from geo import terms
+from geo.terms import HOSPITAL_TYPES as _HOSPITAL_TYPES
+
+# the register's vocabulary as plain strings (geo.terms is the one source)
+HOSPITAL_TYPES: tuple[str, ...] = tuple(t.value for t in _HOSPITAL_TYPES)
+FACILITY_TYPES = terms.FACILITY_TYPES
+GRADES = terms.FACILITY_GRADES
+GRADE_RANK: dict[str, int] = {str(g): rank for g, rank in terms.GRADE_RANK.items()}
+REGION_LEVELS: tuple[str, ...] = tuple(
+    level for level in terms.REGION_LEVELS if level not in ("province", "prefecture")
 )
-FACILITY_TYPES: tuple[str, ...] = (
-    *HOSPITAL_TYPES,
-    "township_health_center",
-    "community_health_center",
-    "community_health_station",
-    "village_clinic",
-    "ems_center",
-    "ems_station",
-)
-GRADES: tuple[str, ...] = ("tertiary", "secondary", "primary", "none")
-GRADE_RANK = {"none": 0, "primary": 1, "secondary": 2, "tertiary": 3}
-REGION_LEVELS: tuple[str, ...] = ("district", "county", "county_city", "zone")
-CAPACITY_FIELDS: tuple[str, ...] = (
-    "beds",
-    "icu_beds",
-    "physicians",
-    "nurses",
-    "general_practitioners",
-    "pharmacists",
-    "ambulances",
-    "negative_pressure_ambulances",
-)
-FLAG_FIELDS: tuple[str, ...] = (
-    "psychiatric_ward",
-    "critical_maternal_centre",
-    "critical_neonatal_centre",
-    "ems_station_hosted",
-)
+CAPACITY_FIELDS = terms.CAPACITY_FIELDS
+FLAG_FIELDS = terms.SERVICE_FLAGS
 
 
 @dataclass(slots=True, eq=False)

@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from geo._demo_errors import InventoryError
+from geo.errors import InventoryError
 
 SEED_YUEYANG = "000_43e534452d03a9c6.txt"
 SEED_HENGYANG = "001_80cf858754c9910a.txt"

@@ -44,15 +44,15 @@ from scipy.spatial import Delaunay, QhullError, cKDTree
 from shapely.geometry import GeometryCollection, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geo._errors import GeoError
-from geo._synthetic_graph import (
+from geo.errors import SyntheticInputError
+from geo.network import Network, network_from_arrays
+from geo.synthetic._graph import (
     dedupe_edges,
     lattice_edges,
     link_components,
     link_nearest,
     snapped_path_edges,
 )
-from geo.network import Network, network_from_arrays
 
 __all__ = [
     "DEFAULT_URBAN_SHARE",
@@ -127,10 +127,6 @@ _MAX_URBAN_AREA_SHARE: Final = 0.5
 # size limits: below 100 nodes there is no hierarchy; 2 M keeps peak memory well under 2 GB
 MIN_TARGET_NODES: Final = 100
 MAX_TARGET_NODES: Final = 2_000_000
-
-
-class SyntheticInputError(GeoError, ValueError):
-    """The boundary, seats or parameters given to the synthetic generator are invalid."""
 
 
 @dataclass(frozen=True)

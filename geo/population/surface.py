@@ -86,13 +86,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from geo._errors import GeoError
-from geo._grid import Grid, Pieces, cut_regions, locate_points, make_grid, split_segments
-
-
-class PopulationError(GeoError, ValueError):
-    """Inputs to the population surface (regions, census rows, segments, points) are invalid."""
-
+from geo.errors import PopulationError
+from geo.population._grid import Grid, Pieces, cut_regions, locate_points, make_grid, split_segments
 
 # GHS-SMOD R2023A / Degree of Urbanisation stage I thresholds (Eurostat 2021 manual;
 # https://human-settlement.emergency.copernicus.eu/ghs_smod2023.php)

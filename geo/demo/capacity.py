@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from geo._demo_placement import apportion
-from geo._demo_rows import GRADE_RANK, Row
+from geo.demo.placement import apportion
+from geo.demo.rows import GRADE_RANK, Row
 
 # base beds by grade: inside the bands of 医疗机构基本标准（试行） (1994): grade I 20–99 beds,
 # grade II 100–499, grade III 500 or more; ungraded hospitals are smaller than grade I

@@ -12,8 +12,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
-from geo._errors import CoverageInputError
 from geo._validate import check_mode
+from geo.errors import CoverageInputError
 from geo.network import Network
 
 # 500 m ≈ 6.7 minutes on foot at 4.5 km/h: inside the 5–10 minute walk the plans set for a

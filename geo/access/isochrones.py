@@ -26,11 +26,11 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from geo._errors import CoverageInputError
 from geo._validate import check_direction, node_indices
-from geo.coverage import NearestResult
+from geo.access.coverage import NearestResult
+from geo.errors import CoverageInputError
 from geo.network import Network
-from geo.speeds import TravelModel
+from geo.network.speeds import TravelModel
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -273,7 +273,7 @@ def facility_isochrones(
     minutes
         Time limit, minutes (EMS dispatch delay included).
     direction
-        ``"to_facility"`` or ``"from_facility"`` (see :mod:`geo.coverage`).
+        ``"to_facility"`` or ``"from_facility"`` (see :mod:`geo.access.coverage`).
     buffer_m
         Buffer around reached streets, metres.
     resolution_m

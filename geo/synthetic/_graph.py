@@ -1,4 +1,4 @@
-"""Private edge-array helpers of :mod:`geo.synthetic`: lattices, snapping, dedupe and stitching.
+"""Edge-array helpers of :mod:`geo.synthetic.roads`: lattices, snapping, dedupe and stitching.
 
 Every function works on whole arrays (no Python loop per node or edge); node coordinates are in
 metres of one metric CRS.

@@ -31,10 +31,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from geo._errors import CoverageInputError
-from geo.coverage import NearestResult
+from geo.access.coverage import NearestResult
+from geo.errors import CoverageInputError
 from geo.network import Network
-from geo.speeds import TravelModel
+from geo.network.speeds import TravelModel
 
 __all__ = ["HEAP_BUDGET", "SiteAddition", "add_site"]
 

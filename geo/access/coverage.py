@@ -2,7 +2,7 @@
 
 The core is one multi-source, bounded shortest-path search over the cached CSR matrix of a mode
 (:meth:`geo.network.Network.mode_graph`): a bucket queue compiled with numba
-(:mod:`geo._buckets`), which gives the same times as networkx's ``multi_source_dijkstra`` and
+(:mod:`geo.access._buckets`), which gives the same times as networkx's ``multi_source_dijkstra`` and
 scipy's ``dijkstra(min_only=True, limit=…)`` and applies the tie rule below in the same pass.
 
 Direction matters (issue "Network"): a patient travels *to* a facility, so the time of a node is
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from geo._buckets import bucket_search, bucket_width
-from geo._errors import CoverageInputError
 from geo._validate import check_direction, check_mode, node_indices
+from geo.access._buckets import bucket_search, bucket_width
+from geo.errors import CoverageInputError
 from geo.network import Network
-from geo.speeds import TravelModel
+from geo.network.speeds import TravelModel
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,7 +226,7 @@ def compute_coverage(
     CoverageResult
         Ties between facilities go to the lowest facility index (see :func:`nearest_facility`).
     """
-    from geo.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH
+    from geo.network.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH
 
     if not (np.isfinite(minutes) and minutes >= 0):
         msg = f"minutes must be a finite number >= 0, got {minutes}"

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from geo._errors import NetworkFormatError, NetworkInputError
+from geo.errors import NetworkFormatError, NetworkInputError
 from geo.network import (
     DRIVE,
     DRIVE_HIGHWAYS,

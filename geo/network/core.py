@@ -3,7 +3,7 @@
 A :class:`Network` holds node coordinates in a metric CRS and one row per *directed* edge (a
 two-way road segment gives two edges, a one-way segment one). Per mode it derives, once, the
 usable edges and the CSR adjacency matrices of travel times (forward and transposed), cached on
-the network. networkx / osmnx graphs are only an import format (:func:`network_from_graph`).
+the network. networkx / osmnx graphs are only an import format (:mod:`geo.network.readers`).
 
 Mode filters by OSM ``highway`` class (readers refine them with ``service``/``access`` tags):
 
@@ -22,14 +22,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from geo._errors import NetworkInputError
 from geo._validate import bool_array, check_mode, float_array, int_array
-from geo.speeds import TravelModel, travel_model
+from geo.errors import NetworkInputError
+from geo.network.speeds import TravelModel, travel_model
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    import geopandas as gpd
     import networkx as nx
 
 # ramps share the class of the road they serve (OSM wiki: Key:highway, "Link roads")
@@ -565,30 +562,3 @@ def assemble_network(
         urban=np.ascontiguousarray(urban, dtype=np.bool_),
         synthetic=synthetic,
     )
-
-
-def network_from_graph(G: "nx.MultiDiGraph", *, synthetic: bool = False) -> Network:
-    """Build a :class:`Network` from an osmnx graph (any CRS; projected to UTM when geographic).
-
-    See :mod:`geo.readers` for the implementation.
-    """
-    from geo.readers import network_from_graph as _from_graph
-
-    return _from_graph(G, synthetic=synthetic)
-
-
-def network_from_edges(gdf_edges: "gpd.GeoDataFrame", *, synthetic: bool = False) -> Network:
-    """Build a :class:`Network` from a GeoDataFrame of line edges; see :mod:`geo.readers`."""
-    from geo.readers import network_from_edges as _from_edges
-
-    return _from_edges(gdf_edges, synthetic=synthetic)
-
-
-def read_network(path: "Path", *, mode: str = "drive", simplify: bool = True) -> Network:
-    """Read ``.osm``/``.xml``, ``.osm.pbf``/``.pbf`` or ``.graphml`` into a :class:`Network`.
-
-    See :func:`geo.readers.read_network`.
-    """
-    from geo.readers import read_network as _read
-
-    return _read(path, mode=mode, simplify=simplify)

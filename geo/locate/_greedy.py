@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from geo._optimize_milp import Pairs
+from geo.locate._milp import Pairs
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

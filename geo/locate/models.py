@@ -23,7 +23,7 @@ existing facility (``existing_cost``). ``predefined_facilities`` are candidates 
 Solving: exactly with HiGHS (``scipy.optimize.milp``) when the instance has at most
 ``max_exact_pairs`` demand–candidate pairs, within ``time_limit_s``; otherwise (or with
 ``method="greedy"``, or when the time limit stops HiGHS short of a proof) a lazy greedy that
-reports a proven bound (see :mod:`geo._optimize_greedy`). The result says which (``solver``,
+reports a proven bound (see :mod:`geo.locate._greedy`). The result says which (``solver``,
 ``exact``, ``bound``).
 """
 
@@ -37,23 +37,23 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from geo._errors import GeoError
-from geo._optimize_greedy import (
+from geo._validate import check_direction, check_mode, node_indices
+from geo.access.coverage import NearestResult
+from geo.errors import LocationInfeasibleError, LocationInputError, LocationSolverError
+from geo.locate._greedy import (
     greedy_max_cover,
     greedy_p_median,
     greedy_set_cover,
 )
-from geo._optimize_milp import (
+from geo.locate._milp import (
     MilpSolution,
     Pairs,
     solve_max_cover,
     solve_p_median,
     solve_set_cover,
 )
-from geo._validate import check_direction, check_mode, node_indices
-from geo.coverage import NearestResult
 from geo.network import Network
-from geo.speeds import TravelModel
+from geo.network.speeds import TravelModel
 
 __all__ = [
     "COVERING_MAX_EXACT_PAIRS",
@@ -61,10 +61,7 @@ __all__ = [
     "LSCP",
     "MCLP",
     "P_MEDIAN_MAX_EXACT_PAIRS",
-    "LocationInfeasibleError",
-    "LocationInputError",
     "LocationResult",
-    "LocationSolverError",
     "PMedian",
     "gap_candidates",
     "travel_time_matrix",
@@ -83,21 +80,9 @@ P_MEDIAN_MAX_EXACT_PAIRS: Final = 200_000
 # modelling choice: a planner waits a minute at most for an exact answer
 DEFAULT_TIME_LIMIT_S: Final = 60.0
 # candidates per bounded search in travel_time_matrix: the dense (batch, n_nodes) block stays
-# near 100 MB on a 250k-node network (as geo.isochrones does for per-facility searches)
+# near 100 MB on a 250k-node network (as geo.access.isochrones does for per-facility searches)
 _BATCH_CELLS: Final = 12_500_000
 _METHODS: Final = ("auto", "exact", "greedy")
-
-
-class LocationInputError(GeoError, ValueError):
-    """A cost matrix, weights, radius or option given to a location model is invalid."""
-
-
-class LocationInfeasibleError(GeoError, ValueError):
-    """No set of candidates satisfies the model (a demand no candidate reaches, too few sites)."""
-
-
-class LocationSolverError(GeoError, RuntimeError):
-    """The solver returned no usable solution (e.g. the time limit hit before a first one)."""
 
 
 @dataclass(frozen=True, eq=False)

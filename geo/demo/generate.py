@@ -41,9 +41,8 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from geo._demo_capacity import assign_capacities, assign_fleet
-from geo._demo_errors import DemoInputError, InventoryError
-from geo._demo_inventories import (
+from geo.demo.capacity import assign_capacities, assign_fleet
+from geo.demo.inventories import (
     AMBULANCE_COMPLIANCE,
     INVENTORIES,
     INVENTORY_KEYS,
@@ -53,8 +52,8 @@ from geo._demo_inventories import (
     InventoryFigure,
     get_inventory,
 )
-from geo._demo_placement import apportion, densest_sites, points_in_cells, weighted_kmeans_sites
-from geo._demo_rows import (
+from geo.demo.placement import apportion, densest_sites, points_in_cells, weighted_kmeans_sites
+from geo.demo.rows import (
     CAPACITY_FIELDS,
     FACILITY_TYPES,
     FLAG_FIELDS,
@@ -63,6 +62,7 @@ from geo._demo_rows import (
     REGION_LEVELS,
     Row,
 )
+from geo.errors import DemoInputError, InventoryError
 
 __all__ = [
     "AMBULANCE_COMPLIANCE",
