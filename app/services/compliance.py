@@ -72,6 +72,7 @@ from geo.norms import (
     facility_points,
     gap_zones,
     population_points,
+    select_facilities,
 )
 
 # bump when an evaluator changes its answers, so runs stored by the old code are not reused
@@ -636,7 +637,7 @@ def run_compliance(
     start = time.perf_counter()
     for mode in ("walk", "drive"):
         inputs.context.snapped_points(mode)
-        inputs.context.snapped_facilities(mode)
+        inputs.context.snapped_sites(mode)
     timings["snap_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -846,7 +847,7 @@ def coverage_report(
         minutes=minutes,
         direction=direction,
     )
-    chosen = inputs.context.selection(selectors)
+    chosen = select_facilities(inputs.context.sites, selectors)
     return CoverageReport(
         city=city_adcode,
         facility_types=types,
