@@ -14,7 +14,7 @@ from app.schemas.scenario import ChangeIn, ScenarioCreate
 from app.services import compliance, scenarios
 from app.services.auth import Principal
 from app.services.norms import NormCatalogues
-from app.services.scenario_diff import ScenarioContexts
+from app.services.quick_diff import ScenarioContexts
 from app.settings import Settings
 from tests._compliance_city import CITY, EAST, LAT, WEST, tiny_norms
 from tests._compliance_city import prepare as prepare_city

@@ -23,7 +23,7 @@ from app.schemas.scenario import (
 )
 from app.schemas.token import HOLDER_NAME_PATTERN
 from app.services import scenarios as service
-from app.services.scenario_diff import ScenarioContexts
+from app.services.quick_diff import ScenarioContexts
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
