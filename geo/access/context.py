@@ -36,11 +36,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from geo.access.coverage import CoverageResult, NearestResult, compute_coverage, nearest_facility
 from geo.access.incremental import add_site
 from geo.access.leg import access_leg_s
+from geo.access.matrix import nearest_straight_m
 from geo.errors import CoverageInputError
 from geo.network import Network, mode_bit
 from geo.network.snap import MAX_SNAP_M, SnapResult, snap_xy
@@ -428,13 +428,9 @@ class AccessContext(Generic[P, S]):
                 return np.asarray(np.minimum(base, np.hypot(px - sx, py - sy)), dtype=np.float64)
             if parent is not None:
                 return parent.straight_distance_at_points(picked)
-            if picked.size == 0:
-                return np.full(self.n_points, np.inf)
-            sites = np.column_stack(
-                [np.asarray(self.sites.x)[picked], np.asarray(self.sites.y)[picked]]
+            return nearest_straight_m(
+                px, py, np.asarray(self.sites.x)[picked], np.asarray(self.sites.y)[picked]
             )
-            dist, _ = cKDTree(sites).query(np.column_stack([px, py]), k=1)
-            return np.asarray(dist, dtype=np.float64)
 
         return _array(self._memo(self._results, key, build))
 

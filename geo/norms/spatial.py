@@ -30,7 +30,7 @@ Off-network points (farther than the snap limit from every node) are never cover
 rule; a straight-line radius does not need the network and counts them.
 """
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 

@@ -273,7 +273,7 @@ def test_with_site_refuses_other_sites() -> None:
         ctx.with_site(Points(np.array([0.0, 200.0, np.nan]), np.zeros(3)))
     with pytest.raises(CoverageInputError, match="site indices"):
         ctx.travel_time_at_points([2], mode="drive", direction="to_facility")
-    with pytest.raises(CoverageInputError, match="one value|values"):
+    with pytest.raises(CoverageInputError, match="x has 2 values, y 1"):
         points_xy([0.0, 1.0], [0.0])
 
 
