@@ -36,7 +36,6 @@ if not __package__:
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from app.schemas.facility import FacilityChanges
 from app.schemas.optimize import CandidatePoint, OptimizeRequest
@@ -44,6 +43,7 @@ from app.schemas.scenario import ChangeIn, UpdateChange
 from app.services import optimize
 from app.services.compliance import FacilityOverlay
 from app.services.scenarios import added_facility_id, proposal_overlay
+from geo.access.matrix import nearest_straight
 from geo.norms import FacilityInput, Rule, select_facilities
 from geo.norms.parameters import FleetRatioParameters
 from scenarios import _common as common
@@ -200,8 +200,9 @@ def _size_fleet(evaluation: common.Evaluation, fleet_rule: Rule, min_share: floa
             notes.append(f"{region.name}: no EMS point to take {needed} ambulance(s)")
         elif needed:
             inside = np.flatnonzero(points.region_adcode == region.adcode)
-            tree = cKDTree(np.column_stack([context.sites.x[mine], context.sites.y[mine]]))
-            _, nearest = tree.query(np.column_stack([points.x[inside], points.y[inside]]), k=1)
+            _, nearest = nearest_straight(
+                points.x[inside], points.y[inside], context.sites.x[mine], context.sites.y[mine]
+            )
             served = np.bincount(
                 np.asarray(nearest, dtype=np.int64),
                 weights=points.population[inside],

@@ -18,7 +18,7 @@ from app.schemas.optimize import CandidatePoint, OptimizeRequest, parse_candidat
 from app.services.compliance import RunInputs
 from app.services.geometry import locate_point
 from geo.access.coverage import nearest_facility
-from geo.access.matrix import nearest_straight_m
+from geo.access.matrix import nearest_straight
 from geo.locate import gap_candidates, settlement_node_limits
 from geo.network.snap import project_lonlat
 from geo.network.speeds import TravelModel
@@ -198,9 +198,9 @@ def _gap_candidates(
             )
             return net.x[picked], net.y[picked]
     else:
-        node_measure = nearest_straight_m(
+        node_measure = nearest_straight(
             net.x, net.y, context.sites.x[chosen], context.sites.y[chosen]
-        )
+        )[0]
     mode = norm.mode or "drive"
     picked = gap_candidates(
         net,

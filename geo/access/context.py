@@ -40,7 +40,7 @@ from scipy.sparse.csgraph import dijkstra
 from geo.access.coverage import CoverageResult, NearestResult, compute_coverage, nearest_facility
 from geo.access.incremental import add_site
 from geo.access.leg import access_leg_s
-from geo.access.matrix import nearest_straight_m
+from geo.access.matrix import nearest_straight
 from geo.errors import CoverageInputError
 from geo.network import Network, mode_bit
 from geo.network.snap import MAX_SNAP_M, SnapResult, snap_xy
@@ -428,9 +428,9 @@ class AccessContext(Generic[P, S]):
                 return np.asarray(np.minimum(base, np.hypot(px - sx, py - sy)), dtype=np.float64)
             if parent is not None:
                 return parent.straight_distance_at_points(picked)
-            return nearest_straight_m(
+            return nearest_straight(
                 px, py, np.asarray(self.sites.x)[picked], np.asarray(self.sites.y)[picked]
-            )
+            )[0]
 
         return _array(self._memo(self._results, key, build))
 

@@ -6,7 +6,7 @@ so a cost is the time a resident's trip takes as the norms count it
 (:meth:`geo.access.context.AccessContext.travel_time_at_points`). :func:`travel_time_costs` gives
 the same as a sparse array, in blocks of candidates, for large instances.
 :func:`radius_matrix` lists the straight distances within a radius (KD-trees), zero distances
-included. :func:`nearest_straight_m` is the straight distance to the nearest of some sites.
+included. :func:`nearest_straight` is the straight distance to the nearest of some sites.
 """
 
 from typing import Final, TypeAlias
@@ -25,7 +25,7 @@ from geo.network.speeds import TravelModel
 
 __all__ = [
     "CostMatrix",
-    "nearest_straight_m",
+    "nearest_straight",
     "radius_matrix",
     "travel_time_costs",
     "travel_time_matrix",
@@ -240,24 +240,33 @@ def radius_matrix(
     return _sparse(rows, cols, vals, (points.shape[0], sites.shape[0]))
 
 
-def nearest_straight_m(
+def nearest_straight(
     x: ArrayLike, y: ArrayLike, site_x: ArrayLike, site_y: ArrayLike
-) -> FloatArray:
-    """Straight distance from each point to its nearest site, metres (KD-tree).
+) -> tuple[FloatArray, IntArray]:
+    """Straight distance from each point to its nearest site, and which site (KD-tree).
+
+    Parameters
+    ----------
+    x, y
+        Point coordinates in a metric CRS, metres.
+    site_x, site_y
+        Site coordinates in the same CRS, metres.
 
     Returns
     -------
-    numpy.ndarray
+    distance_m : numpy.ndarray
         Per point, metres; ``inf`` when there is no site.
+    site : numpy.ndarray
+        Per point, the index of its nearest site; ``-1`` when there is none.
     """
     xs = np.asarray(x, dtype=np.float64).reshape(-1)
     sx = np.asarray(site_x, dtype=np.float64).reshape(-1)
     if sx.size == 0:
-        return np.full(xs.shape[0], np.inf)
+        return np.full(xs.shape[0], np.inf), np.full(xs.shape[0], -1, dtype=np.int64)
     sites = np.column_stack([sx, np.asarray(site_y, dtype=np.float64).reshape(-1)])
     points = np.column_stack([xs, np.asarray(y, dtype=np.float64).reshape(-1)])
-    dist, _ = cKDTree(sites).query(points, k=1)
-    return np.asarray(dist, dtype=np.float64)
+    dist, index = cKDTree(sites).query(points, k=1)
+    return np.asarray(dist, dtype=np.float64), np.asarray(index, dtype=np.int64)
 
 
 def _sparse(

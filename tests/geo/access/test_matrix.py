@@ -8,7 +8,7 @@ import pytest
 
 from geo.access.leg import access_leg_s
 from geo.access.matrix import (
-    nearest_straight_m,
+    nearest_straight,
     radius_matrix,
     travel_time_costs,
     travel_time_matrix,
@@ -135,5 +135,9 @@ def test_radius_matrix_keeps_zero_distances() -> None:
 
 
 def test_nearest_straight_distance() -> None:
-    assert nearest_straight_m([0.0, 30.0], [0.0, 40.0], [0.0], [0.0]).tolist() == [0.0, 50.0]
-    assert nearest_straight_m([0.0], [0.0], [], []).tolist() == [INF]
+    distance, site = nearest_straight([0.0, 30.0], [0.0, 40.0], [0.0, 100.0], [0.0, 40.0])
+    assert distance.tolist() == [0.0, 50.0]
+    assert site.tolist() == [0, 0]
+    distance, site = nearest_straight([0.0], [0.0], [], [])
+    assert distance.tolist() == [INF]
+    assert site.tolist() == [-1]
