@@ -111,7 +111,8 @@ def coverage(
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from geo.access.context import AccessContext, points_xy
+    from geo.access.context import AccessContext
+    from geo.access.points import points_xy
     from geo.errors import GeoError
     from geo.network.readers import read_network
     from geo.network.snap import project_lonlat

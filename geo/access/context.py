@@ -29,24 +29,23 @@ same as a context built with the site from the start (times, and ties to the low
 """
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
 from geo.access.coverage import CoverageResult, NearestResult, compute_coverage, nearest_facility
 from geo.access.incremental import add_site
 from geo.access.leg import access_leg_s
-from geo.access.matrix import nearest_straight
+from geo.access.matrix import length_matrix, nearest_straight
+from geo.access.points import Located
 from geo.errors import CoverageInputError
 from geo.network import Network, mode_bit
 from geo.network.snap import MAX_SNAP_M, SnapResult, snap_xy
 from geo.network.speeds import TravelModel
 
-__all__ = ["AccessContext", "Located", "Points", "length_matrix", "points_xy"]
+__all__ = ["AccessContext"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -56,49 +55,8 @@ IntArray = NDArray[np.int64]
 _CHUNK = 48
 
 
-class Located(Protocol):
-    """Anything with coordinates in the network CRS: ``x`` and ``y``, metres."""
-
-    @property
-    def x(self) -> FloatArray:
-        """Easting of each item, metres."""
-        ...
-
-    @property
-    def y(self) -> FloatArray:
-        """Northing of each item, metres."""
-        ...
-
-
 P = TypeVar("P", bound=Located)
 S = TypeVar("S", bound=Located)
-
-
-@dataclass(frozen=True, eq=False)
-class Points:
-    """Plain points in the network CRS (x, y in metres), when nothing else is attached."""
-
-    x: FloatArray
-    y: FloatArray
-
-
-def points_xy(x: ArrayLike, y: ArrayLike) -> Points:
-    """Check and bundle coordinates (network CRS, metres) as :class:`Points`.
-
-    Raises
-    ------
-    CoverageInputError
-        When ``x`` and ``y`` differ in length or a coordinate is not finite.
-    """
-    xs = np.asarray(x, dtype=np.float64).reshape(-1)
-    ys = np.asarray(y, dtype=np.float64).reshape(-1)
-    if xs.shape != ys.shape:
-        msg = f"points: x has {xs.shape[0]} values, y {ys.shape[0]}"
-        raise CoverageInputError(msg)
-    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
-        msg = "points: x and y must be finite coordinates in metres"
-        raise CoverageInputError(msg)
-    return Points(xs, ys)
 
 
 class AccessContext(Generic[P, S]):
@@ -614,28 +572,3 @@ def _chosen(chosen: ArrayLike, n_sites: int, *, keep_order: bool = False) -> Int
 def _array(value: object) -> FloatArray:
     assert isinstance(value, np.ndarray)
     return value
-
-
-def length_matrix(net: Network, mode: str, direction: str) -> sp.csr_matrix:
-    """CSR matrix of edge lengths (metres) of ``mode``, transposed for ``to_facility``.
-
-    Cached on the network; parallel edges keep their shortest member.
-    """
-
-    def build() -> sp.csr_matrix:
-        edges = net.mode_edges(mode)
-        tail, head = (
-            (edges.head, edges.tail) if direction == "to_facility" else (edges.tail, edges.head)
-        )
-        length = net.length_m[edges.edge]
-        keep = tail != head
-        tail, head, length = tail[keep], head[keep], length[keep]
-        # shortest first within each (tail, head) pair, then keep the first of each pair
-        order = np.lexsort((length, head, tail))
-        tail, head, length = tail[order], head[order], length[order]
-        first = np.ones(tail.shape[0], dtype=np.bool_)
-        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-        n = net.n_nodes
-        return sp.csr_matrix((length[first], (tail[first], head[first])), shape=(n, n))
-
-    return net.cached(("length_csr", mode_bit(mode), mode == "walk", direction), build)

@@ -6,7 +6,8 @@ so a cost is the time a resident's trip takes as the norms count it
 (:meth:`geo.access.context.AccessContext.travel_time_at_points`). :func:`travel_time_costs` gives
 the same as a sparse array, in blocks of candidates, for large instances.
 :func:`radius_matrix` lists the straight distances within a radius (KD-trees), zero distances
-included. :func:`nearest_straight` is the straight distance to the nearest of some sites.
+included. :func:`nearest_straight` is the straight distance to the nearest of some sites;
+:func:`length_matrix` the network's edge lengths as a sparse matrix, for road-distance searches.
 """
 
 from typing import Final, TypeAlias
@@ -20,11 +21,12 @@ from scipy.spatial import cKDTree
 from geo._validate import check_direction, check_mode, node_indices
 from geo.access.leg import access_leg_s
 from geo.errors import LocationInputError
-from geo.network import Network
+from geo.network import Network, mode_bit
 from geo.network.speeds import TravelModel
 
 __all__ = [
     "CostMatrix",
+    "length_matrix",
     "nearest_straight",
     "radius_matrix",
     "travel_time_costs",
@@ -267,6 +269,31 @@ def nearest_straight(
     points = np.column_stack([xs, np.asarray(y, dtype=np.float64).reshape(-1)])
     dist, index = cKDTree(sites).query(points, k=1)
     return np.asarray(dist, dtype=np.float64), np.asarray(index, dtype=np.int64)
+
+
+def length_matrix(net: Network, mode: str, direction: str) -> sp.csr_matrix:
+    """CSR matrix of edge lengths (metres) of ``mode``, transposed for ``to_facility``.
+
+    Cached on the network; parallel edges keep their shortest member.
+    """
+
+    def build() -> sp.csr_matrix:
+        edges = net.mode_edges(mode)
+        tail, head = (
+            (edges.head, edges.tail) if direction == "to_facility" else (edges.tail, edges.head)
+        )
+        length = net.length_m[edges.edge]
+        keep = tail != head
+        tail, head, length = tail[keep], head[keep], length[keep]
+        # shortest first within each (tail, head) pair, then keep the first of each pair
+        order = np.lexsort((length, head, tail))
+        tail, head, length = tail[order], head[order], length[order]
+        first = np.ones(tail.shape[0], dtype=np.bool_)
+        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+        n = net.n_nodes
+        return sp.csr_matrix((length[first], (tail[first], head[first])), shape=(n, n))
+
+    return net.cached(("length_csr", mode_bit(mode), mode == "walk", direction), build)
 
 
 def _sparse(

@@ -30,9 +30,9 @@ import shapely
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from geo.access.context import length_matrix
 from geo.access.coverage import nearest_facility
 from geo.access.isochrones import BUFFER_M, RESOLUTION_M, merged_isochrone, reached_area
+from geo.access.matrix import length_matrix
 from geo.errors import NormEvaluationError
 from geo.network.speeds import TravelModel
 from geo.norms.catalogue import Rule

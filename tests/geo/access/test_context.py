@@ -10,8 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from geo.access.context import AccessContext, Points, points_xy
+from geo.access.context import AccessContext
 from geo.access.leg import access_leg_s
+from geo.access.points import Points, points_xy
 from geo.errors import CoverageInputError
 from geo.network import Network, network_from_arrays
 from geo.network.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH, travel_model
