@@ -13,7 +13,7 @@ from app.api.params import ScenarioQuery
 from app.api.routes.norms import CataloguesDep, CityQuery
 from app.schemas.compliance import ComplianceReport, ReportFormat
 from app.services import compliance as service
-from app.services import scenarios
+from app.services import scenario_runs
 from app.services.answers import Answer
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
@@ -46,7 +46,7 @@ async def get_compliance(
             report = compute(service.run_compliance, settings, city, norms=norms)
         else:
             report = compute(
-                scenarios.scenario_compliance,
+                scenario_runs.scenario_compliance,
                 settings,
                 scenario,
                 norms=norms,

@@ -12,7 +12,7 @@ from app.api.routes.norms import CataloguesDep, CityQuery
 from app.schemas.compliance import CoverageMode, CoverageReport
 from app.schemas.coverage_areas import CoverageAreaCollection
 from app.schemas.facility import FacilityType
-from app.services import compliance as service
+from app.services import coverage as service
 from app.services import coverage_areas
 from app.services.answers import Answer
 

@@ -12,8 +12,8 @@ from app.api.deps import ComputeDep, PrincipalDep, SettingsDep
 from app.api.params import SPATIAL_RULE_RESPONSES, ScenarioQuery
 from app.api.routes.norms import CataloguesDep, CityQuery
 from app.schemas.compliance import GapCollection
-from app.services import compliance as service
-from app.services import scenarios
+from app.services import gaps as service
+from app.services import scenario_runs
 from app.services.answers import Answer
 
 router = APIRouter(prefix="/gaps", tags=["compliance"])
@@ -44,7 +44,7 @@ async def list_gaps(
             zones = compute(service.gap_collection, settings, city, norms=norms, rule_id=rule)
         else:
             zones = compute(
-                scenarios.scenario_gap_collection,
+                scenario_runs.scenario_gap_collection,
                 settings,
                 scenario,
                 norms=norms,

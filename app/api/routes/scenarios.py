@@ -22,6 +22,7 @@ from app.schemas.scenario import (
     ScenarioUpdate,
 )
 from app.schemas.token import HOLDER_NAME_PATTERN
+from app.services import scenario_runs
 from app.services import scenarios as service
 from app.services.scenario_diff import ScenarioContexts
 
@@ -163,7 +164,7 @@ def get_scenario_compliance(
 ) -> ComplianceReport:
     """The scenario's compliance report: the baseline's rules with its changes applied."""
     return compute(
-        service.scenario_compliance, settings, scenario_id, norms=norms, principal=principal
+        scenario_runs.scenario_compliance, settings, scenario_id, norms=norms, principal=principal
     )
 
 
@@ -176,4 +177,6 @@ def get_scenario_diff(
     scenario_id: ScenarioId,
 ) -> ScenarioDiff:
     """What the scenario changes against the baseline: flips, residents, gap zones, shortfalls."""
-    return compute(service.diff_scenario, settings, scenario_id, norms=norms, principal=principal)
+    return compute(
+        scenario_runs.diff_scenario, settings, scenario_id, norms=norms, principal=principal
+    )
