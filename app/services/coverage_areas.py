@@ -28,8 +28,8 @@ from app.services import gaps, scenario_runs
 from app.services import inputs as city_inputs
 from app.services._tx import transaction
 from app.services.auth import Principal
-from app.services.geometry import COUNTY_LEVELS
 from app.services.norms import NormCatalogues, get_catalogue
+from app.services.region_lookup import COUNTY_LEVELS
 from app.settings import Settings
 from geo.norms import (
     PopulationPoints,

@@ -41,7 +41,7 @@ from app.schemas.facility import FacilityCreate
 from app.schemas.imports import FacilityImportResult, ImportFormat
 from app.services import citydata
 from app.services._tx import transaction
-from app.services.geometry import COUNTY_LEVELS, range_error
+from app.services.region_lookup import COUNTY_LEVELS, range_error
 from geo.datum import to_wgs84
 from geo.terms import CAPACITY_WITHIN
 

@@ -26,8 +26,8 @@ from app.db.models import Facility, PopulationCell, Region
 from app.errors import ConflictError
 from app.services import citydata, networks
 from app.services._tx import transaction
-from app.services.geometry import COUNTY_LEVELS
 from app.services.norms import NormCatalogues, catalogue_sha256, get_catalogue
+from app.services.region_lookup import COUNTY_LEVELS
 from app.settings import Settings
 from geo.network import Network
 from geo.network.snap import project_lonlat

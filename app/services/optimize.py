@@ -35,9 +35,9 @@ from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate, UpdateChan
 from app.services import inputs as city_inputs
 from app.services import scenario_runs, scenarios
 from app.services.auth import Principal
-from app.services.geometry import locate_point
 from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue
+from app.services.region_lookup import locate_point
 from app.settings import Settings
 from geo.access.coverage import nearest_facility
 from geo.locate import (

@@ -49,9 +49,9 @@ from app.services import citydata, scenario_diff
 from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
 from app.services.auth import Principal
-from app.services.geometry import locate_point
 from app.services.inputs import added_facility, changes_overlay
 from app.services.norms import NormCatalogues
+from app.services.region_lookup import locate_point
 from app.services.scenario_diff import ScenarioContexts
 from app.settings import Settings
 from geo.terms import CAPACITY_WITHIN
