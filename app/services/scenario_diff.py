@@ -400,7 +400,7 @@ def _covered(
 
     Who counts and each one's limit do not depend on the facilities, so they are the previous
     state's; only the measure is taken again (incrementally, on a child context). The test
-    ``tests/db/test_scenarios.py`` holds this equal to a full evaluation.
+    ``tests/services/test_scenarios.py`` holds this equal to a full evaluation.
     """
     chosen = context.selection(_measured(params))
     counted, limit = before.counted, before.threshold

@@ -7,10 +7,17 @@ every change added bumps the version.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from app.api.deps import ComputeDep, PlannerDep, PrincipalDep, SessionDep, SettingsDep
-from app.api.routes.norms import CataloguesDep
+from app.api.deps import (
+    CataloguesDep,
+    ComputeDep,
+    PlannerDep,
+    PrincipalDep,
+    ScenarioContextsDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.schemas.compliance import ComplianceReport
 from app.schemas.scenario import (
     ChangeIn,
@@ -24,23 +31,12 @@ from app.schemas.scenario import (
 from app.schemas.token import HOLDER_NAME_PATTERN
 from app.services import scenario_runs
 from app.services import scenarios as service
-from app.services.scenario_diff import ScenarioContexts
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
 ScenarioId = Annotated[int, Path(ge=1, le=2**31 - 1, description="scenario id")]
 ChangeId = Annotated[int, Path(ge=1, le=2**31 - 1, description="change id")]
 IfMatch = Annotated[str | None, Header(description="ETag of the scenario version being changed")]
-
-
-def get_scenario_contexts(request: Request) -> ScenarioContexts:
-    """The app's scenario states in memory (created on first use)."""
-    state = request.app.state
-    contexts: ScenarioContexts | None = getattr(state, "scenario_contexts", None)
-    if contexts is None:
-        contexts = ScenarioContexts()
-        state.scenario_contexts = contexts
-    return contexts
 
 
 @router.get("", response_model=ScenarioList)
@@ -111,7 +107,7 @@ def add_change(
     settings: SettingsDep,
     norms: CataloguesDep,
     planner: PlannerDep,
-    request: Request,
+    contexts: ScenarioContextsDep,
     scenario_id: ScenarioId,
     change: ChangeIn,
     response: Response,
@@ -125,7 +121,7 @@ def add_change(
         change,
         norms=norms,
         principal=planner,
-        contexts=get_scenario_contexts(request),
+        contexts=contexts,
         if_match=if_match,
     )
     response.headers["ETag"] = f'"{result.scenario.id}-{result.scenario.version}"'

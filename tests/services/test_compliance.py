@@ -13,7 +13,7 @@ from app.services import compliance, coverage
 from app.services import gaps as gap_service
 from app.services.norms import NormCatalogues
 from app.settings import Settings
-from tests._compliance_city import (
+from tests.fixtures.compliance_city import (
     CITY,
     EAST,
     WEST,
@@ -23,7 +23,7 @@ from tests._compliance_city import (
     norms_in,
     tiny_norms,
 )
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 pytestmark = pytest.mark.usefixtures("tiny_city")
 

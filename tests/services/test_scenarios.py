@@ -17,8 +17,8 @@ from app.services.auth import Principal
 from app.services.norms import NormCatalogues
 from app.services.scenario_diff import ScenarioContexts
 from app.settings import Settings
-from tests._compliance_city import CITY, EAST, LAT, WEST, tiny_norms
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, EAST, LAT, WEST, tiny_norms
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 pytestmark = pytest.mark.usefixtures("tiny_city")
 
