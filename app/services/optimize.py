@@ -28,9 +28,10 @@ from app.schemas.optimize import (
     OptimizeResult,
 )
 from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate, UpdateChange
-from app.services import compliance, scenarios
+from app.services import inputs as city_inputs
+from app.services import scenario_runs, scenarios
 from app.services.auth import Principal
-from app.services.compliance import FacilityOverlay, RunInputs
+from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue
 from app.services.optimize_inputs import (
     Candidates,
@@ -125,7 +126,7 @@ def _spatial_rule(catalogue_rules: list[Rule], rule_id: str, city: str) -> Rule:
 
 
 def _cost_matrix(
-    inputs: RunInputs,
+    inputs: CityInputs,
     norm: Norm,
     demand: NDArray[np.int64],
     candidates: Candidates,
@@ -298,7 +299,7 @@ def _scenario_base(
             f"(POST /scenarios/{scenario_id}/changes), not saved as another"
         )
         raise invalid_field("save_as_scenario", msg)
-    _, base = scenarios.scenario_overlay(
+    _, base = scenario_runs.scenario_overlay(
         session, scenario_id, principal=principal, city=request.city, field="scenario_id"
     )
     return base
@@ -362,7 +363,7 @@ def optimize_sites(
         rule = _spatial_rule([rule], rule.id, city)
     elif request.rule_id is not None:
         rule = _spatial_rule(list(get_catalogue(norms, city).rules), request.rule_id, city)
-    inputs = compliance.load_run_inputs(session, settings, city, overlay=overlay)
+    inputs = city_inputs.load_city_inputs(session, settings, city, overlay=overlay)
     norm = rule_norm(rule, inputs, city) if rule is not None else threshold_norm(request, inputs)
     facility_type = request.facility_type or norm.selectors[0].facility_types[0].value
     if rule is not None and not any(

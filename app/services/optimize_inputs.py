@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInputError
 from app.schemas.optimize import CandidatePoint, OptimizeRequest, parse_candidate_spec
-from app.services.compliance import RunInputs
-from app.services.geometry import locate_point
+from app.services.inputs import CityInputs
+from app.services.region_lookup import locate_point
 from geo.access.coverage import nearest_facility
 from geo.access.matrix import nearest_straight
 from geo.locate import gap_candidates, settlement_node_limits
@@ -78,7 +78,7 @@ class Candidates:
 # ---- the norm
 
 
-def rule_norm(rule: Rule, inputs: RunInputs, city: str) -> Norm:
+def rule_norm(rule: Rule, inputs: CityInputs, city: str) -> Norm:
     params = rule.parameters
     context = inputs.context
     outcome = evaluate_spatial_rule(rule, inputs.regions, context, city_adcode=city)
@@ -121,7 +121,7 @@ def rule_norm(rule: Rule, inputs: RunInputs, city: str) -> Norm:
     )
 
 
-def threshold_norm(request: OptimizeRequest, inputs: RunInputs) -> Norm:
+def threshold_norm(request: OptimizeRequest, inputs: CityInputs) -> Norm:
     context = inputs.context
     assert request.facility_type is not None
     selectors = (FacilitySelector(facility_types=(FacilityType(request.facility_type),)),)
@@ -167,7 +167,7 @@ def threshold_norm(request: OptimizeRequest, inputs: RunInputs) -> Norm:
 
 
 def _gap_candidates(
-    inputs: RunInputs, norm: Norm, demand: NDArray[np.int64], spacing_m: float
+    inputs: CityInputs, norm: Norm, demand: NDArray[np.int64], spacing_m: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Network nodes in the gap zones, thinned to one per ``spacing_m`` square.
 
@@ -217,7 +217,7 @@ def candidates_for(
     session: Session,
     request: OptimizeRequest,
     *,
-    inputs: RunInputs,
+    inputs: CityInputs,
     norm: Norm,
     demand: NDArray[np.int64],
     city: str,
@@ -247,7 +247,7 @@ def candidates_for(
 
 
 def _listed_candidates(
-    session: Session, listed: list[CandidatePoint], inputs: RunInputs, *, crs: str, city: str
+    session: Session, listed: list[CandidatePoint], inputs: CityInputs, *, crs: str, city: str
 ) -> Candidates:
     """Given points (located, in the city) and given facilities of the city, in order."""
     context = inputs.context
