@@ -351,7 +351,7 @@ def synthetic_case(
     ``area="hunan"`` fills the province around its 122 county seats weighted by census people;
     ``area="jishou"`` fills Jishou county around the generator's default seats.
     """
-    from geo.synthetic.roads import build_synthetic_network
+    from geo.synthetic import build_synthetic_network
 
     if area == "hunan":
         boundary, seats = hunan_province_and_seats(options.data_dir)

@@ -74,7 +74,7 @@ def incremental_add_site(options: "BenchOptions") -> Record:
     )
     from geo.access.coverage import nearest_facility
     from geo.access.incremental import SiteAddition, add_site
-    from geo.synthetic.roads import build_synthetic_network
+    from geo.synthetic import build_synthetic_network
 
     start = time.perf_counter()
     boundary, seats = hunan_province_and_seats(options.data_dir)
