@@ -27,7 +27,6 @@ from typing import Any, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import ndimage
 
 from geo.errors import PopulationError
 
@@ -99,6 +98,9 @@ def classify_settlement_grid(
     dense = density >= URBAN_CENTRE_MIN_DENSITY_PER_KM2
     moderate = density >= URBAN_CLUSTER_MIN_DENSITY_PER_KM2
     if cluster_rule:
+        # scipy loads only here: the database models import this module for its vocabulary
+        from scipy import ndimage
+
         rook = ndimage.generate_binary_structure(2, 1)
         queen = ndimage.generate_binary_structure(2, 2)
         dense = _big_clusters(dense, ndimage.label(dense, structure=rook)[0], people, "centre")
