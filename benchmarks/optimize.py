@@ -1,6 +1,6 @@
 """Benchmark cases of issue 6 for ``fplan bench``: adding one site, and MCLP against spopt.
 
-Registered in :mod:`app.services.bench` (``incremental_add_site``, ``mclp_vs_spopt``). Each
+Registered in :mod:`benchmarks` (``incremental_add_site``, ``mclp_vs_spopt``). Each
 returns a flat record with ``case``, ``nodes``, ``edges``, ``facilities``, ``ours_s``,
 ``ratio`` (their time / ours), ``build_s``, ``peak_rss_mb`` and ``synthetic`` like the coverage
 cases, plus its own fields:
@@ -26,16 +26,21 @@ No database is used.
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
 from app.errors import ConfigurationError
+from benchmarks.common import (
+    COVERAGE_LIMIT_S,
+    HUNAN_CRS,
+    BenchOptions,
+    Record,
+    hunan_province_and_seats,
+    peak_rss_mb,
+    synthetic_facilities,
+)
 
-if TYPE_CHECKING:
-    from app.services.bench import BenchOptions
-
-Record = dict[str, Any]
 _T = TypeVar("_T")
 
 # new sites timed in incremental_add_site (their median is reported)
@@ -63,15 +68,8 @@ def _best_of(run: Callable[[], _T], repeats: int) -> tuple[float, _T]:
     return best, result
 
 
-def incremental_add_site(options: "BenchOptions") -> Record:
+def incremental_add_site(options: BenchOptions) -> Record:
     """One new site merged into a 2,000-facility baseline on the 250k-node synthetic network."""
-    from app.services.bench import (
-        COVERAGE_LIMIT_S,
-        HUNAN_CRS,
-        hunan_province_and_seats,
-        peak_rss_mb,
-        synthetic_facilities,
-    )
     from geo.access.coverage import nearest_facility
     from geo.access.incremental import SiteAddition, add_site
     from geo.synthetic import build_synthetic_network
@@ -134,14 +132,13 @@ def incremental_add_site(options: "BenchOptions") -> Record:
     }
 
 
-def mclp_vs_spopt(options: "BenchOptions") -> Record:
+def mclp_vs_spopt(options: BenchOptions) -> Record:
     """MCLP on Porto Alegre (walk, 15 minutes): ours (HiGHS) and spopt (CBC), same cost matrix."""
-    import pandas as pd
 
-    from app.services.bench import peak_rss_mb
     from geo.locate import MCLP, travel_time_matrix
     from geo.network.readers import read_network
     from geo.network.snap import snap_points
+    from geo.population.points import read_points
 
     try:
         import pulp
@@ -153,7 +150,7 @@ def mclp_vs_spopt(options: "BenchOptions") -> Record:
     folder = options.data_dir / "porto_alegre"
     start = time.perf_counter()
     net = read_network(folder / "poa_osm.pbf", mode="walk")
-    cells = pd.read_csv(folder / "poa_hexgrid.csv")
+    cells = read_points(folder / "poa_hexgrid.csv", weight_column="population")
     cells = cells[cells["population"] > 0]
     snapped = snap_points(net, cells["lon"].to_numpy(), cells["lat"].to_numpy(), mode="walk")
     demand = np.where(snapped.on_network, snapped.node, -1)
