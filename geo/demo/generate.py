@@ -47,7 +47,7 @@ from geo.demo.city import (
     summarise_existing,
 )
 from geo.demo.ems import place_ems
-from geo.demo.inventory import CityInventory
+from geo.demo.inventory import CityInventory, shipped_per_unit_hospitals
 from geo.demo.placement import apportion, densest_sites, points_in_cells, weighted_kmeans_sites
 from geo.demo.rows import (
     CAPACITY_FIELDS,
@@ -71,9 +71,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "geometry",
 )
 
-# the hospitals every county-level unit gets, in the order they are placed (cited in
-# inventories/_per_unit_hospitals.yaml)
-MINIMUM_SET = ("general_hospital", "maternal_child_hospital", "tcm_hospital")
 # order in which hospitals become tertiary (lower first): city-level public general hospitals,
 # county general hospitals, other public city-level hospitals, county TCM and MCH, private ones
 _TIERS = {
@@ -270,7 +267,7 @@ def _hospitals(
     minimum = [
         (region, ftype)
         for region in city.regions
-        for ftype in MINIMUM_SET
+        for ftype in shipped_per_unit_hospitals()
         if have.by_region[(region.adcode, ftype)] == 0
     ][:n_total]
     public_target = max(0, inventory.value("public_hospitals") - have.public_hospitals)

@@ -45,6 +45,7 @@ from typing import Any, Self
 import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geo.demo.rows import HOSPITAL_TYPES
 from geo.errors import InventoryError
 from geo.norms.citations import Citation, check_citation
 
@@ -275,12 +276,20 @@ def load_per_unit_hospitals(
     Returns
     -------
     Mapping
-        Facility type -> its citations (``_per_unit_hospitals.yaml``).
+        Hospital type -> its citations (``_per_unit_hospitals.yaml``), in file order.
+
+    Raises
+    ------
+    InventoryError
+        Naming the file and the entry: not a hospital type, or a bad citation.
     """
     path = directory / _PER_UNIT_FILE
     raw = _read_yaml(path)
     out: dict[str, tuple[Citation, ...]] = {}
     for ftype, citations in raw.items():
+        if ftype not in HOSPITAL_TYPES:
+            msg = f"{path.name}: {ftype!r} is not a hospital type ({', '.join(HOSPITAL_TYPES)})"
+            raise InventoryError(msg)
         try:
             out[str(ftype)] = tuple(Citation.model_validate(c) for c in citations)
         except (ValidationError, TypeError) as exc:
@@ -295,6 +304,15 @@ def load_per_unit_hospitals(
 def shipped_inventories() -> Mapping[str, CityInventory]:
     """The five plans' inventories shipped with this package (read once)."""
     return load_inventories()
+
+
+@cache
+def shipped_per_unit_hospitals() -> Mapping[str, tuple[Citation, ...]]:
+    """The hospitals every county-level unit gets, in placing order, with their citations.
+
+    Read once from the ``_per_unit_hospitals.yaml`` shipped with this package.
+    """
+    return load_per_unit_hospitals()
 
 
 def get_inventory(adcode: str) -> CityInventory:

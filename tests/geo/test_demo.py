@@ -499,6 +499,18 @@ def test_inventory_files_are_checked_on_load(tmp_path: Path, shared_dir: Path) -
     assert load_inventory(bad).value("beds") == 83180
     with pytest.raises(InventoryError, match=r"changsha\.yaml: beds: quote found at L27, not at"):
         load_inventory(bad, seeds_dir=shared_dir / "plans" / "seeds")
+    # the per-unit hospitals: hospital types only, in the order the generator places them
+    assert tuple(PER_UNIT_HOSPITALS) == (
+        "general_hospital",
+        "maternal_child_hospital",
+        "tcm_hospital",
+    )
+    per_unit = (DEFAULT_INVENTORY_DIR / "_per_unit_hospitals.yaml").read_text(encoding="utf-8")
+    (tmp_path / "_per_unit_hospitals.yaml").write_text(
+        per_unit.replace("tcm_hospital:", "village_clinic:"), encoding="utf-8"
+    )
+    with pytest.raises(InventoryError, match="'village_clinic' is not a hospital type"):
+        load_per_unit_hospitals(tmp_path)
 
 
 # ---- real data: Changsha's polygons and census, its real hospitals as existing facilities
