@@ -78,10 +78,9 @@ def coverage(
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from geo.access.coverage import compute_coverage
-    from geo.errors import GeoError, PopulationError
+    from geo.errors import GeoError
     from geo.network.readers import read_network
     from geo.network.snap import snap_points
-    from geo.population.points import read_points
 
     mode_name = mode.value
     # patients travel to care; an ambulance travels from its station (geo.access.coverage)
@@ -90,6 +89,9 @@ def coverage(
         if direction is not None
         else ("from_facility" if mode_name == "ems" else "to_facility")
     )
+    from geo.errors import PopulationError
+    from geo.population.points import read_points
+
     try:
         fac = read_points(facilities)
         pop = read_points(population, weight_column="population")

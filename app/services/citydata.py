@@ -24,9 +24,8 @@ from app.services.networks import NetworkSummary, store_network
 from app.services.region_lookup import COUNTY_LEVELS
 from geo.network import DRIVE, Network
 from geo.network.readers import read_network
-from geo.population.settlement import GHSL_SHARE_COLUMNS
-from geo.population.surface import build_population_grid, cell_origins
-from geo.synthetic import build_synthetic_network
+from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
+from geo.synthetic.roads import build_synthetic_network
 
 # UTM zone 49N covers Hunan (108.8°E–114.3°E)
 HUNAN_CRS = "EPSG:32649"
