@@ -151,6 +151,7 @@ def _load_state(
         base.sites,
         max_snap_m=base.max_snap_m,
         search_limits_s=_search_limits_s(rules),
+        keep_node_searches=True,
     )
     units, unit_of_point = np.unique(base.points.region_adcode, return_inverse=True)
     return _State(

@@ -76,6 +76,10 @@ class AccessContext(Generic[P, S]):
     search_limits_s
         Per mode (``walk``, ``drive``, ``ems``), a bound on the time searches, seconds (delay
         included): longer times are ``inf``. Unbounded for a mode not listed.
+    keep_node_searches
+        Keep the node-level searches (:meth:`nearest_nodes`, 16 bytes per node each), as a
+        context that will get children (:meth:`with_site`) should, so that a child merges its
+        site into them instead of searching again; the per-point measures are kept either way.
     """
 
     def __init__(
@@ -86,12 +90,14 @@ class AccessContext(Generic[P, S]):
         *,
         max_snap_m: float | None = MAX_SNAP_M,
         search_limits_s: Mapping[str, float] | None = None,
+        keep_node_searches: bool = False,
     ) -> None:
         self.net = net
         self.points = points
         self.sites = sites
         self.max_snap_m = max_snap_m
         self.search_limits_s = dict(search_limits_s or {})
+        self.keep_node_searches = keep_node_searches
         self._parent: AccessContext[P, S] | None = None
         # per-point values (snaps, legs), shared with children: the points never change
         self._per_point: dict[Hashable, object] = {}
@@ -271,7 +277,8 @@ class AccessContext(Generic[P, S]):
                 synthetic=found.synthetic,
             )
 
-        value = self._memo(self._results, key, build)
+        # node-level results are kept only where a child will merge a site into them
+        value = self._memo(self._results, key, build) if self.keep_node_searches else build()
         assert isinstance(value, NearestResult)
         return value
 
@@ -541,6 +548,7 @@ class AccessContext(Generic[P, S]):
             sites,
             max_snap_m=self.max_snap_m,
             search_limits_s=self.search_limits_s,
+            keep_node_searches=True,
         )
         child._parent = self
         child._per_point = self._per_point

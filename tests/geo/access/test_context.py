@@ -172,7 +172,7 @@ def test_with_site_equals_a_full_recompute(seed: int, direction: str) -> None:
     py = np.concatenate([net.y, net.y[::5] + rng.integers(1, 60, nodes[::5].shape[0])])
     points = points_xy(px, py)
     existing = rng.choice(net.n_nodes, size=4, replace=False).tolist()
-    parent = AccessContext(net, points, on_nodes(net, existing))
+    parent = AccessContext(net, points, on_nodes(net, existing), keep_node_searches=True)
     chosen = [0, 1, 2, 3]
     # the parent searches first, as a scenario's previous state has
     parent.travel_time_at_points(chosen, mode="drive", direction=direction, model=FAST)
@@ -230,7 +230,9 @@ def test_an_off_network_site_changes_no_time() -> None:
 
 def test_detach_keeps_the_searches_and_drops_the_parent() -> None:
     net = line(7)
-    parent = AccessContext(net, on_nodes(net, list(range(7))), on_nodes(net, [0]))
+    parent = AccessContext(
+        net, on_nodes(net, list(range(7))), on_nodes(net, [0]), keep_node_searches=True
+    )
     kw = {"mode": "drive", "direction": "to_facility", "model": FAST}
     parent.travel_time_at_points([0], **kw)
     child = parent.with_site(plus(parent.sites, 600.0, 0.0))
