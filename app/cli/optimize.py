@@ -19,7 +19,20 @@ from app.cli.check import CheckEnvironment
 if TYPE_CHECKING:
     from app.schemas.optimize import OptimizeResult
 
-JSON_FIELDS = ("model", "k", "objective", "population_covered", "gain", "exact", "bound", "solve_s")
+JSON_FIELDS = (
+    "model",
+    "k",
+    "objective",
+    "population_covered",
+    "uncovered_residents",
+    "unreachable_residents",
+    "gain",
+    "exact",
+    "bound",
+    "gap",
+    "candidates",
+    "solve_s",
+)
 
 
 class Model(StrEnum):
@@ -37,7 +50,17 @@ class Mode(StrEnum):
 def result_json(result: "OptimizeResult") -> dict[str, Any]:
     """The printed object: the model's answer, the chosen sites as lon, lat (WGS84) and type."""
     out: dict[str, Any] = {name: getattr(result, name) for name in JSON_FIELDS}
-    out["chosen"] = [{"lon": s.lon, "lat": s.lat, "type": s.type} for s in result.chosen]
+    out["chosen"] = [
+        {
+            "rank": s.rank,
+            "lon": s.lon,
+            "lat": s.lat,
+            "type": s.type,
+            "marginal": s.marginal,
+            "county": s.county_adcode,
+        }
+        for s in result.chosen
+    ]
     return out
 
 
@@ -45,7 +68,10 @@ def optimize(
     ctx: typer.Context,
     *,
     city: Annotated[str, typer.Option("--city", help="adcode of the city, e.g. 431100")],
-    model: Annotated[Model, typer.Option("--model", help="lscp, mclp or pmedian")],
+    model: Annotated[
+        Model | None,
+        typer.Option("--model", help="lscp, mclp or pmedian; default mclp with --k, else lscp"),
+    ] = None,
     rule: Annotated[
         str | None,
         typer.Option("--rule", help="a spatial rule of the plan, e.g. yongzhou.ems_station_radius"),
@@ -67,8 +93,13 @@ def optimize(
         str, typer.Option("--candidates", help='"gaps" or "upgrade:<type>[,<type>…]"')
     ] = "gaps",
     spacing_m: Annotated[
-        float, typer.Option("--spacing-m", help="gap candidates: one per square of this side")
-    ] = 1000.0,
+        float | None,
+        typer.Option(
+            "--spacing-m",
+            help="gap candidates: one per square of this side where the limit is smallest "
+            "(default: a fifth of a radius, 1 km for a travel time; widened to fit)",
+        ),
+    ] = None,
     time_limit_s: Annotated[
         float, typer.Option("--time-limit", help="solver time limit, seconds")
     ] = 60.0,
@@ -87,7 +118,7 @@ def optimize(
     try:
         request = OptimizeRequest(
             city=city,
-            model=model.value,
+            model=(model.value if model is not None else "mclp" if k is not None else "lscp"),
             rule_id=rule,
             minutes=minutes,
             radius_km=radius_km,
@@ -123,28 +154,56 @@ def optimize(
         _print_result(result)
 
 
+_COLUMNS = (
+    ("rank", "排名"),
+    ("lon", "经度"),
+    ("lat", "纬度"),
+    ("county", "县区"),
+    ("nearest road", "最近道路"),
+    ("type", "类型"),
+    ("name", "名称"),
+    ("adds", "新增"),
+)
+
+
 def _print_result(result: "OptimizeResult") -> None:
     from rich.table import Table
 
-    table = Table(title=f"{result.model} sites for {result.norm} ({result.city})")
-    for column in ("lon", "lat", "type", "name", "residents"):
+    from app.services.optimize_answer import road_zh
+
+    table = Table(title=f"{result.model} 选址 sites — {result.norm} ({result.city})")
+    for en, zh in _COLUMNS:
         table.add_column(
-            column, justify="right" if column in ("lon", "lat", "residents") else "left"
+            f"{zh} {en}", justify="right" if en in ("rank", "lon", "lat", "adds") else "left"
         )
     for site in result.chosen:
+        road = (
+            "—"
+            if site.road is None
+            else f"{road_zh(site.road)} {site.road} {site.road_m or 0:,.0f} m"
+        )
         table.add_row(
-            f"{site.lon:.5f}", f"{site.lat:.5f}", site.type, site.name, f"{site.residents:,.0f}"
+            str(site.rank),
+            f"{site.lon:.5f}",
+            f"{site.lat:.5f}",
+            f"{site.county_name or ''} {site.county_adcode or ''}".strip(),
+            road,
+            site.type,
+            site.name,
+            f"{site.marginal:,.0f}",
         )
     console.print(table)
-    exact = "optimal" if result.exact else f"not proven optimal (bound {result.bound})"
+    console.print(result.summary_zh)
+    console.print(result.summary_en)
+    console.print(f"{result.gap_zh} {result.gap_en}")
     console.print(
-        f"{len(result.chosen)} sites of {result.candidates} candidates; residents covered "
-        f"{result.population_baseline:,.0f} → {result.population_covered:,.0f} of "
-        f"{result.population_total:,.0f}; objective {result.objective:,.0f}, {exact}, "
-        f"{result.solver} in {result.solve_s:.2f} s"
+        f"候选点 candidates {result.candidates:,}; 目标值 objective {result.objective:,.0f}; "
+        f"界 bound {result.bound if result.bound is None else f'{result.bound:,.0f}'} "
+        f"({result.bound_source}); {result.solver}; 候选 {result.candidates_s:.2f} s, "
+        f"矩阵 matrix {result.matrix_s:.2f} s, 求解 solve {result.solve_s:.2f} s"
     )
-    for note in result.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+    for note, note_zh in zip(result.notes, result.notes_zh, strict=False):
+        console.print(f"[yellow]注 note:[/yellow] {note_zh} / {note}")
     if result.synthetic:
         console.print("[yellow]synthetic network or facilities: the figures are not real[/yellow]")
 

@@ -28,6 +28,9 @@ OptimizeMode = Literal["walk", "drive", "ems"]
 FACILITY_TYPES = frozenset(terms.FACILITY_TYPES)
 # candidate points a request may list: a planner's shortlist, not a grid
 MAX_CANDIDATE_POINTS = 5000
+# "gaps" candidates one request weighs at most: the squares are widened until they fit (a
+# prefecture's EMS radius, Yongzhou, solves in seconds at this size)
+MAX_GAP_CANDIDATES = 2500
 
 
 class CandidatePoint(BaseModel):
@@ -100,11 +103,14 @@ class OptimizeRequest(BaseModel):
     candidates: Candidates = Field(
         default="gaps", description='points, "gaps" or "upgrade:<type>[,<type>…]"'
     )
-    spacing_m: float = Field(
-        default=1000.0,
+    spacing_m: float | None = Field(
+        default=None,
         ge=50,
         le=50_000,
-        description='"gaps": one candidate per square of this side',
+        description='"gaps": one candidate per square of this side, metres, where the limit is '
+        "smallest (wider in proportion where it is longer, e.g. rural); default: a fifth of a "
+        "radius, 1 km for a travel time. Widened by doubling until the candidates fit "
+        f"{MAX_GAP_CANDIDATES}",
     )
     crs: InputCrs = Field(default="wgs84", description="datum of candidate points")
     time_limit_s: float = Field(default=60.0, gt=0, le=600, description="solver time limit")
@@ -133,6 +139,7 @@ class OptimizeRequest(BaseModel):
 
 
 class ChosenSite(BaseModel):
+    rank: int = Field(description="1 = brings the most; sites are listed in this order")
     lon: float = Field(description="WGS84")
     lat: float
     type: str = Field(description="type of the new facility (or the upgrade)")
@@ -141,6 +148,14 @@ class ChosenSite(BaseModel):
     residents: float = Field(
         description="mclp, lscp: residents it newly covers; pmedian: residents it serves"
     )
+    marginal: float = Field(
+        description="what it adds given the sites ranked before it: residents newly covered "
+        "(mclp, lscp) or travel saved (pmedian, resident-seconds or resident-metres)"
+    )
+    county_adcode: str | None = Field(description="county-level unit it lies in")
+    county_name: str | None
+    road: str | None = Field(description="class of the nearest drivable road (OSM highway)")
+    road_m: float | None = Field(description="straight distance to that road's node, metres")
 
 
 class OptimizeResult(BaseModel):
@@ -160,15 +175,32 @@ class OptimizeResult(BaseModel):
     gain: float | None = Field(
         description="mclp, lscp: residents newly covered; pmedian: travel saved; null: infinite"
     )
-    uncovered_residents: float = Field(description="residents no candidate can reach")
+    uncovered_residents: float = Field(
+        description="mclp, lscp: residents still beyond the norm after the chosen sites open; "
+        "pmedian: residents neither an existing facility nor a chosen site reaches"
+    )
+    unreachable_residents: float = Field(
+        description="of them, residents no candidate reaches: no choice of sites covers them"
+    )
     exact: bool
     bound: float | None = Field(description="proven bound on the optimum")
+    gap: float = Field(description="relative gap between objective and bound; 0: proven optimal")
+    bound_source: str = Field(description="milp, lagrangian, greedy or trivial")
+    gap_zh: str = Field(description="the gap to the bound in plain words, Chinese")
+    gap_en: str = Field(description="the same in English")
+    summary_zh: str = Field(description="what the result means, Chinese")
+    summary_en: str = Field(description="the same in English")
     solver: str
     solve_s: float
     status: str
     candidates: int
+    candidate_spacing_m: float | None = Field(
+        description='"gaps": the square side used where the limit is smallest, metres'
+    )
+    candidates_s: float = Field(description="time to generate the candidates, seconds")
     demand_cells: int
     matrix_s: float = Field(description="time to build the cost matrix, seconds")
     synthetic: bool
     scenario_id: int | None = Field(description="the scenario the sites were saved as")
     notes: list[str]
+    notes_zh: list[str] = Field(description="the notes in Chinese")

@@ -16,6 +16,7 @@ import math
 import time
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 from pyproj import Transformer
 from sqlalchemy.orm import Session
@@ -33,6 +34,12 @@ from app.services import scenario_runs, scenarios
 from app.services.auth import Principal
 from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue
+from app.services.optimize_answer import (
+    default_facility_type,
+    gap_words,
+    site_places,
+    summary_words,
+)
 from app.services.optimize_inputs import (
     Candidates,
     Norm,
@@ -64,9 +71,6 @@ from geo.norms.parameters import (
     TravelTimeCoverageParameters,
 )
 
-# candidates one request may weigh: beyond this the matrix and the solver take minutes; a wider
-# gap spacing (spacing_m) or a shortlist keeps it interactive
-MAX_CANDIDATES = 3000
 _EMS_TYPES = frozenset({"ems_station", "ems_center"})
 
 
@@ -133,15 +137,37 @@ def _cost_matrix(
     *,
     limit: float | None,
 ) -> CostMatrix:
-    """Demand x candidate costs (seconds or metres) up to ``limit``; absent = beyond it."""
+    """Demand x candidate costs (seconds or metres) up to ``limit``; absent = beyond it.
+
+    A straight radius is measured per limit: the urban cells' pairs up to the urban radius, the
+    rural cells' up to the rural one (a prefecture's rural 20 km would otherwise pair every
+    urban cell with four times as many candidates as its 5 km can use).
+    """
     context = inputs.context
     if norm.mode is None:
-        return radius_matrix(
-            context.points.x[demand],
-            context.points.y[demand],
-            candidates.x,
-            candidates.y,
-            limit_m=limit,
+        thresholds = norm.threshold[demand]
+        parts = []
+        for value in np.unique(thresholds):
+            rows = np.flatnonzero(thresholds == value)
+            part = radius_matrix(
+                context.points.x[demand[rows]],
+                context.points.y[demand[rows]],
+                candidates.x,
+                candidates.y,
+                limit_m=float(value) if limit is None else min(float(value), limit),
+            ).tocoo()
+            parts.append((rows[part.row], part.col, part.data))
+        if not parts:
+            return sp.csr_array((demand.shape[0], candidates.x.shape[0]))
+        return sp.csr_array(
+            (
+                np.concatenate([d for _, _, d in parts]),
+                (
+                    np.concatenate([r for r, _, _ in parts]),
+                    np.concatenate([c for _, c, _ in parts]),
+                ),
+            ),
+            shape=(demand.shape[0], candidates.x.shape[0]),
         )
     # each cell's trip as the norm counts it: its access leg, then the road network
     snap = context.snapped_points(norm.mode)
@@ -158,6 +184,42 @@ def _cost_matrix(
         model=norm.model,
         demand_snap_m=snap.distance_m[demand],
     )
+
+
+def _costs(
+    model: str, inputs: CityInputs, norm: Norm, demand: NDArray[np.int64], candidates: Candidates
+) -> CostMatrix:
+    """The model's cost matrix: within the norm's limit (coverage) or the existing cost."""
+    if model == "pmedian":
+        finite = norm.measure[demand][np.isfinite(norm.measure[demand])]
+        # a site farther than every resident's existing facility never serves anyone
+        covers_all = finite.size == demand.size and finite.size > 0
+        return _cost_matrix(
+            inputs, norm, demand, candidates, limit=float(finite.max()) if covers_all else None
+        )
+    limit = float(norm.threshold[demand].max()) if demand.size else 0.0
+    # residents covered already need no site: their rows stay empty
+    rows = np.flatnonzero(~norm.covered[demand])
+    sub = _cost_matrix(inputs, norm, demand[rows], candidates, limit=limit).tocoo()
+    return sp.csr_array(
+        (sub.data, (rows[sub.row], sub.col)), shape=(demand.shape[0], candidates.x.shape[0])
+    )
+
+
+def _notes(norm: Norm, candidates: Candidates) -> tuple[list[str], list[str]]:
+    """The norm's notes and how the gap candidates were thinned, in English and Chinese."""
+    notes, notes_zh = list(norm.notes), list(norm.notes_zh)
+    if candidates.widened and candidates.spacing_m is not None:
+        n = candidates.x.shape[0]
+        notes.append(
+            f"gap candidates thinned to one per {candidates.spacing_m:,.0f} m square (widened "
+            f"{candidates.widened} time(s) to stay within {n:,} candidates)"
+        )
+        notes_zh.append(
+            f"缺口候选点按每 {candidates.spacing_m:,.0f} 米见方一个抽稀"
+            f"（为控制在 {n:,} 个以内，放宽 {candidates.widened} 次）"
+        )
+    return notes, notes_zh
 
 
 # ---- solving and answering
@@ -218,21 +280,32 @@ def _chosen_sites(
     weights: NDArray[np.float64],
     *,
     facility_type: str,
-    crs: str,
+    inputs: CityInputs,
 ) -> list[ChosenSite]:
-    to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    """The chosen sites by marginal gain (rank 1 brings the most), with county and road."""
+    to_wgs84 = Transformer.from_crs(inputs.context.net.crs, "EPSG:4326", always_xy=True)
     served = np.asarray(result.assignment.T @ weights, dtype=np.float64).reshape(-1)
+    order = result.ranked.tolist()
+    places = site_places(inputs, candidates.x[order], candidates.y[order])
     sites = []
-    for j in result.chosen.tolist():
+    for rank, (j, gain, place) in enumerate(
+        zip(order, result.marginal.tolist(), places, strict=True), start=1
+    ):
         lon, lat = to_wgs84.transform(candidates.x[j], candidates.y[j])
         sites.append(
             ChosenSite(
+                rank=rank,
                 lon=round(float(lon), 7),
                 lat=round(float(lat), 7),
                 type=facility_type,
                 name=candidates.names[j],
                 facility_id=_register_id(candidates.existing[j]),
                 residents=float(served[j]),
+                marginal=float(gain),
+                county_adcode=place.county_adcode,
+                county_name=place.county_name,
+                road=place.road,
+                road_m=place.road_m,
             )
         )
     return sites
@@ -365,7 +438,7 @@ def optimize_sites(
         rule = _spatial_rule(list(get_catalogue(norms, city).rules), request.rule_id, city)
     inputs = city_inputs.load_city_inputs(session, settings, city, overlay=overlay)
     norm = rule_norm(rule, inputs, city) if rule is not None else threshold_norm(request, inputs)
-    facility_type = request.facility_type or norm.selectors[0].facility_types[0].value
+    facility_type = request.facility_type or default_facility_type(norm.selectors)
     if rule is not None and not any(
         facility_type in {t.value for t in s.facility_types} for s in norm.selectors
     ):
@@ -374,35 +447,24 @@ def optimize_sites(
 
     people = inputs.context.points.population.astype(np.float64)
     demand = np.flatnonzero(norm.counted & (people > 0)).astype(np.int64)
+    start = time.perf_counter()
     candidates = candidates_for(
         session, request, inputs=inputs, norm=norm, demand=demand, city=city
     )
+    candidates_s = time.perf_counter() - start
     n_candidates = int(candidates.x.shape[0])
     if n_candidates == 0:
         msg = "no candidates: nobody is beyond the norm, or no point was usable"
         raise invalid_field("candidates", msg)
-    if n_candidates > MAX_CANDIDATES:
-        msg = (
-            f"{n_candidates} candidates exceed {MAX_CANDIDATES}; widen spacing_m or give a "
-            "shortlist"
-        )
-        raise invalid_field("candidates", msg)
+    notes, notes_zh = _notes(norm, candidates)
 
     start = time.perf_counter()
-    if request.model == "pmedian":
-        finite = norm.measure[demand][np.isfinite(norm.measure[demand])]
-        # a site farther than every resident's existing facility never serves anyone
-        covers_all = finite.size == demand.size and finite.size > 0
-        limit = float(finite.max()) if covers_all else None
-    else:
-        limit = float(norm.threshold[demand].max()) if demand.size else 0.0
-    cost = _cost_matrix(inputs, norm, demand, candidates, limit=limit)
+    cost = _costs(request.model, inputs, norm, demand, candidates)
     matrix_s = time.perf_counter() - start
     weights = people[demand]
     result = _solve(request, cost, weights, norm, demand)
 
-    net_crs = inputs.context.net.crs
-    sites = _chosen_sites(result, candidates, weights, facility_type=facility_type, crs=net_crs)
+    sites = _chosen_sites(result, candidates, weights, facility_type=facility_type, inputs=inputs)
     scenario_id = None
     if request.save_as_scenario is not None:
         if author is None:
@@ -412,10 +474,21 @@ def optimize_sites(
             city=city,
             name=request.save_as_scenario,
             description=f"{request.model} sites for {norm.description}",
-            changes=_scenario_changes(sites, candidates, result.chosen.tolist(), norm.selectors),
+            changes=_scenario_changes(sites, candidates, result.ranked.tolist(), norm.selectors),
         )
         scenario_id = scenarios.create_scenario(session, body, author=author)[0].id
-    uncovered = float(weights[result.uncovered].sum()) if result.uncovered.size else 0.0
+    unreachable = float(weights[result.unreachable].sum()) if result.unreachable.size else 0.0
+    gap_zh, gap_en = gap_words(result)
+    summary_zh, summary_en = summary_words(
+        request.model,
+        n_sites=len(sites),
+        n_candidates=n_candidates,
+        site_type=facility_type,
+        total=result.population_total,
+        before=result.population_baseline,
+        after=result.population_covered,
+        unreachable=unreachable,
+    )
     return OptimizeResult(
         city=city,
         model=request.model,
@@ -428,16 +501,26 @@ def optimize_sites(
         population_baseline=result.population_baseline,
         population_covered=result.population_covered,
         gain=_finite(result.gain),
-        uncovered_residents=uncovered,
+        uncovered_residents=result.population_total - result.population_covered,
+        unreachable_residents=unreachable,
         exact=result.exact,
         bound=_finite(result.bound),
+        gap=result.gap,
+        bound_source=result.bound_source,
+        gap_zh=gap_zh,
+        gap_en=gap_en,
+        summary_zh=summary_zh,
+        summary_en=summary_en,
         solver=result.solver,
         solve_s=result.solve_s,
         status=result.status,
         candidates=n_candidates,
+        candidate_spacing_m=candidates.spacing_m,
+        candidates_s=candidates_s,
         demand_cells=int(demand.shape[0]),
         matrix_s=matrix_s,
         synthetic=inputs.context.synthetic,
         scenario_id=scenario_id,
-        notes=norm.notes,
+        notes=notes,
+        notes_zh=notes_zh,
     )

@@ -14,12 +14,17 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInputError
-from app.schemas.optimize import CandidatePoint, OptimizeRequest, parse_candidate_spec
+from app.schemas.optimize import (
+    MAX_GAP_CANDIDATES,
+    CandidatePoint,
+    OptimizeRequest,
+    parse_candidate_spec,
+)
 from app.services.inputs import CityInputs
 from app.services.region_lookup import locate_point
 from geo.access.coverage import nearest_facility
 from geo.access.matrix import nearest_straight
-from geo.locate import gap_candidates, settlement_node_limits
+from geo.locate import limit_spacing, scaled_gap_candidates, settlement_node_limits
 from geo.network.snap import project_lonlat
 from geo.network.speeds import TravelModel
 from geo.norms import (
@@ -62,6 +67,7 @@ class Norm:
     direction: str
     model: TravelModel | None
     notes: list[str] = field(default_factory=list)
+    notes_zh: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -73,6 +79,9 @@ class Candidates:
     names: list[str]
     # upgrade candidates: the existing facility
     existing: list[FacilityInput | None]
+    # "gaps": the square side used where the limit is smallest, and how often it was doubled
+    spacing_m: float | None = None
+    widened: int = 0
 
 
 # ---- the norm
@@ -83,6 +92,7 @@ def rule_norm(rule: Rule, inputs: CityInputs, city: str) -> Norm:
     context = inputs.context
     outcome = evaluate_spatial_rule(rule, inputs.regions, context, city_adcode=city)
     notes: list[str] = []
+    notes_zh: list[str] = []
     mode: str | None
     model: TravelModel | None = None
     direction = "to_facility"
@@ -106,6 +116,10 @@ def rule_norm(rule: Rule, inputs: CityInputs, city: str) -> Norm:
                 f"the {params.radius_km:g} km road-distance limit of {rule.id} is not modelled: "
                 f"sites are chosen on the {params.minutes:g}-minute limit alone"
             )
+            notes_zh.append(
+                f"{rule.id} 的 {params.radius_km:g} 公里道路距离限值未纳入模型："
+                f"仅按 {params.minutes:g} 分钟时限选址"
+            )
     assert params is not None
     return Norm(
         description=f"{rule.id}: {rule.title_en}",
@@ -118,6 +132,7 @@ def rule_norm(rule: Rule, inputs: CityInputs, city: str) -> Norm:
         direction=direction,
         model=model,
         notes=notes,
+        notes_zh=notes_zh,
     )
 
 
@@ -166,22 +181,29 @@ def threshold_norm(request: OptimizeRequest, inputs: CityInputs) -> Norm:
 # ---- candidates
 
 
-def _gap_candidates(
-    inputs: CityInputs, norm: Norm, demand: NDArray[np.int64], spacing_m: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Network nodes in the gap zones, thinned to one per ``spacing_m`` square.
+# default square side of "gaps" where the limit is smallest: a fifth of a radius (a resident
+# at the radius's edge still finds a candidate within it), 1 km for a travel time
+_RADIUS_SPACING_SHARE = 0.2
+_TRAVEL_SPACING_M = 1000.0
 
-    A node is in a gap when it lies beyond the norm's limit from every existing facility: one
-    limit for everyone and a travel time, or the urban limit at an urban node and the rural one
-    elsewhere (:func:`geo.locate.gap_candidates`). With two limits or a radius, the nodes where
-    uncovered residents live are candidates too, since a node's urban flag need not match its
-    residents' (urban cells held to 5 km beside a rural node held to 20).
+
+def _gap_candidates(
+    inputs: CityInputs, norm: Norm, demand: NDArray[np.int64], spacing_m: float | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float | None, int]:
+    """Network nodes in the gap zones, thinned; with the side used and how often it doubled.
+
+    A node is in a gap when it lies beyond the norm's limit from every existing facility: the
+    urban limit at an urban node and the rural one elsewhere (:func:`geo.locate.gap_candidates`).
+    The nodes where uncovered residents live are candidates too, since a node's urban flag need
+    not match its residents' (urban cells held to 5 km beside a rural node held to 20). Squares
+    widen with the limit (a rural node held to 20 km gets squares four times as wide as an urban
+    one held to 5 km) and double until at most ``MAX_GAP_CANDIDATES`` remain.
     """
     context = inputs.context
     net = context.net
     thresholds = norm.threshold[demand]
-    if thresholds.size == 0:
-        return np.zeros(0), np.zeros(0)
+    if thresholds.size == 0 or not (thresholds > 0).any():
+        return np.zeros(0), np.zeros(0), None, 0
     chosen = select_facilities(context.sites, norm.selectors)
     if norm.mode is not None:
         node_measure = nearest_facility(
@@ -192,25 +214,26 @@ def _gap_candidates(
             model=norm.model,
             limit_s=float(thresholds.max()),
         ).travel_time_s
-        if np.unique(thresholds).size == 1:
-            picked = gap_candidates(
-                net, node_measure, float(thresholds[0]), mode=norm.mode, spacing_m=spacing_m
-            )
-            return net.x[picked], net.y[picked]
+        base = _TRAVEL_SPACING_M if spacing_m is None else spacing_m
     else:
         node_measure = nearest_straight(
             net.x, net.y, context.sites.x[chosen], context.sites.y[chosen]
         )[0]
+        positive = thresholds[thresholds > 0]
+        base = float(positive.min()) * _RADIUS_SPACING_SHARE if spacing_m is None else spacing_m
     mode = norm.mode or "drive"
-    picked = gap_candidates(
+    node_limits = settlement_node_limits(net, thresholds, context.points.urban[demand])
+    found = scaled_gap_candidates(
         net,
         node_measure,
-        settlement_node_limits(net, thresholds, context.points.urban[demand]),
+        node_limits,
         mode=mode,
-        spacing_m=spacing_m,
+        spacing_m=limit_spacing(np.maximum(node_limits, 1e-9), base),
         demand_nodes=context.snapped_points(mode).node[demand[~norm.covered[demand]]],
+        max_candidates=MAX_GAP_CANDIDATES,
     )
-    return net.x[picked], net.y[picked]
+    picked = found.nodes
+    return net.x[picked], net.y[picked], found.spacing_m, found.widened
 
 
 def candidates_for(
@@ -227,9 +250,9 @@ def candidates_for(
         return _listed_candidates(session, spec, inputs, crs=request.crs, city=city)
     kind, types = parse_candidate_spec(spec)
     if kind == "gaps":
-        x, y = _gap_candidates(inputs, norm, demand, request.spacing_m)
-        names = [f"gap site {i + 1}" for i in range(x.shape[0])]
-        return Candidates(x, y, names, [None] * len(names))
+        x, y, spacing, widened = _gap_candidates(inputs, norm, demand, request.spacing_m)
+        names = [f"新建站点 {i + 1}" for i in range(x.shape[0])]
+        return Candidates(x, y, names, [None] * len(names), spacing, widened)
     # existing facilities of the given types that do not count for the norm yet
     counting = set(select_facilities(inputs.context.sites, norm.selectors).tolist())
     picked = [

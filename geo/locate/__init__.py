@@ -15,7 +15,14 @@ from geo.locate.base import (
     P_MEDIAN_MAX_EXACT_PAIRS,
     LocationResult,
 )
-from geo.locate.candidates import gap_candidates, settlement_node_limits, thin_nodes
+from geo.locate.candidates import (
+    GapCandidates,
+    gap_candidates,
+    limit_spacing,
+    scaled_gap_candidates,
+    settlement_node_limits,
+    thin_nodes,
+)
 from geo.locate.coverage import LSCP, MCLP
 from geo.locate.p_median import PMedian
 
@@ -26,13 +33,16 @@ __all__ = [
     "MCLP",
     "P_MEDIAN_MAX_EXACT_PAIRS",
     "CostMatrix",
+    "GapCandidates",
     "LocationInfeasibleError",
     "LocationInputError",
     "LocationResult",
     "LocationSolverError",
     "PMedian",
     "gap_candidates",
+    "limit_spacing",
     "radius_matrix",
+    "scaled_gap_candidates",
     "settlement_node_limits",
     "thin_nodes",
     "travel_time_costs",

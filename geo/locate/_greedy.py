@@ -20,6 +20,7 @@ Bounds
 
 import heapq
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -283,3 +284,84 @@ def greedy_p_median(
     nearest = np.minimum(nearest, existing_cost)
     trivial = float((weight[counted] * nearest[counted]).sum())
     return GreedySolution(is_open, max(online, trivial), missing)
+
+
+def _lazy_order(
+    candidates: IntArray, gain: Callable[[int], float], take: Callable[[int], None]
+) -> tuple[IntArray, FloatArray]:
+    """Order ``candidates`` greedily by ``gain`` (re-evaluated lazily), calling ``take``."""
+    heap: list[tuple[float, int, int]] = [(-gain(int(j)), int(j), 0) for j in candidates]
+    heapq.heapify(heap)
+    order: list[int] = []
+    gains: list[float] = []
+    while heap:
+        _, j, at = heapq.heappop(heap)
+        if at != len(order):
+            heapq.heappush(heap, (-gain(j), j, len(order)))
+            continue
+        order.append(j)
+        gains.append(max(gain(j), 0.0))
+        take(j)
+    return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
+
+
+def rank_cover(pairs: Pairs, weight: FloatArray, is_open: BoolArray) -> tuple[IntArray, FloatArray]:
+    """The open sites by marginal coverage: each next one brings the most residents not yet
+    covered by the ones before it.
+
+    Parameters
+    ----------
+    pairs
+        Within-radius pairs.
+    weight
+        Per demand: residents still to cover (0 for those existing facilities cover).
+    is_open
+        Per candidate: opened.
+
+    Returns
+    -------
+    tuple
+        Candidate indices in rank order, and each one's marginal gain, residents.
+    """
+    indptr, _, col_demand = _columns(pairs)
+    remaining = weight.astype(np.float64).copy()
+
+    def gain(j: int) -> float:
+        return float(remaining[col_demand[indptr[j] : indptr[j + 1]]].sum())
+
+    def take(j: int) -> None:
+        remaining[col_demand[indptr[j] : indptr[j + 1]]] = 0.0
+
+    return _lazy_order(np.flatnonzero(is_open), gain, take)
+
+
+def rank_median(
+    pairs: Pairs, weight: FloatArray, existing_cost: FloatArray, is_open: BoolArray
+) -> tuple[IntArray, FloatArray]:
+    """The open sites by marginal travel saved: each next one cuts the total weighted cost most.
+
+    A demand without an existing facility starts at the cost of its farthest open site (so the
+    first site to reach it saves the difference, not an infinity).
+
+    Returns
+    -------
+    tuple
+        Candidate indices in rank order, and each one's marginal saving, residents x cost unit.
+    """
+    keep = is_open[pairs.candidate]
+    sub = pairs.select(keep)
+    indptr, order, col_demand = _columns(sub)
+    col_wcost = (weight[sub.demand] * sub.cost)[order]
+    worst = np.zeros(pairs.n_demand)
+    np.maximum.at(worst, sub.demand, sub.cost)
+    current = weight * np.where(np.isfinite(existing_cost), existing_cost, worst)
+
+    def gain(j: int) -> float:
+        lo, hi = indptr[j], indptr[j + 1]
+        return float(np.maximum(current[col_demand[lo:hi]] - col_wcost[lo:hi], 0.0).sum())
+
+    def take(j: int) -> None:
+        lo, hi = indptr[j], indptr[j + 1]
+        np.minimum.at(current, col_demand[lo:hi], col_wcost[lo:hi])
+
+    return _lazy_order(np.flatnonzero(is_open), gain, take)

@@ -112,6 +112,17 @@ class LocationResult:
     uncovered
         Demands that no candidate reaches and no existing facility covers (left out when
         ``allow_uncovered``); empty otherwise.
+    unreachable
+        Demands that still count (not covered by an existing facility, residents > 0) and that
+        no candidate reaches within their limit: no choice of sites can cover them.
+    ranked
+        The opened candidates by marginal gain: each next one brings the most given the ones
+        before it (LSCP, MCLP: residents newly covered; p-median: travel saved).
+    marginal
+        Per ``ranked`` site: its marginal gain, in the unit of ``gain``.
+    bound_source
+        What proved ``bound``: ``"milp"``, ``"lagrangian"``, ``"greedy"`` (the lazy greedy's
+        online or approximation bound) or ``"trivial"``.
     """
 
     model: str
@@ -130,11 +141,23 @@ class LocationResult:
     allocation: IntArray
     assignment: sp.csr_array
     uncovered: IntArray
+    unreachable: IntArray
+    ranked: IntArray
+    marginal: FloatArray
+    bound_source: str
 
     @property
     def n_sites(self) -> int:
         """Number of opened candidates."""
         return int(self.chosen.shape[0])
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between the objective and the proven bound (0 when proven optimal)."""
+        if self.exact or self.bound == self.objective:
+            return 0.0
+        scale = max(abs(self.bound), abs(self.objective))
+        return abs(self.bound - self.objective) / scale if scale > 0 else 0.0
 
 
 # input checks

@@ -7,7 +7,14 @@ limit for every node, or one per node (the urban limit at an urban node, the rur
 ``spacing_m`` (:func:`thin_nodes`), so the candidate count follows the gap area rather than the
 street density; the nodes where uncovered residents live can be added (thinned apart), since a
 node's urban flag need not match its residents'.
+
+At prefecture scale the spacing follows each node's limit (:func:`limit_spacing`: a node held to
+20 km gets squares four times as wide as one held to 5 km), and :func:`gap_candidates` widens
+every square by doubling until the candidates fit ``max_candidates``, so any city and rule gets
+an instance of bounded size without a hand-tuned spacing.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -15,13 +22,20 @@ from numpy.typing import ArrayLike, NDArray
 from geo.errors import LocationInputError
 from geo.network import Network
 
-__all__ = ["gap_candidates", "settlement_node_limits", "thin_nodes"]
+__all__ = [
+    "GapCandidates",
+    "gap_candidates",
+    "limit_spacing",
+    "scaled_gap_candidates",
+    "settlement_node_limits",
+    "thin_nodes",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def thin_nodes(net: Network, nodes: ArrayLike, spacing_m: float) -> IntArray:
+def thin_nodes(net: Network, nodes: ArrayLike, spacing_m: float | ArrayLike) -> IntArray:
     """One node per square cell of side ``spacing_m``: the one nearest the cell's centre.
 
     Parameters
@@ -31,17 +45,27 @@ def thin_nodes(net: Network, nodes: ArrayLike, spacing_m: float) -> IntArray:
     nodes
         Node indices to thin.
     spacing_m
-        Side of the square cells, metres (cells start at the CRS origin).
+        Side of the square cells, metres (cells start at the CRS origin): one for every node, or
+        one per network node (nodes sharing a side are thinned together, on their own grid).
 
     Returns
     -------
     numpy.ndarray
         Node indices, ascending; ties in distance to the centre go to the lowest index.
     """
+    picked = np.asarray(nodes, dtype=np.int64).reshape(-1)
+    spacing = np.asarray(spacing_m, dtype=np.float64)
+    if spacing.ndim:
+        if spacing.shape[0] != net.n_nodes:
+            msg = f"spacing_m has {spacing.shape[0]} values for {net.n_nodes} nodes"
+            raise LocationInputError(msg)
+        sides = spacing[picked]
+        parts = [thin_nodes(net, picked[sides == side], float(side)) for side in np.unique(sides)]
+        return np.sort(np.concatenate([np.zeros(0, dtype=np.int64), *parts])).astype(np.int64)
+    spacing_m = float(spacing)
     if not (np.isfinite(spacing_m) and spacing_m > 0):
         msg = f"spacing_m must be > 0 metres, got {spacing_m}"
         raise LocationInputError(msg)
-    picked = np.asarray(nodes, dtype=np.int64).reshape(-1)
     if picked.size == 0:
         return picked
     x, y = net.x[picked], net.y[picked]
@@ -84,14 +108,59 @@ def settlement_node_limits(net: Network, limits: ArrayLike, urban: ArrayLike) ->
     return np.where(net.urban, urban_limit, rural_limit).astype(np.float64)
 
 
+def limit_spacing(node_limit: ArrayLike, spacing_m: float) -> FloatArray:
+    """Per node, a square side in proportion to its limit: ``spacing_m`` at the smallest limit.
+
+    Parameters
+    ----------
+    node_limit
+        Per node, the limit it is held to (seconds or metres), > 0.
+    spacing_m
+        Side at the smallest limit, metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per node, metres: a node held to a limit four times longer gets squares four times as
+        wide, so each resident sees about as many candidates within reach wherever it lives.
+    """
+    limit = np.asarray(node_limit, dtype=np.float64).reshape(-1)
+    if limit.size == 0 or not (np.isfinite(limit).all() and (limit > 0).all()):
+        msg = "node_limit must be finite and > 0 at every node"
+        raise LocationInputError(msg)
+    if not (np.isfinite(spacing_m) and spacing_m > 0):
+        msg = f"spacing_m must be > 0 metres, got {spacing_m}"
+        raise LocationInputError(msg)
+    return np.asarray(spacing_m * limit / float(limit.min()), dtype=np.float64)
+
+
+class GapCandidates(NamedTuple):
+    """Candidate nodes and the thinning that produced them.
+
+    Attributes
+    ----------
+    nodes
+        Node indices, ascending.
+    widened
+        How many times the squares were doubled to fit ``max_candidates`` (0: as asked).
+    spacing_m
+        The side used at the smallest spacing asked, metres.
+    """
+
+    nodes: IntArray
+    widened: int
+    spacing_m: float
+
+
 def gap_candidates(
     net: Network,
     node_measure: ArrayLike,
     node_limit: float | ArrayLike,
     *,
     mode: str,
-    spacing_m: float,
+    spacing_m: float | ArrayLike,
     demand_nodes: ArrayLike | None = None,
+    max_candidates: int | None = None,
 ) -> IntArray:
     """Candidate sites generated in the gap zones: nodes beyond their limit, thinned.
 
@@ -109,15 +178,44 @@ def gap_candidates(
         Only nodes usable in this mode are candidates (``walk``, ``drive`` or ``ems``).
     spacing_m
         Thinning: at most one candidate per square cell of this side, metres (the node
-        nearest the cell centre; ties: lowest index).
+        nearest the cell centre; ties: lowest index); one side, or one per network node
+        (:func:`limit_spacing`).
     demand_nodes
         Nodes where uncovered residents live (``-1`` ignored): candidates too, thinned apart
         from the gap nodes.
+    max_candidates
+        When given, the squares are doubled until at most this many candidates remain
+        (:func:`scaled_gap_candidates` says how often).
 
     Returns
     -------
     numpy.ndarray
         Node indices, ascending.
+    """
+    return scaled_gap_candidates(
+        net,
+        node_measure,
+        node_limit,
+        mode=mode,
+        spacing_m=spacing_m,
+        demand_nodes=demand_nodes,
+        max_candidates=max_candidates,
+    ).nodes
+
+
+def scaled_gap_candidates(
+    net: Network,
+    node_measure: ArrayLike,
+    node_limit: float | ArrayLike,
+    *,
+    mode: str,
+    spacing_m: float | ArrayLike,
+    demand_nodes: ArrayLike | None = None,
+    max_candidates: int | None = None,
+) -> GapCandidates:
+    """:func:`gap_candidates`, with the thinning used: the squares doubled until the count fits.
+
+    Parameters are those of :func:`gap_candidates`; ``max_candidates`` must be >= 1.
     """
     measure = np.asarray(node_measure, dtype=np.float64).reshape(-1)
     if measure.shape[0] != net.n_nodes:
@@ -127,13 +225,24 @@ def gap_candidates(
     if not (np.isfinite(limit).all() and (limit >= 0).all()):
         msg = "node_limit must be finite and >= 0 at every node"
         raise LocationInputError(msg)
-    if not (np.isfinite(spacing_m) and spacing_m > 0):
-        msg = f"spacing_m must be > 0 metres, got {spacing_m}"
+    spacing = np.asarray(spacing_m, dtype=np.float64)
+    if spacing.size == 0 or not (np.isfinite(spacing).all() and (spacing > 0).all()):
+        msg = f"spacing_m must be > 0 metres, got {spacing.min(initial=np.nan)}"
+        raise LocationInputError(msg)
+    if max_candidates is not None and max_candidates < 1:
+        msg = f"max_candidates must be >= 1, got {max_candidates}"
         raise LocationInputError(msg)
     gap = np.flatnonzero(net.mode_nodes(mode) & ~(measure <= limit)).astype(np.int64)
-    picked = thin_nodes(net, gap, spacing_m)
-    if demand_nodes is None:
-        return picked
-    lived = np.asarray(demand_nodes, dtype=np.int64).reshape(-1)
-    lived = np.unique(lived[lived >= 0]).astype(np.int64)
-    return np.union1d(picked, thin_nodes(net, lived, spacing_m)).astype(np.int64)
+    lived = np.zeros(0, dtype=np.int64)
+    if demand_nodes is not None:
+        lived = np.asarray(demand_nodes, dtype=np.int64).reshape(-1)
+        lived = np.unique(lived[lived >= 0]).astype(np.int64)
+    widened = 0
+    while True:
+        side = spacing * 2.0**widened
+        picked = np.union1d(thin_nodes(net, gap, side), thin_nodes(net, lived, side))
+        # a square wider than the whole network leaves one node per group: stop there
+        whole = float(np.min(side)) > 2.0 * float(np.ptp(net.x) + np.ptp(net.y) + 1.0)
+        if max_candidates is None or picked.shape[0] <= max_candidates or whole:
+            return GapCandidates(picked.astype(np.int64), widened, float(np.min(side)))
+        widened += 1

@@ -13,6 +13,7 @@ Both take a per-demand ``service_radius`` and the demands ``covered_by_existing`
 import math
 import time
 from dataclasses import KW_ONLY, dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,7 +23,9 @@ from geo.errors import LocationSolverError
 from geo.locate._greedy import (
     greedy_max_cover,
     greedy_set_cover,
+    rank_cover,
 )
+from geo.locate._lagrange import covered_weight, max_cover_bound, merge_alike
 from geo.locate._milp import (
     Pairs,
     solve_max_cover,
@@ -54,7 +57,22 @@ from geo.locate.base import (
     _weights,
 )
 
-__all__ = ["LSCP", "MCLP"]
+__all__ = [
+    "LAGRANGE_TIME_LIMIT_S",
+    "LAGRANGE_TOLERANCE",
+    "LSCP",
+    "MCLP",
+    "MCLP_QUICK_EXACT_PAIRS",
+]
+
+# the Lagrangian bound stops at a 0.1 % gap or after 5 s (of the solve's time limit): enough to
+# state "within 1 %" on a prefecture (Yongzhou, 10 sites), short enough for the map
+LAGRANGE_TOLERANCE = 1e-3
+LAGRANGE_TIME_LIMIT_S = 5.0
+# method="auto": up to this many pairs (alike demands merged) HiGHS proves an MCLP optimum in
+# seconds; Yongzhou's EMS radius (434k pairs, 10 sites) ran a minute without a proof, while the
+# greedy and the Lagrangian bound answer in seconds with a stated gap
+MCLP_QUICK_EXACT_PAIRS = 100_000
 
 
 @dataclass(eq=False)
@@ -166,7 +184,7 @@ class LSCP(_CoveringModel):
         need, uncovered = _uncoverable(
             pairs, need, allow_uncovered=self.allow_uncovered, what="covered"
         )
-        solver, exact, status = "highs-milp", False, ""
+        solver, exact, status, source = "highs-milp", False, "", "trivial"
         is_open: BoolArray | None = None
         # trivial lower bound: the predefined sites
         bound = float(fixed.sum())
@@ -174,14 +192,16 @@ class LSCP(_CoveringModel):
             milp = solve_set_cover(pairs, need, fixed=fixed, time_limit_s=time_limit_s)
             _raise_infeasible(milp, self.name)
             is_open, exact, status = milp.open, milp.optimal, milp.message
-            bound = max(bound, milp.dual_bound)
+            if milp.dual_bound > bound:
+                bound, source = milp.dual_bound, "milp"
         if is_open is None or not exact:
             # no MILP solution, or one not proven optimal: the greedy may do better
             greedy = greedy_set_cover(pairs, need, fixed=fixed)
             if is_open is None or greedy.open.sum() < is_open.sum():
                 is_open, solver = greedy.open, "lazy-greedy"
                 status = _joined(status, "greedy set cover")
-            bound = max(bound, greedy.bound)
+            if greedy.bound > bound:
+                bound, source = greedy.bound, "greedy"
         objective = float(is_open.sum())
         # the set-cover bound is a whole number of sites
         bound = objective if exact else float(min(objective, math.ceil(bound - 1e-9)))
@@ -189,6 +209,9 @@ class LSCP(_CoveringModel):
         allocation[self.covered_by_existing] = -1
         return _coverage_result(
             "lscp",
+            pairs=pairs,
+            unreachable=uncovered,
+            bound_source="milp" if exact else source,
             weights=self.weights,
             covered_by_existing=self.covered_by_existing,
             allocation=allocation,
@@ -276,6 +299,25 @@ class MCLP(_CoveringModel):
             name=name,
         )
 
+    def _heuristic(
+        self,
+        pairs: Pairs,
+        weight: FloatArray,
+        *,
+        method: str,
+        time_limit_s: float,
+        start: BoolArray | None = None,
+    ) -> "_Heuristic":
+        return _max_cover_heuristic(
+            pairs,
+            weight,
+            p=self.p,
+            fixed=self.fixed,
+            method=method,
+            time_limit_s=time_limit_s,
+            start=start,
+        )
+
     def solve(
         self,
         *,
@@ -288,8 +330,10 @@ class MCLP(_CoveringModel):
         Parameters
         ----------
         method
-            ``"auto"``: the HiGHS MILP when the instance has at most ``max_exact_pairs``
-            within-radius pairs (always, with capacities), else the lazy greedy; ``"exact"``:
+            ``"auto"``: the HiGHS MILP when the instance (demands reached by the same
+            candidates merged) has at most ``MCLP_QUICK_EXACT_PAIRS`` within-radius pairs or
+            has capacities; beyond that the lazy greedy, then the Lagrangian bound and
+            heuristic (Galvão & ReVelle 1996) with a stated gap; ``"exact"``:
             the MILP whatever the size; ``"greedy"``: the lazy greedy (uncapacitated only).
         time_limit_s
             Time limit of the MILP, seconds; when hit, the better of HiGHS's best solution so
@@ -308,17 +352,29 @@ class MCLP(_CoveringModel):
         start = time.perf_counter()
         weight = np.where(self.covered_by_existing, 0.0, self.weights)
         pairs = self.pairs.select(weight[self.pairs.demand] > 0)
-        capacity = self.capacity
-        greedy_ok = capacity is None
-        solver, exact, status = "highs-milp", False, ""
+        capacity, greedy_ok = self.capacity, self.capacity is None
+        # without capacities, demands reached by the same candidates are one demand (exact)
+        work, work_weight = merge_alike(pairs, weight) if greedy_ok else (pairs, weight)
+        n_pairs = work.demand.shape[0]
+        solver, exact, status, source = "highs-milp", False, "", "trivial"
         is_open: BoolArray | None = None
         share: FloatArray | None = None
         # trivial upper bound: every demand within reach of some candidate
         bound = float(weight[np.unique(pairs.demand)].sum())
-        if _choose(method, pairs.demand.shape[0], max_pairs, greedy_ok=greedy_ok):
+        if method == "greedy" and not greedy_ok:
+            _choose(method, n_pairs, max_pairs, greedy_ok=greedy_ok)
+        heuristic_first = method == "greedy" or (
+            method == "auto" and greedy_ok and n_pairs > MCLP_QUICK_EXACT_PAIRS
+        )
+        if heuristic_first:
+            found = self._heuristic(work, work_weight, method=method, time_limit_s=time_limit_s)
+            is_open, solver, status = found.open, found.solver, found.status
+            if found.bound < bound:
+                bound, source = found.bound, found.source
+        if not heuristic_first and _choose(method, n_pairs, max_pairs, greedy_ok=greedy_ok):
             milp = solve_max_cover(
-                pairs,
-                weight,
+                work,
+                work_weight,
                 p=self.p,
                 fixed=self.fixed,
                 capacity=capacity,
@@ -327,19 +383,23 @@ class MCLP(_CoveringModel):
             )
             _raise_infeasible(milp, self.name)
             is_open, share, exact, status = milp.open, milp.share, milp.optimal, milp.message
-            bound = min(bound, -milp.dual_bound)
-        if is_open is None or (not exact and greedy_ok):
+            if -milp.dual_bound < bound:
+                bound, source = -milp.dual_bound, "milp"
+        if is_open is None or (not exact and greedy_ok and not heuristic_first):
             if not greedy_ok:
                 msg = f"{self.name}: HiGHS found no solution within {time_limit_s} s ({status})"
                 raise LocationSolverError(msg)
-            # no MILP solution, or one not proven optimal: the greedy may do better
-            greedy = greedy_max_cover(pairs, weight, p=self.p, fixed=self.fixed)
-            if is_open is None or _covered_weight(pairs, weight, greedy.open) > _covered_weight(
-                pairs, weight, is_open
+            # no MILP solution, or one not proven optimal: the heuristic may do better
+            found = self._heuristic(
+                work, work_weight, method=method, time_limit_s=time_limit_s, start=is_open
+            )
+            if is_open is None or covered_weight(work, work_weight, found.open) > covered_weight(
+                work, work_weight, is_open
             ):
-                is_open, share, solver = greedy.open, None, "lazy-greedy"
-                status = _joined(status, "lazy greedy max cover")
-            bound = min(bound, greedy.bound)
+                is_open, share, solver = found.open, None, found.solver
+            status = _joined(status, found.status)
+            if found.bound < bound:
+                bound, source = found.bound, found.source
 
         if share is None:
             # every within-radius demand is allocated, zero-weight ones included
@@ -350,8 +410,13 @@ class MCLP(_CoveringModel):
             assignment, allocation = _from_shares(pairs, share)
         objective = _gain(self.weights, assignment)
         bound = objective if exact else max(objective, bound)
+        has_pair = np.zeros(pairs.n_demand, dtype=np.bool_)
+        has_pair[pairs.demand] = True
         return _coverage_result(
             "mclp",
+            pairs=pairs,
+            unreachable=np.flatnonzero((weight > 0) & ~has_pair).astype(np.int64),
+            bound_source="milp" if exact else source,
             weights=self.weights,
             covered_by_existing=self.covered_by_existing,
             allocation=allocation,
@@ -367,14 +432,61 @@ class MCLP(_CoveringModel):
         )
 
 
-def _covered_weight(pairs: Pairs, weight: FloatArray, is_open: BoolArray) -> float:
-    """Weight of the demands with an open candidate among their (within-radius) pairs."""
-    return float(weight[np.unique(pairs.demand[is_open[pairs.candidate]])].sum())
+class _Heuristic(NamedTuple):
+    open: BoolArray
+    bound: float
+    source: str
+    solver: str
+    status: str
+
+
+def _max_cover_heuristic(
+    pairs: Pairs,
+    weight: FloatArray,
+    *,
+    p: int,
+    fixed: BoolArray,
+    method: str,
+    time_limit_s: float,
+    start: BoolArray | None = None,
+) -> _Heuristic:
+    """Lazy greedy, then the Lagrangian bound (and its sites when they cover more)."""
+    started = time.perf_counter()
+    greedy = greedy_max_cover(pairs, weight, p=p, fixed=fixed)
+    is_open, solver, status = greedy.open, "lazy-greedy", "lazy greedy max cover"
+    if start is not None and covered_weight(pairs, weight, start) > covered_weight(
+        pairs, weight, is_open
+    ):
+        is_open, solver = start, "highs-milp"
+    bound, source = greedy.bound, "greedy"
+    left = time_limit_s - (time.perf_counter() - started)
+    if left > 0:
+        lagrange = max_cover_bound(
+            pairs,
+            weight,
+            p=p,
+            fixed=fixed,
+            start=is_open,
+            tolerance=LAGRANGE_TOLERANCE,
+            time_limit_s=min(left, LAGRANGE_TIME_LIMIT_S),
+        )
+        if lagrange.bound < bound:
+            bound, source = lagrange.bound, "lagrangian"
+        # method="greedy" keeps the greedy's sites; the bound holds either way
+        better = lagrange.value > covered_weight(pairs, weight, is_open)
+        if method != "greedy" and better:
+            is_open, solver = lagrange.open, "lagrangian"
+            status = _joined(status, "Lagrangian heuristic")
+        status = _joined(status, f"{lagrange.iterations} subgradient iterations")
+    return _Heuristic(is_open, bound, source, solver, status)
 
 
 def _coverage_result(
     model: str,
     *,
+    pairs: Pairs,
+    unreachable: IntArray,
+    bound_source: str,
     weights: FloatArray,
     covered_by_existing: BoolArray,
     allocation: IntArray,
@@ -392,6 +504,7 @@ def _coverage_result(
     newly = np.asarray(assignment.sum(axis=1), dtype=np.float64).reshape(-1)
     baseline = float(weights[covered_by_existing].sum())
     gain = _gain(weights, assignment)
+    ranked, marginal = rank_cover(pairs, np.where(covered_by_existing, 0.0, weights), is_open)
     return LocationResult(
         model=model,
         chosen=_chosen(is_open),
@@ -409,4 +522,8 @@ def _coverage_result(
         allocation=allocation,
         assignment=assignment,
         uncovered=uncovered,
+        unreachable=unreachable,
+        ranked=ranked,
+        marginal=marginal,
+        bound_source=bound_source,
     )

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 from geo.errors import LocationInfeasibleError, LocationInputError, LocationSolverError
 from geo.locate._greedy import (
     greedy_p_median,
+    rank_median,
 )
 from geo.locate._milp import (
     Pairs,
@@ -266,6 +267,7 @@ class PMedian:
             objective = float((weight * (new_cost + exist_cost)).sum())
             covered = (new_share > 0) | np.isfinite(self.existing_cost)
         bound = objective if exact else min(objective, bound)
+        ranked, marginal = rank_median(pairs, weight, existing, is_open)
         base_cost = float((weight[counts] * existing[counts]).sum())
         baseline = float(weight[np.isfinite(self.existing_cost)].sum())
         return LocationResult(
@@ -285,6 +287,10 @@ class PMedian:
             allocation=allocation,
             assignment=assignment,
             uncovered=uncovered,
+            unreachable=uncovered,
+            ranked=ranked,
+            marginal=marginal,
+            bound_source="milp" if exact else "greedy",
         )
 
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from app.cli import app
 from app.cli.check import CheckEnvironment
 from app.settings import Settings
-from tests.fixtures.compliance_city import CITY, tiny_norms
+from tests.fixtures.compliance_city import CITY, EAST, tiny_norms
 from tests.fixtures.compliance_city import prepare as prepare_city
 
 
@@ -54,13 +54,20 @@ def test_json_names_the_sites_and_the_gain(environment: CheckEnvironment) -> Non
         "chosen",
         "objective",
         "population_covered",
+        "uncovered_residents",
+        "unreachable_residents",
         "gain",
         "exact",
         "bound",
+        "gap",
+        "candidates",
         "solve_s",
     }
     (site,) = printed["chosen"]
-    assert set(site) == {"lon", "lat", "type"}
+    assert set(site) == {"rank", "lon", "lat", "type", "marginal", "county"}
+    assert (site["rank"], site["marginal"], site["county"]) == (1, 2000, EAST)
+    assert (printed["uncovered_residents"], printed["unreachable_residents"]) == (0, 0)
+    assert (printed["gap"], printed["candidates"]) == (0, 3)
     assert round(site["lon"], 2) in {113.08, 113.09, 113.10}
     assert site["type"] == "township_health_center"
     assert (printed["model"], printed["k"], printed["objective"], printed["gain"]) == (
@@ -92,8 +99,23 @@ def test_lscp_on_a_radius_prints_a_table(environment: CheckEnvironment) -> None:
     assert code == 0, err
     assert out == ""
     # D (112.91) and E (112.99) are beyond 5 km of the station: one site between them serves both
-    assert "1 sites of" in err
-    assert "optimal" in err
+    # the console wraps lines: compare without whitespace
+    flat = "".join(err.split())
+    assert "选出1处新建" in flat
+    assert "1newsite(s)" in flat
+    assert "已证明为最优解。Provenoptimal." in flat
+
+
+def test_the_rule_gives_the_model_type_and_spacing(environment: CheckEnvironment) -> None:
+    # no --model (k given: mclp), no --facility-type (the rule's station), no --spacing-m
+    code, out, err = run(environment, "--rule", "tiny.ems_radius", "--k", "1", "--json")
+
+    assert code == 0, err
+    printed = json.loads(out)
+    (site,) = printed["chosen"]
+    assert (printed["model"], site["type"], site["rank"]) == ("mclp", "ems_station", 1)
+    # E (500 urban residents) is the only one beyond the 5 km urban radius
+    assert (printed["objective"], printed["population_covered"]) == (500, 10500)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,204 @@
+"""Lagrangian relaxation of the maximal covering problem: a tight upper bound for large instances.
+
+Relaxing the coverage rows ``y_i <= sum_{j in N_i} x_j`` with multipliers ``0 <= l_i <= w_i``
+(Galvão & ReVelle 1996, "A Lagrangean heuristic for the maximal covering location problem",
+*European Journal of Operational Research* 88(1):114–123) leaves
+
+``L(l) = sum_i (w_i - l_i) + top-p sum over sites j of sum_{i in N_j} l_i``
+
+(pre-opened sites always counted), an upper bound on the MCLP optimum for every ``l``. The
+subgradient method lowers it; each iteration's top-``p`` sites are also a feasible solution,
+kept when it covers more than the best known. One iteration is a few vectorised passes over the
+within-radius pairs, so the bound follows the number of pairs, not a MILP's branching.
+"""
+
+import time
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geo.locate._milp import Pairs
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+# subgradient schedule (Held, Wolfe & Crowder 1974): step factor 2, halved after this many
+# iterations without a better bound; stop once the factor is negligible
+_THETA_START = 2.0
+_THETA_STALL = 15
+_THETA_MIN = 1e-4
+
+
+class LagrangeResult(NamedTuple):
+    """Bound and best solution of the subgradient run.
+
+    Attributes
+    ----------
+    bound
+        Upper bound on the covered weight of any solution, residents.
+    open
+        Per candidate: the best solution seen (the given one unless a better was found).
+    value
+        Covered weight of ``open``, residents.
+    iterations
+        Subgradient iterations run.
+    """
+
+    bound: float
+    open: BoolArray
+    value: float
+    iterations: int
+
+
+def covered_weight(pairs: Pairs, weight: FloatArray, is_open: BoolArray) -> float:
+    """Weight of the demands with an open candidate among their pairs, residents."""
+    hits = np.bincount(
+        pairs.demand, weights=is_open[pairs.candidate].astype(np.float64), minlength=pairs.n_demand
+    )
+    return float(weight[hits > 0].sum())
+
+
+def _top(values: FloatArray, fixed: BoolArray, free: int) -> BoolArray:
+    """The pre-opened sites plus the ``free`` others of largest positive value."""
+    chosen = fixed.copy()
+    if free <= 0:
+        return chosen
+    open_values = np.where(fixed, -np.inf, values)
+    free = min(free, int((~fixed).sum()))
+    if free <= 0:
+        return chosen
+    top = np.argpartition(-open_values, free - 1)[:free]
+    chosen[top[open_values[top] > 0]] = True
+    return chosen
+
+
+def max_cover_bound(
+    pairs: Pairs,
+    weight: FloatArray,
+    *,
+    p: int,
+    fixed: BoolArray,
+    start: BoolArray,
+    tolerance: float,
+    time_limit_s: float,
+    max_iterations: int = 500,
+) -> LagrangeResult:
+    """Lagrangian upper bound of the MCLP and the best solution met on the way.
+
+    Parameters
+    ----------
+    pairs
+        Within-radius pairs of the demands that count (weight > 0).
+    weight
+        Per demand: residents still to cover.
+    p
+        Most sites, pre-opened ones included.
+    fixed
+        Per candidate: pre-opened.
+    start
+        A feasible solution (e.g. the lazy greedy's): its value is the first lower bound.
+    tolerance
+        Stop once ``(bound - value) / bound`` is at most this.
+    time_limit_s
+        Stop after this many seconds.
+    max_iterations
+        Stop after this many iterations.
+    """
+    started = time.perf_counter()
+    demand, candidate = pairs.demand, pairs.candidate
+    best_open = start.copy()
+    best_value = covered_weight(pairs, weight, start)
+    counts = np.bincount(demand, minlength=pairs.n_demand).astype(np.float64)
+    # only demands with a pair take part; the others add nothing to either side
+    w = np.where(counts > 0, weight, 0.0)
+    lam = np.where(counts > 0, w / np.maximum(counts, 1.0), 0.0)
+    free = p - int(fixed.sum())
+    bound = float(w.sum())
+    theta, stall, iterations = _THETA_START, 0, 0
+    while iterations < max_iterations and theta > _THETA_MIN:
+        iterations += 1
+        column = np.asarray(
+            np.bincount(candidate, weights=lam[demand], minlength=pairs.n_candidate),
+            dtype=np.float64,
+        )
+        x = _top(column, fixed, free)
+        y = w - lam > 0
+        value = float(np.where(y, w - lam, 0.0).sum() + column[x].sum())
+        if value < bound - 1e-9:
+            bound, stall = value, 0
+        else:
+            stall += 1
+            if stall >= _THETA_STALL:
+                theta, stall = theta / 2.0, 0
+        # the relaxed solution's sites are a feasible solution too
+        cover = np.bincount(
+            demand, weights=x[candidate].astype(np.float64), minlength=pairs.n_demand
+        )
+        found = float(w[cover > 0].sum())
+        if found > best_value:
+            best_value, best_open = found, x
+        if bound <= 0 or (bound - best_value) <= tolerance * bound:
+            break
+        if time.perf_counter() - started > time_limit_s:
+            break
+        g = y.astype(np.float64) - cover
+        g[counts == 0] = 0.0
+        norm = float(g @ g)
+        if norm == 0.0:
+            break
+        step = theta * max(value - best_value, 1e-9 * max(bound, 1.0)) / norm
+        lam = np.clip(lam + step * g, 0.0, w)
+    return LagrangeResult(max(bound, best_value), best_open, best_value, iterations)
+
+
+def merge_alike(pairs: Pairs, weight: FloatArray) -> tuple[Pairs, FloatArray]:
+    """Demands reached by exactly the same candidates merged into one, their weights summed.
+
+    The covering models only ask which candidates reach a demand, so merging is exact: a
+    prefecture's neighbouring cells often share their candidate set (Yongzhou's EMS radius:
+    31,580 rows to 12,491). Sets are told apart by two random 64-bit sums and their size (a
+    false match needs two 64-bit collisions at once).
+
+    Returns
+    -------
+    tuple
+        The pairs of one representative demand per set (demand indices renumbered
+        ``0..n_sets-1``, demand-major) and each set's weight.
+    """
+    if pairs.demand.size == 0:
+        return pairs, weight
+    rng = np.random.default_rng(20_240_601)
+    keys = rng.integers(0, np.iinfo(np.int64).max, size=(2, pairs.n_candidate), dtype=np.int64)
+    keys = keys.astype(np.uint64)
+    # pairs are demand-major: one run per demand
+    starts = np.flatnonzero(np.r_[True, pairs.demand[1:] != pairs.demand[:-1]])
+    rows = pairs.demand[starts]
+    with np.errstate(over="ignore"):
+        h1 = np.add.reduceat(keys[0][pairs.candidate], starts)
+        h2 = np.add.reduceat(keys[1][pairs.candidate], starts)
+    size = np.diff(np.r_[starts, pairs.demand.shape[0]])
+    table = np.column_stack([h1, h2, size.astype(np.uint64)])
+    _, first, group = np.unique(table, axis=0, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    merged_weight = np.bincount(group, weights=weight[rows], minlength=first.shape[0])
+    # the representative's pairs, renumbered to its set
+    rep_of_row = np.full(pairs.n_demand, -1, dtype=np.int64)
+    rep_of_row[rows[first]] = np.arange(first.shape[0])
+    keep = rep_of_row[pairs.demand] >= 0
+    merged = Pairs(
+        rep_of_row[pairs.demand[keep]],
+        pairs.candidate[keep],
+        pairs.cost[keep],
+        int(first.shape[0]),
+        pairs.n_candidate,
+    )
+    order = np.lexsort((merged.candidate, merged.demand))
+    merged = Pairs(
+        merged.demand[order],
+        merged.candidate[order],
+        merged.cost[order],
+        merged.n_demand,
+        merged.n_candidate,
+    )
+    return merged, np.asarray(merged_weight, dtype=np.float64)
