@@ -2,7 +2,8 @@
 
 ``LSCP`` and ``MCLP`` (:mod:`geo.locate.coverage`) and ``PMedian`` (:mod:`geo.locate.p_median`)
 are built ``from_cost_matrix`` and solved exactly (HiGHS, ``_milp``) or by lazy greedy with a
-reported bound (``_greedy``); what they share is in :mod:`geo.locate.base`. Their inputs come from
+reported bound (``_greedy``, tightened by the Lagrangian of ``_lagrange``); ``plan_ems``
+(:mod:`geo.locate.ems`) places EMS stations and their fleet together (MEXCLP); what they share is in :mod:`geo.locate.base`. Their inputs come from
 :mod:`geo.access.matrix` (``travel_time_matrix`` and the sparse ``travel_time_costs``,
 ``radius_matrix``) and :mod:`geo.locate.candidates` (``gap_candidates``).
 """
@@ -24,6 +25,7 @@ from geo.locate.candidates import (
     thin_nodes,
 )
 from geo.locate.coverage import LSCP, MCLP
+from geo.locate.ems import EmsPlan, busy_fraction, expected_coverage, plan_ems
 from geo.locate.p_median import PMedian
 
 __all__ = [
@@ -33,14 +35,18 @@ __all__ = [
     "MCLP",
     "P_MEDIAN_MAX_EXACT_PAIRS",
     "CostMatrix",
+    "EmsPlan",
     "GapCandidates",
     "LocationInfeasibleError",
     "LocationInputError",
     "LocationResult",
     "LocationSolverError",
     "PMedian",
+    "busy_fraction",
+    "expected_coverage",
     "gap_candidates",
     "limit_spacing",
+    "plan_ems",
     "radius_matrix",
     "scaled_gap_candidates",
     "settlement_node_limits",

@@ -1,0 +1,102 @@
+"""MEXCLP with stations (``geo.locate.ems``) against brute-force enumeration of its objective.
+
+Daskin (1983)'s small example could not be reconstructed from the paper's description alone,
+so the exact solve is checked against every allocation of the fleet on tiny instances, and the
+greedy against the same optimum and its own bound.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from geo.errors import LocationInputError
+from geo.locate.ems import busy_fraction, plan_ems
+
+INF = np.inf
+
+
+def _brute_force(
+    cover: np.ndarray, w: np.ndarray, existing: np.ndarray, total: int, max_new: int, q: float
+) -> float:
+    """Best expected coverage over every fleet placement meeting the model's rules."""
+    n_sites = cover.shape[1]
+    station = existing >= 0
+    start = np.where(station, np.maximum(existing, 1), 0)
+    extra = total - int(start.sum())
+    best = -1.0
+    for placement in itertools.combinations_with_replacement(range(n_sites), extra):
+        fleet = start.copy()
+        for j in placement:
+            fleet[j] += 1
+        if int(((~station) & (fleet > 0)).sum()) > max_new:
+            continue
+        n = cover @ fleet
+        best = max(best, float((w * (1.0 - q**n)).sum()))
+    return best
+
+
+def _instance(rng: np.random.Generator, n_d: int, n_s: int) -> tuple[np.ndarray, np.ndarray]:
+    cover = rng.random((n_d, n_s)) < 0.35
+    return np.where(cover, 1.0, INF), rng.integers(1, 20, size=n_d).astype(float)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_equals_brute_force_and_every_station_has_an_ambulance(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cost, w = _instance(rng, 7, 5)
+    existing = np.array([0, 2, -1, -1, -1])
+    q = 0.3
+    plan = plan_ems(
+        cost,
+        w,
+        service_radius=1.0,
+        existing=existing,
+        fleet_total=5,
+        max_new=2,
+        busy=q,
+        method="exact",
+    )
+    best = _brute_force(np.isfinite(cost).astype(float), w, existing, 5, 2, q)
+    assert plan.exact
+    assert plan.expected_after == pytest.approx(best)
+    assert int(plan.fleet.sum()) == 5
+    # old stations keep theirs (the empty one gets one), open stations have a vehicle
+    assert plan.fleet[0] >= 1
+    assert plan.fleet[1] >= 2
+    assert int(plan.opened.sum()) <= 2
+    assert (plan.fleet[plan.opened] >= 1).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_greedy_stays_within_its_bound_of_the_optimum(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    cost, w = _instance(rng, 8, 5)
+    existing = np.array([1, -1, -1, -1, -1])
+    q = 0.25
+    kwargs = {"service_radius": 1.0, "existing": existing, "fleet_total": 4, "max_new": 2}
+    greedy = plan_ems(cost, w, busy=q, method="greedy", **kwargs)
+    best = _brute_force(np.isfinite(cost).astype(float), w, existing, 4, 2, q)
+    assert greedy.expected_after <= best + 1e-9
+    assert greedy.bound >= best - 1e-9
+    assert int(greedy.fleet.sum()) == 4
+    assert int(greedy.opened.sum()) <= 2
+
+
+def test_one_ambulance_and_no_busy_time_is_the_max_cover() -> None:
+    # q = 0: expected coverage is plain coverage; two new stations, 3 ambulances in all
+    cost = np.array([[1.0, INF, INF], [1.0, 1.0, INF], [INF, INF, 1.0], [INF, INF, 1.0]])
+    w = np.array([5.0, 1.0, 3.0, 4.0])
+    plan = plan_ems(
+        cost, w, service_radius=1.0, existing=[-1, -1, -1], fleet_total=2, max_new=2, busy=0.0
+    )
+    assert plan.fleet.tolist() == [1, 0, 1]
+    assert (plan.covered_before, plan.covered_after, plan.expected_after) == (0.0, 13.0, 13.0)
+
+
+def test_busy_fraction_from_calls_and_service_time() -> None:
+    # 876,600 residents x 10 calls per 1,000 a year = 1 call an hour; 60 min each; 4 vehicles
+    q = busy_fraction(876_600, 4, calls_per_1000_per_year=10.0, minutes_per_call=60.0)
+    assert q == pytest.approx(0.25)
+    with pytest.raises(LocationInputError, match="ambulances > 0"):
+        busy_fraction(1000, 0, calls_per_1000_per_year=10.0, minutes_per_call=60.0)
