@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from app.services.inputs import CityInputs
+from geo.access.matrix import nearest_straight
 from geo.locate import LocationResult
 from geo.network.snap import snap_xy
 from geo.norms import FacilitySelector
@@ -82,7 +82,7 @@ def site_places(inputs: CityInputs, x: NDArray[np.float64], y: NDArray[np.float6
     names = {r.adcode: r.name for r in inputs.regions}
     if x.size == 0:
         return []
-    _, cell = cKDTree(np.column_stack([points.x, points.y])).query(np.column_stack([x, y]))
+    _, cell = nearest_straight(x, y, points.x, points.y)
     net = context.net
     snap = snap_xy(net, x, y, mode="drive", max_snap_m=None)
     drive = net.mode_edges("drive")

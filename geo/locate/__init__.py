@@ -3,9 +3,10 @@
 ``LSCP`` and ``MCLP`` (:mod:`geo.locate.coverage`) and ``PMedian`` (:mod:`geo.locate.p_median`)
 are built ``from_cost_matrix`` and solved exactly (HiGHS, ``_milp``) or by lazy greedy with a
 reported bound (``_greedy``, tightened by the Lagrangian of ``_lagrange``); ``plan_ems``
-(:mod:`geo.locate.ems`) places EMS stations and their fleet together (MEXCLP); what they share is in :mod:`geo.locate.base`. Their inputs come from
-:mod:`geo.access.matrix` (``travel_time_matrix`` and the sparse ``travel_time_costs``,
-``radius_matrix``) and :mod:`geo.locate.candidates` (``gap_candidates``).
+(:mod:`geo.locate.ems`) places EMS stations and their fleet together (MEXCLP). What they share
+is in :mod:`geo.locate.base`. Their inputs come from :mod:`geo.access.matrix`
+(``travel_time_matrix`` and the sparse ``travel_time_costs``, ``radius_matrix``) and
+:mod:`geo.locate.candidates` (``gap_candidates``).
 """
 
 from geo.access.matrix import CostMatrix, radius_matrix, travel_time_costs, travel_time_matrix
