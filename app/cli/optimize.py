@@ -39,6 +39,7 @@ class Model(StrEnum):
     lscp = "lscp"
     mclp = "mclp"
     pmedian = "pmedian"
+    ems = "ems"
 
 
 class Mode(StrEnum):
@@ -70,7 +71,11 @@ def optimize(
     city: Annotated[str, typer.Option("--city", help="adcode of the city, e.g. 431100")],
     model: Annotated[
         Model | None,
-        typer.Option("--model", help="lscp, mclp or pmedian; default mclp with --k, else lscp"),
+        typer.Option(
+            "--model",
+            help="lscp, mclp, pmedian or ems (stations and fleet together); default mclp with "
+            "--k, else lscp",
+        ),
     ] = None,
     rule: Annotated[
         str | None,
@@ -193,6 +198,8 @@ def _print_result(result: "OptimizeResult") -> None:
             f"{site.marginal:,.0f}",
         )
     console.print(table)
+    if result.ems is not None:
+        _print_ems(result)
     console.print(result.summary_zh)
     console.print(result.summary_en)
     console.print(f"{result.gap_zh} {result.gap_en}")
@@ -206,6 +213,33 @@ def _print_result(result: "OptimizeResult") -> None:
         console.print(f"[yellow]注 note:[/yellow] {note_zh} / {note}")
     if result.synthetic:
         console.print("[yellow]synthetic network or facilities: the figures are not real[/yellow]")
+
+
+def _print_ems(result: "OptimizeResult") -> None:
+    from rich.table import Table
+
+    assert result.ems is not None
+    table = Table(title="各县区急救站与车辆 stations and fleet per county-level unit")
+    heads = (
+        "县区 unit",
+        "站 stations",
+        "车 fleet",
+        "要求 required",
+        "覆盖 covered",
+        "期望覆盖 expected",
+    )
+    for head in heads:
+        table.add_column(head, justify="left" if head.startswith("县区") else "right")
+    for c in result.ems.counties:
+        table.add_row(
+            f"{c.name} {c.adcode}",
+            f"{c.stations_before} → {c.stations_after}",
+            f"{c.fleet_before} → {c.fleet_after}",
+            str(c.fleet_required),
+            f"{c.covered_before:,.0f} → {c.covered_after:,.0f}",
+            f"{c.expected_before:,.0f} → {c.expected_after:,.0f}",
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

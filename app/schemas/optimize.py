@@ -23,7 +23,7 @@ from pydantic import (
 from app.schemas.facility import FacilityType, InputCrs
 from geo import terms
 
-OptimizeModel = Literal["lscp", "mclp", "pmedian"]
+OptimizeModel = Literal["lscp", "mclp", "pmedian", "ems"]
 OptimizeMode = Literal["walk", "drive", "ems"]
 FACILITY_TYPES = frozenset(terms.FACILITY_TYPES)
 # candidate points a request may list: a planner's shortlist, not a grid
@@ -88,7 +88,8 @@ class OptimizeRequest(BaseModel):
     city: Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit adcode")]
     model: OptimizeModel = Field(
         description="lscp: fewest sites covering everyone; mclp: k sites covering the most "
-        "residents; pmedian: k sites minimising total travel"
+        "residents; pmedian: k sites minimising total travel; ems: EMS stations (at most k new) "
+        "and the plan's ambulance fleet together, maximising expected coverage (MEXCLP)"
     )
     rule_id: str | None = Field(default=None, min_length=1, max_length=100)
     minutes: float | None = Field(default=None, gt=0, le=240)
@@ -96,7 +97,25 @@ class OptimizeRequest(BaseModel):
     mode: OptimizeMode | None = Field(
         default=None, description="with minutes: walk, drive (default) or ems (from the site)"
     )
-    k: int | None = Field(default=None, ge=1, le=1000, description="sites to open (mclp, pmedian)")
+    k: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="sites to open (mclp, pmedian); ems: most new stations (default: as many as "
+        "the fleet allows)",
+    )
+    calls_per_1000_per_year: float | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="ems: EMS calls per 1,000 residents a year (assumption, default 30)",
+    )
+    minutes_per_call: float | None = Field(
+        default=None,
+        gt=0,
+        le=600,
+        description="ems: minutes an ambulance is taken by one call (assumption, default 60)",
+    )
     facility_type: FacilityType | None = Field(
         default=None, description="type of the new sites; default: the rule's first type"
     )
@@ -152,10 +171,44 @@ class ChosenSite(BaseModel):
         description="what it adds given the sites ranked before it: residents newly covered "
         "(mclp, lscp) or travel saved (pmedian, resident-seconds or resident-metres)"
     )
+    ambulances: int | None = Field(default=None, description="ems: ambulances it gets")
     county_adcode: str | None = Field(description="county-level unit it lies in")
     county_name: str | None
     road: str | None = Field(description="class of the nearest drivable road (OSM highway)")
     road_m: float | None = Field(description="straight distance to that road's node, metres")
+
+
+class EmsCounty(BaseModel):
+    adcode: str
+    name: str
+    residents: float
+    stations_before: int
+    stations_after: int
+    fleet_required: int = Field(description="ambulances the plan's fleet rule requires")
+    fleet_before: int
+    fleet_after: int
+    covered_before: float = Field(description="residents within reach of a station's ambulance")
+    covered_after: float
+    expected_before: float = Field(description="expected residents served, ambulances busy")
+    expected_after: float
+
+
+class EmsSummary(BaseModel):
+    busy_fraction: float = Field(description="share of time an ambulance is busy (MEXCLP q)")
+    calls_per_1000_per_year: float = Field(description="assumption behind busy_fraction")
+    minutes_per_call: float = Field(description="assumption behind busy_fraction")
+    fleet_required: int
+    fleet_before: int
+    fleet_after: int
+    stations_before: int
+    stations_after: int
+    new_stations: int
+    stations_without_ambulance: int = Field(description="after the plan: always 0")
+    covered_before: float
+    covered_after: float
+    expected_before: float
+    expected_after: float
+    counties: list[EmsCounty]
 
 
 class OptimizeResult(BaseModel):
@@ -204,3 +257,4 @@ class OptimizeResult(BaseModel):
     scenario_id: int | None = Field(description="the scenario the sites were saved as")
     notes: list[str]
     notes_zh: list[str] = Field(description="the notes in Chinese")
+    ems: EmsSummary | None = Field(default=None, description="model ems: stations and fleet")

@@ -16,7 +16,6 @@ import math
 import time
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 from pyproj import Transformer
 from sqlalchemy.orm import Session
@@ -30,7 +29,7 @@ from app.schemas.optimize import (
 )
 from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate, UpdateChange
 from app.services import inputs as city_inputs
-from app.services import scenario_runs, scenarios
+from app.services import optimize_ems, scenario_runs, scenarios
 from app.services.auth import Principal
 from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue
@@ -59,6 +58,7 @@ from geo.locate import (
     LocationSolverError,
     PMedian,
 )
+from geo.locate.matrices import stack_rows
 from geo.network.snap import snap_xy
 from geo.norms import (
     FacilityInput,
@@ -93,6 +93,9 @@ def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
     if request.model in ("mclp", "pmedian") and request.k is None:
         msg = f"k is required for {request.model}: the number of sites to open"
         raise invalid_field("k", msg)
+    if request.model == "ems" and request.save_as_scenario is not None:
+        msg = "model ems is not saved as a scenario yet; save its stations with POST /scenarios"
+        raise invalid_field("save_as_scenario", msg)
     if request.model == "lscp" and request.k is not None:
         msg = "k does not apply to lscp, which finds the fewest sites covering everyone"
         raise invalid_field("k", msg)
@@ -146,29 +149,20 @@ def _cost_matrix(
     context = inputs.context
     if norm.mode is None:
         thresholds = norm.threshold[demand]
-        parts = []
+        parts, rows_of = [], []
         for value in np.unique(thresholds):
             rows = np.flatnonzero(thresholds == value)
-            part = radius_matrix(
-                context.points.x[demand[rows]],
-                context.points.y[demand[rows]],
-                candidates.x,
-                candidates.y,
-                limit_m=float(value) if limit is None else min(float(value), limit),
-            ).tocoo()
-            parts.append((rows[part.row], part.col, part.data))
-        if not parts:
-            return sp.csr_array((demand.shape[0], candidates.x.shape[0]))
-        return sp.csr_array(
-            (
-                np.concatenate([d for _, _, d in parts]),
-                (
-                    np.concatenate([r for r, _, _ in parts]),
-                    np.concatenate([c for _, c, _ in parts]),
-                ),
-            ),
-            shape=(demand.shape[0], candidates.x.shape[0]),
-        )
+            parts.append(
+                radius_matrix(
+                    context.points.x[demand[rows]],
+                    context.points.y[demand[rows]],
+                    candidates.x,
+                    candidates.y,
+                    limit_m=float(value) if limit is None else min(float(value), limit),
+                )
+            )
+            rows_of.append(rows)
+        return stack_rows(parts, rows_of, (demand.shape[0], candidates.x.shape[0]))
     # each cell's trip as the norm counts it: its access leg, then the road network
     snap = context.snapped_points(norm.mode)
     site_nodes = snap_xy(
@@ -200,10 +194,8 @@ def _costs(
     limit = float(norm.threshold[demand].max()) if demand.size else 0.0
     # residents covered already need no site: their rows stay empty
     rows = np.flatnonzero(~norm.covered[demand])
-    sub = _cost_matrix(inputs, norm, demand[rows], candidates, limit=limit).tocoo()
-    return sp.csr_array(
-        (sub.data, (rows[sub.row], sub.col)), shape=(demand.shape[0], candidates.x.shape[0])
-    )
+    sub = _cost_matrix(inputs, norm, demand[rows], candidates, limit=limit)
+    return stack_rows([sub], [rows], (demand.shape[0], candidates.x.shape[0]))
 
 
 def _notes(norm: Norm, candidates: Candidates) -> tuple[list[str], list[str]]:
@@ -458,6 +450,20 @@ def optimize_sites(
         raise invalid_field("candidates", msg)
     notes, notes_zh = _notes(norm, candidates)
 
+    if request.model == "ems":
+        limit = float(norm.threshold[demand].max()) if demand.size else 0.0
+        return optimize_ems.ems_result(
+            request,
+            inputs,
+            norm,
+            demand,
+            candidates,
+            rules=list(get_catalogue(norms, city).rules),
+            cost_of=lambda sites: _cost_matrix(inputs, norm, demand, sites, limit=limit),
+            rule_id=rule.id if rule is not None else None,
+            notes=(notes, notes_zh),
+            candidates_s=candidates_s,
+        )
     start = time.perf_counter()
     cost = _costs(request.model, inputs, norm, demand, candidates)
     matrix_s = time.perf_counter() - start

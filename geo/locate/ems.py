@@ -131,6 +131,8 @@ def plan_ems(
     busy: float,
     method: str = "auto",
     time_limit_s: float = 60.0,
+    group: ArrayLike | None = None,
+    group_fleet: ArrayLike | None = None,
 ) -> EmsPlan:
     """Choose new stations and place the fleet on old and new ones (MEXCLP, Daskin 1983).
 
@@ -157,6 +159,11 @@ def plan_ems(
         ``"auto"`` (exact when small), ``"exact"`` or ``"greedy"``.
     time_limit_s
         Time limit of the exact solve, seconds.
+    group, group_fleet
+        Optional quotas: per site its group (a county-level unit, ``0..G-1``) and per group
+        the ambulances it must end with (the norm counts per unit); a group ends with at least
+        what its stations start with, and with no more than that when it has no site to take
+        more. ``fleet_total`` is then the sum of the groups'.
     """
     started = time.perf_counter()
     pairs = _cost_pairs(cost_matrix)
@@ -177,7 +184,8 @@ def plan_ems(
     station = have >= 0
     before = np.where(station, np.maximum(have, 0), 0).astype(np.int64)
     start = np.where(station, np.maximum(have, 1), 0).astype(np.int64)
-    total = max(int(fleet_total), int(start.sum()))
+    quota = _quotas(group, group_fleet, start, pairs.n_candidate)
+    total = max(int(fleet_total), int(start.sum())) if quota is None else int(quota[1].sum())
     covered_before, expected_before = expected_coverage(reach, w, before, busy)
     n_vars = pairs.n_demand * max(total, 1)
     if method == "exact" or (method == "auto" and n_vars <= EMS_MAX_EXACT_VARIABLES):
@@ -190,12 +198,20 @@ def plan_ems(
             max_new=max_new,
             q=busy,
             time_limit_s=time_limit_s,
+            quota=quota,
         )
         order = np.repeat(np.arange(fleet.shape[0]), fleet - start).astype(np.int64)
         solver = "highs-milp"
     elif method in ("auto", "greedy"):
         fleet, order, bound = _greedy(
-            reach, w, start=start, station=station, total=total, max_new=max_new, q=busy
+            reach,
+            w,
+            start=start,
+            station=station,
+            total=total,
+            max_new=max_new,
+            q=busy,
+            quota=quota,
         )
         exact, solver = False, "greedy"
     else:
@@ -226,6 +242,7 @@ def _greedy(
     total: int,
     max_new: int,
     q: float,
+    quota: tuple[IntArray, IntArray] | None,
 ) -> tuple[IntArray, IntArray, float]:
     """Daskin's greedy, lazily: each next ambulance where it adds most expected coverage."""
     cols = sp.csc_array(reach)
@@ -238,14 +255,22 @@ def _greedy(
         rows = cols.indices[cols.indptr[j] : cols.indptr[j + 1]]
         return float(served[rows].sum())
 
+    # ambulances each group may still take (one group for all without quotas)
+    site_group = np.zeros(fleet.shape[0], dtype=np.int64) if quota is None else quota[0]
+    room = (
+        np.asarray([total - int(start.sum())], dtype=np.int64)
+        if quota is None
+        else quota[1]
+        - np.bincount(site_group, weights=start, minlength=quota[1].shape[0]).astype(np.int64)
+    )
     heap = [(-gain(j), j, 0) for j in range(fleet.shape[0])]
     heapq.heapify(heap)
     order: list[int] = []
     new = 0
     while len(order) < total - int(start.sum()) and heap:
         _, j, at = heapq.heappop(heap)
-        if not station[j] and fleet[j] == 0 and new >= max_new:
-            # no new station left to open: this site is out
+        if (not station[j] and fleet[j] == 0 and new >= max_new) or room[site_group[j]] <= 0:
+            # no new station left to open, or its unit's quota is placed: this site is out
             continue
         if at != len(order):
             heapq.heappush(heap, (-gain(j), j, len(order)))
@@ -253,6 +278,7 @@ def _greedy(
         if not station[j] and fleet[j] == 0:
             new += 1
         fleet[j] += 1
+        room[site_group[j]] -= 1
         order.append(j)
         rows = cols.indices[cols.indptr[j] : cols.indptr[j + 1]]
         served[rows] *= q
@@ -267,6 +293,41 @@ def _greedy(
     return fleet, np.asarray(order, dtype=np.int64), bound
 
 
+def _quotas(
+    group: ArrayLike | None, group_fleet: ArrayLike | None, start: IntArray, n_sites: int
+) -> tuple[IntArray, IntArray] | None:
+    """Per site its group, and per group the ambulances it ends with (checked, made feasible)."""
+    if group is None and group_fleet is None:
+        return None
+    if group is None or group_fleet is None:
+        msg = "give both group and group_fleet, or neither"
+        raise LocationInputError(msg)
+    site_group = np.asarray(group, dtype=np.int64).reshape(-1)
+    target = np.asarray(group_fleet, dtype=np.int64).reshape(-1)
+    if (
+        site_group.shape[0] != n_sites
+        or (site_group < 0).any()
+        or (site_group.size and site_group.max() >= target.shape[0])
+    ):
+        msg = f"group must give each of the {n_sites} sites a group in [0, {target.shape[0]})"
+        raise LocationInputError(msg)
+    present = np.bincount(site_group, weights=start, minlength=target.shape[0]).astype(np.int64)
+    has_site = np.bincount(site_group, minlength=target.shape[0]) > 0
+    # a group ends with at least its stations' vehicles; without a site it cannot take more
+    return site_group, np.where(has_site, np.maximum(target, present), present)
+
+
+def _quota_rows(
+    quota: tuple[IntArray, IntArray] | None, n_s: int, n_var: int
+) -> list[LinearConstraint]:
+    """Rows ``sum_{j in g} a_j = fleet_g``, one per group."""
+    if quota is None:
+        return []
+    site_group, target = quota
+    a = sp.csr_array((np.ones(n_s), (site_group, np.arange(n_s))), shape=(target.shape[0], n_var))
+    return [LinearConstraint(a, target.astype(np.float64), target.astype(np.float64))]
+
+
 def _exact(
     reach: sp.csr_array,
     w: FloatArray,
@@ -277,6 +338,7 @@ def _exact(
     max_new: int,
     q: float,
     time_limit_s: float,
+    quota: tuple[IntArray, IntArray] | None,
 ) -> tuple[IntArray, float, bool]:
     """Daskin's linear MEXCLP with stations: ``max sum_ik w_i (1-q) q**(k-1) y_ik``.
 
@@ -339,6 +401,7 @@ def _exact(
                 np.r_[np.full(m, np.inf), np.zeros(m)],
             ),
             LinearConstraint(budget, -np.inf, float(max_new)),
+            *_quota_rows(quota, n_s, n_var),
         ],
         options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0},
     )

@@ -294,3 +294,22 @@ def test_sites_are_chosen_on_top_of_a_scenario(
     )
     assert hidden.status_code == 404
     assert hidden.json()["error"]["details"][0]["field"] == "scenario_id"
+
+
+@pytest.mark.usefixtures("facilities")
+def test_ems_plans_stations_and_fleet_together(api: TestClient) -> None:
+    result = optimize(api, model="ems", rule_id="tiny.ems_radius", k=2)
+
+    ems = result["ems"]
+    # the plan's fleet rule sets the fleet; every station ends with an ambulance
+    assert ems["fleet_after"] == max(ems["fleet_required"], ems["fleet_before"])
+    assert ems["stations_without_ambulance"] == 0
+    assert ems["new_stations"] == len(result["chosen"]) <= 2
+    assert all(site["ambulances"] >= 1 for site in result["chosen"])
+    assert [site["rank"] for site in result["chosen"]] == list(range(1, len(result["chosen"]) + 1))
+    # E (500 urban residents) was the only one beyond the radius: now everyone is within it
+    assert (ems["covered_before"], ems["covered_after"]) == (ALL_RESIDENTS - 500, ALL_RESIDENTS)
+    assert ems["expected_after"] >= ems["expected_before"]
+    assert sum(c["fleet_after"] for c in ems["counties"]) <= ems["fleet_after"]
+    assert "急救站与车辆统筹" in result["summary_zh"]
+    assert "EMS stations and fleet together" in result["summary_en"]

@@ -100,3 +100,41 @@ def test_busy_fraction_from_calls_and_service_time() -> None:
     assert q == pytest.approx(0.25)
     with pytest.raises(LocationInputError, match="ambulances > 0"):
         busy_fraction(1000, 0, calls_per_1000_per_year=10.0, minutes_per_call=60.0)
+
+
+@pytest.mark.parametrize("method", ["exact", "greedy"])
+def test_each_unit_ends_with_its_quota(method: str) -> None:
+    rng = np.random.default_rng(7)
+    cost, w = _instance(rng, 8, 6)
+    existing = np.array([1, 0, -1, -1, -1, -1])
+    group = np.array([0, 1, 0, 0, 1, 1])
+    plan = plan_ems(
+        cost,
+        w,
+        service_radius=1.0,
+        existing=existing,
+        fleet_total=0,
+        max_new=3,
+        busy=0.2,
+        method=method,
+        group=group,
+        group_fleet=[3, 2],
+    )
+    assert np.bincount(group, weights=plan.fleet).tolist() == [3.0, 2.0]
+    assert plan.fleet[1] >= 1
+    cover = np.isfinite(cost).astype(float)
+    # brute force over placements meeting both quotas
+    best = -1.0
+    for placement in itertools.product(range(6), repeat=3):
+        fleet = np.array([1, 1, 0, 0, 0, 0])
+        for j in placement:
+            fleet[j] += 1
+        if np.bincount(group, weights=fleet).tolist() != [3.0, 2.0]:
+            continue
+        if int(((existing < 0) & (fleet > 0)).sum()) > 3:
+            continue
+        best = max(best, float((w * (1.0 - 0.2 ** (cover @ fleet))).sum()))
+    if method == "exact":
+        assert plan.expected_after == pytest.approx(best)
+    else:
+        assert plan.expected_after <= best + 1e-9

@@ -1,0 +1,367 @@
+"""EMS stations and fleet planned together (``model: "ems"``): where new stations go and how the
+ambulances the plan requires are shared among old and new stations.
+
+The station norm is the request's rule (a radius or a response time, urban and rural limits from
+the rule); the fleet the plan requires comes from the city plan's ``fleet_ratio`` rule (one
+ambulance per 30,000 residents, 300 % in 县 and 县级市 for the Hunan plans): per county-level
+unit ``ceil(base / per_population)``, summed. :func:`geo.locate.plan_ems` (MEXCLP, Daskin 1983)
+places them: existing stations keep their ambulances (an empty one gets one first), a new
+station opens with its first ambulance, and each next ambulance goes where it adds most expected
+coverage given that ambulances are busy a share ``q`` of the time.
+
+``q`` comes from a call rate and a service time (:func:`geo.locate.busy_fraction`). Defaults are
+modelling assumptions, stated in every answer: 30 calls per 1,000 residents a year (the order of
+Chinese cities' 120 dispatch volumes; no Hunan figure in the plans) and 60 minutes per call
+(dispatch, travel, on scene, transport, handover).
+"""
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+from pyproj import Transformer
+
+from app.schemas.optimize import (
+    ChosenSite,
+    EmsCounty,
+    EmsSummary,
+    OptimizeRequest,
+    OptimizeResult,
+)
+from app.services.inputs import CityInputs
+from app.services.optimize_answer import site_places
+from app.services.optimize_inputs import Candidates, Norm, invalid_field
+from geo.access.matrix import CostMatrix
+from geo.locate import EmsPlan, busy_fraction, plan_ems
+from geo.locate.matrices import column, reach_matrix
+from geo.norms import Rule, select_facilities
+from geo.norms.parameters import FleetRatioParameters
+
+# modelling assumptions (see the module docstring), overridable per request
+DEFAULT_CALLS_PER_1000_PER_YEAR = 30.0
+DEFAULT_MINUTES_PER_CALL = 60.0
+
+
+def fleet_rule(rules: list[Rule]) -> Rule:
+    """The plan's ambulance fleet rule (``fleet_ratio`` with ``fleet_size``)."""
+    for rule in rules:
+        params = rule.parameters
+        if isinstance(params, FleetRatioParameters) and params.measure == "fleet_size":
+            return rule
+    msg = "model ems needs the plan's ambulance fleet rule (fleet_ratio, fleet_size); none found"
+    raise invalid_field("model", msg)
+
+
+def required_fleet(inputs: CityInputs, rule: Rule) -> dict[str, int]:
+    """Per county-level unit: ambulances the fleet rule requires (``ceil(base / per_pop)``)."""
+    params = rule.parameters
+    assert isinstance(params, FleetRatioParameters)
+    assert params.per_population is not None
+    assert params.base_multiplier_county is not None
+    levels = {level.value for level in params.county_levels}
+    out: dict[str, int] = {}
+    for region in inputs.regions:
+        if region.level.value not in {"district", "county", "county_city"}:
+            continue
+        factor = (
+            params.base_multiplier_county
+            if region.level.value in levels
+            else params.base_multiplier_other
+        )
+        out[region.adcode] = math.ceil((region.population or 0) * factor / params.per_population)
+    return out
+
+
+def plan_stations_and_fleet(
+    request: OptimizeRequest,
+    inputs: CityInputs,
+    norm: Norm,
+    demand: NDArray[np.int64],
+    candidates: Candidates,
+    *,
+    rules: list[Rule],
+    cost_of: Callable[[Candidates], CostMatrix],
+) -> tuple[EmsPlan, list[ChosenSite], EmsSummary]:
+    """Stations and fleet for the norm: the plan, the new stations ranked, and the summary."""
+    context = inputs.context
+    existing = select_facilities(context.sites, norm.selectors)
+    facilities = list(context.sites.facilities)
+    sites = Candidates(
+        np.concatenate([context.sites.x[existing], candidates.x]),
+        np.concatenate([context.sites.y[existing], candidates.y]),
+        [facilities[i].name for i in existing] + candidates.names,
+        [facilities[i] for i in existing] + [None] * len(candidates.names),
+    )
+    have = np.asarray(
+        [facilities[i].ambulances or 0 for i in existing] + [-1] * len(candidates.names),
+        dtype=np.int64,
+    )
+    cost = cost_of(sites)
+    weights = context.points.population[demand].astype(np.float64)
+    required = required_fleet(inputs, fleet_rule(rules))
+    total = sum(required.values())
+    fleet_total = max(total, int(np.maximum(have, 0).sum()))
+    q = busy_fraction(
+        float(weights.sum()),
+        max(fleet_total, 1),
+        calls_per_1000_per_year=request.calls_per_1000_per_year or DEFAULT_CALLS_PER_1000_PER_YEAR,
+        minutes_per_call=request.minutes_per_call or DEFAULT_MINUTES_PER_CALL,
+    )
+    max_new = request.k if request.k is not None else max(fleet_total - len(existing), 0)
+    # each county-level unit ends with what the norm requires of it; sites elsewhere (zones)
+    # keep what they have
+    units = sorted(required)
+    unit_index = {u: g for g, u in enumerate(units)}
+    site_unit = context.points.region_adcode[_nearest_cells(inputs, sites)]
+    group = np.asarray([unit_index.get(str(u), len(units)) for u in site_unit], dtype=np.int64)
+    group_fleet = np.asarray([required[u] for u in units] + [0], dtype=np.int64)
+    plan = plan_ems(
+        cost,
+        weights,
+        service_radius=norm.threshold[demand],
+        existing=have,
+        fleet_total=fleet_total,
+        max_new=max_new,
+        busy=q,
+        time_limit_s=request.time_limit_s,
+        group=group,
+        group_fleet=group_fleet,
+    )
+    chosen = _new_stations(
+        plan,
+        sites,
+        n_existing=len(existing),
+        inputs=inputs,
+        cost=cost,
+        weights=weights,
+        norm=norm,
+        demand=demand,
+    )
+    summary = _summary(
+        plan,
+        inputs,
+        sites=sites,
+        have=have,
+        existing=existing,
+        demand=demand,
+        cost=cost,
+        norm=norm,
+        required=required,
+        q=q,
+        request=request,
+    )
+    return plan, chosen, summary
+
+
+def _new_stations(
+    plan: EmsPlan,
+    sites: Candidates,
+    *,
+    n_existing: int,
+    inputs: CityInputs,
+    cost: CostMatrix,
+    weights: NDArray[np.float64],
+    norm: Norm,
+    demand: NDArray[np.int64],
+) -> list[ChosenSite]:
+    """The new stations in the order they were opened, with what each first brought."""
+    order: list[int] = []
+    for j in plan.order.tolist():
+        if j >= n_existing and j not in order:
+            order.append(j)
+    reach = reach_matrix(cost, norm.threshold[demand])
+    covered = np.asarray(reach @ plan.fleet.astype(np.float64)).reshape(-1) > 0
+    served = np.asarray(reach.T @ (weights * covered), dtype=np.float64).reshape(-1)
+    # marginal: residents a station newly brings within reach given those opened before it
+    before_fleet = np.where(np.arange(plan.fleet.shape[0]) < n_existing, plan.fleet, 0)
+    reached = np.asarray(reach @ before_fleet.astype(np.float64)).reshape(-1) > 0
+    places = site_places(inputs, sites.x[order], sites.y[order])
+    to_wgs84 = Transformer.from_crs(inputs.context.net.crs, "EPSG:4326", always_xy=True)
+    out = []
+    for rank, (j, place) in enumerate(zip(order, places, strict=True), start=1):
+        col = column(reach, j)
+        gain = float(weights[col & ~reached].sum())
+        reached |= col
+        lon, lat = to_wgs84.transform(sites.x[j], sites.y[j])
+        out.append(
+            ChosenSite(
+                rank=rank,
+                lon=round(float(lon), 7),
+                lat=round(float(lat), 7),
+                type="ems_station",
+                name=sites.names[j],
+                facility_id=None,
+                residents=float(served[j]),
+                marginal=gain,
+                ambulances=int(plan.fleet[j]),
+                county_adcode=place.county_adcode,
+                county_name=place.county_name,
+                road=place.road,
+                road_m=place.road_m,
+            )
+        )
+    return out
+
+
+def _summary(
+    plan: EmsPlan,
+    inputs: CityInputs,
+    *,
+    sites: Candidates,
+    have: NDArray[np.int64],
+    existing: NDArray[np.int64],
+    demand: NDArray[np.int64],
+    cost: CostMatrix,
+    norm: Norm,
+    required: dict[str, int],
+    q: float,
+    request: OptimizeRequest,
+) -> EmsSummary:
+    """Per county-level unit: stations, fleet, coverage and expected coverage before and after."""
+    context = inputs.context
+    reach = reach_matrix(cost, norm.threshold[demand])
+    before = np.maximum(have, 0)
+    n_before = np.asarray(reach @ before.astype(np.float64)).reshape(-1)
+    n_after = np.asarray(reach @ plan.fleet.astype(np.float64)).reshape(-1)
+    weights = context.points.population[demand].astype(np.float64)
+    cell_unit = context.points.region_adcode[demand]
+    site_unit = np.asarray(
+        [str(u) for u in context.points.region_adcode[_nearest_cells(inputs, sites)]]
+    )
+    n_existing = existing.shape[0]
+    counties = []
+    for region in inputs.regions:
+        if region.adcode not in required:
+            continue
+        cells = cell_unit == region.adcode
+        mine = site_unit == region.adcode
+        w = weights[cells]
+        counties.append(
+            EmsCounty(
+                adcode=region.adcode,
+                name=region.name,
+                residents=float(w.sum()),
+                stations_before=int((mine[:n_existing]).sum()),
+                stations_after=int((mine & (plan.fleet > 0)).sum()),
+                fleet_required=required[region.adcode],
+                fleet_before=int(before[mine].sum()),
+                fleet_after=int(plan.fleet[mine].sum()),
+                covered_before=float(w[n_before[cells] > 0].sum()),
+                covered_after=float(w[n_after[cells] > 0].sum()),
+                expected_before=float((w * (1 - q ** n_before[cells])).sum()),
+                expected_after=float((w * (1 - q ** n_after[cells])).sum()),
+            )
+        )
+    empty_after = int(((plan.fleet == 0) & (np.arange(plan.fleet.shape[0]) < n_existing)).sum())
+    return EmsSummary(
+        busy_fraction=q,
+        calls_per_1000_per_year=request.calls_per_1000_per_year or DEFAULT_CALLS_PER_1000_PER_YEAR,
+        minutes_per_call=request.minutes_per_call or DEFAULT_MINUTES_PER_CALL,
+        fleet_required=sum(required.values()),
+        fleet_before=int(before.sum()),
+        fleet_after=int(plan.fleet.sum()),
+        stations_before=n_existing,
+        stations_after=int((plan.fleet > 0).sum()),
+        new_stations=int(plan.opened.sum()),
+        stations_without_ambulance=empty_after,
+        covered_before=plan.covered_before,
+        covered_after=plan.covered_after,
+        expected_before=plan.expected_before,
+        expected_after=plan.expected_after,
+        counties=counties,
+    )
+
+
+def _nearest_cells(inputs: CityInputs, sites: Candidates) -> NDArray[np.int64]:
+    from geo.access.matrix import nearest_straight
+
+    points = inputs.context.points
+    return nearest_straight(sites.x, sites.y, points.x, points.y)[1]
+
+
+def ems_result(
+    request: OptimizeRequest,
+    inputs: CityInputs,
+    norm: Norm,
+    demand: NDArray[np.int64],
+    candidates: Candidates,
+    *,
+    rules: list[Rule],
+    cost_of: Callable[[Candidates], CostMatrix],
+    rule_id: str | None,
+    notes: tuple[list[str], list[str]],
+    candidates_s: float,
+) -> OptimizeResult:
+    """The answer of ``model: "ems"``: the new stations ranked, and the stations-and-fleet plan."""
+    started = time.perf_counter()
+    plan, chosen, summary = plan_stations_and_fleet(
+        request, inputs, norm, demand, candidates, rules=rules, cost_of=cost_of
+    )
+    total = float(inputs.context.points.population[demand].sum())
+    gap = (plan.bound - plan.expected_after) / plan.bound if plan.bound > 0 else 0.0
+    pct = f"{max(gap * 100.0, 0.1):.1f}"
+    gap_zh, gap_en = (
+        ("已证明为最优解。", "Proven optimal.")
+        if plan.exact
+        else (
+            f"未证明最优：期望覆盖与上界相差不超过 {pct}%。",
+            f"Not proven optimal: expected coverage is within {pct}% of the bound.",
+        )
+    )
+    summary_zh = (
+        f"急救站与车辆统筹：新建 {summary.new_stations} 个急救站，车辆由 {summary.fleet_before} 辆"
+        f"增至 {summary.fleet_after} 辆（规划要求 {summary.fleet_required} 辆），每个急救站至少"
+        f"一辆车。服务半径内居民由 {summary.covered_before:,.0f} 人增至 "
+        f"{summary.covered_after:,.0f} 人；考虑车辆繁忙（繁忙率 {summary.busy_fraction:.1%}，"
+        f"假设每千人每年 {summary.calls_per_1000_per_year:g} 次呼救、每次 "
+        f"{summary.minutes_per_call:g} 分钟），期望覆盖由 {summary.expected_before:,.0f} 人增至 "
+        f"{summary.expected_after:,.0f} 人。"
+    )
+    summary_en = (
+        f"EMS stations and fleet together: {summary.new_stations} new station(s); ambulances "
+        f"{summary.fleet_before} → {summary.fleet_after} (the plan requires "
+        f"{summary.fleet_required}), at least one per station. Residents within reach "
+        f"{summary.covered_before:,.0f} → {summary.covered_after:,.0f}; with busy ambulances "
+        f"(busy fraction {summary.busy_fraction:.1%}, assuming "
+        f"{summary.calls_per_1000_per_year:g} calls per 1,000 residents a year and "
+        f"{summary.minutes_per_call:g} minutes per call) expected coverage "
+        f"{summary.expected_before:,.0f} → {summary.expected_after:,.0f}."
+    )
+    return OptimizeResult(
+        city=request.city,
+        model="ems",
+        k=request.k,
+        rule_id=rule_id,
+        norm=norm.description,
+        chosen=chosen,
+        objective=plan.expected_after,
+        population_total=total,
+        population_baseline=plan.covered_before,
+        population_covered=plan.covered_after,
+        gain=plan.expected_after - plan.expected_before,
+        uncovered_residents=total - plan.covered_after,
+        unreachable_residents=0.0,
+        exact=plan.exact,
+        bound=plan.bound,
+        gap=max(gap, 0.0),
+        bound_source="milp" if plan.solver == "highs-milp" else "greedy",
+        gap_zh=gap_zh,
+        gap_en=gap_en,
+        summary_zh=summary_zh,
+        summary_en=summary_en,
+        solver=plan.solver,
+        solve_s=plan.solve_s,
+        status="MEXCLP (Daskin 1983)",
+        candidates=int(candidates.x.shape[0]),
+        candidate_spacing_m=candidates.spacing_m,
+        candidates_s=candidates_s,
+        demand_cells=int(demand.shape[0]),
+        matrix_s=time.perf_counter() - started - plan.solve_s,
+        synthetic=inputs.context.synthetic,
+        scenario_id=None,
+        notes=notes[0],
+        notes_zh=notes[1],
+        ems=summary,
+    )
