@@ -47,7 +47,11 @@ def urban_part(rule: Rule) -> Rule:
 def _body(argv: Sequence[str] | None) -> int:
     p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="changsha_chc")
     p.add_argument(
-        "--spacing-m", type=common.positive_float, default=1500.0, help="candidate spacing, metres"
+        "--spacing-m",
+        type=common.positive_float,
+        default=None,
+        help="candidate spacing where the limit is smallest, metres "
+        "(default: from the rule, widened to fit)",
     )
     p.add_argument(
         "--max-centres",

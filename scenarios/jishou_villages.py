@@ -37,7 +37,11 @@ def _body(argv: Sequence[str] | None) -> int:
         "--points", type=common.positive_int, default=MOBILE_POINTS, help="mobile clinic points"
     )
     p.add_argument(
-        "--spacing-m", type=common.positive_float, default=1000.0, help="candidate spacing, metres"
+        "--spacing-m",
+        type=common.positive_float,
+        default=None,
+        help="candidate spacing where the limit is smallest, metres "
+        "(default: from the rule, widened to fit)",
     )
     p.add_argument(
         "--time-limit", type=common.positive_float, default=60.0, help="solver time limit, seconds"

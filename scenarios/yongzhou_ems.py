@@ -14,9 +14,13 @@ Method, on the city's data (``--city``, Yongzhou by default):
 2. central township health centres (named …中心卫生院 in the register; which ones are "capable"
    is not recorded) for the residents still beyond reach;
 3. new stations at network nodes in the remaining gaps (one candidate per ``--spacing-m``);
-4. the fleet: per county-level unit, the ambulances the plan requires less those present, shared
-   among the unit's EMS points by the residents nearest each (straight line, largest remainder);
+4. the fleet, planned with the stations (``model: "ems"``, MEXCLP, Daskin 1983): every station
+   gets an ambulance first (a station without a vehicle is no station), each county-level unit
+   ends with the ambulances the plan requires of it (more when it has more stations), and each
+   further ambulance goes where it adds most expected coverage given that ambulances are busy;
    then negative-pressure ambulances up to 40% of each unit's fleet.
+
+The report states what the plan costs: stations hosted, stations built, ambulances added.
 
 Outputs: ``report.md``; ``stations.geojson`` (every EMS point after, with its stage and fleet);
 ``gaps_before.geojson`` and ``gaps_after.geojson`` (residents beyond the radius).
@@ -34,16 +38,13 @@ if not __package__:
     # run as `python scenarios/yongzhou_ems.py`: the project root holds the scenarios package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np
-from numpy.typing import NDArray
 
 from app.schemas.facility import FacilityChanges
-from app.schemas.optimize import CandidatePoint, OptimizeRequest
+from app.schemas.optimize import CandidatePoint, EmsSummary, OptimizeRequest
 from app.schemas.scenario import ChangeIn, UpdateChange
 from app.services import optimize
 from app.services.inputs import FacilityOverlay, added_facility_id
 from app.services.scenario_runs import proposal_overlay
-from geo.access.matrix import nearest_straight
 from geo.norms import FacilityInput, Rule, select_facilities
 from geo.norms.parameters import FleetRatioParameters
 from scenarios import _common as common
@@ -155,32 +156,52 @@ class Fleet:
     notes: list[str]
 
 
-def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
-    """``total`` whole units shared in proportion to ``weights`` (largest remainder)."""
-    if total <= 0 or weights.sum() <= 0:
-        out = np.zeros(weights.shape[0], dtype=np.int64)
-        if total > 0 and out.size:
-            out[0] = total
-        return out
-    share = np.asarray(weights / weights.sum() * total, dtype=np.float64)
-    out = np.floor(share).astype(np.int64)
-    rest = total - int(out.sum())
-    out[np.argsort(-(share - out), kind="stable")[:rest]] += 1
-    return out
+def _ems_fleet(
+    env: common.Env,
+    args: argparse.Namespace,
+    rules: tuple[Rule, Rule],
+    overlay: FacilityOverlay | None,
+) -> tuple[dict[int | str, int], EmsSummary]:
+    """Ambulances per EMS point (evaluation id) from the stations-and-fleet model."""
+    request = OptimizeRequest(
+        city=args.city, model="ems", candidates="gaps", time_limit_s=args.time_limit
+    )
+    result = optimize.optimize_sites(
+        env.session,
+        env.settings,
+        request,
+        norms=env.norms,
+        rule=rules[0],
+        overlay=overlay,
+        fleet_rule=rules[1],
+    )
+    assert result.ems is not None
+    after: dict[int | str, int] = {}
+    for station in result.ems.stations:
+        key: int | str = station.facility_id if station.facility_id is not None else station.ref
+        after[key] = station.ambulances_after
+    return after, result.ems
 
 
-def _size_fleet(evaluation: common.Evaluation, fleet_rule: Rule, min_share: float) -> Fleet:
-    """Ambulances the plan requires per county-level unit, placed at the unit's EMS points."""
+def _size_fleet(
+    evaluation: common.Evaluation,
+    fleet_rule: Rule,
+    min_share: float,
+    planned: dict[int | str, int],
+) -> Fleet:
+    """The planned ambulances per EMS point, and negative-pressure ones per county-level unit."""
     inputs = evaluation.inputs
     context = inputs.context
     params = fleet_rule.parameters
     assert isinstance(params, FleetRatioParameters)
     chosen = select_facilities(context.sites, params.facilities)
     facilities: list[FacilityInput] = list(context.sites.facilities)
-    ambulances = {facilities[i].id: facilities[i].ambulances or 0 for i in chosen}
+    ambulances = {
+        facilities[i].id: max(planned.get(facilities[i].id, 0), facilities[i].ambulances or 0)
+        for i in chosen
+    }
     negative = {facilities[i].id: facilities[i].negative_pressure_ambulances or 0 for i in chosen}
     units, notes = [], []
-    points = context.points
     for region in inputs.regions:
         if region.level.value not in COUNTY_LEVELS:
             if region.level.value == "zone":
@@ -195,26 +216,10 @@ def _size_fleet(evaluation: common.Evaluation, fleet_rule: Rule, min_share: floa
         if row is None or row.target is None or row.value is None:
             continue
         mine = [i for i in chosen if facilities[i].region_adcode == region.adcode]
-        needed = max(0, math.ceil(row.target - row.value))
-        if needed and not mine:
-            notes.append(f"{region.name}: no EMS point to take {needed} ambulance(s)")
-        elif needed:
-            inside = np.flatnonzero(points.region_adcode == region.adcode)
-            _, nearest = nearest_straight(
-                points.x[inside], points.y[inside], context.sites.x[mine], context.sites.y[mine]
-            )
-            served = np.bincount(
-                np.asarray(nearest, dtype=np.int64),
-                weights=points.population[inside],
-                minlength=len(mine),
-            )
-            # a point without an ambulance gets one first: a station needs a vehicle
-            empty = [i for i in mine if ambulances[facilities[i].id] == 0][:needed]
-            for i in empty:
-                ambulances[facilities[i].id] += 1
-            shares = _largest_remainder(needed - len(empty), np.asarray(served, dtype=np.float64))
-            for i, extra in zip(mine, shares, strict=True):
-                ambulances[facilities[i].id] += int(extra)
+        present = sum(facilities[i].ambulances or 0 for i in mine)
+        needed = max(0, sum(ambulances[facilities[i].id] for i in mine) - present)
+        if math.ceil(row.target - row.value) > 0 and not mine:
+            notes.append(f"{region.name}: no EMS point to take its ambulance(s)")
         fleet = sum(ambulances[facilities[i].id] for i in mine)
         required_np = math.ceil(min_share * fleet - 1e-9)
         present_np = sum(negative[facilities[i].id] for i in mine)
@@ -290,7 +295,11 @@ def _final_changes(
 def _body(argv: Sequence[str] | None) -> int:
     p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="yongzhou_ems")
     p.add_argument(
-        "--spacing-m", type=common.positive_float, default=3000.0, help="stage 3: candidate spacing"
+        "--spacing-m",
+        type=common.positive_float,
+        default=None,
+        help="candidate spacing where the limit is smallest, metres "
+        "(default: from the rule, widened to fit)",
     )
     p.add_argument(
         "--time-limit",
@@ -345,7 +354,10 @@ def _body(argv: Sequence[str] | None) -> int:
                 overlay = proposal_overlay(env.session, args.city, _site_changes(stations, by_id))
         with_sites = common.evaluate(env, args.city, rules, overlay=overlay)
         assert isinstance(negative_rule.parameters, FleetRatioParameters)
-        fleet = _size_fleet(with_sites, fleet_rule, negative_rule.parameters.min_share or 0.4)
+        planned, ems = _ems_fleet(env, args, (radius, fleet_rule), overlay)
+        fleet = _size_fleet(
+            with_sites, fleet_rule, negative_rule.parameters.min_share or 0.4, planned
+        )
         changes = _final_changes(stations, fleet, by_id)
         final_overlay = proposal_overlay(env.session, args.city, changes) if changes else None
         after = common.evaluate(env, args.city, rules, overlay=final_overlay)
@@ -362,6 +374,7 @@ def _body(argv: Sequence[str] | None) -> int:
             after=after,
             stations=stations,
             fleet=fleet,
+            ems=ems,
             rules=rules,
             scenario_id=scenario_id,
             started=started,
@@ -377,6 +390,7 @@ def _write(
     after: common.Evaluation,
     stations: list[Station],
     fleet: Fleet,
+    ems: EmsSummary,
     rules: list[Rule],
     scenario_id: int | None,
     started: float,
@@ -401,6 +415,43 @@ def _write(
         "≥ 40% negative-pressure).",
         "",
         f"**Stations proposed:** {len(stations)} — {summary}.",
+        "",
+        "## What the plan costs",
+        "",
+        *common.table(
+            ["", "before", "after", "added"],
+            [
+                [
+                    "EMS points (stations, hosts)",
+                    len(fleet.ambulances) - len(stations),
+                    len(fleet.ambulances),
+                    len(stations),
+                ],
+                ["of them new stations to build", "", by_stage.get("new station", 0), ""],
+                [
+                    "ambulances",
+                    f"{ems.fleet_before:,}",
+                    f"{sum(fleet.ambulances.values()):,}",
+                    f"{sum(fleet.ambulances.values()) - ems.fleet_before:,}",
+                ],
+                [
+                    "EMS points without an ambulance",
+                    "",
+                    sum(1 for n in fleet.ambulances.values() if n == 0),
+                    "",
+                ],
+                [
+                    "expected residents served (ambulances busy)",
+                    f"{ems.expected_before:,.0f}",
+                    f"{ems.expected_after:,.0f}",
+                    f"{ems.expected_after - ems.expected_before:,.0f}",
+                ],
+            ],
+        ),
+        f"Expected coverage (MEXCLP, Daskin 1983) assumes an ambulance busy "
+        f"{ems.busy_fraction:.1%} of the time: {ems.calls_per_1000_per_year:g} calls per 1,000 "
+        f"residents a year, {ems.minutes_per_call:g} minutes each (assumptions; no figure in the "
+        "plans).",
         "",
         "## Coverage of the station radius",
         "",

@@ -193,6 +193,14 @@ class EmsCounty(BaseModel):
     expected_after: float
 
 
+class EmsStation(BaseModel):
+    facility_id: int | None = Field(description="the register's facility (None: not stored)")
+    ref: str = Field(description="its id in the evaluation (add-<n> for a proposed one)")
+    name: str
+    ambulances_before: int
+    ambulances_after: int
+
+
 class EmsSummary(BaseModel):
     busy_fraction: float = Field(description="share of time an ambulance is busy (MEXCLP q)")
     calls_per_1000_per_year: float = Field(description="assumption behind busy_fraction")
@@ -209,6 +217,7 @@ class EmsSummary(BaseModel):
     expected_before: float
     expected_after: float
     counties: list[EmsCounty]
+    stations: list[EmsStation] = Field(description="existing stations and their fleet")
 
 
 class OptimizeResult(BaseModel):

@@ -380,6 +380,7 @@ def optimize_sites(
     rule: Rule | None = None,
     overlay: FacilityOverlay | None = None,
     principal: Principal | None = None,
+    fleet_rule: Rule | None = None,
 ) -> OptimizeResult:
     """Choose new sites for a norm in a city (LSCP, MCLP or p-median) and what they gain.
 
@@ -402,6 +403,9 @@ def optimize_sites(
     principal
         The caller, who must be able to see ``request.scenario_id``; that scenario's changes
         are then the overlay.
+    fleet_rule
+        ``model: "ems"``: the ambulance fleet rule to meet (e.g. with ``rule``, another plan's);
+        default: the city plan's.
 
     Returns
     -------
@@ -445,7 +449,8 @@ def optimize_sites(
     )
     candidates_s = time.perf_counter() - start
     n_candidates = int(candidates.x.shape[0])
-    if n_candidates == 0:
+    # model ems may only place the fleet on the stations there are
+    if n_candidates == 0 and request.model != "ems":
         msg = "no candidates: nobody is beyond the norm, or no point was usable"
         raise invalid_field("candidates", msg)
     notes, notes_zh = _notes(norm, candidates)
@@ -458,7 +463,9 @@ def optimize_sites(
             norm,
             demand,
             candidates,
-            rules=list(get_catalogue(norms, city).rules),
+            rules=[fleet_rule]
+            if fleet_rule is not None
+            else list(get_catalogue(norms, city).rules),
             cost_of=lambda sites: _cost_matrix(inputs, norm, demand, sites, limit=limit),
             rule_id=rule.id if rule is not None else None,
             notes=(notes, notes_zh),

@@ -26,6 +26,7 @@ from pyproj import Transformer
 from app.schemas.optimize import (
     ChosenSite,
     EmsCounty,
+    EmsStation,
     EmsSummary,
     OptimizeRequest,
     OptimizeResult,
@@ -271,6 +272,17 @@ def _summary(
         expected_before=plan.expected_before,
         expected_after=plan.expected_after,
         counties=counties,
+        stations=[
+            EmsStation(
+                facility_id=f.id if isinstance(f.id, int) else None,
+                ref=str(f.id),
+                name=f.name,
+                ambulances_before=int(before[k]),
+                ambulances_after=int(plan.fleet[k]),
+            )
+            for k, f in enumerate(sites.existing[:n_existing])
+            if f is not None
+        ],
     )
 
 

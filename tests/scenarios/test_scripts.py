@@ -107,6 +107,10 @@ def test_yongzhou_ems_sites_stations_and_sizes_the_fleet(
     proposed = [f for f in stations if f["properties"]["stage"] != "existing"]
     assert proposed
     assert all(f["properties"]["ambulances_after"] >= 1 for f in proposed)
+    # no EMS point, old or new, is left without an ambulance; the cost is stated
+    assert all(f["properties"]["ambulances_after"] >= 1 for f in stations)
+    assert "## What the plan costs" in report
+    assert "| EMS points without an ambulance |  | 0 |  |" in report
     assert geojson(tmp_path / "gaps_before.geojson")
     assert geojson(tmp_path / "gaps_after.geojson") == []
     # the register is read, never written
