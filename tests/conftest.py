@@ -176,6 +176,30 @@ def client(
         yield test_client
 
 
+# test lanes (markers registered in pyproject.toml): folders whose every test needs PostGIS …
+_DB_FOLDERS = frozenset({"api", "services", "migrations", "scenarios", "browser"})
+# … and, elsewhere (tests/cli), the fixtures that create or open the test database
+_DB_FIXTURES = frozenset({"settings", "engine", "connection", "db_session"})
+# real data of ../shared/data (Porto Alegre, Changsha, the Hunan polygons and census, and the
+# 10k-node-and-up synthetic networks grown on them) is read only through this fixture
+_SLOW_FIXTURES = frozenset({"data_dir"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test ``db``, ``browser`` and ``slow`` by its folder and its fixtures."""
+    root = Path(__file__).resolve().parent
+    for item in items:
+        parts = item.path.resolve().relative_to(root).parts
+        folder = parts[0] if len(parts) > 1 else ""
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if folder in _DB_FOLDERS or fixtures & _DB_FIXTURES:
+            item.add_marker(pytest.mark.db)
+        if folder == "browser":
+            item.add_marker(pytest.mark.browser)
+        if fixtures & _SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # a skipped test is a test that did not run: fail the run (issue #2)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
