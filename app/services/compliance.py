@@ -25,10 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import EvaluationResult, EvaluationRun
 from app.errors import ConflictError
-from app.schemas.compliance import (
-    ComplianceReport,
-    ComplianceResult,
-)
+from app.schemas.compliance import ComplianceReport, ComplianceResult
 from app.schemas.norms import CitationPublic
 from app.services._tx import transaction
 from app.services.inputs import (
@@ -40,13 +37,7 @@ from app.services.inputs import (
 )
 from app.services.norms import NormCatalogues
 from app.settings import Settings
-from geo.norms import (
-    SPATIAL_KINDS,
-    Catalogue,
-    RuleResult,
-    evaluate_rule,
-    evaluate_spatial_rule,
-)
+from geo.norms import SPATIAL_KINDS, Catalogue, RuleResult, evaluate_rule, evaluate_spatial_rule
 
 # (what is being done, steps done, steps in all)
 Progress = Callable[[str, int, int], None]

@@ -7,20 +7,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from app.schemas.compliance import (
-    CoverageMode,
-    CoverageRegion,
-    CoverageReport,
-)
+from app.schemas.compliance import CoverageMode, CoverageRegion, CoverageReport
 from app.services._tx import transaction
 from app.services.inputs import read_city_inputs, require_prepared
 from app.settings import Settings
-from geo.norms import (
-    FacilitySelector,
-    FacilityType,
-    RegionLevel,
-    coverage_by_region,
-)
+from geo.norms import FacilitySelector, FacilityType, RegionLevel, coverage_by_region
 
 
 def coverage_report(
