@@ -25,12 +25,23 @@ later issues append theirs with :func:`register_case`. A record is a flat dict w
 ``peak_rss_mb``
     Peak resident memory of the process after the build and our runs, before networkx is
     touched (``resource.getrusage`` max RSS), MiB; ``peak_rss_total_mb`` includes networkx.
+``scipy_s``, ``c_ref_s``, ``vs_scipy``, ``vs_floor`` (search cases)
+    The same search by ``scipy.sparse.csgraph.dijkstra(min_only=True, limit=…)`` and by a plain
+    C Dial's search compiled with ``gcc -O3`` at benchmark time (:mod:`benchmarks.reference`),
+    on the same CSR arrays, best of ``repeats`` runs taken in turn with ours, seconds;
+    ``vs_scipy`` = ``scipy_s / ours_s``, ``vs_floor`` = ``ours_s / c_ref_s`` (``None`` and a
+    reason in ``c_ref`` when gcc is missing); ``scipy_equal`` / ``c_ref_equal`` say whether the
+    times (and the C labels) are bit-equal to ours.
+``load_avg_1m``, ``load_avg_5m``, ``load_avg_15m``
+    The machine's load averages as the case ended (every case): figures taken under load are
+    noisy, ratios within one run less so.
 
 :func:`run_cases` runs each case in a fresh process by default, so each peak is the case's own.
 No database is used.
 """
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -103,10 +114,18 @@ def run_cases(
         if isolate:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                records.append(pool.submit(case.run, options).result())
+                records.append(pool.submit(_measured, case.run, options).result())
         else:
-            records.append(case.run(options))
+            records.append(_measured(case.run, options))
     return records
+
+
+def _measured(run: Callable[[BenchOptions], Record], options: BenchOptions) -> Record:
+    """``run(options)`` with the machine's load averages added to its record."""
+    record = run(options)
+    one, five, fifteen = os.getloadavg()
+    record.update(load_avg_1m=one, load_avg_5m=five, load_avg_15m=fifteen)
+    return record
 
 
 register_case(

@@ -56,6 +56,18 @@ def _check_record(record: dict[str, object], *, case: str, synthetic: bool) -> N
         assert isinstance(value, float)
         assert value > 0, field
     assert record["ratio"] == pytest.approx(record["networkx_s"] / record["ours_s"])
+    _check_peers(record)
+
+
+def _check_peers(record: dict[str, object]) -> None:
+    # scipy and the C reference search the same arrays and agree bit for bit
+    assert record["scipy_equal"] is True
+    assert record["c_ref_equal"] is True
+    assert record["c_ref"] == "gcc -O3"
+    for field in ("scipy_s", "c_ref_s", "vs_scipy", "vs_floor", "load_avg_1m"):
+        assert isinstance(record[field], float), field
+    assert record["vs_scipy"] == pytest.approx(record["scipy_s"] / record["ours_s"])
+    assert record["vs_floor"] == pytest.approx(record["ours_s"] / record["c_ref_s"])
 
 
 def test_porto_alegre_in_its_own_process(runner: CliRunner) -> None:
@@ -119,3 +131,5 @@ def test_compare_coverage_on_a_hand_built_line() -> None:
     assert record["nodes"] == 5
     assert record["edges"] == 8
     assert record["facilities"] == 1
+    assert record["scipy_equal"] is True
+    assert record["c_ref_equal"] is True
