@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import typer
 
 from app.cli._console import console
-from app.settings import get_settings
 
 
 def _json_safe(value: Any) -> Any:
@@ -46,6 +45,7 @@ def bench(
 
     import benchmarks as service
     from app.errors import AppError
+    from app.settings import get_settings
 
     if list_cases:
         for known in service.CASES:
