@@ -40,16 +40,16 @@ later issues append theirs with :func:`register_case`. A record is a flat dict w
 No database is used.
 """
 
+import importlib
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from typing import Any, cast
 
 from app.errors import InvalidInputError
 from benchmarks.common import RECORD_FIELDS, BenchCase, BenchOptions, Record
-from benchmarks.coverage import porto_alegre_drive_15min, synthetic_case
-from benchmarks.optimize import incremental_add_site, mclp_vs_spopt
 
 __all__ = [
     "CASES",
@@ -120,6 +120,17 @@ def run_cases(
     return records
 
 
+def _case(module: str, name: str, options: BenchOptions, **kwargs: Any) -> Record:
+    """Run ``module.name(options, **kwargs)``, importing the module only now (fast ``--list``)."""
+    run = getattr(importlib.import_module(module), name)
+    return cast(Record, run(options, **kwargs))
+
+
+def _lazy(module: str, name: str, **kwargs: Any) -> Callable[[BenchOptions], Record]:
+    """A case runner that imports its module when it runs (picklable for the spawned process)."""
+    return partial(_case, module, name, **kwargs)
+
+
 def _measured(run: Callable[[BenchOptions], Record], options: BenchOptions) -> Record:
     """``run(options)`` with the machine's load averages added to its record."""
     record = run(options)
@@ -131,15 +142,16 @@ def _measured(run: Callable[[BenchOptions], Record], options: BenchOptions) -> R
 register_case(
     BenchCase(
         "porto_alegre_drive_15min",
-        porto_alegre_drive_15min,
+        _lazy("benchmarks.coverage", "porto_alegre_drive_15min"),
         "real OSM, Porto Alegre: facilities = H3 cells with health care",
     )
 )
 register_case(
     BenchCase(
         "synthetic_jishou_20k_drive_15min",
-        partial(
-            synthetic_case,
+        _lazy(
+            "benchmarks.coverage",
+            "synthetic_case",
             case="synthetic_jishou_20k_drive_15min",
             target_nodes=20_000,
             facilities=100,
@@ -151,8 +163,9 @@ register_case(
 register_case(
     BenchCase(
         "synthetic_250k_drive_15min",
-        partial(
-            synthetic_case,
+        _lazy(
+            "benchmarks.coverage",
+            "synthetic_case",
             case="synthetic_250k_drive_15min",
             target_nodes=250_000,
             facilities=2_000,
@@ -164,8 +177,9 @@ register_case(
 register_case(
     BenchCase(
         "synthetic_1m_drive_15min",
-        partial(
-            synthetic_case,
+        _lazy(
+            "benchmarks.coverage",
+            "synthetic_case",
             case="synthetic_1m_drive_15min",
             target_nodes=1_000_000,
             facilities=2_000,
@@ -178,14 +192,14 @@ register_case(
 register_case(
     BenchCase(
         "incremental_add_site",
-        incremental_add_site,
+        _lazy("benchmarks.optimize", "incremental_add_site"),
         "synthetic ~250k nodes, 2,000 facilities: one new site merged incrementally (issue 6)",
     )
 )
 register_case(
     BenchCase(
         "mclp_vs_spopt",
-        mclp_vs_spopt,
+        _lazy("benchmarks.optimize", "mclp_vs_spopt"),
         "real OSM, Porto Alegre walk 15 min: MCLP ours (HiGHS) vs spopt (CBC), same matrix",
     )
 )

@@ -9,13 +9,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any
 
 from app.errors import ConfigurationError
-from geo.network import Network
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from geo.network import Network
 
 Record = dict[str, Any]
 
@@ -121,8 +123,10 @@ def jishou_county(data_dir: Path) -> Any:
     return gdf[gdf["adcode"].astype(str) == "433101"].to_crs(HUNAN_CRS).geometry.iloc[0]
 
 
-def synthetic_facilities(net: Network, count: int, *, seed: int = 0) -> NDArray[np.int64]:
+def synthetic_facilities(net: "Network", count: int, *, seed: int = 0) -> "NDArray[np.int64]":
     """Pick ``count`` distinct drivable nodes, urban ones more likely; deterministic per seed."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     candidates = np.flatnonzero(net.mode_nodes("drive"))
     weight = np.where(net.urban[candidates], _URBAN_FACILITY_WEIGHT, 1.0)

@@ -45,13 +45,14 @@ def bench(
 
     import benchmarks as service
     from app.errors import AppError
-    from app.settings import get_settings
 
     if list_cases:
         for known in service.CASES:
             heavy = " (heavy)" if known.heavy else ""
             console.print(f"{known.name}{heavy}: {known.description}")
         return
+    from app.settings import get_settings
+
     try:
         cases = service.select_cases(case or (), quick=quick)
         options = service.BenchOptions(data_dir=get_settings().require_data_dir(), repeats=repeats)
