@@ -74,8 +74,11 @@ def register_case(case: BenchCase) -> BenchCase:
     return case
 
 
-def select_cases(names: Sequence[str] = (), *, quick: bool = False) -> list[BenchCase]:
-    """Return the named cases in registry order, or all (without heavy ones when ``quick``)."""
+def select_cases(
+    names: Sequence[str] = (), *, quick: bool = False, e2e: bool = False
+) -> list[BenchCase]:
+    """Return the named cases in registry order, or all: without heavy ones when ``quick``, with
+    the end-to-end (database) ones only when ``e2e``."""
     known = {c.name for c in CASES}
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -83,7 +86,7 @@ def select_cases(names: Sequence[str] = (), *, quick: bool = False) -> list[Benc
         raise InvalidInputError(msg, details=[{"field": "case", "msg": msg}])
     if names:
         return [c for c in CASES if c.name in set(names)]
-    return [c for c in CASES if not (quick and c.heavy)]
+    return [c for c in CASES if not (quick and c.heavy) and (e2e or not c.e2e)]
 
 
 def run_cases(
@@ -203,3 +206,15 @@ register_case(
         "real OSM, Porto Alegre walk 15 min: MCLP ours (HiGHS) vs spopt (CBC), same matrix",
     )
 )
+for _name, _run, _what in (
+    ("e2e_demo_yongzhou", "demo_yongzhou", "fplan demo of Yongzhou from an empty city"),
+    ("e2e_check_cold", "check_cold", "fplan check of Yongzhou, no stored run"),
+    ("e2e_check_reused", "check_reused", "fplan check of Yongzhou, stored run reused"),
+    ("e2e_scenario_add_site", "scenario_add_site", "one added site's quick diff over HTTP"),
+    (
+        "e2e_compliance_50_clients",
+        "compliance_under_load",
+        "cached /compliance of Yongzhou under 50 clients",
+    ),
+):
+    register_case(BenchCase(_name, _lazy("benchmarks.e2e", _run), f"database: {_what}", e2e=True))

@@ -56,12 +56,14 @@ class BenchOptions:
 
 @dataclass(frozen=True)
 class BenchCase:
-    """A named benchmark case; ``heavy`` cases are left out by ``--quick``."""
+    """A named benchmark case; ``heavy`` cases are left out by ``--quick``; ``e2e`` cases (they
+    need the database) run only when asked for (``--e2e``, or by name)."""
 
     name: str
     run: Callable[[BenchOptions], Record]
     description: str
     heavy: bool = False
+    e2e: bool = False
 
 
 CASES: list[BenchCase] = []
