@@ -207,14 +207,20 @@ register_case(
     )
 )
 for _name, _run, _what in (
-    ("e2e_demo_yongzhou", "demo_yongzhou", "fplan demo of Yongzhou from an empty city"),
-    ("e2e_check_cold", "check_cold", "fplan check of Yongzhou, no stored run"),
-    ("e2e_check_reused", "check_reused", "fplan check of Yongzhou, stored run reused"),
-    ("e2e_scenario_add_site", "scenario_add_site", "one added site's quick diff over HTTP"),
+    ("e2e_demo_yongzhou", "demo_yongzhou", "fplan demo, 永州 from empty · 从空城市准备永州"),
+    ("e2e_check_cold", "check_cold", "fplan check, 永州, no stored run · 无已存结果"),
+    ("e2e_check_reused", "check_reused", "fplan check, 永州, stored run reused · 复用已存结果"),
+    (
+        "e2e_scenario_add_site",
+        "scenario_add_site",
+        "an added site's quick diff over HTTP · 新增站点的快速对比",
+    ),
     (
         "e2e_compliance_50_clients",
         "compliance_under_load",
-        "cached /compliance of Yongzhou under 50 clients",
+        "cached /compliance, 永州, 50 clients · 50 并发客户端",
     ),
 ):
-    register_case(BenchCase(_name, _lazy("benchmarks.e2e", _run), f"database: {_what}", e2e=True))
+    register_case(
+        BenchCase(_name, _lazy("benchmarks.e2e", _run), f"database · 数据库: {_what}", e2e=True)
+    )

@@ -42,7 +42,7 @@ def c_reference() -> CReference:
     """Compile and load the C reference once per process (a missing gcc is reported, not raised)."""
     gcc = shutil.which("gcc")
     if gcc is None:
-        return CReference(None, "gcc not found: no C reference on this machine")
+        return CReference(None, "gcc not found: no C reference · 未找到 gcc：无 C 参考实现")
     folder = Path(tempfile.mkdtemp(prefix="fplan-dial-"))
     # the library stays loaded until the process ends; its folder goes then
     atexit.register(shutil.rmtree, folder, ignore_errors=True)

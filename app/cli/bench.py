@@ -33,7 +33,10 @@ def bench(
         bool,
         typer.Option(
             "--e2e",
-            help="also the end-to-end cases at city scale (they need the database)",
+            help=(
+                "also the end-to-end cases at city scale (need the database)"
+                " · 另含城市规模端到端用例（需数据库）"
+            ),
         ),
     ] = False,
     repeats: Annotated[
