@@ -19,13 +19,12 @@ from geo.norms.areas import RuleArea, rule_areas
 from geo.norms.catalogue import (
     DEFAULT_CATALOGUE_DIR,
     Catalogue,
-    Citation,
     Rule,
-    check_citation,
     load_catalogue,
     load_catalogues,
     rules_by_id,
 )
+from geo.norms.citations import Citation, check_citation
 from geo.norms.evaluate import evaluate_catalogue, evaluate_rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FacilitySelector, Target, TargetUnit
