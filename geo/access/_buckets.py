@@ -17,10 +17,17 @@ its exactly shortest paths, the same rule :func:`geo.coverage.nearest_facility` 
 Sums are formed as ``time[tail] + weight``, in path order, as networkx forms them, so the times
 equal networkx's bit for bit on the paths both pick.
 
-Memory: each bucket is a doubly linked list threaded through two node-indexed ``int32`` arrays,
-so a node sits in at most one bucket and moving it to an earlier one is an unlink and a push.
-The whole working set (``5n`` words and the ring) is allocated once before the loop; nothing is
-allocated, grown or reference-counted while the search runs.
+Memory: each bucket is a doubly linked list threaded through two node-indexed ``uint32``
+arrays, so a node sits in at most one bucket and moving it to an earlier one is an unlink and a
+push. The working set (times, labels, three ``uint32`` arrays per node, the ring) is allocated
+once before the loop; nothing is allocated, grown or reference-counted while the search runs.
+Indices are unsigned (the CSR arrays are viewed as ``uint32``, no copy), so no array access pays
+numba's negative-index wrap-around test; measured, that and the allocation-free loop put the
+search level with the same algorithm in C (``benchmarks/dial_ref.c``, ``fplan bench``).
+
+:func:`pruned_search` is the single-source variant behind :func:`geo.access.incremental.add_site`:
+it enters only nodes a new site reaches no later than the baseline, in a work space kept per graph
+(:class:`PrunedSpace`) that it leaves reset, so a call costs its own area, not the network.
 """
 
 import functools
@@ -41,7 +48,7 @@ def _compiled(fn: F) -> F:
     """``fn`` compiled to machine code on first call (and cached on disk), GIL released.
 
     numba itself is imported at that first call, not with this module: commands that never
-    search (``fplan --help``, a reused ``fplan check``) never pay its import (about 0.5 s).
+    search (``fplan --help``, a reused ``fplan check``) never pay its import, a large one.
     """
     compiled: Callable[..., Any] | None = None
 
