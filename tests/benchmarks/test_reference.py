@@ -68,3 +68,30 @@ def test_real_weights_equal_the_c_reference_bit_for_bit(seed: int) -> None:
     assert np.array_equal(ours_label, c_label)
     assert np.array_equal(ours_time, scipy_search(matrix, nodes, 90.0))
     assert np.isfinite(ours_time).sum() > 100
+
+
+def test_without_gcc_the_record_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks.coverage import compare_coverage
+    from geo.network import network_from_arrays
+
+    # a machine without a compiler: nothing named gcc on the PATH
+    monkeypatch.setenv("PATH", "/nonexistent")
+    c_reference.cache_clear()
+    try:
+        reference = c_reference()
+        assert reference.search is None
+        assert reference.reason.startswith("gcc not found")
+        net = network_from_arrays(
+            np.arange(4) * 500.0, np.zeros(4), [0, 1, 2], [1, 2, 3], ["residential"] * 3,
+            crs="EPSG:32649",
+        )  # fmt: skip
+        net.mode_graph("drive")
+        record = compare_coverage(net, np.array([0]), case="line", build_s=0.0, repeats=1)
+    finally:
+        c_reference.cache_clear()
+    assert record["c_ref_s"] is None
+    assert record["vs_floor"] is None
+    assert record["c_ref"] == reference.reason
+    assert "c_ref_equal" not in record
+    assert record["scipy_equal"] is True
+    assert isinstance(record["vs_scipy"], float)
