@@ -11,7 +11,13 @@ from app.schemas.compliance import CoverageMode, CoverageRegion, CoverageReport
 from app.services._tx import transaction
 from app.services.inputs import read_city_inputs, require_prepared
 from app.settings import Settings
-from geo.norms import FacilitySelector, FacilityType, RegionLevel, coverage_by_region
+from geo.norms import (
+    FacilitySelector,
+    FacilityType,
+    RegionLevel,
+    coverage_by_region,
+    select_facilities,
+)
 
 
 def coverage_report(
@@ -50,7 +56,7 @@ def coverage_report(
         minutes=minutes,
         direction=direction,
     )
-    chosen = inputs.context.selection(selectors)
+    chosen = select_facilities(inputs.context.sites, selectors)
     return CoverageReport(
         city=city_adcode,
         facility_types=types,
