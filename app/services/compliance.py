@@ -73,6 +73,7 @@ from geo.norms import (
     gap_zones,
     population_points,
 )
+from geo.terms import PLAN_CAPACITY_FIELDS, UNRECORDED_FLAGS, AdminLevel, PrimaryCareStandard
 
 # bump when an evaluator changes its answers, so runs stored by the old code are not reused
 ENGINE_VERSION = 1
@@ -318,6 +319,7 @@ def register_facilities(session: Session, city: Region) -> list[LocatedFacility]
 
 
 def _facility_input(f: Facility) -> FacilityInput:
+    standard = f.primary_care_standard
     return FacilityInput(
         id=f.id,
         name=f.name,
@@ -338,6 +340,10 @@ def _facility_input(f: Facility) -> FacilityInput:
         critical_maternal_centre=f.critical_maternal_centre,
         critical_neonatal_centre=f.critical_neonatal_centre,
         ems_station_hosted=f.ems_station_hosted,
+        # the plans' further fields: None while unknown
+        **{name: getattr(f, name) for name in (*PLAN_CAPACITY_FIELDS, *UNRECORDED_FLAGS)},
+        primary_care_standard=None if standard is None else PrimaryCareStandard(standard),
+        admin_level=None if f.admin_level is None else AdminLevel(f.admin_level),
     )
 
 

@@ -14,6 +14,7 @@ from geo.norms.terms import (
     RegionLevel,
     ServiceFlag,
 )
+from geo.terms import AdminLevel, PrimaryCareStandard
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,14 @@ class FacilityInput:
         Capacities (counts); None when unknown.
     psychiatric_ward … ems_station_hosted
         Services hosted; False when not recorded.
+    tcm_physicians … childcare_places
+        The plans' further capacities (counts); None when unknown.
+    geriatrics_dept … central_township
+        The plans' further services and the 中心乡镇卫生院 role; None when not recorded (only a
+        recorded True puts the flag in ``flags``).
+    primary_care_standard, admin_level
+        The 优质服务基层行 standard reached and the government level running the facility; None
+        when unknown.
     """
 
     id: int | str
@@ -95,6 +104,21 @@ class FacilityInput:
     critical_maternal_centre: bool = False
     critical_neonatal_centre: bool = False
     ems_station_hosted: bool = False
+    tcm_physicians: int | None = None
+    public_health_staff: int | None = None
+    infectious_beds: int | None = None
+    childcare_places: int | None = None
+    geriatrics_dept: bool | None = None
+    ophthalmology_dept: bool | None = None
+    psychology_clinic: bool | None = None
+    rehabilitation_dept: bool | None = None
+    hospice_care: bool | None = None
+    tcm_hall: bool | None = None
+    tcm_preventive_care: bool | None = None
+    infectious_ward: bool | None = None
+    central_township: bool | None = None
+    primary_care_standard: PrimaryCareStandard | None = None
+    admin_level: AdminLevel | None = None
     flags: frozenset[ServiceFlag] = field(init=False)
 
     def __post_init__(self) -> None:
