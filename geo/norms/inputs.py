@@ -71,10 +71,17 @@ class FacilityInput:
         What the facility is.
     region_adcode
         The county-level unit the facility lies in; None when unknown (then it counts nowhere).
-    beds … negative_pressure_ambulances
+    beds … childcare_places
         Capacities (counts); None when unknown.
-    psychiatric_ward … ems_station_hosted
+    psychiatric_ward … infectious_ward
         Services hosted; False when not recorded.
+    primary_care_standard
+        ``basic`` or ``recommended`` (优质服务基层行 基本 / 推荐标准); None when not recorded.
+    central_township
+        Whether a township health centre is a central one (中心乡镇卫生院); None when unknown.
+    admin_level
+        Who owns it by level (``prefecture`` 州属/市属, ``county``, ``district`` 区属); None
+        when unknown.
     """
 
     id: int | str
@@ -91,23 +98,39 @@ class FacilityInput:
     pharmacists: int | None = None
     ambulances: int | None = None
     negative_pressure_ambulances: int | None = None
+    tcm_physicians: int | None = None
+    public_health_staff: int | None = None
+    infectious_beds: int | None = None
+    childcare_places: int | None = None
     psychiatric_ward: bool = False
     critical_maternal_centre: bool = False
     critical_neonatal_centre: bool = False
     ems_station_hosted: bool = False
+    geriatrics_dept: bool = False
+    ophthalmology_dept: bool = False
+    psychology_clinic: bool = False
+    rehabilitation_dept: bool = False
+    hospice_care: bool = False
+    tcm_hall: bool = False
+    tcm_preventive_care: bool = False
+    infectious_ward: bool = False
+    primary_care_standard: str | None = None
+    central_township: bool | None = None
+    admin_level: str | None = None
     flags: frozenset[ServiceFlag] = field(init=False)
 
     def __post_init__(self) -> None:
+        # the vocabulary may name fields this input does not carry yet: they read as unknown
         for name in CapacityField:
-            number = getattr(self, name.value)
+            number = getattr(self, name.value, None)
             if number is not None and number < 0:
                 msg = f"facility {self.id}: {name.value} must not be negative"
                 raise ValueError(msg)
-        flags = frozenset(flag for flag in ServiceFlag if getattr(self, flag.value))
+        flags = frozenset(flag for flag in ServiceFlag if getattr(self, flag.value, False))
         # frozen dataclass: derived fields are set through object.__setattr__
         object.__setattr__(self, "flags", flags)
 
     def capacity(self, name: CapacityField) -> int | None:
         """Return one capacity by name; None when unknown."""
-        number: int | None = getattr(self, name.value)
+        number: int | None = getattr(self, name.value, None)
         return number
