@@ -9,6 +9,7 @@ from geo.norms._regions import RegionIndex, selects
 from geo.norms.catalogue import Rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import (
+    CityTotalParameters,
     FacilityPerPopulationParameters,
     FacilitySelector,
     PresenceParameters,
@@ -244,6 +245,8 @@ def _every_subject(
     total, good = len(subjects), len(subjects) - len(failing)
     if not subjects:
         return Verdict(0.0, 0.0, True, 0.0, f"no {plural} in the region")
+    if params.share_of_subjects is not None:
+        return _share_of_subjects(params.share_of_subjects, good, total, (singular, plural))
     if not failing:
         every = _all_of(total, (singular, plural), ("meets", "meet"))
         text = f"{every} the rule (each a {requirement})"
@@ -253,6 +256,58 @@ def _every_subject(
         f"{len(failing)} of {total:,} {plural} fall short (each must be a {requirement}): {names}"
     )
     return Verdict(float(good), float(total), False, float(len(failing)), text)
+
+
+def _share_of_subjects(share: float, good: int, total: int, nouns: tuple[str, str]) -> Verdict:
+    # exact: 50% of 7 county hospitals is 4 (ceil 3.5), not 3
+    need = math.ceil(Fraction(str(share)) * total)
+    meet = f"{good:,} of {total:,} {nouns[1]} meet the rule ({_text.percent(share)} required)"
+    if good >= need:
+        return Verdict(float(good), float(need), True, 0.0, meet)
+    missing = need - good
+    return Verdict(
+        float(good), float(need), False, float(missing), f"{meet}; {missing:,} more needed"
+    )
+
+
+def evaluate_city_total(
+    rule: Rule,
+    params: CityTotalParameters,
+    region: RegionInput,
+    *,
+    index: RegionIndex,
+    facilities: Sequence[FacilityInput],
+) -> RuleResult:
+    """Check a city total: the sum of a capacity over the selected facilities, or their count.
+
+    Returns
+    -------
+    RuleResult
+        ``value`` the total (the known part when some capacities are unknown), ``target`` the
+        plan's minimum, in the field's unit (ICU beds …) or in facilities; the shortfall in the
+        same unit. Unknown capacities decide nothing unless the known part already reaches the
+        minimum (pass).
+    """
+    selected = index.facilities_in(region, facilities, params.facilities)
+    need = math.ceil(params.min)
+    if params.field is None:
+        unit = _FACILITIES
+        known, unknown = len(selected), 0
+    else:
+        unit = _text.CAPACITY_NOUNS[params.field][1]
+        values = [f.capacity(params.field) for f in selected]
+        known = sum(v for v in values if v is not None)
+        unknown = sum(v is None for v in values)
+    has = f"{known:,} {unit}; {need:,} required"
+    if known >= need:
+        verdict = Verdict(float(known), float(need), True, 0.0, has)
+    elif unknown:
+        text = f"{has}; {unit} unknown at {unknown} of {len(selected):,} facilities"
+        verdict = Verdict(float(known), float(need), None, None, text)
+    else:
+        text = f"needs {need - known:,} more {unit} ({has})"
+        verdict = Verdict(float(known), float(need), False, float(need - known), text)
+    return make_result(rule, region, verdict, unit=unit, shortfall_unit=unit)
 
 
 def evaluate_staffing(

@@ -14,12 +14,14 @@ from geo.errors import NormEvaluationError
 from geo.norms._regions import RegionIndex
 from geo.norms.catalogue import Catalogue, Rule
 from geo.norms.counts import (
+    evaluate_city_total,
     evaluate_facility_per_population,
     evaluate_presence,
     evaluate_staffing,
 )
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import (
+    CityTotalParameters,
     FacilityPerPopulationParameters,
     FleetRatioParameters,
     PresenceParameters,
@@ -106,6 +108,8 @@ def evaluate_rule(
             row = evaluate_presence(rule, params, region, index=index, facilities=facilities)
         elif isinstance(params, StaffingParameters):
             row = evaluate_staffing(rule, params, region, index=index, facilities=facilities)
+        elif isinstance(params, CityTotalParameters):
+            row = evaluate_city_total(rule, params, region, index=index, facilities=facilities)
         else:
             msg = f"rule {rule.id!r}: no evaluator for kind {rule.kind.value}"
             raise NormEvaluationError(msg)

@@ -72,12 +72,10 @@ class FacilityInput:
         What the facility is.
     region_adcode
         The county-level unit the facility lies in; None when unknown (then it counts nowhere).
-    beds … negative_pressure_ambulances
+    beds … negative_pressure_ambulances, tcm_physicians … childcare_places
         Capacities (counts); None when unknown.
     psychiatric_ward … ems_station_hosted
         Services hosted; False when not recorded.
-    tcm_physicians … childcare_places
-        The plans' further capacities (counts); None when unknown.
     geriatrics_dept … central_township
         The plans' further services and the 中心乡镇卫生院 role; None when not recorded (only a
         recorded True puts the flag in ``flags``).
@@ -100,14 +98,14 @@ class FacilityInput:
     pharmacists: int | None = None
     ambulances: int | None = None
     negative_pressure_ambulances: int | None = None
-    psychiatric_ward: bool = False
-    critical_maternal_centre: bool = False
-    critical_neonatal_centre: bool = False
-    ems_station_hosted: bool = False
     tcm_physicians: int | None = None
     public_health_staff: int | None = None
     infectious_beds: int | None = None
     childcare_places: int | None = None
+    psychiatric_ward: bool = False
+    critical_maternal_centre: bool = False
+    critical_neonatal_centre: bool = False
+    ems_station_hosted: bool = False
     geriatrics_dept: bool | None = None
     ophthalmology_dept: bool | None = None
     psychology_clinic: bool | None = None
@@ -122,16 +120,17 @@ class FacilityInput:
     flags: frozenset[ServiceFlag] = field(init=False)
 
     def __post_init__(self) -> None:
+        # the vocabulary may name fields this input does not carry yet: they read as unknown
         for name in CapacityField:
-            number = getattr(self, name.value)
+            number = getattr(self, name.value, None)
             if number is not None and number < 0:
                 msg = f"facility {self.id}: {name.value} must not be negative"
                 raise ValueError(msg)
-        flags = frozenset(flag for flag in ServiceFlag if getattr(self, flag.value))
+        flags = frozenset(flag for flag in ServiceFlag if getattr(self, flag.value, False))
         # frozen dataclass: derived fields are set through object.__setattr__
         object.__setattr__(self, "flags", flags)
 
     def capacity(self, name: CapacityField) -> int | None:
         """Return one capacity by name; None when unknown."""
-        number: int | None = getattr(self, name.value)
+        number: int | None = getattr(self, name.value, None)
         return number

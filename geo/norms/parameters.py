@@ -44,6 +44,8 @@ class TargetUnit(StrEnum):
     SHARE_OF_FACILITIES = "share_of_facilities"
     PER_FACILITY = "per_facility"
     SHARE_OF_BEDS = "share_of_beds"
+    # a city total in the summed field's own unit (ICU beds, physicians …)
+    TOTAL = "total"
 
 
 class _Model(BaseModel):
@@ -413,6 +415,7 @@ class PresenceParameters(_Model):
     facilities: Selectors
     min_count: int = Field(default=1, ge=1)
     subject: tuple[FacilitySelector, ...] | None = None
+    share_of_subjects: float | None = Field(default=None, gt=0, le=1)
     applies_above_residents: int | None = Field(default=None, ge=0)
     applies_at_threshold: bool = False
 
@@ -421,13 +424,35 @@ class PresenceParameters(_Model):
         if self.subject is not None and self.min_count != 1:
             msg = "min_count does not apply when every subject facility is checked"
             raise ValueError(msg)
+        if self.share_of_subjects is not None and self.subject is None:
+            msg = "share_of_subjects needs subject (the facilities the share is of)"
+            raise ValueError(msg)
         return self
 
     def target_problem(self, target: Target) -> str | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         if self.subject is not None:
-            return _range_problem(target, TargetUnit.SHARE_OF_FACILITIES, {"every": 1.0})
+            share = 1.0 if self.share_of_subjects is None else self.share_of_subjects
+            return _range_problem(target, TargetUnit.SHARE_OF_FACILITIES, {"share": share})
         return _range_problem(target, TargetUnit.FACILITIES, {"min_count": float(self.min_count)})
+
+
+class CityTotalParameters(_Model):
+    """A city-wide total: the sum of ``field`` over the selected facilities, or their count.
+
+    ``field`` None counts the facilities (≥ 21 tertiary hospitals); a capacity field sums it
+    (ICU beds ≥ 1,150). ``min`` is the total required, in the field's unit or in facilities.
+    """
+
+    kind: Literal["city_total"]
+    facilities: Selectors
+    field: CapacityField | None = None
+    min: float = Field(gt=0)
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        unit = TargetUnit.FACILITIES if self.field is None else TargetUnit.TOTAL
+        return _range_problem(target, unit, {"min": self.min})
 
 
 class StaffingParameters(_Model):
@@ -484,6 +509,7 @@ Parameters = Annotated[
     | ResourceRatioParameters
     | FacilityPerPopulationParameters
     | PresenceParameters
-    | StaffingParameters,
+    | StaffingParameters
+    | CityTotalParameters,
     Field(discriminator="kind"),
 ]
