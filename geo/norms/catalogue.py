@@ -12,6 +12,7 @@ defect.
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -290,6 +291,26 @@ class Rule(_Model):
         return self.citations[0]
 
 
+@dataclass(frozen=True, slots=True)
+class PlanReference:
+    """The plan a rule comes from, as a citation names it: title, 文号, issuer and seed file."""
+
+    plan_title_zh: str
+    plan_title_en: str
+    document_number: str | None
+    issuer_zh: str
+    document: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        """Return the fields as a plain mapping (JSON-able)."""
+        return {
+            "plan_title_zh": self.plan_title_zh,
+            "plan_title_en": self.plan_title_en,
+            "document_number": self.document_number,
+            "issuer_zh": self.issuer_zh,
+        }
+
+
 class Catalogue(_Model):
     """The rules of one plan.
 
@@ -321,6 +342,17 @@ class Catalogue(_Model):
     document_number: str | None = Field(min_length=1)
     issuer_zh: str = Field(min_length=1)
     rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @property
+    def plan(self) -> PlanReference:
+        """The plan as citations name it."""
+        return PlanReference(
+            plan_title_zh=self.plan_title_zh,
+            plan_title_en=self.plan_title_en,
+            document_number=self.document_number,
+            issuer_zh=self.issuer_zh,
+            document=self.document,
+        )
 
     def rule(self, rule_id: str) -> Rule:
         """Return the rule with this id, or raise ``KeyError``."""

@@ -9,6 +9,7 @@ catchments of ``facility_per_population`` rules with ``method: catchment`` when 
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from geo.errors import NormEvaluationError
 from geo.norms._regions import RegionIndex
@@ -29,7 +30,7 @@ from geo.norms.parameters import (
     StaffingParameters,
 )
 from geo.norms.ratios import evaluate_fleet_ratio, evaluate_resource_ratio
-from geo.norms.results import RuleResult, not_evaluable_result
+from geo.norms.results import DataGap, RuleResult, data_gap_of, not_evaluable_result, settle
 from geo.norms.spatial import SpatialContext, evaluate_spatial_rule, facility_catchments
 from geo.norms.terms import SPATIAL_KINDS
 
@@ -92,7 +93,8 @@ def evaluate_rule(
         and catchments is None
         and spatial is not None
     ):
-        catchments = facility_catchments(spatial, params.facilities)
+        # residents choose among all competing centres, not the rule's subjects only (D5)
+        catchments = facility_catchments(spatial, params.competitors or params.facilities)
 
     results: list[RuleResult] = []
     for region in in_scope:
@@ -113,7 +115,7 @@ def evaluate_rule(
         else:
             msg = f"rule {rule.id!r}: no evaluator for kind {rule.kind.value}"
             raise NormEvaluationError(msg)
-        results.append(row)
+        results.append(settle(rule, row, region, index))
     return results
 
 
@@ -125,24 +127,32 @@ def evaluate_catalogue(
     catchments: Mapping[int | str, int] | None = None,
     spatial: SpatialContext | None = None,
 ) -> list[RuleResult]:
-    """Evaluate every rule of a plan (and report its not-evaluable rules).
+    """Evaluate every evaluable rule of a plan; each row names the plan it comes from.
 
+    Rules with a ``data_gap`` give no rows: :func:`catalogue_data_gaps` lists them once.
     Without ``spatial`` the spatial rules are left out. See :func:`evaluate_rule` for the
     parameters.
     """
     region_list = list(regions)
     results: list[RuleResult] = []
     for rule in catalogue.rules:
-        if rule.kind in SPATIAL_KINDS and rule.data_gap is None and spatial is None:
+        if rule.data_gap is not None:
             continue
-        results.extend(
-            evaluate_rule(
-                rule,
-                region_list,
-                facilities,
-                city_adcode=catalogue.city_adcode,
-                catchments=catchments,
-                spatial=spatial,
-            )
+        if rule.kind in SPATIAL_KINDS and spatial is None:
+            continue
+        rows = evaluate_rule(
+            rule,
+            region_list,
+            facilities,
+            city_adcode=catalogue.city_adcode,
+            catchments=catchments,
+            spatial=spatial,
         )
+        results.extend(replace(row, plan=catalogue.plan) for row in rows)
     return results
+
+
+def catalogue_data_gaps(catalogue: Catalogue) -> list[DataGap]:
+    """List the plan's rules the register cannot evaluate, once each, with what they need."""
+    gaps = (data_gap_of(rule, catalogue.plan) for rule in catalogue.rules)
+    return [gap for gap in gaps if gap is not None]

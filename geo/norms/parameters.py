@@ -338,7 +338,10 @@ class FacilityPerPopulationParameters(_Model):
     ``population_basis`` (the plan's range lower bound is kept in ``residents_per_facility_min``),
     and/or one per township or sub-district (``per_admin_unit``); when both are set either
     satisfies the rule. ``catchment``: every qualifying facility whose catchment (residents served,
-    from the network) reaches ``catchment_min_residents`` is at least ``required_grade``.
+    from the network) reaches ``catchment_min_residents`` is at least ``required_grade`` and/or
+    meets ``required_standard`` (优质服务基层行: ``basic`` 基本标准 or ``recommended`` 推荐标准;
+    recommended meets basic). ``competitors`` are the facilities residents are shared among
+    (e.g. community and township health centres); by default ``facilities``.
     """
 
     kind: Literal["facility_per_population"]
@@ -350,6 +353,8 @@ class FacilityPerPopulationParameters(_Model):
     population_basis: PopulationBasis = PopulationBasis.TOTAL
     catchment_min_residents: int | None = Field(default=None, gt=0)
     required_grade: Grade | None = None
+    required_standard: Literal["basic", "recommended"] | None = None
+    competitors: tuple[FacilitySelector, ...] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -362,16 +367,30 @@ class FacilityPerPopulationParameters(_Model):
             if self.residents_per_facility_max is None and self.per_admin_unit is None:
                 msg = "a count rule needs residents_per_facility_max and/or per_admin_unit"
                 raise ValueError(msg)
-            if self.catchment_min_residents is not None or self.required_grade is not None:
-                msg = "catchment_min_residents and required_grade belong to method: catchment"
+            catchment_only = (
+                self.catchment_min_residents,
+                self.required_grade,
+                self.required_standard,
+                self.competitors,
+            )
+            if any(value is not None for value in catchment_only):
+                msg = (
+                    "catchment_min_residents, required_grade, required_standard and competitors "
+                    "belong to method: catchment"
+                )
                 raise ValueError(msg)
             low, high = self.residents_per_facility_min, self.residents_per_facility_max
             if low is not None and (high is None or low > high):
                 msg = "residents_per_facility_min needs a larger residents_per_facility_max"
                 raise ValueError(msg)
         else:
-            if self.catchment_min_residents is None or self.required_grade is None:
-                msg = "a catchment rule needs catchment_min_residents and required_grade"
+            if self.catchment_min_residents is None or (
+                self.required_grade is None and self.required_standard is None
+            ):
+                msg = (
+                    "a catchment rule needs catchment_min_residents and required_grade "
+                    "and/or required_standard"
+                )
                 raise ValueError(msg)
             if any(value is not None for value in count_fields):
                 msg = "residents_per_facility_* and per_admin_unit belong to method: count"
