@@ -26,6 +26,7 @@ from app.db.models import Facility, PopulationCell, Region
 from app.errors import ConflictError
 from app.services import citydata, networks
 from app.services._tx import transaction
+from app.services.divisions import SubUnits, township_counts
 from app.services.norms import NormCatalogues, catalogue_sha256, get_catalogue
 from app.services.region_lookup import COUNTY_LEVELS
 from app.settings import Settings
@@ -45,7 +46,7 @@ from geo.norms import (
 )
 
 # bump when an evaluator changes its answers, so runs stored by the old code are not reused
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2
 
 
 def _demo_hint(city_adcode: str, what: str) -> ConflictError:
@@ -230,6 +231,9 @@ class CityInputs:
 def _region_inputs(rows: Sequence[Region], city: Region) -> list[RegionInput]:
     inputs = []
     members = [r.population for r in rows if r.adcode != city.adcode]
+    # townships and 街道 per unit (reference table); a prefecture's are its units' sum
+    counts = township_counts()
+    city_counts = _city_sub_units([r for r in rows if r.adcode != city.adcode], counts)
     for row in rows:
         population = row.population
         if row.adcode == city.adcode and population is None and members:
@@ -244,9 +248,33 @@ def _region_inputs(rows: Sequence[Region], city: Region) -> list[RegionInput]:
                 population=population,
                 urban_share=row.urban_share,
                 parent_adcode=row.parent_adcode,
+                township_count=_sub_units(row, city, counts, city_counts, "townships"),
+                subdistrict_count=_sub_units(row, city, counts, city_counts, "subdistricts"),
             )
         )
     return inputs
+
+
+def _city_sub_units(units: Sequence[Region], counts: dict[str, SubUnits]) -> SubUnits | None:
+    """Sum the units' counts; None when a county-level unit (not a zone) is not in the table."""
+    if not units or any(u.adcode not in counts for u in units if u.level != "zone"):
+        return None
+    found = [counts[u.adcode] for u in units if u.adcode in counts]
+    return SubUnits(sum(f.townships for f in found), sum(f.subdistricts for f in found))
+
+
+def _sub_units(
+    row: Region,
+    city: Region,
+    counts: dict[str, SubUnits],
+    city_counts: SubUnits | None,
+    which: str,
+) -> int | None:
+    """A unit's townships or 街道 from the table; the prefecture's is its units' sum."""
+    found = city_counts if row.adcode == city.adcode and city.level == "prefecture" else None
+    if row.adcode != city.adcode or city.level != "prefecture":
+        found = counts.get(row.adcode)
+    return None if found is None else int(getattr(found, which))
 
 
 def register_facilities(session: Session, city: Region) -> list[LocatedFacility]:
@@ -281,7 +309,31 @@ def _facility_input(f: Facility) -> FacilityInput:
         critical_maternal_centre=f.critical_maternal_centre,
         critical_neonatal_centre=f.critical_neonatal_centre,
         ems_station_hosted=f.ems_station_hosted,
+        **_register_extras(f),
     )
+
+
+# the register fields added with the plans' vocabulary; read where the register has them
+_EXTRA_COUNTS = ("tcm_physicians", "public_health_staff", "infectious_beds", "childcare_places")
+_EXTRA_FLAGS = (
+    "geriatrics_dept",
+    "ophthalmology_dept",
+    "psychology_clinic",
+    "rehabilitation_dept",
+    "hospice_care",
+    "tcm_hall",
+    "tcm_preventive_care",
+    "infectious_ward",
+)
+_EXTRA_VALUES = ("primary_care_standard", "central_township", "admin_level")
+
+
+def _register_extras(f: Facility) -> dict[str, Any]:
+    extras: dict[str, Any] = {name: getattr(f, name, None) for name in _EXTRA_COUNTS}
+    # a flag not recorded is false; a count or level not recorded stays unknown
+    extras.update({name: bool(getattr(f, name, False)) for name in _EXTRA_FLAGS})
+    extras.update({name: getattr(f, name, None) for name in _EXTRA_VALUES})
+    return extras
 
 
 def _facility_inputs(
