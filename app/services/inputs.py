@@ -44,6 +44,7 @@ from geo.norms import (
     facility_points,
     population_points,
 )
+from geo.terms import PLAN_CAPACITY_FIELDS, UNRECORDED_FLAGS, AdminLevel, PrimaryCareStandard
 
 # bump when an evaluator changes its answers, so runs stored by the old code are not reused
 ENGINE_VERSION = 2
@@ -289,6 +290,7 @@ def register_facilities(session: Session, city: Region) -> list[LocatedFacility]
 
 
 def _facility_input(f: Facility) -> FacilityInput:
+    standard = f.primary_care_standard
     return FacilityInput(
         id=f.id,
         name=f.name,
@@ -309,31 +311,11 @@ def _facility_input(f: Facility) -> FacilityInput:
         critical_maternal_centre=f.critical_maternal_centre,
         critical_neonatal_centre=f.critical_neonatal_centre,
         ems_station_hosted=f.ems_station_hosted,
-        **_register_extras(f),
+        # the plans' further fields: None while unknown
+        **{name: getattr(f, name) for name in (*PLAN_CAPACITY_FIELDS, *UNRECORDED_FLAGS)},
+        primary_care_standard=None if standard is None else PrimaryCareStandard(standard),
+        admin_level=None if f.admin_level is None else AdminLevel(f.admin_level),
     )
-
-
-# the register fields added with the plans' vocabulary; read where the register has them
-_EXTRA_COUNTS = ("tcm_physicians", "public_health_staff", "infectious_beds", "childcare_places")
-_EXTRA_FLAGS = (
-    "geriatrics_dept",
-    "ophthalmology_dept",
-    "psychology_clinic",
-    "rehabilitation_dept",
-    "hospice_care",
-    "tcm_hall",
-    "tcm_preventive_care",
-    "infectious_ward",
-)
-_EXTRA_VALUES = ("primary_care_standard", "central_township", "admin_level")
-
-
-def _register_extras(f: Facility) -> dict[str, Any]:
-    extras: dict[str, Any] = {name: getattr(f, name, None) for name in _EXTRA_COUNTS}
-    # a flag not recorded is false; a count or level not recorded stays unknown
-    extras.update({name: bool(getattr(f, name, False)) for name in _EXTRA_FLAGS})
-    extras.update({name: getattr(f, name, None) for name in _EXTRA_VALUES})
-    return extras
 
 
 def _facility_inputs(

@@ -26,6 +26,12 @@ FACILITY_NOUNS: dict[FacilityType, tuple[str, str]] = {
     FacilityType.VILLAGE_CLINIC: ("village clinic", "village clinics"),
     FacilityType.EMS_CENTER: ("EMS centre", "EMS centres"),
     FacilityType.EMS_STATION: ("EMS station", "EMS stations"),
+    FacilityType.CHILDCARE_INSTITUTION: ("childcare institution", "childcare institutions"),
+    FacilityType.MENTAL_REHAB_INSTITUTION: (
+        "community mental-rehabilitation institution",
+        "community mental-rehabilitation institutions",
+    ),
+    FacilityType.BLOOD_COLLECTION_POINT: ("blood-collection point", "blood-collection points"),
 }
 
 CAPACITY_NOUNS: dict[CapacityField, tuple[str, str]] = {
@@ -40,6 +46,10 @@ CAPACITY_NOUNS: dict[CapacityField, tuple[str, str]] = {
         "negative-pressure ambulance",
         "negative-pressure ambulances",
     ),
+    CapacityField.TCM_PHYSICIANS: ("TCM physician", "TCM physicians"),
+    CapacityField.PUBLIC_HEALTH_STAFF: ("public-health worker", "public-health staff"),
+    CapacityField.INFECTIOUS_BEDS: ("infectious-disease bed", "infectious-disease beds"),
+    CapacityField.CHILDCARE_PLACES: ("childcare place", "childcare places"),
 }
 
 # the Chinese names of the capacities, as the plans write them
@@ -71,6 +81,15 @@ FLAG_PHRASES: dict[ServiceFlag, str] = {
     ServiceFlag.CRITICAL_MATERNAL_CENTRE: "with a critical maternal care centre",
     ServiceFlag.CRITICAL_NEONATAL_CENTRE: "with a critical neonatal care centre",
     ServiceFlag.EMS_STATION_HOSTED: "hosting an EMS station",
+    ServiceFlag.GERIATRICS_DEPT: "with a geriatrics department",
+    ServiceFlag.OPHTHALMOLOGY_DEPT: "with an ophthalmology department",
+    ServiceFlag.PSYCHOLOGY_CLINIC: "with a psychology clinic",
+    ServiceFlag.REHABILITATION_DEPT: "with a rehabilitation department",
+    ServiceFlag.HOSPICE_CARE: "providing hospice care",
+    ServiceFlag.TCM_HALL: "with a TCM hall (中医馆)",
+    ServiceFlag.TCM_PREVENTIVE_CARE: "offering preventive TCM (治未病)",
+    ServiceFlag.INFECTIOUS_WARD: "with an infectious-disease ward",
+    ServiceFlag.CENTRAL_TOWNSHIP: "designated central (中心乡镇卫生院)",
 }
 
 GRADE_WORDS = {

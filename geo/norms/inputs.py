@@ -14,6 +14,7 @@ from geo.norms.terms import (
     RegionLevel,
     ServiceFlag,
 )
+from geo.terms import AdminLevel, PrimaryCareStandard
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +72,15 @@ class FacilityInput:
         What the facility is.
     region_adcode
         The county-level unit the facility lies in; None when unknown (then it counts nowhere).
-    beds … childcare_places
+    beds … negative_pressure_ambulances, tcm_physicians … childcare_places
         Capacities (counts); None when unknown.
-    psychiatric_ward … infectious_ward
+    psychiatric_ward … ems_station_hosted
         Services hosted; False when not recorded.
-    primary_care_standard
-        ``basic`` or ``recommended`` (优质服务基层行 基本 / 推荐标准); None when not recorded.
-    central_township
-        Whether a township health centre is a central one (中心乡镇卫生院); None when unknown.
-    admin_level
-        Who owns it by level (``prefecture`` 州属/市属, ``county``, ``district`` 区属); None
+    geriatrics_dept … central_township
+        The plans' further services and the 中心乡镇卫生院 role; None when not recorded (only a
+        recorded True puts the flag in ``flags``).
+    primary_care_standard, admin_level
+        The 优质服务基层行 standard reached and the government level running the facility; None
         when unknown.
     """
 
@@ -106,17 +106,17 @@ class FacilityInput:
     critical_maternal_centre: bool = False
     critical_neonatal_centre: bool = False
     ems_station_hosted: bool = False
-    geriatrics_dept: bool = False
-    ophthalmology_dept: bool = False
-    psychology_clinic: bool = False
-    rehabilitation_dept: bool = False
-    hospice_care: bool = False
-    tcm_hall: bool = False
-    tcm_preventive_care: bool = False
-    infectious_ward: bool = False
-    primary_care_standard: str | None = None
+    geriatrics_dept: bool | None = None
+    ophthalmology_dept: bool | None = None
+    psychology_clinic: bool | None = None
+    rehabilitation_dept: bool | None = None
+    hospice_care: bool | None = None
+    tcm_hall: bool | None = None
+    tcm_preventive_care: bool | None = None
+    infectious_ward: bool | None = None
     central_township: bool | None = None
-    admin_level: str | None = None
+    primary_care_standard: PrimaryCareStandard | None = None
+    admin_level: AdminLevel | None = None
     flags: frozenset[ServiceFlag] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -8,17 +8,17 @@ drawn; bad tokens are explained. Every expected figure is read from the service'
 
 import time
 from collections.abc import Callable
-from typing import Any, get_args
+from typing import Any
 
 import httpx
 from shapely.geometry import Point, shape
 from sqlalchemy.orm import Session
 
 from app.db.session import create_db_engine
-from app.schemas.facility import FacilityType
 from app.schemas.token import TokenCreate
 from app.services import auth
 from app.settings import Settings
+from geo.terms import FACILITY_TYPES
 from tests.browser.conftest import CITY, MapPage
 from tests.browser.test_map import RENDERED_SCRIPT, shown, spatial_rule_with_gaps, switch_off
 
@@ -92,7 +92,7 @@ def test_placing_a_site_closes_a_gap_and_the_scenario_is_saved(
     open_scenario_mode(page, planner_token)
     # every type of the register can be proposed, named in Chinese
     options = page.page.locator("#scenario-type option")
-    assert options.evaluate_all("(els) => els.map((e) => e.value)") == list(get_args(FacilityType))
+    assert options.evaluate_all("(els) => els.map((e) => e.value)") == list(FACILITY_TYPES)
     assert "社区卫生服务中心" in options.all_inner_texts()
     page.page.select_option("#scenario-type", NEW_TYPE)
     assert page.page.locator("#scenario-type-note").get_attribute("data-kind") == "ok"

@@ -18,7 +18,7 @@ from geo.norms import (
 )
 from geo.norms._seeds import SeedText, normalise_text
 from geo.norms.parameters import ResourceRatioParameters
-from geo.norms.terms import Binding, TargetScope
+from geo.norms.terms import Binding, CapacityField, TargetScope
 
 CITIES = ("changsha", "hengyang", "jishou", "yongzhou", "yueyang")
 
@@ -221,8 +221,11 @@ def test_catalogue_holds_every_norm_of_norms_md(
 def test_resource_ratio_figures_match_the_plan_tables(
     city: str, catalogues: dict[str, Catalogue]
 ) -> None:
+    # the 2025 indicator table (Changsha's 2030 GP goal is a rule of its own)
     ratios = [
-        r for r in catalogues[city].rules if isinstance(r.parameters, ResourceRatioParameters)
+        r
+        for r in catalogues[city].rules
+        if isinstance(r.parameters, ResourceRatioParameters) and r.year == 2025
     ]
     public = {
         r.parameters.resource.value: r.target.value
@@ -234,6 +237,39 @@ def test_resource_ratio_figures_match_the_plan_tables(
     assert public == RATIO_TABLE[city]
     # NORMS.md: beds reserved for private providers, Jishou and Yongzhou only
     assert private == ([1.5] if city in ("jishou", "yongzhou") else [])
+
+
+def test_changsha_states_its_2030_gp_goal_apart_from_the_2025_indicator(
+    catalogues: dict[str, Catalogue],
+) -> None:
+    goal = catalogues["changsha"].rule("changsha.gps_per_10000_2030")
+
+    assert goal.year == 2030
+    assert goal.target.value == 5
+    assert goal.parameters.resource == CapacityField.GENERAL_PRACTITIONERS
+    assert catalogues["changsha"].rule("changsha.gps_per_10000").target.value == 4
+
+
+@pytest.mark.parametrize(
+    ("city", "target", "baseline"),
+    [
+        ("yueyang", 0.62, 0.37),
+        ("hengyang", 0.62, 0.4),
+        ("jishou", 0.62, 0.32),
+        ("changsha", 0.75, 0.61),
+        ("yongzhou", 0.62, 0.35),
+    ],
+)
+def test_tcm_physician_ratios_wait_for_the_register_field(
+    city: str, target: float, baseline: float, catalogues: dict[str, Catalogue]
+) -> None:
+    rule = catalogues[city].rule(f"{city}.tcm_physicians_per_1000")
+
+    assert rule.data_gap is not None
+    assert rule.needs == ("tcm_physicians",)
+    assert rule.target.value == target
+    assert rule.baseline is not None
+    assert (rule.baseline.value, rule.baseline.year) == (baseline, 2020)
 
 
 def test_gps_per_10000_are_binding_everywhere(catalogues: dict[str, Catalogue]) -> None:

@@ -118,12 +118,36 @@ export function facilityPopup(properties) {
   if (p.ambulances) {
     lines.push(`${escapeHtml(t('facility.ambulances'))}: ${escapeHtml(p.ambulances)}`);
   }
+  lines.push(...planFieldLines(p));
   lines.push(
     synthetic
       ? `<span class="synthetic-tag">${escapeHtml(t('facility.synthetic'))}</span>`
       : `${escapeHtml(t('facility.real'))} · ${escapeHtml(t('facility.source'))}: ${escapeHtml(p.source)}`,
   );
   return `<div class="facility-popup">${lines.join('<br>')}</div>`;
+}
+
+// the plans' further register fields, each shown only when recorded (NULL means unknown)
+const PLAN_COUNTS = ['tcm_physicians', 'public_health_staff', 'infectious_beds', 'childcare_places'];
+const PLAN_FLAGS = [
+  'central_township', 'geriatrics_dept', 'ophthalmology_dept', 'psychology_clinic',
+  'rehabilitation_dept', 'hospice_care', 'tcm_hall', 'tcm_preventive_care', 'infectious_ward',
+];
+const PLAN_CHOICES = ['primary_care_standard', 'admin_level'];
+
+function planFieldLines(p) {
+  const lines = PLAN_COUNTS.filter((key) => p[key] !== undefined && p[key] !== null).map(
+    (key) => `${escapeHtml(t(`facility.${key}`))}: ${escapeHtml(formatNumber(p[key], 0))}`,
+  );
+  for (const key of PLAN_CHOICES.filter((k) => p[k])) {
+    lines.push(`${escapeHtml(t(`facility.${key}`))}: ${escapeHtml(t(`facility.${key}.${p[key]}`))}`);
+  }
+  const services = PLAN_FLAGS.filter((key) => p[key] === true || p[key] === 'true');
+  if (services.length) {
+    const names = services.map((key) => t(`facility.${key}`)).join('、');
+    lines.push(`${escapeHtml(t('facility.services'))}: ${escapeHtml(names)}`);
+  }
+  return lines;
 }
 
 // a proposed site of the scenario, or a suggested one
