@@ -22,6 +22,9 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY geo ./geo
 COPY scenarios ./scenarios
+# dev harnesses behind `fplan bench` and `fplan loadtest`
+COPY benchmarks ./benchmarks
+COPY tools ./tools
 COPY migrations ./migrations
 COPY --from=web /web/node_modules/maplibre-gl/dist ./node_modules/maplibre-gl/dist
 # editable: the app finds alembic.ini, migrations/ and node_modules/ beside its sources

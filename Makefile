@@ -71,7 +71,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy app geo scenarios
+	$(BIN)/mypy app geo scenarios benchmarks tools
 
 importlint: $(VENV)/.installed
 	$(BIN)/lint-imports

@@ -67,6 +67,14 @@ class CapacityField(StrEnum):
     CHILDCARE_PLACES = "childcare_places"
 
 
+# capacities that stay within another (part, whole): the register's CHECK constraints
+CAPACITY_WITHIN: tuple[tuple[CapacityField, CapacityField], ...] = (
+    (CapacityField.ICU_BEDS, CapacityField.BEDS),
+    (CapacityField.NEGATIVE_PRESSURE_AMBULANCES, CapacityField.AMBULANCES),
+    (CapacityField.TCM_PHYSICIANS, CapacityField.PHYSICIANS),
+)
+
+
 class ServiceFlag(StrEnum):
     """Services a facility hosts, and roles it holds.
 

@@ -19,7 +19,7 @@ from app.schemas.facility import (
 )
 from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
-from app.services.geometry import locate_point
+from app.services.region_lookup import locate_point
 
 
 def _to_feature(facility: Facility, city_adcode: str | None) -> FacilityFeature:

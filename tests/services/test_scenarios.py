@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from app.db.models import EvaluationRun, Facility, Scenario, ScenarioChange
 from app.schemas.scenario import ChangeIn, ScenarioCreate
-from app.services import compliance, scenarios
+from app.services import compliance, scenario_runs, scenarios
+from app.services import inputs as city_inputs
 from app.services.auth import Principal
 from app.services.norms import NormCatalogues
 from app.services.scenario_diff import ScenarioContexts
 from app.settings import Settings
-from tests._compliance_city import CITY, EAST, LAT, WEST, tiny_norms
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, EAST, LAT, WEST, tiny_norms
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 pytestmark = pytest.mark.usefixtures("tiny_city")
 
@@ -67,9 +68,9 @@ def test_changes_are_applied_in_memory_in_order(
         {"kind": "update", "facility_id": station.id, "properties": {"ambulances": 4}},
         {"kind": "update", "facility_id": station.id, "properties": {"grade": "secondary"}},
     )
-    _, overlay = scenarios.scenario_overlay(db_session, sid, principal=AUTHOR)
+    _, overlay = scenario_runs.scenario_overlay(db_session, sid, principal=AUTHOR)
 
-    inputs = compliance.load_run_inputs(db_session, settings, CITY, overlay=overlay)
+    inputs = city_inputs.load_city_inputs(db_session, settings, CITY, overlay=overlay)
 
     by_id = {f.id: f for f in inputs.facilities}
     assert list(by_id) == [centre.id, station.id, "add-1"]
@@ -95,7 +96,7 @@ def test_a_run_is_keyed_by_the_changes(
     baseline = compliance.run_compliance(db_session, settings, CITY, norms=norms)
 
     runs = [
-        scenarios.scenario_compliance(db_session, settings, sid, norms=norms, principal=AUTHOR)
+        scenario_runs.scenario_compliance(db_session, settings, sid, norms=norms, principal=AUTHOR)
         for sid in (first, same, other)
     ]
 
@@ -116,12 +117,16 @@ def test_a_changed_scenario_is_evaluated_again(
     facilities: dict[str, Facility],
 ) -> None:
     sid = new_scenario(db_session)
-    empty = scenarios.scenario_compliance(db_session, settings, sid, norms=norms, principal=AUTHOR)
+    empty = scenario_runs.scenario_compliance(
+        db_session, settings, sid, norms=norms, principal=AUTHOR
+    )
     scenarios.add_change(
         db_session, settings, sid, change(add(113.09)), norms=norms, principal=AUTHOR
     )
 
-    after = scenarios.scenario_compliance(db_session, settings, sid, norms=norms, principal=AUTHOR)
+    after = scenario_runs.scenario_compliance(
+        db_session, settings, sid, norms=norms, principal=AUTHOR
+    )
 
     assert after.run_id != empty.run_id
     circle = {r.region_adcode: r.passed for r in after.results if r.rule_id == "tiny.care_circle"}
@@ -184,7 +189,7 @@ def test_the_quick_diff_equals_the_full_evaluation(
         )
         quick = result.quick_diff
         assert quick is not None
-        full = scenarios.scenario_compliance(
+        full = scenario_runs.scenario_compliance(
             db_session, settings, sid, norms=norms, principal=AUTHOR
         )
         values = {(r.rule_id, r.region_adcode): (r.value, r.passed) for r in full.results}
