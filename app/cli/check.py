@@ -118,11 +118,11 @@ def _value(number: float | None, unit: str) -> str:
 
 # status in Chinese first, then English, coloured by what it asks of the reader
 _STATUS = {
-    "pass": "[green]通过 pass[/green]",
-    "fail": "[red]未达标 fail[/red]",
-    "unknown": "[yellow]未知 unknown[/yellow]",
-    "info": "[cyan]参考 info[/cyan]",
-    "not_applicable": "[dim]不适用 n/a[/dim]",
+    "pass": "[green]通过\npass[/green]",
+    "fail": "[red]未达标\nfail[/red]",
+    "unknown": "[yellow]未知\nunknown[/yellow]",
+    "info": "[cyan]参考\ninfo[/cyan]",
+    "not_applicable": "[dim]不适用\nn/a[/dim]",
 }
 _BINDING = {"binding": "约束性", "expected": "预期性"}
 
@@ -141,6 +141,15 @@ def _baseline(r: "ComplianceResult") -> str:
     return f"{_value(r.baseline.value, r.unit)} ({r.baseline.year})"
 
 
+def _rule_cell(r: "ComplianceResult") -> str:
+    """The rule's Chinese title and id, then what the figure rests on: label, baseline, unit."""
+    basis = [part for part in (_label(r), _baseline(r)) if part]
+    if r.baseline is not None:
+        basis[-1] = f"基线 baseline {basis[-1]}"
+    basis.append(r.unit)
+    return f"{r.title_zh} ({r.rule_id.split('.', 1)[-1]})\n[dim]{' · '.join(basis)}[/dim]"
+
+
 def _print_report(report: "ComplianceReport") -> None:
     from rich.table import Table
 
@@ -154,41 +163,37 @@ def _print_report(report: "ComplianceReport") -> None:
     reused = ", reused" if report.reused else ""
     plan = report.plan
     number = f" {plan.document_number}" if plan.document_number else ""
-    table = Table(
-        title=(
-            f"{report.city_name} ({report.city}): plan norms 规划指标, run {report.run_id}{reused}"
-        ),
-        caption=(
-            f"《{plan.plan_title_zh}》{number} ({plan.plan_title_en}); "
-            f"plan text 规划文本: {plan.document}, lines 行号 in the last column"
-        ),
+    console.print(
+        f"[bold]{report.city_name} ({report.city}): plan norms 规划指标, "
+        f"run {report.run_id}{reused}[/bold]\n"
+        f"《{plan.plan_title_zh}》{number} ({plan.plan_title_en}); "
+        f"plan text 规划文本: {plan.document}"
     )
-    table.add_column("rule 指标", ratio=1)
-    table.add_column("measured 现状", justify="right", no_wrap=True)
-    table.add_column("target 目标", justify="right", no_wrap=True)
-    table.add_column("unit 单位")
-    table.add_column("baseline 基线", justify="right", no_wrap=True)
-    table.add_column("label 属性", no_wrap=True)
-    table.add_column("status 结论", no_wrap=True)
-    table.add_column("shortfall 差距", ratio=2)
-    table.add_column("lines", no_wrap=True)
+    # one table per region, so a region's name never wraps
     for code in order:
-        table.add_section()
-        table.add_row(f"[bold]{names[code]} {code}[/bold]")
+        table = Table(title=f"{names[code]} {code}")
+        # Chinese has no spaces to wrap at: long cells fold instead of being cut short
+        table.add_column("rule\n指标", ratio=2, overflow="fold")
+        table.add_column("measured\n现状", justify="right", no_wrap=True)
+        table.add_column("target\n目标", justify="right", no_wrap=True)
+        table.add_column("status\n结论", no_wrap=True)
+        table.add_column("shortfall\n差距", ratio=3, overflow="fold")
+        table.add_column("lines\n行", no_wrap=True)
         for r in by_region[code]:
+            text = (
+                r.shortfall_text
+                if r.shortfall_text_zh is None
+                else (f"{r.shortfall_text_zh}\n{r.shortfall_text}")
+            )
             table.add_row(
-                # the city prefix is the same on every rule of the plan
-                f"{r.title_zh} ({r.rule_id.split('.', 1)[-1]})",
+                _rule_cell(r),
                 _value(r.value, r.unit),
                 _value(r.target, r.unit),
-                r.unit,
-                _baseline(r),
-                _label(r),
                 _STATUS[r.status],
-                r.shortfall_text_zh or r.shortfall_text,
+                text,
                 r.citation.lines,
             )
-    console.print(table)
+        console.print(table)
     counts = report.counts
     console.print(
         f"{len(report.results)} results 条结果: {counts.get('pass', 0)} pass 通过, "
