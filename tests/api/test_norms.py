@@ -32,7 +32,8 @@ def test_the_five_catalogues_with_every_citation(client: TestClient) -> None:
             }
             assert citation["lines"].startswith("L")
             assert citation["quote"]
-            assert citation["plan_title_zh"] and citation["issuer_zh"]
+            assert citation["plan_title_zh"]
+            assert citation["issuer_zh"]
         if rule["data_gap"] is not None:
             assert rule["needs"], rule["id"]
 
