@@ -26,7 +26,8 @@ class _Tally:
     """A capacity summed over facilities: the known part, how many are unknown, and a bound.
 
     ``most`` is the largest the sum could be: each unknown facility at the largest value any
-    facility of its type has in the register; None when some type has no known value at all.
+    facility of its type has in the register (of any type, when none of its type is known);
+    None when the register knows no value at all.
     """
 
     known: int
@@ -58,12 +59,15 @@ def _tally(
         value = facility.capacity(field)
         if value is not None:
             largest[facility.type] = max(value, largest.get(facility.type, 0))
+    # a type with no known value is bounded by the largest value of any type
+    anything = max(largest.values(), default=None)
     most: int | None = known
     for facility in unknown:
-        if facility.type not in largest or most is None:
+        bound = largest.get(facility.type, anything)
+        if bound is None or most is None:
             most = None
             break
-        most += largest[facility.type]
+        most += bound
     return _Tally(known=known, unknown=len(unknown), facilities=len(values), most=most)
 
 
