@@ -29,39 +29,6 @@ class Mode(StrEnum):
     ems = "ems"
 
 
-class PointsFileError(ValueError):
-    """A facilities or population CSV is unreadable or lacks a valid column; names file and row."""
-
-
-def _read_points(path: Path, *, weighted: bool) -> "pd.DataFrame":
-    """Read a points CSV: ``lon``, ``lat`` (WGS84), optional ``id``; ``population`` if weighted."""
-    import pandas as pd
-
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        msg = f"{path}: cannot read CSV ({exc})"
-        raise PointsFileError(msg) from exc
-    required = ["lon", "lat", *(["population"] if weighted else [])]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        msg = f"{path}: missing column(s) {', '.join(missing)}"
-        raise PointsFileError(msg)
-    for column in required:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna()
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0]) + 2
-            msg = f"{path}:{row}: {column} must be a number, got {frame[column].iloc[row - 2]!r}"
-            raise PointsFileError(msg)
-        frame[column] = values.astype(float)
-    if weighted and (frame["population"] < 0).any():
-        row = int((frame["population"] < 0).to_numpy().nonzero()[0][0]) + 2
-        msg = f"{path}:{row}: population must be >= 0"
-        raise PointsFileError(msg)
-    return frame
-
-
 def _ids(frame: "pd.DataFrame") -> list[Any]:
     # the CSV's id column when present, else the 0-based row number
     if "id" in frame.columns:
@@ -122,10 +89,13 @@ def coverage(
         if direction is not None
         else ("from_facility" if mode_name == "ems" else "to_facility")
     )
+    from geo.errors import PopulationError
+    from geo.population.points import read_points
+
     try:
-        fac = _read_points(facilities, weighted=False)
-        pop = _read_points(population, weighted=True)
-    except PointsFileError as exc:
+        fac = read_points(facilities)
+        pop = read_points(population, weight_column="population")
+    except PopulationError as exc:
         # exit code 2, as for any bad command-line input
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc

@@ -20,14 +20,13 @@ from geo.norms.catalogue import (
     DEFAULT_CATALOGUE_DIR,
     Baseline,
     Catalogue,
-    Citation,
     PlanReference,
     Rule,
-    check_citation,
     load_catalogue,
     load_catalogues,
     rules_by_id,
 )
+from geo.norms.citations import Citation, check_citation
 from geo.norms.evaluate import catalogue_data_gaps, evaluate_catalogue, evaluate_rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FacilitySelector, Target, TargetUnit
