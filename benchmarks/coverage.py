@@ -121,15 +121,14 @@ def compare_coverage(
 
 def porto_alegre_drive_15min(options: BenchOptions) -> Record:
     """Real OSM (Porto Alegre), facilities = H3 cells with health care, snapped to the drive net."""
-    import pandas as pd
-
     from geo.network.readers import read_network
     from geo.network.snap import snap_points
+    from geo.population.points import read_points
 
     folder = options.data_dir / "porto_alegre"
     start = time.perf_counter()
     net = read_network(folder / "poa_osm.pbf", mode="drive")
-    cells = pd.read_csv(folder / "poa_hexgrid.csv")
+    cells = read_points(folder / "poa_hexgrid.csv", weight_column="population")
     health = cells[cells["healthcare"] > 0]
     snapped = snap_points(net, health["lon"].to_numpy(), health["lat"].to_numpy(), mode="drive")
     net.mode_graph("drive")
@@ -156,7 +155,7 @@ def synthetic_case(
     ``area="hunan"`` fills the province around its 122 county seats weighted by census people;
     ``area="jishou"`` fills Jishou county around the generator's default seats.
     """
-    from geo.synthetic.roads import build_synthetic_network
+    from geo.synthetic import build_synthetic_network
 
     if area == "hunan":
         boundary, seats = hunan_province_and_seats(options.data_dir)

@@ -72,7 +72,7 @@ def incremental_add_site(options: BenchOptions) -> Record:
     """One new site merged into a 2,000-facility baseline on the 250k-node synthetic network."""
     from geo.access.coverage import nearest_facility
     from geo.access.incremental import SiteAddition, add_site
-    from geo.synthetic.roads import build_synthetic_network
+    from geo.synthetic import build_synthetic_network
 
     start = time.perf_counter()
     boundary, seats = hunan_province_and_seats(options.data_dir)
@@ -134,11 +134,11 @@ def incremental_add_site(options: BenchOptions) -> Record:
 
 def mclp_vs_spopt(options: BenchOptions) -> Record:
     """MCLP on Porto Alegre (walk, 15 minutes): ours (HiGHS) and spopt (CBC), same cost matrix."""
-    import pandas as pd
 
     from geo.locate import MCLP, travel_time_matrix
     from geo.network.readers import read_network
     from geo.network.snap import snap_points
+    from geo.population.points import read_points
 
     try:
         import pulp
@@ -150,7 +150,7 @@ def mclp_vs_spopt(options: BenchOptions) -> Record:
     folder = options.data_dir / "porto_alegre"
     start = time.perf_counter()
     net = read_network(folder / "poa_osm.pbf", mode="walk")
-    cells = pd.read_csv(folder / "poa_hexgrid.csv")
+    cells = read_points(folder / "poa_hexgrid.csv", weight_column="population")
     cells = cells[cells["population"] > 0]
     snapped = snap_points(net, cells["lon"].to_numpy(), cells["lat"].to_numpy(), mode="walk")
     demand = np.where(snapped.on_network, snapped.node, -1)

@@ -16,7 +16,8 @@ from typing import Any
 from geo.errors import NormEvaluationError
 from geo.norms import _text
 from geo.norms._regions import RegionIndex
-from geo.norms.catalogue import Baseline, Citation, PlanReference, Rule
+from geo.norms.catalogue import Baseline, PlanReference, Rule
+from geo.norms.citations import Citation
 from geo.norms.inputs import RegionInput
 from geo.norms.parameters import (
     EmsResponseParameters,
