@@ -24,12 +24,23 @@ cases, plus its own fields:
     ``repeats``, model build included), ``spopt_s`` (one run, build included), ``ratio`` =
     ``spopt_s / ours_s``, ``exact``, ``solver``, ``pairs``, ``covered_share``.
 
-No database is used.
+``yongzhou_ems_mclp`` (opt-in with ``--e2e``: Yongzhou prepared in the bench database)
+    MCLP with k = 10 on Yongzhou's EMS station radius with the default gap candidates:
+    ``candidates``, ``pairs``, ``objective``, ``bound``, ``gap``, ``candidates_s``,
+    ``matrix_s``, ``solve_s`` (best of ``repeats``), ``ours_s`` (their sum), ``within_target``
+    (< 10 s and gap <= 1 %); the same matrix through spopt (CBC, at most 300 s): ``spopt``
+    (its status), ``objective_spopt``, ``objective_equal``, ``spopt_s``, ``ratio``.
+``yongzhou_ems_fleet`` (opt-in with ``--e2e``)
+    ``model: "ems"`` on Yongzhou: ``ours_s``, stations before and after, new ones, fleet
+    required, before and after, stations without an ambulance, coverage and expected coverage.
+
+The first two cases use no database.
 """
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -199,4 +210,166 @@ def mclp_vs_spopt(options: BenchOptions) -> Record:
         "build_s": build_s,
         "peak_rss_mb": peak_rss_mb(),
         "synthetic": net.synthetic,
+    }
+
+
+# Yongzhou's EMS station radius (5 km urban, 20 km rural, straight), issue 16: 10 sites on the
+# whole prefecture with the default candidates; targets < 10 s and a gap <= 1 %
+YONGZHOU = "431100"
+EMS_RULE = "yongzhou.ems_station_radius"
+EMS_SITES = 10
+EMS_TARGET_S = 10.0
+EMS_TARGET_GAP = 0.01
+# spopt (CBC) gets this long on the same instance; beyond it "where spopt can solve it" fails
+SPOPT_TIME_LIMIT_S = 300.0
+
+
+def _yongzhou() -> tuple[Any, Any, Any]:
+    """The bench database's settings, catalogues and a session factory, Yongzhou prepared."""
+    from app.db.session import create_db_engine, create_session_factory
+    from app.services import norms as norms_service
+    from app.settings import Settings
+    from benchmarks.e2e import _environment, _prepared
+
+    env = _environment()
+    _prepared(env)
+    settings = Settings(database_url=env["APP_DATABASE_URL"], cache_dir=Path(env["APP_CACHE_DIR"]))
+    engine = create_db_engine(settings)
+    return settings, norms_service.load_norms(settings), create_session_factory(engine)
+
+
+def yongzhou_ems_mclp(options: BenchOptions) -> Record:
+    """MCLP k = 10 for Yongzhou's EMS radius on the prepared prefecture, default candidates;
+    the same cost matrix through spopt (CBC) within :data:`SPOPT_TIME_LIMIT_S`."""
+    from app.schemas.optimize import OptimizeRequest
+    from app.services import inputs as city_inputs
+    from app.services import optimize as service
+    from app.services.norms import get_catalogue
+    from app.services.optimize_inputs import candidates_for, rule_norm
+    from geo.locate import MCLP
+
+    settings, norms, sessions = _yongzhou()
+    request = OptimizeRequest(city=YONGZHOU, model="mclp", rule_id=EMS_RULE, k=EMS_SITES)
+    with sessions() as session:
+        start = time.perf_counter()
+        inputs = city_inputs.load_city_inputs(session, settings, YONGZHOU)
+        rule = next(r for r in get_catalogue(norms, YONGZHOU).rules if r.id == EMS_RULE)
+        norm = rule_norm(rule, inputs, YONGZHOU)
+        people = inputs.context.points.population.astype(np.float64)
+        demand = np.flatnonzero(norm.counted & (people > 0)).astype(np.int64)
+        build_s = time.perf_counter() - start
+        t0 = time.perf_counter()
+        candidates = candidates_for(
+            session, request, inputs=inputs, norm=norm, demand=demand, city=YONGZHOU
+        )
+        candidates_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cost = service._costs("mclp", inputs, norm, demand, candidates)
+        matrix_s = time.perf_counter() - t0
+    weights = people[demand]
+    radius = norm.threshold[demand]
+    covered = norm.covered[demand]
+
+    model = MCLP.from_cost_matrix(
+        cost, weights, service_radius=radius, p_facilities=EMS_SITES, covered_by_existing=covered
+    )
+    solve_s, ours = _best_of(model.solve, options.repeats)
+    seconds = candidates_s + matrix_s + solve_s
+    record: Record = {
+        "case": "yongzhou_ems_mclp",
+        "city": YONGZHOU,
+        "rule": EMS_RULE,
+        "k": EMS_SITES,
+        "nodes": inputs.context.net.n_nodes,
+        "demands": int(demand.shape[0]),
+        "candidates": int(candidates.x.shape[0]),
+        "candidate_spacing_m": candidates.spacing_m,
+        "pairs": int(cost.nnz),
+        "objective": ours.objective,
+        "bound": ours.bound,
+        "gap": ours.gap,
+        "bound_source": ours.bound_source,
+        "solver": ours.solver,
+        "candidates_s": candidates_s,
+        "matrix_s": matrix_s,
+        "solve_s": solve_s,
+        "ours_s": seconds,
+        "target_s": EMS_TARGET_S,
+        "within_target": seconds < EMS_TARGET_S and ours.gap <= EMS_TARGET_GAP,
+        "build_s": build_s,
+        "peak_rss_mb": peak_rss_mb(),
+        "synthetic": inputs.context.synthetic,
+    }
+    record.update(_spopt_same(model, objective=ours.objective, ours_s=seconds))
+    return record
+
+
+def _spopt_same(model: Any, *, objective: float, ours_s: float) -> Record:
+    """The same MCLP through spopt (CBC): the residents still to cover, demands reached by the
+    same candidates merged (exact, as ours does), within-radius pairs at cost 0, radius 1."""
+    from geo.locate._lagrange import merge_alike
+
+    try:
+        import pulp
+        from spopt import locate as spopt_locate
+    except ImportError:
+        return {"spopt": "not installed"}
+    weight = np.where(model.covered_by_existing, 0.0, model.weights)
+    pairs = model.pairs.select(weight[model.pairs.demand] > 0)
+    merged, merged_weight = merge_alike(pairs, weight)
+    dense = np.full((merged.n_demand, merged.n_candidate), np.inf)
+    dense[merged.demand, merged.candidate] = 0.0
+    t0 = time.perf_counter()
+    theirs = spopt_locate.MCLP.from_cost_matrix(
+        dense, merged_weight, service_radius=1.0, p_facilities=EMS_SITES
+    ).solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=SPOPT_TIME_LIMIT_S))
+    spopt_s = time.perf_counter() - t0
+    value = float(theirs.problem.objective.value())
+    return {
+        "spopt": pulp.LpStatus[theirs.problem.status],
+        "spopt_demands": merged.n_demand,
+        "objective_spopt": value,
+        "objective_equal": bool(np.isclose(objective, value, rtol=1e-9)),
+        "spopt_s": spopt_s,
+        "ratio": spopt_s / ours_s if ours_s > 0 else float("inf"),
+    }
+
+
+def yongzhou_ems_fleet(options: BenchOptions) -> Record:
+    """Yongzhou's EMS stations and fleet together (``model: "ems"``) on the prepared prefecture."""
+    from app.schemas.optimize import OptimizeRequest
+    from app.services import optimize as service
+
+    settings, norms, sessions = _yongzhou()
+    request = OptimizeRequest(city=YONGZHOU, model="ems", rule_id=EMS_RULE)
+    with sessions() as session:
+        seconds, result = _best_of(
+            lambda: service.optimize_sites(session, settings, request, norms=norms),
+            options.repeats,
+        )
+    ems = result.ems
+    assert ems is not None
+    return {
+        "case": "yongzhou_ems_fleet",
+        "city": YONGZHOU,
+        "rule": EMS_RULE,
+        "ours_s": seconds,
+        "solve_s": result.solve_s,
+        "solver": result.solver,
+        "candidates": result.candidates,
+        "stations_before": ems.stations_before,
+        "stations_after": ems.stations_after,
+        "new_stations": ems.new_stations,
+        "stations_without_ambulance": ems.stations_without_ambulance,
+        "fleet_required": ems.fleet_required,
+        "fleet_before": ems.fleet_before,
+        "fleet_after": ems.fleet_after,
+        "busy_fraction": ems.busy_fraction,
+        "covered_before": ems.covered_before,
+        "covered_after": ems.covered_after,
+        "expected_before": ems.expected_before,
+        "expected_after": ems.expected_after,
+        "gap": result.gap,
+        "peak_rss_mb": peak_rss_mb(),
+        "synthetic": result.synthetic,
     }
