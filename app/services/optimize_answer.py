@@ -43,6 +43,23 @@ _ROAD_ZH = {
     "living_street": "生活街道",
     "service": "辅路",
 }
+# the register's facility types in Chinese (as the map names them, app/static/js/i18n.js)
+_TYPE_ZH = {
+    "general_hospital": "综合医院",
+    "tcm_hospital": "中医医院",
+    "maternal_child_hospital": "妇幼保健院",
+    "specialty_hospital": "专科医院",
+    "psychiatric_hospital": "精神病医院",
+    "township_health_center": "乡镇卫生院",
+    "community_health_center": "社区卫生服务中心",
+    "community_health_station": "社区卫生服务站",
+    "village_clinic": "村卫生室",
+    "ems_center": "急救中心",
+    "ems_station": "急救站",
+    "childcare_institution": "托育机构",
+    "mental_rehab_institution": "社区精神康复机构",
+    "blood_collection_point": "采血点",
+}
 _MODEL_ZH = {
     "lscp": "最少站点全覆盖",
     "mclp": "最大覆盖",
@@ -177,7 +194,8 @@ def summary_words(
     share_after = after / total * 100.0 if total > 0 else 0.0
     zh = (
         f"{_MODEL_ZH.get(model, model)}：在 {n_candidates:,} 个候选点中选出 {n_sites} 处新建"
-        f"（{site_type}），按新增覆盖人数排序。达标居民由 {before:,.0f} 人（{share_before:.1f}%）"
+        f"（{_TYPE_ZH.get(site_type, site_type)}），按新增覆盖人数排序。"
+        f"达标居民由 {before:,.0f} 人（{share_before:.1f}%）"
         f"增至 {after:,.0f} 人（{share_after:.1f}%），仍有 {total - after:,.0f} 人未达标"
     )
     en = (

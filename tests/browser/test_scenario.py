@@ -6,6 +6,7 @@ name and a site is undone; sites are suggested and drawn; the chosen norm's cove
 drawn; bad tokens are explained. Every expected figure is read from the service's API.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -219,6 +220,14 @@ def test_suggested_sites_are_drawn_as_the_api_chose_them(
     assert listed == [site["residents"] for site in chosen]
     summary = page.page.locator("#suggest-summary").inner_text()
     assert shown(answer.json()["gain"], 0) in summary
+    # ranked by what each adds, explained in Chinese on the Chinese page (no English words)
+    assert [site["rank"] for site in chosen] == [1, 2]
+    assert chosen[0]["marginal"] >= chosen[1]["marginal"]
+    assert answer.json()["summary_zh"] in summary
+    assert answer.json()["gap_zh"] in summary
+    assert re.search(r"[A-Za-z]{3,}", summary) is None, summary
+    ranks = items.evaluate_all("(els) => els.map((e) => e.querySelector('.site-rank').textContent)")
+    assert ranks == ["1", "2"]
 
     # a suggestion added to the scenario is a proposed site with its quick diff
     items.nth(0).locator(".suggest-add").click()

@@ -29,12 +29,18 @@ export function fillTypes() {
   select.value = chosen || DEFAULT_TYPE;
 }
 
-// the chosen norm's first facility type, unless the chosen type already counts for it
+// the chosen norm's own facility type (as the server's default: a type that counts on its own,
+// an EMS station before a 120 centre), unless the chosen type already counts for it
 export function matchTypeToRule() {
   const rule = context().state.rule;
   mode.matchedRule = rule?.id ?? null;
   const select = $('scenario-type', HTMLSelectElement);
-  const first = selectors(rule)[0]?.facility_types[0];
+  const plain = selectors(rule)
+    .filter((s) => !s.flags?.length)
+    .flatMap((s) => s.facility_types);
+  const first = plain.includes('ems_station')
+    ? 'ems_station'
+    : (plain[0] ?? selectors(rule)[0]?.facility_types[0]);
   if (first && !typeCounts(rule, select.value)) select.value = first;
   renderTypeNote();
 }
@@ -103,24 +109,29 @@ export function renderSuggestions(onAdd) {
   const ctx = context();
   const list = $('suggest-list');
   const result = scenario.suggestions;
+  const zh = language() === 'zh';
   $('suggest-summary').textContent = result
-    ? t('scenario.suggested', {
-        n: result.chosen.length,
-        people: formatNumber(result.gain ?? 0, 0),
-        before: formatNumber((100 * result.population_baseline) / result.population_total, 1),
-        after: formatNumber((100 * result.population_covered) / result.population_total, 1),
-      })
+    ? [
+        t('scenario.suggested', {
+          n: result.chosen.length,
+          people: formatNumber(result.gain ?? 0, 0),
+          before: formatNumber((100 * result.population_baseline) / result.population_total, 1),
+          after: formatNumber((100 * result.population_covered) / result.population_total, 1),
+        }),
+        zh ? result.summary_zh : result.summary_en,
+        zh ? result.gap_zh : result.gap_en,
+      ].join(' ')
     : '';
   list.replaceChildren(
     ...(result?.chosen ?? []).map((site, index) => {
       const item = document.createElement('li');
       item.dataset.residents = String(site.residents);
-      const people = t('scenario.suggest.item', { people: formatNumber(site.residents, 0) });
+      const people = t('scenario.suggest.item', { people: formatNumber(site.marginal, 0) });
       renderHtml(
         item,
         html`
-        <span class="site-rank">${index + 1}</span>
-        <span class="site-text">${facilityTypeName(site.type)}<br>
+        <span class="site-rank">${site.rank}</span>
+        <span class="site-text">${facilityTypeName(site.type)} ${site.county_name ?? ''}<br>
           <small>${people}</small></span>`,
       );
       const show = document.createElement('button');

@@ -234,10 +234,6 @@ async function suggest() {
     message(t('scenario.suggest.need-spatial'), 'error');
     return;
   }
-  if (!typeCounts(rule, type)) {
-    message(t('scenario.suggest.type'), 'error');
-    return;
-  }
   if (!requireToken() || scenario.busy) return;
   const countField = $('suggest-count', HTMLInputElement);
   const asked = Number.parseInt(countField.value, 10) || 1;
@@ -254,7 +250,8 @@ async function suggest() {
           model: 'mclp',
           rule_id: rule.id,
           k: count,
-          facility_type: type,
+          // a type the rule does not count: the rule's own (an EMS station for an EMS rule)
+          ...(typeCounts(rule, type) ? { facility_type: type } : {}),
           candidates: 'gaps',
           time_limit_s: SUGGEST_TIME_LIMIT_S,
           // on top of the sites already proposed, once the scenario exists

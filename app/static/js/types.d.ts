@@ -206,11 +206,14 @@ export interface ChangeResult {
 // ---- POST /optimize (app/schemas/optimize.py)
 
 export interface ChosenSite {
+  rank: number;
   lon: number;
   lat: number;
   type: string;
   name: string;
   residents: number;
+  marginal: number;
+  county_name: string | null;
 }
 
 export interface OptimizeResult {
@@ -219,6 +222,11 @@ export interface OptimizeResult {
   population_baseline: number;
   population_covered: number;
   gain: number | null;
+  candidates: number;
+  summary_zh: string;
+  summary_en: string;
+  gap_zh: string;
+  gap_en: string;
 }
 
 // ---- what each GET the page makes answers, by path (api.js getJson)
