@@ -24,9 +24,10 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 # subgradient schedule (Held, Wolfe & Crowder 1974): step factor 2, halved after this many
-# iterations without a better bound; stop once the factor is negligible
+# iterations without a better bound (5 closed Yongzhou's EMS instance fastest of 5, 10, 15);
+# stop once the factor is negligible
 _THETA_START = 2.0
-_THETA_STALL = 15
+_THETA_STALL = 5
 _THETA_MIN = 1e-4
 
 
@@ -202,3 +203,42 @@ def merge_alike(pairs: Pairs, weight: FloatArray) -> tuple[Pairs, FloatArray]:
         merged.n_candidate,
     )
     return merged, np.asarray(merged_weight, dtype=np.float64)
+
+
+def swap_improve(
+    pairs: Pairs, weight: FloatArray, is_open: BoolArray, fixed: BoolArray, *, max_rounds: int = 50
+) -> BoolArray:
+    """Best-improvement interchange (Teitz & Bart 1968) on a max-cover solution.
+
+    Each round finds the single swap of an open (not pre-opened) site for a closed one that
+    covers the most more residents, and makes it; stops when no swap gains. One round is one
+    pass over the pairs per open site.
+    """
+    current = is_open.copy()
+    demand, candidate = pairs.demand, pairs.candidate
+    for _ in range(max_rounds):
+        hits = np.bincount(
+            demand, weights=current[candidate].astype(np.float64), minlength=pairs.n_demand
+        )
+        # the single open site covering a demand covered once
+        once = (hits == 1)[demand] & current[candidate]
+        only_by = np.full(pairs.n_demand, -1, dtype=np.int64)
+        only_by[demand[once]] = candidate[once]
+        free_w = np.where(hits == 0, weight, 0.0)
+        gain_b = np.bincount(candidate, weights=free_w[demand], minlength=pairs.n_candidate)
+        best, best_pair = 1e-9, (-1, -1)
+        for a in np.flatnonzero(current & ~fixed):
+            lost = np.where(only_by == a, weight, 0.0)
+            loss_a = float(lost.sum())
+            # a closed site b keeps the demands it shares with a
+            kept = np.bincount(candidate, weights=lost[demand], minlength=pairs.n_candidate)
+            net = gain_b + kept - loss_a
+            net[current] = -np.inf
+            b = int(np.argmax(net))
+            if net[b] > best:
+                best, best_pair = float(net[b]), (int(a), b)
+        if best_pair[0] < 0:
+            break
+        current[best_pair[0]] = False
+        current[best_pair[1]] = True
+    return current

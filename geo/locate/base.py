@@ -121,7 +121,8 @@ class LocationResult:
     marginal
         Per ``ranked`` site: its marginal gain, in the unit of ``gain``.
     bound_source
-        What proved ``bound``: ``"milp"``, ``"lagrangian"``, ``"greedy"`` (the lazy greedy's
+        What proved ``bound``: ``"milp"``, ``"lp"`` (the LP relaxation), ``"lagrangian"``,
+        ``"greedy"`` (the lazy greedy's
         online or approximation bound) or ``"trivial"``.
     """
 
