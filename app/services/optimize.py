@@ -69,6 +69,8 @@ from geo.norms.parameters import (
     TravelTimeCoverageParameters,
 )
 
+# p-median where some residents have no facility: pairs up to this many times the norm's limit
+P_MEDIAN_REACH = 3.0
 _EMS_TYPES = frozenset({"ems_station", "ems_center"})
 
 
@@ -137,14 +139,24 @@ def _cost_matrix(
     candidates: Candidates,
     *,
     limit: float | None,
+    per_threshold: bool = False,
 ) -> CostMatrix:
     """Demand x candidate costs (seconds or metres) up to ``limit``; absent = beyond it.
 
-    A straight radius is measured per limit: the urban cells' pairs up to the urban radius, the
-    rural cells' up to the rural one (a prefecture's rural 20 km would otherwise pair every
-    urban cell with four times as many candidates as its 5 km can use).
+    With ``per_threshold`` (the covering models) a straight radius is measured per limit: the
+    urban cells' pairs up to the urban radius, the rural cells' up to the rural one (a
+    prefecture's rural 20 km would otherwise pair every urban cell with four times as many
+    candidates as its 5 km can use).
     """
     context = inputs.context
+    if norm.mode is None and not per_threshold:
+        return radius_matrix(
+            context.points.x[demand],
+            context.points.y[demand],
+            candidates.x,
+            candidates.y,
+            limit_m=limit,
+        )
     if norm.mode is None:
         thresholds = norm.threshold[demand]
         parts, rows_of = [], []
@@ -184,15 +196,17 @@ def _costs(
     """The model's cost matrix: within the norm's limit (coverage) or the existing cost."""
     if model == "pmedian":
         finite = norm.measure[demand][np.isfinite(norm.measure[demand])]
-        # a site farther than every resident's existing facility never serves anyone
+        # a site farther than every resident's existing facility never serves anyone; where
+        # some have none, pairs reach P_MEDIAN_REACH times the norm's limit (a prefecture's
+        # every pair would not fit), residents beyond it are reported unreachable
         covers_all = finite.size == demand.size and finite.size > 0
-        return _cost_matrix(
-            inputs, norm, demand, candidates, limit=float(finite.max()) if covers_all else None
-        )
+        reach = float(norm.threshold[demand].max(initial=0.0)) * P_MEDIAN_REACH
+        limit = float(finite.max()) if covers_all else max(reach, float(finite.max(initial=0.0)))
+        return _cost_matrix(inputs, norm, demand, candidates, limit=limit or None)
     limit = float(norm.threshold[demand].max()) if demand.size else 0.0
     # residents covered already need no site: their rows stay empty
     rows = np.flatnonzero(~norm.covered[demand])
-    sub = _cost_matrix(inputs, norm, demand[rows], candidates, limit=limit)
+    sub = _cost_matrix(inputs, norm, demand[rows], candidates, limit=limit, per_threshold=True)
     return stack_rows([sub], [rows], (demand.shape[0], candidates.x.shape[0]))
 
 
@@ -459,7 +473,9 @@ def optimize_sites(
             rules=[fleet_rule]
             if fleet_rule is not None
             else list(get_catalogue(norms, city).rules),
-            cost_of=lambda sites: _cost_matrix(inputs, norm, demand, sites, limit=limit),
+            cost_of=lambda sites: _cost_matrix(
+                inputs, norm, demand, sites, limit=limit, per_threshold=True
+            ),
             rule_id=rule.id if rule is not None else None,
             notes=(notes, notes_zh),
             candidates_s=candidates_s,
