@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     answer_cache_entries: int = Field(default=512, ge=0)
     answer_cache_mb: int = Field(default=256, ge=0)
 
+    def reference_data_dir(self) -> Path | None:
+        """The data folder the Hunan reference data is loaded from, or None for the shipped tables.
+
+        A configured folder that does not exist is an error (a typo must not silently fall back).
+        """
+        if self.data_dir is None:
+            return None
+        return self.require_data_dir()
+
     def require_data_dir(self) -> Path:
         """Return the data directory, or raise when none is configured or present."""
         from app.errors import ConfigurationError

@@ -134,7 +134,7 @@ def prepare_city(
     steps: list[str] = []
     if not reference.regions_exist(session):
         say("loading the Hunan reference data")
-        reference.load_hunan(session, settings.require_data_dir())
+        reference.load_hunan(session, settings.reference_data_dir())
         session.commit()
         steps.append("loaded reference data")
     citydata.get_city(session, city)
