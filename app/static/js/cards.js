@@ -194,12 +194,62 @@ export function facilityPopup(properties) {
   if (p.ambulances) {
     lines.push(html`${t('facility.ambulances')}: ${p.ambulances}`);
   }
+  lines.push(...planFieldLines(p));
   lines.push(
     synthetic
       ? html`<span class="synthetic-tag">${t('facility.synthetic')}</span>`
       : html`${t('facility.real')} · ${t('facility.source')}: ${p.source}`,
   );
   return html`<div class="facility-popup">${Html.join(lines, html`<br>`)}</div>`;
+}
+
+// the plans' further register fields, each shown only when recorded (NULL means unknown)
+/** @type {('tcm_physicians' | 'public_health_staff' | 'infectious_beds' | 'childcare_places')[]} */
+const PLAN_COUNTS = ['tcm_physicians', 'public_health_staff', 'infectious_beds', 'childcare_places'];
+/** @type {('primary_care_standard' | 'admin_level')[]} */
+const PLAN_CHOICES = ['primary_care_standard', 'admin_level'];
+/**
+ * @type {('central_township' | 'geriatrics_dept' | 'ophthalmology_dept' | 'psychology_clinic' |
+ *   'rehabilitation_dept' | 'hospice_care' | 'tcm_hall' | 'tcm_preventive_care' |
+ *   'infectious_ward')[]}
+ */
+const PLAN_FLAGS = [
+  'central_township',
+  'geriatrics_dept',
+  'ophthalmology_dept',
+  'psychology_clinic',
+  'rehabilitation_dept',
+  'hospice_care',
+  'tcm_hall',
+  'tcm_preventive_care',
+  'infectious_ward',
+];
+
+/**
+ * The plans' further register fields of a facility, each only where recorded.
+ *
+ * @param {SiteProperties} p
+ * @returns {Html[]}
+ */
+function planFieldLines(p) {
+  /** @type {Html[]} */
+  const lines = [];
+  for (const key of PLAN_COUNTS) {
+    const value = p[key];
+    if (value !== undefined && value !== null) {
+      lines.push(html`${t(`facility.${key}`)}: ${formatNumber(value, 0)}`);
+    }
+  }
+  for (const key of PLAN_CHOICES) {
+    const value = p[key];
+    if (value) lines.push(html`${t(`facility.${key}`)}: ${t(`facility.${key}.${value}`)}`);
+  }
+  const services = PLAN_FLAGS.filter((key) => p[key] === true || p[key] === 'true');
+  if (services.length) {
+    const names = services.map((key) => t(`facility.${key}`)).join('、');
+    lines.push(html`${t('facility.services')}: ${names}`);
+  }
+  return lines;
 }
 
 /**
