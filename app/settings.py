@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     data_dir: Path | None = Field(default_factory=lambda: _shared_dir("data"))
     plans_dir: Path | None = Field(default_factory=lambda: _shared_dir("plans"))
+    # a planner's own catalogues (a city without a shipped one, or a newer plan), read live
+    norms_dir: Path | None = None
     cache_dir: Path = PROJECT_ROOT / ".cache"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

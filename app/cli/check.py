@@ -106,6 +106,11 @@ def check(
         typer.echo(compliance.report_csv(report), nl=False)
     else:
         _print_report(report)
+        if not catalogues.quotes_verified(city):
+            console.print(
+                "[yellow]引文未经核对：未提供规划原文（APP_PLANS_DIR）。[/yellow]\n"
+                "[yellow]Quotes unverified: no plan texts at hand (APP_PLANS_DIR).[/yellow]"
+            )
 
 
 def _value(number: float | None, unit: str) -> str:

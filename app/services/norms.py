@@ -1,8 +1,10 @@
-"""The plans' norm catalogues as the service reads them: loaded once, checked against the seeds.
+"""The plans' norm catalogues as the service reads them: loaded once, checked against the texts.
 
-The catalogues ship with ``geo.norms`` (one YAML file per plan); every citation is checked against
-the seed plan texts in ``settings.plans_dir / "seeds"`` when they are loaded, and a defect stops
-the service from answering instead of reporting an uncited norm.
+The catalogues ship with ``geo.norms`` (one YAML file per plan, each naming its plan by title,
+document number and issuer, with the quotes); a planner adds a city's own in ``APP_NORMS_DIR``.
+Every citation is checked against the plan texts when they are at hand (``APP_PLANS_DIR/seeds``,
+or the text beside an own catalogue); without them the catalogues load and say their quotes are
+unverified. A defect of any other kind stops the service from answering.
 """
 
 import hashlib
@@ -21,17 +23,24 @@ from geo.norms import (
     Binding,
     Catalogue,
     CatalogueError,
+    CatalogueProblem,
     PlanReference,
     Rule,
+    load_catalogue,
     load_catalogues,
 )
 
 
 @dataclass(frozen=True)
 class NormCatalogues:
-    """The catalogues of every plan, by the city each governs."""
+    """The catalogues of every plan, by the city each governs.
+
+    ``verified`` holds the adcodes of the cities whose quotes were checked against their plan
+    text; the others' quotes are unverified (no text at hand) but every other field is checked.
+    """
 
     catalogues: tuple[Catalogue, ...]
+    verified: frozenset[str] = frozenset()
 
     def for_city(self, city_adcode: str) -> Catalogue | None:
         """The catalogue of the plan governing ``city_adcode``, or None."""
@@ -39,6 +48,10 @@ class NormCatalogues:
             if catalogue.city_adcode == city_adcode:
                 return catalogue
         return None
+
+    def quotes_verified(self, city_adcode: str) -> bool:
+        """True when the quotes of the city's catalogue were checked against the plan text."""
+        return city_adcode in self.verified
 
     @property
     def cities(self) -> list[str]:
@@ -48,36 +61,95 @@ class NormCatalogues:
 
 # the files are looked at again at most this often (a request must not stat them every time)
 RECHECK_S = 1.0
-_RECENT: dict[tuple[Path, Path], tuple[float, NormCatalogues]] = {}
+_Key = tuple[Path, Path | None, Path | None]
+_RECENT: dict[_Key, tuple[float, NormCatalogues]] = {}
+_Stamp = tuple[tuple[str, int], ...]
+
+
+def _stamp(directory: Path | None) -> _Stamp:
+    # file names and modification times: an edited or added catalogue has another stamp
+    if directory is None or not directory.is_dir():
+        return ()
+    return tuple(
+        (p.name, p.stat().st_mtime_ns)
+        for p in sorted([*directory.glob("*.yaml"), *directory.glob("*.txt")])
+    )
+
+
+def _own_catalogue(path: Path) -> tuple[Catalogue, bool]:
+    """A catalogue of the norms folder; its quotes are checked when its plan text lies beside it."""
+    catalogue = load_catalogue(path, seeds_dir=None)
+    if (path.parent / catalogue.document).is_file():
+        return load_catalogue(path, seeds_dir=path.parent), True
+    return catalogue, False
 
 
 @lru_cache(maxsize=8)
-def _load(directory: Path, seeds_dir: Path, stamp: tuple[tuple[str, int], ...]) -> NormCatalogues:
-    # ``stamp`` (file names and modification times) makes an edited catalogue load afresh
-    return NormCatalogues(tuple(load_catalogues(directory, seeds_dir=seeds_dir)))
+def _load(
+    directory: Path, seeds_dir: Path | None, norms_dir: Path | None, stamp: _Stamp
+) -> NormCatalogues:
+    # ``stamp`` (file names and modification times of both folders) makes an edit load afresh
+    shipped = load_catalogues(directory, seeds_dir=seeds_dir)
+    verified = {c.city_adcode for c in shipped} if seeds_dir is not None else set()
+    own: list[Catalogue] = []
+    for path in sorted(norms_dir.glob("*.yaml")) if norms_dir is not None else []:
+        catalogue, checked = _own_catalogue(path)
+        own.append(catalogue)
+        verified.discard(catalogue.city_adcode)
+        if checked:
+            verified.add(catalogue.city_adcode)
+    # a city's own catalogue takes the place of the shipped one; rule ids stay unique
+    replaced = {c.city_adcode for c in own}
+    catalogues = [c for c in shipped if c.city_adcode not in replaced] + own
+    owner: dict[str, str] = {}
+    problems: list[CatalogueProblem] = []
+    for catalogue in catalogues:
+        for rule in catalogue.rules:
+            if rule.id in owner and owner[rule.id] != catalogue.city_adcode:
+                msg = f"duplicate rule id: in the catalogues of {owner[rule.id]} and "
+                problems.append(CatalogueProblem(rule.id, msg + catalogue.city_adcode))
+            owner.setdefault(rule.id, catalogue.city_adcode)
+    if problems:
+        raise CatalogueError(norms_dir or directory, problems)
+    return NormCatalogues(tuple(catalogues), frozenset(verified))
+
+
+def seeds_dir_of(settings: Settings) -> Path | None:
+    """The folder of the plan texts (``APP_PLANS_DIR/seeds``), or None when it is not at hand."""
+    seeds_dir = settings.plans_dir / "seeds" if settings.plans_dir is not None else None
+    return seeds_dir if seeds_dir is not None and seeds_dir.is_dir() else None
 
 
 def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -> NormCatalogues:
-    """Load and check the catalogues in ``directory`` against the seed texts of the settings.
+    """Load the catalogues in ``directory`` and ``APP_NORMS_DIR``, checking what can be checked.
+
+    The quotes of the shipped catalogues are checked against ``APP_PLANS_DIR/seeds`` when it is
+    there; a catalogue of ``APP_NORMS_DIR`` is checked against its plan text when that lies
+    beside it (the file its ``document`` names), and replaces a shipped catalogue of its city.
+    Without texts the catalogues load with their quotes unverified
+    (:meth:`NormCatalogues.quotes_verified`). A file added or edited in either folder is read
+    again on the next call after :data:`RECHECK_S` seconds: no restart.
 
     Raises
     ------
     ConfigurationError
-        When no plans folder with ``seeds/`` is configured, or a catalogue is defective (the
-        message names the file, the rule and the defect).
+        When a catalogue is defective (the message names the file, the rule and the defect).
     """
-    seeds_dir = settings.plans_dir / "seeds" if settings.plans_dir is not None else None
-    if seeds_dir is None or not seeds_dir.is_dir():
-        msg = "no plan texts: set APP_PLANS_DIR to the folder holding seeds/ (../shared/plans)"
-        raise ConfigurationError(msg)
-    key = (directory, seeds_dir)
+    seeds_dir = seeds_dir_of(settings)
+    norms_dir = settings.norms_dir
+    key = (directory, seeds_dir, norms_dir)
     now = time.monotonic()
     recent = _RECENT.get(key)
     if recent is not None and now - recent[0] < RECHECK_S:
         return recent[1]
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.yaml")))
+    stamp = (*_stamp(directory), ("--", 0), *_stamp(norms_dir))
     try:
-        norms = _load(directory.resolve(), seeds_dir.resolve(), stamp)
+        norms = _load(
+            directory.resolve(),
+            None if seeds_dir is None else seeds_dir.resolve(),
+            None if norms_dir is None or not norms_dir.is_dir() else norms_dir.resolve(),
+            stamp,
+        )
     except CatalogueError as exc:
         msg = f"the norm catalogue is defective: {exc}"
         raise ConfigurationError(msg) from exc
@@ -142,6 +214,7 @@ def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> NormCat
                 plan_title_en=c.plan_title_en,
                 document_number=c.document_number,
                 issuer_zh=c.issuer_zh,
+                quotes_verified=norms.quotes_verified(c.city_adcode),
                 rules=[_rule_public(rule, c.plan) for rule in c.rules],
             )
             for c in chosen
