@@ -15,6 +15,7 @@ from app.cli import (
     load,
     loadtest,
     network,
+    norms,
     optimize,
     serve,
     token,
@@ -32,6 +33,7 @@ db.register(app)
 demo.register(app)
 load.register(app)
 network.register(app)
+norms.register(app)
 optimize.register(app)
 serve.register(app)
 token.register(app)
