@@ -12,6 +12,7 @@ from app.cli import (
     coverage,
     db,
     demo,
+    facilities,
     load,
     loadtest,
     network,
@@ -31,6 +32,7 @@ check.register(app)
 coverage.register(app)
 db.register(app)
 demo.register(app)
+facilities.register(app)
 load.register(app)
 network.register(app)
 norms.register(app)

@@ -28,7 +28,8 @@ def _fplan(clone: Path, env: dict[str, str], *args: str) -> str:
         check=False,
     )
     assert result.returncode == 0, f"fplan {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+    # tables and notes go to the terminal's error stream, data (--format json, schema) to stdout
+    return result.stdout + result.stderr
 
 
 def test_a_clone_without_shared_data_sets_up_and_checks_a_city(
