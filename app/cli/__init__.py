@@ -18,6 +18,7 @@ from app.cli import (
     network,
     norms,
     optimize,
+    population,
     serve,
     token,
 )
@@ -37,6 +38,7 @@ load.register(app)
 network.register(app)
 norms.register(app)
 optimize.register(app)
+population.register(app)
 serve.register(app)
 token.register(app)
 loadtest.register(app)
