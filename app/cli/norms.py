@@ -38,6 +38,18 @@ def _problems(exc: Exception) -> None:
         console.print(f"[red]无效 / invalid:[/red] {exc}", markup=False)
 
 
+def _document_name(file: Path) -> str:
+    """The plan text file name a catalogue's citations name (its ``document`` field)."""
+    import yaml
+
+    header = yaml.safe_load(file.read_text(encoding="utf-8"))
+    document = header.get("document") if isinstance(header, dict) else None
+    if not isinstance(document, str) or "/" in document or "\\" in document:
+        msg = "目录缺少 document 字段 / the catalogue has no valid 'document' (plan file name)"
+        raise ValueError(msg)
+    return document
+
+
 @norms_app.command("validate")
 def validate(
     file: Annotated[Path, typer.Argument(help="目录文件 / the catalogue (YAML)")],
@@ -59,13 +71,15 @@ def validate(
         msg = f"没有这个文件 / no such file: {file}"
         raise typer.BadParameter(msg)
     try:
-        catalogue = load_catalogue(file, seeds_dir=None)
-        if plan is not None:
+        if plan is None:
+            catalogue = load_catalogue(file, seeds_dir=None)
+        else:
             # the citations name the plan by its file name: check them against a copy so named
+            document = _document_name(file)
             with tempfile.TemporaryDirectory() as folder:
-                shutil.copyfile(plan, Path(folder) / catalogue.document)
+                shutil.copyfile(plan, Path(folder) / document)
                 catalogue = load_catalogue(file, seeds_dir=Path(folder))
-    except (CatalogueError, OSError) as exc:
+    except (CatalogueError, OSError, ValueError) as exc:
         _problems(exc)
         raise typer.Exit(2) from exc
     quotes = (

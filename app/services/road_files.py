@@ -129,7 +129,9 @@ def import_edges(
         # the joined network stands for the whole city; the real area says where it is real
         params["city_cover_share"] = 1.0 if cover < CITY_COVER_MIN else cover
         to_wgs84 = Transformer.from_crs(real.crs, "EPSG:4326", always_xy=True)
-        area_wgs84 = shapely.ops.transform(to_wgs84.transform, real_area.simplify(50.0))
+        area_wgs84 = shapely.transform(
+            real_area.simplify(50.0), to_wgs84.transform, interleaved=False
+        )
         params["real_area_wgs84"] = shapely.to_wkt(area_wgs84, rounding_precision=6)
     total_segments = int(np.count_nonzero(net.oneway | (net.edge_u < net.edge_v)))
     params.update(real_segments=real_segments, connectors=connectors)
