@@ -140,12 +140,27 @@ def _import_edges(
 ) -> None:
     import time
 
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from app.services import road_files
     from app.settings import get_settings
 
     started = time.monotonic()
+    # the steps: read, synthetic network, join, store (then the population surface)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
     with open_session() as session:
-        with console.status(f"reading and joining {path.name} / 读取并接合路网"):
+        with bar:
+            task = bar.add_task("", total=4)
+
+            def step(what: str) -> None:
+                bar.update(task, description=what, advance=1)
+
             done = road_files.import_edges(
                 session,
                 get_settings(),
@@ -156,6 +171,7 @@ def _import_edges(
                 oneway_column=oneway_column,
                 class_map=road_files.read_class_map(map_classes),
                 name=name,
+                progress=step,
             )
             session.commit()
         population = _rebuild_population(session, city, done.network.id) if city else None

@@ -14,6 +14,7 @@ counts by source; the population surface is rebuilt on it, and :func:`real_road_
 share of the city's residents whose cell lies on real roads.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ def import_edges(
     oneway_column: str | None = None,
     class_map: dict[str, str] | None = None,
     name: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> EdgeImport:
     """Read a road file, join it to the city's synthetic network where it ends, and store it.
 
@@ -91,9 +93,11 @@ def import_edges(
     from geo.network.edges import network_from_lines
     from geo.network.merge import join_networks
 
+    say = progress or (lambda _: None)
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
         msg = f"expected an existing {', '.join(SUFFIXES)} file, got {path}"
         raise InvalidInputError(msg, details=[{"field": "edges", "msg": msg}])
+    say(f"reading {path.name} / 读取道路文件")
     try:
         lines = network_from_lines(
             gpd.read_file(path),
@@ -121,7 +125,9 @@ def import_edges(
         cover = round(float(real_area.area / city_area.area), 6)
         params["real_cover_share"] = cover
         if cover < CITY_COVER_MIN:
+            say("the synthetic network outside the layer / 图层以外的模拟路网")
             synthetic = _synthetic_network(session, settings, city_adcode)
+            say("joining the networks where they meet / 接合两套路网")
             joined = join_networks(real, synthetic, real_area)
             net, connectors = joined.network, joined.connectors
             real_segments = int(joined.segment_real.sum())
@@ -135,6 +141,7 @@ def import_edges(
         params["real_area_wgs84"] = shapely.to_wkt(area_wgs84, rounding_precision=6)
     total_segments = int(np.count_nonzero(net.oneway | (net.edge_u < net.edge_v)))
     params.update(real_segments=real_segments, connectors=connectors)
+    say("storing the network / 写入路网")
     summary = networks.store_network(
         session,
         net,
