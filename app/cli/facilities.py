@@ -63,7 +63,8 @@ def import_file(
             )
             session.commit()
     except AppError as exc:
-        console.print(f"[red]未导入 / nothing imported:[/red] {exc.message}", markup=False)
+        console.print("[red]未导入 / nothing imported:[/red]", end=" ")
+        console.print(exc.message, markup=False)
         for detail in exc.details:
             where = ", ".join(f"{k} {detail[k]}" for k in ("row", "line") if k in detail)
             console.print(f"  {where}: {detail.get('field', '')}: {detail.get('msg', '')}")

@@ -35,7 +35,8 @@ def _problems(exc: Exception) -> None:
             where = f"规则 rule {problem.rule_id}" if problem.rule_id else "目录 catalogue"
             console.print(f"  {where}: {problem.message}", markup=False)
     else:
-        console.print(f"[red]无效 / invalid:[/red] {exc}", markup=False)
+        console.print("[red]无效 / invalid:[/red]", end=" ")
+        console.print(str(exc), markup=False)
 
 
 def _document_name(file: Path) -> str:
@@ -118,7 +119,8 @@ def verify(
     try:
         loaded = norms.load_norms(settings)
     except AppError as exc:
-        console.print(f"[red]引文有误 / quotes do not match:[/red] {exc.message}", markup=False)
+        console.print("[red]引文有误 / quotes do not match:[/red]", end=" ")
+        console.print(exc.message, markup=False)
         raise typer.Exit(2) from exc
     for catalogue in loaded.catalogues:
         state = (

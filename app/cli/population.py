@@ -60,7 +60,8 @@ def import_population(
                 )
             session.commit()
     except AppError as exc:
-        console.print(f"[red]未导入 / nothing imported:[/red] {exc.message}", markup=False)
+        console.print("[red]未导入 / nothing imported:[/red]", end=" ")
+        console.print(exc.message, markup=False)
         raise typer.Exit(2) from exc
     console.print(
         f"人口 population {done.population:,} on 单元 cells {done.cells:,} from {done.source} "

@@ -165,14 +165,19 @@ def import_register(
             .where(Facility.id.in_(result.ids))
         ).all()
         types = sorted({t for t, _ in imported})
-        cities = sorted({c for _, c in imported if c is not None})
+        # the city asked for (a county-level city such as Jishou is its own), else the register's
+        cities = (
+            [city_adcode]
+            if city_adcode is not None
+            else sorted({c for _, c in imported if c is not None})
+        )
         synthetic = (
             select(Facility.id, Facility.type)
             .join(Region, Region.adcode == Facility.region_adcode)
             .where(
                 Facility.source == "synthetic",
                 Facility.type.in_(types),
-                Region.city_adcode.in_(cities),
+                Region.city_adcode.in_(cities) | Region.adcode.in_(cities),
             )
         )
         replaced = session.execute(synthetic).all()
