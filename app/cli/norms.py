@@ -106,9 +106,9 @@ def verify(
     The plans folder defaults to APP_PLANS_DIR; the catalogues are the shipped ones and those of
     APP_NORMS_DIR (checked against a plan text beside them).
     """
-    from app.errors import AppError
     from app.services import norms
     from app.settings import get_settings
+    from geo.errors import CatalogueError
 
     settings = get_settings()
     if plans is not None:
@@ -118,9 +118,9 @@ def verify(
         raise typer.Exit(2)
     try:
         loaded = norms.load_norms(settings)
-    except AppError as exc:
+    except CatalogueError as exc:
         console.print("[red]引文有误 / quotes do not match:[/red]", end=" ")
-        console.print(exc.message, markup=False)
+        console.print(str(exc), markup=False)
         raise typer.Exit(2) from exc
     for catalogue in loaded.catalogues:
         state = (

@@ -9,12 +9,13 @@ unverified. A defect of any other kind stops the service from answering.
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 
-from app.errors import ConfigurationError, NotFoundError
+from app.errors import NotFoundError
 from app.schemas.norms import CataloguePublic, CitationPublic, NormCatalogueList, RulePublic
 from app.settings import Settings
 from geo.norms import (
@@ -58,17 +59,73 @@ class NormCatalogues:
         """Adcodes of the cities with a catalogue, in order."""
         return sorted(catalogue.city_adcode for catalogue in self.catalogues)
 
+    @cached_property
+    def key(self) -> str:
+        """A short hash of every catalogue's content (keys cached answers), computed once."""
+        text = " ".join(catalogue_sha256(c) for c in self.catalogues)
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
 
 # the files are looked at again at most this often (a request must not stat them every time)
 RECHECK_S = 1.0
-_Key = tuple[Path, Path | None, Path | None]
-_RECENT: dict[_Key, tuple[float, NormCatalogues]] = {}
+# loaded sets kept per folder and file stamp (an edited catalogue loads afresh)
+MAX_LOADED = 8
+
 _Stamp = tuple[tuple[str, int], ...]
+# the shipped catalogues' folder, the plan texts' folder and the planner's own folder
+_Key = tuple[Path, Path | None, Path | None]
+
+
+class CatalogueStore:
+    """The catalogues a process serves: loaded once per change of the files, rechecked at most
+    every :data:`RECHECK_S` seconds. ``create_app`` keeps one on ``app.state``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._recent: dict[_Key, tuple[float, NormCatalogues]] = {}
+        self._loaded: dict[tuple[_Key, _Stamp], NormCatalogues] = {}
+
+    def load(
+        self, settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR
+    ) -> NormCatalogues:
+        """As :func:`load_norms`, reusing the set loaded from unchanged files."""
+        seeds_dir, norms_dir = seeds_dir_of(settings), _norms_dir(settings)
+        key = (directory, seeds_dir, norms_dir)
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent.get(key)
+        if recent is not None and now - recent[0] < RECHECK_S:
+            return recent[1]
+        # an added, edited or removed file in either folder has another stamp: read afresh
+        stamp = (*_stamp(directory), ("--", 0), *_stamp(norms_dir))
+        loaded_key = (key, stamp)
+        with self._lock:
+            norms = self._loaded.get(loaded_key)
+        if norms is None:
+            norms = _read(directory, seeds_dir, norms_dir)
+            with self._lock:
+                if len(self._loaded) >= MAX_LOADED:
+                    self._loaded.pop(next(iter(self._loaded)))
+                self._loaded[loaded_key] = norms
+        with self._lock:
+            self._recent[key] = (now, norms)
+        return norms
+
+
+def seeds_dir_of(settings: Settings) -> Path | None:
+    """The folder of the plan texts (``APP_PLANS_DIR/seeds``), or None when it is not at hand."""
+    seeds_dir = settings.plans_dir / "seeds" if settings.plans_dir is not None else None
+    return seeds_dir.resolve() if seeds_dir is not None and seeds_dir.is_dir() else None
+
+
+def _norms_dir(settings: Settings) -> Path | None:
+    norms_dir = settings.norms_dir
+    return norms_dir.resolve() if norms_dir is not None and norms_dir.is_dir() else None
 
 
 def _stamp(directory: Path | None) -> _Stamp:
-    # file names and modification times: an edited or added catalogue has another stamp
-    if directory is None or not directory.is_dir():
+    # file names and modification times (catalogues, and plan texts beside own catalogues)
+    if directory is None:
         return ()
     return tuple(
         (p.name, p.stat().st_mtime_ns)
@@ -84,12 +141,8 @@ def _own_catalogue(path: Path) -> tuple[Catalogue, bool]:
     return catalogue, False
 
 
-@lru_cache(maxsize=8)
-def _load(
-    directory: Path, seeds_dir: Path | None, norms_dir: Path | None, stamp: _Stamp
-) -> NormCatalogues:
-    # ``stamp`` (file names and modification times of both folders) makes an edit load afresh
-    shipped = load_catalogues(directory, seeds_dir=seeds_dir)
+def _read(directory: Path, seeds_dir: Path | None, norms_dir: Path | None) -> NormCatalogues:
+    shipped = load_catalogues(directory.resolve(), seeds_dir=seeds_dir)
     verified = {c.city_adcode for c in shipped} if seeds_dir is not None else set()
     own: list[Catalogue] = []
     for path in sorted(norms_dir.glob("*.yaml")) if norms_dir is not None else []:
@@ -114,12 +167,6 @@ def _load(
     return NormCatalogues(tuple(catalogues), frozenset(verified))
 
 
-def seeds_dir_of(settings: Settings) -> Path | None:
-    """The folder of the plan texts (``APP_PLANS_DIR/seeds``), or None when it is not at hand."""
-    seeds_dir = settings.plans_dir / "seeds" if settings.plans_dir is not None else None
-    return seeds_dir if seeds_dir is not None and seeds_dir.is_dir() else None
-
-
 def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -> NormCatalogues:
     """Load the catalogues in ``directory`` and ``APP_NORMS_DIR``, checking what can be checked.
 
@@ -127,34 +174,17 @@ def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -
     there; a catalogue of ``APP_NORMS_DIR`` is checked against its plan text when that lies
     beside it (the file its ``document`` names), and replaces a shipped catalogue of its city.
     Without texts the catalogues load with their quotes unverified
-    (:meth:`NormCatalogues.quotes_verified`). A file added or edited in either folder is read
-    again on the next call after :data:`RECHECK_S` seconds: no restart.
+    (:meth:`NormCatalogues.quotes_verified`). Each call reads the files (a command runs once);
+    the service keeps a :class:`CatalogueStore`, which sees an added or edited file within
+    :data:`RECHECK_S` seconds: no restart.
 
     Raises
     ------
-    ConfigurationError
-        When a catalogue is defective (the message names the file, the rule and the defect).
+    CatalogueError
+        When a catalogue is defective (the message names the file, the rule and the defect);
+        the API answers 503 (:data:`app.api.errors.GEO_STATUS_CODES`).
     """
-    seeds_dir = seeds_dir_of(settings)
-    norms_dir = settings.norms_dir
-    key = (directory, seeds_dir, norms_dir)
-    now = time.monotonic()
-    recent = _RECENT.get(key)
-    if recent is not None and now - recent[0] < RECHECK_S:
-        return recent[1]
-    stamp = (*_stamp(directory), ("--", 0), *_stamp(norms_dir))
-    try:
-        norms = _load(
-            directory.resolve(),
-            None if seeds_dir is None else seeds_dir.resolve(),
-            None if norms_dir is None or not norms_dir.is_dir() else norms_dir.resolve(),
-            stamp,
-        )
-    except CatalogueError as exc:
-        msg = f"the norm catalogue is defective: {exc}"
-        raise ConfigurationError(msg) from exc
-    _RECENT[key] = (now, norms)
-    return norms
+    return _read(directory, seeds_dir_of(settings), _norms_dir(settings))
 
 
 def get_catalogue(norms: NormCatalogues, city_adcode: str) -> Catalogue:

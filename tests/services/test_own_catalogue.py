@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import app as cli
-from app.errors import ConfigurationError
 from app.services import compliance, demo, norms
 from app.services.reference import load_hunan
 from app.settings import PROJECT_ROOT, Settings
+from geo.errors import CatalogueError
 from geo.norms import load_catalogue
 
 ZHUZHOU = "430200"
@@ -73,13 +73,15 @@ def test_own_catalogue_loads_without_restart_and_zhuzhou_is_checked(
     own = tmp_path / "norms"
     own.mkdir()
     live = settings.model_copy(update={"norms_dir": own})
-    assert norms.load_norms(live).for_city(ZHUZHOU) is None
+    # the service's store, as create_app keeps it
+    store = norms.CatalogueStore()
+    assert store.load(live).for_city(ZHUZHOU) is None
 
     (own / "zhuzhou.yaml").write_text(_readme_catalogue(), encoding="utf-8")
     (own / "zhuzhou_plan.txt").write_text(PLAN_TEXT, encoding="utf-8")
     # the loaded set is looked at again after RECHECK_S: the same process sees the new file
     time.sleep(norms.RECHECK_S + 0.1)
-    loaded = norms.load_norms(live)
+    loaded = store.load(live)
     catalogue = loaded.for_city(ZHUZHOU)
     assert catalogue is not None
     assert loaded.quotes_verified(ZHUZHOU)
@@ -103,5 +105,5 @@ def test_a_defective_own_catalogue_is_named(settings: Settings, tmp_path: Path) 
     (own / "zhuzhou.yaml").write_text(
         _readme_catalogue().replace("kind: resource_ratio", "kind: nonsense"), encoding="utf-8"
     )
-    with pytest.raises(ConfigurationError, match=r"zhuzhou\.beds_per_1000"):
+    with pytest.raises(CatalogueError, match=r"zhuzhou\.beds_per_1000"):
         norms.load_norms(settings.model_copy(update={"norms_dir": own}))
