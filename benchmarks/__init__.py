@@ -206,15 +206,6 @@ register_case(
         "real OSM, Porto Alegre walk 15 min: MCLP ours (HiGHS) vs spopt (CBC), same matrix",
     )
 )
-for _name, _what in (
-    ("yongzhou_ems_mclp", "永州急救站半径 MCLP k=10 vs spopt · Yongzhou EMS radius MCLP k = 10"),
-    ("yongzhou_ems_fleet", "永州急救站与车辆统筹 · Yongzhou EMS stations and fleet (MEXCLP)"),
-):
-    register_case(
-        BenchCase(
-            _name, _lazy("benchmarks.optimize", _name), f"database · 数据库: {_what}", e2e=True
-        )
-    )
 for _name, _run, _what in (
     ("e2e_demo_yongzhou", "demo_yongzhou", "fplan demo, 永州 from empty · 从空城市准备永州"),
     ("e2e_check_cold", "check_cold", "fplan check, 永州, no stored run · 无已存结果"),
@@ -232,4 +223,13 @@ for _name, _run, _what in (
 ):
     register_case(
         BenchCase(_name, _lazy("benchmarks.e2e", _run), f"database · 数据库: {_what}", e2e=True)
+    )
+for _name, _what in (
+    ("yongzhou_ems_mclp", "永州急救站半径 MCLP k=10 vs spopt · Yongzhou EMS radius MCLP k = 10"),
+    ("yongzhou_ems_fleet", "永州急救站与车辆统筹 · Yongzhou EMS stations and fleet (MEXCLP)"),
+):
+    register_case(
+        BenchCase(
+            _name, _lazy("benchmarks.optimize", _name), f"database · 数据库: {_what}", e2e=True
+        )
     )

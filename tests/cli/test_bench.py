@@ -118,6 +118,8 @@ def test_end_to_end_cases_run_only_when_asked_for() -> None:
         "e2e_check_reused",
         "e2e_scenario_add_site",
         "e2e_compliance_50_clients",
+        "yongzhou_ems_mclp",
+        "yongzhou_ems_fleet",
     ]
     # the default bench needs no database
     assert not set(e2e) & {c.name for c in bench.select_cases()}
