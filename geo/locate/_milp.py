@@ -354,12 +354,14 @@ def _clean_share(share: FloatArray) -> FloatArray:
 
 def max_cover_lp_bound(
     pairs: Pairs, weight: FloatArray, *, p: int, fixed: BoolArray, time_limit_s: float
-) -> float:
-    """Upper bound of the uncapacitated MCLP from its LP relaxation (HiGHS), residents.
+) -> tuple[float, FloatArray | None]:
+    """Upper bound of the uncapacitated MCLP from its LP relaxation (HiGHS), residents, and
+    the relaxed site values ``x`` (None without an optimal LP).
 
     The relaxation of Church & ReVelle's formulation is often integral or nearly so on covering
-    instances, so its value proves a heuristic's solution within a small gap; ``inf`` when
-    HiGHS stops before an optimal LP (time limit).
+    instances (Yongzhou's EMS radius: integral), so its value proves a heuristic's solution
+    within a small gap and its largest ``x`` are a solution; ``inf`` when HiGHS stops before an
+    optimal LP (time limit).
     """
     n_c = pairs.n_candidate
     rows_of, row = np.unique(pairs.demand, return_inverse=True)
@@ -387,6 +389,6 @@ def max_cover_lp_bound(
         ],
         options={"time_limit": float(time_limit_s)},
     )
-    if res.status != 0 or res.fun is None:
-        return math.inf
-    return -float(res.fun)
+    if res.status != 0 or res.fun is None or res.x is None:
+        return math.inf, None
+    return -float(res.fun), np.asarray(res.x[:n_c], dtype=np.float64)

@@ -494,7 +494,14 @@ def _max_cover_heuristic(
     left = time_limit_s - (time.perf_counter() - started)
     if bound - value > LP_GAP * max(bound, 1e-9) and left > 0:
         # the subgradient closes slowly on large instances: the LP relaxation proves the rest
-        relaxed = max_cover_lp_bound(pairs, weight, p=p, fixed=fixed, time_limit_s=left)
+        relaxed, x = max_cover_lp_bound(pairs, weight, p=p, fixed=fixed, time_limit_s=left)
+        if x is not None and method != "greedy":
+            # the relaxed solution's largest sites: the optimum when the LP is integral
+            rounded = fixed | (x >= np.sort(x)[-max(p, 1)] - 1e-9) & (x > 1e-9)
+            if int(rounded.sum()) <= p and covered_weight(pairs, weight, rounded) > value:
+                is_open, solver = rounded, "lp-rounding"
+                value = covered_weight(pairs, weight, rounded)
+                status = _joined(status, "LP rounding")
         if relaxed < bound:
             bound, source = max(relaxed, value), "lp"
     return _Heuristic(is_open, bound, source, solver, status)
