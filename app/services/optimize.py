@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidInputError
 from app.schemas.facility import FacilityCreate
 from app.schemas.optimize import (
+    MAX_GAP_CANDIDATES,
     ChosenSite,
     OptimizeRequest,
     OptimizeResult,
@@ -217,11 +218,12 @@ def _notes(norm: Norm, candidates: Candidates) -> tuple[list[str], list[str]]:
         n = candidates.x.shape[0]
         notes.append(
             f"gap candidates thinned to one per {candidates.spacing_m:,.0f} m square (widened "
-            f"{candidates.widened} time(s) to stay within {n:,} candidates)"
+            f"{candidates.widened} time(s) to stay within {MAX_GAP_CANDIDATES:,}): {n:,} candidates"
         )
         notes_zh.append(
             f"缺口候选点按每 {candidates.spacing_m:,.0f} 米见方一个抽稀"
-            f"（为控制在 {n:,} 个以内，放宽 {candidates.widened} 次）"
+            f"（为不超过 {MAX_GAP_CANDIDATES:,} 个，放宽 {candidates.widened} 次），"
+            f"共 {n:,} 个候选点"
         )
     return notes, notes_zh
 
