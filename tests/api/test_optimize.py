@@ -313,3 +313,18 @@ def test_ems_plans_stations_and_fleet_together(api: TestClient) -> None:
     assert sum(c["fleet_after"] for c in ems["counties"]) <= ems["fleet_after"]
     assert "急救站与车辆统筹" in result["summary_zh"]
     assert "EMS stations and fleet together" in result["summary_en"]
+
+
+@pytest.mark.usefixtures("facilities")
+def test_a_city_without_the_type_is_a_greenfield_problem(api: TestClient) -> None:
+    # no EMS centre at all: every resident is beyond the radius, the sites start from nothing
+    result = optimize(api, model="mclp", radius_km=5, facility_type="ems_center", k=2)
+
+    assert result["population_baseline"] == 0
+    assert len(result["chosen"]) == 2
+    assert [site["rank"] for site in result["chosen"]] == [1, 2]
+    first, second = result["chosen"]
+    assert first["marginal"] >= second["marginal"] > 0
+    assert result["population_covered"] == first["marginal"] + second["marginal"]
+    assert result["uncovered_residents"] == ALL_RESIDENTS - result["population_covered"]
+    assert result["unreachable_residents"] == 0
