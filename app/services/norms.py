@@ -15,7 +15,16 @@ from pathlib import Path
 from app.errors import ConfigurationError, NotFoundError
 from app.schemas.norms import CataloguePublic, CitationPublic, NormCatalogueList, RulePublic
 from app.settings import Settings
-from geo.norms import DEFAULT_CATALOGUE_DIR, Catalogue, CatalogueError, Rule, load_catalogues
+from geo.norms import (
+    DEFAULT_CATALOGUE_DIR,
+    SPATIAL_KINDS,
+    Binding,
+    Catalogue,
+    CatalogueError,
+    PlanReference,
+    Rule,
+    load_catalogues,
+)
 
 
 @dataclass(frozen=True)
@@ -93,14 +102,28 @@ def catalogue_sha256(catalogue: Catalogue) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def citation_public(rule: Rule) -> list[CitationPublic]:
-    """The citations of ``rule`` in their public form, the primary one first."""
-    return [CitationPublic.model_validate(c.model_dump(mode="json")) for c in rule.citations]
+def citation_public(rule: Rule, plan: PlanReference | None = None) -> list[CitationPublic]:
+    """The citations of ``rule`` in their public form, the primary one first, naming the plan."""
+    named = {} if plan is None else plan.as_dict()
+    return [
+        CitationPublic.model_validate({**c.model_dump(mode="json"), **named})
+        for c in rule.citations
+    ]
 
 
-def _rule_public(rule: Rule) -> RulePublic:
-    data = rule.model_dump(mode="json", exclude={"citations"})
-    return RulePublic.model_validate({**data, "citations": citation_public(rule)})
+def _rule_public(rule: Rule, plan: PlanReference) -> RulePublic:
+    data = rule.model_dump(mode="json", exclude={"citations", "binding"})
+    return RulePublic.model_validate(
+        {
+            **data,
+            # the 约束性 / 预期性 label as the two flags the API has always had
+            "binding": None if rule.binding is None else rule.binding == Binding.BINDING,
+            "expected": None if rule.binding is None else rule.binding == Binding.EXPECTED,
+            "target_scope": rule.scope_of_target.value,
+            "target_share": rule.share_required if rule.kind in SPATIAL_KINDS else None,
+            "citations": citation_public(rule, plan),
+        }
+    )
 
 
 def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> NormCatalogueList:
@@ -115,7 +138,11 @@ def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> NormCat
                 city_name_en=c.city_name_en,
                 city_level=c.city_level.value,
                 document=c.document,
-                rules=[_rule_public(rule) for rule in c.rules],
+                plan_title_zh=c.plan_title_zh,
+                plan_title_en=c.plan_title_en,
+                document_number=c.document_number,
+                issuer_zh=c.issuer_zh,
+                rules=[_rule_public(rule, c.plan) for rule in c.rules],
             )
             for c in chosen
         ]

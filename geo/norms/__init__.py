@@ -18,17 +18,19 @@ from geo.errors import (
 from geo.norms.areas import RuleArea, rule_areas
 from geo.norms.catalogue import (
     DEFAULT_CATALOGUE_DIR,
+    Baseline,
     Catalogue,
+    PlanReference,
     Rule,
     load_catalogue,
     load_catalogues,
     rules_by_id,
 )
 from geo.norms.citations import Citation, check_citation
-from geo.norms.evaluate import evaluate_catalogue, evaluate_rule
+from geo.norms.evaluate import catalogue_data_gaps, evaluate_catalogue, evaluate_rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FacilitySelector, Target, TargetUnit
-from geo.norms.results import RuleResult, coverage_result
+from geo.norms.results import DataGap, RuleResult, coverage_result, data_gap_of
 from geo.norms.spatial import (
     FacilityPoints,
     GapZone,
@@ -45,6 +47,7 @@ from geo.norms.spatial import (
 )
 from geo.norms.terms import (
     SPATIAL_KINDS,
+    Binding,
     CapacityField,
     Direction,
     DistanceKind,
@@ -56,17 +59,22 @@ from geo.norms.terms import (
     RuleKind,
     Scope,
     ServiceFlag,
+    Status,
+    TargetScope,
     TravelMode,
 )
 
 __all__ = [
     "DEFAULT_CATALOGUE_DIR",
     "SPATIAL_KINDS",
+    "Baseline",
+    "Binding",
     "CapacityField",
     "Catalogue",
     "CatalogueError",
     "CatalogueProblem",
     "Citation",
+    "DataGap",
     "Direction",
     "DistanceKind",
     "FacilityInput",
@@ -78,6 +86,7 @@ __all__ = [
     "NormEvaluationError",
     "NormsError",
     "Ownership",
+    "PlanReference",
     "PopulationBasis",
     "PopulationPoints",
     "RegionCoverage",
@@ -91,12 +100,16 @@ __all__ = [
     "ServiceFlag",
     "SpatialContext",
     "SpatialOutcome",
+    "Status",
     "Target",
+    "TargetScope",
     "TargetUnit",
     "TravelMode",
+    "catalogue_data_gaps",
     "check_citation",
     "coverage_by_region",
     "coverage_result",
+    "data_gap_of",
     "evaluate_catalogue",
     "evaluate_rule",
     "evaluate_spatial_rule",

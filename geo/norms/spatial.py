@@ -56,7 +56,7 @@ from geo.norms.parameters import (
     RadiusCoverageParameters,
     TravelTimeCoverageParameters,
 )
-from geo.norms.results import RuleResult, coverage_result, not_evaluable_result
+from geo.norms.results import RuleResult, coverage_result, not_evaluable_result, settle
 from geo.norms.terms import Direction, DistanceKind, Scope, TravelMode
 
 if TYPE_CHECKING:
@@ -578,8 +578,13 @@ def evaluate_spatial_rule(
 
     counted, threshold, measure, covered, unit = _reach(rule, params, context)
     rows = tuple(
-        _region_result(
-            rule, region, index=index, points=context.points, counted=counted, covered=covered
+        settle(
+            rule,
+            _region_result(
+                rule, region, index=index, points=context.points, counted=counted, covered=covered
+            ),
+            region,
+            index,
         )
         for region in in_scope
     )

@@ -194,12 +194,43 @@ export function facilityPopup(properties) {
   if (p.ambulances) {
     lines.push(html`${t('facility.ambulances')}: ${p.ambulances}`);
   }
+  lines.push(...planFieldLines(p));
   lines.push(
     synthetic
       ? html`<span class="synthetic-tag">${t('facility.synthetic')}</span>`
       : html`${t('facility.real')} · ${t('facility.source')}: ${p.source}`,
   );
   return html`<div class="facility-popup">${Html.join(lines, html`<br>`)}</div>`;
+}
+
+// the plans' further register fields, each shown only when recorded (NULL means unknown)
+const PLAN_COUNTS = ['tcm_physicians', 'public_health_staff', 'infectious_beds', 'childcare_places'];
+const PLAN_FLAGS = [
+  'central_township', 'geriatrics_dept', 'ophthalmology_dept', 'psychology_clinic',
+  'rehabilitation_dept', 'hospice_care', 'tcm_hall', 'tcm_preventive_care', 'infectious_ward',
+];
+const PLAN_CHOICES = ['primary_care_standard', 'admin_level'];
+
+/**
+ * The popup lines of the plans' further register fields a facility has recorded.
+ *
+ * @param {SiteProperties} properties
+ * @returns {Html[]}
+ */
+function planFieldLines(properties) {
+  const p = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (properties));
+  const lines = PLAN_COUNTS.filter((key) => p[key] !== undefined && p[key] !== null).map(
+    (key) => html`${t(`facility.${key}`)}: ${formatNumber(Number(p[key]), 0)}`,
+  );
+  for (const key of PLAN_CHOICES.filter((k) => p[k])) {
+    lines.push(html`${t(`facility.${key}`)}: ${t(`facility.${key}.${String(p[key])}`)}`);
+  }
+  const services = PLAN_FLAGS.filter((key) => p[key] === true || p[key] === 'true');
+  if (services.length) {
+    const names = services.map((key) => t(`facility.${key}`)).join('、');
+    lines.push(html`${t('facility.services')}: ${names}`);
+  }
+  return lines;
 }
 
 /**

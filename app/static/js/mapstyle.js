@@ -42,6 +42,11 @@ export const FACILITY_GROUPS = {
     ],
   },
   ems: { color: '#e07b00', types: ['ems_center', 'ems_station'] },
+  // the plans' further facilities (childcare, community mental rehabilitation, blood collection)
+  other: {
+    color: '#5b7a3a',
+    types: ['childcare_institution', 'mental_rehab_institution', 'blood_collection_point'],
+  },
 };
 
 // residents of an underserved zone: pale (few) to deep purple (many), apart from the
