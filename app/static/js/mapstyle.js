@@ -20,7 +20,7 @@ export const COMPLIANCE_COLORS = {
   na: '#d9d4c7',
 };
 
-/** @type {Record<'hospital' | 'primary' | 'ems', {color: string, types: string[]}>} */
+/** @type {Record<'hospital' | 'primary' | 'ems' | 'other', {color: string, types: string[]}>} */
 export const FACILITY_GROUPS = {
   hospital: {
     color: '#b0223a',
