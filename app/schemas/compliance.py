@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.schemas.norms import BaselinePublic, CitationPublic
 
-ReportFormat = Literal["json", "csv"]
+ReportFormat = Literal["json", "csv", "xlsx", "geojson", "gpkg"]
 CoverageMode = Literal["walk", "drive", "ems"]
 ResultStatus = Literal["pass", "fail", "unknown", "info", "not_applicable"]
 
