@@ -150,8 +150,7 @@ def print_heading(console: Console, report: ComplianceReport, lang: Lang) -> Non
             t(
                 "check.plan",
                 lang,
-                title=plan.plan_title_zh,
-                title_en=plan.plan_title_en,
+                title=plan.plan_title_zh if lang == "zh" else plan.plan_title_en,
                 number=number,
                 document=plan.document,
             )
