@@ -2,7 +2,8 @@
 
 Reads an OpenStreetMap file (``.osm`` XML, ``.osm.pbf``, or an osmnx ``.graphml``), snaps the
 facilities and population points (CSV, WGS84 ``lon``/``lat``) to the network of the chosen
-mode, runs one bounded multi-source search and reports the covered population and each
+mode, runs one bounded multi-source search (:meth:`geo.access.context.AccessContext.coverage`, as
+the ``/coverage`` report) and reports the covered population and each
 facility's catchment. ``--json`` prints one object to stdout; otherwise a table and progress
 bars go to stderr.
 """
@@ -77,10 +78,11 @@ def coverage(
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from geo.access.coverage import compute_coverage
+    from geo.access.context import AccessContext
+    from geo.access.points import points_xy
     from geo.errors import GeoError
     from geo.network.readers import read_network
-    from geo.network.snap import snap_points
+    from geo.network.snap import project_lonlat
 
     mode_name = mode.value
     # patients travel to care; an ambulance travels from its station (geo.access.coverage)
@@ -124,25 +126,25 @@ def coverage(
             progress.update(step, advance=1, description="snapping points")
 
             start = time.perf_counter()
-            snapped_fac = snap_points(
-                net, fac["lon"], fac["lat"], mode=mode_name, max_snap_m=max_snap_m
+            # the one coverage path of geo.access, as the /coverage report
+            context = AccessContext(
+                net,
+                points_xy(*project_lonlat(pop["lon"], pop["lat"], net.crs)),
+                points_xy(*project_lonlat(fac["lon"], fac["lat"], net.crs)),
+                max_snap_m=max_snap_m,
             )
-            snapped_pop = snap_points(
-                net, pop["lon"], pop["lat"], mode=mode_name, max_snap_m=max_snap_m
-            )
+            snapped_fac = context.snapped_sites(mode_name)
+            context.snapped_points(mode_name)
             timings["snap_s"] = time.perf_counter() - start
             progress.update(step, advance=1, description=f"searching {minutes:g} minutes")
 
             start = time.perf_counter()
-            result = compute_coverage(
-                net,
-                snapped_fac.node,
-                snapped_pop.node,
+            result = context.coverage(
+                list(range(context.n_sites)),
                 pop["population"].to_numpy(),
                 mode=mode_name,
                 minutes=minutes,
                 direction=search_direction,
-                point_snap_m=snapped_pop.distance_m,
             )
             timings["search_s"] = time.perf_counter() - start
             progress.update(step, advance=1)

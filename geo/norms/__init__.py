@@ -2,10 +2,11 @@
 
 Load the catalogues with :func:`load_catalogues` (they ship in ``geo/norms/catalogue/``; the
 service passes the folder of seed plan texts the citations are checked against), then evaluate the
-rules with :func:`evaluate_catalogue` / :func:`evaluate_rule`. Spatial rules (travel-time, radius
-and EMS-response coverage) need a :class:`SpatialContext` (road network, population points,
-facility locations; ``spatial=``) and are evaluated by :func:`evaluate_spatial_rule`, whose
-resident counts :func:`coverage_result` turns into the same :class:`RuleResult` rows;
+rules with :func:`evaluate_catalogue` / :func:`evaluate_rule`. Spatial rules (travel-time,
+radius and EMS-response coverage) need a :class:`SpatialContext` (a
+:class:`geo.access.context.AccessContext` of the road network, population points and facility
+locations; ``spatial=``) and are evaluated by :func:`evaluate_spatial_rule`, whose resident counts
+:func:`coverage_result` turns into the same :class:`RuleResult` rows;
 :func:`rule_areas` draws the areas the same rules cover, for maps.
 """
 
@@ -44,6 +45,7 @@ from geo.norms.spatial import (
     facility_points,
     gap_zones,
     population_points,
+    select_facilities,
 )
 from geo.norms.terms import (
     SPATIAL_KINDS,
@@ -121,4 +123,5 @@ __all__ = [
     "population_points",
     "rule_areas",
     "rules_by_id",
+    "select_facilities",
 ]
