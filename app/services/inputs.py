@@ -47,7 +47,7 @@ from geo.norms import (
 from geo.terms import PLAN_CAPACITY_FIELDS, UNRECORDED_FLAGS, AdminLevel, PrimaryCareStandard
 
 # bump when an evaluator changes its answers, so runs stored by the old code are not reused
-ENGINE_VERSION = 2
+ENGINE_VERSION = 3
 
 
 def _demo_hint(city_adcode: str, what: str) -> ConflictError:

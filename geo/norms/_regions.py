@@ -89,16 +89,20 @@ class RegionIndex:
         return None if host is None else self.regions[host]
 
     def in_scope(self, rule: Rule) -> list[RegionInput]:
-        """Return the regions ``rule`` produces a row for: the city first, then by adcode."""
+        """Return the regions ``rule`` produces a row for: the city first, then units by adcode,
+        then zones by adcode."""
         scopes = rule.region_scopes
         levels = {_SCOPE_LEVELS[s] for s in scopes if s in _SCOPE_LEVELS}
         chosen: list[RegionInput] = []
         city = self.regions.get(self.city_adcode)
         if Scope.CITY in scopes and city is not None:
             chosen.append(city)
+        # zones last: they hold no facilities and follow the units that host them
         chosen.extend(
             region
-            for adcode, region in sorted(self.regions.items())
+            for adcode, region in sorted(
+                self.regions.items(), key=lambda item: (item[1].level == RegionLevel.ZONE, item[0])
+            )
             if adcode != self.city_adcode and region.level in levels
         )
         return chosen

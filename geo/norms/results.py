@@ -353,7 +353,8 @@ def coverage_result(
     Returns
     -------
     RuleResult
-        ``value`` is the share of residents covered (0–1), ``target`` the rule's ``min_share``;
+        ``value`` is the share of residents covered (0–1), ``target`` the share the rule tests
+        (``target_share``, else ``min_share``);
         the shortfall is the number of residents to bring within reach, e.g. "126,400 residents
         beyond 15 minutes' walk of a community health centre".
     """
@@ -372,25 +373,27 @@ def coverage_result(
 
     reach = _reach_phrase(params)
     unit = "share of residents"
+    # the share the rule tests: target_share, else the parameters' min_share (1: everyone)
+    min_share = rule.share_required
     if population_total == 0:
-        verdict = Verdict(None, params.min_share, None, None, "no residents to cover")
+        verdict = Verdict(None, min_share, None, None, "no residents to cover")
         return make_result(rule, region, verdict, unit=unit, shortfall_unit="residents")
 
     # residents to bring within reach so that at least min_share are covered
-    required = math.ceil(Fraction(str(params.min_share)) * population_total)
+    required = math.ceil(Fraction(str(min_share)) * population_total)
     shortfall = max(0, required - population_covered)
     uncovered = population_total - population_covered
     share = population_covered / population_total
     if shortfall == 0:
         text = f"{_text.percent(share)} of {population_total:,} residents within {reach}"
-    elif params.min_share == 1:
+    elif min_share == 1:
         text = f"{uncovered:,} residents beyond {reach}"
     else:
         text = (
             f"{uncovered:,} residents beyond {reach}; {shortfall:,} more must be reached "
-            f"for {_text.percent(params.min_share)}"
+            f"for {_text.percent(min_share)}"
         )
-    verdict = Verdict(share, params.min_share, shortfall == 0, float(shortfall), text)
+    verdict = Verdict(share, min_share, shortfall == 0, float(shortfall), text)
     return make_result(rule, region, verdict, unit=unit, shortfall_unit="residents")
 
 

@@ -212,18 +212,17 @@ const PLAN_FLAGS = [
 const PLAN_CHOICES = ['primary_care_standard', 'admin_level'];
 
 /**
- * The popup lines of the plans' further register fields a facility has recorded.
+ * The lines of the plans' further register fields a facility has recorded.
  *
- * @param {SiteProperties} properties
+ * @param {Record<string, any>} p
  * @returns {Html[]}
  */
-function planFieldLines(properties) {
-  const p = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (properties));
+function planFieldLines(p) {
   const lines = PLAN_COUNTS.filter((key) => p[key] !== undefined && p[key] !== null).map(
-    (key) => html`${t(`facility.${key}`)}: ${formatNumber(Number(p[key]), 0)}`,
+    (key) => html`${t(`facility.${key}`)}: ${formatNumber(p[key], 0)}`,
   );
   for (const key of PLAN_CHOICES.filter((k) => p[k])) {
-    lines.push(html`${t(`facility.${key}`)}: ${t(`facility.${key}.${String(p[key])}`)}`);
+    lines.push(html`${t(`facility.${key}`)}: ${t(`facility.${key}.${p[key]}`)}`);
   }
   const services = PLAN_FLAGS.filter((key) => p[key] === true || p[key] === 'true');
   if (services.length) {
