@@ -9,6 +9,7 @@ import typer
 from app.cli import (
     bench,
     check,
+    cities,
     coverage,
     db,
     demo,
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 bench.register(app)
 check.register(app)
+cities.register(app)
 coverage.register(app)
 db.register(app)
 demo.register(app)

@@ -70,8 +70,7 @@ def api_description() -> str:
     )
     datums = ", ".join(f"`{d}`" for d in DATUMS)
     return (
-        "卫生设施规划：可达覆盖、规划指标核查与情景。"
-        "Health facility planning: coverage, plan norms and scenarios on real roads.\n\n"
+        "卫生设施规划：可达覆盖、规划指标核查与情景。\n\n"
         "## 机构类型 Facility types (`type`)\n\n"
         "| type | 中文 | English |\n| --- | --- | --- |\n"
         f"{types}\n\n"
