@@ -20,6 +20,7 @@ from app.api.routes import (
     optimize,
     page,
     regions,
+    reports,
     scenarios,
     tiles,
     tokens,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(facilities.router)
     api.include_router(norms.router)
     api.include_router(compliance.router)
+    api.include_router(reports.router)
     api.include_router(gaps.router)
     api.include_router(coverage.router)
     api.include_router(tiles.router)

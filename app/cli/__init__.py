@@ -17,6 +17,7 @@ from app.cli import (
     loadtest,
     network,
     optimize,
+    report,
     serve,
     token,
 )
@@ -37,6 +38,7 @@ demo.register(app)
 load.register(app)
 network.register(app)
 optimize.register(app)
+report.register(app)
 serve.register(app)
 token.register(app)
 loadtest.register(app)

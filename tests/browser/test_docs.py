@@ -27,7 +27,7 @@ def test_docs_render_with_no_network(map_page: MapPageFactory, live_url: str) ->
     tab.page.route("**/*", only_the_app)
     tab.page.goto(f"{live_url}/docs")
     tab.page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
-    tab.page.wait_for_selector("[data-path=\"/api/v1/compliance\"]", timeout=30_000)
+    tab.page.wait_for_selector('[data-path="/api/v1/compliance"]', timeout=30_000)
     text = tab.page.inner_text("body")
     assert "机构类型 Facility types" in text
     assert "general_hospital" in text
