@@ -13,6 +13,17 @@ import { tileUrl } from './api.js';
 /** @typedef {{width: number, height: number, data: Uint8Array}} RgbaImage */
 
 /** @type {Record<'pass' | 'fail' | 'unknown' | 'na', string>} */
+// a failing unit's shade by how far it is from the target (its shortfall as a share of the
+// target): pale just short of it, deep far from it
+/** @type {ColorStops} */
+export const FAIL_GAP_STOPS = [
+  [0, '#f6b8a8'],
+  [0.1, '#ee8a78'],
+  [0.25, '#d7443e'],
+  [0.5, '#a11d1d'],
+  [1, '#5c0a0a'],
+];
+
 export const COMPLIANCE_COLORS = {
   pass: '#2e9d5b',
   fail: '#d7443e',
@@ -247,7 +258,7 @@ export function buildStyle(city) {
             'pass',
             COMPLIANCE_COLORS.pass,
             'fail',
-            COMPLIANCE_COLORS.fail,
+            ramp(FAIL_GAP_STOPS, ['coalesce', ['feature-state', 'gap'], 1]),
             'unknown',
             COMPLIANCE_COLORS.unknown,
             'na',
