@@ -5,7 +5,15 @@
 import { API, ApiError } from './api.js';
 import { statusOf } from './cards.js';
 import { html, renderHtml } from './html.js';
-import { cityName, formatNumber, language, otherRuleTitle, ruleTitle, t } from './i18n.js';
+import {
+  cityName,
+  formatNumber,
+  language,
+  otherRuleTitle,
+  outcomeText,
+  ruleTitle,
+  t,
+} from './i18n.js';
 import {
   AREA_COLORS,
   CELL_STOPS,
@@ -111,10 +119,9 @@ export function renderRuleInfo() {
   renderHtml(
     $('rule-info'),
     html`
-    <p class="other-title">${otherRuleTitle(rule)}</p>
-    <p><span>${t('rule.kind')}:</span> <code>${rule.kind}</code>
+    <p><span>${t('rule.kind')}:</span> ${t(`kind.${rule.kind}`)}
        · <span>${t('rule.target')}:</span>
-       ${targetText} ${target.unit.replaceAll('_', ' ')}</p>`,
+       ${targetText} ${t(`target-unit.${target.unit}`)}</p>`,
   );
   const row = cityRow(rule.id);
   const status = state.report ? statusOf(row) : null;
@@ -123,7 +130,7 @@ export function renderRuleInfo() {
     status
       ? html`<span class="badge badge-${status}">${t('verdict.city')}:
          ${t(`status.${status}`)}</span>
-       ${row?.shortfall_text ? html`<span class="shortfall-text">${row.shortfall_text}</span>` : ''}`
+       ${row?.shortfall_text ? html`<span class="shortfall-text">${outcomeText(row)}</span>` : ''}`
       : html``,
   );
 }

@@ -75,6 +75,8 @@ export interface ComplianceResult {
   unit: string;
   citation: Citation;
   citations: Citation[];
+  status: 'pass' | 'fail' | 'unknown' | 'info' | 'not_applicable';
+  shortfall_text_zh: string | null;
 }
 
 export interface ComplianceReport {
