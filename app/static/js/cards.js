@@ -212,25 +212,45 @@ export function facilityPopup(properties) {
 }
 
 // the plans' further register fields, each shown only when recorded (NULL means unknown)
+/** @type {('tcm_physicians' | 'public_health_staff' | 'infectious_beds' | 'childcare_places')[]} */
 const PLAN_COUNTS = ['tcm_physicians', 'public_health_staff', 'infectious_beds', 'childcare_places'];
-const PLAN_FLAGS = [
-  'central_township', 'geriatrics_dept', 'ophthalmology_dept', 'psychology_clinic',
-  'rehabilitation_dept', 'hospice_care', 'tcm_hall', 'tcm_preventive_care', 'infectious_ward',
-];
+/** @type {('primary_care_standard' | 'admin_level')[]} */
 const PLAN_CHOICES = ['primary_care_standard', 'admin_level'];
+/**
+ * @type {('central_township' | 'geriatrics_dept' | 'ophthalmology_dept' | 'psychology_clinic' |
+ *   'rehabilitation_dept' | 'hospice_care' | 'tcm_hall' | 'tcm_preventive_care' |
+ *   'infectious_ward')[]}
+ */
+const PLAN_FLAGS = [
+  'central_township',
+  'geriatrics_dept',
+  'ophthalmology_dept',
+  'psychology_clinic',
+  'rehabilitation_dept',
+  'hospice_care',
+  'tcm_hall',
+  'tcm_preventive_care',
+  'infectious_ward',
+];
 
 /**
- * The lines of the plans' further register fields a facility has recorded.
+ * The plans' further register fields of a facility, each only where recorded.
  *
- * @param {Record<string, any>} p
+ * @param {SiteProperties} p
  * @returns {Html[]}
  */
 function planFieldLines(p) {
-  const lines = PLAN_COUNTS.filter((key) => p[key] !== undefined && p[key] !== null).map(
-    (key) => html`${t(`facility.${key}`)}: ${formatNumber(p[key], 0)}`,
-  );
-  for (const key of PLAN_CHOICES.filter((k) => p[k])) {
-    lines.push(html`${t(`facility.${key}`)}: ${t(`facility.${key}.${p[key]}`)}`);
+  /** @type {Html[]} */
+  const lines = [];
+  for (const key of PLAN_COUNTS) {
+    const value = p[key];
+    if (value !== undefined && value !== null) {
+      lines.push(html`${t(`facility.${key}`)}: ${formatNumber(value, 0)}`);
+    }
+  }
+  for (const key of PLAN_CHOICES) {
+    const value = p[key];
+    if (value) lines.push(html`${t(`facility.${key}`)}: ${t(`facility.${key}.${value}`)}`);
   }
   const services = PLAN_FLAGS.filter((key) => p[key] === true || p[key] === 'true');
   if (services.length) {

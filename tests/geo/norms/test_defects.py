@@ -28,6 +28,7 @@ from geo.norms import (
     load_catalogues,
     population_points,
 )
+from geo.norms.parameters import FacilityPerPopulationParameters
 from geo.population.urban import calibrate_urban
 from tests.geo._spatial_fixtures import CRS, X0, Y0, line
 
@@ -330,12 +331,17 @@ def test_d7_a_recommended_standard_is_checked_as_such(shared_dir: Path) -> None:
     # a grade-less centre at the recommended standard passes; an unrecorded one is not a fail
     assert outcome(good) == ("pass", 1.0, 1.0, True, 0.0)
     assert (open_.status, open_.passed) == ("unknown", None)
-    # Hengyang's rule names the field it needs and is listed once, not per county
+    # Hengyang's rule checks the recorded standard (not grade II): unknown until a source fills it
     hengyang = {c.city: c for c in load_catalogues(seeds_dir=shared_dir / "plans" / "seeds")}[
         "hengyang"
     ]
-    gaps = {gap.rule_id: gap for gap in catalogue_data_gaps(hengyang)}
-    assert gaps["hengyang.large_catchment_centre_standard"].needs == ("primary_care_standard",)
+    standard = hengyang.rule("hengyang.large_catchment_centre_standard")
+    assert standard.data_gap is None
+    assert isinstance(standard.parameters, FacilityPerPopulationParameters)
+    assert standard.parameters.required_standard == "recommended"
+    assert standard.parameters.required_grade is None
+    gaps = {gap.rule_id for gap in catalogue_data_gaps(hengyang)}
+    assert "hengyang.large_catchment_centre_standard" not in gaps
 
 
 # --- D8: selectors as the plans mean them ---
