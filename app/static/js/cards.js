@@ -366,12 +366,14 @@ function chosenRuleHtml(card, diff, rule) {
   const none = { zones: 0, residents: 0 };
   const before = card.zonesBefore.get(rule.id) ?? none;
   const after = card.zonesAfter ? (card.zonesAfter.get(rule.id) ?? none) : null;
-  // the quick diff's city row has the residents at once; the zones follow
+  // the quick diff's city row has the residents gained at once; the zones follow. Residents
+  // beyond reach are the zones' (a row's shortfall is what its target share still needs)
   const cityRow = chosen?.regions.find((r) => r.region_adcode === card.city) ?? null;
-  const underserved = cityRow
-    ? beforeAfter(cityRow.shortfall_before, cityRow.shortfall_after)
-    : beforeAfter(before.residents, after?.residents);
   const gained = chosen ? ruleGained(chosen, card.city) : null;
+  const underserved =
+    cityRow && gained !== null
+      ? beforeAfter(before.residents, before.residents - gained)
+      : beforeAfter(before.residents, after?.residents);
   const gainedHtml =
     gained === null
       ? html``
