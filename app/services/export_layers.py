@@ -32,8 +32,6 @@ from geo.norms import Catalogue
 LayerFormat = Literal["geojson", "gpkg"]
 GEOJSON_MEDIA = "application/geo+json"
 GPKG_MEDIA = "application/geopackage+sqlite3"
-# an equal-area CRS for zone areas (China Albers, as the rest of the service measures Hunan)
-_AREA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m"
 
 # QGIS styles: units by their number of failing norms, zones by residents per km²
 _VERDICT_CLASSES = (
@@ -121,11 +119,6 @@ def gap_frame(
     ]
     titles = {r.rule_id: (r.title_zh if lang == "zh" else r.title_en) for r in report.results}
     geoms = [geom for _, geom in features]
-    areas_km2 = (
-        gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(_AREA_CRS).area.to_numpy() / 1e6
-        if geoms
-        else []
-    )
     rows = [
         {
             "rule_id": p.rule_id,
@@ -133,11 +126,11 @@ def gap_frame(
             "region_adcode": p.region_adcode,
             "region_name": p.region_name,
             "residents": p.residents,
-            "area_km2": round(float(area), 3),
-            "residents_per_km2": round(p.residents / area, 1) if area > 0 else None,
+            "area_km2": p.area_km2,
+            "residents_per_km2": p.residents_per_km2,
             "synthetic": report.synthetic,
         }
-        for (p, _), area in zip(features, areas_km2, strict=True)
+        for p, _ in features
     ]
     columns = [
         "rule_id",

@@ -111,6 +111,20 @@ def test_geojson_holds_both_layers(prepared: TestClient) -> None:
     assert all(g["properties"]["residents_per_km2"] > 0 for g in gaps)
 
 
+def test_gap_zones_carry_their_density(prepared: TestClient) -> None:
+    zones = prepared.get("/api/v1/gaps", params={"city": CITY}).json()["features"]
+
+    assert zones
+    for zone in zones:
+        p = zone["properties"]
+        # residents beyond reach per km² of the zone: what the map shades zones by
+        assert p["area_km2"] > 0
+        # density × area gives back the residents, within the two roundings (0.1 per km² of
+        # density, 0.001 km² of area)
+        error = abs(p["residents_per_km2"] * p["area_km2"] - p["residents"])
+        assert error <= 0.05 * p["area_km2"] + 0.0005 * p["residents_per_km2"] + 1e-6
+
+
 def test_an_unknown_format_or_language_is_refused(prepared: TestClient) -> None:
     response = prepared.get("/api/v1/compliance", params={"city": CITY, "format": "pdf"})
     assert response.status_code == 422

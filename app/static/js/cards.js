@@ -178,6 +178,9 @@ export function gapCard(properties, rule) {
       <strong>${formatNumber(p.residents, 0)}</strong> ${t('card.people')}</p>
     <table class="figures">
       ${row(t('card.cells'), html`${formatNumber(p.cells, 0)}`)}
+      ${p.residents_per_km2 === null || p.residents_per_km2 === undefined
+    ? ''
+    : row(t('card.density'), html`${formatNumber(p.residents_per_km2, 0)} ${t('card.per-km2')}`)}
       ${row(t('card.region-verdict'), html`<span class="badge badge-${verdict}">${t(`status.${verdict}`)}</span>
         ${language() === 'en' ? html`<div class="shortfall-text">${p.region_shortfall_text}</div>` : ''}`)}
     </table>

@@ -60,14 +60,15 @@ export const FACILITY_GROUPS = {
   },
 };
 
-// residents of an underserved zone: pale (few) to deep purple (many), apart from the
-// green / red of the compliance colours beneath
+// an underserved zone by its residents beyond reach per km²: pale (sparse) to deep purple
+// (dense), apart from the green / red of the compliance colours beneath; a big sparse rural
+// zone is not drawn as the worst
 /** @type {ColorStops} */
 export const GAP_STOPS = [
   [0, '#eadcf5'],
-  [500, '#c39bdf'],
-  [5000, '#8745bb'],
-  [50000, '#4a1486'],
+  [100, '#c39bdf'],
+  [500, '#8745bb'],
+  [2000, '#4a1486'],
 ];
 
 // covered areas of the chosen norm: teal hatching, so they read apart from the solid compliance
@@ -309,7 +310,10 @@ export function buildStyle(city) {
         type: 'fill',
         source: 'gaps',
         filter: ['==', ['get', 'rule_id'], ''],
-        paint: { 'fill-color': ramp(GAP_STOPS, ['get', 'residents']), 'fill-opacity': 0.75 },
+        paint: {
+          'fill-color': ramp(GAP_STOPS, ['coalesce', ['get', 'residents_per_km2'], 0]),
+          'fill-opacity': 0.75,
+        },
       },
       {
         id: 'gaps-line',

@@ -95,6 +95,8 @@ export interface GapProperties {
   region_name: string;
   residents: number;
   cells: number;
+  area_km2: number;
+  residents_per_km2: number | null;
   region_passed: boolean | null;
   region_shortfall_text: string;
   synthetic: boolean;
