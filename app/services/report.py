@@ -41,6 +41,7 @@ blockquote { margin: 3pt 0; padding: 3pt 6pt; border-left: 2.5pt solid #1f4e79;
   background: #f5f7fa; font-size: 8.5pt; }
 .rule { page-break-inside: avoid; } figure { margin: 4pt 0; text-align: center; }
 figure svg { max-width: 100%; height: auto; }
+figure img { max-width: 100%; max-height: 160mm; width: auto; }
 """
 
 

@@ -52,7 +52,7 @@ def _png(figure: Figure) -> str:
     figure.savefig(buffer, format="png", dpi=160, bbox_inches="tight")
     plt.close(figure)
     encoded = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img alt="" src="data:image/png;base64,{encoded}" style="width: 100%">'
+    return f'<img alt="" src="data:image/png;base64,{encoded}">'
 
 
 def _svg(figure: Figure) -> str:
