@@ -29,12 +29,12 @@ from geo.norms.catalogue import (
 )
 from geo.norms.citations import Citation, check_citation
 from geo.norms.evaluate import catalogue_data_gaps, evaluate_catalogue, evaluate_rule
+from geo.norms.gaps import GapZone, gap_zones
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FacilitySelector, Target, TargetUnit
 from geo.norms.results import DataGap, RuleResult, coverage_result, data_gap_of
 from geo.norms.spatial import (
     FacilityPoints,
-    GapZone,
     PopulationPoints,
     RegionCoverage,
     SpatialContext,
@@ -43,7 +43,6 @@ from geo.norms.spatial import (
     evaluate_spatial_rule,
     facility_catchments,
     facility_points,
-    gap_zones,
     population_points,
     select_facilities,
 )

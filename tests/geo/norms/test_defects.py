@@ -30,7 +30,7 @@ from geo.norms import (
 )
 from geo.norms.parameters import FacilityPerPopulationParameters
 from geo.population.urban import calibrate_urban
-from tests.geo._spatial_fixtures import CRS, X0, Y0, line
+from tests.geo.norms._spatial_fixtures import CRS, X0, Y0, line
 
 CITY = "439900"
 COUNTY, DISTRICT, COUNTY_CITY = "439901", "439902", "439903"

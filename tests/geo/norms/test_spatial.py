@@ -32,7 +32,7 @@ from geo.norms import (
 )
 from geo.norms.catalogue import Catalogue
 from geo.norms.parameters import FacilitySelector
-from tests.geo._spatial_fixtures import (
+from tests.geo.norms._spatial_fixtures import (
     CITY,
     CRS,
     EAST,
