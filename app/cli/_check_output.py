@@ -195,7 +195,8 @@ def print_compact(
     results: Sequence[ComplianceResult],
     lang: Lang,
 ) -> None:
-    """One block per result; its first line holds region, value, target, shortfall, verdict."""
+    """One block per region, one per result: verdict and figures (value, target, shortfall)
+    on the result's first line, then the norm's title, basis and outcome."""
     t = messages.text
     for code, rows in _by_region(report, results).items():
         console.print(f"[bold]{escape(rows[0].region_name)} {code}[/bold]")
@@ -205,10 +206,9 @@ def print_compact(
                 f"{t('col.target', lang)} {_value(r.target, r.unit, lang)} · "
                 f"{t('col.shortfall', lang)} {_shortfall(r, lang)}"
             )
-            console.print(
-                f"  {escape(_title(r, lang))}：{_status(r, lang)} · {escape(figures)}",
-                soft_wrap=True,
-            )
+            # the verdict and figures first, on a line short enough for 80 columns
+            console.print(f"  {_status(r, lang)} · {escape(figures)}", soft_wrap=True)
+            console.print(f"    {escape(_title(r, lang))}", soft_wrap=True)
             console.print(
                 f"    [dim]{escape(_basis(r, lang))} · {r.citation.lines}[/dim]", soft_wrap=True
             )

@@ -7,6 +7,7 @@ routes run against it through a dependency override.
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 from typing import cast
 
@@ -33,6 +34,11 @@ def norms(tmp_path: Path, tiny_city: None) -> NormCatalogues:
 @pytest.fixture
 def environment(db_session: Session, settings: Settings, norms: NormCatalogues) -> CheckEnvironment:
     return CheckEnvironment(session=db_session, settings=settings, norms=norms)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def check(environment: CheckEnvironment, *args: str) -> tuple[int, str, str]:
@@ -135,7 +141,7 @@ def test_filters_keep_value_target_and_shortfall_at_80_columns(
         figures = f"现状 {r['value']:g} · 目标 {r['target']:g} · 差距 {r['shortfall']:g} 救护车"
         line = next(line for line in lines if figures in line)
         assert "未达标" in line
-        assert len(line) <= 80
+        assert display_width(line) <= 80
     assert "达标 ·" not in out.replace("未达标 ·", "")
     assert f"显示 {len(failing)} / 12 条结果" in out
 
