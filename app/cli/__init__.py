@@ -13,10 +13,13 @@ from app.cli import (
     coverage,
     db,
     demo,
+    facilities,
     load,
     loadtest,
     network,
+    norms,
     optimize,
+    population,
     report,
     serve,
     token,
@@ -35,9 +38,12 @@ cities.register(app)
 coverage.register(app)
 db.register(app)
 demo.register(app)
+facilities.register(app)
 load.register(app)
 network.register(app)
+norms.register(app)
 optimize.register(app)
+population.register(app)
 report.register(app)
 serve.register(app)
 token.register(app)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from app.cli._console import console
 from geo import messages
@@ -103,11 +104,11 @@ def check(
         typer.Option("--lang", help="zh (default) or en; else the FPLAN_LANG environment variable"),
     ] = None,
 ) -> None:
-    """Check every norm of CITY's plan in the city and each of its county-level units."""
+    """核查规划指标 / Check every norm of CITY's plan in the city and each of its units."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from app.errors import AppError
-    from app.services import compliance, norms
+    from app.services import compliance, norms, population_files, road_files
 
     reader = cli_lang(lang)
     if not re.fullmatch(r"[0-9]{6}", city):
@@ -147,10 +148,41 @@ def check(
                     out=out,
                 )
                 return
+            # where the figures come from: the population source, residents on real roads
+            notes = _input_notes(
+                people_from=population_files.population_source(session, city),
+                real_roads=road_files.real_road_share(session, city),
+                quotes_verified=catalogues.quotes_verified(city),
+                lang=reader,
+            )
     except AppError as exc:
         console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
-    _answer(report, output_format, reader, rules or [], regions or [], failing=failing)
+    _answer(report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes)
+
+
+def _input_notes(
+    *,
+    people_from: str | None,
+    real_roads: tuple[float, str] | None,
+    quotes_verified: bool,
+    lang: Lang,
+) -> list[str]:
+    """Rich-markup lines on the inputs, after the answer."""
+    notes = []
+    if people_from is not None:
+        notes.append(escape(messages.text("check.population", lang, source=people_from)))
+    if real_roads is not None:
+        share, source = real_roads
+        text = messages.text("check.real_roads", lang, share=f"{share:.1%}", source=source)
+        notes.append(escape(text))
+    if not quotes_verified:
+        # both languages: the note travels with outputs handed on
+        notes.append(
+            "[yellow]引文未经核对：未提供规划原文（APP_PLANS_DIR）。[/yellow]\n"
+            "[yellow]Quotes unverified: no plan texts at hand (APP_PLANS_DIR).[/yellow]"
+        )
+    return notes
 
 
 def cli_lang(value: str | None) -> Lang:
@@ -191,6 +223,7 @@ def _answer(
     regions: list[str],
     *,
     failing: bool,
+    notes: list[str],
 ) -> None:
     from rich.console import Console
 
@@ -222,6 +255,8 @@ def _answer(
     else:
         output.print_compact(stdout, report, results, lang)
     output.print_footer(stdout, report, len(results), lang)
+    for note in notes:
+        stdout.print(note, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

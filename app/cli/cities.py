@@ -14,16 +14,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from app.cli.check import cli_lang
+from app.cli.norms import norms_app
 from geo import messages
 
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
 ]
-norms_app = typer.Typer(help="The plans' norms.", no_args_is_help=True)
 
 
 def cities(lang: LangOption = None) -> None:
-    """List the cities whose plan is catalogued, and whether each is prepared."""
+    """有规划的城市及准备情况 / List the cities with a plan, and whether each is prepared."""
     from app.cli._session import open_session
     from app.errors import AppError
     from app.services import inputs, norms
@@ -61,7 +61,7 @@ def list_norms(
     city: Annotated[str, typer.Option("--city", help="adcode of the city, e.g. 431100")],
     lang: LangOption = None,
 ) -> None:
-    """List the norms of CITY's plan: title, kind, target, evaluated or data gap, plan lines."""
+    """列出规划指标 / List the norms of CITY's plan: title, kind, target, evaluated or gap."""
     from app.services import norms
     from app.settings import get_settings
 
@@ -95,5 +95,5 @@ def list_norms(
 
 
 def register(app: typer.Typer) -> None:
+    # ``norms list`` joins the ``norms`` group (app.cli.norms), registered there
     app.command("cities")(cities)
-    app.add_typer(norms_app, name="norms")

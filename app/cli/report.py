@@ -27,7 +27,7 @@ def report(
         str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
     ] = None,
 ) -> None:
-    """Write CITY's compliance report (its norms, maps, charts and provenance) to OUT."""
+    """写出核查报告 / Write CITY's compliance report (norms, maps, charts, provenance)."""
     from app.cli._session import open_session
     from app.errors import AppError
     from app.services import compliance, norms, scenario_runs
