@@ -53,7 +53,11 @@ export async function request(method, path, { params = {}, body, auth = false } 
   );
   const url = `${API}${path}${query.size ? `?${query}` : ''}`;
   /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json' };
+  // the service words its errors in the page's language (zh-CN by default)
+  const headers = {
+    Accept: 'application/json',
+    'Accept-Language': document.documentElement.lang || 'zh-CN',
+  };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (auth && token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(url, {
