@@ -20,6 +20,7 @@ TYPES_FILE = PROJECT_ROOT / "app" / "static" / "js" / "types.d.ts"
 # each interface of types.d.ts → the OpenAPI schema it mirrors
 SCHEMA_OF = {
     "Citation": "CitationPublic",
+    "Baseline": "BaselinePublic",
     "Target": "TargetPublic",
     "Rule": "RulePublic",
     "Catalogue": "CataloguePublic",

@@ -162,6 +162,16 @@ def test_clicking_the_district_shows_its_compliance_card(
     citation = card.locator('[data-field="citation"]').inner_text()
     assert row["citation"]["document"] in citation
     assert row["citation"]["lines"] in citation
+    # what the verdict rests on: the plan by its title (and 文号 where printed), the reading
+    assert row["citation"]["plan_title_zh"] in citation
+    if row["citation"]["document_number"]:
+        assert row["citation"]["document_number"] in citation
+    reading = card.locator('[data-field="interpretation"]')
+    assert reading.count() == (1 if row["interpretation"] else 0)
+    if row["interpretation"]:
+        assert row["interpretation"] in reading.text_content()
+    if row["year"] is not None:
+        assert str(row["year"]) in card.locator("tr.year td").inner_text()
     assert page.errors == []
 
 

@@ -116,9 +116,40 @@ function citationHtml(citation) {
       <figcaption>${t('card.quote')}</figcaption>
       <blockquote lang="zh-CN" data-field="quote">${citation.quote}</blockquote>
       <p class="cite" data-field="citation">${t('card.source')}:
-        <code>${citation.document}</code>, ${t('card.lines')}
-        <code>${citation.lines}</code></p>
+        ${planName(citation)}${t('card.lines')} <code>${citation.lines}</code></p>
     </figure>`;
+}
+
+// the plan by its title and document number (文号) where the catalogue gives them
+/** @param {Citation} citation */
+function planName(citation) {
+  const title = language() === 'en' ? citation.plan_title_en : citation.plan_title_zh;
+  if (!title) return html`<code>${citation.document}</code>, `;
+  const number = citation.document_number ? html` <span data-field="document-number">${citation.document_number}</span>` : '';
+  return html`<span data-field="plan-title">${title}</span>${number} (<code>${citation.document}</code>), `;
+}
+
+/**
+ * What a verdict rests on: the plan's label, target year, baseline and how fplan reads the rule.
+ *
+ * @param {ComplianceResult} result
+ */
+function basisHtml(result) {
+  const rows = [];
+  if (result.binding) rows.push(row(t('card.plan'), html`${t(`card.${result.binding}`)}`, 'binding'));
+  if (result.year !== null) rows.push(row(t('card.year'), html`${result.year}`, 'year'));
+  if (result.baseline) {
+    const base = result.baseline;
+    rows.push(row(t('card.baseline'), html`${withUnit(base.value, result.unit)} (${base.year})`, 'baseline'));
+  }
+  const table = rows.length ? html`<table class="figures basis">${Html.join(rows)}</table>` : '';
+  const unknown = result.unknown_facilities > 0
+    ? html`<p class="note" data-field="unknown-facilities">${t('card.unknown-facilities', { n: String(result.unknown_facilities) })}</p>`
+    : '';
+  const reading = result.interpretation
+    ? html`<details class="interpretation" data-field="interpretation"><summary>${t('card.interpretation')}</summary><p>${result.interpretation}</p></details>`
+    : '';
+  return html`${table}${unknown}${reading}`;
 }
 
 /**
@@ -152,6 +183,7 @@ export function complianceCard({ regionName, adcode, rule, result, citywide, syn
        ${row(t('card.target'), withUnit(result.target, result.unit), 'target')}
        ${row(t('card.shortfall'), shortfall, 'shortfall')}
      </table>`,
+    basisHtml(result),
     citationHtml(result.citation),
   );
   if (synthetic) parts.push(html`<p class="note synthetic">${t('card.synthetic')}</p>`);

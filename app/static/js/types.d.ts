@@ -9,6 +9,16 @@ export interface Citation {
   document: string;
   lines: string;
   quote: string;
+  plan_title_zh: string | null;
+  plan_title_en: string | null;
+  document_number: string | null;
+  issuer_zh: string | null;
+}
+
+export interface Baseline {
+  value: number;
+  year: number;
+  note: string | null;
 }
 
 export interface Target {
@@ -77,6 +87,14 @@ export interface ComplianceResult {
   citations: Citation[];
   status: 'pass' | 'fail' | 'unknown' | 'info' | 'not_applicable';
   shortfall_text_zh: string | null;
+  unknown_facilities: number;
+  title_zh: string;
+  title_en: string;
+  binding: 'binding' | 'expected' | null;
+  year: number | null;
+  baseline: Baseline | null;
+  target_scope: 'city' | 'unit';
+  interpretation: string | null;
 }
 
 export interface ComplianceReport {
