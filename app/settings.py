@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     db_pool_size: int = Field(default=10, ge=1)
     db_connect_timeout_s: int = Field(default=5, ge=1)
+    # the server cancels a statement running longer (a runaway query); the service also stops
+    # waiting for any answer a few seconds later, so a hung database is a 503 (app.db.session)
+    db_statement_timeout_s: float = Field(default=60.0, gt=0)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # every other request body (JSON features, scenarios): far above one feature, far below a DoS
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

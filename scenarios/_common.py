@@ -115,7 +115,7 @@ def environment(args: argparse.Namespace) -> Iterator[Env]:
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
     settings = Settings(**overrides)
-    engine = create_db_engine(settings)
+    engine = create_db_engine(settings, bounded=False)
     try:
         with create_session_factory(engine)() as session:
             if args.prepare:

@@ -11,7 +11,8 @@ from app.settings import get_settings
 
 @contextmanager
 def open_session() -> Iterator[Session]:
-    engine = create_db_engine(get_settings())
+    # a command may run long (loads, checks): no statement limit, only connect and keepalives
+    engine = create_db_engine(get_settings(), bounded=False)
     try:
         with create_session_factory(engine)() as session:
             yield session
