@@ -69,6 +69,13 @@ class PreconditionFailedError(AppError):
     code = "precondition_failed"
 
 
+class PreconditionRequiredError(AppError):
+    """A change that must name the version it changes (If-Match or ``version``) and did not."""
+
+    status_code = 428
+    code = "precondition_required"
+
+
 class PayloadTooLargeError(AppError):
     status_code = 413
     code = "payload_too_large"

@@ -8,7 +8,6 @@ from app.db.session import db_wait_limit
 from app.errors import DatabaseUnavailableError
 from app.schemas.health import HealthPublic
 
-
 # a probe answers within a few seconds whatever the database does
 HEALTH_WAIT_S = 1.0
 

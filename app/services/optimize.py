@@ -711,7 +711,7 @@ def optimize_sites(
             description=f"{request.model} sites for {norm.description}",
             changes=_scenario_changes(sites, candidates, result.chosen.tolist(), norm.selectors),
         )
-        scenario_id = scenarios.create_scenario(session, body, author=author)[0].id
+        scenario_id = scenarios.create_scenario(session, body, author=author, owner=principal)[0].id
     uncovered = float(weights[result.uncovered].sum()) if result.uncovered.size else 0.0
     return OptimizeResult(
         city=city,

@@ -57,7 +57,7 @@ def fault_cluster(settings: Settings) -> Iterator[tuple[str, str]]:
 
 
 def _cluster_pids(name: str) -> list[int]:
-    """The throwaway cluster's postmaster and its children (each backend has a session of its own)."""
+    """The throwaway cluster's postmaster and its children (each backend leads its own session)."""
     pid_file = Path(f"/var/lib/postgresql/{PG_VERSION}/{name}/postmaster.pid")
     postmaster = int(pid_file.read_text().split()[0])
     children = []
