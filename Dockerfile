@@ -1,10 +1,11 @@
 # fplan service image. Build: docker build -t fplan .   Run with compose.yaml (PostGIS beside it).
 
-# the map's MapLibre GL JS comes from npm at build time, never from the repository
+# the map's MapLibre GL JS comes from npm at build time, never from the repository (the JS
+# checks, typescript and eslint, are devDependencies the image does not need)
 FROM node:20-bookworm-slim AS web
 WORKDIR /web
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm
 
@@ -22,6 +23,9 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY geo ./geo
 COPY scenarios ./scenarios
+# dev harnesses behind `fplan bench` and `fplan loadtest`
+COPY benchmarks ./benchmarks
+COPY tools ./tools
 COPY migrations ./migrations
 COPY --from=web /web/node_modules/maplibre-gl/dist ./node_modules/maplibre-gl/dist
 # editable: the app finds alembic.ini, migrations/ and node_modules/ beside its sources

@@ -9,12 +9,12 @@ PG_VERSION ?= 15
 POSTGIS_CONTROL := /usr/share/postgresql/$(PG_VERSION)/extension/postgis.control
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: run test setup db data browser lint typecheck importlint pytest loadtest clean
+.PHONY: run test setup db data browser lint typecheck importlint jscheck pytest loadtest clean
 
 run: setup data
 	$(BIN)/fplan serve
 
-test: setup lint typecheck importlint pytest
+test: setup lint typecheck importlint jscheck pytest
 
 setup: $(VENV)/.installed db node_modules/.installed
 
@@ -71,10 +71,16 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy app geo scenarios
+	$(BIN)/mypy app geo scenarios benchmarks tools
 
 importlint: $(VENV)/.installed
 	$(BIN)/lint-imports
+
+# the map page's JS (app/static/js): types (tsc --checkJs, strict; tsconfig.json) and lint
+# (eslint, zero warnings; eslint.config.mjs), both from package-lock.json's devDependencies
+jscheck: node_modules/.installed
+	npx --no-install tsc -p .
+	npx --no-install eslint --max-warnings 0 app/static/js
 
 pytest: setup browser
 	$(BIN)/python -m pytest

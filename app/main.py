@@ -24,8 +24,9 @@ from app.api.routes import (
     tokens,
 )
 from app.db.session import create_db_engine, create_session_factory
-from app.services.answers import AnswerCache, DataVersionWatcher
-from app.services.compute import ComputeLimiter
+from app.runtime.answers import AnswerCache, DataVersionWatcher
+from app.runtime.compute import ComputeLimiter
+from app.services.scenario_diff import ScenarioContexts
 from app.services.tiles import TileCache
 from app.settings import Settings, get_settings
 
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = create_session_factory(engine)
     app.state.tile_cache = TileCache()
     app.state.compute = compute
+    # scenario states in memory, for the quick diffs of added sites
+    app.state.scenario_contexts = ScenarioContexts()
     app.state.answers = AnswerCache(
         watcher,
         max_entries=settings.answer_cache_entries,

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     compute_timeout_s: float = Field(default=120.0, gt=0)
     # computations running at once; more are refused with 503 instead of queueing behind them
     compute_workers: int = Field(default=2, ge=1)
-    # answers of compliance / coverage / gaps kept per data version (app.services.answers)
+    # answers of compliance / coverage / gaps kept per data version (app.runtime.answers)
     answer_cache_entries: int = Field(default=512, ge=0)
     answer_cache_mb: int = Field(default=256, ge=0)
 

@@ -58,6 +58,13 @@ class CapacityField(StrEnum):
     NEGATIVE_PRESSURE_AMBULANCES = "negative_pressure_ambulances"
 
 
+# capacities that stay within another (part, whole): the register's CHECK constraints
+CAPACITY_WITHIN: tuple[tuple[CapacityField, CapacityField], ...] = (
+    (CapacityField.ICU_BEDS, CapacityField.BEDS),
+    (CapacityField.NEGATIVE_PRESSURE_AMBULANCES, CapacityField.AMBULANCES),
+)
+
+
 class ServiceFlag(StrEnum):
     """Services a facility hosts (always known: false when not recorded)."""
 

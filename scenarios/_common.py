@@ -2,7 +2,7 @@
 
 Each script tests one proposal of a plan on a city's data (by default the plan's own city): it
 reads the city's network, residents and facilities as a compliance run does, applies the
-proposal in memory (:func:`app.services.scenarios.proposal_overlay`: the register is never
+proposal in memory (:func:`app.services.scenario_runs.proposal_overlay`: the register is never
 written), evaluates the plan's rules before and after, and writes ``report.md`` and GeoJSON
 (WGS84) to ``--out``. ``--save-scenario NAME`` also stores the proposal as a scenario.
 """
@@ -29,8 +29,9 @@ from app.db.models import PopulationCell
 from app.db.session import create_db_engine, create_session_factory
 from app.schemas.optimize import ChosenSite, OptimizeRequest, OptimizeResult
 from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate
-from app.services import compliance, demo, optimize, scenarios
-from app.services.compliance import FacilityOverlay, RunInputs
+from app.services import demo, optimize, scenario_runs, scenarios
+from app.services import inputs as city_inputs
+from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue, load_norms
 from app.settings import Settings
 from geo.norms import (
@@ -160,7 +161,7 @@ def add_change(lon: float, lat: float, properties: dict[str, Any]) -> AddChange:
 class Evaluation:
     """A plan's rules evaluated on a city's data (with a proposal applied, or not)."""
 
-    inputs: RunInputs
+    inputs: CityInputs
     results: dict[str, list[RuleResult]]
     spatial: dict[str, SpatialOutcome] = field(default_factory=dict)
 
@@ -172,7 +173,7 @@ def evaluate(
     env: Env, city: str, rules: Sequence[Rule], *, overlay: FacilityOverlay | None = None
 ) -> Evaluation:
     """Every rule in every region of ``city`` it applies to, the proposal applied in memory."""
-    inputs = compliance.load_run_inputs(env.session, env.settings, city, overlay=overlay)
+    inputs = city_inputs.load_city_inputs(env.session, env.settings, city, overlay=overlay)
     evaluation = Evaluation(inputs, {})
     for rule in rules:
         if rule.kind in SPATIAL_KINDS and rule.data_gap is None:
@@ -215,7 +216,7 @@ def propose_gap_sites(
         add_change(s.lon, s.lat, {"name": f"{name} {n}", "type": s.type})
         for n, s in enumerate(sites, start=1)
     ]
-    overlay = scenarios.proposal_overlay(env.session, city, changes) if changes else None
+    overlay = scenario_runs.proposal_overlay(env.session, city, changes) if changes else None
     return GapSites(result, sites, changes, evaluate(env, city, rules, overlay=overlay))
 
 
@@ -252,7 +253,7 @@ def point_feature(lon: float, lat: float, properties: dict[str, Any]) -> dict[st
 
 def zone_features(
     session: Session,
-    inputs: RunInputs,
+    inputs: CityInputs,
     mask: NDArray[np.bool_],
     properties: dict[str, Any],
 ) -> list[dict[str, Any]]:
@@ -357,7 +358,7 @@ def header(title: str, city_name: str, city: str, synthetic: bool) -> list[str]:
     return lines
 
 
-def city_name(inputs: RunInputs, city: str) -> str:
+def city_name(inputs: CityInputs, city: str) -> str:
     return next((r.name for r in inputs.regions if r.adcode == city), city)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from app.db.models import Region
 from app.errors import InvalidInputError
-from app.services.scenarios import proposal_overlay
+from app.services.scenario_runs import proposal_overlay
 from geo.norms import FacilitySelector, FacilityType, coverage_by_region
 from scenarios import _common as common
 

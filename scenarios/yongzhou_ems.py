@@ -42,8 +42,8 @@ from app.schemas.facility import FacilityChanges
 from app.schemas.optimize import CandidatePoint, OptimizeRequest
 from app.schemas.scenario import ChangeIn, UpdateChange
 from app.services import optimize
-from app.services.compliance import FacilityOverlay
-from app.services.scenarios import added_facility_id, proposal_overlay
+from app.services.inputs import FacilityOverlay, added_facility_id
+from app.services.scenario_runs import proposal_overlay
 from geo.norms import FacilityInput, Rule
 from geo.norms.parameters import FleetRatioParameters
 from scenarios import _common as common

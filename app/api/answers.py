@@ -1,4 +1,4 @@
-"""Serving read answers from the data-versioned cache (:mod:`app.services.answers`).
+"""Serving read answers from the data-versioned cache (:mod:`app.runtime.answers`).
 
 A route builds a key from its parameters and gives a blocking function that computes and
 encodes the answer; :func:`cached_response` serves the cached bytes for the current data
@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from app.api.deps import SessionDep
-from app.services.answers import Answer, AnswerCache
+from app.runtime.answers import Answer, AnswerCache
 from app.services.norms import NormCatalogues, catalogue_sha256
 
 JSON = "application/json"

@@ -22,25 +22,35 @@ Access (API tokens, ``Authorization: Bearer fpl_…``; roles viewer < planner < 
         Every route of a method other than GET/HEAD under ``/api/v1`` must take one of these
         (or ``Depends(RequireRole(...))``): ``tests/api/test_auth.py`` walks ``app.routes``.
 
+Norms and cities
+    ``CataloguesDep``
+        The plans' norm catalogues, checked against the seed texts (loaded once per change).
+    ``CityQuery``
+        The ``city`` query parameter: the 6-digit adcode of the city a plan governs.
+    ``ScenarioContextsDep``
+        The scenario states the app keeps in memory for quick diffs (made by ``create_app``).
+
 Long computations
     ``ComputeDep``
         ``compute(fn, *args, **kwargs)`` runs ``fn(session, *args, **kwargs)`` on the bounded
         computation pool with the ``compute_timeout_s`` deadline (504 / 503 past it), with a
-        session of its own (see :mod:`app.services.compute`).
+        session of its own (see :mod:`app.runtime.compute`).
 """
 
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.errors import AuthenticationError
-from app.services import auth
+from app.runtime.compute import Compute, ComputeLimiter
+from app.services import auth, norms
 from app.services.auth import Principal
-from app.services.compute import Compute, ComputeLimiter
+from app.services.norms import NormCatalogues
+from app.services.scenario_diff import ScenarioContexts
 from app.settings import Settings
 
 # the methods that change nothing (RFC 9110 §9.2.1)
@@ -138,3 +148,22 @@ async def get_compute(request: Request, session: SessionDep) -> Compute:
 
 
 ComputeDep = Annotated[Compute, Depends(get_compute)]
+
+
+async def get_norm_catalogues(settings: SettingsDep) -> NormCatalogues:
+    """The plans' catalogues, checked against the seed texts (loaded once per change)."""
+    return norms.load_norms(settings)
+
+
+# shared by the routes that evaluate norms (compliance, gaps, coverage, optimize, scenarios)
+CataloguesDep = Annotated[NormCatalogues, Depends(get_norm_catalogues)]
+CityQuery = Annotated[str, Query(pattern=r"^[0-9]{6}$", description="6-digit adcode of the city")]
+
+
+async def get_scenario_contexts(request: Request) -> ScenarioContexts:
+    """The app's scenario states in memory (made by ``create_app``)."""
+    contexts: ScenarioContexts = request.app.state.scenario_contexts
+    return contexts
+
+
+ScenarioContextsDep = Annotated[ScenarioContexts, Depends(get_scenario_contexts)]

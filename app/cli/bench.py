@@ -44,8 +44,8 @@ def bench(
     """Time 15-minute drive coverage against networkx, network build time and peak memory."""
     from rich.table import Table
 
+    import benchmarks as service
     from app.errors import AppError
-    from app.services import bench as service
 
     if list_cases:
         for known in service.CASES:

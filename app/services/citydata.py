@@ -20,8 +20,8 @@ from app.db.bulk import copy_frame, hex_ewkb
 from app.db.models import PopulationCell, Region
 from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
-from app.services.geometry import COUNTY_LEVELS
 from app.services.networks import NetworkSummary, store_network
+from app.services.region_lookup import COUNTY_LEVELS
 from geo.network import DRIVE, Network
 from geo.network.readers import read_network
 from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins

@@ -1,7 +1,7 @@
 """Covered areas of a city's spatial norm for the map: isochrones merged per rule and unit.
 
 The rule is evaluated on the same inputs as a compliance run
-(:func:`app.services.compliance.load_run_inputs`, a scenario's changes applied when one is
+(:func:`app.services.inputs.load_city_inputs`, a scenario's changes applied when one is
 named), its areas are drawn by :func:`geo.norms.rule_areas` (merged isochrones, radius disks),
 and each area is clipped to the city's county-level units, simplified and returned in WGS84 with
 the residents the evaluation counts inside it. Nothing is stored: it is one search per
@@ -24,11 +24,12 @@ from app.schemas.coverage_areas import (
     CoverageAreaFeature,
     CoverageAreaProperties,
 )
-from app.services import compliance, scenarios
+from app.services import gaps, scenario_runs
+from app.services import inputs as city_inputs
 from app.services._tx import transaction
 from app.services.auth import Principal
-from app.services.geometry import COUNTY_LEVELS
 from app.services.norms import NormCatalogues, get_catalogue
+from app.services.region_lookup import COUNTY_LEVELS
 from app.settings import Settings
 from geo.norms import (
     PopulationPoints,
@@ -104,13 +105,13 @@ def coverage_areas(
     ConflictError
         The city is not prepared (``fplan demo --city …``).
     """
-    rule = compliance.spatial_rule(get_catalogue(norms, city_adcode), rule_id)
+    rule = gaps.spatial_rule(get_catalogue(norms, city_adcode), rule_id)
     overlay = None
     if scenario_id is not None:
-        _, overlay = scenarios.scenario_overlay(
+        _, overlay = scenario_runs.scenario_overlay(
             session, scenario_id, principal=principal, city=city_adcode
         )
-    inputs = compliance.load_run_inputs(session, settings, city_adcode, overlay=overlay)
+    inputs = city_inputs.load_city_inputs(session, settings, city_adcode, overlay=overlay)
     context = inputs.context
     outcome = evaluate_spatial_rule(rule, inputs.regions, context, city_adcode=city_adcode)
     # radius disks are exact and simple already; network areas come off the raster

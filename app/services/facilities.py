@@ -19,16 +19,16 @@ from app.schemas.facility import (
 )
 from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
-from app.services.geometry import locate_point
-
-# capacities that must stay within another: the facilities table's CHECK constraints, checked
-# first so the answer is a 422 naming the field, not a refusal from the database
-WITHIN = (("icu_beds", "beds"), ("negative_pressure_ambulances", "ambulances"))
+from app.services.region_lookup import locate_point
+from geo.terms import CAPACITY_WITHIN
 
 
 def check_capacities(values: dict[str, Any], *, prefix: str = "properties.") -> None:
-    """422 naming ``<prefix><part>`` when a known part exceeds its known whole."""
-    for part, whole in WITHIN:
+    """422 naming ``<prefix><part>`` when a known part exceeds its known whole.
+
+    The facilities table's CHECK constraints, checked first so the answer names the field.
+    """
+    for part, whole in CAPACITY_WITHIN:
         low, high = values.get(part), values.get(whole)
         if low is not None and high is not None and low > high:
             msg = f"{part} ({low}) exceeds {whole} ({high})"
@@ -148,7 +148,7 @@ def update_facility(
         facility, city = _get(session, facility_id, lock=True)
         check_version(facility, "facility", if_match=if_match, version=version, required=True)
         # the capacities as stored, then the ones this update sets
-        stored = {name: getattr(facility, name) for pair in WITHIN for name in pair}
+        stored = {name: getattr(facility, name) for pair in CAPACITY_WITHIN for name in pair}
         check_capacities(stored | changes)
         # locate before changing anything: one flush, one version step
         if feature.geometry is not None:

@@ -43,8 +43,9 @@ from app.schemas.facility import FacilityCreate
 from app.schemas.imports import FacilityImportResult, ImportFormat
 from app.services import citydata
 from app.services._tx import transaction
-from app.services.geometry import COUNTY_LEVELS, range_error
+from app.services.region_lookup import COUNTY_LEVELS, range_error
 from geo.datum import to_wgs84
+from geo.terms import CAPACITY_WITHIN
 
 REQUIRED_COLUMNS = ("id", "name", "type", "lon", "lat")
 OPTIONAL_COLUMNS = ("grade", "ownership", *CAPACITY_FIELDS, *SERVICE_FLAGS)
@@ -60,8 +61,6 @@ FILE_NAME_RE = re.compile(r"^[\w()\- ]+(\.[\w()\- ]+)*$")
 RESERVED_SOURCES = frozenset({"real", "synthetic"})
 MAX_NAME_LENGTH = 200
 MAX_ID_LENGTH = 100
-# the same pairs the facilities table's CHECK constraints hold
-_WITHIN = (("icu_beds", "beds"), ("negative_pressure_ambulances", "ambulances"))
 
 
 @dataclass
@@ -300,7 +299,7 @@ def _properties(
         props[column], why = parse(raw.get(column))
         if why:
             problems.add(where, f"{prefix}{column}", why)
-    for part, whole in _WITHIN:
+    for part, whole in CAPACITY_WITHIN:
         known = props[part] is not None and props[whole] is not None
         if known and props[part] > props[whole]:
             msg = f"{part} ({props[part]}) exceeds {whole} ({props[whole]})"

@@ -32,11 +32,12 @@ from app.schemas.optimize import (
     parse_candidate_spec,
 )
 from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate, UpdateChange
-from app.services import compliance, scenarios
+from app.services import inputs as city_inputs
+from app.services import scenario_runs, scenarios
 from app.services.auth import Principal
-from app.services.compliance import FacilityOverlay, RunInputs
-from app.services.geometry import locate_point
+from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue
+from app.services.region_lookup import locate_point
 from app.settings import Settings
 from geo.access.coverage import nearest_facility
 from geo.locate import (
@@ -162,7 +163,7 @@ def _spatial_rule(catalogue_rules: list[Rule], rule_id: str, city: str) -> Rule:
 # ---- the norm
 
 
-def _rule_norm(rule: Rule, inputs: RunInputs, city: str) -> _Norm:
+def _rule_norm(rule: Rule, inputs: CityInputs, city: str) -> _Norm:
     params = rule.parameters
     context = inputs.context
     outcome = evaluate_spatial_rule(rule, inputs.regions, context, city_adcode=city)
@@ -205,7 +206,7 @@ def _rule_norm(rule: Rule, inputs: RunInputs, city: str) -> _Norm:
     )
 
 
-def _threshold_norm(request: OptimizeRequest, inputs: RunInputs) -> _Norm:
+def _threshold_norm(request: OptimizeRequest, inputs: CityInputs) -> _Norm:
     context = inputs.context
     assert request.facility_type is not None
     selectors = (FacilitySelector(facility_types=(FacilityType(request.facility_type),)),)
@@ -268,7 +269,7 @@ def _thin(
 
 
 def _gap_candidates(
-    inputs: RunInputs, norm: _Norm, demand: NDArray[np.int64], spacing_m: float
+    inputs: CityInputs, norm: _Norm, demand: NDArray[np.int64], spacing_m: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Network nodes in the gap zones, thinned to one per ``spacing_m`` square.
 
@@ -323,7 +324,7 @@ def _candidates(
     session: Session,
     request: OptimizeRequest,
     *,
-    inputs: RunInputs,
+    inputs: CityInputs,
     norm: _Norm,
     demand: NDArray[np.int64],
     city: str,
@@ -353,7 +354,7 @@ def _candidates(
 
 
 def _listed_candidates(
-    session: Session, listed: list[CandidatePoint], inputs: RunInputs, *, crs: str, city: str
+    session: Session, listed: list[CandidatePoint], inputs: CityInputs, *, crs: str, city: str
 ) -> _Candidates:
     """Given points (located, in the city) and given facilities of the city, in order."""
     context = inputs.context
@@ -395,7 +396,7 @@ def _access_leg_s(distance_m: NDArray[np.float64], mode: str) -> NDArray[np.floa
 
 
 def _cost_matrix(
-    inputs: RunInputs,
+    inputs: CityInputs,
     norm: _Norm,
     demand: NDArray[np.int64],
     candidates: _Candidates,
@@ -598,7 +599,7 @@ def _scenario_base(
             f"(POST /scenarios/{scenario_id}/changes), not saved as another"
         )
         raise _invalid("save_as_scenario", msg)
-    _, base = scenarios.scenario_overlay(
+    _, base = scenario_runs.scenario_overlay(
         session, scenario_id, principal=principal, city=request.city, field="scenario_id"
     )
     return base
@@ -662,7 +663,7 @@ def optimize_sites(
         rule = _spatial_rule([rule], rule.id, city)
     elif request.rule_id is not None:
         rule = _spatial_rule(list(get_catalogue(norms, city).rules), request.rule_id, city)
-    inputs = compliance.load_run_inputs(session, settings, city, overlay=overlay)
+    inputs = city_inputs.load_city_inputs(session, settings, city, overlay=overlay)
     norm = _rule_norm(rule, inputs, city) if rule is not None else _threshold_norm(request, inputs)
     facility_type = request.facility_type or norm.selectors[0].facility_types[0].value
     if rule is not None and not any(

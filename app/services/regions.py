@@ -16,7 +16,7 @@ from app.db.models import Region
 from app.errors import NotFoundError
 from app.schemas.region import RegionCollection, RegionFeature, RegionPublic, RegionQuery
 from app.services._tx import transaction
-from app.services.geometry import COUNTY_LEVELS
+from app.services.region_lookup import COUNTY_LEVELS
 
 # what a prefecture's ``city`` filter returns: its county-level units and its zones
 CITY_MEMBER_LEVELS = (*COUNTY_LEVELS, "zone")

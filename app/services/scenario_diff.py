@@ -43,9 +43,9 @@ from app.schemas.scenario import (
     ScenarioDiff,
     StillMissing,
 )
-from app.services import compliance
+from app.services import inputs as city_inputs
 from app.services._tx import transaction
-from app.services.compliance import FacilityOverlay, LocatedFacility, RunInputs
+from app.services.inputs import CityInputs, FacilityOverlay, LocatedFacility
 from app.services.norms import NormCatalogues, get_catalogue
 from app.settings import Settings
 from geo.access.coverage import NearestResult, nearest_facility
@@ -272,7 +272,7 @@ class _State:
     that per-region sums are one ``bincount``.
     """
 
-    inputs: RunInputs
+    inputs: CityInputs
     context: _StateContext
     units: NDArray[np.str_]
     unit_of_point: NDArray[np.int64]
@@ -341,7 +341,7 @@ def _load_state(
     overlay: FacilityOverlay,
     rules: Sequence[Rule],
 ) -> _State:
-    inputs = compliance.load_run_inputs(session, settings, city_adcode, overlay=overlay)
+    inputs = city_inputs.load_city_inputs(session, settings, city_adcode, overlay=overlay)
     base = inputs.context
     context = _StateContext(
         base.net, base.points, base.facilities, limits_s=_search_limits_s(rules)
@@ -400,7 +400,7 @@ def _covered(
 
     Who counts and each one's limit do not depend on the facilities, so they are the previous
     state's; only the measure is taken again (incrementally, on a child context). The test
-    ``tests/db/test_scenarios.py`` holds this equal to a full evaluation.
+    ``tests/services/test_scenarios.py`` holds this equal to a full evaluation.
     """
     chosen = context.selection(_measured(params))
     counted, limit = before.counted, before.threshold
@@ -510,7 +510,7 @@ def quick_diff(
     """
     started = time.perf_counter()
     catalogue = get_catalogue(norms, city_adcode)
-    baseline = compliance.inputs_fingerprint(session, city_adcode, norms=norms)
+    baseline = city_inputs.inputs_fingerprint(session, city_adcode, norms=norms)
     key_before, key_after = _state_key(baseline, before), _state_key(baseline, after)
     state = contexts.get(key_before)
     in_memory = state is not None

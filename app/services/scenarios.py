@@ -1,14 +1,15 @@
 """Scenarios: a city's baseline with proposed changes, stored apart and evaluated in memory.
 
 A scenario lists changes (add, close, move or update a facility). They are stored in
-``scenario_changes`` and applied in memory as a :class:`~app.services.compliance.FacilityOverlay`
+``scenario_changes`` and applied in memory as a :class:`~app.services.inputs.FacilityOverlay`
 when the scenario is evaluated, so the register (``facilities``) is never written and the
 baseline and a scenario go through the same compliance code.
 
 Adding one site answers at once with a *quick diff* of the spatial rules
 (:func:`app.services.scenario_diff.quick_diff`: one bounded search from the new site merged with
-the previous state's travel times); the full report then comes from :func:`scenario_compliance`,
-and :func:`diff_scenario` compares it with the baseline.
+the previous state's travel times); the full report then comes from
+:func:`app.services.scenario_runs.scenario_compliance`, and
+:func:`app.services.scenario_runs.diff_scenario` compares it with the baseline.
 
 Access: a scenario is seen by its owner and by admins, by everyone once ``shared``; only its
 owner or an admin changes it. The owner is the API token that created it (by id: token names are
@@ -21,7 +22,6 @@ that leaves the register keeps the changes naming it (flagged ``facility_missing
 nothing when evaluated) and moves the version of every scenario holding one (migration 0009).
 """
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,7 +38,6 @@ from app.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from app.schemas.compliance import ComplianceReport, GapCollection
 from app.schemas.scenario import (
     MAX_CHANGES,
     AddChange,
@@ -47,32 +46,22 @@ from app.schemas.scenario import (
     ChangeResult,
     MoveChange,
     ScenarioCreate,
-    ScenarioDiff,
     ScenarioList,
     ScenarioPublic,
     ScenarioSummary,
     ScenarioUpdate,
     UpdateChange,
 )
-from app.services import citydata, compliance, scenario_diff
+from app.services import citydata, scenario_diff
 from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
 from app.services.auth import Principal
-from app.services.compliance import FacilityOverlay, LocatedFacility
-from app.services.geometry import locate_point
-from app.services.norms import NormCatalogues, get_catalogue
+from app.services.inputs import added_facility, changes_overlay
+from app.services.norms import NormCatalogues
+from app.services.region_lookup import locate_point
 from app.services.scenario_diff import ScenarioContexts
 from app.settings import Settings
-from geo.norms import (
-    FacilityInput,
-    FacilityType,
-    Grade,
-    Ownership,
-)
-
-# capacities that must stay within another (the register's check constraints, 0002)
-_WITHIN = (("negative_pressure_ambulances", "ambulances"), ("icu_beds", "beds"))
-
+from geo.terms import CAPACITY_WITHIN
 
 # ---- reading and writing scenarios
 
@@ -89,7 +78,7 @@ def visible(scenario: Scenario, principal: Principal | None) -> bool:
     return scenario.shared or _owns(scenario, principal)
 
 
-def _get(
+def find_visible(
     session: Session,
     scenario_id: int,
     principal: Principal | None,
@@ -116,7 +105,7 @@ def _get_own(
     session: Session, scenario_id: int, principal: Principal, *, lock: bool = False
 ) -> Scenario:
     """The scenario if the caller may change it: its owner or an admin."""
-    scenario = _get(session, scenario_id, principal, lock=lock)
+    scenario = find_visible(session, scenario_id, principal, lock=lock)
     if not _owns(scenario, principal):
         msg = (
             f"scenario {scenario_id} belongs to {scenario.author!r}; only its author or an "
@@ -126,7 +115,8 @@ def _get_own(
     return scenario
 
 
-def _changes(session: Session, scenario_id: int) -> list[ChangeRow]:
+def change_rows(session: Session, scenario_id: int) -> list[ChangeRow]:
+    """The scenario's stored changes, in order."""
     return list(
         session.scalars(
             select(ChangeRow).where(ChangeRow.scenario_id == scenario_id).order_by(ChangeRow.seq)
@@ -180,7 +170,7 @@ def _summary_fields(scenario: Scenario, n_changes: int) -> dict[str, Any]:
 
 
 def _public(session: Session, scenario: Scenario) -> ScenarioPublic:
-    changes = _changes(session, scenario.id)
+    changes = change_rows(session, scenario.id)
     ids = [c.facility_id for c in changes if c.facility_id is not None]
     names = {
         int(i): str(n)
@@ -263,7 +253,7 @@ def get_scenario(
     session: Session, scenario_id: int, *, principal: Principal | None
 ) -> tuple[ScenarioPublic, str]:
     with transaction(session):
-        scenario = _get(session, scenario_id, principal)
+        scenario = find_visible(session, scenario_id, principal)
         return _public(session, scenario), etag(scenario)
 
 
@@ -336,14 +326,14 @@ def _register_facility(
 
 
 def _check_within(values: dict[str, Any], *, field: str) -> None:
-    for part, whole in _WITHIN:
+    for part, whole in CAPACITY_WITHIN:
         low, high = values.get(part), values.get(whole)
         if low is not None and high is not None and low > high:
             msg = f"{part} ({low}) exceeds {whole} ({high})"
             raise InvalidInputError(msg, details=[{"field": f"{field}.{part}", "msg": msg}])
 
 
-def _item(
+def validated_change(
     session: Session,
     city: str,
     change: ChangeIn,
@@ -383,7 +373,7 @@ def _item(
             msg = "properties: an update must change at least one property"
             raise InvalidInputError(msg, details=[{"field": f"{prefix}properties", "msg": msg}])
         # the capacities as earlier updates left them, then this one
-        values = {name: getattr(facility, name) for pair in _WITHIN for name in pair}
+        values = {name: getattr(facility, name) for pair in CAPACITY_WITHIN for name in pair}
         for other in earlier:
             if other["kind"] == "update" and other["facility_id"] == facility.id:
                 values |= other["properties"]
@@ -396,9 +386,11 @@ def _insert_change(
     session: Session, scenario: Scenario, change: ChangeIn, *, field: str = ""
 ) -> ChangeRow:
     """Validate one change and store it after the scenario's others."""
-    earlier = _items(_changes(session, scenario.id))
+    earlier = change_items(change_rows(session, scenario.id))
     seq = 1 + max((i["seq"] for i in earlier), default=0)
-    item = _item(session, scenario.city_adcode, change, seq=seq, earlier=earlier, field=field)
+    item = validated_change(
+        session, scenario.city_adcode, change, seq=seq, earlier=earlier, field=field
+    )
     row = ChangeRow(
         scenario_id=scenario.id,
         seq=seq,
@@ -455,16 +447,16 @@ def add_change(
     with lost_race("scenario", scenario_id), transaction(session):
         scenario = _get_own(session, scenario_id, principal, lock=True)
         check_version(scenario, "scenario", if_match=if_match, version=None)
-        earlier = _changes(session, scenario.id)
+        earlier = change_rows(session, scenario.id)
         if len(earlier) >= MAX_CHANGES:
             msg = f"scenario {scenario_id} already holds {MAX_CHANGES} changes, the most it may"
             raise InvalidInputError(msg, details=[{"field": "scenario_id", "msg": msg}])
-        before = _overlay(_items(earlier), scenario.id)
+        before = changes_overlay(change_items(earlier), scenario.id)
         row = _insert_change(session, scenario, change)
         # a new change is a new version of the scenario
         apply_changes(session, scenario, {})
         public = _public(session, scenario)
-        after = _overlay(_items(_changes(session, scenario.id)), scenario.id)
+        after = changes_overlay(change_items(change_rows(session, scenario.id)), scenario.id)
     stored = next(c for c in public.changes if c.id == row.id)
     quick = None
     if isinstance(change, AddChange):
@@ -475,7 +467,7 @@ def add_change(
                 scenario.city_adcode,
                 before=before,
                 after=after,
-                added=_added(after.key["changes"][-1]),
+                added=added_facility(after.key["changes"][-1]),
                 norms=norms,
                 contexts=contexts if contexts is not None else ScenarioContexts(),
             )
@@ -507,67 +499,8 @@ def delete_change(
         return _public(session, scenario), etag(scenario)
 
 
-# ---- the scenario's facilities, in memory
-
-
-def _enum_fields(props: dict[str, Any]) -> dict[str, Any]:
-    """Facility properties as :class:`FacilityInput` takes them (enums; unknown grade = none)."""
-    out = dict(props)
-    if "type" in out:
-        out["type"] = FacilityType(out["type"])
-    if "grade" in out:
-        out["grade"] = Grade(out["grade"] or Grade.NONE.value)
-    if "ownership" in out:
-        out["ownership"] = Ownership(out["ownership"] or Ownership.PUBLIC.value)
-    return out
-
-
-_INPUT_FIELDS = frozenset(f.name for f in dataclasses.fields(FacilityInput) if f.init)
-
-
-def added_facility_id(seq: int) -> str:
-    """The id an added facility carries in a scenario's evaluation (the register's are ints)."""
-    return f"add-{seq}"
-
-
-def _added(item: dict[str, Any]) -> LocatedFacility:
-    props = _enum_fields({k: v for k, v in item["properties"].items() if k in _INPUT_FIELDS})
-    facility = FacilityInput(
-        id=added_facility_id(item["seq"]), region_adcode=item["region_adcode"], **props
-    )
-    return LocatedFacility(facility, item["lon"], item["lat"])
-
-
-def _apply(
-    items: Sequence[dict[str, Any]], located: list[LocatedFacility]
-) -> list[LocatedFacility]:
-    """The register's facilities with the changes applied in order; added ones come last."""
-    out: list[LocatedFacility | None] = list(located)
-    where = {f.facility.id: i for i, f in enumerate(located)}
-    for item in items:
-        if item["kind"] == "add":
-            where[added_facility_id(item["seq"])] = len(out)
-            out.append(_added(item))
-            continue
-        i = where.get(item["facility_id"])
-        current = None if i is None else out[i]
-        if i is None or current is None:
-            # the facility left the city in the register since the change was made
-            continue
-        if item["kind"] == "close":
-            out[i] = None
-        elif item["kind"] == "move":
-            facility = dataclasses.replace(current.facility, region_adcode=item["region_adcode"])
-            out[i] = LocatedFacility(facility, item["lon"], item["lat"])
-        else:
-            changed = _enum_fields(item["properties"])
-            out[i] = dataclasses.replace(
-                current, facility=dataclasses.replace(current.facility, **changed)
-            )
-    return [f for f in out if f is not None]
-
-
-def _items(changes: Sequence[ChangeRow]) -> list[dict[str, Any]]:
+def change_items(changes: Sequence[ChangeRow]) -> list[dict[str, Any]]:
+    """Stored changes as the items an overlay applies (WGS84 locations, degrees)."""
     items = []
     for change in changes:
         where = _lonlat(change)
@@ -583,132 +516,3 @@ def _items(changes: Sequence[ChangeRow]) -> list[dict[str, Any]]:
             }
         )
     return items
-
-
-def _overlay(items: list[dict[str, Any]], scenario_id: int | None) -> FacilityOverlay:
-    return FacilityOverlay(
-        key={"changes": items},
-        apply=lambda located: _apply(items, located),
-        scenario_id=scenario_id,
-    )
-
-
-def proposal_overlay(
-    session: Session, city_adcode: str, changes: Sequence[ChangeIn]
-) -> FacilityOverlay:
-    """Changes that are not stored (a script's proposal), validated as a scenario's would be.
-
-    Raises
-    ------
-    InvalidInputError
-        Naming ``changes.<i>.<field>`` of the first bad change.
-    """
-    items: list[dict[str, Any]] = []
-    with transaction(session):
-        for i, change in enumerate(changes):
-            items.append(
-                _item(session, city_adcode, change, seq=i + 1, earlier=items, field=f"changes.{i}")
-            )
-    return _overlay(items, None)
-
-
-def scenario_overlay(
-    session: Session,
-    scenario_id: int,
-    *,
-    principal: Principal | None,
-    city: str | None = None,
-    field: str = "scenario",
-) -> tuple[Scenario, FacilityOverlay]:
-    """The scenario and its changes as an overlay on the register.
-
-    Raises
-    ------
-    NotFoundError
-        Unknown scenario, or one the caller may not see (naming ``field``).
-    InvalidInputError
-        ``city`` given and not the scenario's city (naming ``field``).
-    """
-    with transaction(session):
-        scenario = _get(session, scenario_id, principal, field=field)
-        if city is not None and city != scenario.city_adcode:
-            msg = f"scenario {scenario_id} belongs to city {scenario.city_adcode}, not {city}"
-            raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
-        return scenario, _overlay(_items(_changes(session, scenario.id)), scenario.id)
-
-
-def scenario_compliance(
-    session: Session,
-    settings: Settings,
-    scenario_id: int,
-    *,
-    norms: NormCatalogues,
-    principal: Principal | None,
-    city: str | None = None,
-) -> ComplianceReport:
-    """The compliance report of a scenario: the same run as the baseline's, changes applied.
-
-    Raises
-    ------
-    NotFoundError
-        Unknown scenario, or one the caller may not see.
-    InvalidInputError
-        ``city`` given and not the scenario's city (field ``scenario``).
-    """
-    scenario, overlay = scenario_overlay(session, scenario_id, principal=principal, city=city)
-    return compliance.run_compliance(
-        session, settings, scenario.city_adcode, norms=norms, overlay=overlay
-    )
-
-
-def scenario_gap_collection(
-    session: Session,
-    settings: Settings,
-    scenario_id: int,
-    *,
-    norms: NormCatalogues,
-    principal: Principal | None,
-    city: str,
-    rule_id: str | None = None,
-) -> GapCollection:
-    """The underserved zones of a scenario's spatial rules (or of one), from its run.
-
-    The same zones as :func:`app.services.compliance.gap_collection` draws for the register,
-    from the scenario's stored run (computed once, as :func:`scenario_compliance`).
-
-    Raises
-    ------
-    NotFoundError
-        Unknown scenario, or one the caller may not see.
-    InvalidInputError
-        ``city`` not the scenario's city (field ``scenario``); ``rule_id`` not a spatial rule
-        of the plan (field ``rule``).
-    """
-    catalogue = get_catalogue(norms, city)
-    compliance.check_gap_rule(catalogue, rule_id)
-    report = scenario_compliance(
-        session, settings, scenario_id, norms=norms, principal=principal, city=city
-    )
-    return compliance.report_gaps(session, report, catalogue, rule_id=rule_id)
-
-
-def diff_scenario(
-    session: Session,
-    settings: Settings,
-    scenario_id: int,
-    *,
-    norms: NormCatalogues,
-    principal: Principal | None,
-) -> ScenarioDiff:
-    """What a scenario changes against its city's baseline (both runs stored and reused).
-
-    Raises
-    ------
-    NotFoundError
-        Unknown scenario, or one the caller may not see.
-    """
-    scenario, overlay = scenario_overlay(session, scenario_id, principal=principal)
-    city = scenario.city_adcode
-    baseline = compliance.run_compliance(session, settings, city, norms=norms)
-    changed = compliance.run_compliance(session, settings, city, norms=norms, overlay=overlay)
-    return scenario_diff.compare_runs(session, baseline, changed, scenario_id=scenario_id)

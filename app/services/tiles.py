@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Region, RoadNetwork
 from app.errors import InvalidInputError, NotFoundError
+from app.runtime._lru import SizedLRU
 from app.services import networks
-from app.services._lru import SizedLRU
 from app.services._tx import transaction
-from app.services.geometry import COUNTY_LEVELS
+from app.services.region_lookup import COUNTY_LEVELS
 
 TILE_LAYERS = ("roads", "regions", "facilities", "cells")
 MAX_ZOOM = 22

@@ -1,8 +1,8 @@
 """A real server on loopback over a committed database, for concurrency and load tests.
 
 The database (``<test database>_served``) is created and migrated once per run, holds the tiny
-prepared city of ``tests._compliance_city`` and one token per role, and is dropped at the end.
-The app runs in a subprocess (``tests.api._serve``) on a free loopback port.
+prepared city of ``tests.fixtures.compliance_city`` and one token per role, and is dropped at
+the end. The app runs in a subprocess (``python -m tests._net``) on a free loopback port.
 """
 
 import sys
@@ -18,14 +18,14 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.api.routes.norms import get_norm_catalogues
-from app.cli.loadtest import free_port, serve_loopback
+from app.api.deps import get_norm_catalogues
 from app.db.migrate import upgrade_database
 from app.schemas.token import TokenCreate
 from app.services import auth
 from app.settings import PROJECT_ROOT, Settings
-from tests._compliance_city import prepare, tiny_norms
+from tests._net import free_port, serve_loopback
 from tests.conftest import add_tiny_city, drop_database, recreate_database
+from tests.fixtures.compliance_city import prepare, tiny_norms
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def served(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     folder = tmp_path_factory.mktemp("served")
     tiny_norms(folder / "plans")
     port = free_port()
-    command = [sys.executable, "-m", "tests.api._serve", "--database-url", url]
+    command = [sys.executable, "-m", "tests._net", "--database-url", url]
     command += ["--norms", str(folder / "plans"), "--cache-dir", str(folder / "cache")]
     command += ["--port", str(port)]
     env = {"PYTHONPATH": str(PROJECT_ROOT)}

@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, delete
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility
-from app.services.answers import Answer, AnswerCache, DataVersionWatcher
-from tests._compliance_city import CITY
+from app.runtime.answers import Answer, AnswerCache, DataVersionWatcher
 from tests.api.conftest import Served
+from tests.fixtures.compliance_city import CITY
 
 COVERAGE = f"/api/v1/coverage?city={CITY}&facility_type=village_clinic&minutes=15"
 WAIT_S = 10.0

@@ -6,7 +6,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from tests._compliance_city import CITY, EAST, WEST
+from tests.fixtures.compliance_city import CITY, EAST, WEST
 
 
 def test_compliance_reports_every_rule_and_region(prepared: TestClient) -> None:

@@ -9,14 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
-from app.api.routes.norms import get_norm_catalogues
+from app.api.deps import get_norm_catalogues, get_session
 from app.errors import ComputationBusyError, ComputationTimeoutError
 from app.main import create_app
-from app.services.compute import ComputeLimiter
+from app.runtime.compute import ComputeLimiter
 from app.settings import Settings
-from tests._compliance_city import CITY, tiny_norms
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, tiny_norms
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """``/coverage/areas`` (and a scenario's ``/gaps``) on the tiny prepared city.
 
-The tiny city (tests/_compliance_city.py): one street along 28.05°N, a node every 0.01°
+The tiny city (tests/fixtures/compliance_city.py): one street along 28.05°N, a node every 0.01°
 (about 982 m); a community health centre at 113.02 (east) and a township centre at 112.95
 (west); an EMS station at 113.05. By car (20 km/h) 15 minutes are 5 km, 30 minutes 10 km; an
 ambulance covers 4.8 km in 15 minutes after its 3-minute dispatch.
@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import Point, box, shape
 
-from tests._compliance_city import CITY, EAST, LAT, WEST
+from tests.fixtures.compliance_city import CITY, EAST, LAT, WEST
 
 AREAS = "/api/v1/coverage/areas"
 # the units' squares (tests/conftest.py add_tiny_city)

@@ -17,13 +17,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from app.cli.loadtest import free_port
 from app.db.local import ensure_local_database
 from app.db.migrate import upgrade_database
 from app.main import create_app
 from app.schemas.token import TokenCreate
 from app.services.auth import create_token
 from app.settings import Settings
+from tests._net import free_port
 
 PG_VERSION = "15"
 # psycopg's connect timeout while the cluster is down, seconds: keeps the test quick

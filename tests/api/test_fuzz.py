@@ -22,11 +22,10 @@ from schemathesis.checks import (
 )
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
-from app.api.routes.norms import get_norm_catalogues
+from app.api.deps import get_norm_catalogues, get_session
 from app.main import create_app
 from app.settings import Settings
-from tests._compliance_city import prepare, tiny_norms
+from tests.fixtures.compliance_city import prepare, tiny_norms
 
 # examples per operation: ~30 operations stay well within a minute
 MAX_EXAMPLES = 12

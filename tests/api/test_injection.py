@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from app.api.routes.norms import get_norm_catalogues
+from app.api.deps import get_norm_catalogues
 from app.db.base import Base
-from tests._compliance_city import CITY, EAST, tiny_norms
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, EAST, tiny_norms
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 ATTACKS = [
     "' OR '1'='1",

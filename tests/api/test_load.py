@@ -8,9 +8,9 @@ import math
 
 import pytest
 
-from app.cli.loadtest import percentile, run_load
-from tests._compliance_city import CITY
 from tests.api.conftest import Served
+from tests.fixtures.compliance_city import CITY
+from tools.loadtest import percentile, run_load
 
 CLIENTS = 50
 DURATION_S = 3.0

@@ -1,4 +1,4 @@
-"""``POST /optimize`` on the tiny prepared city (``tests/_compliance_city.py``).
+"""``POST /optimize`` on the tiny prepared city (``tests/fixtures/compliance_city.py``).
 
 Baseline of the care circle (15 minutes urban, 30 rural, by car): only cell B (113.09, 2,000
 urban residents, 7 nodes from the centre at 113.02) is beyond it. Of the EMS station's 5 km
@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.routes.norms import get_norm_catalogues
+from app.api.deps import get_norm_catalogues
 from app.db.models import Facility
-from tests._compliance_city import CITY, EAST, LAT, tiny_norms
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, EAST, LAT, tiny_norms
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 ALL_RESIDENTS = 1000 + 2000 + 3000 + 4000 + 500
 

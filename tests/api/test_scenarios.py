@@ -1,4 +1,4 @@
-"""``/scenarios`` round trips on the tiny prepared city (``tests/_compliance_city.py``).
+"""``/scenarios`` round trips on the tiny prepared city (``tests/fixtures/compliance_city.py``).
 
 The street runs along 28.05°N with a node every 0.01°; by car (20 km/h on a residential street)
 one node is about 2.9 minutes. Baseline: urban cell B (113.09, 2,000 residents) is 7 nodes from
@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility
-from tests._compliance_city import CITY, EAST, LAT, WEST
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, EAST, LAT, WEST
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 Headers = dict[str, str]
 

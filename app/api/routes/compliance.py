@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.answers import AnswersDep, cached_response, catalogues_key, json_answer
-from app.api.deps import ComputeDep, PrincipalDep, SettingsDep
+from app.api.deps import CataloguesDep, CityQuery, ComputeDep, PrincipalDep, SettingsDep
 from app.api.params import ScenarioQuery
-from app.api.routes.norms import CataloguesDep, CityQuery
+from app.runtime.answers import Answer
 from app.schemas.compliance import ComplianceReport, ReportFormat
 from app.services import compliance as service
-from app.services import scenarios
-from app.services.answers import Answer
+from app.services import scenario_runs
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
 
@@ -46,7 +45,7 @@ async def get_compliance(
             report = compute(service.run_compliance, settings, city, norms=norms)
         else:
             report = compute(
-                scenarios.scenario_compliance,
+                scenario_runs.scenario_compliance,
                 settings,
                 scenario,
                 norms=norms,

@@ -6,15 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.answers import AnswersDep, cached_response, catalogues_key, json_answer
-from app.api.deps import ComputeDep, PrincipalDep, SettingsDep
+from app.api.deps import CataloguesDep, CityQuery, ComputeDep, PrincipalDep, SettingsDep
 from app.api.params import SPATIAL_RULE_RESPONSES, ScenarioQuery
-from app.api.routes.norms import CataloguesDep, CityQuery
+from app.runtime.answers import Answer
 from app.schemas.compliance import CoverageMode, CoverageReport
 from app.schemas.coverage_areas import CoverageAreaCollection
 from app.schemas.facility import FacilityType
-from app.services import compliance as service
+from app.services import coverage as service
 from app.services import coverage_areas
-from app.services.answers import Answer
 
 router = APIRouter(prefix="/coverage", tags=["compliance"])
 

@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.answers import AnswersDep, cached_response, catalogues_key, json_answer
-from app.api.deps import ComputeDep, PrincipalDep, SettingsDep
+from app.api.deps import CataloguesDep, CityQuery, ComputeDep, PrincipalDep, SettingsDep
 from app.api.params import SPATIAL_RULE_RESPONSES, ScenarioQuery
-from app.api.routes.norms import CataloguesDep, CityQuery
+from app.runtime.answers import Answer
 from app.schemas.compliance import GapCollection
-from app.services import compliance as service
-from app.services import scenarios
-from app.services.answers import Answer
+from app.services import gaps as service
+from app.services import scenario_runs
 
 router = APIRouter(prefix="/gaps", tags=["compliance"])
 
@@ -44,7 +43,7 @@ async def list_gaps(
             zones = compute(service.gap_collection, settings, city, norms=norms, rule_id=rule)
         else:
             zones = compute(
-                scenarios.scenario_gap_collection,
+                scenario_runs.scenario_gap_collection,
                 settings,
                 scenario,
                 norms=norms,

@@ -6,8 +6,7 @@ token's holder.
 
 from fastapi import APIRouter
 
-from app.api.deps import ComputeDep, PlannerDep, SettingsDep
-from app.api.routes.norms import CataloguesDep
+from app.api.deps import CataloguesDep, ComputeDep, PlannerDep, SettingsDep
 from app.schemas.optimize import OptimizeRequest, OptimizeResult
 from app.services import optimize as service
 

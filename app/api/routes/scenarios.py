@@ -7,10 +7,17 @@ every change added bumps the version.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from app.api.deps import ComputeDep, PlannerDep, PrincipalDep, SessionDep, SettingsDep
-from app.api.routes.norms import CataloguesDep
+from app.api.deps import (
+    CataloguesDep,
+    ComputeDep,
+    PlannerDep,
+    PrincipalDep,
+    ScenarioContextsDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.schemas.compliance import ComplianceReport
 from app.schemas.scenario import (
     ChangeIn,
@@ -22,24 +29,14 @@ from app.schemas.scenario import (
     ScenarioUpdate,
 )
 from app.schemas.token import HOLDER_NAME_PATTERN
+from app.services import scenario_runs
 from app.services import scenarios as service
-from app.services.scenario_diff import ScenarioContexts
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
 ScenarioId = Annotated[int, Path(ge=1, le=2**31 - 1, description="scenario id")]
 ChangeId = Annotated[int, Path(ge=1, le=2**31 - 1, description="change id")]
 IfMatch = Annotated[str | None, Header(description="ETag of the scenario version being changed")]
-
-
-def get_scenario_contexts(request: Request) -> ScenarioContexts:
-    """The app's scenario states in memory (created on first use)."""
-    state = request.app.state
-    contexts: ScenarioContexts | None = getattr(state, "scenario_contexts", None)
-    if contexts is None:
-        contexts = ScenarioContexts()
-        state.scenario_contexts = contexts
-    return contexts
 
 
 @router.get("", response_model=ScenarioList)
@@ -110,7 +107,7 @@ def add_change(
     settings: SettingsDep,
     norms: CataloguesDep,
     planner: PlannerDep,
-    request: Request,
+    contexts: ScenarioContextsDep,
     scenario_id: ScenarioId,
     change: ChangeIn,
     response: Response,
@@ -124,7 +121,7 @@ def add_change(
         change,
         norms=norms,
         principal=planner,
-        contexts=get_scenario_contexts(request),
+        contexts=contexts,
         if_match=if_match,
     )
     response.headers["ETag"] = f'"{result.scenario.id}-{result.scenario.version}"'
@@ -163,7 +160,7 @@ def get_scenario_compliance(
 ) -> ComplianceReport:
     """The scenario's compliance report: the baseline's rules with its changes applied."""
     return compute(
-        service.scenario_compliance, settings, scenario_id, norms=norms, principal=principal
+        scenario_runs.scenario_compliance, settings, scenario_id, norms=norms, principal=principal
     )
 
 
@@ -176,4 +173,6 @@ def get_scenario_diff(
     scenario_id: ScenarioId,
 ) -> ScenarioDiff:
     """What the scenario changes against the baseline: flips, residents, gap zones, shortfalls."""
-    return compute(service.diff_scenario, settings, scenario_id, norms=norms, principal=principal)
+    return compute(
+        scenario_runs.diff_scenario, settings, scenario_id, norms=norms, principal=principal
+    )

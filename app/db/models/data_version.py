@@ -10,7 +10,7 @@ from app.db.base import Base
 
 # the NOTIFY channel a bump is announced on, with the new version as payload
 DATA_VERSION_CHANNEL = "fplan_data_version"
-# set in a connection's ``info`` by a statement that may write (app.services.answers watches it);
+# set in a connection's ``info`` by a statement that may write (app.runtime.answers watches it);
 # writers that bypass SQLAlchemy's execution (COPY on the driver's cursor) set it themselves
 WROTE_FLAG = "fplan_wrote"
 

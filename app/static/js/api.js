@@ -1,12 +1,22 @@
+// @ts-check
 // The service's JSON API, same origin. Errors carry the service's own message (which names the
 // command that fixes a city that is not prepared, e.g. `fplan demo --city …`).
 //
 // Writes and a scenario's reads send the planner's API token (`Authorization: Bearer …`), set
 // with setToken; other reads go without one, so a mistyped token never breaks the map.
 
+/** @import { ErrorResponse, GetAnswers } from './types.js' */
+
+/** @typedef {Record<string, string | number | null | undefined>} QueryParams */
+
 export const API = '/api/v1';
 
 export class ApiError extends Error {
+  /**
+   * @param {string} message the service's own words
+   * @param {number} status the HTTP status
+   * @param {string | undefined} code the service's error code, e.g. `unauthorized`
+   */
   constructor(message, status, code) {
     super(message);
     this.name = 'ApiError';
@@ -17,6 +27,7 @@ export class ApiError extends Error {
 
 let token = '';
 
+/** @param {string | null | undefined} value */
 export function setToken(value) {
   token = (value ?? '').trim();
 }
@@ -25,12 +36,23 @@ export function hasToken() {
   return token !== '';
 }
 
-// method and path under /api/v1; params: the query; body: sent as JSON; auth: send the token
+/**
+ * The JSON answer of `method` on `path` under /api/v1 (null for 204 No Content).
+ *
+ * @param {string} method
+ * @param {string} path
+ * @param {{params?: QueryParams, body?: unknown, auth?: boolean}} [options] params: the query;
+ *   body: sent as JSON; auth: send the token
+ * @returns {Promise<unknown>}
+ */
 export async function request(method, path, { params = {}, body, auth = false } = {}) {
   const query = new URLSearchParams(
-    Object.entries(params).filter(([, value]) => value !== null && value !== undefined),
+    Object.entries(params).flatMap(([key, value]) =>
+      value === null || value === undefined ? [] : [[key, String(value)]],
+    ),
   );
   const url = `${API}${path}${query.size ? `?${query}` : ''}`;
+  /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (auth && token) headers.Authorization = `Bearer ${token}`;
@@ -39,19 +61,35 @@ export async function request(method, path, { params = {}, body, auth = false } 
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  /** @type {unknown} */
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
-    const message = answer?.error?.message ?? `${response.status} ${response.statusText}`;
-    throw new ApiError(message, response.status, answer?.error?.code);
+    const error = /** @type {Partial<ErrorResponse> | null} */ (answer)?.error;
+    const message = error?.message ?? `${response.status} ${response.statusText}`;
+    throw new ApiError(message, response.status, error?.code);
   }
   return answer;
 }
 
-export function getJson(path, params = {}, { auth = false } = {}) {
-  return request('GET', path, { params, auth });
+/**
+ * The answer of a GET the page makes, typed by its path.
+ *
+ * @template {keyof GetAnswers} P
+ * @param {P} path
+ * @param {QueryParams} [params]
+ * @param {{auth?: boolean}} [options]
+ * @returns {Promise<GetAnswers[P]>}
+ */
+export async function getJson(path, params = {}, { auth = false } = {}) {
+  return /** @type {GetAnswers[P]} */ (await request('GET', path, { params, auth }));
 }
 
-// the URL template of a vector tile layer, absolute because MapLibre fetches it in a worker
+/**
+ * The URL template of a vector tile layer, absolute because MapLibre fetches it in a worker.
+ *
+ * @param {string} layer
+ * @param {string | null} [city]
+ */
 export function tileUrl(layer, city) {
   const query = city ? `?city=${encodeURIComponent(city)}` : '';
   return `${window.location.origin}${API}/tiles/${layer}/{z}/{x}/{y}.pbf${query}`;

@@ -1,24 +1,76 @@
-// HTML of the compliance card (a district under one norm), the gap card (an underserved zone),
-// the coverage-area card, the scenario card (what a proposed site changes) and the facility
-// popup. Every value from the service is escaped.
+// @ts-check
+// The compliance card (a district under one norm), the gap card (an underserved zone), the
+// coverage-area card, the scenario card (what a proposed site changes) and the facility popup,
+// as `Html`: every value from the service is escaped by the `html` template.
 
+import { Html, html } from './html.js';
 import { facilityTypeName, formatNumber, gradeName, otherRuleTitle, ruleTitle, t } from './i18n.js';
 
-export function escapeHtml(value) {
-  return String(value ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
-  );
-}
+/**
+ * @import { Citation, ComplianceResult, CoverageAreaProperties, GapProperties, QuickDiff,
+ *   Rule, RuleQuickDiff, SiteProperties } from './types.js'
+ */
+
+/**
+ * What the district card shows: a district under one norm.
+ *
+ * @typedef {object} DistrictCard
+ * @property {'district'} kind
+ * @property {string} adcode
+ * @property {string} regionName
+ * @property {Rule} rule
+ * @property {ComplianceResult | null} result the district's own row, or the city-wide one
+ * @property {boolean} citywide the row is the city's, shown on its district
+ * @property {boolean} synthetic
+ */
+
+/**
+ * Zones of a rule's underserved residents: rule id → counts.
+ *
+ * @typedef {Map<string, {zones: number, residents: number}>} ZoneCounts
+ */
+
+/**
+ * What the scenario card shows: one proposed site and what it changes.
+ *
+ * @typedef {object} ScenarioCard
+ * @property {'scenario'} kind
+ * @property {string} city
+ * @property {string} scenarioName
+ * @property {string} siteName
+ * @property {string} siteType
+ * @property {number} n the site's number in the scenario
+ * @property {QuickDiff | null} diff the quick diff, or null when the city has none
+ * @property {ZoneCounts} zonesBefore
+ * @property {ZoneCounts | null} zonesAfter null while the scenario's zones load
+ */
+
+/**
+ * Whatever the map's card shows.
+ *
+ * @typedef {DistrictCard | ScenarioCard
+ *   | {kind: 'gap', properties: GapProperties}
+ *   | {kind: 'area', properties: CoverageAreaProperties}} Card
+ */
+
+/** @typedef {'pass' | 'fail' | 'unknown' | 'na'} Status */
 
 // the kinds of norm measured on the network, with coverage areas and gap zones
 // (geo.norms SPATIAL_KINDS)
 const SPATIAL_KINDS = ['travel_time_coverage', 'radius_coverage', 'ems_response'];
 
+/**
+ * @param {Rule | null} rule
+ * @returns {rule is Rule}
+ */
 export function isSpatial(rule) {
   return Boolean(rule && SPATIAL_KINDS.includes(rule.kind) && !rule.data_gap);
 }
 
+/**
+ * @param {ComplianceResult | null} result
+ * @returns {Status}
+ */
 export function statusOf(result) {
   if (!result) return 'na';
   if (result.passed === true) return 'pass';
@@ -26,121 +78,153 @@ export function statusOf(result) {
   return 'unknown';
 }
 
+/**
+ * @param {string} label
+ * @param {Html} value
+ * @param {string} [className]
+ */
 function row(label, value, className = '') {
-  return `<tr class="${className}"><th>${escapeHtml(label)}</th><td>${value}</td></tr>`;
+  return html`<tr class="${className}"><th>${label}</th><td>${value}</td></tr>`;
 }
 
-// shares (0..1) read better as percentages: 0.337 → "33.7 %"
+/**
+ * A figure with its unit; shares (0..1) read better as percentages: 0.337 → "33.7 %".
+ *
+ * @param {number | null} value
+ * @param {string} unit
+ */
 function withUnit(value, unit) {
-  if (value === null || value === undefined) return '—';
+  if (value === null || value === undefined) return html`—`;
   const shown = unit.startsWith('share') ? `${formatNumber(value * 100, 1)} %` : formatNumber(value);
-  return `${escapeHtml(shown)} <span class="unit">${escapeHtml(unit)}</span>`;
+  return html`${shown} <span class="unit">${unit}</span>`;
 }
 
+/** @param {Citation | null | undefined} citation */
 function citationHtml(citation) {
-  if (!citation) return '';
-  return `
+  if (!citation) return html``;
+  return html`
     <figure class="quote">
-      <figcaption>${escapeHtml(t('card.quote'))}</figcaption>
-      <blockquote lang="zh-CN" data-field="quote">${escapeHtml(citation.quote)}</blockquote>
-      <p class="cite" data-field="citation">${escapeHtml(t('card.source'))}:
-        <code>${escapeHtml(citation.document)}</code>, ${escapeHtml(t('card.lines'))}
-        <code>${escapeHtml(citation.lines)}</code></p>
+      <figcaption>${t('card.quote')}</figcaption>
+      <blockquote lang="zh-CN" data-field="quote">${citation.quote}</blockquote>
+      <p class="cite" data-field="citation">${t('card.source')}:
+        <code>${citation.document}</code>, ${t('card.lines')}
+        <code>${citation.lines}</code></p>
     </figure>`;
 }
 
-// result: the row for the district (or the city-wide row when citywide); rule: catalogue entry
+/**
+ * The district card: its verdict under the rule, the figures and the plan's words.
+ *
+ * @param {DistrictCard} card
+ */
 export function complianceCard({ regionName, adcode, rule, result, citywide, synthetic }) {
   const status = statusOf(result);
   const parts = [
-    `<header>
-       <h3 data-field="region">${escapeHtml(regionName)} <small>${escapeHtml(adcode)}</small></h3>
-       <p class="rule-title">${escapeHtml(ruleTitle(rule))}</p>
-       <p class="rule-title other">${escapeHtml(otherRuleTitle(rule))}</p>
+    html`<header>
+       <h3 data-field="region">${regionName} <small>${adcode}</small></h3>
+       <p class="rule-title">${ruleTitle(rule)}</p>
+       <p class="rule-title other">${otherRuleTitle(rule)}</p>
      </header>`,
-    `<p class="badge badge-${status}" data-field="status">${escapeHtml(t(`status.${status}`))}
-       ${citywide ? escapeHtml(t('status.city')) : ''}</p>`,
+    html`<p class="badge badge-${status}" data-field="status">${t(`status.${status}`)}
+       ${citywide ? t('status.city') : ''}</p>`,
   ];
   if (!result) {
-    parts.push(`<p>${escapeHtml(t('card.no-result'))}</p>`, citationHtml(rule.citations?.[0]));
-    return parts.join('');
+    parts.push(html`<p>${t('card.no-result')}</p>`, citationHtml(rule.citations?.[0]));
+    return Html.join(parts);
   }
-  if (citywide) parts.push(`<p class="note">${escapeHtml(t('card.city-row'))}</p>`);
+  if (citywide) parts.push(html`<p class="note">${t('card.city-row')}</p>`);
   const shortfall =
     result.shortfall === null || result.shortfall === undefined
-      ? escapeHtml(result.shortfall_text || '—')
-      : `${withUnit(result.shortfall, result.shortfall_unit)}
-         <div class="shortfall-text">${escapeHtml(result.shortfall_text)}</div>`;
+      ? html`${result.shortfall_text || '—'}`
+      : html`${withUnit(result.shortfall, result.shortfall_unit)}
+         <div class="shortfall-text">${result.shortfall_text}</div>`;
   parts.push(
-    `<table class="figures">
+    html`<table class="figures">
        ${row(t('card.value'), withUnit(result.value, result.unit), 'value')}
        ${row(t('card.target'), withUnit(result.target, result.unit), 'target')}
        ${row(t('card.shortfall'), shortfall, 'shortfall')}
      </table>`,
     citationHtml(result.citation),
   );
-  if (synthetic) parts.push(`<p class="note synthetic">${escapeHtml(t('card.synthetic'))}</p>`);
-  return parts.join('');
+  if (synthetic) parts.push(html`<p class="note synthetic">${t('card.synthetic')}</p>`);
+  return Html.join(parts);
 }
 
+/**
+ * The gap card: an underserved zone's residents and its region's verdict.
+ *
+ * @param {GapProperties} properties
+ * @param {Rule | null} rule
+ */
 export function gapCard(properties, rule) {
   const p = properties;
+  /** @type {Citation} */
   const citation = typeof p.citation === 'string' ? JSON.parse(p.citation) : p.citation;
   const verdict = p.region_passed === true ? 'pass' : p.region_passed === false ? 'fail' : 'unknown';
-  return `
+  return html`
     <header>
-      <h3>${escapeHtml(t('card.gap-title'))} · ${escapeHtml(p.region_name)}</h3>
-      <p class="rule-title">${escapeHtml(rule ? ruleTitle(rule) : p.rule_title_en)}</p>
+      <h3>${t('card.gap-title')} · ${p.region_name}</h3>
+      <p class="rule-title">${rule ? ruleTitle(rule) : p.rule_title_en}</p>
     </header>
-    <p class="residents" data-field="residents">${escapeHtml(t('card.residents'))}:
-      <strong>${escapeHtml(formatNumber(p.residents, 0))}</strong> ${escapeHtml(t('card.people'))}</p>
+    <p class="residents" data-field="residents">${t('card.residents')}:
+      <strong>${formatNumber(p.residents, 0)}</strong> ${t('card.people')}</p>
     <table class="figures">
-      ${row(t('card.cells'), escapeHtml(formatNumber(p.cells, 0)))}
-      ${row(t('card.region-verdict'), `<span class="badge badge-${verdict}">${escapeHtml(t(`status.${verdict}`))}</span>
-        <div class="shortfall-text">${escapeHtml(p.region_shortfall_text)}</div>`)}
+      ${row(t('card.cells'), html`${formatNumber(p.cells, 0)}`)}
+      ${row(t('card.region-verdict'), html`<span class="badge badge-${verdict}">${t(`status.${verdict}`)}</span>
+        <div class="shortfall-text">${p.region_shortfall_text}</div>`)}
     </table>
     ${citationHtml(citation)}
-    ${p.synthetic ? `<p class="note synthetic">${escapeHtml(t('card.synthetic'))}</p>` : ''}`;
+    ${p.synthetic ? html`<p class="note synthetic">${t('card.synthetic')}</p>` : ''}`;
 }
 
+/**
+ * The popup of a facility of the register, or of a proposed or suggested site.
+ *
+ * @param {SiteProperties} properties
+ */
 export function facilityPopup(properties) {
   const p = properties;
   if (p.proposed || p.suggested) return sitePopup(p);
   const synthetic = p.synthetic === true || p.synthetic === 'true';
-  const lines = [
-    `<strong>${escapeHtml(p.name)}</strong>`,
-    escapeHtml(facilityTypeName(p.type)),
-  ];
-  if (p.grade) lines.push(`${escapeHtml(t('facility.grade'))}: ${escapeHtml(gradeName(p.grade))}`);
+  const lines = [html`<strong>${p.name}</strong>`, html`${facilityTypeName(p.type)}`];
+  if (p.grade) lines.push(html`${t('facility.grade')}: ${gradeName(p.grade)}`);
   if (p.beds !== undefined && p.beds !== null) {
-    lines.push(`${escapeHtml(t('facility.beds'))}: ${escapeHtml(formatNumber(p.beds, 0))}`);
+    lines.push(html`${t('facility.beds')}: ${formatNumber(p.beds, 0)}`);
   }
   if (p.ambulances) {
-    lines.push(`${escapeHtml(t('facility.ambulances'))}: ${escapeHtml(p.ambulances)}`);
+    lines.push(html`${t('facility.ambulances')}: ${p.ambulances}`);
   }
   lines.push(
     synthetic
-      ? `<span class="synthetic-tag">${escapeHtml(t('facility.synthetic'))}</span>`
-      : `${escapeHtml(t('facility.real'))} · ${escapeHtml(t('facility.source'))}: ${escapeHtml(p.source)}`,
+      ? html`<span class="synthetic-tag">${t('facility.synthetic')}</span>`
+      : html`${t('facility.real')} · ${t('facility.source')}: ${p.source}`,
   );
-  return `<div class="facility-popup">${lines.join('<br>')}</div>`;
+  return html`<div class="facility-popup">${Html.join(lines, html`<br>`)}</div>`;
 }
 
-// a proposed site of the scenario, or a suggested one
+/**
+ * A proposed site of the scenario, or a suggested one.
+ *
+ * @param {SiteProperties} p
+ */
 function sitePopup(p) {
-  const lines = [`<strong>${escapeHtml(p.name)}</strong>`, escapeHtml(facilityTypeName(p.type))];
+  const lines = [html`<strong>${p.name}</strong>`, html`${facilityTypeName(p.type)}`];
   if (p.suggested) {
     lines.push(
-      `<span class="suggested-tag">${escapeHtml(t('site.suggested'))}</span>`,
-      escapeHtml(t('scenario.suggest.item', { people: formatNumber(p.residents, 0) })),
+      html`<span class="suggested-tag">${t('site.suggested')}</span>`,
+      html`${t('scenario.suggest.item', { people: formatNumber(p.residents, 0) })}`,
     );
   } else {
-    lines.push(`<span class="proposed-tag">${escapeHtml(t('site.proposed'))}</span>`);
+    lines.push(html`<span class="proposed-tag">${t('site.proposed')}</span>`);
   }
-  return `<div class="facility-popup">${lines.join('<br>')}</div>`;
+  return html`<div class="facility-popup">${Html.join(lines, html`<br>`)}</div>`;
 }
 
-// "15 minutes (urban residents, by car)" / "2.5 km (rural residents, straight line)"
+/**
+ * "15 minutes (urban residents, by car)" / "2.5 km (rural residents, straight line)"
+ *
+ * @param {CoverageAreaProperties} p
+ */
 function thresholdText(p) {
   return t('area.threshold-text', {
     amount: t(`area.${p.threshold_unit}`, { n: formatNumber(p.threshold, 2) }),
@@ -149,6 +233,12 @@ function thresholdText(p) {
   });
 }
 
+/**
+ * The coverage-area card: a unit's area within one threshold of the rule.
+ *
+ * @param {CoverageAreaProperties} properties
+ * @param {Rule | null} rule
+ */
 export function areaCard(properties, rule) {
   const p = properties;
   const share = p.residents_counted ? p.residents_covered / p.residents_counted : null;
@@ -156,46 +246,65 @@ export function areaCard(properties, rule) {
     `${formatNumber(p.residents_covered, 0)} / ${formatNumber(p.residents_counted, 0)} ` +
     `${t('card.people')}${share === null ? '' : ` (${formatNumber(share * 100, 1)} %)`}`;
   const synthetic = p.synthetic === true || p.synthetic === 'true';
-  return `
+  return html`
     <header>
-      <h3>${escapeHtml(t('area.title'))} · ${escapeHtml(p.region_name)}</h3>
-      <p class="rule-title">${escapeHtml(rule ? ruleTitle(rule) : p.rule_id)}</p>
+      <h3>${t('area.title')} · ${p.region_name}</h3>
+      <p class="rule-title">${rule ? ruleTitle(rule) : p.rule_id}</p>
     </header>
     <table class="figures">
-      ${row(t('area.threshold'), escapeHtml(thresholdText(p)), 'threshold')}
-      ${row(t('area.covered'), escapeHtml(covered), 'covered')}
-      ${row(t('area.size'), `${escapeHtml(formatNumber(p.area_km2, 1))} km²`)}
+      ${row(t('area.threshold'), html`${thresholdText(p)}`, 'threshold')}
+      ${row(t('area.covered'), html`${covered}`, 'covered')}
+      ${row(t('area.size'), html`${formatNumber(p.area_km2, 1)} km²`)}
     </table>
-    <p class="note">${escapeHtml(t('area.note'))}</p>
-    ${synthetic ? `<p class="note synthetic">${escapeHtml(t('card.synthetic'))}</p>` : ''}`;
+    <p class="note">${t('area.note')}</p>
+    ${synthetic ? html`<p class="note synthetic">${t('card.synthetic')}</p>` : ''}`;
 }
 
+/** @param {number} value */
 function signed(value) {
   return `${value > 0 ? '+' : ''}${formatNumber(value, 0)}`;
 }
 
+/**
+ * Residents the site brings within the rule's reach: the city's row, else the sum of its units.
+ *
+ * @param {RuleQuickDiff} ruleDiff
+ * @param {string} city
+ */
 function ruleGained(ruleDiff, city) {
   const own = ruleDiff.regions.find((r) => r.region_adcode === city);
   return own ? own.residents_gained : ruleDiff.regions.reduce((n, r) => n + r.residents_gained, 0);
 }
 
+/** @param {boolean | null} passed */
 function verdictBadge(passed) {
   const status = passed === true ? 'pass' : passed === false ? 'fail' : 'unknown';
-  return `<span class="badge badge-${status}">${escapeHtml(t(`status.${status}`))}</span>`;
+  return html`<span class="badge badge-${status}">${t(`status.${status}`)}</span>`;
 }
 
-// "1,234 → 987", or "1,234 → computing…" while the new figure loads
+/**
+ * "1,234 → 987", or "1,234 → computing…" while the new figure loads
+ *
+ * @param {number | null} before
+ * @param {number | null | undefined} after
+ */
 function beforeAfter(before, after) {
   const to =
     after === null || after === undefined
-      ? escapeHtml(t('diff.pending'))
-      : `<strong>${escapeHtml(formatNumber(after, 0))}</strong>`;
-  return `${escapeHtml(formatNumber(before, 0))} → ${to}`;
+      ? html`${t('diff.pending')}`
+      : html`<strong>${formatNumber(after, 0)}</strong>`;
+  return html`${formatNumber(before, 0)} → ${to}`;
 }
 
-// the chosen norm before and after the site: residents gained, residents and zones underserved
-function chosenRuleHtml(card, rule) {
-  const chosen = card.diff.rules.find((r) => r.rule_id === rule.id) ?? null;
+/**
+ * The chosen norm before and after the site: residents gained, residents and zones underserved.
+ *
+ * @param {ScenarioCard} card
+ * @param {QuickDiff} diff the card's quick diff
+ * @param {Rule} rule
+ */
+function chosenRuleHtml(card, diff, rule) {
+  const chosen = diff.rules.find((r) => r.rule_id === rule.id) ?? null;
   const none = { zones: 0, residents: 0 };
   const before = card.zonesBefore.get(rule.id) ?? none;
   const after = card.zonesAfter ? (card.zonesAfter.get(rule.id) ?? none) : null;
@@ -207,16 +316,16 @@ function chosenRuleHtml(card, rule) {
   const gained = chosen ? ruleGained(chosen, card.city) : null;
   const gainedHtml =
     gained === null
-      ? ''
+      ? html``
       : row(
           t('diff.gained'),
-          `<strong data-value="${gained}">${escapeHtml(signed(gained))}</strong>
-           ${escapeHtml(t('card.people'))}`,
+          html`<strong data-value="${gained}">${signed(gained)}</strong>
+           ${t('card.people')}`,
           'gained',
         );
-  return `
-    <h4>${escapeHtml(t('diff.chosen-rule'))}: ${escapeHtml(ruleTitle(rule))}</h4>
-    ${chosen ? '' : `<p class="note">${escapeHtml(t('diff.not-counted'))}</p>`}
+  return html`
+    <h4>${t('diff.chosen-rule')}: ${ruleTitle(rule)}</h4>
+    ${chosen ? '' : html`<p class="note">${t('diff.not-counted')}</p>`}
     <table class="figures">
       ${gainedHtml}
       ${row(t('diff.underserved'), underserved, 'underserved')}
@@ -224,40 +333,45 @@ function chosenRuleHtml(card, rule) {
     </table>`;
 }
 
-// card: {city, scenarioName, siteName, siteType, n, diff (the quick diff, or null), zonesBefore,
-// zonesAfter (rule id → {zones, residents}; null while the scenario's zones load)}
+/**
+ * The scenario card: what one proposed site changes, the chosen norm first.
+ *
+ * @param {ScenarioCard} card
+ * @param {{rule: Rule | null, findRule: (ruleId: string) => Rule | null}} page
+ */
 export function scenarioCard(card, { rule, findRule }) {
   const { diff } = card;
+  /** @param {string} ruleId */
   const title = (ruleId) => {
     const found = findRule(ruleId);
     return found ? ruleTitle(found) : ruleId;
   };
   const parts = [
-    `<header>
-       <h3>${escapeHtml(t('diff.title', { type: facilityTypeName(card.siteType) }))}</h3>
+    html`<header>
+       <h3>${t('diff.title', { type: facilityTypeName(card.siteType) })}</h3>
        <p class="rule-title">
-         ${escapeHtml(t('diff.scenario', { name: card.scenarioName, n: card.n }))}</p>
+         ${t('diff.scenario', { name: card.scenarioName, n: card.n })}</p>
      </header>`,
   ];
   if (!diff) {
-    parts.push(`<p class="note">${escapeHtml(t('diff.none'))}</p>`);
-    return parts.join('');
+    parts.push(html`<p class="note">${t('diff.none')}</p>`);
+    return Html.join(parts);
   }
-  if (diff.off_network) parts.push(`<p class="note warn">${escapeHtml(t('diff.off-network'))}</p>`);
+  if (diff.off_network) parts.push(html`<p class="note warn">${t('diff.off-network')}</p>`);
   // the server's own time for the change: loading the previous state and re-checking
   const timing = diff.ms + diff.setup_ms;
-  if (isSpatial(rule)) parts.push(chosenRuleHtml(card, rule));
+  if (isSpatial(rule)) parts.push(chosenRuleHtml(card, diff, rule));
 
   const gains = diff.rules.map(
-    (r) => `<li data-rule="${escapeHtml(r.rule_id)}">${escapeHtml(title(r.rule_id))}:
-      <strong>${escapeHtml(signed(ruleGained(r, card.city)))}</strong>
-      ${escapeHtml(t('card.people'))}</li>`,
+    (r) => html`<li data-rule="${r.rule_id}">${title(r.rule_id)}:
+      <strong>${signed(ruleGained(r, card.city))}</strong>
+      ${t('card.people')}</li>`,
   );
   const flips = diff.rules.flatMap((r) =>
     r.regions
       .filter((region) => region.passed_before !== region.passed_after)
       .map(
-        (region) => `<li>${escapeHtml(region.region_name)} · ${escapeHtml(title(r.rule_id))}:
+        (region) => html`<li>${region.region_name} · ${title(r.rule_id)}:
           ${verdictBadge(region.passed_before)} → ${verdictBadge(region.passed_after)}</li>`,
       ),
   );
@@ -265,18 +379,18 @@ export function scenarioCard(card, { rule, findRule }) {
   const othersOnly = isSpatial(rule) && diff.rules.every((r) => r.rule_id === rule.id);
   if (!othersOnly) {
     parts.push(
-      `<h4>${escapeHtml(t('diff.per-rule'))}</h4>`,
+      html`<h4>${t('diff.per-rule')}</h4>`,
       gains.length
-        ? `<ul class="diff-list" data-field="per-rule">${gains.join('')}</ul>`
-        : `<p class="note">${escapeHtml(t('diff.no-rules'))}</p>`,
+        ? html`<ul class="diff-list" data-field="per-rule">${gains}</ul>`
+        : html`<p class="note">${t('diff.no-rules')}</p>`,
     );
   }
   parts.push(
-    `<h4>${escapeHtml(t('diff.flips'))}</h4>`,
+    html`<h4>${t('diff.flips')}</h4>`,
     flips.length
-      ? `<ul class="diff-list" data-field="flips">${flips.join('')}</ul>`
-      : `<p class="note" data-field="flips">${escapeHtml(t('diff.no-flips'))}</p>`,
-    `<p class="note">${escapeHtml(t('diff.timing', { ms: formatNumber(timing, 0) }))}</p>`,
+      ? html`<ul class="diff-list" data-field="flips">${flips}</ul>`
+      : html`<p class="note" data-field="flips">${t('diff.no-flips')}</p>`,
+    html`<p class="note">${t('diff.timing', { ms: formatNumber(timing, 0) })}</p>`,
   );
-  return parts.join('');
+  return Html.join(parts);
 }

@@ -1,6 +1,12 @@
+// @ts-check
 // Interface strings in Chinese (the planners' language, the default) and English.
 // Place names stay as the register gives them (Chinese); rule titles come from the catalogue.
 
+/** @import { Catalogue, Rule } from './types.js' */
+
+/** @typedef {'zh' | 'en'} Language */
+
+/** @type {Record<Language, Record<string, string>>} */
 const STRINGS = {
   zh: {
     'app.title': '卫生设施规划地图',
@@ -340,6 +346,7 @@ const STRINGS = {
   },
 };
 
+/** @type {Record<string, [string, string]>} facility type → [Chinese, English] */
 const FACILITY_TYPES = {
   general_hospital: ['综合医院', 'General hospital'],
   tcm_hospital: ['中医医院', 'TCM hospital'],
@@ -354,6 +361,7 @@ const FACILITY_TYPES = {
   ems_station: ['急救站', 'EMS station'],
 };
 
+/** @type {Record<string, [string, string]>} grade → [Chinese, English] */
 const GRADES = {
   tertiary: ['三级', 'tertiary'],
   secondary: ['二级', 'secondary'],
@@ -361,8 +369,13 @@ const GRADES = {
   none: ['未定级', 'ungraded'],
 };
 
+/** @type {Language} */
 let current = 'zh';
 
+/**
+ * @param {string | null} lang `en`, else Chinese
+ * @returns {Language}
+ */
 export function setLanguage(lang) {
   current = lang === 'en' ? 'en' : 'zh';
   document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
@@ -373,37 +386,57 @@ export function language() {
   return current;
 }
 
-// the string for key in the current language, with {name} placeholders filled from params
+/**
+ * The string for key in the current language, with {name} placeholders filled from params.
+ *
+ * @param {string} key
+ * @param {Record<string, string | number | null | undefined>} [params]
+ */
 export function t(key, params = {}) {
   const text = STRINGS[current][key] ?? STRINGS.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 
+/**
+ * @param {[string, string] | undefined} pair
+ * @param {string} fallback
+ */
 function pick(pair, fallback) {
   return pair ? pair[current === 'zh' ? 0 : 1] : fallback;
 }
 
+/** @param {string} type */
 export function facilityTypeName(type) {
   return pick(FACILITY_TYPES[type], type);
 }
 
+/** @param {string | null | undefined} grade */
 export function gradeName(grade) {
-  return pick(GRADES[grade], grade ?? '');
+  return pick(grade ? GRADES[grade] : undefined, grade ?? '');
 }
 
 // a catalogue entry's title in the current language (the other one stays available)
+/** @param {Rule} rule */
 export function ruleTitle(rule) {
   return current === 'zh' ? rule.title_zh : rule.title_en;
 }
 
+/** @param {Rule} rule */
 export function otherRuleTitle(rule) {
   return current === 'zh' ? rule.title_en : rule.title_zh;
 }
 
+/** @param {Catalogue} catalogue */
 export function cityName(catalogue) {
   return current === 'zh' ? catalogue.city_name_zh : catalogue.city_name_en;
 }
 
+/**
+ * A number as the page writes it, at most `digits` decimals; '—' when there is none.
+ *
+ * @param {number | null | undefined} value
+ * @param {number} [digits]
+ */
 export function formatNumber(value, digits = 2) {
   if (value === null || value === undefined) return '—';
   const locale = current === 'zh' ? 'zh-CN' : 'en-GB';
@@ -411,10 +444,15 @@ export function formatNumber(value, digits = 2) {
 }
 
 // fill every element marked data-i18n (text) or data-i18n-title (tooltip)
+/** @param {ParentNode} [root] */
 export function translatePage(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-title]')) {
-    el.title = t(el.dataset.i18nTitle);
+  /** @type {NodeListOf<HTMLElement>} */
+  const texts = root.querySelectorAll('[data-i18n]');
+  for (const el of texts) el.textContent = t(el.dataset.i18n ?? '');
+  /** @type {NodeListOf<HTMLElement>} */
+  const titles = root.querySelectorAll('[data-i18n-title]');
+  for (const el of titles) {
+    el.title = t(el.dataset.i18nTitle ?? '');
     el.setAttribute('aria-label', el.title);
   }
 }

@@ -1,8 +1,18 @@
+// @ts-check
 // The map style: our own vector tiles and GeoJSON only (no internet basemap, no remote glyphs or
 // sprites, so no text symbol layers: district names are HTML markers placed by main.js).
 
 import { tileUrl } from './api.js';
 
+/**
+ * @import { ExpressionSpecification, StyleSpecification } from 'maplibre-gl'
+ * @import { GapCollection } from './types.js'
+ */
+
+/** @typedef {[number, string][]} ColorStops value → colour, in increasing value */
+/** @typedef {{width: number, height: number, data: Uint8Array}} RgbaImage */
+
+/** @type {Record<'pass' | 'fail' | 'unknown' | 'na', string>} */
 export const COMPLIANCE_COLORS = {
   pass: '#2e9d5b',
   fail: '#d7443e',
@@ -10,6 +20,7 @@ export const COMPLIANCE_COLORS = {
   na: '#d9d4c7',
 };
 
+/** @type {Record<'hospital' | 'primary' | 'ems', {color: string, types: string[]}>} */
 export const FACILITY_GROUPS = {
   hospital: {
     color: '#b0223a',
@@ -35,6 +46,7 @@ export const FACILITY_GROUPS = {
 
 // residents of an underserved zone: pale (few) to deep purple (many), apart from the
 // green / red of the compliance colours beneath
+/** @type {ColorStops} */
 export const GAP_STOPS = [
   [0, '#eadcf5'],
   [500, '#c39bdf'],
@@ -45,10 +57,17 @@ export const GAP_STOPS = [
 // covered areas of the chosen norm: teal hatching, so they read apart from the solid compliance
 // and gap fills beneath and above them; the smaller (urban) threshold darker than the larger
 // (rural) one drawn beneath it
+/** @type {Record<'urban' | 'all' | 'rural', string>} */
 export const AREA_COLORS = { urban: '#0b6b64', all: '#0e8a80', rural: '#3fb3a6' };
 const HATCH_PX = 8;
 
-// a tile of diagonal hatching in `color` for a fill pattern (RGBA pixels, as map.addImage takes)
+/**
+ * A tile of diagonal hatching in `color` for a fill pattern (RGBA pixels, as map.addImage takes).
+ *
+ * @param {string} color `#rrggbb`
+ * @param {{size?: number, stroke?: number}} [options] tile side and stroke width, pixels
+ * @returns {RgbaImage}
+ */
 export function hatchImage(color, { size = HATCH_PX, stroke = 2 } = {}) {
   const rgb = [1, 3, 5].map((i) => Number.parseInt(color.slice(i, i + 2), 16));
   const data = new Uint8Array(size * size * 4);
@@ -60,7 +79,11 @@ export function hatchImage(color, { size = HATCH_PX, stroke = 2 } = {}) {
   return { width: size, height: size, data };
 }
 
-// the pattern images the style uses: name → image
+/**
+ * The pattern images the style uses: name → image.
+ *
+ * @returns {Record<string, RgbaImage>}
+ */
 export function styleImages() {
   return Object.fromEntries(
     Object.entries(AREA_COLORS).map(([key, color]) => [`hatch-${key}`, hatchImage(color)]),
@@ -72,6 +95,7 @@ export const PROPOSED_RING = '#1b1b1b';
 export const SUGGESTED_COLOR = '#f2b705';
 
 // residents per km²: the census densities of Hunan's rural counties (≈100) to city cores (10⁴)
+/** @type {ColorStops} */
 export const CELL_STOPS = [
   [0, '#f1f4f7'],
   [100, '#c8d6e3'],
@@ -79,6 +103,9 @@ export const CELL_STOPS = [
   [10000, '#2f5577'],
 ];
 
+/** @typedef {{key: string, color: string, width: number}} RoadStyle */
+
+/** @type {(RoadStyle & {classes: string[]})[]} */
 export const ROAD_CLASSES = [
   { key: 'motorway', classes: ['motorway', 'motorway_link'], color: '#d9822b', width: 3 },
   { key: 'trunk', classes: ['trunk', 'trunk_link'], color: '#e8a33d', width: 2.6 },
@@ -86,9 +113,16 @@ export const ROAD_CLASSES = [
   { key: 'secondary', classes: ['secondary', 'secondary_link'], color: '#f4dc97', width: 1.8 },
   { key: 'tertiary', classes: ['tertiary', 'tertiary_link'], color: '#ffffff', width: 1.4 },
 ];
+/** @type {RoadStyle} */
 const MINOR_ROAD = { key: 'minor', color: '#ffffff', width: 0.8 };
 
 // every layer the switcher toggles, with the style layers it stands for
+/**
+ * @typedef {'districts' | 'cells' | 'roads' | 'areas' | 'gaps' | 'facilities' | 'sites'
+ *   | 'labels'} ToggleKey
+ */
+
+/** @type {{key: ToggleKey, layers: string[], visible: boolean}[]} */
 export const TOGGLES = [
   { key: 'districts', layers: ['districts-fill', 'districts-line'], visible: true },
   { key: 'cells', layers: ['cells-fill'], visible: false },
@@ -100,37 +134,75 @@ export const TOGGLES = [
   { key: 'labels', layers: [], visible: true },
 ];
 
+/**
+ * A `match` expression: the output of the first case whose labels hold `input`, else `fallback`.
+ *
+ * @param {ExpressionSpecification} input
+ * @param {[string[], string | number][]} cases labels → output, at least one
+ * @param {string | number} fallback
+ * @returns {ExpressionSpecification}
+ */
+function match(input, cases, fallback) {
+  const [[labels, output], ...rest] = cases;
+  return ['match', input, labels, output, ...rest.flat(), fallback];
+}
+
+// a facility's colour: its type's group
 function typeColor() {
-  const match = ['match', ['get', 'type']];
-  for (const group of Object.values(FACILITY_GROUPS)) match.push(group.types, group.color);
-  match.push('#555555');
-  return match;
+  const cases = Object.values(FACILITY_GROUPS).map(
+    (group) => /** @type {[string[], string]} */ ([group.types, group.color]),
+  );
+  return match(['get', 'type'], cases, '#555555');
 }
 
+/**
+ * A road's colour or width: its class's.
+ *
+ * @param {'color' | 'width'} property
+ */
 function roadMatch(property) {
-  const match = ['match', ['get', 'highway']];
-  for (const road of ROAD_CLASSES) match.push(road.classes, road[property]);
-  match.push(MINOR_ROAD[property]);
-  return match;
+  const cases = ROAD_CLASSES.map(
+    (road) => /** @type {[string[], string | number]} */ ([road.classes, road[property]]),
+  );
+  return match(['get', 'highway'], cases, MINOR_ROAD[property]);
 }
 
+/**
+ * @param {ColorStops} stops
+ * @param {ExpressionSpecification} input
+ * @returns {ExpressionSpecification}
+ */
 function ramp(stops, input) {
   return ['interpolate', ['linear'], input, ...stops.flat()];
 }
 
+/** @type {ExpressionSpecification} */
 const SYNTHETIC = ['to-boolean', ['get', 'synthetic']];
 
+/** @type {GapCollection} */
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
 // the status a district's feature state carries; 'none' for units outside the chosen city
+/** @type {ExpressionSpecification} */
 const STATUS = ['coalesce', ['feature-state', 'status'], 'none'];
 
+/** @param {string} type */
 export function typeColorOf(type) {
   const group = Object.values(FACILITY_GROUPS).find((g) => g.types.includes(type));
   return group ? group.color : '#555555';
 }
 
+/**
+ * The page's style: every source empty or tiled for `city`, every layer in drawing order.
+ *
+ * @param {string | null | undefined} city
+ * @returns {StyleSpecification}
+ */
 export function buildStyle(city) {
+  /**
+   * @param {number} scale
+   * @returns {ExpressionSpecification}
+   */
   const roadWidth = (scale) => [
     'interpolate',
     ['exponential', 1.6],

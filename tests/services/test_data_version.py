@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from app.db.models import DATA_VERSION_CHANNEL
-from app.services.answers import DataVersionWatcher
+from app.runtime.answers import DataVersionWatcher
 
 NO_ROW = "UPDATE {table} SET {column} = {column} WHERE false"
 WAIT_S = 10.0

@@ -1,4 +1,4 @@
-"""Checks and conversions at the edge: input datums, coordinate ranges, point-in-region."""
+"""Points in regions: the county-level unit covering a point; input datums and ranges checked."""
 
 from dataclasses import dataclass
 

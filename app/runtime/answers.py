@@ -33,7 +33,7 @@ import psycopg
 from sqlalchemy import Engine, event, select
 
 from app.db.models import DATA_VERSION_CHANNEL, WROTE_FLAG, DataVersion
-from app.services._lru import SizedLRU
+from app.runtime._lru import SizedLRU
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Benchmark cases of issue 6 for ``fplan bench``: adding one site, and MCLP against spopt.
 
-Registered in :mod:`app.services.bench` (``incremental_add_site``, ``mclp_vs_spopt``). Each
+Registered in :mod:`benchmarks` (``incremental_add_site``, ``mclp_vs_spopt``). Each
 returns a flat record with ``case``, ``nodes``, ``edges``, ``facilities``, ``ours_s``,
 ``ratio`` (their time / ours), ``build_s``, ``peak_rss_mb`` and ``synthetic`` like the coverage
 cases, plus its own fields:
@@ -26,16 +26,21 @@ No database is used.
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
 from app.errors import ConfigurationError
+from benchmarks.common import (
+    COVERAGE_LIMIT_S,
+    HUNAN_CRS,
+    BenchOptions,
+    Record,
+    hunan_province_and_seats,
+    peak_rss_mb,
+    synthetic_facilities,
+)
 
-if TYPE_CHECKING:
-    from app.services.bench import BenchOptions
-
-Record = dict[str, Any]
 _T = TypeVar("_T")
 
 # new sites timed in incremental_add_site (their median is reported)
@@ -63,15 +68,8 @@ def _best_of(run: Callable[[], _T], repeats: int) -> tuple[float, _T]:
     return best, result
 
 
-def incremental_add_site(options: "BenchOptions") -> Record:
+def incremental_add_site(options: BenchOptions) -> Record:
     """One new site merged into a 2,000-facility baseline on the 250k-node synthetic network."""
-    from app.services.bench import (
-        COVERAGE_LIMIT_S,
-        HUNAN_CRS,
-        hunan_province_and_seats,
-        peak_rss_mb,
-        synthetic_facilities,
-    )
     from geo.access.coverage import nearest_facility
     from geo.access.incremental import SiteAddition, add_site
     from geo.synthetic.roads import build_synthetic_network
@@ -134,11 +132,10 @@ def incremental_add_site(options: "BenchOptions") -> Record:
     }
 
 
-def mclp_vs_spopt(options: "BenchOptions") -> Record:
+def mclp_vs_spopt(options: BenchOptions) -> Record:
     """MCLP on Porto Alegre (walk, 15 minutes): ours (HiGHS) and spopt (CBC), same cost matrix."""
     import pandas as pd
 
-    from app.services.bench import peak_rss_mb
     from geo.locate import MCLP, travel_time_matrix
     from geo.network.readers import read_network
     from geo.network.snap import snap_points

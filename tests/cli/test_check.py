@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from app.api.routes.norms import get_norm_catalogues
+from app.api.deps import get_norm_catalogues
 from app.cli import app
 from app.cli.check import CheckEnvironment
 from app.services.norms import NormCatalogues
 from app.settings import Settings
-from tests._compliance_city import CITY, WEST, tiny_norms
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, WEST, tiny_norms
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from app.db.models import EvaluationResult, EvaluationRun, Facility, PopulationCell
 from app.errors import ConflictError, InvalidInputError, NotFoundError
 from app.schemas.compliance import ComplianceReport
-from app.services import compliance
+from app.services import compliance, coverage
+from app.services import gaps as gap_service
 from app.services.norms import NormCatalogues
 from app.settings import Settings
-from tests._compliance_city import (
+from tests.fixtures.compliance_city import (
     CITY,
     EAST,
     WEST,
@@ -22,7 +23,7 @@ from tests._compliance_city import (
     norms_in,
     tiny_norms,
 )
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 pytestmark = pytest.mark.usefixtures("tiny_city")
 
@@ -187,7 +188,7 @@ def test_missing_network_cells_or_facilities_name_the_demo_command(
 def test_gaps_are_the_underserved_cells_dissolved_per_unit(
     db_session: Session, settings: Settings, norms: NormCatalogues
 ) -> None:
-    gaps = compliance.gap_collection(
+    gaps = gap_service.gap_collection(
         db_session, settings, CITY, norms=norms, rule_id="tiny.ems_8km_15min"
     )
 
@@ -207,7 +208,7 @@ def test_gaps_of_a_non_spatial_rule_are_refused(
     db_session: Session, settings: Settings, norms: NormCatalogues
 ) -> None:
     with pytest.raises(InvalidInputError, match="not a spatial rule") as refused:
-        compliance.gap_collection(
+        gap_service.gap_collection(
             db_session, settings, CITY, norms=norms, rule_id="tiny.ambulance_fleet"
         )
     assert refused.value.details[0]["field"] == "rule"
@@ -215,7 +216,7 @@ def test_gaps_of_a_non_spatial_rule_are_refused(
 
 @pytest.mark.usefixtures("facilities")
 def test_coverage_statistics_per_region(db_session: Session, settings: Settings) -> None:
-    report = compliance.coverage_report(
+    report = coverage.coverage_report(
         db_session,
         settings,
         CITY,

@@ -2,7 +2,7 @@
 
 The command runs against the test's session through ``obj=CheckEnvironment(...)``. On the tiny
 city only cell B (113.09, 2,000 urban residents) is beyond the 15-minute care circle; the gap
-nodes are 113.08, 113.09 and 113.10 (``tests/_compliance_city.py``).
+nodes are 113.08, 113.09 and 113.10 (``tests/fixtures/compliance_city.py``).
 """
 
 import json
@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from app.cli import app
 from app.cli.check import CheckEnvironment
 from app.settings import Settings
-from tests._compliance_city import CITY, tiny_norms
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, tiny_norms
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 
 @pytest.fixture

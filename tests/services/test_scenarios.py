@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from app.db.models import EvaluationRun, Facility, Scenario, ScenarioChange
 from app.schemas.scenario import ChangeIn, ScenarioCreate
 from app.schemas.token import TokenCreate
-from app.services import auth, compliance, scenarios
+from app.services import auth, compliance, scenario_runs, scenarios
+from app.services import inputs as city_inputs
 from app.services.auth import Principal
 from app.services.norms import NormCatalogues
 from app.services.scenario_diff import ScenarioContexts
 from app.settings import Settings
-from tests._compliance_city import CITY, EAST, LAT, WEST, tiny_norms
-from tests._compliance_city import prepare as prepare_city
+from tests.fixtures.compliance_city import CITY, EAST, LAT, WEST, tiny_norms
+from tests.fixtures.compliance_city import prepare as prepare_city
 
 pytestmark = pytest.mark.usefixtures("tiny_city")
 
@@ -74,9 +75,9 @@ def test_changes_are_applied_in_memory_in_order(
         {"kind": "update", "facility_id": station.id, "properties": {"ambulances": 4}},
         {"kind": "update", "facility_id": station.id, "properties": {"grade": "secondary"}},
     )
-    _, overlay = scenarios.scenario_overlay(db_session, sid, principal=author)
+    _, overlay = scenario_runs.scenario_overlay(db_session, sid, principal=author)
 
-    inputs = compliance.load_run_inputs(db_session, settings, CITY, overlay=overlay)
+    inputs = city_inputs.load_city_inputs(db_session, settings, CITY, overlay=overlay)
 
     by_id = {f.id: f for f in inputs.facilities}
     assert list(by_id) == [centre.id, station.id, "add-1"]
@@ -103,7 +104,7 @@ def test_a_run_is_keyed_by_the_changes(
     baseline = compliance.run_compliance(db_session, settings, CITY, norms=norms)
 
     runs = [
-        scenarios.scenario_compliance(db_session, settings, sid, norms=norms, principal=author)
+        scenario_runs.scenario_compliance(db_session, settings, sid, norms=norms, principal=author)
         for sid in (first, same, other)
     ]
 
@@ -124,16 +125,17 @@ def test_a_changed_scenario_is_evaluated_again(
     facilities: dict[str, Facility],
     author: Principal,
 ) -> None:
-    sid = new_scenario(
-        db_session,
-        author,
+    sid = new_scenario(db_session, author)
+    empty = scenario_runs.scenario_compliance(
+        db_session, settings, sid, norms=norms, principal=author
     )
-    empty = scenarios.scenario_compliance(db_session, settings, sid, norms=norms, principal=author)
     scenarios.add_change(
         db_session, settings, sid, change(add(113.09)), norms=norms, principal=author
     )
 
-    after = scenarios.scenario_compliance(db_session, settings, sid, norms=norms, principal=author)
+    after = scenario_runs.scenario_compliance(
+        db_session, settings, sid, norms=norms, principal=author
+    )
 
     assert after.run_id != empty.run_id
     circle = {r.region_adcode: r.passed for r in after.results if r.rule_id == "tiny.care_circle"}
@@ -174,10 +176,7 @@ def test_changes_go_with_their_scenario_and_stay_flagged_without_their_facility(
 def test_the_database_refuses_inconsistent_changes(
     db_session: Session, facilities: dict[str, Facility], author: Principal
 ) -> None:
-    sid = new_scenario(
-        db_session,
-        author,
-    )
+    sid = new_scenario(db_session, author)
 
     # a close that names no facility
     db_session.add(ScenarioChange(scenario_id=sid, seq=1, kind="close", properties={}))
@@ -202,10 +201,7 @@ def test_the_quick_diff_equals_the_full_evaluation(
     sites: list[tuple[float, str]],
     author: Principal,
 ) -> None:
-    sid = new_scenario(
-        db_session,
-        author,
-    )
+    sid = new_scenario(db_session, author)
     contexts = ScenarioContexts()
     for lon, type_ in sites:
         result = scenarios.add_change(
@@ -219,7 +215,7 @@ def test_the_quick_diff_equals_the_full_evaluation(
         )
         quick = result.quick_diff
         assert quick is not None
-        full = scenarios.scenario_compliance(
+        full = scenario_runs.scenario_compliance(
             db_session, settings, sid, norms=norms, principal=author
         )
         values = {(r.rule_id, r.region_adcode): (r.value, r.passed) for r in full.results}

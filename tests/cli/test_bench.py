@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import benchmarks as bench
 from app.cli import app
-from app.services import bench
 from app.settings import get_settings
+from benchmarks.coverage import compare_coverage
 from geo.network import network_from_arrays
 from geo.network.speeds import DRIVE_URBAN_SPEED_KPH
 
@@ -109,7 +110,7 @@ def test_compare_coverage_on_a_hand_built_line() -> None:
     )
     net.mode_graph("drive")
     step_s = 2_000.0 / (DRIVE_URBAN_SPEED_KPH["residential"] / 3.6)
-    record = bench.compare_coverage(
+    record = compare_coverage(
         net, np.array([0]), case="line", build_s=0.0, repeats=1, limit_s=900.0
     )
     assert record["reached_nodes"] == int(900.0 // step_s) + 1

@@ -1,9 +1,12 @@
-"""Serve the app on loopback for the tests that need a real server (``python -m tests.api._serve``).
+"""The tests' loopback server: a free port, a server process, and the app served by it.
+
+``free_port`` and ``serve_loopback`` come from :mod:`tools.loopback` (as ``fplan loadtest`` uses
+them); ``python -m tests._net`` serves the app for the tests that need a real server.
 
 The app runs on the given database with the norm catalogues of ``--norms`` (a folder holding
-``catalogue/`` and ``seeds/``, as ``tests._compliance_city.tiny_norms`` writes it), in a process
-of its own, so parallel requests really run in parallel and the load generator does not share
-the server's interpreter.
+``catalogue/`` and ``seeds/``, as ``tests.fixtures.compliance_city.tiny_norms`` writes it), in
+a process of its own, so parallel requests really run in parallel and the load generator does
+not share the server's interpreter.
 """
 
 import argparse
@@ -11,11 +14,14 @@ from pathlib import Path
 
 import uvicorn
 
-from app.api.routes.norms import get_norm_catalogues
+from app.api.deps import get_norm_catalogues
 from app.main import create_app
 from app.services.norms import NormCatalogues
 from app.settings import Settings
-from tests._compliance_city import norms_in
+from tests.fixtures.compliance_city import norms_in
+from tools.loopback import free_port, serve_loopback
+
+__all__ = ["free_port", "main", "serve_loopback"]
 
 
 def main(argv: list[str] | None = None) -> int:

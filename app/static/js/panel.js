@@ -1,0 +1,255 @@
+// @ts-check
+// The panel: the status line, the city and norm selectors, the chosen norm's description and
+// city verdict, the layer switcher (with the coverage areas' note) and the legend.
+
+import { ApiError } from './api.js';
+import { statusOf } from './cards.js';
+import { html, renderHtml } from './html.js';
+import { cityName, formatNumber, otherRuleTitle, ruleTitle, t } from './i18n.js';
+import {
+  AREA_COLORS,
+  CELL_STOPS,
+  COMPLIANCE_COLORS,
+  FACILITY_GROUPS,
+  GAP_STOPS,
+  PROPOSED_RING,
+  ROAD_CLASSES,
+  SUGGESTED_COLOR,
+  TOGGLES,
+} from './mapstyle.js';
+import { $, cityRow, countZones, page, state } from './state.js';
+
+/**
+ * @import { ColorStops, ToggleKey } from './mapstyle.js'
+ */
+
+/**
+ * What the coverage-area layer is doing, shown beside its switch.
+ *
+ * @typedef {{kind: 'idle'} | {kind: 'loading'} | {kind: 'none'} | {kind: 'ready', n: number}
+ *   | {kind: 'error', message: string}} AreasStatus
+ */
+
+// ---- status line
+
+/**
+ * @param {string} text
+ * @param {string} [kind] info, error (read by the style sheet)
+ */
+export function setStatus(text, kind = 'info') {
+  const el = $('status');
+  el.textContent = text;
+  el.dataset.kind = kind;
+}
+
+/**
+ * What went wrong, for the status line: the service's own message, or the network's.
+ *
+ * @param {unknown} error
+ */
+export function describeError(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  return error instanceof ApiError ? t('error.api', { message }) : t('error.network', { message });
+}
+
+// the city's verdict count and the chosen norm's underserved zones, in the status line
+export function reportGaps() {
+  if (!state.rule || !state.report || !state.catalogue) return;
+  // the verdicts are the scenario's once they are loaded
+  const shown = state.verdictsFor !== null && state.scenario;
+  const prefix = shown ? t('scenario.in-status', { name: state.scenario?.name }) : '';
+  const ready = t('status.ready', { city: cityName(state.catalogue), n: state.report.results.length });
+  const zones = countZones(state.gaps).get(state.rule.id);
+  if (!zones) {
+    setStatus(`${prefix}${ready} ${t('status.no-gaps')}`);
+    return;
+  }
+  setStatus(
+    `${prefix}${ready} ` +
+      t('status.gaps', { n: zones.zones, people: formatNumber(zones.residents, 0) }) +
+      (state.report.synthetic ? ` ${t('status.synthetic')}` : ''),
+  );
+}
+
+// ---- selectors and the chosen norm
+
+export function fillCitySelect() {
+  const select = $('city-select', HTMLSelectElement);
+  select.replaceChildren(
+    ...state.catalogues.map((c) => new Option(`${cityName(c)} · ${c.city_adcode}`, c.city_adcode)),
+  );
+  if (state.city) select.value = state.city;
+}
+
+export function fillRuleSelect() {
+  const select = $('rule-select', HTMLSelectElement);
+  const rules = state.catalogue?.rules ?? [];
+  select.replaceChildren(
+    ...rules.map((rule) => {
+      const option = new Option(ruleTitle(rule), rule.id);
+      option.title = otherRuleTitle(rule);
+      return option;
+    }),
+  );
+  select.disabled = !rules.length;
+  if (state.rule) select.value = state.rule.id;
+}
+
+export function renderRuleInfo() {
+  const rule = state.rule;
+  if (!rule) {
+    $('rule-info').textContent = state.catalogue ? t('rule.none') : '';
+    $('city-verdict').replaceChildren();
+    return;
+  }
+  const target = rule.target;
+  const targetText =
+    target.value !== null
+      ? formatNumber(target.value)
+      : [target.min, target.max].map((v) => formatNumber(v)).join(' – ');
+  renderHtml(
+    $('rule-info'),
+    html`
+    <p class="other-title">${otherRuleTitle(rule)}</p>
+    <p><span>${t('rule.kind')}:</span> <code>${rule.kind}</code>
+       · <span>${t('rule.target')}:</span>
+       ${targetText} ${target.unit.replaceAll('_', ' ')}</p>`,
+  );
+  const row = cityRow(rule.id);
+  const status = state.report ? statusOf(row) : null;
+  renderHtml(
+    $('city-verdict'),
+    status
+      ? html`<span class="badge badge-${status}">${t('verdict.city')}:
+         ${t(`status.${status}`)}</span>
+       ${row?.shortfall_text ? html`<span class="shortfall-text">${row.shortfall_text}</span>` : ''}`
+      : html``,
+  );
+}
+
+// ---- layer switcher
+
+/** @type {AreasStatus} */
+let areasStatus = { kind: 'idle' };
+
+/**
+ * The switches of every layer; `onToggle` is called with the layer and whether it is now on.
+ *
+ * @param {(key: ToggleKey, visible: boolean) => void} onToggle
+ */
+export function renderLayerSwitcher(onToggle) {
+  $('layer-switcher').replaceChildren(
+    ...TOGGLES.map((toggle) => {
+      const label = document.createElement('label');
+      label.className = 'switch';
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.name = toggle.key;
+      box.dataset.layer = toggle.key;
+      box.checked = state.visible[toggle.key];
+      box.addEventListener('change', () => onToggle(toggle.key, box.checked));
+      label.append(box, ` ${t(`layer.${toggle.key}`)}`);
+      if (toggle.key === 'areas') {
+        const note = document.createElement('span');
+        note.id = 'areas-note';
+        note.className = 'layer-note';
+        label.append(note);
+      }
+      return label;
+    }),
+  );
+  renderAreasNote();
+}
+
+/**
+ * Show what the coverage-area layer is doing beside its switch.
+ *
+ * @param {AreasStatus} status
+ */
+export function setAreasStatus(status) {
+  areasStatus = status;
+  renderAreasNote();
+}
+
+function renderAreasNote() {
+  const note = document.getElementById('areas-note');
+  if (!note) return;
+  const status = areasStatus;
+  note.textContent =
+    status.kind === 'loading'
+      ? ` · ${t('areas.loading')}`
+      : status.kind === 'ready'
+        ? ` · ${t('areas.count', { n: status.n })}`
+        : status.kind === 'none'
+          ? ` · ${t('areas.none')}`
+          : status.kind === 'error'
+            ? ` · ${status.message}`
+            : '';
+  note.dataset.kind = status.kind;
+}
+
+// ---- legend
+
+/**
+ * @param {string} style inline CSS of the swatch
+ * @param {string} text
+ */
+function swatch(style, text) {
+  return html`<li><span class="swatch" style="${style}"></span>${text}</li>`;
+}
+
+/**
+ * @param {ColorStops} stops
+ * @param {number} [digits]
+ */
+function rampLegend(stops, digits = 0) {
+  return stops.map(([value, color]) =>
+    swatch(`background:${color}`, `≥ ${formatNumber(value, digits)}`),
+  );
+}
+
+export function renderLegend() {
+  const compliance = /** @type {const} */ (['pass', 'fail', 'unknown', 'na']).map((status) =>
+    swatch(`background:${COMPLIANCE_COLORS[status]}`, t(`status.${status}`)),
+  );
+  const facilities = Object.entries(FACILITY_GROUPS).map(([key, group]) =>
+    swatch(`background:${group.color}; border-radius:50%`, t(`group.${key}`)),
+  );
+  const roads = [...ROAD_CLASSES, { key: 'minor', color: '#ffffff' }].map((road) =>
+    swatch(`background:${road.color}; height:4px`, t(`road.${road.key}`)),
+  );
+  /** @param {string} color */
+  const hatch = (color) =>
+    `background: repeating-linear-gradient(-45deg, ${color} 0 2px, transparent 2px 5px)`;
+  const areas = /** @type {const} */ (['urban', 'rural', 'all']).map((key) =>
+    swatch(hatch(AREA_COLORS[key]), t(`legend.areas.${key}`)),
+  );
+  const ring = `border:3px solid ${PROPOSED_RING}; border-radius:50%`;
+  const proposed = `background:${FACILITY_GROUPS.primary.color}; ${ring}`;
+  const suggested = `background:${SUGGESTED_COLOR}; border:2px solid #5c4300; border-radius:50%`;
+  renderHtml(
+    $('legend'),
+    html`
+    <h3>${t('legend.compliance')}</h3><ul>${compliance}</ul>
+    <h3>${t('legend.facilities')}</h3><ul>${facilities}
+      ${swatch('background:#555; border-radius:50%', t('legend.real'))}
+      ${swatch('background:#fff; border:2px solid #555; border-radius:50%', t('legend.synthetic'))}
+    </ul>
+    <h3>${t('legend.sites')}</h3><ul>
+      ${swatch(proposed, t('legend.proposed'))}${swatch(suggested, t('legend.suggested'))}
+    </ul>
+    <h3>${t('legend.areas')}</h3><ul>${areas}</ul>
+    <h3>${t('legend.gaps')}</h3><ul class="ramp">${rampLegend(GAP_STOPS)}</ul>
+    <h3>${t('legend.cells')}</h3><ul class="ramp">${rampLegend(CELL_STOPS)}</ul>
+    <h3>${t('legend.roads')}</h3><ul>${roads}</ul>`,
+  );
+}
+
+// ---- the panel as a drawer (narrow windows)
+
+/** @param {boolean} open */
+export function setPanelOpen(open) {
+  $('panel').classList.toggle('open', open);
+  $('panel-toggle').setAttribute('aria-expanded', String(open));
+  page.map?.resize();
+}

@@ -1,0 +1,230 @@
+// The shapes of the service's JSON answers the map reads (app/schemas), for the type check only:
+// the browser never loads this file. Fields the page does not read are left out.
+
+import type { Feature, FeatureCollection, MultiPolygon, Point, Polygon } from 'geojson';
+
+// ---- GET /norms (app/schemas/norms.py)
+
+export interface Citation {
+  document: string;
+  lines: string;
+  quote: string;
+}
+
+export interface Target {
+  value: number | null;
+  min: number | null;
+  max: number | null;
+  unit: string;
+}
+
+/** The facilities a spatial rule counts: one selector of its `parameters.facilities`. */
+export interface FacilitySelector {
+  facility_types: string[];
+  min_grade?: string | null;
+  ownership?: string | null;
+  flags?: string[] | null;
+}
+
+export interface Rule {
+  id: string;
+  title_zh: string;
+  title_en: string;
+  kind: string;
+  applies_to: string[];
+  parameters: { facilities?: FacilitySelector[] } | null;
+  target: Target;
+  data_gap: string | null;
+  citations: Citation[];
+}
+
+export interface Catalogue {
+  city: string;
+  city_adcode: string;
+  city_name_zh: string;
+  city_name_en: string;
+  rules: Rule[];
+}
+
+export interface NormCatalogueList {
+  catalogues: Catalogue[];
+}
+
+// ---- GET /regions (app/schemas/region.py)
+
+export interface RegionProperties {
+  adcode: string;
+  name: string;
+}
+
+export type RegionCollection = FeatureCollection<MultiPolygon | Polygon | null, RegionProperties>;
+
+// ---- GET /compliance, GET /gaps (app/schemas/compliance.py)
+
+export interface ComplianceResult {
+  region_adcode: string;
+  region_name: string;
+  rule_id: string;
+  kind: string;
+  value: number | null;
+  target: number | null;
+  passed: boolean | null;
+  shortfall: number | null;
+  shortfall_unit: string;
+  shortfall_text: string;
+  unit: string;
+  citation: Citation;
+  citations: Citation[];
+}
+
+export interface ComplianceReport {
+  city: string;
+  city_name: string;
+  scenario_id: number | null;
+  synthetic: boolean;
+  results: ComplianceResult[];
+}
+
+export interface GapProperties {
+  rule_id: string;
+  rule_title_en: string;
+  kind: string;
+  region_adcode: string;
+  region_name: string;
+  residents: number;
+  cells: number;
+  region_passed: boolean | null;
+  region_shortfall_text: string;
+  synthetic: boolean;
+  /** an object in the JSON answer; a JSON string once MapLibre has drawn it */
+  citation: Citation | string;
+}
+
+export type GapFeature = Feature<Polygon | MultiPolygon, GapProperties>;
+export type GapCollection = FeatureCollection<Polygon | MultiPolygon, GapProperties>;
+
+// ---- GET /coverage/areas (app/schemas/coverage_areas.py)
+
+export interface CoverageAreaProperties {
+  rule_id: string;
+  kind: string;
+  region_adcode: string;
+  region_name: string;
+  settlement: 'urban' | 'rural' | 'all';
+  threshold: number;
+  threshold_unit: 'minutes' | 'km';
+  measure: 'travel_time' | 'network_distance' | 'straight_distance';
+  mode: string | null;
+  residents_counted: number;
+  residents_covered: number;
+  area_km2: number;
+  /** a boolean in the JSON answer; may read as a string once drawn */
+  synthetic: boolean | string;
+}
+
+export type CoverageAreaCollection = FeatureCollection<
+  Polygon | MultiPolygon,
+  CoverageAreaProperties
+>;
+
+// ---- facilities as the vector tiles and the scenario layers carry them
+
+export interface SiteProperties {
+  name: string;
+  type: string;
+  grade?: string | null;
+  beds?: number | null;
+  ambulances?: number | null;
+  source?: string;
+  /** tile properties are flat: a boolean may arrive as the string 'true' */
+  synthetic?: boolean | string;
+  proposed?: boolean;
+  suggested?: boolean;
+  residents?: number;
+}
+
+// ---- scenarios (app/schemas/scenario.py)
+
+export interface ScenarioSummary {
+  id: number;
+  name: string;
+  city: string;
+  version: number;
+}
+
+export interface ChangePublic {
+  id: number;
+  kind: 'add' | 'close' | 'move' | 'update';
+  geometry: Point | null;
+}
+
+export interface RegionQuickDiff {
+  region_adcode: string;
+  region_name: string;
+  passed_before: boolean | null;
+  passed_after: boolean | null;
+  shortfall_before: number | null;
+  shortfall_after: number | null;
+  residents_gained: number;
+}
+
+export interface RuleQuickDiff {
+  rule_id: string;
+  kind: string;
+  regions: RegionQuickDiff[];
+}
+
+export interface QuickDiff {
+  ms: number;
+  setup_ms: number;
+  off_network: boolean;
+  rules: RuleQuickDiff[];
+}
+
+export interface ChangeResult {
+  scenario: ScenarioSummary;
+  change: ChangePublic;
+  quick_diff: QuickDiff | null;
+}
+
+// ---- POST /optimize (app/schemas/optimize.py)
+
+export interface ChosenSite {
+  lon: number;
+  lat: number;
+  type: string;
+  name: string;
+  residents: number;
+}
+
+export interface OptimizeResult {
+  chosen: ChosenSite[];
+  population_total: number;
+  population_baseline: number;
+  population_covered: number;
+  gain: number | null;
+}
+
+// ---- what each GET the page makes answers, by path (api.js getJson)
+
+export interface GetAnswers {
+  '/norms': NormCatalogueList;
+  '/regions': RegionCollection;
+  '/compliance': ComplianceReport;
+  '/gaps': GapCollection;
+  '/coverage/areas': CoverageAreaCollection;
+}
+
+// ---- the error body of every 4xx and 5xx answer (app/schemas/errors.py)
+
+export interface ErrorResponse {
+  error: { code: string; message: string };
+}
+
+// ---- the browser tests' hook on the page (main.js)
+
+declare global {
+  interface Window {
+    fplan?: import('./main.js').TestHook;
+  }
+}

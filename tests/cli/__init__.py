@@ -1,0 +1,1 @@
+"""The command line, through typer's runner and real subprocesses."""
