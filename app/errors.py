@@ -98,3 +98,11 @@ class ComputationBusyError(AppError):
     code = "computation_busy"
     # a slot frees when any computation ends: a few seconds is a fair first retry (RFC 9110 §10.2.3)
     headers = MappingProxyType({"Retry-After": "5"})
+
+
+class TooManyComputationsError(AppError):
+    """The caller already has as many computations running as one client may (RFC 6585 §4)."""
+
+    status_code = 429
+    code = "too_many_computations"
+    headers = MappingProxyType({"Retry-After": "5"})

@@ -37,7 +37,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI application for ``settings`` (read from the environment if omitted)."""
     settings = settings or get_settings()
     engine = create_db_engine(settings)
-    compute = ComputeLimiter(workers=settings.compute_workers, timeout_s=settings.compute_timeout_s)
+    compute = ComputeLimiter(
+        workers=settings.compute_workers,
+        timeout_s=settings.compute_timeout_s,
+        per_client=settings.compute_per_client,
+    )
     watcher = DataVersionWatcher(engine)
 
     @asynccontextmanager

@@ -49,8 +49,13 @@ class Settings(BaseSettings):
     # wall-clock limit of one compliance / gaps / coverage computation, seconds; a cold Changsha
     # check takes a few seconds (`fplan bench`), so only a runaway request reaches it
     compute_timeout_s: float = Field(default=120.0, gt=0)
-    # computations running at once; more are refused with 503 instead of queueing behind them
-    compute_workers: int = Field(default=2, ge=1)
+    # computations running at once; more are refused at once with 503 (Retry-After), never
+    # queued; optimisations may hold at most half of them, so reads always find a slot
+    compute_workers: int = Field(default=3, ge=1)
+    # computations one client (a token, or an address without one) may have running at once;
+    # more are refused with 429: the map asks for a city's compliance and gaps together, and
+    # no single client holds every slot
+    compute_per_client: int = Field(default=2, ge=1)
     # answers of compliance / coverage / gaps kept per data version (app.runtime.answers)
     answer_cache_entries: int = Field(default=512, ge=0)
     answer_cache_mb: int = Field(default=256, ge=0)

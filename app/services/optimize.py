@@ -31,7 +31,13 @@ from app.schemas.optimize import (
     OptimizeResult,
     parse_candidate_spec,
 )
-from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate, UpdateChange
+from app.schemas.scenario import (
+    MAX_CHANGES,
+    AddChange,
+    ChangeIn,
+    ScenarioCreate,
+    UpdateChange,
+)
 from app.services import inputs as city_inputs
 from app.services import scenario_runs, scenarios
 from app.services.auth import Principal
@@ -70,6 +76,8 @@ from geo.norms.terms import DistanceKind
 # candidates one request may weigh: beyond this the matrix and the solver take minutes; a wider
 # gap spacing (spacing_m) or a shortlist keeps it interactive
 MAX_CANDIDATES = 3000
+# the dense cost matrix (float64) stays within ~200 MB, checked before it is built
+MAX_MATRIX_PAIRS = 25_000_000
 # demand x candidate cells per cost-matrix block (dense float64: about 100 MB)
 _BLOCK_CELLS = 12_500_000
 _EMS_TYPES = frozenset({"ems_station", "ems_center"})
@@ -109,6 +117,25 @@ class _Candidates:
 
 
 # ---- checks
+
+
+def _check_size(n_candidates: int, n_demand: int) -> None:
+    """422 naming ``candidates`` for none, too many, or a cost matrix over its memory bound."""
+    if n_candidates == 0:
+        msg = "no candidates: nobody is beyond the norm, or no point was usable"
+        raise _invalid("candidates", msg)
+    if n_candidates > MAX_CANDIDATES:
+        msg = (
+            f"{n_candidates} candidates exceed {MAX_CANDIDATES}; widen spacing_m or give a "
+            "shortlist"
+        )
+        raise _invalid("candidates", msg)
+    if n_candidates * n_demand > MAX_MATRIX_PAIRS:
+        msg = (
+            f"{n_candidates} candidates × {n_demand} resident cells exceed "
+            f"{MAX_MATRIX_PAIRS:,} pairs; widen spacing_m or give a shortlist"
+        )
+        raise _invalid("candidates", msg)
 
 
 def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
@@ -676,15 +703,7 @@ def optimize_sites(
     demand = np.flatnonzero(norm.counted & (people > 0)).astype(np.int64)
     candidates = _candidates(session, request, inputs=inputs, norm=norm, demand=demand, city=city)
     n_candidates = int(candidates.x.shape[0])
-    if n_candidates == 0:
-        msg = "no candidates: nobody is beyond the norm, or no point was usable"
-        raise _invalid("candidates", msg)
-    if n_candidates > MAX_CANDIDATES:
-        msg = (
-            f"{n_candidates} candidates exceed {MAX_CANDIDATES}; widen spacing_m or give a "
-            "shortlist"
-        )
-        raise _invalid("candidates", msg)
+    _check_size(n_candidates, int(demand.size))
 
     start = time.perf_counter()
     if request.model == "pmedian":
@@ -705,6 +724,9 @@ def optimize_sites(
     if request.save_as_scenario is not None:
         if author is None:
             msg = "save_as_scenario needs an author (an API token)"
+            raise _invalid("save_as_scenario", msg)
+        if len(sites) > MAX_CHANGES:
+            msg = f"{len(sites)} sites exceed the {MAX_CHANGES} changes a scenario may hold"
             raise _invalid("save_as_scenario", msg)
         body = ScenarioCreate(
             city=city,
