@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
-    app.state.tile_cache = TileCache()
+    app.state.tile_cache = TileCache(
+        max_bytes=settings.tile_cache_mb * 1024 * 1024, max_entries=settings.tile_cache_entries
+    )
     app.state.compute = compute
     # scenario states in memory, for the quick diffs of added sites
     app.state.scenario_contexts = ScenarioContexts()

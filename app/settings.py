@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # answers of compliance / coverage / gaps kept per data version (app.runtime.answers)
     answer_cache_entries: int = Field(default=512, ge=0)
     answer_cache_mb: int = Field(default=256, ge=0)
+    # vector tiles kept in memory: bounded by number and by bytes (an empty tile counts too)
+    tile_cache_entries: int = Field(default=50_000, ge=0)
+    tile_cache_mb: int = Field(default=64, ge=0)
 
     def require_data_dir(self) -> Path:
         """Return the data directory, or raise when none is configured or present."""

@@ -9,6 +9,7 @@ it is refused with 428 (RFC 6585 §3), since two clients that read, change and w
 would otherwise lose one another's edits without either knowing.
 """
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -28,6 +29,31 @@ class Versioned(Protocol):
 def etag(row: Versioned) -> str:
     """The row's strong ETag."""
     return f'"{row.id}-{row.version}"'
+
+
+# one entity-tag of a list (RFC 9110 §8.8.3): optional W/, then a quoted string without quotes
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
+
+
+def none_match(if_none_match: str, current: str) -> bool:
+    """Whether ``If-None-Match`` names ``current`` (RFC 9110 §13.1.2): ``*``, or a tag in the list.
+
+    The comparison is weak, as the RFC requires for If-None-Match: ``W/"x"`` matches ``"x"``. A
+    malformed list matches nothing (the full answer is sent, which is always safe).
+    """
+    value = if_none_match.strip()
+    if value == "*":
+        return True
+    wanted = current.removeprefix("W/")
+    position = 0
+    while position < len(value):
+        match = _ENTITY_TAG.match(value, position)
+        if match is None:
+            return False
+        if match.group(1) == wanted:
+            return True
+        position = match.end()
+    return False
 
 
 def check_version(
