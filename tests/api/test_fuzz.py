@@ -3,7 +3,7 @@
 Every operation of ``/openapi.json`` is called with generated valid and invalid inputs on the
 tiny prepared city (network, residents, facilities, plan), with an admin token so writes do real
 work inside the test's transaction. Every answer must be below 500 and match the schema the
-operation declares (status code, content type, body). Bounded: a few examples per operation.
+operation declares (status code, content type, body). Bounded: 50 examples per operation.
 """
 
 from collections.abc import Callable
