@@ -39,6 +39,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
+	# bytecode for every module up front: uv writes none, and with PYTHONDONTWRITEBYTECODE set
+	# each command would otherwise compile pandas, sqlalchemy, … from source (seconds per run)
+	$(BIN)/python -m compileall -q -j 0 $(VENV) app geo benchmarks tools scenarios >/dev/null
 	touch $@
 
 $(POSTGIS_CONTROL):

@@ -26,7 +26,7 @@ from app.api.routes import (
 from app.db.session import create_db_engine, create_session_factory
 from app.runtime.answers import AnswerCache, DataVersionWatcher
 from app.runtime.compute import ComputeLimiter
-from app.services.scenario_diff import ScenarioContexts
+from app.services.quick_diff import ScenarioContexts
 from app.services.tiles import TileCache
 from app.settings import Settings, get_settings
 

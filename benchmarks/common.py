@@ -9,13 +9,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any
 
 from app.errors import ConfigurationError
-from geo.network import Network
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from geo.network import Network
 
 Record = dict[str, Any]
 
@@ -54,12 +56,14 @@ class BenchOptions:
 
 @dataclass(frozen=True)
 class BenchCase:
-    """A named benchmark case; ``heavy`` cases are left out by ``--quick``."""
+    """A named benchmark case; ``heavy`` cases are left out by ``--quick``; ``e2e`` cases (they
+    need the database) run only when asked for (``--e2e``, or by name)."""
 
     name: str
     run: Callable[[BenchOptions], Record]
     description: str
     heavy: bool = False
+    e2e: bool = False
 
 
 CASES: list[BenchCase] = []
@@ -121,8 +125,10 @@ def jishou_county(data_dir: Path) -> Any:
     return gdf[gdf["adcode"].astype(str) == "433101"].to_crs(HUNAN_CRS).geometry.iloc[0]
 
 
-def synthetic_facilities(net: Network, count: int, *, seed: int = 0) -> NDArray[np.int64]:
+def synthetic_facilities(net: "Network", count: int, *, seed: int = 0) -> "NDArray[np.int64]":
     """Pick ``count`` distinct drivable nodes, urban ones more likely; deterministic per seed."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     candidates = np.flatnonzero(net.mode_nodes("drive"))
     weight = np.where(net.urban[candidates], _URBAN_FACILITY_WEIGHT, 1.0)

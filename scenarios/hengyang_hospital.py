@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from app.db.models import Region
 from app.errors import InvalidInputError
 from app.services.scenario_runs import proposal_overlay
-from geo.norms import FacilitySelector, FacilityType, coverage_by_region
+from geo.norms import FacilitySelector, FacilityType, coverage_by_region, select_facilities
 from scenarios import _common as common
 
 PLAN = "430400"
@@ -125,7 +125,7 @@ def _body(argv: Sequence[str] | None) -> int:
 
 def _road(after: common.Evaluation) -> str:
     """How far the new hospital (the last facility) is from the road network."""
-    snap = after.inputs.context.snapped_facilities("drive")
+    snap = after.inputs.context.snapped_sites("drive")
     distance_m = float(snap.distance_m[-1])
     if snap.node[-1] < 0:
         return f"{distance_m:,.0f} m from the nearest road node: off the network, it reaches no one"
@@ -179,8 +179,8 @@ def _gain_zones(
     reach = []
     for evaluation in (before, after):
         context = evaluation.inputs.context
-        chosen = context.selection(HOSPITALS)
-        time_s = context.point_travel_time_s(chosen, mode="drive", direction="to_facility")
+        chosen = select_facilities(context.sites, HOSPITALS)
+        time_s = context.travel_time_at_points(chosen, mode="drive", direction="to_facility")
         reach.append(np.asarray(time_s <= limit_s))
     gained = reach[1] & ~reach[0]
     return common.zone_features(env.session, after.inputs, gained, {"minutes": minutes})

@@ -36,7 +36,6 @@ if not __package__:
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from app.schemas.facility import FacilityChanges
 from app.schemas.optimize import CandidatePoint, OptimizeRequest
@@ -44,7 +43,8 @@ from app.schemas.scenario import ChangeIn, UpdateChange
 from app.services import optimize
 from app.services.inputs import FacilityOverlay, added_facility_id
 from app.services.scenario_runs import proposal_overlay
-from geo.norms import FacilityInput, Rule
+from geo.access.matrix import nearest_straight
+from geo.norms import FacilityInput, Rule, select_facilities
 from geo.norms.parameters import FleetRatioParameters
 from scenarios import _common as common
 
@@ -175,8 +175,8 @@ def _size_fleet(evaluation: common.Evaluation, fleet_rule: Rule, min_share: floa
     context = inputs.context
     params = fleet_rule.parameters
     assert isinstance(params, FleetRatioParameters)
-    chosen = context.selection(params.facilities)
-    facilities: list[FacilityInput] = list(context.facilities.facilities)
+    chosen = select_facilities(context.sites, params.facilities)
+    facilities: list[FacilityInput] = list(context.sites.facilities)
     ambulances = {facilities[i].id: facilities[i].ambulances or 0 for i in chosen}
     negative = {facilities[i].id: facilities[i].negative_pressure_ambulances or 0 for i in chosen}
     units, notes = [], []
@@ -200,10 +200,9 @@ def _size_fleet(evaluation: common.Evaluation, fleet_rule: Rule, min_share: floa
             notes.append(f"{region.name}: no EMS point to take {needed} ambulance(s)")
         elif needed:
             inside = np.flatnonzero(points.region_adcode == region.adcode)
-            tree = cKDTree(
-                np.column_stack([context.facilities.x[mine], context.facilities.y[mine]])
+            _, nearest = nearest_straight(
+                points.x[inside], points.y[inside], context.sites.x[mine], context.sites.y[mine]
             )
-            _, nearest = tree.query(np.column_stack([points.x[inside], points.y[inside]]), k=1)
             served = np.bincount(
                 np.asarray(nearest, dtype=np.int64),
                 weights=points.population[inside],
@@ -305,7 +304,9 @@ def _body(argv: Sequence[str] | None) -> int:
         rules = [common.plan_rule(env, PLAN, rid) for rid in (RADIUS, FLEET, NEGATIVE)]
         radius, fleet_rule, negative_rule = rules
         before = common.evaluate(env, args.city, rules)
-        counting = set(before.inputs.context.selection(common.selectors(radius)).tolist())
+        counting = set(
+            select_facilities(before.inputs.context.sites, common.selectors(radius)).tolist()
+        )
         facilities = before.inputs.facilities
         by_id = {f.id: f for f in facilities}
         hospitals = [
@@ -448,7 +449,7 @@ def _write(
     common.write_report(out / "report.md", lines)
 
     context = after.inputs.context
-    lonlat = common.to_lonlat(context.net.crs, context.facilities.x, context.facilities.y)
+    lonlat = common.to_lonlat(context.net.crs, context.sites.x, context.sites.y)
     stage_of = {
         (s.facility_id if s.facility_id else added_facility_id(i)): s.stage
         for i, s in enumerate(stations, start=1)
@@ -467,8 +468,8 @@ def _write(
                 "negative_pressure_after": f.negative_pressure_ambulances or 0,
             },
         )
-        for i, f in enumerate(context.facilities.facilities)
-        if i in set(context.selection(common.selectors(radius)).tolist())
+        for i, f in enumerate(context.sites.facilities)
+        if i in set(select_facilities(context.sites, common.selectors(radius)).tolist())
     ]
     common.write_geojson(out / "stations.geojson", features)
     for label, evaluation in (("before", before), ("after", after)):

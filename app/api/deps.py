@@ -51,7 +51,7 @@ from app.runtime.compute import Compute, ComputeLimiter
 from app.services import auth, norms
 from app.services.auth import Principal
 from app.services.norms import NormCatalogues
-from app.services.scenario_diff import ScenarioContexts
+from app.services.quick_diff import ScenarioContexts
 from app.settings import Settings
 
 # the methods that change nothing (RFC 9110 §9.2.1)

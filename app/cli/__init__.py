@@ -24,6 +24,8 @@ app = typer.Typer(
     help="fplan: health facility planning on real road networks.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    # plain help text: rich's formatter imports markdown and syntax highlighting (~0.5 s)
+    rich_markup_mode=None,
 )
 bench.register(app)
 check.register(app)

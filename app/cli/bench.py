@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import typer
 
 from app.cli._console import console
-from app.settings import get_settings
 
 
 def _json_safe(value: Any) -> Any:
@@ -30,6 +29,16 @@ def bench(
         bool, typer.Option("--quick", help="leave out the heavy cases (the 1M-node network)")
     ] = False,
     list_cases: Annotated[bool, typer.Option("--list", help="list the cases and exit")] = False,
+    e2e: Annotated[
+        bool,
+        typer.Option(
+            "--e2e",
+            help=(
+                "also the end-to-end cases at city scale (need the database)"
+                " · 另含城市规模端到端用例（需数据库）"
+            ),
+        ),
+    ] = False,
     repeats: Annotated[
         int, typer.Option(min=1, help="runs of our search per case; the best is reported")
     ] = 3,
@@ -49,11 +58,13 @@ def bench(
 
     if list_cases:
         for known in service.CASES:
-            heavy = " (heavy)" if known.heavy else ""
+            heavy = " (heavy)" if known.heavy else " (e2e)" if known.e2e else ""
             console.print(f"{known.name}{heavy}: {known.description}")
         return
+    from app.settings import get_settings
+
     try:
-        cases = service.select_cases(case or (), quick=quick)
+        cases = service.select_cases(case or (), quick=quick, e2e=e2e)
         options = service.BenchOptions(data_dir=get_settings().require_data_dir(), repeats=repeats)
     except AppError as exc:
         console.print(f"[red]{exc.message}[/red]")
@@ -70,17 +81,18 @@ def bench(
         typer.echo(json.dumps(safe, indent=2, allow_nan=False))
         return
 
-    table = Table(title="fplan bench: 15-minute drive coverage, ours vs networkx")
-    for column in (*service.RECORD_FIELDS, "reachable_mismatch"):
+    table = Table(title="fplan bench: 15-minute drive coverage, ours vs networkx, scipy and C")
+    columns = (*service.RECORD_FIELDS, "vs_scipy", "vs_floor", "reachable_mismatch", "seconds")
+    for column in columns:
         table.add_column(column, justify="left" if column == "case" else "right")
     for record in records:
-        table.add_row(
-            *(_format(record.get(c)) for c in (*service.RECORD_FIELDS, "reachable_mismatch"))
-        )
+        table.add_row(*(_format(record.get(c)) for c in columns))
     console.print(table)
 
 
 def _format(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)

@@ -2,7 +2,8 @@
 
 Reads an OpenStreetMap file (``.osm`` XML, ``.osm.pbf``, or an osmnx ``.graphml``), snaps the
 facilities and population points (CSV, WGS84 ``lon``/``lat``) to the network of the chosen
-mode, runs one bounded multi-source search and reports the covered population and each
+mode, runs one bounded multi-source search (:meth:`geo.access.context.AccessContext.coverage`, as
+the ``/coverage`` report) and reports the covered population and each
 facility's catchment. ``--json`` prints one object to stdout; otherwise a table and progress
 bars go to stderr.
 """
@@ -27,39 +28,6 @@ class Mode(StrEnum):
     walk = "walk"
     drive = "drive"
     ems = "ems"
-
-
-class PointsFileError(ValueError):
-    """A facilities or population CSV is unreadable or lacks a valid column; names file and row."""
-
-
-def _read_points(path: Path, *, weighted: bool) -> "pd.DataFrame":
-    """Read a points CSV: ``lon``, ``lat`` (WGS84), optional ``id``; ``population`` if weighted."""
-    import pandas as pd
-
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        msg = f"{path}: cannot read CSV ({exc})"
-        raise PointsFileError(msg) from exc
-    required = ["lon", "lat", *(["population"] if weighted else [])]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        msg = f"{path}: missing column(s) {', '.join(missing)}"
-        raise PointsFileError(msg)
-    for column in required:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna()
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0]) + 2
-            msg = f"{path}:{row}: {column} must be a number, got {frame[column].iloc[row - 2]!r}"
-            raise PointsFileError(msg)
-        frame[column] = values.astype(float)
-    if weighted and (frame["population"] < 0).any():
-        row = int((frame["population"] < 0).to_numpy().nonzero()[0][0]) + 2
-        msg = f"{path}:{row}: population must be >= 0"
-        raise PointsFileError(msg)
-    return frame
 
 
 def _ids(frame: "pd.DataFrame") -> list[Any]:
@@ -110,10 +78,11 @@ def coverage(
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from geo.access.coverage import compute_coverage
+    from geo.access.context import AccessContext
+    from geo.access.points import points_xy
     from geo.errors import GeoError
     from geo.network.readers import read_network
-    from geo.network.snap import snap_points
+    from geo.network.snap import project_lonlat
 
     mode_name = mode.value
     # patients travel to care; an ambulance travels from its station (geo.access.coverage)
@@ -122,10 +91,13 @@ def coverage(
         if direction is not None
         else ("from_facility" if mode_name == "ems" else "to_facility")
     )
+    from geo.errors import PopulationError
+    from geo.population.points import read_points
+
     try:
-        fac = _read_points(facilities, weighted=False)
-        pop = _read_points(population, weighted=True)
-    except PointsFileError as exc:
+        fac = read_points(facilities)
+        pop = read_points(population, weight_column="population")
+    except PopulationError as exc:
         # exit code 2, as for any bad command-line input
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
@@ -154,25 +126,25 @@ def coverage(
             progress.update(step, advance=1, description="snapping points")
 
             start = time.perf_counter()
-            snapped_fac = snap_points(
-                net, fac["lon"], fac["lat"], mode=mode_name, max_snap_m=max_snap_m
+            # the one coverage path of geo.access, as the /coverage report
+            context = AccessContext(
+                net,
+                points_xy(*project_lonlat(pop["lon"], pop["lat"], net.crs)),
+                points_xy(*project_lonlat(fac["lon"], fac["lat"], net.crs)),
+                max_snap_m=max_snap_m,
             )
-            snapped_pop = snap_points(
-                net, pop["lon"], pop["lat"], mode=mode_name, max_snap_m=max_snap_m
-            )
+            snapped_fac = context.snapped_sites(mode_name)
+            context.snapped_points(mode_name)
             timings["snap_s"] = time.perf_counter() - start
             progress.update(step, advance=1, description=f"searching {minutes:g} minutes")
 
             start = time.perf_counter()
-            result = compute_coverage(
-                net,
-                snapped_fac.node,
-                snapped_pop.node,
+            result = context.coverage(
+                list(range(context.n_sites)),
                 pop["population"].to_numpy(),
                 mode=mode_name,
                 minutes=minutes,
                 direction=search_direction,
-                point_snap_m=snapped_pop.distance_m,
             )
             timings["search_s"] = time.perf_counter() - start
             progress.update(step, advance=1)

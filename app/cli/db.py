@@ -3,15 +3,17 @@
 import typer
 
 from app.cli._console import console
-from app.settings import get_settings
 
-db_app = typer.Typer(help="The database: start the local one, migrate.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: start the local one, migrate.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @db_app.command("up")
 def db_up() -> None:
     """Start the local PostgreSQL cluster and create the database (when the URL is local)."""
     from app.db.local import ensure_local_database
+    from app.settings import get_settings
 
     console.print(ensure_local_database(get_settings().database_url))
 
@@ -20,6 +22,7 @@ def db_up() -> None:
 def db_migrate(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Apply Alembic migrations up to REVISION."""
     from app.db.migrate import upgrade_database
+    from app.settings import get_settings
 
     upgrade_database(get_settings().database_url, revision)
     console.print(f"database migrated to {revision}")

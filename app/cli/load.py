@@ -6,10 +6,11 @@ from typing import Annotated
 import typer
 
 from app.cli._console import console
-from app.settings import get_settings
 
 load_app = typer.Typer(
-    help="Load reference data: regions, census, real facilities.", no_args_is_help=True
+    help="Load reference data: regions, census, real facilities.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
@@ -28,6 +29,7 @@ def load_hunan(
 
     from app.db.session import create_db_engine, create_session_factory
     from app.services import reference
+    from app.settings import get_settings
 
     settings = get_settings()
     folder = data_dir or settings.require_data_dir()

@@ -8,7 +8,9 @@ import typer
 from app.cli._console import console
 from app.cli._session import open_session
 
-network_app = typer.Typer(help="Road networks: import OSM, synthesize, list.", no_args_is_help=True)
+network_app = typer.Typer(
+    help="Road networks: import OSM, synthesize, list.", no_args_is_help=True, rich_markup_mode=None
+)
 
 CityOption = Annotated[str, typer.Option("--city", help="6-digit adcode of the city, e.g. 433101")]
 

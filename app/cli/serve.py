@@ -2,8 +2,6 @@
 
 import typer
 
-from app.settings import get_settings
-
 
 def serve(
     host: str | None = typer.Option(None, help="address to bind (default: APP_HOST or 127.0.0.1)"),
@@ -14,6 +12,8 @@ def serve(
 ) -> None:
     """Serve the API and the map."""
     import uvicorn
+
+    from app.settings import get_settings
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port

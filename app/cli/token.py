@@ -18,7 +18,9 @@ from app.cli._console import console
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="API tokens: create, list, revoke.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 class Role(StrEnum):

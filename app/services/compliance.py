@@ -276,7 +276,7 @@ def run_compliance(
     start = time.perf_counter()
     for mode in ("walk", "drive"):
         inputs.context.snapped_points(mode)
-        inputs.context.snapped_facilities(mode)
+        inputs.context.snapped_sites(mode)
     timings["snap_s"] = time.perf_counter() - start
 
     start = time.perf_counter()

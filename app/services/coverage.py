@@ -20,6 +20,7 @@ from geo.norms import (
     FacilityType,
     RegionLevel,
     coverage_by_region,
+    select_facilities,
 )
 
 
@@ -59,7 +60,7 @@ def coverage_report(
         minutes=minutes,
         direction=direction,
     )
-    chosen = inputs.context.selection(selectors)
+    chosen = select_facilities(inputs.context.sites, selectors)
     return CoverageReport(
         city=city_adcode,
         facility_types=types,

@@ -39,6 +39,7 @@ from geo.norms import (
     SpatialOutcome,
     evaluate_spatial_rule,
     rule_areas,
+    select_facilities,
 )
 from geo.norms.parameters import (
     EmsResponseParameters,
@@ -123,7 +124,7 @@ def coverage_areas(
     with transaction(session):
         outlines = _unit_outlines(session, [u.adcode for u in units], context.net.crs)
         synthetic = context.synthetic or _any_synthetic(session, city_adcode)
-    facilities = int(context.selection(_parameters(rule).facilities).shape[0])
+    facilities = int(select_facilities(context.sites, _parameters(rule).facilities).shape[0])
 
     features = []
     for unit in units:

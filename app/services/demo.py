@@ -18,7 +18,8 @@ from app.db.models import Facility, PopulationCell, Region
 from app.services import citydata, networks, reference
 from app.services._tx import transaction
 from app.settings import Settings
-from geo.demo.generate import generate_demo_facilities, get_inventory
+from geo.demo.generate import generate_demo_facilities
+from geo.demo.inventory import get_inventory
 
 Progress = Callable[[str], None]
 

@@ -6,7 +6,7 @@ when the scenario is evaluated, so the register (``facilities``) is never writte
 baseline and a scenario go through the same compliance code.
 
 Adding one site answers at once with a *quick diff* of the spatial rules
-(:func:`app.services.scenario_diff.quick_diff`: one bounded search from the new site merged with
+(:func:`app.services.quick_diff.quick_diff`: one bounded search from the new site merged with
 the previous state's travel times); the full report then comes from
 :func:`app.services.scenario_runs.scenario_compliance`, and
 :func:`app.services.scenario_runs.diff_scenario` compares it with the baseline.
@@ -52,14 +52,14 @@ from app.schemas.scenario import (
     ScenarioUpdate,
     UpdateChange,
 )
-from app.services import citydata, scenario_diff
+from app.services import citydata, quick_diff
 from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
 from app.services.auth import Principal
 from app.services.inputs import added_facility, changes_overlay
 from app.services.norms import NormCatalogues
+from app.services.quick_diff import ScenarioContexts
 from app.services.region_lookup import locate_point
-from app.services.scenario_diff import ScenarioContexts
 from app.settings import Settings
 from geo.terms import CAPACITY_WITHIN
 
@@ -461,7 +461,7 @@ def add_change(
     quick = None
     if isinstance(change, AddChange):
         try:
-            quick = scenario_diff.quick_diff(
+            quick = quick_diff.quick_diff(
                 session,
                 settings,
                 scenario.city_adcode,

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from geo._validate import check_direction, check_mode, node_indices
 from geo.access._buckets import bucket_search, bucket_width
+from geo.access.leg import access_leg_s
 from geo.errors import CoverageInputError
 from geo.network import Network
 from geo.network.speeds import TravelModel
@@ -215,9 +216,8 @@ def compute_coverage(
         Snap distance of each point, metres; when given, the access leg from the point to its
         node is added at ``access_speed_kph``.
     access_speed_kph
-        Speed of the access leg, km/h; default: walking speed for ``walk``, the fallback
-        drive speed (a branch road, 20 km/h) for ``drive``/``ems``, since the leg is the local
-        street between a place and the nearest intersection.
+        Speed of the access leg, km/h; default the mode's (:func:`geo.access.leg.access_leg_s`:
+        walking speed for ``walk``, the fallback branch-road speed for ``drive``/``ems``).
     model
         Travel model; default :func:`geo.speeds.travel_model` ``(mode)``.
 
@@ -226,8 +226,6 @@ def compute_coverage(
     CoverageResult
         Ties between facilities go to the lowest facility index (see :func:`nearest_facility`).
     """
-    from geo.network.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH
-
     if not (np.isfinite(minutes) and minutes >= 0):
         msg = f"minutes must be a finite number >= 0, got {minutes}"
         raise CoverageInputError(msg)
@@ -269,12 +267,8 @@ def compute_coverage(
         if snap_m.shape != points.shape:
             msg = f"point_snap_m has {snap_m.shape[0]} values for {points.shape[0]} points"
             raise CoverageInputError(msg)
-        default_kph = WALK_SPEED_KPH if mode == "walk" else FALLBACK_DRIVE_SPEED_KPH
-        speed_kph = default_kph if access_speed_kph is None else access_speed_kph
-        if not (np.isfinite(speed_kph) and speed_kph > 0):
-            msg = f"access_speed_kph must be > 0, got {speed_kph}"
-            raise CoverageInputError(msg)
-        point_time[snapped] += snap_m[snapped] / (speed_kph / 3.6)
+        leg_s = access_leg_s(snap_m[snapped], mode, speed_kph=access_speed_kph)
+        point_time[snapped] += leg_s
     covered = snapped & (point_time <= limit_s)
     point_time[~covered] = np.inf
     point_facility[~covered] = -1

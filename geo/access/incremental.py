@@ -8,43 +8,55 @@ result equals :func:`geo.coverage.nearest_facility` run on the baseline faciliti
 site appended last (ties stay with the existing facility: lower indices win, as there).
 
 The search follows the baseline's direction (``to_facility`` searches the transposed graph) and
-is bounded by its limit. Ways of running it (``method``):
+is bounded by its limit. It never expands a node the baseline reaches at least as fast (no path
+through it can improve on the baseline, by the triangle inequality), so the work follows the
+switched area only (a median 64 nodes for a random new site on the 250k-node synthetic network
+of ``fplan bench``, 2,000 facilities, 15 minutes). Nothing of network size is copied: the result
+holds the switched nodes and their new times, and builds the full merged arrays only when
+:attr:`SiteAddition.nearest` is read. Ways of running it (``method``):
 
-* ``"heap"``: a pruned Dijkstra in Python over the CSR arrays that never expands a node the
-  baseline reaches at least as fast (no path through it can improve on the baseline, by the
-  triangle inequality), so the work follows the switched area only: 5–20 µs per settled node
-  (measured on the 250k-node synthetic network of ``fplan bench``, 2,000 facilities, where a
-  random new site settles a median 64 nodes under a 15-minute limit).
+* ``"auto"`` (default): the pruned search as a compiled bucket queue
+  (:func:`geo.access._buckets.pruned_search`) in a work space kept per graph, so a call costs
+  its own area, not the network's size.
+* ``"heap"``: the same pruned search as a Dijkstra in Python over the CSR arrays (a readable
+  reference: 5–20 µs per settled node).
 * ``"scipy"``: one ``scipy.sparse.csgraph.dijkstra`` with ``limit``, in C, which searches the
-  whole disk within the limit: about 1 ms of fixed cost (input checks, the ``n_nodes`` output)
-  plus the disk (2 ms median on that network at 15 minutes; 13 ms unbounded).
-* ``"auto"`` (default): the heap, handing over to scipy once it has settled
-  :data:`HEAP_BUDGET` nodes, so a large switched area never runs long in Python.
+  whole disk within the limit (no pruning): a second, independent reference.
 """
 
 import heapq
 import math
+import threading
+import weakref
 from dataclasses import dataclass
-from typing import Final
+from functools import cached_property
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
+from geo.access._buckets import PrunedSpace, bucket_width, pruned_search, unsigned_csr
 from geo.access.coverage import NearestResult
 from geo.errors import CoverageInputError
 from geo.network import Network
 from geo.network.speeds import TravelModel
 
-__all__ = ["HEAP_BUDGET", "SiteAddition", "add_site"]
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+__all__ = ["SiteAddition", "add_site"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-# settled nodes after which "auto" hands the search to scipy: at 5–20 µs per node in Python
-# (measured, module docstring) the heap never runs more than ~10–20 ms before that
-HEAP_BUDGET: Final = 1000
 _METHODS: Final = ("auto", "heap", "scipy")
+# work spaces of the compiled search, per graph; taken and given back under this lock
+_SPACES_LOCK = threading.Lock()
+# per baseline: (largest facility index, largest finite-or-not time), so a call never rescans it
+_BASELINE_FACTS: "weakref.WeakKeyDictionary[NearestResult, tuple[int, float]]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,12 +65,14 @@ class SiteAddition:
 
     Attributes
     ----------
-    nearest
-        Per-node times and facilities with the new site; its facility index is ``site_index``.
+    baseline
+        The result the site was added to (not modified).
     site_node, site_index
         The new site's node and its facility index in ``nearest``.
     switched_nodes
         Nodes whose nearest facility is now the new site (strictly faster), ascending.
+    switched_time_s
+        Their new travel times, seconds (delay included), aligned with ``switched_nodes``.
     gained_nodes
         Switched nodes within ``threshold_s`` now and not before, ascending.
     gained_population
@@ -66,20 +80,50 @@ class SiteAddition:
     threshold_s
         The coverage threshold used for the gain, seconds (``None``: newly reached at all).
     searched_nodes
-        Nodes settled by the search (the heap) or reached within the limit (scipy).
+        Nodes reached by the search (pruned for ``buckets`` and ``heap``; the whole disk within
+        the limit for ``scipy``).
     method
-        ``"heap"`` or ``"scipy"``: how the search ran.
+        ``"buckets"``, ``"heap"`` or ``"scipy"``: how the search ran.
     """
 
-    nearest: NearestResult
+    baseline: NearestResult
     site_node: int
     site_index: int
     switched_nodes: IntArray
+    switched_time_s: FloatArray
     gained_nodes: IntArray
     gained_population: float
     threshold_s: float | None
     searched_nodes: int
     method: str
+
+    @cached_property
+    def nearest(self) -> NearestResult:
+        """Per-node times and facilities with the new site (built on first read, then kept).
+
+        Its facility index is ``site_index``; it equals :func:`geo.coverage.nearest_facility`
+        run on the existing facilities plus the new site, with the same limit.
+        """
+        time_s = self.baseline.travel_time_s.copy()
+        facility = self.baseline.facility.copy()
+        self.apply_to(time_s, facility)
+        return NearestResult(
+            travel_time_s=time_s,
+            facility=facility,
+            mode=self.baseline.mode,
+            direction=self.baseline.direction,
+            limit_s=self.baseline.limit_s,
+            synthetic=self.baseline.synthetic,
+        )
+
+    def apply_to(self, travel_time_s: FloatArray, facility: IntArray) -> None:
+        """Write the change into per-node arrays in place (seconds and facility indices).
+
+        ``travel_time_s`` and ``facility`` hold the baseline's values (or a copy of them); only
+        the switched nodes are written, so this costs the change, not the network.
+        """
+        travel_time_s[self.switched_nodes] = self.switched_time_s
+        facility[self.switched_nodes] = self.site_index
 
 
 def add_site(
@@ -125,7 +169,6 @@ def add_site(
         The merged result equals ``nearest_facility`` run on the existing facilities plus the
         new site, with the same limit.
     """
-    n = net.n_nodes
     base_time = baseline.travel_time_s
     site, threshold, population = _check_inputs(
         net,
@@ -144,12 +187,15 @@ def add_site(
         limit = float(baseline.limit_s) - delay_s
     else:
         # a node can only switch if the new time beats its baseline time: the largest bounds it
-        limit = float(base_time.max()) if n else 0.0
+        limit = _baseline_facts(baseline)[1]
 
-    found = None
-    if method != "scipy":
-        budget = HEAP_BUDGET if method == "auto" else n + 1
-        found = _pruned_search(
+    if method == "auto":
+        nodes, new_time, searched = _compiled_search(
+            net, matrix, site, base_time=base_time, delay_s=delay_s, limit=limit
+        )
+        used = "buckets"
+    elif method == "heap":
+        nodes, new_time = _heap_search(
             matrix.indptr,
             matrix.indices,
             matrix.data,
@@ -157,10 +203,7 @@ def add_site(
             base_time=base_time,
             delay_s=delay_s,
             limit=limit,
-            budget=budget,
         )
-    if found is not None:
-        nodes, new_time = found
         used, searched = "heap", int(nodes.shape[0])
     else:
         dist = dijkstra(matrix, directed=True, indices=site, limit=limit)
@@ -173,32 +216,85 @@ def add_site(
     switched = nodes[better]
     order = np.argsort(switched)
     switched, switched_time = switched[order], new_time[better][order]
-    time_s = base_time.copy()
-    facility = baseline.facility.copy()
-    time_s[switched] = switched_time
-    facility[switched] = site_index
 
     bound = math.inf if threshold is None else threshold
     before = np.isfinite(base_time[switched]) & (base_time[switched] <= bound)
     gained = switched[(switched_time <= bound) & ~before]
     return SiteAddition(
-        nearest=NearestResult(
-            travel_time_s=time_s,
-            facility=facility,
-            mode=baseline.mode,
-            direction=baseline.direction,
-            limit_s=baseline.limit_s,
-            synthetic=baseline.synthetic,
-        ),
+        baseline=baseline,
         site_node=site,
         site_index=int(site_index),
         switched_nodes=switched,
+        switched_time_s=switched_time,
         gained_nodes=gained,
         gained_population=0.0 if population is None else float(population[gained].sum()),
         threshold_s=threshold,
         searched_nodes=searched,
         method=used,
     )
+
+
+def _baseline_facts(baseline: NearestResult) -> tuple[int, float]:
+    """``(largest facility index, largest time in seconds)`` of ``baseline``, computed once.
+
+    Both are scans of the whole network; a baseline's arrays are never modified, so they are
+    kept per baseline (weakly: they go with it).
+    """
+    facts = _BASELINE_FACTS.get(baseline)
+    if facts is None:
+        time_s = baseline.travel_time_s
+        facts = (
+            int(baseline.facility.max(initial=-1)),
+            float(time_s.max()) if time_s.shape[0] else 0.0,
+        )
+        _BASELINE_FACTS[baseline] = facts
+    return facts
+
+
+def _compiled_search(
+    net: Network,
+    matrix: "csr_matrix",
+    site: int,
+    *,
+    base_time: FloatArray,
+    delay_s: float,
+    limit: float,
+) -> tuple[IntArray, FloatArray, int]:
+    """The pruned search compiled (:func:`geo.access._buckets.pruned_search`): nodes the site
+    reaches no later than the baseline, their times (delay included) and the nodes reached."""
+    indptr, indices, delta, ring, spaces = net.cached(
+        ("pruned_search", id(matrix)), lambda: _graph_of(matrix)
+    )
+    # one work space per concurrent search: take a free one (or make one), give it back after
+    with _SPACES_LOCK:
+        space = spaces.pop() if spaces else None
+    if space is None:
+        space = PrunedSpace(net.n_nodes, ring)
+    try:
+        return pruned_search(
+            indptr,
+            indices,
+            matrix.data,
+            site,
+            base_time=base_time,
+            delay=delay_s,
+            limit=limit,
+            delta=delta,
+            space=space,
+        )
+    finally:
+        with _SPACES_LOCK:
+            spaces.append(space)
+
+
+def _graph_of(
+    matrix: "csr_matrix",
+) -> tuple[NDArray[np.uint32], NDArray[np.uint32], float, int, list[PrunedSpace]]:
+    """What the compiled search needs of ``matrix``, once per graph: its ``uint32`` index views,
+    bucket width (seconds) and ring size, and the (initially empty) list of free work spaces."""
+    indptr, indices = unsigned_csr(matrix.indptr, matrix.indices)
+    delta, ring = bucket_width(matrix.data)
+    return indptr, indices, delta, ring, []
 
 
 def _check_inputs(
@@ -223,7 +319,7 @@ def _check_inputs(
     if not 0 <= site < n:
         msg = f"site_node {site} is outside [0, {n})"
         raise CoverageInputError(msg)
-    if site_index <= int(baseline.facility.max(initial=-1)):
+    if site_index <= _baseline_facts(baseline)[0]:
         msg = f"site_index {site_index} must exceed the baseline's facility indices"
         raise CoverageInputError(msg)
     if method not in _METHODS:
@@ -242,7 +338,7 @@ def _check_inputs(
     return site, threshold, population
 
 
-def _pruned_search(
+def _heap_search(
     indptr: NDArray[np.int32],
     indices: NDArray[np.int32],
     weight: FloatArray,
@@ -251,15 +347,13 @@ def _pruned_search(
     base_time: FloatArray,
     delay_s: float,
     limit: float,
-    budget: int,
-) -> tuple[IntArray, FloatArray] | None:
-    """Dijkstra from ``source`` expanding only nodes reached no later than the baseline.
+) -> tuple[IntArray, FloatArray]:
+    """Dijkstra in Python from ``source`` expanding only nodes reached no later than the baseline.
 
     A node whose new time (``dist + delay_s``) exceeds its baseline time is not expanded: by
     the triangle inequality no node behind it can beat the baseline. Ties are expanded (a later
     node may still be strictly faster when rounding differs), and only strict improvements are
-    switched by the caller. Returns the settled nodes and their new times (delay included), or
-    ``None`` once more than ``budget`` nodes are settled.
+    switched by the caller. Returns the settled nodes and their new times (delay included).
     """
     if not (limit >= 0.0 and delay_s <= base_time[source]):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -273,8 +367,6 @@ def _pruned_search(
             continue
         settled.append(u)
         settled_dist.append(d)
-        if len(settled) > budget:
-            return None
         lo, hi = int(indptr[u]), int(indptr[u + 1])
         for v, w in zip(indices[lo:hi].tolist(), weight[lo:hi].tolist(), strict=True):
             nd = d + w

@@ -1,4 +1,4 @@
-"""Isochrone polygons (per facility and merged) and gap polygons of uncovered population.
+"""Isochrone polygons: the area the facilities reach within a time (or any cost) limit.
 
 Method: an isochrone is the area within ``buffer_m`` (default 100 m) of the street network
 reachable within the time limit. Every searched edge ``p -> q`` whose start is reached at
@@ -12,10 +12,8 @@ therefore accurate to one cell (``resolution_m``), and edges between intersectio
 straightened. Polygons are in the network CRS; pass ``to_crs="EPSG:4326"`` (or call
 ``GeoDataFrame.to_crs``) for WGS84.
 
-Gap polygons: the populated points not covered are each buffered by ``cell_radius_m``
-(default: the H3 resolution-9 edge length, so neighbouring hexagon centres' disks overlap and
-merge), dissolved, and split into connected parts, each carrying the population of the points
-inside it.
+Gap areas (underserved population cells dissolved into zones) are
+:func:`geo.norms.spatial.gap_zones`.
 """
 
 from typing import TYPE_CHECKING
@@ -24,9 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 from numpy.typing import ArrayLike, NDArray
-from scipy.sparse.csgraph import dijkstra
 
-from geo._validate import check_direction, node_indices
 from geo.access.coverage import NearestResult
 from geo.errors import CoverageInputError
 from geo.network import Network
@@ -39,16 +35,8 @@ if TYPE_CHECKING:
 # isochrone fills the blocks whose streets are reached without bridging to unreached blocks
 BUFFER_M = 100.0
 
-# H3 resolution 9 average hexagon edge length, 0.174 km (h3geo.org, "Tables of cell
-# statistics across resolutions"): the cells of ../shared/data/porto_alegre/poa_hexgrid.csv
-CELL_RADIUS_M = 174.0
-
 # 50 m cells: half the default buffer, so a disk is at least 5 cells across
 RESOLUTION_M = 50.0
-
-# sources per bounded multi-source search when drawing per-facility isochrones: keeps the
-# dense (chunk, n_nodes) time matrix near 100 MB on a 250k-node network
-_CHUNK = 48
 
 
 def _reached_geometry(
@@ -244,161 +232,6 @@ def merged_isochrone(
         },
         geometry=[geom],
         crs=net.crs,
-    )
-    return gdf.to_crs(to_crs) if to_crs else gdf
-
-
-def facility_isochrones(
-    net: Network,
-    source_nodes: ArrayLike,
-    *,
-    mode: str,
-    minutes: float,
-    direction: str = "to_facility",
-    buffer_m: float = BUFFER_M,
-    resolution_m: float = RESOLUTION_M,
-    model: TravelModel | None = None,
-    to_crs: str | None = None,
-) -> "gpd.GeoDataFrame":
-    """One isochrone per facility: the area within ``minutes`` of it, overlaps allowed.
-
-    Parameters
-    ----------
-    net
-        The road network.
-    source_nodes
-        Node index of each facility.
-    mode
-        ``walk``, ``drive`` or ``ems``.
-    minutes
-        Time limit, minutes (EMS dispatch delay included).
-    direction
-        ``"to_facility"`` or ``"from_facility"`` (see :mod:`geo.access.coverage`).
-    buffer_m
-        Buffer around reached streets, metres.
-    resolution_m
-        Raster cell size, metres: the accuracy of the polygon boundary.
-    model
-        Travel model; default that of ``mode``.
-    to_crs
-        Output CRS; default the network CRS.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        One row per facility: ``facility`` (index into ``source_nodes``), ``node``,
-        ``minutes``, ``mode``, ``direction``, ``synthetic``, ``geometry`` (empty when the
-        delay alone exceeds the limit).
-    """
-    import geopandas as gpd
-
-    check_direction(direction)
-    sources = node_indices(source_nodes, n_nodes=net.n_nodes, name="source_nodes")
-    limit_s = _limit(minutes, buffer_m, resolution_m)
-    matrix, delay_s = _matrix(net, mode, direction, model)
-    search_limit = limit_s - delay_s
-    geoms: list[shapely.Geometry] = []
-    for lo in range(0, sources.shape[0], _CHUNK):
-        chunk = sources[lo : lo + _CHUNK]
-        if search_limit < 0:
-            geoms.extend(shapely.Polygon() for _ in chunk)
-            continue
-        times = np.atleast_2d(dijkstra(matrix, directed=True, indices=chunk, limit=search_limit))
-        geoms.extend(
-            _reached_geometry(
-                net, matrix, row, limit_s=search_limit, buffer_m=buffer_m, resolution_m=resolution_m
-            )
-            for row in times
-        )
-    gdf = gpd.GeoDataFrame(
-        {
-            "facility": np.arange(sources.shape[0], dtype=np.int64),
-            "node": sources,
-            "minutes": float(minutes),
-            "mode": mode,
-            "direction": direction,
-            "synthetic": net.synthetic,
-        },
-        geometry=geoms,
-        crs=net.crs,
-    )
-    return gdf.to_crs(to_crs) if to_crs else gdf
-
-
-def gap_polygons(
-    x: ArrayLike,
-    y: ArrayLike,
-    population: ArrayLike,
-    covered: ArrayLike,
-    *,
-    crs: str,
-    cell_radius_m: float = CELL_RADIUS_M,
-    synthetic: bool = False,
-    to_crs: str | None = None,
-) -> "gpd.GeoDataFrame":
-    """Dissolved polygons of the populated places that are not covered, with their population.
-
-    Parameters
-    ----------
-    x, y
-        Population point coordinates in ``crs``, metres (e.g. ``SnapResult.x``/``.y``).
-    population
-        People at each point.
-    covered
-        Per point coverage flag (``CoverageResult.covered``); off-network points are uncovered.
-    crs
-        CRS of ``x``/``y`` (the network CRS).
-    cell_radius_m
-        Radius of the disk drawn around each uncovered point, metres.
-    synthetic
-        True when the coverage came from a synthetic network.
-    to_crs
-        Output CRS; default ``crs``.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        One row per connected gap, largest population first: ``population``, ``n_points``,
-        ``synthetic``, ``geometry``.
-    """
-    import geopandas as gpd
-
-    xs = np.asarray(x, dtype=np.float64).reshape(-1)
-    ys = np.asarray(y, dtype=np.float64).reshape(-1)
-    people = np.asarray(population, dtype=np.float64).reshape(-1)
-    flags = np.asarray(covered, dtype=np.bool_).reshape(-1)
-    if not (xs.shape == ys.shape == people.shape == flags.shape):
-        msg = "x, y, population and covered must have one value per point"
-        raise CoverageInputError(msg)
-    if not (np.isfinite(cell_radius_m) and cell_radius_m > 0):
-        msg = f"cell_radius_m must be > 0, got {cell_radius_m}"
-        raise CoverageInputError(msg)
-    gap = np.flatnonzero(~flags & (people > 0))
-    columns: dict[str, object] = {"population": [], "n_points": [], "synthetic": []}
-    if gap.size == 0:
-        empty = gpd.GeoDataFrame(columns, geometry=[], crs=crs)
-        return empty.to_crs(to_crs) if to_crs else empty
-    points = shapely.points(xs[gap], ys[gap])
-    dissolved = shapely.union_all(shapely.buffer(points, cell_radius_m))
-    parts = np.asarray(shapely.get_parts(dissolved))
-    # each gap point lies inside exactly one dissolved part (its own disk is in it)
-    tree = shapely.STRtree(parts)
-    point_idx, part_idx = tree.query(points, predicate="within")
-    order = np.argsort(point_idx, kind="stable")
-    part_of = np.full(gap.shape[0], -1, dtype=np.int64)
-    part_of[point_idx[order]] = part_idx[order]
-    people_gap = people[gap]
-    pop = np.bincount(part_of, weights=people_gap, minlength=parts.shape[0])
-    count = np.bincount(part_of, minlength=parts.shape[0])
-    rank = np.argsort(-pop, kind="stable")
-    gdf = gpd.GeoDataFrame(
-        {
-            "population": pop[rank],
-            "n_points": count[rank].astype(np.int64),
-            "synthetic": synthetic,
-        },
-        geometry=parts[rank],
-        crs=crs,
     )
     return gdf.to_crs(to_crs) if to_crs else gdf
 

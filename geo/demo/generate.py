@@ -3,10 +3,10 @@
 A planner trying the service needs a full city: the real data that exists (regions, census, the
 real Changsha hospitals) plus synthetic facilities where no real points are available.
 :func:`generate_demo_facilities` produces those synthetic facilities for one city so that, with the
-real ones, they match each count of the city's inventory (:data:`INVENTORIES`, each figure cited
-from its plan or marked as an estimate with its rule). Real capacities that are unknown count as
-nothing, so synthetic hospitals then carry the whole stated bed and staff totals and come out
-larger than their grade suggests.
+real ones, they match each count of the city's inventory (:mod:`geo.demo.inventory`, each figure
+cited from its plan or marked as an estimate with its rule). Real capacities that are unknown
+count as nothing, so synthetic hospitals then carry the whole stated bed and staff totals and come
+out larger than their grade suggests.
 
 Placement follows how these facilities are sited:
 
@@ -32,52 +32,32 @@ look at. Every output row has ``source = "synthetic"``. The result depends only 
 """
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from numpy.typing import NDArray
 
 from geo.demo.capacity import assign_capacities, assign_fleet
-from geo.demo.inventories import (
-    AMBULANCE_COMPLIANCE,
-    INVENTORIES,
-    INVENTORY_KEYS,
-    PER_UNIT_HOSPITALS,
-    Citation,
-    CityInventory,
-    InventoryFigure,
-    get_inventory,
+from geo.demo.city import (
+    City,
+    Existing,
+    candidates,
+    prepare_city,
+    setting_weights,
+    summarise_existing,
 )
+from geo.demo.ems import place_ems
+from geo.demo.inventory import CityInventory, shipped_per_unit_hospitals
 from geo.demo.placement import apportion, densest_sites, points_in_cells, weighted_kmeans_sites
 from geo.demo.rows import (
     CAPACITY_FIELDS,
-    FACILITY_TYPES,
     FLAG_FIELDS,
     GRADE_RANK,
     HOSPITAL_TYPES,
-    REGION_LEVELS,
     Row,
 )
-from geo.errors import DemoInputError, InventoryError
 
-__all__ = [
-    "AMBULANCE_COMPLIANCE",
-    "INVENTORIES",
-    "INVENTORY_KEYS",
-    "OUTPUT_COLUMNS",
-    "PER_UNIT_HOSPITALS",
-    "Citation",
-    "CityInventory",
-    "DemoInputError",
-    "InventoryError",
-    "InventoryFigure",
-    "generate_demo_facilities",
-    "get_inventory",
-]
+__all__ = ["OUTPUT_COLUMNS", "generate_demo_facilities"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "name",
@@ -91,9 +71,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "geometry",
 )
 
-# the hospitals every county-level unit gets, in the order they are placed (cited in
-# PER_UNIT_HOSPITALS)
-MINIMUM_SET = ("general_hospital", "maternal_child_hospital", "tcm_hospital")
 # order in which hospitals become tertiary (lower first): city-level public general hospitals,
 # county general hospitals, other public city-level hospitals, county TCM and MCH, private ones
 _TIERS = {
@@ -136,8 +113,6 @@ PSYCHIATRIC_WARD_SHARE = 0.6
 # (004 L1503–1505); half of them are in the demo (illustrative)
 COMMUNITY_HOSPITAL_POPULATION = 80_000
 COMMUNITY_HOSPITAL_SHARE = 0.5
-# ambulance shares of the EMS sites of one unit: city centre, county sub-centre, station
-EMS_WEIGHTS = {"city": 3, "sub": 2, "station": 1}
 
 # primary care: inventory key, facility type, where it goes, grade
 _PRIMARY = (
@@ -168,42 +143,6 @@ _LABELS = {
     ("ems_center", "public", "sub"): "120急救分中心",
     ("ems_station", "public", "station"): "急救站",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class _Region:
-    adcode: str
-    name: str
-    level: str
-    population: int
-    cells: NDArray[np.int64]
-    urban_population: float
-    rural_population: float
-
-
-@dataclass(frozen=True, slots=True)
-class _City:
-    xy: NDArray[np.float64]
-    population: NDArray[np.float64]
-    urban: NDArray[np.bool_]
-    density: NDArray[np.float64]
-    geoms: NDArray[np.object_]
-    # county-level units that hold cells, most populous first
-    regions: tuple[_Region, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Existing:
-    types: Counter[str]
-    by_region: Counter[tuple[str, str]]
-    xy: dict[tuple[str, str], NDArray[np.float64]]
-    public_hospitals: int
-    tertiary_hospitals: int
-    known: dict[str, int]
-    stations: int
-    centre_regions: frozenset[str]
-    maternal: int
-    neonatal: int
 
 
 def generate_demo_facilities(
@@ -255,14 +194,14 @@ def generate_demo_facilities(
         When a required column is missing, the CRS is not projected, populations are negative,
         a cell names an unknown region, a level or an existing type is unknown.
     """
-    city = _prepare_city(cells, regions)
-    have = _summarise_existing(existing, regions, cells)
+    city = prepare_city(cells, regions)
+    have = summarise_existing(existing, regions, cells)
     rng = np.random.default_rng(seed)
     rows = _primary_care(city, inventory, have, rng)
     hospitals = _hospitals(city, inventory, have, rng)
     _service_flags(city, hospitals, inventory, have, rng)
     rows = rows + hospitals
-    rows = rows + _ems(city, inventory, have, rows, rng)
+    rows = rows + place_ems(city, inventory, have, rows, rng)
     targets = {
         name: inventory.value(name) - have.known.get(name, 0)
         for name in ("beds", "physicians", "nurses", "general_practitioners", "pharmacists")
@@ -273,181 +212,17 @@ def generate_demo_facilities(
     return _to_frame(city, inventory, rows, cells.crs, rng)
 
 
-# ---- inputs
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        msg = f"{what} lacks the column(s) {', '.join(missing)}"
-        raise DemoInputError(msg)
-
-
-def _prepare_city(cells: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> _City:
-    _require(cells, ("region_adcode", "population", "urban", "geometry"), "cells")
-    _require(regions, ("adcode", "name", "level", "population"), "regions")
-    if cells.empty:
-        msg = "cells is empty: a city needs population cells to place facilities"
-        raise DemoInputError(msg)
-    if cells.crs is None or not cells.crs.is_projected:
-        msg = f"cells must be in a metric (projected) CRS such as EPSG:32649, got {cells.crs}"
-        raise DemoInputError(msg)
-    geoms = np.asarray(cells.geometry.values, dtype=object)
-    if shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any():
-        msg = "cells holds missing or empty geometries"
-        raise DemoInputError(msg)
-    population = pd.to_numeric(cells["population"], errors="coerce").to_numpy(dtype=np.float64)
-    if not np.isfinite(population).all() or (population < 0).any():
-        msg = "cells.population must be finite and non-negative"
-        raise DemoInputError(msg)
-    urban = cells["urban"].astype(bool).to_numpy()
-    codes = cells["region_adcode"].astype(str).to_numpy()
-    table = _region_table(regions)
-    unknown = sorted(set(codes) - set(table))
-    if unknown:
-        msg = f"cells name regions missing from regions: {', '.join(unknown[:5])}"
-        raise DemoInputError(msg)
-    area_km2 = shapely.area(geoms) / 1e6
-    density = np.where(area_km2 > 0, population / np.where(area_km2 > 0, area_km2, 1.0), population)
-    xy = shapely.get_coordinates(shapely.centroid(geoms)).astype(np.float64)
-    built = []
-    for code, (name, level, pop) in table.items():
-        idx = np.flatnonzero(codes == code).astype(np.int64)
-        if idx.size == 0:
-            continue
-        up = float(population[idx][urban[idx]].sum())
-        built.append(_Region(code, name, level, pop, idx, up, float(population[idx].sum()) - up))
-    built.sort(key=lambda r: (-r.population, r.adcode))
-    return _City(xy, population, urban, density, geoms, tuple(built))
-
-
-def _region_table(regions: gpd.GeoDataFrame) -> dict[str, tuple[str, str, int]]:
-    codes = regions["adcode"].astype(str)
-    if codes.duplicated().any():
-        msg = f"regions repeats adcodes: {', '.join(sorted(set(codes[codes.duplicated()])))}"
-        raise DemoInputError(msg)
-    bad = sorted(set(regions["level"]) - set(REGION_LEVELS))
-    if bad:
-        msg = f"regions.level holds {bad}; expected one of {', '.join(REGION_LEVELS)}"
-        raise DemoInputError(msg)
-    pops = pd.to_numeric(regions["population"], errors="coerce")
-    if pops.isna().any() or (pops < 0).any():
-        msg = "regions.population must be a non-negative number for every region"
-        raise DemoInputError(msg)
-    return {
-        code: (str(name), str(level), int(pop))
-        for code, name, level, pop in zip(
-            codes, regions["name"], regions["level"], pops, strict=True
-        )
-    }
-
-
-def _summarise_existing(
-    existing: gpd.GeoDataFrame | None, regions: gpd.GeoDataFrame, cells: gpd.GeoDataFrame
-) -> _Existing:
-    if existing is None or existing.empty:
-        return _Existing(Counter(), Counter(), {}, 0, 0, {}, 0, frozenset(), 0, 0)
-    _require(existing, ("type",), "existing")
-    bad = sorted(set(existing["type"]) - set(FACILITY_TYPES))
-    if bad:
-        msg = f"existing.type holds {bad}; expected one of {', '.join(FACILITY_TYPES)}"
-        raise DemoInputError(msg)
-    # an existing frame without a CRS is taken to be in the CRS of the cells
-    frame = existing.to_crs(cells.crs) if existing.crs is not None else existing.set_crs(cells.crs)
-    region = _existing_regions(frame, regions)
-    types = frame["type"].astype(str).to_numpy()
-    xy = shapely.get_coordinates(shapely.centroid(np.asarray(frame.geometry.values)))
-    hospital = np.isin(types, HOSPITAL_TYPES)
-    ownership = _column(frame, "ownership", "public").astype(str).to_numpy()
-    grade = _column(frame, "grade", "none").astype(str).to_numpy()
-    hosted = _flags(frame, "ems_station_hosted")
-    keys = list(zip(region, types, strict=True))
-    positions: dict[tuple[str, str], NDArray[np.float64]] = {}
-    for key in set(keys):
-        mask = np.array([k == key for k in keys])
-        positions[key] = xy[mask].astype(np.float64)
-    known = {
-        name: int(pd.to_numeric(frame[name], errors="coerce").fillna(0).sum())
-        for name in CAPACITY_FIELDS
-        if name in frame.columns
-    }
-    return _Existing(
-        types=Counter(types.tolist()),
-        by_region=Counter(keys),
-        xy=positions,
-        public_hospitals=int((hospital & (ownership == "public")).sum()),
-        tertiary_hospitals=int((hospital & (grade == "tertiary")).sum()),
-        known=known,
-        stations=int(((types == "ems_station") | hosted).sum()),
-        centre_regions=frozenset(r for r, t in keys if t == "ems_center"),
-        maternal=int(_flags(frame, "critical_maternal_centre").sum()),
-        neonatal=int(_flags(frame, "critical_neonatal_centre").sum()),
-    )
-
-
-def _column(frame: pd.DataFrame, name: str, value: str) -> pd.Series:
-    if name in frame.columns:
-        return frame[name].where(frame[name].notna(), value)
-    return pd.Series([value] * len(frame), index=frame.index)
-
-
-def _flags(frame: pd.DataFrame, name: str) -> NDArray[np.bool_]:
-    """A service flag of existing facilities; missing or unknown counts as false."""
-    if name not in frame.columns:
-        return np.zeros(len(frame), dtype=np.bool_)
-    return np.array([bool(v) if pd.notna(v) else False for v in frame[name]], dtype=np.bool_)
-
-
-def _existing_regions(frame: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> list[str]:
-    if "region_adcode" in frame.columns and frame["region_adcode"].notna().all():
-        return [str(c) for c in frame["region_adcode"]]
-    if "geometry" not in regions.columns or regions.crs is None:
-        msg = "existing has no region_adcode, and regions has no geometry to find it"
-        raise DemoInputError(msg)
-    polys = regions[["adcode", "geometry"]].to_crs(frame.crs)
-    joined = gpd.sjoin(frame[["geometry"]], polys, how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    found = joined["adcode"].reindex(frame.index)
-    if "region_adcode" in frame.columns:
-        found = frame["region_adcode"].where(frame["region_adcode"].notna(), found)
-    return ["" if pd.isna(c) else str(c) for c in found]
-
-
 # ---- primary care
 
 
-def _candidates(
-    city: _City, region: _Region, setting: str
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Cells of a region where a facility of ``setting`` may go, and their weights."""
-    idx = region.cells
-    pop = city.population[idx]
-    wanted = city.urban[idx] if setting == "urban" else ~city.urban[idx]
-    for mask in (wanted & (pop > 0), pop > 0):
-        if mask.any():
-            return idx[mask], pop[mask]
-    # an unpeopled region still gets its quota somewhere
-    return idx, np.ones(idx.size)
-
-
-def _setting_weights(city: _City, setting: str) -> NDArray[np.float64]:
-    if setting == "urban":
-        w = np.array([r.urban_population for r in city.regions])
-    else:
-        w = np.array([r.rural_population for r in city.regions])
-    if w.sum() <= 0:
-        w = np.array([r.urban_population + r.rural_population for r in city.regions])
-    return w
-
-
 def _primary_care(
-    city: _City, inventory: CityInventory, have: _Existing, rng: np.random.Generator
+    city: City, inventory: CityInventory, have: Existing, rng: np.random.Generator
 ) -> list[Row]:
     rows: list[Row] = []
     for key, ftype, setting, grade in _PRIMARY:
         stated = inventory.value(key)
         target = max(0, stated - have.types[ftype])
-        weights = _setting_weights(city, setting)
+        weights = setting_weights(city, setting)
         present = np.array([have.by_region[(r.adcode, ftype)] for r in city.regions], dtype=float)
         # each unit's share of the whole inventory, less what it already has
         ideal = np.clip(stated * weights / max(weights.sum(), 1e-9) - present, 0.0, None)
@@ -455,7 +230,7 @@ def _primary_care(
         for region, k in zip(city.regions, quota, strict=True):
             if k == 0:
                 continue
-            cand, weight = _candidates(city, region, setting)
+            cand, weight = candidates(city, region, setting)
             fixed = have.xy.get((region.adcode, ftype), np.zeros((0, 2)))
             sites, served = weighted_kmeans_sites(
                 city.xy[cand], weight, int(k), fixed_xy=fixed, rng=rng
@@ -486,13 +261,13 @@ def _mix(n: int, shares: dict[str, float]) -> list[str]:
 
 
 def _hospitals(
-    city: _City, inventory: CityInventory, have: _Existing, rng: np.random.Generator
+    city: City, inventory: CityInventory, have: Existing, rng: np.random.Generator
 ) -> list[Row]:
     n_total = max(0, inventory.value("hospitals") - sum(have.types[t] for t in HOSPITAL_TYPES))
     minimum = [
         (region, ftype)
         for region in city.regions
-        for ftype in MINIMUM_SET
+        for ftype in shipped_per_unit_hospitals()
         if have.by_region[(region.adcode, ftype)] == 0
     ][:n_total]
     public_target = max(0, inventory.value("public_hospitals") - have.public_hospitals)
@@ -501,7 +276,7 @@ def _hospitals(
     extras = [("public", t) for t in _mix(n_public - len(minimum), PUBLIC_MIX)]
     extras += [("private", t) for t in _mix(n_total - n_public, PRIVATE_MIX)]
     extras = [extras[i] for i in rng.permutation(len(extras))]
-    quota = apportion(len(extras), _setting_weights(city, "urban"))
+    quota = apportion(len(extras), setting_weights(city, "urban"))
     homes = [r for r, k in zip(city.regions, quota, strict=True) for _ in range(int(k))]
     order = {r.adcode: i for i, r in enumerate(city.regions)}
     rows = [
@@ -537,24 +312,24 @@ def _grade_hospitals(rows: list[Row], tertiary: int, rng: np.random.Generator) -
             h.grade = "secondary"
 
 
-def _site_hospitals(city: _City, rows: list[Row], rng: np.random.Generator) -> None:
+def _site_hospitals(city: City, rows: list[Row], rng: np.random.Generator) -> None:
     for region in city.regions:
         here = [h for h in rows if h.region == region.adcode]
         if not here:
             continue
         # the most prominent hospital takes the densest cell
         here.sort(key=lambda h: (-GRADE_RANK[h.grade], h.tier))
-        cand, weight = _candidates(city, region, "urban")
+        cand, weight = candidates(city, region, "urban")
         sites = densest_sites(city.density[cand], weight, len(here), rng=rng)
         for h, site in zip(here, sites, strict=True):
             h.cell = int(cand[site])
 
 
 def _service_flags(
-    city: _City,
+    city: City,
     hospitals: list[Row],
     inventory: CityInventory,
-    have: _Existing,
+    have: Existing,
     rng: np.random.Generator,
 ) -> None:
     population = {r.adcode: r.population for r in city.regions}
@@ -593,100 +368,10 @@ def _service_flags(
             setattr(hosts[int(i)], flag, True)
 
 
-# ---- EMS
-
-
-def _ems(
-    city: _City,
-    inventory: CityInventory,
-    have: _Existing,
-    rows: list[Row],
-    rng: np.random.Generator,
-) -> list[Row]:
-    new: list[Row] = []
-    n_centres = max(0, inventory.value("ems_centers") - have.types["ems_center"])
-    if n_centres and have.types["ems_center"] == 0:
-        new.append(_centre(city, city.regions[0], rows, role="city"))
-        n_centres -= 1
-    # units without a centre first, then every unit again (most populous first)
-    homes = [r for r in city.regions if r.adcode not in have.centre_regions] + list(city.regions)
-    new += [_centre(city, homes[i % len(homes)], rows, role="sub") for i in range(n_centres)]
-    wanted = max(0, inventory.value("ems_stations") - have.stations)
-    hosts = _station_hosts(city, rows)
-    for host in hosts[:wanted]:
-        host.ems_station_hosted = True
-        host.ems_weight = EMS_WEIGHTS["station"]
-        if host.type == "township_health_center":
-            host.role = "central"
-    left = wanted - min(wanted, len(hosts))
-    if left:
-        new += _standalone_stations(city, left, rng)
-    return new
-
-
-def _centre(city: _City, region: _Region, rows: list[Row], *, role: str) -> Row:
-    # a sub-centre sits with the unit's general hospital when it has one (000 L216)
-    cell = next(
-        (
-            h.cell
-            for h in rows
-            if h.region == region.adcode and h.role == "county" and h.type == "general_hospital"
-        ),
-        -1,
-    )
-    if cell < 0:
-        cand, weight = _candidates(city, region, "urban")
-        cell = int(cand[np.lexsort((np.arange(cand.size), -weight, -city.density[cand]))[0]])
-    return Row("ems_center", region.adcode, cell, role=role, ems_weight=EMS_WEIGHTS[role])
-
-
-def _station_hosts(city: _City, rows: list[Row]) -> list[Row]:
-    """Facilities that host an EMS station, in the order they are chosen."""
-    order = {r.adcode: i for i, r in enumerate(city.regions)}
-    rural = {r.adcode for r in city.regions if r.level in ("county", "county_city")}
-    graded = [h for h in rows if h.is_hospital and GRADE_RANK[h.grade] >= GRADE_RANK["secondary"]]
-    county = [h for h in graded if h.role == "county" and h.type == "general_hospital"]
-    county.sort(key=lambda h: order[h.region])
-    thcs = [h for h in rows if h.type == "township_health_center"]
-    thcs.sort(key=lambda h: (-h.catchment, order[h.region]))
-    central: list[Row] = []
-    for rank in range(2):
-        for region in city.regions:
-            here = [h for h in thcs if h.region == region.adcode and region.adcode in rural]
-            if len(here) > rank:
-                central.append(here[rank])
-    others = [h for h in graded if h not in county]
-    others.sort(key=lambda h: (h.ownership != "public", h.tier, order[h.region]))
-    rest = [h for h in thcs if h not in central]
-    return county + central + others + rest
-
-
-def _standalone_stations(city: _City, k: int, rng: np.random.Generator) -> list[Row]:
-    cand = np.flatnonzero(city.population > 0)
-    if cand.size == 0:
-        cand = np.arange(city.population.size)
-    weight = np.maximum(city.population[cand], 1e-9)
-    sites, _ = weighted_kmeans_sites(city.xy[cand], weight, k, fixed_xy=np.zeros((0, 2)), rng=rng)
-    region_of = np.empty(city.population.size, dtype=object)
-    for region in city.regions:
-        region_of[region.cells] = region.adcode
-    return [
-        Row(
-            "ems_station",
-            str(region_of[cand[s]]),
-            int(cand[s]),
-            role="station",
-            ems_weight=EMS_WEIGHTS["station"],
-            ems_station_hosted=False,
-        )
-        for s in sites
-    ]
-
-
 # ---- output
 
 
-def _names(city: _City, inventory: CityInventory, rows: list[Row]) -> list[str]:
+def _names(city: City, inventory: CityInventory, rows: list[Row]) -> list[str]:
     region_name = {r.adcode: r.name for r in city.regions}
     labels: list[str] = []
     for row in rows:
@@ -710,7 +395,7 @@ def _names(city: _City, inventory: CityInventory, rows: list[Row]) -> list[str]:
 
 
 def _to_frame(
-    city: _City, inventory: CityInventory, rows: list[Row], crs: object, rng: np.random.Generator
+    city: City, inventory: CityInventory, rows: list[Row], crs: object, rng: np.random.Generator
 ) -> gpd.GeoDataFrame:
     cells = np.array([row.cell for row in rows], dtype=np.int64)
     points = points_in_cells(city.geoms[cells], rng=rng)

@@ -1,43 +1,40 @@
 """Location models: choose facility sites from a cost matrix (spopt's ``locate`` shape).
 
-``LSCP``, ``MCLP`` and ``PMedian`` are built ``from_cost_matrix`` and solved exactly (HiGHS,
-``_milp``) or by lazy greedy with a reported bound (``_greedy``); ``travel_time_matrix`` and
-``gap_candidates`` supply their inputs from a :class:`geo.network.Network`.
+``LSCP`` and ``MCLP`` (:mod:`geo.locate.coverage`) and ``PMedian`` (:mod:`geo.locate.p_median`)
+are built ``from_cost_matrix`` and solved exactly (HiGHS, ``_milp``) or by lazy greedy with a
+reported bound (``_greedy``); what they share is in :mod:`geo.locate.base`. Their inputs come from
+:mod:`geo.access.matrix` (``travel_time_matrix`` and the sparse ``travel_time_costs``,
+``radius_matrix``) and :mod:`geo.locate.candidates` (``gap_candidates``).
 """
 
-from geo.errors import (
-    LocationInfeasibleError as LocationInfeasibleError,
+from geo.access.matrix import CostMatrix, radius_matrix, travel_time_costs, travel_time_matrix
+from geo.errors import LocationInfeasibleError, LocationInputError, LocationSolverError
+from geo.locate.base import (
+    COVERING_MAX_EXACT_PAIRS,
+    DEFAULT_TIME_LIMIT_S,
+    P_MEDIAN_MAX_EXACT_PAIRS,
+    LocationResult,
 )
-from geo.errors import (
-    LocationInputError as LocationInputError,
-)
-from geo.errors import (
-    LocationSolverError as LocationSolverError,
-)
-from geo.locate.models import (
-    COVERING_MAX_EXACT_PAIRS as COVERING_MAX_EXACT_PAIRS,
-)
-from geo.locate.models import (
-    DEFAULT_TIME_LIMIT_S as DEFAULT_TIME_LIMIT_S,
-)
-from geo.locate.models import (
-    LSCP as LSCP,
-)
-from geo.locate.models import (
-    MCLP as MCLP,
-)
-from geo.locate.models import (
-    P_MEDIAN_MAX_EXACT_PAIRS as P_MEDIAN_MAX_EXACT_PAIRS,
-)
-from geo.locate.models import (
-    LocationResult as LocationResult,
-)
-from geo.locate.models import (
-    PMedian as PMedian,
-)
-from geo.locate.models import (
-    gap_candidates as gap_candidates,
-)
-from geo.locate.models import (
-    travel_time_matrix as travel_time_matrix,
-)
+from geo.locate.candidates import gap_candidates, settlement_node_limits, thin_nodes
+from geo.locate.coverage import LSCP, MCLP
+from geo.locate.p_median import PMedian
+
+__all__ = [
+    "COVERING_MAX_EXACT_PAIRS",
+    "DEFAULT_TIME_LIMIT_S",
+    "LSCP",
+    "MCLP",
+    "P_MEDIAN_MAX_EXACT_PAIRS",
+    "CostMatrix",
+    "LocationInfeasibleError",
+    "LocationInputError",
+    "LocationResult",
+    "LocationSolverError",
+    "PMedian",
+    "gap_candidates",
+    "radius_matrix",
+    "settlement_node_limits",
+    "thin_nodes",
+    "travel_time_costs",
+    "travel_time_matrix",
+]

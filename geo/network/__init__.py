@@ -1,8 +1,9 @@
 """Road networks: the array form every analysis runs on, its readers, speeds and snapping.
 
 The bottom layer of ``geo``. ``core`` holds :class:`Network` (CSR adjacency per travel mode);
-``readers`` builds one from OSM (PBF, XML), GraphML or a GeoDataFrame of lines; ``speeds`` turns
-road classes into travel times; ``snap`` attaches points to their nearest usable node.
+``readers`` builds one from OSM (PBF, XML), GraphML or a GeoDataFrame of lines; ``osm`` holds the
+OSM tag rules and the pyosmium PBF reader; ``speeds`` turns road classes into travel times;
+``snap`` attaches points to their nearest usable node.
 """
 
 from geo.network.core import (

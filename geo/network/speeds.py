@@ -20,18 +20,14 @@ follow the middle design speed of the matching highway grade in JTG B01-2014 (*T
 of highway engineering*: expressway 80–120, grade I 60–100, grade II 60–80, grade III 30–40,
 grade IV 20–30 km/h). Every value can be overridden with a mapping.
 
-A congestion table (``way_id -> factor``, the format of r5r's ``new_carspeeds`` as in
-``porto_alegre/poa_osm_congestion.csv``: ``osm_id,max_speed,speed_type``) scales the speed of the
-listed OSM ways: rows with ``speed_type = scale`` multiply the speed by ``max_speed``; rows with
-``speed_type = km/h`` set the speed to ``max_speed`` km/h. Congestion applies to ``drive`` and
-``ems``, not to ``walk``.
+Congestion tables scale the speed of listed OSM ways (the two halves of r5r's ``new_carspeeds``):
+``congestion`` maps a way id to a speed multiplier, ``congestion_speed_kph`` to an absolute speed
+in km/h. Congestion applies to ``drive`` and ``ems``, not to ``walk``.
 """
 
-import csv
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -315,47 +311,3 @@ def _check_positive(values: Mapping[str, float]) -> None:
         if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
             msg = f"{name} must be a finite number > 0, got {value!r}"
             raise SpeedTableError(msg)
-
-
-def read_congestion_csv(path: Path) -> tuple[dict[int, float], dict[int, float]]:
-    """Read a per-way congestion table in r5r's ``new_carspeeds`` format.
-
-    Parameters
-    ----------
-    path
-        CSV with columns ``osm_id`` (OSM way id), ``max_speed`` and ``speed_type`` (``scale``: a
-        speed multiplier; ``km/h``: an absolute speed). A missing ``speed_type`` column means
-        ``scale``.
-
-    Returns
-    -------
-    tuple of dict
-        ``(scale, speed_kph)``: multipliers and absolute speeds (km/h) by way id; pass them as
-        ``congestion`` and ``congestion_speed_kph`` to :func:`travel_model`.
-    """
-    scale: dict[int, float] = {}
-    absolute: dict[int, float] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = {"osm_id", "max_speed"} - set(reader.fieldnames or [])
-        if missing:
-            msg = f"{path}: congestion table lacks column(s) {', '.join(sorted(missing))}"
-            raise SpeedTableError(msg)
-        for line, row in enumerate(reader, start=2):
-            kind = (row.get("speed_type") or "scale").strip().lower()
-            try:
-                way, value = int(row["osm_id"]), float(row["max_speed"])
-            except ValueError as exc:
-                msg = f"{path}:{line}: osm_id must be an integer and max_speed a number"
-                raise SpeedTableError(msg) from exc
-            if not (math.isfinite(value) and value > 0):
-                msg = f"{path}:{line}: max_speed must be > 0, got {value}"
-                raise SpeedTableError(msg)
-            if kind == "scale":
-                scale[way] = value
-            elif kind in {"km/h", "kph", "kmh"}:
-                absolute[way] = value
-            else:
-                msg = f"{path}:{line}: speed_type must be 'scale' or 'km/h', got {kind!r}"
-                raise SpeedTableError(msg)
-    return scale, absolute

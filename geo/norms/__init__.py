@@ -2,10 +2,11 @@
 
 Load the catalogues with :func:`load_catalogues` (they ship in ``geo/norms/catalogue/``; the
 service passes the folder of seed plan texts the citations are checked against), then evaluate the
-rules with :func:`evaluate_catalogue` / :func:`evaluate_rule`. Spatial rules (travel-time, radius
-and EMS-response coverage) need a :class:`SpatialContext` (road network, population points,
-facility locations; ``spatial=``) and are evaluated by :func:`evaluate_spatial_rule`, whose
-resident counts :func:`coverage_result` turns into the same :class:`RuleResult` rows;
+rules with :func:`evaluate_catalogue` / :func:`evaluate_rule`. Spatial rules (travel-time,
+radius and EMS-response coverage) need a :class:`SpatialContext` (a
+:class:`geo.access.context.AccessContext` of the road network, population points and facility
+locations; ``spatial=``) and are evaluated by :func:`evaluate_spatial_rule`, whose resident counts
+:func:`coverage_result` turns into the same :class:`RuleResult` rows;
 :func:`rule_areas` draws the areas the same rules cover, for maps.
 """
 
@@ -19,13 +20,12 @@ from geo.norms.areas import RuleArea, rule_areas
 from geo.norms.catalogue import (
     DEFAULT_CATALOGUE_DIR,
     Catalogue,
-    Citation,
     Rule,
-    check_citation,
     load_catalogue,
     load_catalogues,
     rules_by_id,
 )
+from geo.norms.citations import Citation, check_citation
 from geo.norms.evaluate import evaluate_catalogue, evaluate_rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FacilitySelector, Target, TargetUnit
@@ -43,6 +43,7 @@ from geo.norms.spatial import (
     facility_points,
     gap_zones,
     population_points,
+    select_facilities,
 )
 from geo.norms.terms import (
     SPATIAL_KINDS,
@@ -109,4 +110,5 @@ __all__ = [
     "population_points",
     "rule_areas",
     "rules_by_id",
+    "select_facilities",
 ]

@@ -32,6 +32,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo.access.coverage import nearest_facility
 from geo.access.isochrones import BUFFER_M, RESOLUTION_M, merged_isochrone, reached_area
+from geo.access.matrix import length_matrix
 from geo.errors import NormEvaluationError
 from geo.network.speeds import TravelModel
 from geo.norms.catalogue import Rule
@@ -40,10 +41,10 @@ from geo.norms.parameters import (
     RadiusCoverageParameters,
     TravelTimeCoverageParameters,
 )
-from geo.norms.spatial import SpatialContext, _length_matrix, ems_model
+from geo.norms.spatial import SpatialContext, ems_model, select_facilities
 from geo.norms.terms import Direction, DistanceKind, Scope, TravelMode
 
-# sources per station-by-station search (distance and time together), as geo.norms.spatial
+# sources per station-by-station search (distance and time together), as geo.access.context
 _CHUNK = 48
 
 # segments per quarter circle of a straight-line radius: a 2.5 km disk is then within 6 m of a
@@ -119,7 +120,7 @@ def rule_areas(
     ):
         msg = f"rule {rule.id!r} has no covered area (kind {rule.kind.value}, or a data gap)"
         raise NormEvaluationError(msg)
-    chosen = context.selection(params.facilities)
+    chosen = select_facilities(context.sites, params.facilities)
     raster = {"buffer_m": buffer_m, "resolution_m": resolution_m}
 
     if isinstance(params, TravelTimeCoverageParameters):
@@ -206,12 +207,6 @@ def _thresholds(rule: Rule, thresholds: dict[Scope, float]) -> list[tuple[Scope 
     return [(scope, value) for scope, value in ordered]
 
 
-def _sources(context: SpatialContext, chosen: NDArray[np.int64], mode: str) -> NDArray[np.int64]:
-    """Distinct on-network nodes of the chosen facilities."""
-    nodes = context.snapped_facilities(mode).node[chosen]
-    return np.unique(nodes[nodes >= 0])
-
-
 def _time_area(
     context: SpatialContext,
     chosen: NDArray[np.int64],
@@ -226,7 +221,7 @@ def _time_area(
     net = context.net
     nearest = nearest_facility(
         net,
-        _sources(context, chosen, mode),
+        context.site_nodes(chosen, mode),
         mode=mode,
         direction=direction,
         model=model,
@@ -249,8 +244,8 @@ def _distance_area(
     resolution_m: float,
 ) -> shapely.Geometry:
     net = context.net
-    sources = _sources(context, chosen, mode)
-    matrix = _length_matrix(net, mode, direction)
+    sources = context.site_nodes(chosen, mode)
+    matrix = length_matrix(net, mode, direction)
     node_m = np.full(net.n_nodes, np.inf)
     if sources.size:
         node_m = np.asarray(
@@ -284,23 +279,21 @@ def _time_within_distance_area(
     if search_s < 0:
         return shapely.Polygon()
     net = context.net
-    sources = _sources(context, chosen, mode)
+    sources = context.site_nodes(chosen, mode)
     graph = net.mode_graph(mode, model=model)
     time_matrix = graph.backward if direction == "to_facility" else graph.forward
-    length_matrix = _length_matrix(net, mode, direction)
+    lengths = length_matrix(net, mode, direction)
     raster = {"buffer_m": buffer_m, "resolution_m": resolution_m}
     pieces: list[shapely.Geometry] = []
     for start in range(0, sources.shape[0], _CHUNK):
         chunk = sources[start : start + _CHUNK]
         times_s = np.atleast_2d(dijkstra(time_matrix, directed=True, indices=chunk, limit=search_s))
-        lengths_m = np.atleast_2d(
-            dijkstra(length_matrix, directed=True, indices=chunk, limit=limit_m)
-        )
+        lengths_m = np.atleast_2d(dijkstra(lengths, directed=True, indices=chunk, limit=limit_m))
         for time_s, length_m in zip(times_s, lengths_m, strict=True):
             # a node counts when this facility reaches it within both limits
             time_s[length_m > limit_m] = np.inf
             by_time = reached_area(net, time_matrix, time_s, limit=search_s, **raster)
-            by_distance = reached_area(net, length_matrix, length_m, limit=limit_m, **raster)
+            by_distance = reached_area(net, lengths, length_m, limit=limit_m, **raster)
             pieces.append(shapely.intersection(by_time, by_distance))
     return shapely.union_all(pieces) if pieces else shapely.Polygon()
 
@@ -308,5 +301,5 @@ def _time_within_distance_area(
 def _disks(context: SpatialContext, chosen: NDArray[np.int64], radius_m: float) -> shapely.Geometry:
     if chosen.size == 0:
         return shapely.Polygon()
-    centres = shapely.points(context.facilities.x[chosen], context.facilities.y[chosen])
+    centres = shapely.points(context.sites.x[chosen], context.sites.y[chosen])
     return shapely.union_all(shapely.buffer(centres, radius_m, quad_segs=_QUAD_SEGS))

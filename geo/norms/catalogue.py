@@ -8,7 +8,6 @@ refuses a bad one with a :class:`~geo.norms.CatalogueError` naming the file, the
 defect.
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -20,13 +19,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_serializer,
-    field_validator,
     model_validator,
 )
 
 from geo.errors import CatalogueError, CatalogueProblem
 from geo.norms._seeds import SeedText
+from geo.norms.citations import Citation, check_citation
 from geo.norms.parameters import (
     EmsResponseParameters,
     FacilityPerPopulationParameters,
@@ -42,60 +40,11 @@ DEFAULT_CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 # the C safe loader when libyaml is present (5× faster on the five catalogues), else Python
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_LINES = re.compile(r"^L?(\d+)(?:\s*[-–—]\s*L?(\d+))?$")
 _RULE_ID = r"^[a-z][a-z0-9]*\.[a-z0-9_]+$"
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Citation(_Model):
-    """Where a plan states a rule: seed file, 1-based line range and the exact quoted text.
-
-    ``lines`` accepts ``"L1136-1140"``, ``"L195"``, ``[1136, 1140]`` or ``195``. The quote is
-    matched with whitespace removed (see :mod:`geo.norms._seeds`) and must overlap the lines.
-    """
-
-    document: str = Field(min_length=1, pattern=r"^[^/\\]+\.txt$")
-    lines: tuple[int, int]
-    quote: str = Field(min_length=1)
-
-    @field_validator("lines", mode="before")
-    @classmethod
-    def _parse_lines(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return (value, value)
-        if isinstance(value, str):
-            match = _LINES.match(value.strip())
-            if match is None:
-                msg = f"lines must look like 'L1136-1140' or 'L195', got {value!r}"
-                raise ValueError(msg)
-            first = int(match.group(1))
-            last = int(match.group(2) or first)
-            return (first, last)
-        if isinstance(value, list | tuple) and len(value) == 1:
-            return (value[0], value[0])
-        return value
-
-    @field_validator("lines")
-    @classmethod
-    def _check_order(cls, value: tuple[int, int]) -> tuple[int, int]:
-        first, last = value
-        if first < 1 or last < first:
-            msg = f"lines must run forwards from line 1, got {first}-{last}"
-            raise ValueError(msg)
-        return value
-
-    @field_serializer("lines")
-    def _write_lines(self, value: tuple[int, int]) -> str:
-        return self.lines_label
-
-    @property
-    def lines_label(self) -> str:
-        """The line range as a plan reference, e.g. ``"L1136-1140"`` or ``"L195"``."""
-        first, last = self.lines
-        return f"L{first}" if first == last else f"L{first}-{last}"
 
 
 class Rule(_Model):
@@ -355,45 +304,6 @@ def load_catalogues(directory: Path = DEFAULT_CATALOGUE_DIR, *, seeds_dir: Path)
     return catalogues
 
 
-def check_citation(
-    citation: Citation, *, seeds_dir: Path, seeds: dict[str, SeedText] | None = None
-) -> str | None:
-    """Check one citation against its seed text; return the defect, or None when it holds.
-
-    Parameters
-    ----------
-    citation
-        The citation to check.
-    seeds_dir
-        The folder holding the seed texts.
-    seeds
-        A cache of seed texts already read, keyed by file name; filled as seeds are read.
-    """
-    cache = {} if seeds is None else seeds
-    seed = cache.get(citation.document)
-    if seed is None:
-        path = seeds_dir / citation.document
-        if not path.is_file():
-            return f"document {citation.document!r} is not in {seeds_dir}"
-        seed = SeedText.read(path)
-        cache[citation.document] = seed
-    first, last = citation.lines
-    if last > seed.line_count:
-        return (
-            f"lines {citation.lines_label} out of range: "
-            f"{citation.document} has {seed.line_count} lines"
-        )
-    spans = seed.locate(citation.quote)
-    if not spans:
-        return f"quote not found in {citation.document}: {_shorten(citation.quote)!r}"
-    if not any(start <= last and end >= first for start, end in spans):
-        found = ", ".join(
-            f"L{start}" if start == end else f"L{start}-{end}" for start, end in spans
-        )
-        return f"quote found at {found}, not at the cited {citation.lines_label}"
-    return None
-
-
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         # both loaders are safe loaders (no arbitrary objects); ruff cannot see through getattr
@@ -441,10 +351,6 @@ def _error_lines(exc: ValidationError) -> list[str]:
 
 
 _KIND_VALUES = frozenset(k.value for k in RuleKind)
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def rules_by_id(catalogues: Iterable[Catalogue]) -> Mapping[str, Rule]:

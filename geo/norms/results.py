@@ -12,7 +12,8 @@ from typing import Any
 
 from geo.errors import NormEvaluationError
 from geo.norms import _text
-from geo.norms.catalogue import Citation, Rule
+from geo.norms.catalogue import Rule
+from geo.norms.citations import Citation
 from geo.norms.inputs import RegionInput
 from geo.norms.parameters import (
     EmsResponseParameters,

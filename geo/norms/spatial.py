@@ -1,19 +1,18 @@
 """Spatial rule evaluators: travel-time, radius and EMS-response coverage of residents.
 
-A :class:`SpatialContext` holds one run's road network, population points and facilities. It
-snaps the points and the facilities to the network once per mode (KD-tree,
-:mod:`geo.network.snap`) and runs one multi-source search per (qualifying facility set, mode,
-direction, travel model or distance), cached, so every rule and every region of a run reuses them.
-:func:`evaluate_spatial_rule` then turns per-point reach into one
+A :class:`SpatialContext` (a :class:`geo.access.context.AccessContext` of population points and
+facilities) holds one run's road network, points and facilities, with their snaps and searches
+cached, so every rule and every region of a run reuses them; :func:`select_facilities` picks the
+facilities a rule counts. :func:`evaluate_spatial_rule` then turns per-point reach into one
 :class:`~geo.norms.results.RuleResult` per region in the rule's scope and keeps the per-point
 flags behind them (for gap maps).
 
 How each kind measures reach (per population point, to or from the nearest qualifying facility):
 
 ``travel_time_coverage``
-    Network travel time in the rule's mode and direction (:func:`geo.coverage.nearest_facility`)
-    plus the access leg from the point to its node (snap distance at walking speed on foot, at
-    the fallback branch-road speed by car, as :func:`geo.coverage.compute_coverage`). Urban
+    Network travel time in the rule's mode and direction
+    (:func:`geo.access.coverage.nearest_facility`) plus the access leg from the point to its node
+    (:func:`geo.access.leg.access_leg_s`). Urban
     points are held to ``minutes_urban``, rural points to ``minutes_rural``.
 ``radius_coverage``
     ``straight``: Euclidean distance in the metric CRS (scipy ``cKDTree``). ``network``: the
@@ -31,22 +30,17 @@ Off-network points (farther than the snap limit from every node) are never cover
 rule; a straight-line radius does not need the network and counts them.
 """
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 import shapely
 from numpy.typing import ArrayLike, NDArray
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
-from geo.access.coverage import nearest_facility
+from geo.access.context import AccessContext
 from geo.errors import NormEvaluationError
-from geo.network import Network, mode_bit
-from geo.network.snap import MAX_SNAP_M, SnapResult, snap_xy
-from geo.network.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH, TravelModel, travel_model
+from geo.network.speeds import TravelModel, travel_model
 from geo.norms._regions import RegionIndex, selects
 from geo.norms.catalogue import Rule
 from geo.norms.inputs import FacilityInput, RegionInput
@@ -61,10 +55,6 @@ from geo.norms.terms import Direction, DistanceKind, Scope, TravelMode
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
-
-# sources per station-by-station search (EMS rules with a distance and a time): keeps the two
-# dense (chunk, n_nodes) matrices near 100 MB each on a 250k-node network, as geo.access.isochrones
-_CHUNK = 48
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,311 +174,18 @@ def facility_points(
     return FacilityPoints(items, xs, ys)
 
 
-class SpatialContext:
-    """One run's network, population points and facilities, with snaps and searches cached.
-
-    Parameters
-    ----------
-    net
-        The road network (metric CRS).
-    points
-        Population points in the network CRS.
-    facilities
-        Facilities in the network CRS.
-    max_snap_m
-        Points and facilities farther than this from every node of a mode are off-network in
-        that mode, metres (default :data:`geo.snap.MAX_SNAP_M`).
-    """
-
-    def __init__(
-        self,
-        net: Network,
-        points: PopulationPoints,
-        facilities: FacilityPoints,
-        *,
-        max_snap_m: float | None = MAX_SNAP_M,
-    ) -> None:
-        self.net = net
-        self.points = points
-        self.facilities = facilities
-        self.max_snap_m = max_snap_m
-        self._cache: dict[Hashable, object] = {}
-
-    @property
-    def synthetic(self) -> bool:
-        """True when the network is synthetic (figures are then not real)."""
-        return self.net.synthetic
-
-    def _cached(
-        self, key: Hashable, build: Callable[[], NDArray[np.float64]]
-    ) -> NDArray[np.float64]:
-        value = self._cache.get(key)
-        if not isinstance(value, np.ndarray):
-            value = build()
-            self._cache[key] = value
-        return value
-
-    def snapped_points(self, mode: str) -> SnapResult:
-        """Population points snapped to the nodes of ``mode`` (once per mode family)."""
-        key = ("snap_points", mode_bit(mode))
-        value = self._cache.get(key)
-        if not isinstance(value, SnapResult):
-            value = snap_xy(
-                self.net, self.points.x, self.points.y, mode=mode, max_snap_m=self.max_snap_m
-            )
-            self._cache[key] = value
-        return value
-
-    def snapped_facilities(self, mode: str) -> SnapResult:
-        """Facilities snapped to the nodes of ``mode`` (once per mode family)."""
-        key = ("snap_facilities", mode_bit(mode))
-        value = self._cache.get(key)
-        if not isinstance(value, SnapResult):
-            value = snap_xy(
-                self.net,
-                self.facilities.x,
-                self.facilities.y,
-                mode=mode,
-                max_snap_m=self.max_snap_m,
-            )
-            self._cache[key] = value
-        return value
-
-    def selection(self, selectors: Sequence[FacilitySelector]) -> NDArray[np.int64]:
-        """Indices (into ``facilities``) of the facilities matching any of ``selectors``."""
-        return np.asarray(
-            [i for i, f in enumerate(self.facilities.facilities) if selects(selectors, f)],
-            dtype=np.int64,
-        )
-
-    def _source_nodes(self, chosen: NDArray[np.int64], mode: str) -> NDArray[np.int64]:
-        # distinct on-network nodes of the chosen facilities
-        nodes = self.snapped_facilities(mode).node[chosen]
-        return np.unique(nodes[nodes >= 0])
-
-    def _access_leg_s(self, mode: str) -> NDArray[np.float64]:
-        snap = self.snapped_points(mode)
-        speed_kph = WALK_SPEED_KPH if mode == "walk" else FALLBACK_DRIVE_SPEED_KPH
-        return np.asarray(snap.distance_m / (speed_kph / 3.6), dtype=np.float64)
-
-    def point_travel_time_s(
-        self,
-        chosen: NDArray[np.int64],
-        *,
-        mode: str,
-        direction: str,
-        model: TravelModel | None = None,
-    ) -> NDArray[np.float64]:
-        """Travel time between each point and its nearest chosen facility, seconds.
-
-        Parameters
-        ----------
-        chosen
-            Indices of the qualifying facilities (:meth:`selection`).
-        mode
-            ``walk``, ``drive`` or ``ems``.
-        direction
-            ``to_facility`` (residents travel) or ``from_facility`` (a vehicle leaves it).
-        model
-            Travel model; default the network's model of ``mode``.
-
-        Returns
-        -------
-        numpy.ndarray
-            Per point: network time (with the model's dispatch delay) plus the access leg;
-            ``inf`` for off-network points and points no chosen facility reaches.
-        """
-        model = model if model is not None else self.net.default_model(mode)
-        key = ("time", chosen.tobytes(), mode, direction, model.cache_key(), model.dispatch_delay_s)
-
-        def build() -> NDArray[np.float64]:
-            sources = self._source_nodes(chosen, mode)
-            nearest = nearest_facility(
-                self.net, sources, mode=mode, direction=direction, model=model
-            )
-            return self._at_points(nearest.travel_time_s, mode, self._access_leg_s(mode))
-
-        return self._cached(key, build)
-
-    def point_network_distance_m(
-        self, chosen: NDArray[np.int64], *, mode: str, direction: str
-    ) -> NDArray[np.float64]:
-        """Shortest road distance between each point and its nearest chosen facility, metres.
-
-        Parameters
-        ----------
-        chosen
-            Indices of the qualifying facilities (:meth:`selection`).
-        mode
-            The network whose edges count (``walk`` or ``drive``/``ems``).
-        direction
-            ``to_facility`` or ``from_facility`` (they differ on one-way streets).
-
-        Returns
-        -------
-        numpy.ndarray
-            Per point: network distance plus the snap distance; ``inf`` for off-network and
-            unreached points.
-        """
-        key = ("length", chosen.tobytes(), mode_bit(mode), mode == "walk", direction)
-
-        def build() -> NDArray[np.float64]:
-            sources = self._source_nodes(chosen, mode)
-            node_m = np.full(self.net.n_nodes, np.inf)
-            if sources.size:
-                matrix = _length_matrix(self.net, mode, direction)
-                node_m = np.asarray(
-                    dijkstra(matrix, directed=True, indices=sources, min_only=True),
-                    dtype=np.float64,
-                )
-            return self._at_points(node_m, mode, self.snapped_points(mode).distance_m)
-
-        return self._cached(key, build)
-
-    def point_straight_distance_m(self, chosen: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Straight-line distance from each point to its nearest chosen facility, metres.
-
-        Parameters
-        ----------
-        chosen
-            Indices of the qualifying facilities (:meth:`selection`).
-
-        Returns
-        -------
-        numpy.ndarray
-            Per point, metres (KD-tree query); ``inf`` when no facility is chosen.
-        """
-        key = ("straight", chosen.tobytes())
-
-        def build() -> NDArray[np.float64]:
-            if chosen.size == 0:
-                return np.full(self.points.n_points, np.inf)
-            tree = cKDTree(np.column_stack([self.facilities.x[chosen], self.facilities.y[chosen]]))
-            dist, _ = tree.query(np.column_stack([self.points.x, self.points.y]), k=1)
-            return np.asarray(dist, dtype=np.float64)
-
-        return self._cached(key, build)
-
-    def _at_points(
-        self, node_value: NDArray[np.float64], mode: str, leg: NDArray[np.float64]
-    ) -> NDArray[np.float64]:
-        node = self.snapped_points(mode).node
-        value = np.full(self.points.n_points, np.inf)
-        on = node >= 0
-        value[on] = node_value[node[on]] + leg[on]
-        return value
-
-    def points_within_both(
-        self,
-        chosen: NDArray[np.int64],
-        *,
-        mode: str,
-        direction: str,
-        model: TravelModel,
-        limit_s: float,
-        limit_m: float,
-    ) -> NDArray[np.bool_]:
-        """Points one chosen facility reaches within ``limit_s`` seconds and ``limit_m`` metres.
-
-        Both limits hold for the same facility: the search runs station by station (in chunks),
-        with the access leg counted in both the time and the distance.
-
-        Parameters
-        ----------
-        chosen
-            Indices of the qualifying facilities (:meth:`selection`).
-        mode, direction, model
-            As :meth:`point_travel_time_s`; the model's dispatch delay counts toward ``limit_s``.
-        limit_s
-            Time limit, seconds.
-        limit_m
-            Road-distance limit, metres.
-
-        Returns
-        -------
-        numpy.ndarray
-            Boolean mask over the points.
-        """
-        key = ("both", chosen.tobytes(), mode, direction, model.cache_key(), limit_s, limit_m)
-        cached = self._cache.get(key)
-        if isinstance(cached, np.ndarray):
-            return cached
-        snap = self.snapped_points(mode)
-        covered = np.zeros(self.points.n_points, dtype=np.bool_)
-        on = np.flatnonzero(snap.node >= 0)
-        sources = self._source_nodes(chosen, mode)
-        # what is left of each limit once the access leg and the dispatch delay are spent
-        slack_s = limit_s - model.dispatch_delay_s - self._access_leg_s(mode)[on]
-        slack_m = limit_m - snap.distance_m[on]
-        if sources.size and on.size:
-            graph = self.net.mode_graph(mode, model=model)
-            time_matrix = graph.backward if direction == "to_facility" else graph.forward
-            length_matrix = _length_matrix(self.net, mode, direction)
-            nodes = snap.node[on]
-            max_s = max(float(slack_s.max()), 0.0)
-            max_m = max(float(slack_m.max()), 0.0)
-            hit = np.zeros(on.shape[0], dtype=np.bool_)
-            for start in range(0, sources.shape[0], _CHUNK):
-                chunk = sources[start : start + _CHUNK]
-                time_s = dijkstra(time_matrix, directed=True, indices=chunk, limit=max_s)
-                length_m = dijkstra(length_matrix, directed=True, indices=chunk, limit=max_m)
-                within = (time_s[:, nodes] <= slack_s) & (length_m[:, nodes] <= slack_m)
-                hit |= within.any(axis=0)
-            covered[on] = hit
-        self._cache[key] = covered
-        return covered
-
-    def nearest_chosen(
-        self, chosen: NDArray[np.int64], *, mode: str, direction: str
-    ) -> NDArray[np.int64]:
-        """Index (into the facilities) of each point's nearest chosen facility by travel time.
-
-        Parameters
-        ----------
-        chosen
-            Indices of the qualifying facilities (:meth:`selection`).
-        mode, direction
-            As :meth:`point_travel_time_s`, with the default model of ``mode``.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``-1`` for off-network points and points no chosen facility reaches. Ties go to
-            the facility listed first.
-        """
-        snap_fac = self.snapped_facilities(mode)
-        on_net = chosen[snap_fac.node[chosen] >= 0]
-        nearest = nearest_facility(self.net, snap_fac.node[on_net], mode=mode, direction=direction)
-        node_owner = np.where(nearest.facility >= 0, on_net[nearest.facility], -1)
-        node = self.snapped_points(mode).node
-        owner = np.full(self.points.n_points, -1, dtype=np.int64)
-        owner[node >= 0] = node_owner[node[node >= 0]]
-        return owner
+# the norms' access context: population points and facilities (geo.access.context)
+SpatialContext = AccessContext[PopulationPoints, FacilityPoints]
 
 
-def _length_matrix(net: Network, mode: str, direction: str) -> sp.csr_matrix:
-    """CSR matrix of edge lengths (metres) of ``mode``, transposed for ``to_facility``.
-
-    Cached on the network; parallel edges keep their shortest member.
-    """
-
-    def build() -> sp.csr_matrix:
-        edges = net.mode_edges(mode)
-        tail, head = (
-            (edges.head, edges.tail) if direction == "to_facility" else (edges.tail, edges.head)
-        )
-        length = net.length_m[edges.edge]
-        keep = tail != head
-        tail, head, length = tail[keep], head[keep], length[keep]
-        # shortest first within each (tail, head) pair, then keep the first of each pair
-        order = np.lexsort((length, head, tail))
-        tail, head, length = tail[order], head[order], length[order]
-        first = np.ones(tail.shape[0], dtype=np.bool_)
-        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-        n = net.n_nodes
-        return sp.csr_matrix((length[first], (tail[first], head[first])), shape=(n, n))
-
-    return net.cached(("length_csr", mode_bit(mode), mode == "walk", direction), build)
+def select_facilities(
+    facilities: FacilityPoints, selectors: Sequence[FacilitySelector]
+) -> NDArray[np.int64]:
+    """Indices (into ``facilities``, ascending) of the facilities matching any of ``selectors``."""
+    return np.asarray(
+        [i for i, f in enumerate(facilities.facilities) if selects(selectors, f)],
+        dtype=np.int64,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -615,12 +312,12 @@ def _reach(
     """Counted points, per-point limit, per-point measure, covered points and the unit."""
     points = context.points
     counted = _settlement_mask(rule, points.urban)
-    chosen = context.selection(params.facilities)
+    chosen = select_facilities(context.sites, params.facilities)
 
     if isinstance(params, TravelTimeCoverageParameters):
         # minutes → seconds
         limit = _per_point(params.settlement_thresholds(), points.urban, 60.0)
-        measure = context.point_travel_time_s(
+        measure = context.travel_time_at_points(
             chosen, mode=params.mode.value, direction=params.direction.value
         )
         unit = "s"
@@ -628,10 +325,10 @@ def _reach(
         # kilometres → metres
         limit = _per_point(params.settlement_thresholds(), points.urban, 1000.0)
         if params.distance == DistanceKind.STRAIGHT:
-            measure = context.point_straight_distance_m(chosen)
+            measure = context.straight_distance_at_points(chosen)
         else:
             mode = params.mode.value if params.mode is not None else TravelMode.DRIVE.value
-            measure = context.point_network_distance_m(
+            measure = context.network_distance_at_points(
                 chosen, mode=mode, direction=Direction.TO_FACILITY.value
             )
         unit = "m"
@@ -669,16 +366,16 @@ def _ems_reach(
     limit_s = None if params.minutes is None else params.minutes * 60.0
     limit_m = None if params.radius_km is None else params.radius_km * 1000.0
     if limit_s is not None:
-        measure = context.point_travel_time_s(chosen, mode=mode, direction=direction, model=model)
+        measure = context.travel_time_at_points(chosen, mode=mode, direction=direction, model=model)
         limit = np.full(n, limit_s)
         unit = "s"
     else:
-        measure = context.point_network_distance_m(chosen, mode=mode, direction=direction)
+        measure = context.network_distance_at_points(chosen, mode=mode, direction=direction)
         limit = np.full(n, limit_m)
         unit = "m"
     covered = counted & (measure <= limit)
     if limit_s is not None and limit_m is not None:
-        both = context.points_within_both(
+        both = context.within_both(
             chosen, mode=mode, direction=direction, model=model, limit_s=limit_s, limit_m=limit_m
         )
         covered = counted & both
@@ -732,22 +429,20 @@ def facility_catchments(
         Residents (persons) by facility id, for every qualifying on-network facility; an
         off-network facility is left out (its catchment is unknown).
     """
-    chosen = context.selection(selectors)
-    on_net = chosen[context.snapped_facilities(mode).node[chosen] >= 0]
-    catchments: dict[int | str, int] = {
-        context.facilities.facilities[i].id: 0 for i in on_net.tolist()
-    }
+    chosen = select_facilities(context.sites, selectors)
+    on_net = chosen[context.snapped_sites(mode).node[chosen] >= 0]
+    catchments: dict[int | str, int] = {context.sites.facilities[i].id: 0 for i in on_net.tolist()}
     if on_net.size == 0:
         return catchments
-    owner = context.nearest_chosen(on_net, mode=mode, direction=Direction.TO_FACILITY.value)
+    owner = context.nearest_site_at_points(on_net, mode=mode, direction=Direction.TO_FACILITY.value)
     served = owner >= 0
     people = np.bincount(
         owner[served],
         weights=context.points.population[served],
-        minlength=len(context.facilities.facilities),
+        minlength=len(context.sites.facilities),
     )
     for i in on_net.tolist():
-        catchments[context.facilities.facilities[i].id] = round(float(people[i]))
+        catchments[context.sites.facilities[i].id] = round(float(people[i]))
     return catchments
 
 
@@ -822,9 +517,11 @@ def coverage_by_region(
         raise NormEvaluationError(msg)
     points = context.points
     index = RegionIndex(regions, city_adcode=city_adcode)
-    chosen = context.selection(selectors)
-    time_s = context.point_travel_time_s(chosen, mode=mode, direction=direction)
-    covered = time_s <= minutes * 60.0
+    chosen = select_facilities(context.sites, selectors)
+    # the one coverage search of geo.access (as ``fplan coverage``)
+    covered = context.coverage(
+        chosen, points.population, mode=mode, minutes=minutes, direction=direction
+    ).covered
     off = context.snapped_points(mode).node < 0
     people = points.population
     out = []

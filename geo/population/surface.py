@@ -1,11 +1,11 @@
-"""Population surface: census totals disaggregated to grid cells, or a real population grid.
+"""Population surface: census totals disaggregated to grid cells, urban or rural.
 
 Census counts come per county; coverage and norms need people where they live. This module
 spreads each region's census total over square grid cells (default 500 m in a metric CRS, e.g.
 EPSG:32649 for Hunan) by *dasymetric* weights, keeps every region's cells summing exactly to its
 census total, and classes every cell urban or rural by density, which selects the urban or rural
-threshold of a planning norm. Where a real population grid exists (Porto Alegre's H3 grid) it is
-used directly (:func:`read_population_points`, :func:`classify_population_points`).
+threshold of a planning norm. A real population grid (Porto Alegre's H3 grid) is read as points
+by :func:`geo.population.points.read_points` instead.
 
 Dasymetric method (:func:`build_population_grid`)
 --------------------------------------------------
@@ -50,30 +50,12 @@ rows, or deduplicate the pairs first. Only relative lengths within a county matt
 factor changes nothing.
 
 Regions without a polygon (Hunan's development and management zones) are not in the polygon
-input: merge their census rows into a host county first (:func:`merge_zone_population`).
+input: add their residents to a host county first.
 
-Classification (:func:`classify_settlement_grid`)
---------------------------------------------------
-GHSL (GHS-SMOD R2023A, Degree of Urbanisation stage I; European Commission and Eurostat,
-*Applying the Degree of Urbanisation: a methodological manual*, 2021) classes 1 km² cells:
-
-* urban centre: a 4-connected cluster of cells of >= 1,500 inh/km² with >= 50,000 people;
-* urban cluster: an 8-connected cluster of cells of >= 300 inh/km² with >= 5,000 people;
-* every other cell is rural.
-
-Here the same thresholds apply to the grid cells actually built (500 m by default), each whole
-cell's people over its area inside the regions. With ``cluster_rule=True`` (default) the
-contiguity and minimum-total rules above are applied by labelling the grid
-(:func:`scipy.ndimage.label`); with ``cluster_rule=False`` a cell is classed by its own density
-alone. Not reproduced: GHSL's gap filling (holes < 15 km²), 3 x 3 majority smoothing and the
-built-up share >= 50 % alternative, and its 1 km cell size (smaller cells make density peakier).
-The labelling works on rasters of the regions' bounding box (a few bytes a cell; 2 M cells
-for all of Hunan at 500 m).
+Cells are classed by :func:`geo.population.settlement.classify_settlement_grid`.
 """
 
 from collections.abc import Mapping
-from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final
 
 import geopandas as gpd
@@ -81,51 +63,27 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import ArrayLike, NDArray
-from scipy import ndimage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from geo.errors import PopulationError
 from geo.population._grid import Grid, Pieces, cut_regions, locate_points, make_grid, split_segments
-
-# GHS-SMOD R2023A / Degree of Urbanisation stage I thresholds (Eurostat 2021 manual;
-# https://human-settlement.emergency.copernicus.eu/ghs_smod2023.php)
-URBAN_CENTRE_MIN_DENSITY_PER_KM2: Final[float] = 1500.0
-URBAN_CLUSTER_MIN_DENSITY_PER_KM2: Final[float] = 300.0
-URBAN_CENTRE_MIN_POPULATION: Final[int] = 50_000
-URBAN_CLUSTER_MIN_POPULATION: Final[int] = 5_000
-
-# H3 resolution 9 average hexagon area (https://h3geo.org/docs/core-library/restable); a global
-# mean: real res-9 cells are smaller near the icosahedron vertices (0.090 km² at Porto Alegre)
-H3_RES9_MEAN_AREA_KM2: Final[float] = 0.1053325
-
-SETTLEMENT_CLASSES: Final[tuple[str, ...]] = ("urban_centre", "urban_cluster", "rural")
-
-# GHS-SMOD R2023A level-2 classes 30, 23, 22, 21, 13, 12, 11: densest first
-GHSL_CLASSES: Final[tuple[str, ...]] = (
-    "urban_centre",
-    "dense_urban_cluster",
-    "semi_dense_urban_cluster",
-    "suburban",
-    "rural_cluster",
-    "low_density_rural",
-    "very_low_density_rural",
+from geo.population.settlement import (
+    GHSL_CLASSES,
+    GHSL_SHARE_COLUMNS,
+    SETTLEMENT_CLASSES,
+    URBAN_CENTRE_MIN_DENSITY_PER_KM2,
+    URBAN_CLUSTER_MIN_DENSITY_PER_KM2,
+    classify_settlement_grid,
 )
-URBAN_GHSL_CLASSES: Final[frozenset[str]] = frozenset(GHSL_CLASSES[:4])
 
-# the share columns of ../shared/data/hunan/hunan_county_population_2020.csv
-GHSL_SHARE_COLUMNS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "urban_centre": "ghsl_urban_centre_share",
-        "dense_urban_cluster": "ghsl_dense_cluster_share",
-        "semi_dense_urban_cluster": "ghsl_semi_dense_share",
-        "suburban": "ghsl_suburban_share",
-        "rural_cluster": "ghsl_rural_cluster_share",
-        "low_density_rural": "ghsl_low_density_rural_share",
-        "very_low_density_rural": "ghsl_very_low_density_rural_share",
-    }
-)
+__all__ = [
+    "GHSL_CLASSES",
+    "GHSL_SHARE_COLUMNS",
+    "SETTLEMENT_CLASSES",
+    "PopulationError",
+    "Segments",
+    "build_population_grid",
+    "cell_origins",
+]
 
 # clustered parts placed on the densest streets: (GHSL class positions, minimum density)
 _FOOTPRINT_PARTS: Final[tuple[tuple[tuple[int, ...], float], ...]] = (
@@ -135,10 +93,6 @@ _FOOTPRINT_PARTS: Final[tuple[tuple[tuple[int, ...], float], ...]] = (
 )
 _LOW_DENSITY_RURAL: Final[int] = 5
 _VERY_LOW_DENSITY_RURAL: Final[int] = 6
-
-# a neighbour of a hexagonal lattice lies at about the spacing d (H3 distortion: up to 1.11 d,
-# measured at Porto Alegre); the next ring at sqrt(3) d or more, so 1.5 d separates the two
-_HEX_NEIGHBOUR_FACTOR: Final[float] = 1.5
 
 _M2_PER_KM2: Final[float] = 1e6
 
@@ -167,7 +121,7 @@ def build_population_grid(
         Side of a grid cell, metres (at least 1).
     segments
         Road segments ``(x0, y0, x1, y1)`` in the regions' CRS, metres, as four equal-length
-        arrays (e.g. a network's edge end nodes, or :func:`segments_from_lines`). None: no roads,
+        arrays (e.g. a network's edge end nodes). None: no roads,
         every region is spread in proportion to area.
     segment_weight
         Multiplier of each segment's length (scalar or one per segment, >= 0): 0 for roads with
@@ -238,298 +192,6 @@ def build_population_grid(
     )
 
 
-def segments_from_lines(
-    lines: gpd.GeoSeries | NDArray[np.object_],
-) -> tuple[
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.int64],
-]:
-    """Straight segments of (multi)line strings, for :func:`build_population_grid`.
-
-    Parameters
-    ----------
-    lines
-        LineStrings or MultiLineStrings in a metric CRS.
-
-    Returns
-    -------
-    x0_m, y0_m, x1_m, y1_m, line_index
-        Segment end coordinates (metres) and the position in ``lines`` of the line each segment
-        comes from (to look up a per-line weight).
-    """
-    geoms = np.asarray(lines, dtype=object)
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    coords, part = shapely.get_coordinates(parts, return_index=True)
-    same = part[:-1] == part[1:]
-    start = coords[:-1][same]
-    end = coords[1:][same]
-    line_index = np.asarray(owner, dtype=np.int64)[part[:-1][same]]
-    return (
-        np.asarray(start[:, 0], dtype=np.float64),
-        np.asarray(start[:, 1], dtype=np.float64),
-        np.asarray(end[:, 0], dtype=np.float64),
-        np.asarray(end[:, 1], dtype=np.float64),
-        line_index,
-    )
-
-
-def merge_zone_population(
-    df_census: pd.DataFrame,
-    host_map: Mapping[Any, Any],
-    *,
-    code_column: str = "adcode",
-    population_column: str = "population_2020",
-    share_columns: Mapping[str, str] | None = GHSL_SHARE_COLUMNS,
-    weight_column: str | None = "ghsl_pop",
-) -> pd.DataFrame:
-    """Merge census rows without a polygon (zones) into the county whose polygon holds them.
-
-    Parameters
-    ----------
-    df_census
-        One row per census unit, codes in ``code_column``.
-    host_map
-        Zone code -> host code, in the dtype of ``code_column``. A host absent from the census
-        takes over the zone's row under the host code (a renamed unit, e.g. 431121 祁阳县 ->
-        431181 祁阳市). A host may not itself be a zone.
-    code_column, population_column
-        Code and census population columns; populations of a host and its zones are summed.
-    share_columns
-        GHSL share columns to mix (None: leave shares alone): a merged share is the mean of the
-        rows' shares weighted by ``weight_column`` (the GHSL population the shares are of), or by
-        the census population when ``weight_column`` is None; an unweighted mean when the
-        weights sum to zero.
-    weight_column
-        Column of the share weights, summed in the merged row.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The census without the zone rows; each host row holds its zones' people. The order is
-        the host rows' order (a renamed unit keeps its zone row's place); other columns are the
-        host row's (the zone row's for a renamed unit).
-
-    Raises
-    ------
-    PopulationError
-        When a column, a zone code, or a non-chained host is missing or wrong.
-    """
-    shares = list(share_columns.values()) if share_columns is not None else []
-    wanted = [code_column, population_column, *shares]
-    if weight_column is not None:
-        wanted.append(weight_column)
-    _require_columns(df_census, wanted, what="census table")
-    codes = df_census[code_column]
-    known = set(codes.tolist())
-    for zone, host in host_map.items():
-        if zone not in known:
-            msg = f"zone {zone!r} of host_map is not in column {code_column!r} of the census"
-            raise PopulationError(msg)
-        if host in host_map:
-            msg = f"host {host!r} of zone {zone!r} is itself a zone: map zones to final hosts"
-            raise PopulationError(msg)
-
-    # rows regroup under their host code; the host's own row (if any) leads its group
-    is_zone = codes.isin(list(host_map))
-    new_code = codes.copy()
-    new_code[is_zone] = codes[is_zone].map(dict(host_map))
-    df = df_census.assign(_code=new_code, _zone=is_zone.to_numpy(), _pos=np.arange(len(codes)))
-    weight = (df[weight_column] if weight_column is not None else df[population_column]).astype(
-        float
-    )
-    grouped_weight = weight.groupby(df["_code"], sort=False).sum()
-    kept = df.sort_values(["_zone", "_pos"], kind="stable").drop_duplicates("_code")
-    kept = kept.sort_values("_pos", kind="stable").set_index("_code")
-
-    merged = kept.copy()
-    merged[population_column] = df.groupby("_code", sort=False)[population_column].sum()
-    if weight_column is not None:
-        merged[weight_column] = df.groupby("_code", sort=False)[weight_column].sum()
-    if shares:
-        weighted = df[shares].mul(weight, axis=0).groupby(df["_code"], sort=False).sum()
-        plain = df[shares].groupby(df["_code"], sort=False).mean()
-        mixed = weighted.div(grouped_weight.where(grouped_weight > 0), axis=0)
-        merged[shares] = mixed.where(grouped_weight > 0, plain, axis=0)
-    merged[code_column] = merged.index.to_numpy()
-    out = merged.reset_index(drop=True).drop(columns=["_zone", "_pos"])
-    return out[list(df_census.columns)]
-
-
-def classify_settlement_grid(
-    population: ArrayLike,
-    area_km2: ArrayLike,
-    *,
-    cluster_rule: bool = True,
-) -> NDArray[np.str_]:
-    """GHSL settlement class of every cell of a square grid (see the module docstring).
-
-    Parameters
-    ----------
-    population
-        People per cell, a 2-D array (rows by columns; neighbours share an edge or a corner).
-    area_km2
-        Area of each cell counted for density, km² (0 for a cell outside every region).
-    cluster_rule
-        Require contiguous clusters with GHSL's minimum totals (4-connected >= 50,000 people
-        for an urban centre, 8-connected >= 5,000 for an urban cluster); False classes each
-        cell by its own density alone.
-
-    Returns
-    -------
-    numpy.ndarray
-        2-D array of class names from :data:`SETTLEMENT_CLASSES`.
-    """
-    people = np.asarray(population, dtype=np.float64)
-    area = np.asarray(area_km2, dtype=np.float64)
-    if people.ndim != 2 or people.shape != area.shape:
-        msg = f"population {people.shape} and area_km2 {area.shape} must be equal 2-D shapes"
-        raise PopulationError(msg)
-    density = np.divide(people, area, out=np.zeros_like(people), where=area > 0.0)
-    dense = density >= URBAN_CENTRE_MIN_DENSITY_PER_KM2
-    moderate = density >= URBAN_CLUSTER_MIN_DENSITY_PER_KM2
-    if cluster_rule:
-        rook = ndimage.generate_binary_structure(2, 1)
-        queen = ndimage.generate_binary_structure(2, 2)
-        dense = _big_clusters(dense, ndimage.label(dense, structure=rook)[0], people, "centre")
-        moderate = _big_clusters(
-            moderate, ndimage.label(moderate, structure=queen)[0], people, "cluster"
-        )
-    return _class_names(dense, moderate)
-
-
-def population_points_from_frame(
-    df: pd.DataFrame,
-    *,
-    lon_column: str = "lon",
-    lat_column: str = "lat",
-    population_column: str = "population",
-) -> gpd.GeoDataFrame:
-    """Points of a real population grid (WGS84 centres with people) as a GeoDataFrame.
-
-    Parameters
-    ----------
-    df
-        One row per grid cell: longitude and latitude in degrees (WGS84) and people.
-    lon_column, lat_column, population_column
-        Column names.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        All columns of ``df``, ``population`` as int, point geometry in EPSG:4326.
-    """
-    _require_columns(df, [lon_column, lat_column, population_column], what="population points")
-    lon = pd.to_numeric(df[lon_column], errors="coerce").to_numpy(dtype=np.float64)
-    lat = pd.to_numeric(df[lat_column], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lon) > 180.0) | (np.abs(lat) > 90.0)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        msg = f"row {row}: ({lon_column}, {lat_column}) is not a WGS84 longitude/latitude"
-        raise PopulationError(msg)
-    rows = np.arange(len(df)).astype(object)
-    people = _whole_numbers(df[population_column], population_column, labels=rows)
-    out = df.copy()
-    out[population_column] = people
-    return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-
-
-def read_population_points(
-    path: str | Path,
-    *,
-    lon_column: str = "lon",
-    lat_column: str = "lat",
-    population_column: str = "population",
-) -> gpd.GeoDataFrame:
-    """Read a CSV population grid (e.g. Porto Alegre's ``poa_hexgrid.csv``) as WGS84 points.
-
-    The real grid is used directly: no disaggregation. See :func:`population_points_from_frame`
-    for the columns and the result, and :func:`classify_population_points` to class it.
-    """
-    return population_points_from_frame(
-        pd.read_csv(path),
-        lon_column=lon_column,
-        lat_column=lat_column,
-        population_column=population_column,
-    )
-
-
-def classify_population_points(
-    gdf_points: gpd.GeoDataFrame,
-    *,
-    population_column: str = "population",
-    cell_area_km2: float | None = None,
-    cluster_rule: bool = True,
-) -> gpd.GeoDataFrame:
-    """Class the cells of a hexagonal population grid (H3) urban or rural by GHSL density.
-
-    Parameters
-    ----------
-    gdf_points
-        Cell centres with people, any CRS (a geographic one is projected to its UTM zone).
-    population_column
-        Column of people per cell.
-    cell_area_km2
-        Area of one cell, km². None estimates it from the lattice: a cell of a hexagonal
-        lattice has a third of the area of the hexagon through its six neighbours' centres;
-        the median over the cells with six neighbours is used (0.0898 km² for Porto Alegre's
-        H3 resolution-9 grid, against the global mean :data:`H3_RES9_MEAN_AREA_KM2`).
-    cluster_rule
-        Apply GHSL's contiguity and minimum totals, with the six edge neighbours of a hexagon
-        as its contiguity for both rules.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        A copy with ``area_km2``, ``density_per_km2``, ``settlement_class`` and ``urban``.
-    """
-    _require_columns(gdf_points, [population_column], what="population points")
-    if gdf_points.crs is None:
-        msg = "population points have no CRS: set one (EPSG:4326 for longitude/latitude)"
-        raise PopulationError(msg)
-    if len(gdf_points) == 0:
-        msg = "no population points to classify"
-        raise PopulationError(msg)
-    if not bool(np.all(gdf_points.geometry.geom_type == "Point")):
-        msg = "population points must all be Point geometries (cell centres)"
-        raise PopulationError(msg)
-    people = _whole_numbers(
-        gdf_points[population_column],
-        population_column,
-        labels=gdf_points.index.to_numpy().astype(object),
-    ).astype(np.float64)
-    metric = (
-        gdf_points
-        if gdf_points.crs.is_projected
-        else gdf_points.to_crs(gdf_points.estimate_utm_crs())
-    )
-    xy = np.asarray(shapely.get_coordinates(metric.geometry.to_numpy()), dtype=np.float64)
-    pairs, spacing_m = _lattice_neighbours(xy)
-    if cell_area_km2 is None:
-        area = _lattice_cell_area_km2(xy, spacing_m)
-    elif np.isfinite(cell_area_km2) and cell_area_km2 > 0.0:
-        area = float(cell_area_km2)
-    else:
-        msg = f"cell_area_km2 must be a positive number of km², got {cell_area_km2!r}"
-        raise PopulationError(msg)
-
-    density = people / area
-    dense = density >= URBAN_CENTRE_MIN_DENSITY_PER_KM2
-    moderate = density >= URBAN_CLUSTER_MIN_DENSITY_PER_KM2
-    if cluster_rule:
-        dense = _big_clusters(dense, _graph_labels(dense, pairs), people, "centre")
-        moderate = _big_clusters(moderate, _graph_labels(moderate, pairs), people, "cluster")
-    classes = _class_names(dense, moderate)
-    out = gdf_points.copy()
-    out["area_km2"] = area
-    out["density_per_km2"] = density
-    out["settlement_class"] = classes
-    out["urban"] = classes != "rural"
-    return out
-
-
 def cell_origins(gdf_cells: gpd.GeoDataFrame) -> gpd.GeoSeries:
     """One point per population cell, where its people start a trip.
 
@@ -556,7 +218,7 @@ def cell_origins(gdf_cells: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return gpd.GeoSeries(points, index=gdf_cells.index, crs=gdf_cells.crs)
 
 
-# --- input checks ---------------------------------------------------------------------------
+# --- input checks
 
 
 def _require_columns(df: pd.DataFrame, columns: list[str], *, what: str) -> None:
@@ -690,7 +352,7 @@ def _segment_arrays(
     return (*arrays, weight)
 
 
-# --- allocation ------------------------------------------------------------------------------
+# --- allocation
 
 
 def _road_lengths(
@@ -791,7 +453,7 @@ def _largest_remainder(
     return people
 
 
-# --- classification ---------------------------------------------------------------------------
+# --- classification
 
 
 def _classify_pieces(
@@ -810,64 +472,6 @@ def _classify_pieces(
         cell_people.reshape(shape), cell_area.reshape(shape), cluster_rule=cluster_rule
     )
     return classes.reshape(-1)[key], cell_people[key] / cell_area[key]
-
-
-def _big_clusters(
-    member: NDArray[np.bool_], labels: NDArray[Any], people: NDArray[np.float64], kind: str
-) -> NDArray[np.bool_]:
-    """Members of clusters whose total reaches GHSL's minimum for ``kind`` (centre/cluster)."""
-    minimum = URBAN_CENTRE_MIN_POPULATION if kind == "centre" else URBAN_CLUSTER_MIN_POPULATION
-    flat = labels.reshape(-1)
-    totals = np.bincount(flat, weights=people.reshape(-1))
-    big: NDArray[np.bool_] = (totals[flat] >= minimum).reshape(member.shape)
-    return member & big
-
-
-def _class_names(dense: NDArray[np.bool_], moderate: NDArray[np.bool_]) -> NDArray[np.str_]:
-    """Urban centre where ``dense``, else urban cluster where ``moderate``, else rural."""
-    code = np.where(dense, 0, np.where(moderate, 1, 2))
-    return np.asarray(SETTLEMENT_CLASSES)[code]
-
-
-def _graph_labels(member: NDArray[np.bool_], pairs: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Connected-component label of each point over the neighbour pairs joining two members."""
-    n = member.shape[0]
-    joined = pairs[member[pairs[:, 0]] & member[pairs[:, 1]]]
-    ones = np.ones(joined.shape[0])
-    graph = coo_matrix((ones, (joined[:, 0], joined[:, 1])), shape=(n, n))
-    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
-
-
-def _lattice_neighbours(xy: NDArray[np.float64]) -> tuple[NDArray[np.int64], float]:
-    """Neighbour pairs of lattice points (metres) and the lattice spacing (median nearest, m)."""
-    if xy.shape[0] < 2:
-        return np.zeros((0, 2), dtype=np.int64), float("nan")
-    tree = cKDTree(xy)
-    nearest_m = tree.query(xy, k=2)[0][:, 1]
-    spacing_m = float(np.median(nearest_m))
-    pairs = tree.query_pairs(_HEX_NEIGHBOUR_FACTOR * spacing_m, output_type="ndarray")
-    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2), spacing_m
-
-
-def _lattice_cell_area_km2(xy: NDArray[np.float64], spacing_m: float) -> float:
-    """Median cell area (km²) of a hexagonal lattice from the cells with six neighbours."""
-    if xy.shape[0] >= 8:
-        tree = cKDTree(xy)
-        dist_m, index = tree.query(xy, k=8)
-        radius_m = _HEX_NEIGHBOUR_FACTOR * spacing_m
-        full = (dist_m[:, 6] <= radius_m) & (dist_m[:, 7] > radius_m)
-        if full.any():
-            offset = xy[index[full, 1:7]] - xy[full, None, :]
-            angle = np.arctan2(offset[..., 1], offset[..., 0])
-            ring = np.take_along_axis(offset, np.argsort(angle, axis=1)[..., None], axis=1)
-            nxt = np.roll(ring, -1, axis=1)
-            # shoelace area of the neighbours' hexagon; the cell is a third of it
-            hexagon_m2 = 0.5 * np.abs(
-                np.sum(ring[..., 0] * nxt[..., 1] - nxt[..., 0] * ring[..., 1], axis=1)
-            )
-            return float(np.median(hexagon_m2)) / 3.0 / _M2_PER_KM2
-    msg = "cannot estimate the cell area: no cell has six neighbours; pass cell_area_km2"
-    raise PopulationError(msg)
 
 
 def _cell_ids(grid: Grid, pieces: Pieces) -> NDArray[np.object_]:

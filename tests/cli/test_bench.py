@@ -56,6 +56,18 @@ def _check_record(record: dict[str, object], *, case: str, synthetic: bool) -> N
         assert isinstance(value, float)
         assert value > 0, field
     assert record["ratio"] == pytest.approx(record["networkx_s"] / record["ours_s"])
+    _check_peers(record)
+
+
+def _check_peers(record: dict[str, object]) -> None:
+    # scipy and the C reference search the same arrays and agree bit for bit
+    assert record["scipy_equal"] is True
+    assert record["c_ref_equal"] is True
+    assert record["c_ref"] == "gcc -O3"
+    for field in ("scipy_s", "c_ref_s", "vs_scipy", "vs_floor", "load_avg_1m"):
+        assert isinstance(record[field], float), field
+    assert record["vs_scipy"] == pytest.approx(record["scipy_s"] / record["ours_s"])
+    assert record["vs_floor"] == pytest.approx(record["ours_s"] / record["c_ref_s"])
 
 
 def test_porto_alegre_in_its_own_process(runner: CliRunner) -> None:
@@ -92,10 +104,34 @@ def test_quick_leaves_out_heavy_cases() -> None:
     full = [c.name for c in bench.select_cases()]
     assert "synthetic_1m_drive_15min" in full
     assert "synthetic_1m_drive_15min" not in quick
-    assert quick == [c.name for c in bench.CASES if not c.heavy]
+    assert quick == [c.name for c in bench.CASES if not c.heavy and not c.e2e]
     # named cases run whatever --quick says, in registry order
     named = bench.select_cases(["synthetic_1m_drive_15min", PORTO], quick=True)
     assert [c.name for c in named] == [PORTO, "synthetic_1m_drive_15min"]
+
+
+def test_end_to_end_cases_run_only_when_asked_for() -> None:
+    e2e = [c.name for c in bench.CASES if c.e2e]
+    assert e2e == [
+        "e2e_demo_yongzhou",
+        "e2e_check_cold",
+        "e2e_check_reused",
+        "e2e_scenario_add_site",
+        "e2e_compliance_50_clients",
+    ]
+    # the default bench needs no database
+    assert not set(e2e) & {c.name for c in bench.select_cases()}
+    assert not set(e2e) & {c.name for c in bench.select_cases(quick=True)}
+    with_e2e = [c.name for c in bench.select_cases(quick=True, e2e=True)]
+    assert with_e2e[-len(e2e) :] == e2e
+    assert [c.name for c in bench.select_cases(["e2e_check_cold"])] == ["e2e_check_cold"]
+
+
+def test_list_marks_heavy_and_end_to_end_cases(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["bench", "--list"])
+    assert result.exit_code == 0, result.stderr
+    assert "e2e_check_reused (e2e)" in result.stderr
+    assert "synthetic_1m_drive_15min (heavy)" in result.stderr
 
 
 def test_compare_coverage_on_a_hand_built_line() -> None:
@@ -119,3 +155,5 @@ def test_compare_coverage_on_a_hand_built_line() -> None:
     assert record["nodes"] == 5
     assert record["edges"] == 8
     assert record["facilities"] == 1
+    assert record["scipy_equal"] is True
+    assert record["c_ref_equal"] is True

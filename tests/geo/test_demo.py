@@ -14,23 +14,26 @@ import pytest
 import shapely
 
 from geo.datum import gcj02_to_wgs84
-from geo.demo.generate import (
+from geo.demo.generate import OUTPUT_COLUMNS, generate_demo_facilities
+from geo.demo.inventory import (
     AMBULANCE_COMPLIANCE,
-    INVENTORIES,
+    DEFAULT_INVENTORY_DIR,
     INVENTORY_KEYS,
-    OUTPUT_COLUMNS,
-    PER_UNIT_HOSPITALS,
-    Citation,
     CityInventory,
-    DemoInputError,
-    InventoryError,
     InventoryFigure,
-    generate_demo_facilities,
     get_inventory,
+    load_inventories,
+    load_inventory,
+    load_per_unit_hospitals,
+    parse_inventory,
 )
 from geo.demo.placement import apportion, weighted_kmeans_sites
+from geo.errors import DemoInputError, InventoryError
+from geo.norms.citations import Citation
 
 CRS = "EPSG:32649"
+INVENTORIES = load_inventories()
+PER_UNIT_HOSPITALS = load_per_unit_hospitals()
 HOSPITALS = (
     "general_hospital",
     "tcm_hospital",
@@ -352,7 +355,7 @@ def all_figures() -> list[tuple[str, str, InventoryFigure]]:
 
 
 def test_every_quote_is_in_its_seed_lines(shared_dir: Path) -> None:
-    citations = [(f"{a} {k}", f.citation) for a, k, f in all_figures() if f.citation is not None]
+    citations = [(f"{a} {k}", c) for a, k, f in all_figures() for c in f.citations]
     citations += [(t, c) for t, cs in PER_UNIT_HOSPITALS.items() for c in cs]
     checked = 0
     for what, citation in citations:
@@ -361,10 +364,13 @@ def test_every_quote_is_in_its_seed_lines(shared_dir: Path) -> None:
         assert last <= len(lines), what
         # seed 004 breaks lines mid-sentence: quotes match the lines joined without breaks
         text = "".join(lines[first - 1 : last])
-        for quote in citation.quotes:
-            assert quote in text, (what, quote)
-            checked += 1
+        assert citation.quote in text, (what, citation.quote)
+        checked += 1
     assert checked >= 65
+    # the loader's own check against the seeds (as for the norm catalogues) agrees
+    seeds_dir = shared_dir / "plans" / "seeds"
+    assert load_inventories(seeds_dir=seeds_dir) == INVENTORIES
+    assert load_per_unit_hospitals(seeds_dir=seeds_dir) == PER_UNIT_HOSPITALS
 
 
 def test_stated_figures_are_printed_and_estimates_carry_rules() -> None:
@@ -372,8 +378,8 @@ def test_stated_figures_are_printed_and_estimates_carry_rules() -> None:
         if fig.estimated:
             assert fig.rule, (adcode, key)
         else:
-            assert fig.citation is not None, (adcode, key)
-            assert str(fig.value) in "".join(fig.citation.quotes), (adcode, key)
+            assert fig.citations, (adcode, key)
+            assert str(fig.value) in fig.printed, (adcode, key)
     assert set(INVENTORIES) == {"430100", "430400", "430600", "431100", "433101"}
     changsha = get_inventory("430100")
     assert [changsha.value(k) for k in INVENTORY_KEYS[3:8]] == [98, 84, 226, 1280, 83180]
@@ -410,8 +416,8 @@ def _census(data_dir: Path) -> dict[str, dict[str, float]]:
 
 
 def _printed_number(fig: InventoryFigure) -> float:
-    assert fig.citation is not None
-    return float(re.findall(r"\d+(?:\.\d+)?", "".join(fig.citation.quotes))[-1])
+    assert fig.citations
+    return float(re.findall(r"\d+(?:\.\d+)?", fig.printed)[-1])
 
 
 def test_every_estimate_follows_its_rule(data_dir: Path, shared_dir: Path) -> None:
@@ -452,7 +458,7 @@ def test_every_estimate_follows_its_rule(data_dir: Path, shared_dir: Path) -> No
             expected.setdefault((city, key), _round(rule[key]))
         for key in ("physicians", "nurses", "general_practitioners", "pharmacists"):
             fig = inv.figures[key]
-            per = 10_000 if "每万" in "".join(fig.citation.quotes if fig.citation else ()) else 1000
+            per = 10_000 if "每万" in fig.printed else 1000
             if fig.estimated:
                 expected[(city, key)] = _round(_printed_number(fig) * c["pop"] / per)
     estimated = {(city, key): fig.value for city, key, fig in all_figures() if fig.estimated}
@@ -461,15 +467,50 @@ def test_every_estimate_follows_its_rule(data_dir: Path, shared_dir: Path) -> No
 
 
 def test_inventory_guards_against_pretended_statements() -> None:
-    quote = Citation("003_49c39440a1a62ee3.txt", (27, 27), ("其中医院241个",))
-    with pytest.raises(InventoryError, match="not printed"):
-        InventoryFigure(240, estimated=False, citation=quote)
+    quote = Citation(document="003_49c39440a1a62ee3.txt", lines=(27, 27), quote="其中医院241个")
+    stated = {"value": 240, "estimated": False, "citation": quote.model_dump()}
+    with pytest.raises(InventoryError, match=r"x\.yaml: figures\.hospitals: .*not printed"):
+        parse_inventory(
+            {"adcode": "1", "name": "x", "figures": {"hospitals": stated}}, source="x.yaml"
+        )
     with pytest.raises(InventoryError, match="rule"):
-        InventoryFigure(240, estimated=True)
+        parse_inventory(
+            {"adcode": "1", "name": "x", "figures": {"beds": {"value": 240, "estimated": True}}},
+            source="x.yaml",
+        )
     with pytest.raises(InventoryError, match="missing keys"):
         CityInventory.from_counts(adcode="1", name="x", counts={"beds": 1})
     with pytest.raises(InventoryError, match="no inventory"):
         get_inventory("110000")
+
+
+def test_inventory_files_are_checked_on_load(tmp_path: Path, shared_dir: Path) -> None:
+    text = (DEFAULT_INVENTORY_DIR / "changsha.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "changsha.yaml"
+    # a stated figure that its quote does not print
+    bad.write_text(text.replace("value: 83180", "value: 83181"), encoding="utf-8")
+    with pytest.raises(InventoryError, match=r"changsha\.yaml: figures\.beds: .*83181"):
+        load_inventory(bad)
+    # a quote cited at the wrong line: only the check against the seed text finds it
+    beds = "quote: 全市共有病床83180张"
+    moved = text.replace(f"lines: L27\n      {beds}", f"lines: L28\n      {beds}")
+    assert moved != text
+    bad.write_text(moved, encoding="utf-8")
+    assert load_inventory(bad).value("beds") == 83180
+    with pytest.raises(InventoryError, match=r"changsha\.yaml: beds: quote found at L27, not at"):
+        load_inventory(bad, seeds_dir=shared_dir / "plans" / "seeds")
+    # the per-unit hospitals: hospital types only, in the order the generator places them
+    assert tuple(PER_UNIT_HOSPITALS) == (
+        "general_hospital",
+        "maternal_child_hospital",
+        "tcm_hospital",
+    )
+    per_unit = (DEFAULT_INVENTORY_DIR / "_per_unit_hospitals.yaml").read_text(encoding="utf-8")
+    (tmp_path / "_per_unit_hospitals.yaml").write_text(
+        per_unit.replace("tcm_hospital:", "village_clinic:"), encoding="utf-8"
+    )
+    with pytest.raises(InventoryError, match="'village_clinic' is not a hospital type"):
+        load_per_unit_hospitals(tmp_path)
 
 
 # ---- real data: Changsha's polygons and census, its real hospitals as existing facilities

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from geo.access.coverage import NearestResult, nearest_facility
-from geo.access.incremental import HEAP_BUDGET, add_site
+from geo.access.incremental import add_site
 from geo.errors import CoverageInputError
 from geo.network import Network, network_from_arrays
 from geo.network.readers import read_network
@@ -172,14 +172,37 @@ def test_dispatch_delay_is_counted_once() -> None:
         assert added.nearest.travel_time_s[6:].tolist() == [60.0, 70.0]
 
 
-def test_auto_hands_a_large_search_to_scipy() -> None:
-    net = line(HEAP_BUDGET + 200)
+def test_auto_searches_compiled_and_copies_nothing_until_asked() -> None:
+    # a long line with no facility: the new site takes every node, far beyond a small area
+    net = line(1200)
     base = nearest_facility(net, np.zeros(0, dtype=np.int64), mode="drive", model=FAST)
     added = add_site(net, base, 0, site_index=0, model=FAST)
-    assert added.method == "scipy"
+    assert added.method == "buckets"
+    assert added.searched_nodes == net.n_nodes
     assert added.switched_nodes.shape[0] == net.n_nodes
-    small = add_site(net, nearest_facility(net, [5], mode="drive", model=FAST), 0, site_index=1)
-    assert small.method == "heap"
+    assert added.switched_time_s.tolist() == [10.0 * k for k in range(net.n_nodes)]
+    # the baseline is left alone; the merged arrays are built once, on first read
+    assert base.facility.tolist() == [-1] * net.n_nodes
+    assert added.nearest is added.nearest
+    assert_same(added.nearest, nearest_facility(net, [0], mode="drive", model=FAST))
+    small_base = nearest_facility(net, [5], mode="drive", model=FAST)
+    small = add_site(net, small_base, 0, site_index=1, model=FAST)
+    assert small.method == "buckets"
+    assert small.switched_nodes.tolist() == [0, 1, 2]
+
+
+def test_the_change_applies_in_place() -> None:
+    net = line(7)
+    base = nearest_facility(net, [0], mode="drive", model=FAST, limit_s=40.0)
+    added = add_site(net, base, 4, site_index=1, model=FAST)
+    time_s, facility = base.travel_time_s.copy(), base.facility.copy()
+    added.apply_to(time_s, facility)
+    assert time_s.tolist() == added.nearest.travel_time_s.tolist()
+    assert facility.tolist() == added.nearest.facility.tolist()
+    # the search's work space is reused: a second site on the same graph is exact too
+    again = add_site(net, base, 6, site_index=1, model=FAST)
+    full = nearest_facility(net, [0, 6], mode="drive", model=FAST, limit_s=40.0)
+    assert_same(again.nearest, full)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from geo.access.coverage import nearest_facility
-from geo.access.isochrones import facility_isochrones, gap_polygons, merged_isochrone
+from geo.access.isochrones import merged_isochrone
 from geo.errors import CoverageInputError
 from geo.network import Network, network_from_arrays
 from geo.network.speeds import travel_model
@@ -63,24 +63,6 @@ def test_merged_isochrone_includes_partial_edges(street: Network) -> None:
     assert_between(gdf.geometry.iloc[0], segment(0.0, 150.0))
 
 
-def test_per_facility_isochrones_overlap_freely(street: Network) -> None:
-    gdf = facility_isochrones(
-        street,
-        [0, 3],
-        mode="drive",
-        minutes=0.25,
-        model=FAST,
-        buffer_m=BUFFER_M,
-        resolution_m=RESOLUTION_M,
-    )
-    assert gdf["facility"].tolist() == [0, 1]
-    assert gdf["node"].tolist() == [0, 3]
-    assert_between(gdf.geometry.iloc[0], segment(0.0, 150.0))
-    assert_between(gdf.geometry.iloc[1], segment(150.0, 300.0))
-    wide = facility_isochrones(street, [0, 3], mode="drive", minutes=0.5, model=FAST)
-    assert wide.geometry.iloc[0].intersects(wide.geometry.iloc[1])
-
-
 def test_one_way_fringe_depends_on_direction() -> None:
     # 0 -> 1 -> 2 one-way: the ambulance at 0 reaches 2, patients at 2 cannot reach 0
     net = network_from_arrays(
@@ -93,12 +75,10 @@ def test_one_way_fringe_depends_on_direction() -> None:
         oneway=[True, True],
     )
     away, to = (
-        facility_isochrones(
+        merged_isochrone(
             net,
-            [0],
-            mode="drive",
+            nearest_facility(net, [0], mode="drive", direction=direction, model=FAST, limit_s=15.0),
             minutes=0.25,
-            direction=direction,
             model=FAST,
             buffer_m=BUFFER_M,
             resolution_m=RESOLUTION_M,
@@ -111,7 +91,8 @@ def test_one_way_fringe_depends_on_direction() -> None:
 
 
 def test_ems_delay_beyond_the_limit_gives_empty_polygons(street: Network) -> None:
-    gdf = facility_isochrones(street, [0], mode="ems", minutes=2.0)
+    nearest = nearest_facility(street, [0], mode="ems", limit_s=120.0)
+    gdf = merged_isochrone(street, nearest, minutes=2.0)
     assert gdf.geometry.iloc[0].is_empty
 
 
@@ -130,31 +111,3 @@ def test_merged_isochrone_needs_a_long_enough_search(street: Network) -> None:
         merged_isochrone(street, nearest, minutes=0.25, model=FAST)
     with pytest.raises(CoverageInputError, match="resolution_m"):
         merged_isochrone(street, nearest, minutes=0.1, model=FAST, resolution_m=500.0)
-
-
-def test_gap_polygons_dissolve_uncovered_people() -> None:
-    x = X0 + np.array([0.0, 100.0, 1000.0, 2000.0, 3000.0])
-    y = np.full(5, Y0)
-    population = [10.0, 5.0, 7.0, 0.0, 9.0]
-    covered = [False, False, False, False, True]
-    gdf = gap_polygons(x, y, population, covered, crs=CRS, cell_radius_m=60.0)
-    # the two points 100 m apart merge (60 + 60 > 100); the empty and covered places are no gap
-    assert gdf["population"].tolist() == [15.0, 7.0]
-    assert gdf["n_points"].tolist() == [2, 1]
-    assert gdf.crs == CRS
-    assert gdf.geometry.iloc[0].contains(Point(X0 + 50.0, Y0))
-    assert gdf.geometry.iloc[1].area == pytest.approx(math.pi * 60.0**2, rel=0.01)
-    assert gdf.to_crs("EPSG:4326").crs == "EPSG:4326"
-
-
-def test_gap_polygons_when_everyone_is_covered() -> None:
-    gdf = gap_polygons([X0], [Y0], [5.0], [True], crs=CRS)
-    assert len(gdf) == 0
-    assert list(gdf.columns) == ["population", "n_points", "synthetic", "geometry"]
-
-
-def test_gap_polygons_refuse_mismatched_inputs() -> None:
-    with pytest.raises(CoverageInputError, match="one value per point"):
-        gap_polygons([X0, X0], [Y0], [1.0], [False], crs=CRS)
-    with pytest.raises(CoverageInputError, match="cell_radius_m"):
-        gap_polygons([X0], [Y0], [1.0], [False], crs=CRS, cell_radius_m=0.0)

@@ -13,7 +13,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pulp
 import pytest
@@ -21,17 +20,13 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from spopt import locate as spopt_locate
 
-from geo.access.coverage import nearest_facility
 from geo.locate import (
     LSCP,
     MCLP,
     LocationInfeasibleError,
     LocationInputError,
     PMedian,
-    gap_candidates,
-    travel_time_matrix,
 )
-from geo.network import Network, network_from_arrays
 from geo.network.speeds import travel_model
 
 INF = math.inf
@@ -460,75 +455,3 @@ def test_bad_solve_options_are_refused() -> None:
     )
     with pytest.raises(LocationInputError, match="no greedy heuristic for capacitated"):
         capped.solve(method="greedy")
-
-
-# cost matrix and candidates from a network
-
-
-def _line(n_nodes: int, oneway: list[bool] | None = None) -> Network:
-    """Nodes 100 m apart on the x axis, each joined to the next by a residential street."""
-    return network_from_arrays(
-        np.arange(n_nodes) * 100.0,
-        np.zeros(n_nodes),
-        list(range(n_nodes - 1)),
-        list(range(1, n_nodes)),
-        ["residential"] * (n_nodes - 1),
-        crs="EPSG:32649",
-        oneway=oneway,
-    )
-
-
-def test_travel_time_matrix_on_a_one_way_line() -> None:
-    # 0 - 1 -> 2 - 3: the middle street is one-way eastbound
-    net = _line(4, oneway=[False, True, False])
-    to_site = travel_time_matrix(net, [0, 3, -1], [2, 0], mode="drive", model=FAST)
-    # from demand 0 to site 2 is 20 s; from demand 3 the one-way street blocks site 0
-    assert to_site.tolist() == [[20.0, 0.0], [10.0, INF], [INF, INF]]
-    from_site = travel_time_matrix(
-        net, [0, 3], [2, 0], mode="drive", model=FAST, direction="from_facility"
-    )
-    assert from_site.tolist() == [[INF, 0.0], [10.0, 30.0]]
-    bounded = travel_time_matrix(net, [0, 3], [2, 0], mode="drive", model=FAST, limit_s=10.0)
-    assert bounded.tolist() == [[INF, 0.0], [10.0, INF]]
-
-
-def test_travel_time_matrix_matches_networkx() -> None:
-    rng = np.random.default_rng(3)
-    side = 6
-    xy = np.array([(i * 100.0, j * 100.0) for i in range(side) for j in range(side)])
-    u, v = [], []
-    for i in range(side):
-        for j in range(side):
-            k = i * side + j
-            if i + 1 < side:
-                u.append(k)
-                v.append(k + side)
-            if j + 1 < side:
-                u.append(k)
-                v.append(k + 1)
-    oneway = rng.random(len(u)) < 0.3
-    net = network_from_arrays(
-        xy[:, 0], xy[:, 1], u, v, ["residential"] * len(u), crs="EPSG:32649", oneway=oneway
-    )
-    demand, sites = np.arange(0, 36, 5), np.array([7, 20, 33])
-    matrix = travel_time_matrix(net, demand, sites, mode="drive", model=FAST)
-    G = net.to_networkx("drive", model=FAST)
-    for j, site in enumerate(sites):
-        lengths = nx.single_source_dijkstra_path_length(
-            G.reverse(copy=False), int(site), weight="travel_time_s"
-        )
-        expected = [lengths.get(int(d), INF) for d in demand]
-        assert matrix[:, j] == pytest.approx(expected)
-
-
-def test_gap_candidates_are_thinned_gap_nodes() -> None:
-    # a 10-node line; the facility at node 0 reaches nodes 0-3 within 30 s
-    net = _line(10)
-    nearest = nearest_facility(net, [0], mode="drive", model=FAST)
-    every = gap_candidates(net, nearest, threshold_s=30.0, spacing_m=50.0)
-    assert every.tolist() == [4, 5, 6, 7, 8, 9]
-    # 250 m cells [0, 250), [250, 500), …: per cell the node nearest its centre
-    thinned = gap_candidates(net, nearest, threshold_s=30.0, spacing_m=250.0)
-    assert thinned.tolist() == [4, 6, 9]
-    with pytest.raises(LocationInputError, match="spacing_m"):
-        gap_candidates(net, nearest, threshold_s=30.0, spacing_m=0.0)

@@ -8,26 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from scipy.spatial import Voronoi
 
-from geo.population.surface import (
+from geo.errors import PopulationError
+from geo.population.points import read_points
+from geo.population.settlement import (
     GHSL_CLASSES,
     GHSL_SHARE_COLUMNS,
     URBAN_CENTRE_MIN_DENSITY_PER_KM2,
     URBAN_CLUSTER_MIN_DENSITY_PER_KM2,
-    PopulationError,
-    build_population_grid,
-    cell_origins,
-    classify_population_points,
     classify_settlement_grid,
-    merge_zone_population,
-    population_points_from_frame,
-    read_population_points,
-    segments_from_lines,
 )
+from geo.population.surface import build_population_grid, cell_origins
 
 UTM49N = "EPSG:32649"
-UTM22S = "EPSG:32722"
 
 
 def shares(**given: float) -> dict[str, float]:
@@ -206,22 +199,11 @@ def test_a_multipolygon_touching_a_cell_edge_gives_polygonal_pieces() -> None:
     assert grid["population"].tolist() == [1, 1]
 
 
-def test_segments_from_lines_feed_the_grid() -> None:
-    lines = [
-        shapely.LineString([(0, 0), (3, 4), (3, 10)]),
-        shapely.MultiLineString([[(0, 0), (1, 0)], [(5, 5), (5, 6)]]),
-    ]
-    x0, y0, x1, y1, line = segments_from_lines(gpd.GeoSeries(lines))
-
-    assert list(zip(x0, y0, x1, y1, strict=True)) == [
-        (0, 0, 3, 4),
-        (3, 4, 3, 10),
-        (0, 0, 1, 0),
-        (5, 5, 5, 6),
-    ]
-    assert line.tolist() == [0, 0, 1, 1]
+def test_segment_weights_scale_each_segment_length() -> None:
+    # a 3-4-5 segment, a 6 m one, a motorway (weight 0) and a two-way pair counted twice
+    roads = segs((0, 0, 3, 4), (3, 4, 3, 10), (0, 0, 1, 0), (5, 5, 5, 6))
     gdf = regions(("A", shapely.box(0, 0, 500, 500), 0, shares()))
-    grid = build_population_grid(gdf, segments=(x0, y0, x1, y1), segment_weight=[1, 1, 0, 2])
+    grid = build_population_grid(gdf, segments=roads, segment_weight=[1, 1, 0, 2])
     assert grid["road_length_m"].tolist() == [5.0 + 6.0 + 0.0 + 2.0]
 
 
@@ -403,40 +385,6 @@ def test_bad_segments_raise() -> None:
         build_population_grid(gdf, segments=([0.0], [0.0], [1.0], [1.0]), segment_weight=-1.0)
 
 
-# --- zones without polygons ------------------------------------------------------------------
-
-
-def test_zones_merge_into_hosts_with_mixed_shares() -> None:
-    census = pd.DataFrame(
-        {
-            "adcode": [1, 2, 3, 4],
-            "name": ["host", "zone", "old name", "other"],
-            "population_2020": [100, 50, 70, 10],
-            "ghsl_pop": [80.0, 20.0, 60.0, 10.0],
-            "u": [0.5, 1.0, 0.2, 0.0],
-        }
-    )
-    merged = merge_zone_population(census, {2: 1, 3: 30}, share_columns={"urban_centre": "u"})
-
-    assert merged["adcode"].tolist() == [1, 30, 4]
-    assert merged["name"].tolist() == ["host", "old name", "other"]
-    assert merged["population_2020"].tolist() == [150, 70, 10]
-    assert merged["ghsl_pop"].tolist() == [100.0, 60.0, 10.0]
-    # (80 * 0.5 + 20 * 1.0) / 100
-    assert merged["u"].tolist() == pytest.approx([0.6, 0.2, 0.0], abs=1e-15)
-    assert list(merged.columns) == list(census.columns)
-
-
-def test_zone_merge_rejects_unknown_zones_and_chains() -> None:
-    census = pd.DataFrame({"adcode": [1, 2, 3], "population_2020": [1, 2, 3]})
-    with pytest.raises(PopulationError, match="zone 9"):
-        merge_zone_population(census, {9: 1}, share_columns=None, weight_column=None)
-    with pytest.raises(PopulationError, match="host 3 of zone 2 is itself a zone"):
-        merge_zone_population(census, {2: 3, 3: 1}, share_columns=None, weight_column=None)
-    with pytest.raises(PopulationError, match="missing column 'ghsl_pop'"):
-        merge_zone_population(census, {2: 1}, share_columns=None)
-
-
 # --- real Hunan counties ---------------------------------------------------------------------
 
 
@@ -460,23 +408,24 @@ def same_city_hosts(census: pd.DataFrame) -> dict[int, int]:
     return hosts
 
 
-def test_merged_census_keeps_every_city_total(census: pd.DataFrame) -> None:
-    merged = merge_zone_population(census, same_city_hosts(census))
-
-    assert len(merged) == 122
-    assert merged["population_2020"].sum() == census["population_2020"].sum()
-    by_city = merged.groupby("city_adcode")["population_2020"].sum()
-    assert by_city.equals(census.groupby("city_adcode")["population_2020"].sum())
-    lengshuitan = census.set_index("adcode").loc[[431103, 431171], "population_2020"].sum()
-    assert merged.set_index("adcode").loc[431103, "population_2020"] == lengshuitan
-    merged_shares = merged[list(GHSL_SHARE_COLUMNS.values())].sum(axis=1)
-    assert merged_shares.to_numpy() == pytest.approx(1.0, abs=0.01)
+def county_census(census: pd.DataFrame) -> pd.DataFrame:
+    """One row per county polygon: each zone's residents added to its host, the host's shares."""
+    hosts = same_city_hosts(census)
+    code = census["adcode"].map(lambda c: hosts.get(c, c))
+    # the host's own row leads its group; a renamed unit (no own row) keeps its zone row
+    rows = census.assign(code=code, is_zone=census["adcode"] != code)
+    kept = rows.sort_values("is_zone", kind="stable").drop_duplicates("code").set_index("code")
+    kept["population_2020"] = rows.groupby("code")["population_2020"].sum()
+    kept["adcode"] = kept.index
+    return kept.reset_index(drop=True).drop(columns=["is_zone"])
 
 
 def test_every_real_county_sums_exactly_to_its_census_total(
     census: pd.DataFrame, data_dir: Path
 ) -> None:
-    merged = merge_zone_population(census, same_city_hosts(census))
+    merged = county_census(census)
+    assert len(merged) == 122
+    assert merged["population_2020"].sum() == census["population_2020"].sum()
     counties = gpd.read_file(data_dir / "hunan" / "hunan_counties.geojson").to_crs(UTM49N)
     counties["code"] = counties["adcode"].astype(int)
     gdf = counties.merge(merged, left_on="code", right_on="adcode", suffixes=("", "_census"))
@@ -519,85 +468,39 @@ def test_every_real_county_sums_exactly_to_its_census_total(
     assert set(grid["settlement_class"]) == {"urban_centre", "urban_cluster", "rural"}
 
 
-# --- a real population grid: Porto Alegre ---------------------------------------------------
+# --- a real population grid read as points: Porto Alegre ------------------------------------
 
 
-def hex_lattice(spacing_m: float, n: int) -> np.ndarray:
-    """Centres of an n x n patch of a hexagonal lattice (rows offset by half a spacing)."""
-    row, col = np.divmod(np.arange(n * n), n)
-    x = 480_000.0 + spacing_m * (col + 0.5 * (row % 2))
-    y = 6_670_000.0 + spacing_m * math.sqrt(3) / 2 * row
-    return np.column_stack([x, y])
-
-
-def test_lattice_cell_area_is_estimated_from_the_neighbours() -> None:
-    xy = hex_lattice(300.0, 6)
-    gdf = gpd.GeoDataFrame(
-        {"population": np.zeros(len(xy), dtype=int)},
-        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
-        crs=UTM22S,
-    )
-    out = classify_population_points(gdf)
-    # a regular hexagon of centre spacing d has area sqrt(3) / 2 * d²
-    assert out["area_km2"].iloc[0] == pytest.approx(math.sqrt(3) / 2 * 0.3**2, rel=1e-9)
-
-
-def test_hexagon_classes_use_density_contiguity_and_totals() -> None:
-    xy = hex_lattice(300.0, 6)
-    people = np.full(len(xy), 10)
-    people[[14, 15]] = 30_000  # two neighbours: a 60,000 urban centre
-    people[[20, 21]] = 40  # 400/km² beside the centre: urban cluster
-    people[0] = 200  # 2,000/km² alone: under 5,000 in its cluster, rural
-    gdf = gpd.GeoDataFrame(
-        {"population": people}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM22S
-    ).to_crs("EPSG:4326")
-
-    out = classify_population_points(gdf, cell_area_km2=0.1)
-
-    expected = np.full(len(xy), "rural", dtype=object)
-    expected[[14, 15]] = "urban_centre"
-    expected[[20, 21]] = "urban_cluster"
-    assert out["settlement_class"].tolist() == expected.tolist()
-    assert out["urban"].sum() == 4
-    loose = classify_population_points(gdf, cell_area_km2=0.1, cluster_rule=False)
-    assert loose["settlement_class"].iloc[0] == "urban_centre"
-
-
-def test_porto_alegre_grid_is_used_directly(data_dir: Path) -> None:
+def test_porto_alegre_grid_is_read_as_it_is(data_dir: Path) -> None:
     path = data_dir / "porto_alegre" / "poa_hexgrid.csv"
     raw = pd.read_csv(path)
-    points = read_population_points(path)
+    points = read_points(path, weight_column="population")
 
     assert len(points) == len(raw)
     assert points.crs == "EPSG:4326"
     assert points["population"].sum() == raw["population"].sum()
     assert points.geometry.x.tolist() == raw["lon"].tolist()
-
-    out = classify_population_points(points)
-    # the lattice estimate agrees with the Voronoi cells of the interior hexagons
-    metric = np.column_stack([points.to_crs(UTM22S).geometry.x, points.to_crs(UTM22S).geometry.y])
-    vor = Voronoi(metric)
-    regions_ = [vor.regions[i] for i in vor.point_region]
-    areas = [shapely.Polygon(vor.vertices[r]).area for r in regions_ if r and -1 not in r]
-    inner = np.asarray(areas)[np.asarray(areas) < 2 * np.median(areas)]
-    assert out["area_km2"].iloc[0] == pytest.approx(np.median(inner) / 1e6, rel=0.01)
-    density = out["population"] / out["area_km2"]
-    assert out["density_per_km2"].tolist() == density.tolist()
-    centre = out["settlement_class"] == "urban_centre"
-    assert (out.loc[centre, "density_per_km2"] >= 1500).all()
-    assert (out.loc[out["urban"], "density_per_km2"] >= 300).all()
+    assert points.geometry.y.tolist() == raw["lat"].tolist()
+    # every other column is kept: the benchmark picks the cells with health care
+    pd.testing.assert_series_equal(points["healthcare"], raw["healthcare"])
+    assert points["id"].tolist() == raw["id"].tolist()
 
 
-def test_bad_points_raise() -> None:
-    df = pd.DataFrame({"lon": [-51.2, -51.3], "lat": [-30.0, -30.1], "population": [5, -1]})
-    with pytest.raises(PopulationError, match=r"1: 'population' is -1"):
-        population_points_from_frame(df)
-    with pytest.raises(PopulationError, match="missing column 'lat'"):
-        population_points_from_frame(df.drop(columns="lat"))
-    with pytest.raises(PopulationError, match="WGS84"):
-        population_points_from_frame(df.assign(lat=[-30.0, 95.0], population=[5, 1]))
-    points = population_points_from_frame(df.assign(population=[5, 1]))
-    with pytest.raises(PopulationError, match="six neighbours"):
-        classify_population_points(points)
-    with pytest.raises(PopulationError, match="cell_area_km2"):
-        classify_population_points(points, cell_area_km2=0.0)
+def test_bad_points_name_the_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("lon,lat,population\n-51.2,-30.0,5\n-51.3,-30.1,-1\n")
+    with pytest.raises(PopulationError, match=r"people.csv:3: population must be >= 0"):
+        read_points(path, weight_column="population")
+    # unweighted points (facilities) need no population column
+    assert read_points(path)["population"].tolist() == [5, -1]
+    path.write_text("lon,population\n-51.2,5\n")
+    with pytest.raises(PopulationError, match=r"people.csv: missing column\(s\) lat"):
+        read_points(path, weight_column="population")
+    path.write_text("lon,lat,population\n-51.2,-30.0,5\n-51.3,95.0,1\n")
+    with pytest.raises(PopulationError, match=r"people.csv:3: \(lon, lat\) .* WGS84"):
+        read_points(path, weight_column="population")
+    path.write_text("lon,lat,population\n-51.2,south,5\n")
+    with pytest.raises(PopulationError, match=r"people.csv:2: lat must be a number, got 'south'"):
+        read_points(path, weight_column="population")
+    with pytest.raises(PopulationError, match="cannot read CSV"):
+        read_points(tmp_path / "absent.csv")

@@ -7,6 +7,7 @@ import geopandas as gpd
 import numpy as np
 import osmium
 import osmnx as ox
+import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.affinity import translate
@@ -15,17 +16,9 @@ from shapely.geometry import LineString
 from geo.access.coverage import nearest_facility
 from geo.errors import NetworkFormatError, NetworkInputError
 from geo.network import DRIVE, DRIVE_HIGHWAYS, WALK, Network
-from geo.network.readers import (
-    KPH_PER_MPH,
-    network_from_edges,
-    network_from_graph,
-    oneway_direction,
-    parse_maxspeed,
-    read_network,
-    utm_crs,
-    way_access,
-)
-from geo.network.speeds import read_congestion_csv, travel_model
+from geo.network.osm import KPH_PER_MPH, oneway_direction, parse_maxspeed, utm_crs, way_access
+from geo.network.readers import network_from_edges, network_from_graph, read_network
+from geo.network.speeds import travel_model
 
 # a hand-made extract near Changsha: 1 - 2 - 3 residential (2 is no intersection),
 # 3 <- 4 primary drawn 3 -> 4 with oneway=-1 and "30 mph", 4 - 5 a parking aisle,
@@ -252,7 +245,13 @@ def test_porto_alegre_simplification_keeps_total_length(data_dir: Path, poa_driv
 
 
 def test_porto_alegre_congestion_slows_listed_ways(data_dir: Path, poa_drive: Network) -> None:
-    scale, _ = read_congestion_csv(data_dir / "porto_alegre" / "poa_osm_congestion.csv")
+    # the r5r new_carspeeds table: 61 ways, every one at half speed
+    table = pd.read_csv(data_dir / "porto_alegre" / "poa_osm_congestion.csv")
+    assert set(table["speed_type"]) == {"scale"}
+    scale = dict(zip(table["osm_id"].astype(int), table["max_speed"].astype(float), strict=True))
+    assert len(scale) == 61
+    assert set(scale.values()) == {0.5}
+    assert scale[27184648] == 0.5
     listed = np.isin(poa_drive.way_id, list(scale))
     assert listed.any()
     free = poa_drive.edge_travel_time_s(travel_model("drive"))

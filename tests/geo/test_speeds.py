@@ -1,7 +1,5 @@
 """Travel-time model: default tables, overrides, maxspeed, EMS, congestion."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,7 +9,6 @@ from geo.network.speeds import (
     DRIVE_URBAN_SPEED_KPH,
     MAXSPEED_CAP_KPH,
     WALK_SPEED_KPH,
-    read_congestion_csv,
     travel_model,
 )
 
@@ -116,26 +113,3 @@ def test_invalid_speed_settings_are_refused(kwargs: dict[str, object], message: 
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(ModeError):
         travel_model("bicycle")
-
-
-def test_porto_alegre_congestion_table(data_dir: Path) -> None:
-    scale, absolute = read_congestion_csv(data_dir / "porto_alegre" / "poa_osm_congestion.csv")
-    assert len(scale) == 61
-    assert set(scale.values()) == {0.5}
-    assert absolute == {}
-    assert scale[27184648] == 0.5
-
-
-def test_congestion_csv_errors_name_the_line(tmp_path: Path) -> None:
-    path = tmp_path / "c.csv"
-    path.write_text("osm_id,max_speed,speed_type\n1,0.5,scale\n2,abc,scale\n")
-    with pytest.raises(SpeedTableError, match=r"c.csv:3"):
-        read_congestion_csv(path)
-    path.write_text("osm_id,max_speed,speed_type\n1,0.5,fast\n")
-    with pytest.raises(SpeedTableError, match="speed_type must be"):
-        read_congestion_csv(path)
-    path.write_text("way,max_speed\n1,0.5\n")
-    with pytest.raises(SpeedTableError, match="lacks column"):
-        read_congestion_csv(path)
-    path.write_text("osm_id,max_speed,speed_type\n1,40,km/h\n2,0.8,scale\n")
-    assert read_congestion_csv(path) == ({2: 0.8}, {1: 40.0})

@@ -13,7 +13,7 @@ from app.services import citydata, networks
 from app.services.demo import prepare_city
 from app.services.reference import load_hunan
 from app.settings import Settings
-from geo.demo.generate import get_inventory
+from geo.demo.inventory import get_inventory
 
 
 @pytest.fixture(scope="module")

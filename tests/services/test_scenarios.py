@@ -16,7 +16,7 @@ from app.services import auth, compliance, scenario_runs, scenarios
 from app.services import inputs as city_inputs
 from app.services.auth import Principal
 from app.services.norms import NormCatalogues
-from app.services.scenario_diff import ScenarioContexts
+from app.services.quick_diff import ScenarioContexts
 from app.settings import Settings
 from tests.fixtures.compliance_city import CITY, EAST, LAT, WEST, tiny_norms
 from tests.fixtures.compliance_city import prepare as prepare_city

@@ -5,8 +5,10 @@ from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
+from geo.population.settlement import SETTLEMENT_CLASSES
 
-SETTLEMENT_CLASSES = ("urban_centre", "urban_cluster", "rural")
+# the settlement classes are geo's vocabulary; the CHECK constraint below is built from them
+__all__ = ["SETTLEMENT_CLASSES", "PopulationCell"]
 
 
 class PopulationCell(Base):

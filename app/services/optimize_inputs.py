@@ -1,0 +1,279 @@
+"""What a site optimisation weighs: the norm and the candidate sites.
+
+The norm (:class:`Norm`) is a plan rule evaluated as a compliance run evaluates it
+(:func:`geo.norms.evaluate_spatial_rule`: who counts, each one's limit, who is covered now, each
+one's cost to the nearest facility), or a threshold of the request. The candidates
+(:class:`Candidates`) are given points, existing facilities to upgrade, or network nodes in the
+gap zones (:func:`geo.locate.gap_candidates`).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInputError
+from app.schemas.optimize import CandidatePoint, OptimizeRequest, parse_candidate_spec
+from app.services.inputs import CityInputs
+from app.services.region_lookup import locate_point
+from geo.access.coverage import nearest_facility
+from geo.access.matrix import nearest_straight
+from geo.locate import gap_candidates, settlement_node_limits
+from geo.network.snap import project_lonlat
+from geo.network.speeds import TravelModel
+from geo.norms import (
+    FacilityInput,
+    FacilitySelector,
+    FacilityType,
+    Rule,
+    evaluate_spatial_rule,
+    select_facilities,
+)
+from geo.norms.parameters import (
+    EmsResponseParameters,
+    RadiusCoverageParameters,
+    TravelTimeCoverageParameters,
+)
+from geo.norms.spatial import ems_model
+from geo.norms.terms import DistanceKind
+
+
+def invalid_field(field_name: str, msg: str) -> InvalidInputError:
+    """A bad request naming ``field_name``."""
+    return InvalidInputError(msg, details=[{"field": field_name, "msg": msg}])
+
+
+@dataclass
+class Norm:
+    """What counts: per point the limit, whether counted, whether covered now, and how measured.
+
+    ``measure`` is each point's cost to the nearest existing facility (seconds or metres);
+    ``mode`` is None for a straight-line radius.
+    """
+
+    description: str
+    selectors: tuple[FacilitySelector, ...]
+    counted: NDArray[np.bool_]
+    covered: NDArray[np.bool_]
+    measure: NDArray[np.float64]
+    threshold: NDArray[np.float64]
+    mode: str | None
+    direction: str
+    model: TravelModel | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Candidates:
+    """The candidate sites: coordinates (network CRS), names, and the facility an upgrade uses."""
+
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    names: list[str]
+    # upgrade candidates: the existing facility
+    existing: list[FacilityInput | None]
+
+
+# ---- the norm
+
+
+def rule_norm(rule: Rule, inputs: CityInputs, city: str) -> Norm:
+    params = rule.parameters
+    context = inputs.context
+    outcome = evaluate_spatial_rule(rule, inputs.regions, context, city_adcode=city)
+    notes: list[str] = []
+    mode: str | None
+    model: TravelModel | None = None
+    direction = "to_facility"
+    if isinstance(params, TravelTimeCoverageParameters):
+        mode, direction = params.mode.value, params.direction.value
+        model = context.net.default_model(mode)
+    elif isinstance(params, RadiusCoverageParameters):
+        if params.distance != DistanceKind.STRAIGHT:
+            msg = f"rule {rule.id!r} measures road distance; only straight radii are optimised"
+            raise invalid_field("rule_id", msg)
+        mode = None
+    else:
+        assert isinstance(params, EmsResponseParameters)
+        if params.minutes is None:
+            msg = f"rule {rule.id!r} has a road-distance limit only; give minutes instead"
+            raise invalid_field("rule_id", msg)
+        mode, model = ems_model(params)
+        direction = params.direction.value
+        if params.radius_km is not None:
+            notes.append(
+                f"the {params.radius_km:g} km road-distance limit of {rule.id} is not modelled: "
+                f"sites are chosen on the {params.minutes:g}-minute limit alone"
+            )
+    assert params is not None
+    return Norm(
+        description=f"{rule.id}: {rule.title_en}",
+        selectors=tuple(params.facilities),
+        counted=outcome.counted,
+        covered=outcome.covered,
+        measure=outcome.measure,
+        threshold=np.where(outcome.counted, outcome.threshold, 0.0),
+        mode=mode,
+        direction=direction,
+        model=model,
+        notes=notes,
+    )
+
+
+def threshold_norm(request: OptimizeRequest, inputs: CityInputs) -> Norm:
+    context = inputs.context
+    assert request.facility_type is not None
+    selectors = (FacilitySelector(facility_types=(FacilityType(request.facility_type),)),)
+    chosen = select_facilities(context.sites, selectors)
+    n = context.points.n_points
+    counted = np.ones(n, dtype=np.bool_)
+    if request.minutes is not None:
+        mode = request.mode or "drive"
+        # an ambulance drives from its station; patients travel to a facility
+        direction = "from_facility" if mode == "ems" else "to_facility"
+        model = context.net.default_model(mode)
+        measure = context.travel_time_at_points(chosen, mode=mode, direction=direction)
+        limit = request.minutes * 60.0
+        description = f"{request.minutes:g} minutes ({mode}) of a {request.facility_type}"
+        return Norm(
+            description,
+            selectors,
+            counted,
+            measure <= limit,
+            measure,
+            np.full(n, limit),
+            mode,
+            direction,
+            model,
+        )
+    assert request.radius_km is not None
+    measure = context.straight_distance_at_points(chosen)
+    limit = request.radius_km * 1000.0
+    return Norm(
+        f"{request.radius_km:g} km (straight) of a {request.facility_type}",
+        selectors,
+        counted,
+        measure <= limit,
+        measure,
+        np.full(n, limit),
+        None,
+        "to_facility",
+        None,
+    )
+
+
+# ---- candidates
+
+
+def _gap_candidates(
+    inputs: CityInputs, norm: Norm, demand: NDArray[np.int64], spacing_m: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Network nodes in the gap zones, thinned to one per ``spacing_m`` square.
+
+    A node is in a gap when it lies beyond the norm's limit from every existing facility: one
+    limit for everyone and a travel time, or the urban limit at an urban node and the rural one
+    elsewhere (:func:`geo.locate.gap_candidates`). With two limits or a radius, the nodes where
+    uncovered residents live are candidates too, since a node's urban flag need not match its
+    residents' (urban cells held to 5 km beside a rural node held to 20).
+    """
+    context = inputs.context
+    net = context.net
+    thresholds = norm.threshold[demand]
+    if thresholds.size == 0:
+        return np.zeros(0), np.zeros(0)
+    chosen = select_facilities(context.sites, norm.selectors)
+    if norm.mode is not None:
+        node_measure = nearest_facility(
+            net,
+            context.site_nodes(chosen, norm.mode),
+            mode=norm.mode,
+            direction=norm.direction,
+            model=norm.model,
+            limit_s=float(thresholds.max()),
+        ).travel_time_s
+        if np.unique(thresholds).size == 1:
+            picked = gap_candidates(
+                net, node_measure, float(thresholds[0]), mode=norm.mode, spacing_m=spacing_m
+            )
+            return net.x[picked], net.y[picked]
+    else:
+        node_measure = nearest_straight(
+            net.x, net.y, context.sites.x[chosen], context.sites.y[chosen]
+        )[0]
+    mode = norm.mode or "drive"
+    picked = gap_candidates(
+        net,
+        node_measure,
+        settlement_node_limits(net, thresholds, context.points.urban[demand]),
+        mode=mode,
+        spacing_m=spacing_m,
+        demand_nodes=context.snapped_points(mode).node[demand[~norm.covered[demand]]],
+    )
+    return net.x[picked], net.y[picked]
+
+
+def candidates_for(
+    session: Session,
+    request: OptimizeRequest,
+    *,
+    inputs: CityInputs,
+    norm: Norm,
+    demand: NDArray[np.int64],
+    city: str,
+) -> Candidates:
+    spec = request.candidates
+    if not isinstance(spec, str):
+        return _listed_candidates(session, spec, inputs, crs=request.crs, city=city)
+    kind, types = parse_candidate_spec(spec)
+    if kind == "gaps":
+        x, y = _gap_candidates(inputs, norm, demand, request.spacing_m)
+        names = [f"gap site {i + 1}" for i in range(x.shape[0])]
+        return Candidates(x, y, names, [None] * len(names))
+    # existing facilities of the given types that do not count for the norm yet
+    counting = set(select_facilities(inputs.context.sites, norm.selectors).tolist())
+    picked = [
+        i
+        for i, f in enumerate(inputs.facilities)
+        if f.type.value in types and i not in counting and isinstance(f.id, int)
+    ]
+    facilities = [inputs.facilities[i] for i in picked]
+    return Candidates(
+        inputs.context.sites.x[picked],
+        inputs.context.sites.y[picked],
+        [f.name for f in facilities],
+        list(facilities),
+    )
+
+
+def _listed_candidates(
+    session: Session, listed: list[CandidatePoint], inputs: CityInputs, *, crs: str, city: str
+) -> Candidates:
+    """Given points (located, in the city) and given facilities of the city, in order."""
+    context = inputs.context
+    index = {f.id: i for i, f in enumerate(inputs.facilities)}
+    xs, ys, names = [], [], []
+    existing: list[FacilityInput | None] = []
+    for i, candidate in enumerate(listed):
+        where = f"candidates.{i}"
+        if candidate.lon is None or candidate.lat is None:
+            j = index.get(candidate.facility_id or 0)
+            if j is None:
+                msg = f"{where}: facility {candidate.facility_id} is not a facility of city {city}"
+                raise invalid_field(where, msg)
+            facility = inputs.facilities[j]
+            xs.append(float(context.sites.x[j]))
+            ys.append(float(context.sites.y[j]))
+            names.append(candidate.name or facility.name)
+            existing.append(facility)
+            continue
+        located = locate_point(session, candidate.lon, candidate.lat, crs=crs, field=where)
+        if city not in (located.region_adcode, located.city_adcode):
+            msg = f"{where}: ({candidate.lon}, {candidate.lat}) lies outside city {city}"
+            raise invalid_field(where, msg)
+        x, y = project_lonlat([located.lon], [located.lat], context.net.crs)
+        xs.append(float(x[0]))
+        ys.append(float(y[0]))
+        names.append(candidate.name or f"candidate {i + 1}")
+        existing.append(None)
+    return Candidates(np.asarray(xs), np.asarray(ys), names, existing)

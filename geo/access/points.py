@@ -1,0 +1,58 @@
+"""Points in a network's metric CRS: what an access context measures from and to.
+
+Any object with ``x`` and ``y`` arrays (metres) is :class:`Located` (population points and
+facilities of :mod:`geo.norms.spatial` are); :class:`Points` is the plain form.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from geo.errors import CoverageInputError
+
+__all__ = ["Located", "Points", "points_xy"]
+
+FloatArray = NDArray[np.float64]
+
+
+class Located(Protocol):
+    """Anything with coordinates in the network CRS: ``x`` and ``y``, metres."""
+
+    @property
+    def x(self) -> FloatArray:
+        """Easting of each item, metres."""
+        ...
+
+    @property
+    def y(self) -> FloatArray:
+        """Northing of each item, metres."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class Points:
+    """Plain points in the network CRS (x, y in metres), when nothing else is attached."""
+
+    x: FloatArray
+    y: FloatArray
+
+
+def points_xy(x: ArrayLike, y: ArrayLike) -> Points:
+    """Check and bundle coordinates (network CRS, metres) as :class:`Points`.
+
+    Raises
+    ------
+    CoverageInputError
+        When ``x`` and ``y`` differ in length or a coordinate is not finite.
+    """
+    xs = np.asarray(x, dtype=np.float64).reshape(-1)
+    ys = np.asarray(y, dtype=np.float64).reshape(-1)
+    if xs.shape != ys.shape:
+        msg = f"points: x has {xs.shape[0]} values, y {ys.shape[0]}"
+        raise CoverageInputError(msg)
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        msg = "points: x and y must be finite coordinates in metres"
+        raise CoverageInputError(msg)
+    return Points(xs, ys)
