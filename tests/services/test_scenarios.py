@@ -224,3 +224,16 @@ def test_the_quick_diff_equals_the_full_evaluation(
             for region in rule.regions:
                 key = (rule.rule_id, region.region_adcode)
                 assert (region.value_after, region.passed_after) == values[key], key
+
+
+def test_a_holder_by_name_is_the_oldest_valid_token_of_that_name(db_session: Session) -> None:
+    first = auth.create_token(db_session, TokenCreate(name="office", role="planner"))
+    auth.create_token(db_session, TokenCreate(name="office", role="admin"))
+    holder = auth.holder_named(db_session, "office")
+    assert holder is not None
+    assert (holder.token_id, holder.role) == (first.id, "planner")
+    auth.revoke_token(db_session, first.id)
+    later = auth.holder_named(db_session, "office")
+    assert later is not None
+    assert later.token_id != first.id
+    assert auth.holder_named(db_session, "nobody") is None
