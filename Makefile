@@ -9,7 +9,7 @@ PG_VERSION ?= 15
 POSTGIS_CONTROL := /usr/share/postgresql/$(PG_VERSION)/extension/postgis.control
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: run test setup db data browser lint typecheck importlint jscheck pytest loadtest clean
+.PHONY: run test setup db data browser lint typecheck importlint jscheck pytest test-geo test-db test-browser test-slow loadtest clean
 
 run: setup data
 	$(BIN)/fplan serve
@@ -87,6 +87,18 @@ jscheck: node_modules/.installed
 
 pytest: setup browser
 	$(BIN)/python -m pytest
+
+# test lanes (markers db, browser, slow; tests/conftest.py applies them by folder and fixture)
+# the pure library without a database or the shared real data: seconds, not minutes
+test-geo: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/geo -m "not slow" -q
+# services, API, CLI and migrations on PostGIS, without Chromium or the real-data cases
+test-db: setup
+	$(BIN)/python -m pytest -m "db and not browser and not slow" -q
+test-browser: setup browser
+	$(BIN)/python -m pytest -m browser -q
+test-slow: setup
+	$(BIN)/python -m pytest -m "slow and not browser" -q
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .pytest_cache .ruff_cache

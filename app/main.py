@@ -26,6 +26,7 @@ from app.api.routes import (
 from app.db.session import create_db_engine, create_session_factory
 from app.runtime.answers import AnswerCache, DataVersionWatcher
 from app.runtime.compute import ComputeLimiter
+from app.services.norms import CatalogueStore
 from app.services.quick_diff import ScenarioContexts
 from app.services.tiles import TileCache
 from app.settings import Settings, get_settings
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tile_cache = TileCache(
         max_bytes=settings.tile_cache_mb * 1024 * 1024, max_entries=settings.tile_cache_entries
     )
+    # the plans' norm catalogues, loaded once per change of their files
+    app.state.catalogues = CatalogueStore()
     app.state.compute = compute
     # scenario states in memory, for the quick diffs of added sites
     app.state.scenario_contexts = ScenarioContexts()

@@ -372,10 +372,11 @@ def city_name(inputs: CityInputs, city: str) -> str:
 
 
 def run(main_body: Any, argv: Sequence[str] | None) -> int:
-    """Run a script body, turning a domain or option error into a message and exit status 2."""
+    """Run a script body, turning a domain, geo or option error into a message and exit status 2."""
     from pydantic import ValidationError
 
     from app.errors import AppError
+    from geo.errors import GeoError
 
     try:
         return int(main_body(argv))
@@ -383,6 +384,10 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
         print(f"error: {exc.message}")
         for detail in exc.details:
             print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
+        return 2
+    except GeoError as exc:
+        # the computation refused the input (an infeasible request, a solver out of time)
+        print(f"error: {exc}")
         return 2
     except ValidationError as exc:
         for error in exc.errors():

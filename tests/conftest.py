@@ -8,21 +8,20 @@ rolled back, so no test sees another's writes.
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
-from app.db.local import ensure_local_database
-from app.db.migrate import upgrade_database
-from app.db.models import Region
-from app.main import create_app
-from app.schemas.token import TokenCreate
-from app.services import auth
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+# the service (app.main, the routes, the migrations) is imported by the fixtures that need it,
+# so a lane without a database (tests/geo) does not pay for loading it
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 
@@ -69,6 +68,9 @@ def data_dir(shared_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterator[Settings]:
+    from app.db.local import ensure_local_database
+    from app.db.migrate import upgrade_database
+
     url = _test_database_url()
     ensure_local_database(Settings().database_url)
     recreate_database(url)
@@ -115,6 +117,8 @@ SQUARE = "SRID=4326;MULTIPOLYGON((({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} 
 
 def add_tiny_city(session: Session) -> None:
     """Add prefecture 439900 with a district (east) and a county (west), 0.1° squares."""
+    from app.db.models import Region
+
     session.add_all(
         [
             Region(adcode="439900", name="测试市", level="prefecture", city_adcode="439900"),
@@ -150,6 +154,8 @@ def tiny_city(db_session: Session) -> None:
 @pytest.fixture
 def make_token(db_session: Session) -> Callable[..., str]:
     """Issue an API token of a role inside the test's transaction; returns its secret."""
+    from app.schemas.token import TokenCreate
+    from app.services import auth
 
     def make(role: str, name: str | None = None) -> str:
         request = TokenCreate(name=name or f"test-{role}", role=role)
@@ -167,13 +173,42 @@ def auth_headers(make_token: Callable[..., str]) -> Callable[[str], dict[str, st
 @pytest.fixture
 def client(
     settings: Settings, db_session: Session, make_token: Callable[..., str]
-) -> Iterator[TestClient]:
+) -> Iterator["TestClient"]:
     """A client of the app on the test's session, sending an admin token (writes need one)."""
+    from fastapi.testclient import TestClient
+
+    from app.api.deps import get_session
+    from app.main import create_app
+
     app = create_app(settings)
     app.dependency_overrides[get_session] = lambda: db_session
     admin = {"Authorization": f"Bearer {make_token('admin', 'test-client')}"}
     with TestClient(app, headers=admin) as test_client:
         yield test_client
+
+
+# test lanes (markers registered in pyproject.toml): folders whose every test needs PostGIS …
+_DB_FOLDERS = frozenset({"api", "services", "migrations", "scenarios", "browser"})
+# … and, elsewhere (tests/cli), the fixtures that create or open the test database
+_DB_FIXTURES = frozenset({"settings", "engine", "connection", "db_session"})
+# real data of ../shared/data (Porto Alegre, Changsha, the Hunan polygons and census, and the
+# 10k-node-and-up synthetic networks grown on them) is read only through this fixture
+_SLOW_FIXTURES = frozenset({"data_dir"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test ``db``, ``browser`` and ``slow`` by its folder and its fixtures."""
+    root = Path(__file__).resolve().parent
+    for item in items:
+        parts = item.path.resolve().relative_to(root).parts
+        folder = parts[0] if len(parts) > 1 else ""
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if folder in _DB_FOLDERS or fixtures & _DB_FIXTURES:
+            item.add_marker(pytest.mark.db)
+        if folder == "browser":
+            item.add_marker(pytest.mark.browser)
+        if fixtures & _SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

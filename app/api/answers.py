@@ -6,7 +6,6 @@ version, or runs the function on the thread pool once and caches it. Answers car
 and ``X-Data-Version``; a matching ``If-None-Match`` gets 304 without a body.
 """
 
-import hashlib
 from collections.abc import Callable, Hashable
 from typing import Annotated
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel
 from app.api.deps import SessionDep
 from app.runtime.answers import Answer, AnswerCache
 from app.services._locking import none_match
-from app.services.norms import NormCatalogues, catalogue_sha256
+from app.services.norms import NormCatalogues
 
 JSON = "application/json"
 
@@ -66,17 +65,6 @@ async def cached_response(
     return _response(answer, request, version)
 
 
-_CATALOGUE_KEYS: dict[int, tuple[NormCatalogues, str]] = {}
-
-
 def catalogues_key(norms: NormCatalogues) -> str:
     """A short content hash of the loaded catalogues, computed once per loaded set."""
-    known = _CATALOGUE_KEYS.get(id(norms))
-    if known is not None and known[0] is norms:
-        return known[1]
-    text = " ".join(catalogue_sha256(c) for c in norms.catalogues)
-    digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-    if len(_CATALOGUE_KEYS) > 16:
-        _CATALOGUE_KEYS.clear()
-    _CATALOGUE_KEYS[id(norms)] = (norms, digest)
-    return digest
+    return norms.key

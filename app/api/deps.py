@@ -48,9 +48,9 @@ from sqlalchemy.orm import Session
 
 from app.errors import AuthenticationError
 from app.runtime.compute import Compute, ComputeLimiter
-from app.services import auth, norms
+from app.services import auth
 from app.services.auth import Principal
-from app.services.norms import NormCatalogues
+from app.services.norms import CatalogueStore, NormCatalogues
 from app.services.quick_diff import ScenarioContexts
 from app.settings import Settings
 
@@ -156,9 +156,10 @@ async def get_compute(request: Request, session: SessionDep, principal: Principa
 ComputeDep = Annotated[Compute, Depends(get_compute)]
 
 
-async def get_norm_catalogues(settings: SettingsDep) -> NormCatalogues:
+async def get_norm_catalogues(request: Request, settings: SettingsDep) -> NormCatalogues:
     """The plans' catalogues, checked against the seed texts (loaded once per change)."""
-    return norms.load_norms(settings)
+    store: CatalogueStore = request.app.state.catalogues
+    return store.load(settings)
 
 
 # shared by the routes that evaluate norms (compliance, gaps, coverage, optimize, scenarios)

@@ -1,8 +1,11 @@
-"""HTTP answers for errors: domain errors, validation, the framework's own, the database's.
+"""HTTP answers for errors: the service's, ``geo``'s, validation's, the framework's, the database's.
 
 Every error answer has the body ``{"error": {"code", "message", "details"}}``
-(:class:`app.schemas.errors.ErrorResponse`); the status code comes from the domain error class
-(:mod:`app.errors`), so the data and service layers never raise ``HTTPException``.
+(:class:`app.schemas.errors.ErrorResponse`). The status code of a service error comes from its
+class (:mod:`app.errors`), so the data and service layers never raise ``HTTPException``; the
+status code of an error raised by the pure ``geo`` package comes from one table,
+:data:`GEO_STATUS_CODES` (the most specific class listed wins), so services need not translate
+them one by one.
 """
 
 from typing import Any
@@ -14,6 +17,27 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError
+from geo.errors import (
+    CatalogueError,
+    GeoError,
+    InputError,
+    LocationInfeasibleError,
+    LocationSolverError,
+)
+
+# every geo error → (HTTP status, error code); a class not listed takes its nearest listed base
+GEO_STATUS_CODES: dict[type[GeoError], tuple[int, str]] = {
+    # bad input the caller can fix
+    InputError: (422, "invalid_input"),
+    # no set of sites satisfies the request (a demand no candidate reaches, too few sites)
+    LocationInfeasibleError: (422, "infeasible"),
+    # the solver found no solution within the time allowed
+    LocationSolverError: (504, "computation_timeout"),
+    # a defective norm catalogue: the service cannot answer until it is fixed
+    CatalogueError: (503, "not_configured"),
+    # anything else the computation refuses is ours to fix
+    GeoError: (500, "computation_error"),
+}
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -41,6 +65,14 @@ def _jsonable_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def geo_status(exc: GeoError) -> tuple[int, str]:
+    """The HTTP status and error code of a ``geo`` error, from :data:`GEO_STATUS_CODES`."""
+    for cls in type(exc).__mro__:
+        if cls in GEO_STATUS_CODES:
+            return GEO_STATUS_CODES[cls]
+    return GEO_STATUS_CODES[GeoError]
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Attach the handlers that turn domain and database errors into JSON responses."""
 
@@ -51,6 +83,12 @@ def register_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=dict(exc.headers) if exc.headers else None,
         )
+
+    @app.exception_handler(GeoError)
+    def _geo_error(_: Request, exc: GeoError) -> JSONResponse:
+        status, code = geo_status(exc)
+        message = str(exc)
+        return JSONResponse(_body(code, message, [{"msg": message}]), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -43,6 +43,7 @@ loadtest.register(app)
 def main() -> None:
     from app.cli._console import console
     from app.errors import AppError
+    from geo.errors import GeoError
 
     try:
         app()
@@ -52,3 +53,7 @@ def main() -> None:
         for detail in exc.details:
             console.print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
         raise SystemExit(2 if exc.status_code < 500 else 1) from None
+    except GeoError as exc:
+        # the computation refused its input (an unreadable file, a bad parameter): one line
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
+        raise SystemExit(2) from None

@@ -116,7 +116,38 @@ def _value(number: float | None, unit: str) -> str:
     return f"{number:,.2f}".rstrip("0").rstrip(".")
 
 
-_STATUS = {True: "[green]pass[/green]", False: "[red]fail[/red]", None: "[yellow]unknown[/yellow]"}
+# status in Chinese first, then English, coloured by what it asks of the reader
+_STATUS = {
+    "pass": "[green]通过\npass[/green]",
+    "fail": "[red]未达标\nfail[/red]",
+    "unknown": "[yellow]未知\nunknown[/yellow]",
+    "info": "[cyan]参考\ninfo[/cyan]",
+    "not_applicable": "[dim]不适用\nn/a[/dim]",
+}
+_BINDING = {"binding": "约束性", "expected": "预期性"}
+
+
+def _label(r: "ComplianceResult") -> str:
+    """约束性 / 预期性 and the target year, e.g. "预期性 2025"."""
+    parts = [_BINDING[r.binding]] if r.binding else []
+    if r.year is not None:
+        parts.append(str(r.year))
+    return " ".join(parts)
+
+
+def _baseline(r: "ComplianceResult") -> str:
+    if r.baseline is None:
+        return ""
+    return f"{_value(r.baseline.value, r.unit)} ({r.baseline.year})"
+
+
+def _rule_cell(r: "ComplianceResult") -> str:
+    """The rule's Chinese title and id, then what the figure rests on: label, baseline, unit."""
+    basis = [part for part in (_label(r), _baseline(r)) if part]
+    if r.baseline is not None:
+        basis[-1] = f"基线 baseline {basis[-1]}"
+    basis.append(r.unit)
+    return f"{r.title_zh} ({r.rule_id.split('.', 1)[-1]})\n[dim]{' · '.join(basis)}[/dim]"
 
 
 def _print_report(report: "ComplianceReport") -> None:
@@ -130,38 +161,61 @@ def _print_report(report: "ComplianceReport") -> None:
     # the city first, then its units by adcode
     order = sorted(by_region, key=lambda code: (code != report.city, code))
     reused = ", reused" if report.reused else ""
-    document = report.results[0].citation.document if report.results else ""
-    table = Table(
-        title=f"{report.city_name} ({report.city}): plan norms, run {report.run_id}{reused}",
-        caption=f"plan text: {document} (lines in the last column)",
+    plan = report.plan
+    number = f" {plan.document_number}" if plan.document_number else ""
+    console.print(
+        f"[bold]{report.city_name} ({report.city}): plan norms 规划指标, "
+        f"run {report.run_id}{reused}[/bold]\n"
+        f"《{plan.plan_title_zh}》{number} ({plan.plan_title_en}); "
+        f"plan text 规划文本: {plan.document}"
     )
-    table.add_column("rule", no_wrap=True)
-    table.add_column("measured", justify="right", no_wrap=True)
-    table.add_column("target", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("shortfall", ratio=1)
-    table.add_column("lines", no_wrap=True)
+    # one table per region, so a region's name never wraps
     for code in order:
-        table.add_section()
-        table.add_row(f"[bold]{names[code]} {code}[/bold]")
+        table = Table(title=f"{names[code]} {code}")
+        # Chinese has no spaces to wrap at: long cells fold instead of being cut short
+        table.add_column("rule\n指标", ratio=2, overflow="fold")
+        table.add_column("measured\n现状", justify="right", no_wrap=True)
+        table.add_column("target\n目标", justify="right", no_wrap=True)
+        table.add_column("status\n结论", no_wrap=True)
+        table.add_column("shortfall\n差距", ratio=3, overflow="fold")
+        table.add_column("lines\n行", no_wrap=True)
         for r in by_region[code]:
+            text = (
+                r.shortfall_text
+                if r.shortfall_text_zh is None
+                else (f"{r.shortfall_text_zh}\n{r.shortfall_text}")
+            )
             table.add_row(
-                # the city prefix is the same on every rule of the plan
-                r.rule_id.split(".", 1)[-1],
+                _rule_cell(r),
                 _value(r.value, r.unit),
                 _value(r.target, r.unit),
-                _STATUS[r.passed],
-                r.shortfall_text,
+                _STATUS[r.status],
+                text,
                 r.citation.lines,
             )
-    console.print(table)
-    counts = {flag: sum(r.passed is flag for r in report.results) for flag in (True, False, None)}
+        console.print(table)
+    counts = report.counts
     console.print(
-        f"{len(report.results)} results: {counts[True]} pass, {counts[False]} fail, "
-        f"{counts[None]} unknown"
+        f"{len(report.results)} results 条结果: {counts.get('pass', 0)} pass 通过, "
+        f"{counts.get('fail', 0)} fail 未达标, {counts.get('unknown', 0)} unknown 未知, "
+        f"{counts.get('info', 0)} info 参考, "
+        f"{counts.get('not_applicable', 0)} not applicable 不适用"
     )
+    if report.data_gaps:
+        console.print(
+            f"data gaps 数据缺口 ({len(report.data_gaps)} norms the register cannot evaluate "
+            "登记数据无法评估的指标):"
+        )
+        for gap in report.data_gaps:
+            console.print(
+                f"  {gap.title_zh} ({gap.rule_id.split('.', 1)[-1]}, {gap.citation.lines}): "
+                f"needs 需要 {', '.join(gap.needs)} — {gap.data_gap}"
+            )
     if report.synthetic:
-        console.print("[yellow]synthetic network or facilities: the figures are not real[/yellow]")
+        console.print(
+            "[yellow]synthetic network or facilities: the figures are not real "
+            "路网或机构为模拟数据，数值非真实[/yellow]"
+        )
 
 
 def register(app: typer.Typer) -> None:

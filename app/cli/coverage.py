@@ -149,8 +149,9 @@ def coverage(
             timings["search_s"] = time.perf_counter() - start
             progress.update(step, advance=1)
     except GeoError as exc:
+        # the computation refused its input: one line and exit code 2, as main() answers
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(2) from exc
 
     share = result.covered_share
     summary: dict[str, Any] = {

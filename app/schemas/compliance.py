@@ -9,14 +9,15 @@ from typing import Any, Literal
 from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Polygon
 from pydantic import BaseModel, Field
 
-from app.schemas.norms import CitationPublic
+from app.schemas.norms import BaselinePublic, CitationPublic
 
 ReportFormat = Literal["json", "csv"]
 CoverageMode = Literal["walk", "drive", "ems"]
+ResultStatus = Literal["pass", "fail", "unknown", "info", "not_applicable"]
 
 
 class ComplianceResult(BaseModel):
-    """One rule checked in one region."""
+    """One rule checked in one region, with what the verdict rests on."""
 
     region_adcode: str
     region_name: str
@@ -29,6 +30,56 @@ class ComplianceResult(BaseModel):
     shortfall_unit: str = Field(description="ambulances, beds, residents, GPs …")
     shortfall_text: str = Field(description='e.g. "needs 14 more ambulances"')
     unit: str = Field(description="unit of value and target")
+    citation: CitationPublic
+    citations: list[CitationPublic]
+    status: ResultStatus = Field(
+        description=(
+            "pass, fail, unknown (the data cannot tell), info (a unit's value beside a city-wide "
+            "target, not judged) or not_applicable (a zone, whose residents count in its host)"
+        )
+    )
+    shortfall_text_zh: str | None = Field(description="the outcome in Chinese, where worded")
+    unknown_facilities: int = Field(
+        description="facilities whose counted capacity is unknown; value is then the known part"
+    )
+    title_zh: str
+    title_en: str
+    binding: Literal["binding", "expected"] | None = Field(
+        description="the plan's label: binding (约束性) or expected (预期性); null when none"
+    )
+    year: int | None = Field(description="the year the target is for")
+    baseline: BaselinePublic | None = Field(
+        description="the plan's own figure in its base year, in unit (so a gap reads as progress)"
+    )
+    target_scope: Literal["city", "unit"] = Field(
+        description="city: a city-wide target judged on the city row only; unit: every unit"
+    )
+    interpretation: str | None = Field(description="how the catalogue reads the plan here")
+
+
+class PlanPublic(BaseModel):
+    """The plan a city's norms come from."""
+
+    document: str = Field(description="seed plan text")
+    plan_title_zh: str
+    plan_title_en: str
+    document_number: str | None = Field(description="the plan's 文号; null when none printed")
+    issuer_zh: str = Field(description="the issuing body (发文机关)")
+
+
+class DataGapPublic(BaseModel):
+    """A norm of the plan the facility register cannot evaluate, listed once for the city."""
+
+    rule_id: str
+    kind: str
+    title_zh: str
+    title_en: str
+    data_gap: str = Field(description="why it cannot be evaluated")
+    needs: list[str] = Field(description="the register fields or data sets it needs")
+    applies_to: list[str]
+    binding: Literal["binding", "expected"] | None
+    year: int | None
+    interpretation: str | None
     citation: CitationPublic
     citations: list[CitationPublic]
 
@@ -47,7 +98,12 @@ class ComplianceReport(BaseModel):
     synthetic: bool = Field(description="true when the network or facilities are synthetic")
     network_id: int
     timings: dict[str, Any] = Field(description="seconds per step of the run that computed it")
+    plan: PlanPublic
+    counts: dict[ResultStatus, int] = Field(description="result rows per status")
     results: list[ComplianceResult]
+    data_gaps: list[DataGapPublic] = Field(
+        description="norms the register cannot evaluate, once each (never per-region rows)"
+    )
 
 
 class CoverageRegion(BaseModel):

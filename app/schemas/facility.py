@@ -6,9 +6,9 @@ from geojson_pydantic import Feature, FeatureCollection, Point
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas._text import PlainText
-from geo.terms import FacilityType, Grade, Ownership
+from geo.terms import AdminLevel, FacilityType, Grade, Ownership, PrimaryCareStandard
 
-__all__ = ["FacilityType", "Grade", "Ownership"]
+__all__ = ["AdminLevel", "FacilityType", "Grade", "Ownership", "PrimaryCareStandard"]
 
 InputCrs = Literal["wgs84", "gcj02", "bd09"]
 
@@ -36,6 +36,22 @@ class FacilityBase(BaseModel):
     critical_maternal_centre: bool = False
     critical_neonatal_centre: bool = False
     ems_station_hosted: bool = False
+    # the plans' further fields: None (unknown) until a source records them
+    tcm_physicians: Count = None
+    public_health_staff: Count = None
+    infectious_beds: Count = None
+    childcare_places: Count = None
+    geriatrics_dept: bool | None = None
+    ophthalmology_dept: bool | None = None
+    psychology_clinic: bool | None = None
+    rehabilitation_dept: bool | None = None
+    hospice_care: bool | None = None
+    tcm_hall: bool | None = None
+    tcm_preventive_care: bool | None = None
+    infectious_ward: bool | None = None
+    central_township: bool | None = None
+    primary_care_standard: PrimaryCareStandard | None = None
+    admin_level: AdminLevel | None = None
     external_id: PlainText | None = Field(default=None, max_length=100)
 
 
@@ -66,6 +82,21 @@ class FacilityChanges(BaseModel):
     critical_maternal_centre: bool | None = None
     critical_neonatal_centre: bool | None = None
     ems_station_hosted: bool | None = None
+    tcm_physicians: Count = None
+    public_health_staff: Count = None
+    infectious_beds: Count = None
+    childcare_places: Count = None
+    geriatrics_dept: bool | None = None
+    ophthalmology_dept: bool | None = None
+    psychology_clinic: bool | None = None
+    rehabilitation_dept: bool | None = None
+    hospice_care: bool | None = None
+    tcm_hall: bool | None = None
+    tcm_preventive_care: bool | None = None
+    infectious_ward: bool | None = None
+    central_township: bool | None = None
+    primary_care_standard: PrimaryCareStandard | None = None
+    admin_level: AdminLevel | None = None
 
 
 class FacilityUpdate(FacilityChanges):

@@ -4,17 +4,32 @@ The catalogues are read-only (they ship with the code, cited to the plan texts),
 stops at the public models.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 
 class CitationPublic(BaseModel):
-    """Where a plan states a rule."""
+    """Where a plan states a rule: the plan by title and document number, lines and quote."""
 
     document: str = Field(description="seed plan text, e.g. 004_d7d4906956ec28ce.txt")
     lines: str = Field(description="1-based line range in the seed text, e.g. L1136-1138")
     quote: str = Field(description="the exact words of the plan (Chinese)")
+    plan_title_zh: str | None = Field(default=None, description="the plan's title as issued")
+    plan_title_en: str | None = Field(default=None, description="the plan's title in English")
+    document_number: str | None = Field(
+        default=None,
+        description="the plan's 文号, e.g. 长政办发〔2021〕62号; null when none printed",
+    )
+    issuer_zh: str | None = Field(default=None, description="the issuing body (发文机关)")
+
+
+class BaselinePublic(BaseModel):
+    """The plan's own figure for the indicator in its base year, in the target's unit."""
+
+    value: float
+    year: int
+    note: str | None = None
 
 
 class TargetPublic(BaseModel):
@@ -40,9 +55,17 @@ class RulePublic(BaseModel):
     target: TargetPublic
     binding: bool | None = Field(description="the plan calls it binding (约束性)")
     expected: bool | None = Field(description="the plan calls it expected (预期性)")
-    year: int
+    year: int | None = Field(description="the target year; null when the plan gives none")
+    baseline: BaselinePublic | None = Field(description="the plan's own base-year figure")
+    target_scope: Literal["city", "unit"] = Field(
+        description="city: a city-wide target, judged on the city row only; unit: every unit"
+    )
+    target_share: float | None = Field(
+        description="spatial rules: the share of residents that must be within reach"
+    )
     interpretation: str | None = Field(description="how an ambiguous or silent plan is read")
     data_gap: str | None = Field(description="why the data cannot evaluate it, if so")
+    needs: list[str] | None = Field(description="data-gap rules: the fields or data missing")
     citations: list[CitationPublic]
 
 
@@ -55,6 +78,10 @@ class CataloguePublic(BaseModel):
     city_name_en: str
     city_level: str
     document: str
+    plan_title_zh: str
+    plan_title_en: str
+    document_number: str | None = Field(description="the plan's 文号; null when none printed")
+    issuer_zh: str
     rules: list[RulePublic]
 
 

@@ -25,6 +25,7 @@ from app.services.region_lookup import COUNTY_LEVELS
 from geo.network import DRIVE, Network
 from geo.network.readers import read_network
 from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
+from geo.population.urban import calibrate_urban
 from geo.synthetic.roads import build_synthetic_network
 
 # UTM zone 49N covers Hunan (108.8°E–114.3°E)
@@ -62,6 +63,8 @@ def city_units(session: Session, city_adcode: str) -> gpd.GeoDataFrame:
     Residents of development zones are added to their host county (the zone's parent); where the
     host is not known (the parent is the prefecture) they are spread over the city's districts (区)
     in proportion to census population, largest remainder, so the city total is kept exactly.
+    ``urban_population`` is each unit's census urban residents (its zones' included the same
+    way); NaN where the census share is unknown.
     """
     city = get_city(session, city_adcode)
     units_filter = (
@@ -80,6 +83,7 @@ def city_units(session: Session, city_adcode: str) -> gpd.GeoDataFrame:
             "level": [r.level for r in rows],
             "population": [int(r.population or 0) for r in rows],
             "urban_share": [r.urban_share for r in rows],
+            "urban_population": [_urban_people(r) for r in rows],
             **{c: [getattr(r, c) or 0.0 for r in rows] for c in GHSL_COLUMNS},
         }
     )
@@ -94,14 +98,30 @@ def city_units(session: Session, city_adcode: str) -> gpd.GeoDataFrame:
     ).all()
     for zone in zones:
         people = int(zone.population or 0)
+        urban_people = _urban_people(zone)
         if zone.parent_adcode in set(frame["adcode"]):
-            frame.loc[frame["adcode"] == zone.parent_adcode, "population"] += people
+            host = frame["adcode"] == zone.parent_adcode
+            frame.loc[host, "population"] += people
+            frame.loc[host, "urban_population"] += urban_people
             continue
         districts = frame["level"] == "district"
         weights = frame.loc[districts, "population"].to_numpy(dtype=float)
         frame.loc[districts, "population"] += _largest_remainder(people, weights)
+        if np.isnan(urban_people):
+            frame.loc[districts, "urban_population"] = np.nan
+        else:
+            frame.loc[districts, "urban_population"] += _largest_remainder(
+                int(urban_people), weights
+            )
     geoms = [to_shape(r.geom) if r.geom is not None else None for r in rows]
     return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326").to_crs(HUNAN_CRS)
+
+
+def _urban_people(region: Region) -> float:
+    """Census urban residents of a unit or zone (persons); NaN, which spreads, when unknown."""
+    if region.urban_share is None or region.population is None:
+        return float("nan")
+    return float(round(int(region.population) * float(region.urban_share)))
 
 
 def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -204,6 +224,18 @@ def build_population(
     )
     cells = build_population_grid(
         units, cell_size_m=cell_size_m, segments=segments, segment_weight=weight
+    )
+    # one definition of urban: each unit's census urban residents on its densest cells (D3)
+    targets = {
+        str(code): (None if people is None or pd.isna(people) else int(people))
+        for code, people in zip(units["adcode"], units["urban_population"], strict=True)
+    }
+    cells["urban"] = calibrate_urban(
+        cells["region_adcode"].to_numpy(),
+        cells["population"].to_numpy(),
+        cells["density_per_km2"].to_numpy(),
+        targets,
+        fallback=cells["urban"].to_numpy(),
     )
     cells_wgs = cells.to_crs("EPSG:4326")
     origins = cell_origins(cells).to_crs("EPSG:4326")

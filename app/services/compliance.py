@@ -28,8 +28,10 @@ from app.errors import ConflictError
 from app.schemas.compliance import (
     ComplianceReport,
     ComplianceResult,
+    DataGapPublic,
+    PlanPublic,
 )
-from app.schemas.norms import CitationPublic
+from app.schemas.norms import BaselinePublic, CitationPublic
 from app.services._tx import transaction
 from app.services.inputs import (
     CityInputs,
@@ -43,7 +45,10 @@ from app.settings import Settings
 from geo.norms import (
     SPATIAL_KINDS,
     Catalogue,
+    Rule,
     RuleResult,
+    Status,
+    catalogue_data_gaps,
     evaluate_rule,
     evaluate_spatial_rule,
 )
@@ -66,7 +71,36 @@ CSV_COLUMNS = (
     "citation_document",
     "citation_lines",
     "citation_quote",
+    # what the verdict rests on (added after the columns above, which keep their places)
+    "status",
+    "title_zh",
+    "title_en",
+    "binding",
+    "year",
+    "baseline_value",
+    "baseline_year",
+    "target_scope",
+    "unknown_facilities",
+    "shortfall_text_zh",
+    "interpretation",
+    "plan_title_zh",
+    "document_number",
 )
+# the second block of the CSV: norms the register cannot evaluate, once each
+DATA_GAP_COLUMNS = (
+    "data_gap_rule_id",
+    "title_zh",
+    "title_en",
+    "kind",
+    "binding",
+    "year",
+    "needs",
+    "data_gap",
+    "citation_document",
+    "citation_lines",
+    "citation_quote",
+)
+STATUSES = tuple(status.value for status in Status)
 
 
 def _no_progress(_: str, __: int, ___: int) -> None:
@@ -83,8 +117,11 @@ def _evaluate(
     city = catalogue.city_adcode
     for step, rule in enumerate(catalogue.rules, start=done):
         progress(f"checking {rule.id}", step, total)
+        # data-gap rules are listed once per city in the report, never as per-region rows
+        if rule.data_gap is not None:
+            continue
         start = time.perf_counter()
-        if rule.kind in SPATIAL_KINDS and rule.data_gap is None:
+        if rule.kind in SPATIAL_KINDS:
             outcome = evaluate_spatial_rule(rule, inputs.regions, inputs.context, city_adcode=city)
             underserved = outcome.counted & ~outcome.covered
             rows.extend(outcome.results)
@@ -155,6 +192,11 @@ def _store(
                     shortfall_text=row.shortfall_text,
                     unit=row.unit,
                     citations=[c.model_dump(mode="json") for c in row.citations],
+                    status=row.outcome.value,
+                    details={
+                        "shortfall_text_zh": row.shortfall_text_zh,
+                        "unknown_facilities": row.unknown_facilities,
+                    },
                     gap_cell_ids=gap,
                 )
                 for idx, (row, gap) in enumerate(zip(rows, gaps, strict=True))
@@ -186,7 +228,10 @@ def _report(
             .where(EvaluationResult.run_id == run.id)
             .order_by(EvaluationResult.idx)
         ).all()
-        results = [_result_public(row) for row in rows]
+        catalogue = prepared.catalogue
+        rules = {rule.id: rule for rule in catalogue.rules}
+        results = [_result_public(row, rules.get(row.rule_id), catalogue) for row in rows]
+    counts = {status: sum(r.status == status for r in results) for status in STATUSES}
     return ComplianceReport(
         city=prepared.city.adcode,
         city_name=prepared.city.name,
@@ -197,12 +242,29 @@ def _report(
         synthetic=run.synthetic,
         network_id=run.network_id,
         timings=run.timings,
+        plan=PlanPublic(
+            document=catalogue.document,
+            plan_title_zh=catalogue.plan_title_zh,
+            plan_title_en=catalogue.plan_title_en,
+            document_number=catalogue.document_number,
+            issuer_zh=catalogue.issuer_zh,
+        ),
+        counts=counts,
         results=results,
+        data_gaps=[
+            DataGapPublic.model_validate(gap.to_dict()) for gap in catalogue_data_gaps(catalogue)
+        ],
     )
 
 
-def _result_public(row: EvaluationResult) -> ComplianceResult:
-    citations = [CitationPublic.model_validate(c) for c in row.citations]
+def _result_public(
+    row: EvaluationResult, rule: Rule | None, catalogue: Catalogue
+) -> ComplianceResult:
+    # the rule's context comes from the catalogue the run was fingerprinted with
+    plan = catalogue.plan.as_dict()
+    citations = [CitationPublic.model_validate({**c, **plan}) for c in row.citations]
+    details = row.details or {}
+    passed_status = "unknown" if row.passed is None else ("pass" if row.passed else "fail")
     return ComplianceResult(
         region_adcode=row.region_adcode,
         region_name=row.region_name,
@@ -217,6 +279,20 @@ def _result_public(row: EvaluationResult) -> ComplianceResult:
         unit=row.unit,
         citation=citations[0],
         citations=citations,
+        status=row.status or passed_status,
+        shortfall_text_zh=details.get("shortfall_text_zh"),
+        unknown_facilities=int(details.get("unknown_facilities") or 0),
+        title_zh=rule.title_zh if rule else row.rule_id,
+        title_en=rule.title_en if rule else row.rule_id,
+        binding=None if rule is None or rule.binding is None else rule.binding.value,
+        year=rule.year if rule else None,
+        baseline=(
+            None
+            if rule is None or rule.baseline is None
+            else BaselinePublic.model_validate(rule.baseline.model_dump(mode="json"))
+        ),
+        target_scope=rule.scope_of_target.value if rule else "unit",
+        interpretation=rule.interpretation if rule else None,
     )
 
 
@@ -305,7 +381,11 @@ def run_compliance(
 
 
 def report_csv(report: ComplianceReport) -> str:
-    """The results as CSV, one row per rule and region, with the primary citation."""
+    """The results as CSV, one row per rule and region, with the primary citation.
+
+    A second block, after one empty line, lists the norms the register cannot evaluate
+    (``DATA_GAP_COLUMNS``), once each.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -326,8 +406,40 @@ def report_csv(report: ComplianceReport) -> str:
                 r.citation.document,
                 r.citation.lines,
                 r.citation.quote,
+                r.status,
+                r.title_zh,
+                r.title_en,
+                r.binding or "",
+                "" if r.year is None else r.year,
+                "" if r.baseline is None else repr(r.baseline.value),
+                "" if r.baseline is None else r.baseline.year,
+                r.target_scope,
+                r.unknown_facilities,
+                r.shortfall_text_zh or "",
+                r.interpretation or "",
+                report.plan.plan_title_zh,
+                report.plan.document_number or "",
             ]
         )
+    if report.data_gaps:
+        writer.writerow([])
+        writer.writerow(DATA_GAP_COLUMNS)
+        for gap in report.data_gaps:
+            writer.writerow(
+                [
+                    gap.rule_id,
+                    gap.title_zh,
+                    gap.title_en,
+                    gap.kind,
+                    gap.binding or "",
+                    "" if gap.year is None else gap.year,
+                    " ".join(gap.needs),
+                    gap.data_gap,
+                    gap.citation.document,
+                    gap.citation.lines,
+                    gap.citation.quote,
+                ]
+            )
     return buffer.getvalue()
 
 

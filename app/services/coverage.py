@@ -7,11 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from app.schemas.compliance import (
-    CoverageMode,
-    CoverageRegion,
-    CoverageReport,
-)
+from app.schemas.compliance import CoverageMode, CoverageRegion, CoverageReport
 from app.services._tx import transaction
 from app.services.inputs import read_city_inputs, require_prepared
 from app.settings import Settings

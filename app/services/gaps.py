@@ -19,13 +19,7 @@ from app.services._tx import transaction
 from app.services.compliance import run_compliance
 from app.services.norms import NormCatalogues, get_catalogue
 from app.settings import Settings
-from geo.norms import (
-    SPATIAL_KINDS,
-    Catalogue,
-    GapZone,
-    Rule,
-    gap_zones,
-)
+from geo.norms import SPATIAL_KINDS, Catalogue, GapZone, Rule, gap_zones
 
 
 def gap_collection(

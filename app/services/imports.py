@@ -5,8 +5,10 @@ every bad row (CSV: ``row`` counts data rows from 1, ``line`` is the file line; 
 ``feature`` indexes the features from 0) with the field and the reason. Checks: known columns or
 properties, a non-empty ``id`` unique in the file and not already imported from a file of the same
 name (``source`` = file name, ``external_id`` = id), a known type, grade and ownership, whole
-non-negative capacities (ICU beds within beds, negative-pressure ambulances within the fleet),
-yes/no flags, coordinates in range and not swapped, inside a county-level region, and inside
+non-negative capacities (ICU beds within beds, negative-pressure ambulances within the fleet,
+TCM physicians within physicians), yes/no flags (an empty cell is "no" for the four original flags
+and unknown for the plans' further ones), a known ``primary_care_standard`` and ``admin_level``
+when given, coordinates in range and not swapped, inside a county-level region, and inside
 ``city`` when one is given.
 
 Coordinates are in the datum ``crs`` (``wgs84``, ``gcj02`` or ``bd09``) and stored as WGS84. The
@@ -36,7 +38,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.models import FACILITY_GRADES, FACILITY_OWNERSHIPS, FACILITY_TYPES, Facility
-from app.db.models.facility import CAPACITY_FIELDS, SERVICE_FLAGS
+from app.db.models.facility import (
+    ADMIN_LEVELS,
+    CAPACITY_FIELDS,
+    PRIMARY_CARE_STANDARDS,
+    SERVICE_FLAGS,
+)
 from app.errors import ConflictError, InvalidInputError
 from app.schemas._text import NUL_MESSAGE
 from app.schemas.facility import FacilityCreate
@@ -46,12 +53,12 @@ from app.services._encodings import decode_text as _decode
 from app.services._tx import transaction
 from app.services.region_lookup import COUNTY_LEVELS, range_error
 from geo.datum import to_wgs84
-from geo.terms import CAPACITY_WITHIN
+from geo.terms import CAPACITY_WITHIN, PLAN_CHOICE_FIELDS, RECORDED_FLAGS, UNRECORDED_FLAGS
 
 REQUIRED_COLUMNS = ("id", "name", "type", "lon", "lat")
-OPTIONAL_COLUMNS = ("grade", "ownership", *CAPACITY_FIELDS, *SERVICE_FLAGS)
+OPTIONAL_COLUMNS = ("grade", "ownership", *CAPACITY_FIELDS, *SERVICE_FLAGS, *PLAN_CHOICE_FIELDS)
 # GeoJSON: the same names as properties, coordinates in the geometry
-PROPERTIES = ("id", "name", "type", "grade", "ownership", *CAPACITY_FIELDS, *SERVICE_FLAGS)
+PROPERTIES = ("id", "name", "type", *OPTIONAL_COLUMNS)
 # an empty flag cell means "no", as an unticked box
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "是"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "否", ""})
@@ -161,6 +168,13 @@ def _flag(value: object) -> tuple[bool, str | None]:
     return False, f"{value!r} is not yes/no (true, false, 1, 0, yes, no, 是, 否)"
 
 
+def _maybe_flag(value: object) -> tuple[bool | None, str | None]:
+    """A flag the plans added: an empty cell is unknown (None), not "no"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    return _flag(value)
+
+
 def _choice(value: object, allowed: Sequence[str], what: str) -> tuple[str | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
@@ -207,7 +221,10 @@ _PARSERS: dict[str, Callable[[object], tuple[Any, str | None]]] = {
     "grade": lambda v: _choice(v, FACILITY_GRADES, "grade"),
     "ownership": lambda v: _choice(v, FACILITY_OWNERSHIPS, "ownership"),
     **dict.fromkeys(CAPACITY_FIELDS, _count),
-    **dict.fromkeys(SERVICE_FLAGS, _flag),
+    **dict.fromkeys(RECORDED_FLAGS, _flag),
+    **dict.fromkeys(UNRECORDED_FLAGS, _maybe_flag),
+    "primary_care_standard": lambda v: _choice(v, PRIMARY_CARE_STANDARDS, "primary_care_standard"),
+    "admin_level": lambda v: _choice(v, ADMIN_LEVELS, "admin_level"),
 }
 
 

@@ -26,6 +26,7 @@ from app.db.models import Facility, PopulationCell, Region
 from app.errors import ConflictError
 from app.services import citydata, networks
 from app.services._tx import transaction
+from app.services.divisions import SubUnits, township_counts
 from app.services.norms import NormCatalogues, catalogue_sha256, get_catalogue
 from app.services.region_lookup import COUNTY_LEVELS
 from app.settings import Settings
@@ -43,9 +44,10 @@ from geo.norms import (
     facility_points,
     population_points,
 )
+from geo.terms import PLAN_CAPACITY_FIELDS, UNRECORDED_FLAGS, AdminLevel, PrimaryCareStandard
 
 # bump when an evaluator changes its answers, so runs stored by the old code are not reused
-ENGINE_VERSION = 1
+ENGINE_VERSION = 3
 
 
 def _demo_hint(city_adcode: str, what: str) -> ConflictError:
@@ -230,6 +232,9 @@ class CityInputs:
 def _region_inputs(rows: Sequence[Region], city: Region) -> list[RegionInput]:
     inputs = []
     members = [r.population for r in rows if r.adcode != city.adcode]
+    # townships and 街道 per unit (reference table); a prefecture's are its units' sum
+    counts = township_counts()
+    city_counts = _city_sub_units([r for r in rows if r.adcode != city.adcode], counts)
     for row in rows:
         population = row.population
         if row.adcode == city.adcode and population is None and members:
@@ -244,9 +249,33 @@ def _region_inputs(rows: Sequence[Region], city: Region) -> list[RegionInput]:
                 population=population,
                 urban_share=row.urban_share,
                 parent_adcode=row.parent_adcode,
+                township_count=_sub_units(row, city, counts, city_counts, "townships"),
+                subdistrict_count=_sub_units(row, city, counts, city_counts, "subdistricts"),
             )
         )
     return inputs
+
+
+def _city_sub_units(units: Sequence[Region], counts: dict[str, SubUnits]) -> SubUnits | None:
+    """Sum the units' counts; None when a county-level unit (not a zone) is not in the table."""
+    if not units or any(u.adcode not in counts for u in units if u.level != "zone"):
+        return None
+    found = [counts[u.adcode] for u in units if u.adcode in counts]
+    return SubUnits(sum(f.townships for f in found), sum(f.subdistricts for f in found))
+
+
+def _sub_units(
+    row: Region,
+    city: Region,
+    counts: dict[str, SubUnits],
+    city_counts: SubUnits | None,
+    which: str,
+) -> int | None:
+    """A unit's townships or 街道 from the table; the prefecture's is its units' sum."""
+    found = city_counts if row.adcode == city.adcode and city.level == "prefecture" else None
+    if row.adcode != city.adcode or city.level != "prefecture":
+        found = counts.get(row.adcode)
+    return None if found is None else int(getattr(found, which))
 
 
 def register_facilities(session: Session, city: Region) -> list[LocatedFacility]:
@@ -261,6 +290,7 @@ def register_facilities(session: Session, city: Region) -> list[LocatedFacility]
 
 
 def _facility_input(f: Facility) -> FacilityInput:
+    standard = f.primary_care_standard
     return FacilityInput(
         id=f.id,
         name=f.name,
@@ -281,6 +311,10 @@ def _facility_input(f: Facility) -> FacilityInput:
         critical_maternal_centre=f.critical_maternal_centre,
         critical_neonatal_centre=f.critical_neonatal_centre,
         ems_station_hosted=f.ems_station_hosted,
+        # the plans' further fields: None while unknown
+        **{name: getattr(f, name) for name in (*PLAN_CAPACITY_FIELDS, *UNRECORDED_FLAGS)},
+        primary_care_standard=None if standard is None else PrimaryCareStandard(standard),
+        admin_level=None if f.admin_level is None else AdminLevel(f.admin_level),
     )
 
 

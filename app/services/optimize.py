@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 from sqlalchemy.orm import Session
 
-from app.errors import ComputationTimeoutError, InvalidInputError
+from app.errors import InvalidInputError
 from app.schemas.facility import FacilityCreate
 from app.schemas.optimize import (
     ChosenSite,
@@ -53,9 +53,7 @@ from geo.locate import (
     LSCP,
     MCLP,
     CostMatrix,
-    LocationInfeasibleError,
     LocationResult,
-    LocationSolverError,
     PMedian,
 )
 from geo.network.snap import snap_xy
@@ -199,36 +197,31 @@ def _solve(
 ) -> LocationResult:
     covered = norm.covered[demand]
     radius = norm.threshold[demand]
-    try:
-        if request.model == "lscp":
-            return LSCP.from_cost_matrix(
-                cost,
-                service_radius=radius,
-                weights=weights,
-                covered_by_existing=covered,
-                allow_uncovered=True,
-            ).solve(time_limit_s=request.time_limit_s)
-        assert request.k is not None
-        if request.model == "mclp":
-            return MCLP.from_cost_matrix(
-                cost,
-                weights,
-                service_radius=radius,
-                p_facilities=request.k,
-                covered_by_existing=covered,
-            ).solve(time_limit_s=request.time_limit_s)
-        return PMedian.from_cost_matrix(
+    # an infeasible request (422) or a solver out of time (504): app.api.errors.GEO_STATUS_CODES
+    if request.model == "lscp":
+        return LSCP.from_cost_matrix(
             cost,
-            weights,
-            p_facilities=request.k,
-            existing_cost=norm.measure[demand],
+            service_radius=radius,
+            weights=weights,
+            covered_by_existing=covered,
             allow_uncovered=True,
         ).solve(time_limit_s=request.time_limit_s)
-    except LocationInfeasibleError as exc:
-        raise invalid_field("candidates", str(exc)) from exc
-    except LocationSolverError as exc:
-        msg = f"{exc}; allow more time (time_limit_s) or fewer candidates"
-        raise ComputationTimeoutError(msg) from exc
+    assert request.k is not None
+    if request.model == "mclp":
+        return MCLP.from_cost_matrix(
+            cost,
+            weights,
+            service_radius=radius,
+            p_facilities=request.k,
+            covered_by_existing=covered,
+        ).solve(time_limit_s=request.time_limit_s)
+    return PMedian.from_cost_matrix(
+        cost,
+        weights,
+        p_facilities=request.k,
+        existing_cost=norm.measure[demand],
+        allow_uncovered=True,
+    ).solve(time_limit_s=request.time_limit_s)
 
 
 def _register_id(facility: FacilityInput | None) -> int | None:

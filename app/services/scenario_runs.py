@@ -12,14 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.models import Scenario
-from app.errors import (
-    InvalidInputError,
-)
+from app.errors import InvalidInputError
 from app.schemas.compliance import ComplianceReport, GapCollection
-from app.schemas.scenario import (
-    ChangeIn,
-    ScenarioDiff,
-)
+from app.schemas.scenario import ChangeIn, ScenarioDiff
 from app.services import compliance, gaps, scenario_diff
 from app.services._tx import transaction
 from app.services.auth import Principal

@@ -13,7 +13,7 @@ straightened. Polygons are in the network CRS; pass ``to_crs="EPSG:4326"`` (or c
 ``GeoDataFrame.to_crs``) for WGS84.
 
 Gap areas (underserved population cells dissolved into zones) are
-:func:`geo.norms.spatial.gap_zones`.
+:func:`geo.norms.gaps.gap_zones`.
 """
 
 from typing import TYPE_CHECKING

@@ -13,8 +13,9 @@ GRADE_RANK: dict[str, int] = {str(g): rank for g, rank in terms.GRADE_RANK.items
 REGION_LEVELS: tuple[str, ...] = tuple(
     level for level in terms.REGION_LEVELS if level not in ("province", "prefecture")
 )
-CAPACITY_FIELDS = terms.CAPACITY_FIELDS
-FLAG_FIELDS = terms.SERVICE_FLAGS
+# the plans' further fields (terms.PLAN_CAPACITY_FIELDS, UNRECORDED_FLAGS) stay NULL: unknown
+CAPACITY_FIELDS = tuple(f for f in terms.CAPACITY_FIELDS if f not in terms.PLAN_CAPACITY_FIELDS)
+FLAG_FIELDS = terms.RECORDED_FLAGS
 
 
 @dataclass(slots=True, eq=False)

@@ -19,20 +19,22 @@ from geo.errors import (
 from geo.norms.areas import RuleArea, rule_areas
 from geo.norms.catalogue import (
     DEFAULT_CATALOGUE_DIR,
+    Baseline,
     Catalogue,
+    PlanReference,
     Rule,
     load_catalogue,
     load_catalogues,
     rules_by_id,
 )
 from geo.norms.citations import Citation, check_citation
-from geo.norms.evaluate import evaluate_catalogue, evaluate_rule
+from geo.norms.evaluate import catalogue_data_gaps, evaluate_catalogue, evaluate_rule
+from geo.norms.gaps import GapZone, gap_zones
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FacilitySelector, Target, TargetUnit
-from geo.norms.results import RuleResult, coverage_result
+from geo.norms.results import DataGap, RuleResult, coverage_result, data_gap_of
 from geo.norms.spatial import (
     FacilityPoints,
-    GapZone,
     PopulationPoints,
     RegionCoverage,
     SpatialContext,
@@ -41,12 +43,12 @@ from geo.norms.spatial import (
     evaluate_spatial_rule,
     facility_catchments,
     facility_points,
-    gap_zones,
     population_points,
     select_facilities,
 )
 from geo.norms.terms import (
     SPATIAL_KINDS,
+    Binding,
     CapacityField,
     Direction,
     DistanceKind,
@@ -58,17 +60,22 @@ from geo.norms.terms import (
     RuleKind,
     Scope,
     ServiceFlag,
+    Status,
+    TargetScope,
     TravelMode,
 )
 
 __all__ = [
     "DEFAULT_CATALOGUE_DIR",
     "SPATIAL_KINDS",
+    "Baseline",
+    "Binding",
     "CapacityField",
     "Catalogue",
     "CatalogueError",
     "CatalogueProblem",
     "Citation",
+    "DataGap",
     "Direction",
     "DistanceKind",
     "FacilityInput",
@@ -80,6 +87,7 @@ __all__ = [
     "NormEvaluationError",
     "NormsError",
     "Ownership",
+    "PlanReference",
     "PopulationBasis",
     "PopulationPoints",
     "RegionCoverage",
@@ -93,12 +101,16 @@ __all__ = [
     "ServiceFlag",
     "SpatialContext",
     "SpatialOutcome",
+    "Status",
     "Target",
+    "TargetScope",
     "TargetUnit",
     "TravelMode",
+    "catalogue_data_gaps",
     "check_citation",
     "coverage_by_region",
     "coverage_result",
+    "data_gap_of",
     "evaluate_catalogue",
     "evaluate_rule",
     "evaluate_spatial_rule",

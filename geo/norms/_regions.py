@@ -1,6 +1,7 @@
 """Which regions a rule produces rows for, and which facilities lie in a region."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from geo.errors import NormEvaluationError
 from geo.norms.catalogue import Rule
@@ -15,10 +16,46 @@ _SCOPE_LEVELS = {
     Scope.ZONE: RegionLevel.ZONE,
 }
 COUNTY_LEVEL_UNITS = frozenset(_SCOPE_LEVELS.values())
+# the units that can host a zone (and hold facilities)
+HOST_LEVELS = COUNTY_LEVEL_UNITS - {RegionLevel.ZONE}
+
+
+def _fold_zone(host: RegionInput, zone: RegionInput) -> RegionInput:
+    """Return ``host`` with ``zone``'s residents, urban residents and sub-units added."""
+    population = (
+        None
+        if host.population is None or zone.population is None
+        else host.population + zone.population
+    )
+    urban_share = host.urban_share
+    if population and host.population is not None and zone.population is not None:
+        if host.urban_share is None or zone.urban_share is None:
+            urban_share = None
+        else:
+            urban = host.population * host.urban_share + zone.population * zone.urban_share
+            urban_share = urban / population
+
+    # a zone absent from the township table adds no townships (it has none of its own)
+    def _add(mine: int | None, theirs: int | None) -> int | None:
+        return mine if mine is None or theirs is None else mine + theirs
+
+    return replace(
+        host,
+        population=population,
+        urban_share=urban_share,
+        township_count=_add(host.township_count, zone.township_count),
+        subdistrict_count=_add(host.subdistrict_count, zone.subdistrict_count),
+    )
 
 
 class RegionIndex:
     """The regions of one plan's city, with their parent links.
+
+    A development or management zone (``zone``) holds no facilities of its own: its residents
+    live in the unit that hosts it (its parent, when that is a county-level unit), and are
+    counted there, as the population surface already places them. The host's population,
+    urban share and township / sub-district counts here include its zones'; a zone whose parent
+    is the city itself has no host, and its residents count in the city total only.
 
     Parameters
     ----------
@@ -37,18 +74,35 @@ class RegionIndex:
                 msg = f"region {region.adcode} is given twice"
                 raise NormEvaluationError(msg)
             self.regions[region.adcode] = region
+        # zones' residents count in their host unit (D1)
+        self.hosts: dict[str, str] = {}
+        for zone in [r for r in self.regions.values() if r.level == RegionLevel.ZONE]:
+            host = self.regions.get(zone.parent_adcode or "")
+            if host is None or host.level not in HOST_LEVELS or host.adcode == city_adcode:
+                continue
+            self.hosts[zone.adcode] = host.adcode
+            self.regions[host.adcode] = _fold_zone(self.regions[host.adcode], zone)
+
+    def host_of(self, zone: RegionInput) -> RegionInput | None:
+        """Return the unit whose figures include ``zone``'s residents; None without a host."""
+        host = self.hosts.get(zone.adcode)
+        return None if host is None else self.regions[host]
 
     def in_scope(self, rule: Rule) -> list[RegionInput]:
-        """Return the regions ``rule`` produces a row for: the city first, then by adcode."""
+        """Return the regions ``rule`` produces a row for: the city first, then units by adcode,
+        then zones by adcode."""
         scopes = rule.region_scopes
         levels = {_SCOPE_LEVELS[s] for s in scopes if s in _SCOPE_LEVELS}
         chosen: list[RegionInput] = []
         city = self.regions.get(self.city_adcode)
         if Scope.CITY in scopes and city is not None:
             chosen.append(city)
+        # zones last: they hold no facilities and follow the units that host them
         chosen.extend(
             region
-            for adcode, region in sorted(self.regions.items())
+            for adcode, region in sorted(
+                self.regions.items(), key=lambda item: (item[1].level == RegionLevel.ZONE, item[0])
+            )
             if adcode != self.city_adcode and region.level in levels
         )
         return chosen

@@ -1,4 +1,4 @@
-"""English wording of results: numbers, plurals and facility descriptions."""
+"""Wording of results: numbers, plurals and facility descriptions (English; Chinese nouns)."""
 
 from collections.abc import Iterable, Sequence
 
@@ -26,6 +26,12 @@ FACILITY_NOUNS: dict[FacilityType, tuple[str, str]] = {
     FacilityType.VILLAGE_CLINIC: ("village clinic", "village clinics"),
     FacilityType.EMS_CENTER: ("EMS centre", "EMS centres"),
     FacilityType.EMS_STATION: ("EMS station", "EMS stations"),
+    FacilityType.CHILDCARE_INSTITUTION: ("childcare institution", "childcare institutions"),
+    FacilityType.MENTAL_REHAB_INSTITUTION: (
+        "community mental-rehabilitation institution",
+        "community mental-rehabilitation institutions",
+    ),
+    FacilityType.BLOOD_COLLECTION_POINT: ("blood-collection point", "blood-collection points"),
 }
 
 CAPACITY_NOUNS: dict[CapacityField, tuple[str, str]] = {
@@ -40,13 +46,50 @@ CAPACITY_NOUNS: dict[CapacityField, tuple[str, str]] = {
         "negative-pressure ambulance",
         "negative-pressure ambulances",
     ),
+    CapacityField.TCM_PHYSICIANS: ("TCM physician", "TCM physicians"),
+    CapacityField.PUBLIC_HEALTH_STAFF: ("public-health worker", "public-health staff"),
+    CapacityField.INFECTIOUS_BEDS: ("infectious-disease bed", "infectious-disease beds"),
+    CapacityField.CHILDCARE_PLACES: ("childcare place", "childcare places"),
 }
+
+# the Chinese names of the capacities, as the plans write them
+CAPACITY_NOUNS_ZH: dict[CapacityField, str] = {
+    CapacityField.BEDS: "床位",
+    CapacityField.ICU_BEDS: "重症监护床位",
+    CapacityField.PHYSICIANS: "执业（助理）医师",
+    CapacityField.NURSES: "注册护士",
+    CapacityField.GENERAL_PRACTITIONERS: "全科医生",
+    CapacityField.PHARMACISTS: "药师（士）",
+    CapacityField.AMBULANCES: "救护车",
+    CapacityField.NEGATIVE_PRESSURE_AMBULANCES: "负压救护车",
+}
+
+
+def capacity_nouns(field: CapacityField) -> tuple[str, str]:
+    """Return the singular and plural English noun of a capacity (its name when unlisted)."""
+    fallback = field.value.replace("_", " ")
+    return CAPACITY_NOUNS.get(field, (fallback, fallback))
+
+
+def capacity_noun_zh(field: CapacityField) -> str:
+    """Return the Chinese noun of a capacity (its field name when unlisted)."""
+    return CAPACITY_NOUNS_ZH.get(field, field.value)
+
 
 FLAG_PHRASES: dict[ServiceFlag, str] = {
     ServiceFlag.PSYCHIATRIC_WARD: "with a psychiatric ward",
     ServiceFlag.CRITICAL_MATERNAL_CENTRE: "with a critical maternal care centre",
     ServiceFlag.CRITICAL_NEONATAL_CENTRE: "with a critical neonatal care centre",
     ServiceFlag.EMS_STATION_HOSTED: "hosting an EMS station",
+    ServiceFlag.GERIATRICS_DEPT: "with a geriatrics department",
+    ServiceFlag.OPHTHALMOLOGY_DEPT: "with an ophthalmology department",
+    ServiceFlag.PSYCHOLOGY_CLINIC: "with a psychology clinic",
+    ServiceFlag.REHABILITATION_DEPT: "with a rehabilitation department",
+    ServiceFlag.HOSPICE_CARE: "providing hospice care",
+    ServiceFlag.TCM_HALL: "with a TCM hall (中医馆)",
+    ServiceFlag.TCM_PREVENTIVE_CARE: "offering preventive TCM (治未病)",
+    ServiceFlag.INFECTIOUS_WARD: "with an infectious-disease ward",
+    ServiceFlag.CENTRAL_TOWNSHIP: "designated central (中心乡镇卫生院)",
 }
 
 GRADE_WORDS = {
@@ -86,12 +129,18 @@ def percent(share: float) -> str:
     return f"{number(share * 100)}%"
 
 
+def _facility_nouns(kind: FacilityType) -> tuple[str, str]:
+    # a type added to the vocabulary reads by its name until it is worded here
+    name = kind.value.replace("_", " ")
+    return FACILITY_NOUNS.get(kind, (name, f"{name}s"))
+
+
 def facility_noun(types: Iterable[FacilityType], *, plural: bool = True) -> str:
     """Name a set of facility types with one noun: "hospitals", "centres", or the type's name."""
     kinds = frozenset(types)
     if len(kinds) == 1:
         (only,) = kinds
-        return FACILITY_NOUNS[only][1 if plural else 0]
+        return _facility_nouns(only)[1 if plural else 0]
     if kinds <= HOSPITAL_TYPES:
         return "hospitals" if plural else "hospital"
     if kinds <= CENTRE_TYPES:
@@ -99,7 +148,7 @@ def facility_noun(types: Iterable[FacilityType], *, plural: bool = True) -> str:
     if len(kinds) <= 3:
         # keep the declaration order of the types so the wording is stable
         ordered = [t for t in FacilityType if t in kinds]
-        return " or ".join(FACILITY_NOUNS[t][1 if plural else 0] for t in ordered)
+        return " or ".join(_facility_nouns(t)[1 if plural else 0] for t in ordered)
     return "health facilities" if plural else "health facility"
 
 
@@ -111,7 +160,9 @@ def describe_selector(selector: FacilitySelector, *, plural: bool = False) -> st
     words.append(facility_noun(selector.facility_types, plural=plural))
     if selector.min_grade is not None:
         words.append(f"of {GRADE_WORDS[selector.min_grade]} or above")
-    words.extend(FLAG_PHRASES[flag] for flag in selector.flags)
+    words.extend(
+        FLAG_PHRASES.get(flag, f"with {flag.value.replace('_', ' ')}") for flag in selector.flags
+    )
     return " ".join(words)
 
 

@@ -1,14 +1,17 @@
 """The norm catalogue: one YAML file per plan, every rule cited to an exact span of its seed text.
 
 A rule says what a plan requires (``kind`` and kind-specific ``parameters``, with units in the field
-names), where (``applies_to``), the plan's headline figure (``target``), whether the plan calls it
-binding (约束性) or expected (预期性), and where the plan says so (``citation``: seed file,
-line range, exact quote). :func:`load_catalogue` validates a file against the seed texts and
+names), where (``applies_to``), the plan's headline figure (``target``) with its year and the plan's
+own baseline, whether the plan calls it binding (约束性) or expected (预期性), whether the target is
+city-wide or holds in every unit (``target_scope``), and where the plan says so (``citation``: seed
+file, line range, exact quote). The catalogue header names the plan by title, issuer and document
+number (文号). :func:`load_catalogue` validates a file against the seed texts and
 refuses a bad one with a :class:`~geo.norms.CatalogueError` naming the file, the rule and the
 defect.
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -33,7 +36,16 @@ from geo.norms.parameters import (
     Target,
     TravelTimeCoverageParameters,
 )
-from geo.norms.terms import REGION_SCOPES, SETTLEMENT_SCOPES, RegionLevel, RuleKind, Scope
+from geo.norms.terms import (
+    REGION_SCOPES,
+    SETTLEMENT_SCOPES,
+    SPATIAL_KINDS,
+    Binding,
+    RegionLevel,
+    RuleKind,
+    Scope,
+    TargetScope,
+)
 
 DEFAULT_CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 
@@ -45,6 +57,19 @@ _RULE_ID = r"^[a-z][a-z0-9]*\.[a-z0-9_]+$"
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Baseline(_Model):
+    """The plan's own figure for the indicator in its base year (e.g. 7.95 beds per 1,000 in 2020).
+
+    ``value`` is in the unit of the rule's target; ``note`` says where the figure comes from or
+    why it differs from what the register measures.
+    """
+
+    value: float
+    # the plans' baselines are 2019 or 2020 figures; earlier ones are 13th-plan starting points
+    year: int = Field(ge=2010, le=2025)
+    note: str | None = None
 
 
 class Rule(_Model):
@@ -63,14 +88,27 @@ class Rule(_Model):
         the settlement types (``urban``, ``rural``) whose residents count.
     target
         The plan's headline figure with its unit; parameters must agree with it.
-    binding, expected
-        The plan's 约束性 / 预期性 label, where it gives one.
+    binding
+        The plan's label: ``binding`` (约束性) or ``expected`` (预期性); None where the plan gives
+        none. The older form ``binding: true`` / ``expected: true`` is read as the same.
     year
-        The year the target is for.
+        The year the target is for (None when the plan gives no year).
+    baseline
+        The plan's own figure for the indicator in its base year, in the target's unit.
+    target_scope
+        ``city``: a city-wide target, judged on the city row only (unit rows are ``info``);
+        ``unit``: every unit row is judged. Default: ``city`` for ``resource_ratio``, else
+        ``unit`` (see :attr:`scope_of_target`).
+    target_share
+        For spatial rules: the share of residents (0–1] that must be within reach; where the
+        plan gives none, ``interpretation`` says why this share is tested.
     interpretation
         How the catalogue reads an ambiguous or silent plan.
     data_gap
-        Why the facility data cannot evaluate the rule; results then say "not evaluable".
+        Why the facility data cannot evaluate the rule (one sentence); the rule is then listed
+        once per city in the ``data_gaps`` section of every output.
+    needs
+        With ``data_gap``: exactly what is missing (register fields or data sets).
     citations
         One or more places in the plan (YAML key ``citation``: one mapping or a list).
     """
@@ -82,12 +120,15 @@ class Rule(_Model):
     applies_to: tuple[Scope, ...] = Field(min_length=1)
     parameters: Parameters | None = None
     target: Target
-    binding: bool | None = None
-    expected: bool | None = None
+    binding: Binding | None = None
     # the plans run 2021–2025 with a 2035 vision; 2020 is their baseline year
-    year: int = Field(default=2025, ge=2020, le=2035)
+    year: int | None = Field(default=2025, ge=2020, le=2035)
+    baseline: Baseline | None = None
+    target_scope: TargetScope | None = None
+    target_share: float | None = Field(default=None, gt=0, le=1)
     interpretation: str | None = None
     data_gap: str | None = None
+    needs: tuple[str, ...] | None = None
     citations: tuple[Citation, ...] = Field(
         min_length=1, validation_alias=AliasChoices("citation", "citations")
     )
@@ -108,6 +149,17 @@ class Rule(_Model):
         for key in ("citation", "citations"):
             if isinstance(data.get(key), dict):
                 data[key] = [data[key]]
+        # the older boolean labels: binding: true (约束性) / expected: true (预期性)
+        binding, expected = data.get("binding"), data.pop("expected", None)
+        if isinstance(binding, bool) or isinstance(expected, bool):
+            if binding is True and expected is True:
+                msg = "a rule is binding (约束性) or expected (预期性), not both"
+                raise ValueError(msg)
+            label = Binding.BINDING if binding is True else None
+            data["binding"] = Binding.EXPECTED if expected is True else label
+        elif expected is not None:
+            msg = "expected: give binding: expected instead"
+            raise ValueError(msg)
         return data
 
     @model_validator(mode="after")
@@ -115,8 +167,14 @@ class Rule(_Model):
         if self.parameters is None and self.data_gap is None:
             msg = "parameters are required unless data_gap says why the rule cannot be evaluated"
             raise ValueError(msg)
-        if self.binding and self.expected:
-            msg = "a rule is binding (约束性) or expected (预期性), not both"
+        if self.data_gap is not None and not self.needs:
+            msg = "a data_gap rule needs 'needs': the register fields or data sets it lacks"
+            raise ValueError(msg)
+        if self.needs is not None and self.data_gap is None:
+            msg = "'needs' belongs to data_gap rules"
+            raise ValueError(msg)
+        if self.target_share is not None and self.kind not in SPATIAL_KINDS:
+            msg = "target_share belongs to spatial rules (share of residents within reach)"
             raise ValueError(msg)
         if not self.region_scopes:
             msg = "applies_to needs at least one region level (city, district, county …)"
@@ -125,7 +183,7 @@ class Rule(_Model):
             problem = self.parameters.target_problem(self.target)
             if problem is not None:
                 raise ValueError(problem)
-            problem = self._scope_problem()
+            problem = self._scope_problem() or self._share_problem()
             if problem is not None:
                 raise ValueError(problem)
         return self
@@ -145,6 +203,27 @@ class Rule(_Model):
             return f"a per-{params.per_admin_unit} rule must list it in applies_to"
         return None
 
+    def _share_problem(self) -> str | None:
+        legacy = getattr(self.parameters, "min_share", None)
+        if self.kind in SPATIAL_KINDS and self.target_share is not None and legacy != 1.0:
+            return "give the share once: target_share on the rule, not min_share in parameters"
+        return None
+
+    @property
+    def scope_of_target(self) -> TargetScope:
+        """Whether the target is city-wide or holds in every unit (the default by kind)."""
+        if self.target_scope is not None:
+            return self.target_scope
+        return TargetScope.CITY if self.kind == RuleKind.RESOURCE_RATIO else TargetScope.UNIT
+
+    @property
+    def share_required(self) -> float:
+        """For spatial rules: the share of residents that must be within reach (0–1]."""
+        if self.target_share is not None:
+            return self.target_share
+        legacy = getattr(self.parameters, "min_share", None)
+        return 1.0 if legacy is None else float(legacy)
+
     @property
     def region_scopes(self) -> frozenset[Scope]:
         """The region levels this rule produces result rows for."""
@@ -161,6 +240,26 @@ class Rule(_Model):
         return self.citations[0]
 
 
+@dataclass(frozen=True, slots=True)
+class PlanReference:
+    """The plan a rule comes from, as a citation names it: title, 文号, issuer and seed file."""
+
+    plan_title_zh: str
+    plan_title_en: str
+    document_number: str | None
+    issuer_zh: str
+    document: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        """Return the fields as a plain mapping (JSON-able)."""
+        return {
+            "plan_title_zh": self.plan_title_zh,
+            "plan_title_en": self.plan_title_en,
+            "document_number": self.document_number,
+            "issuer_zh": self.issuer_zh,
+        }
+
+
 class Catalogue(_Model):
     """The rules of one plan.
 
@@ -172,6 +271,13 @@ class Catalogue(_Model):
         The unit the plan governs (a prefecture, or a county-level city for Jishou).
     document
         The plan's seed file name.
+    plan_title_zh, plan_title_en
+        The plan's title as issued, and in English.
+    document_number
+        The plan's 文号 as printed in the seed (e.g. ``长政办发〔2021〕62号``); None when the seed
+        prints none.
+    issuer_zh
+        The issuing body (发文机关).
     """
 
     city: str = Field(pattern=r"^[a-z][a-z0-9]*$")
@@ -180,7 +286,22 @@ class Catalogue(_Model):
     city_name_en: str = Field(min_length=1)
     city_level: Literal[RegionLevel.PREFECTURE, RegionLevel.COUNTY_CITY]
     document: str = Field(min_length=1, pattern=r"^[^/\\]+\.txt$")
+    plan_title_zh: str = Field(min_length=1)
+    plan_title_en: str = Field(min_length=1)
+    document_number: str | None = Field(min_length=1)
+    issuer_zh: str = Field(min_length=1)
     rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @property
+    def plan(self) -> PlanReference:
+        """The plan as citations name it."""
+        return PlanReference(
+            plan_title_zh=self.plan_title_zh,
+            plan_title_en=self.plan_title_en,
+            document_number=self.document_number,
+            issuer_zh=self.issuer_zh,
+            document=self.document,
+        )
 
     def rule(self, rule_id: str) -> Rule:
         """Return the rule with this id, or raise ``KeyError``."""

@@ -9,13 +9,14 @@ from geo.norms._regions import RegionIndex, selects
 from geo.norms.catalogue import Rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import (
+    CityTotalParameters,
     FacilityPerPopulationParameters,
     FacilitySelector,
     PresenceParameters,
     StaffingParameters,
 )
 from geo.norms.results import RuleResult, Verdict, make_result
-from geo.norms.terms import GRADE_RANK, PopulationBasis
+from geo.norms.terms import GRADE_RANK, PopulationBasis, Status
 
 _FACILITIES = "facilities"
 
@@ -108,13 +109,29 @@ def _requirements(
     return requirements
 
 
+def _unknown_figures(params: FacilityPerPopulationParameters, region: RegionInput) -> str:
+    """Name the figures a count rule lacks (population, urban share, township count …)."""
+    missing: list[str] = []
+    if params.residents_per_facility_max is not None:
+        if region.population is None:
+            missing.append("population")
+        elif params.population_basis != PopulationBasis.TOTAL and region.urban_share is None:
+            missing.append("urban share")
+    if params.per_admin_unit == "township" and region.township_count is None:
+        missing.append("township count")
+    if params.per_admin_unit == "subdistrict" and region.subdistrict_count is None:
+        missing.append("sub-district (街道) count")
+    return " and ".join(missing) or "a figure"
+
+
 def _count(params: FacilityPerPopulationParameters, region: RegionInput, present: int) -> Verdict:
     singular, plural = _nouns(params.facilities)
     requirements = _requirements(params, region)
     known = {way: need for way, need in requirements.items() if need is not None}
     unknown = [way for way, need in requirements.items() if need is None]
     if not known:
-        text = f"cannot count {' or '.join(unknown)}: population or unit count unknown"
+        lacking = _unknown_figures(params, region)
+        text = f"cannot count {' or '.join(unknown)}: {lacking} unknown"
         return Verdict(float(present), None, None, None, text)
 
     # meeting any one way of counting satisfies the rule; the easiest is the target
@@ -131,6 +148,55 @@ def _count(params: FacilityPerPopulationParameters, region: RegionInput, present
     return Verdict(float(present), float(target), False, float(missing), text)
 
 
+def _below(
+    below: Sequence[FacilityInput],
+    large: Sequence[FacilityInput],
+    unknown_note: str,
+    undecided: int,
+    what: str,
+) -> Verdict:
+    """The verdict when some large-catchment facilities fall short: a fail, naming them."""
+    text = f"{len(below)} of {len(large)} {what}: {_text.names([f.name for f in below])}"
+    if unknown_note or undecided:
+        note = unknown_note + (f"; standard not recorded for {undecided}" if undecided else "")
+        return Verdict(None, None, False, float(len(below)), text + note)
+    return Verdict(
+        float(len(large) - len(below)), float(len(large)), False, float(len(below)), text
+    )
+
+
+_STANDARD_RANK = {"basic": 1, "recommended": 2}
+_STANDARD_WORDS = {"basic": "the basic standard", "recommended": "the recommended standard"}
+
+
+def _meets(params: FacilityPerPopulationParameters, facility: FacilityInput) -> bool | None:
+    """Tell whether a large-catchment facility meets the grade and standard; None: unknown."""
+    grade, standard = params.required_grade, params.required_standard
+    if grade is not None and GRADE_RANK[facility.grade] < GRADE_RANK[grade]:
+        return False
+    if standard is None:
+        return True
+    if facility.primary_care_standard is None:
+        return None
+    return _STANDARD_RANK.get(facility.primary_care_standard, 0) >= _STANDARD_RANK[standard]
+
+
+def _short_of(params: FacilityPerPopulationParameters) -> str:
+    """Say what the failing facilities lack: "are below grade II", "are not at the … standard"."""
+    if params.required_standard is None and params.required_grade is not None:
+        return f"are below {_text.GRADE_WORDS[params.required_grade]}"
+    return f"are not {_requirement_words(params)}"
+
+
+def _requirement_words(params: FacilityPerPopulationParameters) -> str:
+    words = []
+    if params.required_grade is not None:
+        words.append(f"{_text.GRADE_WORDS[params.required_grade]} or above")
+    if params.required_standard is not None:
+        words.append(f"at {_STANDARD_WORDS[params.required_standard]}")
+    return " and ".join(words)
+
+
 def _catchment(
     params: FacilityPerPopulationParameters,
     present: Sequence[FacilityInput],
@@ -138,30 +204,38 @@ def _catchment(
 ) -> Verdict:
     singular, plural = _nouns(params.facilities)
     threshold = params.catchment_min_residents or 0
-    required_grade = params.required_grade
-    if required_grade is None or catchments is None:
+    if catchments is None:
         return Verdict(None, None, None, None, "catchment populations not given")
-    grade = _text.GRADE_WORDS[required_grade]
+    requirement = _requirement_words(params)
 
     unknown = [f for f in present if catchments.get(f.id) is None]
     large = [f for f in present if catchments.get(f.id, -1) >= threshold]
-    below = [f for f in large if GRADE_RANK[f.grade] < GRADE_RANK[required_grade]]
+    verdicts = [(f, _meets(params, f)) for f in large]
+    below = [f for f, ok in verdicts if ok is False]
+    undecided = [f for f, ok in verdicts if ok is None]
     serving = f"serving {threshold:,} or more residents"
     unknown_note = f"; catchment unknown for {len(unknown)} of {len(present)} {plural}"
     if below:
-        names = _text.names([f.name for f in below])
-        text = f"{len(below)} of {len(large)} {plural} {serving} are below {grade}: {names}"
-        if unknown:
-            return Verdict(None, None, False, float(len(below)), text + unknown_note)
-        return Verdict(
-            float(len(large) - len(below)), float(len(large)), False, float(len(below)), text
+        return _below(
+            below,
+            large,
+            unknown_note if unknown else "",
+            len(undecided),
+            f"{plural} {serving} {_short_of(params)}",
         )
+    if undecided:
+        text = (
+            f"standard not recorded for {len(undecided)} of {len(large)} {plural} {serving} "
+            f"(each must be {requirement})"
+        )
+        good = float(len(large) - len(undecided))
+        return Verdict(good, float(len(large)), None, None, text, unknown=len(undecided))
     if unknown:
         return Verdict(None, None, None, None, unknown_note.removeprefix("; "))
     if not large:
         text = f"no {singular} serves {threshold:,} or more residents"
         return Verdict(0.0, 0.0, True, 0.0, text)
-    text = f"{_all_of(len(large), (singular, plural), ('is', 'are'))} {grade} or above"
+    text = f"{_all_of(len(large), (singular, plural), ('is', 'are'))} {requirement}"
     text = f"{text} ({serving})"
     return Verdict(float(len(large)), float(len(large)), True, 0.0, text)
 
@@ -244,6 +318,8 @@ def _every_subject(
     total, good = len(subjects), len(subjects) - len(failing)
     if not subjects:
         return Verdict(0.0, 0.0, True, 0.0, f"no {plural} in the region")
+    if params.share_of_subjects is not None:
+        return _share_of_subjects(params.share_of_subjects, good, total, (singular, plural))
     if not failing:
         every = _all_of(total, (singular, plural), ("meets", "meet"))
         text = f"{every} the rule (each a {requirement})"
@@ -253,6 +329,58 @@ def _every_subject(
         f"{len(failing)} of {total:,} {plural} fall short (each must be a {requirement}): {names}"
     )
     return Verdict(float(good), float(total), False, float(len(failing)), text)
+
+
+def _share_of_subjects(share: float, good: int, total: int, nouns: tuple[str, str]) -> Verdict:
+    # exact: 50% of 7 county hospitals is 4 (ceil 3.5), not 3
+    need = math.ceil(Fraction(str(share)) * total)
+    meet = f"{good:,} of {total:,} {nouns[1]} meet the rule ({_text.percent(share)} required)"
+    if good >= need:
+        return Verdict(float(good), float(need), True, 0.0, meet)
+    missing = need - good
+    return Verdict(
+        float(good), float(need), False, float(missing), f"{meet}; {missing:,} more needed"
+    )
+
+
+def evaluate_city_total(
+    rule: Rule,
+    params: CityTotalParameters,
+    region: RegionInput,
+    *,
+    index: RegionIndex,
+    facilities: Sequence[FacilityInput],
+) -> RuleResult:
+    """Check a city total: the sum of a capacity over the selected facilities, or their count.
+
+    Returns
+    -------
+    RuleResult
+        ``value`` the total (the known part when some capacities are unknown), ``target`` the
+        plan's minimum, in the field's unit (ICU beds …) or in facilities; the shortfall in the
+        same unit. Unknown capacities decide nothing unless the known part already reaches the
+        minimum (pass).
+    """
+    selected = index.facilities_in(region, facilities, params.facilities)
+    need = math.ceil(params.min)
+    if params.field is None:
+        unit = _FACILITIES
+        known, unknown = len(selected), 0
+    else:
+        unit = _text.capacity_nouns(params.field)[1]
+        values = [f.capacity(params.field) for f in selected]
+        known = sum(v for v in values if v is not None)
+        unknown = sum(v is None for v in values)
+    has = f"{known:,} {unit}; {need:,} required"
+    if known >= need:
+        verdict = Verdict(float(known), float(need), True, 0.0, has)
+    elif unknown:
+        text = f"{has}; {unit} unknown at {unknown} of {len(selected):,} facilities"
+        verdict = Verdict(float(known), float(need), None, None, text)
+    else:
+        text = f"needs {need - known:,} more {unit} ({has})"
+        verdict = Verdict(float(known), float(need), False, float(need - known), text)
+    return make_result(rule, region, verdict, unit=unit, shortfall_unit=unit)
 
 
 def evaluate_staffing(
@@ -281,14 +409,14 @@ def evaluate_staffing(
         region,
         verdict,
         unit=_FACILITIES,
-        shortfall_unit=_text.CAPACITY_NOUNS[params.attribute][1],
+        shortfall_unit=_text.capacity_nouns(params.attribute)[1],
     )
 
 
 def _minimum_each(
     params: StaffingParameters, minimum: int, subjects: Sequence[FacilityInput]
 ) -> Verdict:
-    staff_singular, staff_plural = _text.CAPACITY_NOUNS[params.attribute]
+    staff_singular, staff_plural = _text.capacity_nouns(params.attribute)
     nouns = _nouns(params.facilities)
     noun = nouns[1]
     total = len(subjects)
@@ -313,7 +441,7 @@ def _minimum_each(
 
 
 def _share_of_beds(params: StaffingParameters, subjects: Sequence[FacilityInput]) -> Verdict:
-    staff_singular, staff_plural = _text.CAPACITY_NOUNS[params.attribute]
+    staff_singular, staff_plural = _text.capacity_nouns(params.attribute)
     nouns = _nouns(params.facilities)
     noun = nouns[1]
     low = Fraction(str(params.min_share_of_beds or 0))
@@ -346,8 +474,18 @@ def _share_of_beds(params: StaffingParameters, subjects: Sequence[FacilityInput]
         )
     if unknown:
         parts.append(f"beds or {staff_plural} unknown at {len(unknown)} of {total:,} {noun}")
-    if under or over:
+    if under:
         return Verdict(float(good), float(total), False, float(sum(under)), "; ".join(parts))
+    if over:
+        # above the band is information: the plan asks to expand ICU beds, not to cap them (D11)
+        text = "information: " + "; ".join(parts)
+        text_zh = (
+            f"仅供参考：{total:,}个机构中{len(over)}个{_text.capacity_noun_zh(params.attribute)}"
+            f"超过床位的{_text.percent(float(high or 0))}（规划要求扩增，不作为不达标）"
+        )
+        return Verdict(
+            float(good + len(over)), float(total), None, None, text, Status.INFO, text_zh
+        )
     if unknown:
         return Verdict(float(good), float(total), None, None, parts[0])
     if not counted:

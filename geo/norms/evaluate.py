@@ -9,17 +9,20 @@ catchments of ``facility_per_population`` rules with ``method: catchment`` when 
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from geo.errors import NormEvaluationError
 from geo.norms._regions import RegionIndex
 from geo.norms.catalogue import Catalogue, Rule
 from geo.norms.counts import (
+    evaluate_city_total,
     evaluate_facility_per_population,
     evaluate_presence,
     evaluate_staffing,
 )
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import (
+    CityTotalParameters,
     FacilityPerPopulationParameters,
     FleetRatioParameters,
     PresenceParameters,
@@ -27,7 +30,7 @@ from geo.norms.parameters import (
     StaffingParameters,
 )
 from geo.norms.ratios import evaluate_fleet_ratio, evaluate_resource_ratio
-from geo.norms.results import RuleResult, not_evaluable_result
+from geo.norms.results import DataGap, RuleResult, data_gap_of, not_evaluable_result, settle
 from geo.norms.spatial import SpatialContext, evaluate_spatial_rule, facility_catchments
 from geo.norms.terms import SPATIAL_KINDS
 
@@ -90,7 +93,8 @@ def evaluate_rule(
         and catchments is None
         and spatial is not None
     ):
-        catchments = facility_catchments(spatial, params.facilities)
+        # residents choose among all competing centres, not the rule's subjects only (D5)
+        catchments = facility_catchments(spatial, params.competitors or params.facilities)
 
     results: list[RuleResult] = []
     for region in in_scope:
@@ -106,10 +110,12 @@ def evaluate_rule(
             row = evaluate_presence(rule, params, region, index=index, facilities=facilities)
         elif isinstance(params, StaffingParameters):
             row = evaluate_staffing(rule, params, region, index=index, facilities=facilities)
+        elif isinstance(params, CityTotalParameters):
+            row = evaluate_city_total(rule, params, region, index=index, facilities=facilities)
         else:
             msg = f"rule {rule.id!r}: no evaluator for kind {rule.kind.value}"
             raise NormEvaluationError(msg)
-        results.append(row)
+        results.append(settle(rule, row, region, index))
     return results
 
 
@@ -121,24 +127,32 @@ def evaluate_catalogue(
     catchments: Mapping[int | str, int] | None = None,
     spatial: SpatialContext | None = None,
 ) -> list[RuleResult]:
-    """Evaluate every rule of a plan (and report its not-evaluable rules).
+    """Evaluate every evaluable rule of a plan; each row names the plan it comes from.
 
+    Rules with a ``data_gap`` give no rows: :func:`catalogue_data_gaps` lists them once.
     Without ``spatial`` the spatial rules are left out. See :func:`evaluate_rule` for the
     parameters.
     """
     region_list = list(regions)
     results: list[RuleResult] = []
     for rule in catalogue.rules:
-        if rule.kind in SPATIAL_KINDS and rule.data_gap is None and spatial is None:
+        if rule.data_gap is not None:
             continue
-        results.extend(
-            evaluate_rule(
-                rule,
-                region_list,
-                facilities,
-                city_adcode=catalogue.city_adcode,
-                catchments=catchments,
-                spatial=spatial,
-            )
+        if rule.kind in SPATIAL_KINDS and spatial is None:
+            continue
+        rows = evaluate_rule(
+            rule,
+            region_list,
+            facilities,
+            city_adcode=catalogue.city_adcode,
+            catchments=catchments,
+            spatial=spatial,
         )
+        results.extend(replace(row, plan=catalogue.plan) for row in rows)
     return results
+
+
+def catalogue_data_gaps(catalogue: Catalogue) -> list[DataGap]:
+    """List the plan's rules the register cannot evaluate, once each, with what they need."""
+    gaps = (data_gap_of(rule, catalogue.plan) for rule in catalogue.rules)
+    return [gap for gap in gaps if gap is not None]

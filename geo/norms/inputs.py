@@ -14,6 +14,7 @@ from geo.norms.terms import (
     RegionLevel,
     ServiceFlag,
 )
+from geo.terms import AdminLevel, PrimaryCareStandard
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +72,16 @@ class FacilityInput:
         What the facility is.
     region_adcode
         The county-level unit the facility lies in; None when unknown (then it counts nowhere).
-    beds … negative_pressure_ambulances
+    beds … negative_pressure_ambulances, tcm_physicians … childcare_places
         Capacities (counts); None when unknown.
     psychiatric_ward … ems_station_hosted
         Services hosted; False when not recorded.
+    geriatrics_dept … central_township
+        The plans' further services and the 中心乡镇卫生院 role; None when not recorded (only a
+        recorded True puts the flag in ``flags``).
+    primary_care_standard, admin_level
+        The 优质服务基层行 standard reached and the government level running the facility; None
+        when unknown.
     """
 
     id: int | str
@@ -91,23 +98,39 @@ class FacilityInput:
     pharmacists: int | None = None
     ambulances: int | None = None
     negative_pressure_ambulances: int | None = None
+    tcm_physicians: int | None = None
+    public_health_staff: int | None = None
+    infectious_beds: int | None = None
+    childcare_places: int | None = None
     psychiatric_ward: bool = False
     critical_maternal_centre: bool = False
     critical_neonatal_centre: bool = False
     ems_station_hosted: bool = False
+    geriatrics_dept: bool | None = None
+    ophthalmology_dept: bool | None = None
+    psychology_clinic: bool | None = None
+    rehabilitation_dept: bool | None = None
+    hospice_care: bool | None = None
+    tcm_hall: bool | None = None
+    tcm_preventive_care: bool | None = None
+    infectious_ward: bool | None = None
+    central_township: bool | None = None
+    primary_care_standard: PrimaryCareStandard | None = None
+    admin_level: AdminLevel | None = None
     flags: frozenset[ServiceFlag] = field(init=False)
 
     def __post_init__(self) -> None:
+        # the vocabulary may name fields this input does not carry yet: they read as unknown
         for name in CapacityField:
-            number = getattr(self, name.value)
+            number = getattr(self, name.value, None)
             if number is not None and number < 0:
                 msg = f"facility {self.id}: {name.value} must not be negative"
                 raise ValueError(msg)
-        flags = frozenset(flag for flag in ServiceFlag if getattr(self, flag.value))
+        flags = frozenset(flag for flag in ServiceFlag if getattr(self, flag.value, False))
         # frozen dataclass: derived fields are set through object.__setattr__
         object.__setattr__(self, "flags", flags)
 
     def capacity(self, name: CapacityField) -> int | None:
         """Return one capacity by name; None when unknown."""
-        number: int | None = getattr(self, name.value)
+        number: int | None = getattr(self, name.value, None)
         return number

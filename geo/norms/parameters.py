@@ -44,6 +44,8 @@ class TargetUnit(StrEnum):
     SHARE_OF_FACILITIES = "share_of_facilities"
     PER_FACILITY = "per_facility"
     SHARE_OF_BEDS = "share_of_beds"
+    # a city total in the summed field's own unit (ICU beds, physicians …)
+    TOTAL = "total"
 
 
 class _Model(BaseModel):
@@ -336,7 +338,10 @@ class FacilityPerPopulationParameters(_Model):
     ``population_basis`` (the plan's range lower bound is kept in ``residents_per_facility_min``),
     and/or one per township or sub-district (``per_admin_unit``); when both are set either
     satisfies the rule. ``catchment``: every qualifying facility whose catchment (residents served,
-    from the network) reaches ``catchment_min_residents`` is at least ``required_grade``.
+    from the network) reaches ``catchment_min_residents`` is at least ``required_grade`` and/or
+    meets ``required_standard`` (优质服务基层行: ``basic`` 基本标准 or ``recommended`` 推荐标准;
+    recommended meets basic). ``competitors`` are the facilities residents are shared among
+    (e.g. community and township health centres); by default ``facilities``.
     """
 
     kind: Literal["facility_per_population"]
@@ -348,6 +353,8 @@ class FacilityPerPopulationParameters(_Model):
     population_basis: PopulationBasis = PopulationBasis.TOTAL
     catchment_min_residents: int | None = Field(default=None, gt=0)
     required_grade: Grade | None = None
+    required_standard: Literal["basic", "recommended"] | None = None
+    competitors: tuple[FacilitySelector, ...] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -360,16 +367,30 @@ class FacilityPerPopulationParameters(_Model):
             if self.residents_per_facility_max is None and self.per_admin_unit is None:
                 msg = "a count rule needs residents_per_facility_max and/or per_admin_unit"
                 raise ValueError(msg)
-            if self.catchment_min_residents is not None or self.required_grade is not None:
-                msg = "catchment_min_residents and required_grade belong to method: catchment"
+            catchment_only = (
+                self.catchment_min_residents,
+                self.required_grade,
+                self.required_standard,
+                self.competitors,
+            )
+            if any(value is not None for value in catchment_only):
+                msg = (
+                    "catchment_min_residents, required_grade, required_standard and competitors "
+                    "belong to method: catchment"
+                )
                 raise ValueError(msg)
             low, high = self.residents_per_facility_min, self.residents_per_facility_max
             if low is not None and (high is None or low > high):
                 msg = "residents_per_facility_min needs a larger residents_per_facility_max"
                 raise ValueError(msg)
         else:
-            if self.catchment_min_residents is None or self.required_grade is None:
-                msg = "a catchment rule needs catchment_min_residents and required_grade"
+            if self.catchment_min_residents is None or (
+                self.required_grade is None and self.required_standard is None
+            ):
+                msg = (
+                    "a catchment rule needs catchment_min_residents and required_grade "
+                    "and/or required_standard"
+                )
                 raise ValueError(msg)
             if any(value is not None for value in count_fields):
                 msg = "residents_per_facility_* and per_admin_unit belong to method: count"
@@ -413,6 +434,7 @@ class PresenceParameters(_Model):
     facilities: Selectors
     min_count: int = Field(default=1, ge=1)
     subject: tuple[FacilitySelector, ...] | None = None
+    share_of_subjects: float | None = Field(default=None, gt=0, le=1)
     applies_above_residents: int | None = Field(default=None, ge=0)
     applies_at_threshold: bool = False
 
@@ -421,13 +443,35 @@ class PresenceParameters(_Model):
         if self.subject is not None and self.min_count != 1:
             msg = "min_count does not apply when every subject facility is checked"
             raise ValueError(msg)
+        if self.share_of_subjects is not None and self.subject is None:
+            msg = "share_of_subjects needs subject (the facilities the share is of)"
+            raise ValueError(msg)
         return self
 
     def target_problem(self, target: Target) -> str | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         if self.subject is not None:
-            return _range_problem(target, TargetUnit.SHARE_OF_FACILITIES, {"every": 1.0})
+            share = 1.0 if self.share_of_subjects is None else self.share_of_subjects
+            return _range_problem(target, TargetUnit.SHARE_OF_FACILITIES, {"share": share})
         return _range_problem(target, TargetUnit.FACILITIES, {"min_count": float(self.min_count)})
+
+
+class CityTotalParameters(_Model):
+    """A city-wide total: the sum of ``field`` over the selected facilities, or their count.
+
+    ``field`` None counts the facilities (≥ 21 tertiary hospitals); a capacity field sums it
+    (ICU beds ≥ 1,150). ``min`` is the total required, in the field's unit or in facilities.
+    """
+
+    kind: Literal["city_total"]
+    facilities: Selectors
+    field: CapacityField | None = None
+    min: float = Field(gt=0)
+
+    def target_problem(self, target: Target) -> str | None:
+        """Describe how ``target`` disagrees with these parameters, or return None."""
+        unit = TargetUnit.FACILITIES if self.field is None else TargetUnit.TOTAL
+        return _range_problem(target, unit, {"min": self.min})
 
 
 class StaffingParameters(_Model):
@@ -484,6 +528,7 @@ Parameters = Annotated[
     | ResourceRatioParameters
     | FacilityPerPopulationParameters
     | PresenceParameters
-    | StaffingParameters,
+    | StaffingParameters
+    | CityTotalParameters,
     Field(discriminator="kind"),
 ]

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from geo.norms import _text
-from geo.norms._regions import COUNTY_LEVEL_UNITS, RegionIndex
+from geo.norms._regions import HOST_LEVELS, RegionIndex, selects
 from geo.norms.catalogue import Rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FleetRatioParameters, ResourceRatioParameters
 from geo.norms.results import RuleResult, Verdict, make_result
-from geo.norms.terms import CapacityField
+from geo.norms.terms import CapacityField, FacilityType, Status
 
 _AMBULANCES = "ambulances"
 _NEGATIVE = "negative-pressure ambulances"
@@ -23,17 +23,52 @@ _NEGATIVE = "negative-pressure ambulances"
 
 @dataclass(frozen=True, slots=True)
 class _Tally:
-    """A capacity summed over facilities: the known part, and how many are unknown."""
+    """A capacity summed over facilities: the known part, how many are unknown, and a bound.
+
+    ``most`` is the largest the sum could be: each unknown facility at the largest value any
+    facility of its type has in the register (of any type, when none of its type is known);
+    None when the register knows no value at all.
+    """
 
     known: int
     unknown: int
     facilities: int
+    most: int | None
+
+    def decides(self, required: int) -> bool | None:
+        """True when the known part already reaches ``required``; False when even ``most``
+        cannot; None when the unknown capacities decide."""
+        if self.known >= required:
+            return True
+        if self.most is not None and self.most < required:
+            return False
+        return None
 
 
-def _tally(facilities: Sequence[FacilityInput], field: CapacityField) -> _Tally:
+def _tally(
+    facilities: Sequence[FacilityInput],
+    field: CapacityField,
+    register: Sequence[FacilityInput] = (),
+) -> _Tally:
     values = [facility.capacity(field) for facility in facilities]
     known = sum(v for v in values if v is not None)
-    return _Tally(known=known, unknown=sum(v is None for v in values), facilities=len(values))
+    unknown = [f for f, v in zip(facilities, values, strict=True) if v is None]
+    # the largest known value per facility type, over the whole register given
+    largest: dict[FacilityType, int] = {}
+    for facility in [*register, *facilities]:
+        value = facility.capacity(field)
+        if value is not None:
+            largest[facility.type] = max(value, largest.get(facility.type, 0))
+    # a type with no known value is bounded by the largest value of any type
+    anything = max(largest.values(), default=None)
+    most: int | None = known
+    for facility in unknown:
+        bound = largest.get(facility.type, anything)
+        if bound is None or most is None:
+            most = None
+            break
+        most += bound
+    return _Tally(known=known, unknown=len(unknown), facilities=len(values), most=most)
 
 
 def _exact(value: float) -> Fraction:
@@ -72,63 +107,136 @@ def evaluate_fleet_ratio(
 ) -> RuleResult:
     """Check the ambulance fleet (or its negative-pressure share) of one region.
 
+    A county-level unit is held to its own base (300% of residents in 县 and 县级市, 100% in
+    districts). The prefecture's row is the city at 100%: ceil(residents / ``per_population``),
+    with how many units are short and their gross shortfall beside it, so a district's surplus
+    never hides a county without ambulances (D9). A county-level city governed on its own is one
+    unit at its own base.
+
     Returns
     -------
     RuleResult
-        ``value`` is the ambulances present (negative-pressure ones for the share rule) and
-        ``target`` the number required; the shortfall is in ambulances.
+        ``value`` is the ambulances present (negative-pressure ones for the share rule; the known
+        part when some are unknown) and ``target`` the number required; the shortfall is in
+        ambulances.
     """
     fleet = index.facilities_in(region, facilities, params.facilities)
     if params.measure == "negative_pressure_share":
         verdict = _negative_pressure(params, fleet)
         return make_result(rule, region, verdict, unit=_NEGATIVE, shortfall_unit=_NEGATIVE)
-    tally = _tally(fleet, CapacityField.AMBULANCES)
-    verdict = _fleet_size(params, region, index, tally)
+    tally = _tally(fleet, CapacityField.AMBULANCES, facilities)
+    units = [u for u in index.units_of(region) if u.level in HOST_LEVELS]
+    if index.is_city(region) and units:
+        verdict = _city_fleet(
+            params, region, tally, index=index, units=units, facilities=facilities
+        )
+    else:
+        verdict = _fleet_size(params, region, tally)
     return make_result(rule, region, verdict, unit=_AMBULANCES, shortfall_unit=_AMBULANCES)
 
 
-def _fleet_units(region: RegionInput, index: RegionIndex) -> list[RegionInput] | None:
-    """Return the units whose requirements add up to the region's; None when they are missing.
-
-    A county-level unit is its own unit. The city sums its county-level units, because each has
-    its own base (300% in counties, 100% in districts) and rounds up on its own.
-    """
-    units = index.units_of(region)
-    if region.level in COUNTY_LEVEL_UNITS and not (index.is_city(region) and units):
-        return [region]
-    return units or None
+def _fleet_size(params: FleetRatioParameters, region: RegionInput, tally: _Tally) -> Verdict:
+    required = required_ambulances(region, params)
+    if required is None:
+        text = "population unknown: cannot size the fleet"
+        return Verdict(float(tally.known), None, None, None, text, text_zh="常住人口未知，无法测算")
+    return _fleet_verdict(tally, required)
 
 
-def _fleet_size(
-    params: FleetRatioParameters, region: RegionInput, index: RegionIndex, tally: _Tally
-) -> Verdict:
-    present = None if tally.unknown else float(tally.known)
-    units = _fleet_units(region, index)
-    if units is None:
-        text = "needs the populations of its county-level units to apply the county base"
-        return Verdict(present, None, None, None, text)
-    needs = [required_ambulances(unit, params) for unit in units]
-    if any(need is None for need in needs):
-        return Verdict(present, None, None, None, "population unknown")
-    required = sum(need for need in needs if need is not None)
-
-    # unknown fleets can only add ambulances: a known count already enough is a pass
+def _fleet_verdict(tally: _Tally, required: int, *, note: str = "", note_zh: str = "") -> Verdict:
+    has = float(tally.known)
+    decided = tally.decides(required)
     if tally.unknown:
         unknown = f"ambulances unknown at {tally.unknown} of {tally.facilities} EMS facilities"
-        if tally.known >= required:
+        unknown_zh = f"{tally.facilities}个急救单位中{tally.unknown}个救护车数未知"
+        if decided is True:
             text = f"{unknown}; the known {tally.known:,} already meet the {required:,} required"
-            return Verdict(None, float(required), True, 0.0, text)
+            text_zh = f"{unknown_zh}；已知{tally.known:,}辆已达到所需{required:,}辆"
+            return Verdict(
+                has, float(required), True, 0.0, text + note, None, text_zh + note_zh, tally.unknown
+            )
+        if decided is False:
+            # at least this many are missing whatever the unknown fleets hold
+            least = required - (tally.most or 0)
+            more = _text.count(least, "more ambulance", "more ambulances")
+            text = (
+                f"needs at least {more}: {unknown}, and even at the largest fleet of their "
+                f"type they would total {tally.most:,} of {required:,} required"
+            )
+            text_zh = (
+                f"至少需增加救护车{least:,}辆：{unknown_zh}，即使按同类最大配置也只有"
+                f"{tally.most:,}辆，所需{required:,}辆"
+            )
+            return Verdict(
+                has,
+                float(required),
+                False,
+                float(least),
+                text + note,
+                None,
+                text_zh + note_zh,
+                tally.unknown,
+            )
         text = f"{unknown}; {tally.known:,} known of {required:,} required"
-        return Verdict(None, float(required), None, None, text)
+        text_zh = f"{unknown_zh}；已知{tally.known:,}辆，所需{required:,}辆"
+        return Verdict(
+            has, float(required), None, None, text + note, None, text_zh + note_zh, tally.unknown
+        )
     if tally.known >= required:
         text = f"has {_text.count(tally.known, 'ambulance', 'ambulances')}; {required:,} required"
-        return Verdict(present, float(required), True, 0.0, text)
+        text_zh = f"现有救护车{tally.known:,}辆，所需{required:,}辆"
+        return Verdict(has, float(required), True, 0.0, text + note, None, text_zh + note_zh)
     missing = required - tally.known
     text = (
         f"needs {_text.count(missing, 'more ambulance', 'more ambulances')} "
         f"(has {tally.known:,} of {required:,} required)"
     )
-    return Verdict(present, float(required), False, float(missing), text)
+    text_zh = f"需增加救护车{missing:,}辆（现有{tally.known:,}辆，所需{required:,}辆）"
+    return Verdict(
+        has, float(required), False, float(missing), text + note, None, text_zh + note_zh
+    )
+
+
+def _city_fleet(
+    params: FleetRatioParameters,
+    city: RegionInput,
+    tally: _Tally,
+    *,
+    index: RegionIndex,
+    units: Sequence[RegionInput],
+    facilities: Sequence[FacilityInput],
+) -> Verdict:
+    if city.population is None or params.per_population is None:
+        text = "population unknown: cannot size the fleet"
+        return Verdict(float(tally.known), None, None, None, text, text_zh="常住人口未知，无法测算")
+    # the 地市 unit at 100% (国卫医发〔2020〕19号's two units: 地市 100%, 县域 300%)
+    base = Fraction(city.population) * _exact(params.base_multiplier_other)
+    required = math.ceil(base / params.per_population)
+
+    # each county-level unit against its own base, so no surplus hides a deficit
+    short, gross, undecided = 0, 0, 0
+    for unit in units:
+        need = required_ambulances(unit, params)
+        unit_tally = _tally(
+            index.facilities_in(unit, facilities, params.facilities),
+            CapacityField.AMBULANCES,
+            facilities,
+        )
+        decided = None if need is None else unit_tally.decides(need)
+        if decided is False and need is not None:
+            short += 1
+            gross += need - unit_tally.known
+        elif decided is None:
+            undecided += 1
+    note = (
+        f"; {_text.count(short, 'county-level unit', 'county-level units')} short "
+        f"of its own base, gross shortfall {_text.count(gross, 'ambulance', 'ambulances')}"
+    )
+    note_zh = f"；{short}个县市区未达本单位标准，缺口合计{gross:,}辆"
+    if undecided:
+        note += f" ({undecided} undecided: fleet or population unknown)"
+        note_zh += f"（另{undecided}个因车辆或人口未知无法判定）"
+    return _fleet_verdict(tally, required, note=note, note_zh=note_zh)
 
 
 def _negative_pressure(params: FleetRatioParameters, fleet: Sequence[FacilityInput]) -> Verdict:
@@ -143,22 +251,36 @@ def _negative_pressure(params: FleetRatioParameters, fleet: Sequence[FacilityInp
             f"fleet or negative-pressure count unknown at {len(unknown)} of {len(fleet)} "
             "EMS facilities"
         )
-        return Verdict(None, None, None, None, text)
+        text_zh = f"{len(fleet)}个急救单位中{len(unknown)}个救护车或负压车数未知"
+        return Verdict(None, None, None, None, text, text_zh=text_zh, unknown=len(unknown))
     total = sum(f.ambulances or 0 for f in fleet)
     negative = sum(f.negative_pressure_ambulances or 0 for f in fleet if f.ambulances)
     if total == 0:
-        return Verdict(0.0, 0.0, None, None, "no ambulances recorded; the share is undefined")
+        text = "not applicable: no ambulances recorded, so there is no fleet to take a share of"
+        text_zh = "不适用：无救护车记录，无从计算负压车占比"
+        return Verdict(0.0, 0.0, None, None, text, Status.NOT_APPLICABLE, text_zh)
 
     min_share = _exact(params.min_share or 0)
     required = math.ceil(min_share * total)
-    missing = max(0, required - negative)
+    replace = max(0, required - negative)
     share = f"{negative:,} of {total:,} ambulances are negative-pressure"
-    if missing == 0:
+    if replace == 0:
         text = f"{share} ({_text.percent(negative / total)})"
-        return Verdict(float(negative), float(required), True, 0.0, text)
-    more = _text.count(missing, "more negative-pressure ambulance", f"more {_NEGATIVE}")
-    text = f"needs {more}: {share}, {_text.percent(float(min_share))} required"
-    return Verdict(float(negative), float(required), False, float(missing), text)
+        text_zh = f"救护车{total:,}辆中负压车{negative:,}辆（{_text.percent(negative / total)}）"
+        return Verdict(float(negative), float(required), True, 0.0, text, text_zh=text_zh)
+    # added vehicles enlarge the fleet: (negative + k) / (total + k) >= min_share
+    add = math.ceil((min_share * total - negative) / (1 - min_share)) if min_share < 1 else None
+    added = "" if add is None else f", or add {add:,} new ones to the fleet"
+    added_zh = "" if add is None else f"，或新增负压救护车{add:,}辆"
+    text = (
+        f"replace or upgrade {_text.count(replace, 'ambulance', 'ambulances')} to "
+        f"negative-pressure{added}: {share}, {_text.percent(float(min_share))} required"
+    )
+    text_zh = (
+        f"需将{replace:,}辆现有救护车替换或改造为负压车{added_zh}："
+        f"现有{total:,}辆中负压车{negative:,}辆，要求{_text.percent(float(min_share))}"
+    )
+    return Verdict(float(negative), float(required), False, float(replace), text, text_zh=text_zh)
 
 
 def evaluate_resource_ratio(
@@ -177,9 +299,11 @@ def evaluate_resource_ratio(
         ``value`` is the measured ratio and ``target`` the plan's, per ``per_population``
         residents; the shortfall is in beds or staff.
     """
-    plural = _text.CAPACITY_NOUNS[params.resource][1]
+    plural = _text.capacity_nouns(params.resource)[1]
     counted = index.facilities_in(region, facilities, params.facilities)
-    verdict = _resource_ratio(rule, params, region, _tally(counted, params.resource))
+    # the register given (the city's facilities) bounds what unknown capacities can be
+    selected = [f for f in facilities if params.facilities is None or selects(params.facilities, f)]
+    verdict = _resource_ratio(rule, params, region, _tally(counted, params.resource, selected))
     unit = f"{plural} per {params.per_population:,} residents"
     return make_result(rule, region, verdict, unit=unit, shortfall_unit=plural)
 
@@ -187,28 +311,75 @@ def evaluate_resource_ratio(
 def _resource_ratio(
     rule: Rule, params: ResourceRatioParameters, region: RegionInput, tally: _Tally
 ) -> Verdict:
-    singular, plural = _text.CAPACITY_NOUNS[params.resource]
+    singular, plural = _text.capacity_nouns(params.resource)
+    noun_zh = _text.capacity_noun_zh(params.resource)
     per = params.per_population
     target = rule.target.value
     if target is None or region.population is None:
-        return Verdict(None, target, None, None, "population unknown")
+        return Verdict(None, target, None, None, "population unknown", text_zh="常住人口未知")
     if region.population == 0:
-        return Verdict(None, target, None, None, "no residents")
+        return Verdict(None, target, None, None, "no residents", text_zh="无常住人口")
 
     # the count the target implies; unknown capacities can only add to the known part
     required = math.ceil(_exact(target) * region.population / per)
-    if tally.unknown:
-        unknown = f"{plural} unknown at {tally.unknown} of {tally.facilities} facilities"
-        if tally.known >= required:
-            text = f"{unknown}; the known {tally.known:,} already reach the {required:,} required"
-            return Verdict(None, target, True, 0.0, text)
-        text = f"{unknown}; {tally.known:,} known of {required:,} required"
-        return Verdict(None, target, None, None, text)
     ratio = tally.known * per / region.population
     measured = f"{_text.number(ratio)} per {per:,} residents against {_text.number(target)}"
+    measured_zh = f"每{per:,}人{_text.number(ratio)}，目标{_text.number(target)}"
+    if tally.unknown:
+        return _ratio_with_unknowns(
+            params,
+            tally,
+            required=required,
+            ratio=ratio,
+            target=target,
+            measured=(measured, measured_zh),
+        )
     if tally.known >= required:
         text = f"{_text.count(tally.known, singular, plural)}: {measured}"
-        return Verdict(ratio, target, True, 0.0, text)
+        text_zh = f"{noun_zh}{tally.known:,}：{measured_zh}"
+        return Verdict(ratio, target, True, 0.0, text, text_zh=text_zh)
     missing = required - tally.known
     text = f"needs {_text.count(missing, f'more {singular}', f'more {plural}')}: {measured}"
-    return Verdict(ratio, target, False, float(missing), text)
+    text_zh = f"需增加{noun_zh}{missing:,}：{measured_zh}"
+    return Verdict(ratio, target, False, float(missing), text, text_zh=text_zh)
+
+
+def _ratio_with_unknowns(
+    params: ResourceRatioParameters,
+    tally: _Tally,
+    *,
+    required: int,
+    ratio: float,
+    target: float,
+    measured: tuple[str, str],
+) -> Verdict:
+    """Decide a ratio from its known part where that settles it (item 4: unknowns)."""
+    plural = _text.capacity_nouns(params.resource)[1]
+    noun_zh = _text.capacity_noun_zh(params.resource)
+    measured_en, measured_zh = measured
+    unknown = f"{plural} unknown at {tally.unknown} of {tally.facilities} facilities"
+    unknown_zh = f"{tally.facilities}个机构中{tally.unknown}个{noun_zh}数未知"
+    decided = tally.decides(required)
+    if decided is True:
+        text = (
+            f"{unknown}; the known {tally.known:,} already reach the {required:,} required "
+            f"({measured_en})"
+        )
+        text_zh = f"{unknown_zh}；已知{tally.known:,}已达到所需{required:,}（{measured_zh}）"
+        return Verdict(ratio, target, True, 0.0, text, None, text_zh, tally.unknown)
+    if decided is False:
+        # at least this many are missing whatever the unknown facilities hold
+        least = required - (tally.most or 0)
+        text = (
+            f"needs at least {least:,} more {plural}: {unknown}, and even at the largest value "
+            f"of their type in the register they would total {tally.most:,} of {required:,} "
+            f"required (known part: {measured_en})"
+        )
+        text_zh = (
+            f"至少需增加{noun_zh}{least:,}：{unknown_zh}，即使按登记中同类机构的最大值也只有"
+            f"{tally.most:,}，所需{required:,}（已知部分：{measured_zh}）"
+        )
+        return Verdict(ratio, target, False, float(least), text, None, text_zh, tally.unknown)
+    text = f"{unknown}; {tally.known:,} known of {required:,} required (known part: {measured_en})"
+    text_zh = f"{unknown_zh}；已知{tally.known:,}，所需{required:,}（已知部分：{measured_zh}）"
+    return Verdict(ratio, target, None, None, text, None, text_zh, tally.unknown)

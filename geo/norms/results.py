@@ -1,18 +1,22 @@
 """Results of checking one rule in one region, and their assembly for the spatial rules.
 
-Every result carries the measured ``value``, the ``target`` it is held to, ``passed`` (None when
-the data cannot tell), the ``shortfall`` in natural units (ambulances, beds, residents, GPs…) with
-an English sentence saying it, and the plan's citation.
+Every result carries the measured ``value``, the ``target`` it is held to, its ``status`` (pass,
+fail, unknown, info, not_applicable) with ``passed`` (None unless judged), the ``shortfall`` in
+natural units (ambulances, beds, residents, GPs…) with a sentence saying it, and what the verdict
+rests on: the rule's titles, 约束性/预期性 label, target year, the plan's baseline, the
+interpretation, and the citation (with the plan's title and document number once the catalogue's
+plan is attached).
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
 from geo.errors import NormEvaluationError
 from geo.norms import _text
-from geo.norms.catalogue import Rule
+from geo.norms._regions import RegionIndex
+from geo.norms.catalogue import Baseline, PlanReference, Rule
 from geo.norms.citations import Citation
 from geo.norms.inputs import RegionInput
 from geo.norms.parameters import (
@@ -20,7 +24,16 @@ from geo.norms.parameters import (
     RadiusCoverageParameters,
     TravelTimeCoverageParameters,
 )
-from geo.norms.terms import DistanceKind, RuleKind, Scope, TravelMode
+from geo.norms.terms import (
+    Binding,
+    DistanceKind,
+    RegionLevel,
+    RuleKind,
+    Scope,
+    Status,
+    TargetScope,
+    TravelMode,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,19 @@ class RuleResult:
         The unit of ``value`` and ``target``.
     citation
         The rule's primary citation; ``citations`` holds all of them.
+    status
+        ``pass``, ``fail``, ``unknown``, ``info`` (a unit's value against a city-wide target, not
+        judged) or ``not_applicable`` (a zone, whose residents count in its host unit).
+    shortfall_text_zh
+        The outcome in Chinese, where the evaluator words it (None otherwise).
+    unknown_facilities
+        Facilities whose capacity the rule counts but the register does not give; ``value`` is
+        then the known part.
+    title_zh, title_en, binding, year, baseline, target_scope, interpretation
+        What the verdict rests on, from the rule: its names, 约束性/预期性, the target year, the
+        plan's own baseline (in ``unit``), whether the target is city-wide, and its reading.
+    plan
+        The plan the rule belongs to (title, document number, issuer); None until attached.
     """
 
     region_adcode: str
@@ -65,16 +91,31 @@ class RuleResult:
     unit: str
     citation: Citation
     citations: tuple[Citation, ...]
+    status: Status | None = None
+    shortfall_text_zh: str | None = None
+    unknown_facilities: int = 0
+    title_zh: str = ""
+    title_en: str = ""
+    binding: Binding | None = None
+    year: int | None = None
+    baseline: Baseline | None = None
+    target_scope: TargetScope = TargetScope.UNIT
+    interpretation: str | None = None
+    plan: PlanReference | None = None
+
+    def __post_init__(self) -> None:
+        # without an explicit status, it follows passed
+        if self.status is None:
+            object.__setattr__(self, "status", status_of(self.passed))
 
     @property
-    def status(self) -> str:
-        """``"pass"``, ``"fail"`` or ``"unknown"``."""
-        if self.passed is None:
-            return "unknown"
-        return "pass" if self.passed else "fail"
+    def outcome(self) -> Status:
+        """The status, never None (set in ``__post_init__``)."""
+        return self.status or status_of(self.passed)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form: plain values, the kind as text, citations as mappings."""
+        plan = {} if self.plan is None else self.plan.as_dict()
         return {
             "region_adcode": self.region_adcode,
             "region_name": self.region_name,
@@ -87,26 +128,51 @@ class RuleResult:
             "shortfall_unit": self.shortfall_unit,
             "shortfall_text": self.shortfall_text,
             "unit": self.unit,
-            "citation": self.citation.model_dump(mode="json"),
-            "citations": [c.model_dump(mode="json") for c in self.citations],
+            "citation": {**self.citation.model_dump(mode="json"), **plan},
+            "citations": [{**c.model_dump(mode="json"), **plan} for c in self.citations],
+            "status": self.outcome.value,
+            "shortfall_text_zh": self.shortfall_text_zh,
+            "unknown_facilities": self.unknown_facilities,
+            "title_zh": self.title_zh,
+            "title_en": self.title_en,
+            "binding": None if self.binding is None else self.binding.value,
+            "year": self.year,
+            "baseline": None if self.baseline is None else self.baseline.model_dump(mode="json"),
+            "target_scope": self.target_scope.value,
+            "interpretation": self.interpretation,
         }
+
+
+def status_of(passed: bool | None) -> Status:
+    """The status a plain verdict has: pass, fail, or unknown when the data cannot tell."""
+    if passed is None:
+        return Status.UNKNOWN
+    return Status.PASS if passed else Status.FAIL
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What an evaluator found in one region, before it is tied to the rule and the region."""
+    """What an evaluator found in one region, before it is tied to the rule and the region.
+
+    ``status`` overrides the one ``passed`` implies (info, not_applicable); ``text_zh`` is the
+    Chinese of ``text`` where the evaluator words it; ``unknown`` counts the facilities whose
+    capacity is unknown (``value`` is then the known part).
+    """
 
     value: float | None
     target: float | None
     passed: bool | None
     shortfall: float | None
     text: str
+    status: Status | None = None
+    text_zh: str | None = None
+    unknown: int = 0
 
 
 def make_result(
     rule: Rule, region: RegionInput, verdict: Verdict, *, unit: str, shortfall_unit: str
 ) -> RuleResult:
-    """Build the result row of ``rule`` in ``region``, carrying the rule's citations."""
+    """Build the result row of ``rule`` in ``region``, carrying what the verdict rests on."""
     return RuleResult(
         region_adcode=region.adcode,
         region_name=region.name,
@@ -121,6 +187,140 @@ def make_result(
         unit=unit,
         citation=rule.citation,
         citations=rule.citations,
+        status=verdict.status,
+        shortfall_text_zh=verdict.text_zh,
+        unknown_facilities=verdict.unknown,
+        title_zh=rule.title_zh,
+        title_en=rule.title_en,
+        binding=rule.binding,
+        year=rule.year,
+        baseline=rule.baseline,
+        target_scope=rule.scope_of_target,
+        interpretation=rule.interpretation,
+    )
+
+
+def settle(rule: Rule, row: RuleResult, region: RegionInput, index: RegionIndex) -> RuleResult:
+    """Apply what a verdict means where it is given: zones and city-wide targets.
+
+    A zone's row is ``not_applicable`` (its residents count in its host unit; a zone with no
+    host holds no facilities and is never failed). Under a city-wide target (``target_scope:
+    city``) a unit's row is ``info``: its value beside the city target, not judged (D1, D2).
+    """
+    if region.level == RegionLevel.ZONE and not index.is_city(region):
+        host = index.host_of(region)
+        if host is None:
+            text = (
+                "not applicable: a development zone with no host unit recorded holds no facilities"
+            )
+            text_zh = "不适用：该开发区（管理区）无所属县市区记录，区内不单独配置机构"
+        else:
+            text = f"not applicable: a development zone; its residents count in {host.name}"
+            text_zh = f"不适用：开发区（管理区）的常住人口计入{host.name}"
+        return replace(
+            row,
+            value=None,
+            target=None,
+            passed=None,
+            shortfall=None,
+            shortfall_text=text,
+            shortfall_text_zh=text_zh,
+            status=Status.NOT_APPLICABLE,
+        )
+    judged = row.outcome in (Status.PASS, Status.FAIL, Status.UNKNOWN)
+    if rule.scope_of_target == TargetScope.CITY and not index.is_city(region) and judged:
+        target = "" if row.target is None else f" of {_text.number(row.target)}"
+        target_zh = "" if row.target is None else f"（{_text.number(row.target)}）"
+        here = "unknown" if row.value is None else _text.number(row.value)
+        known = " (known part)" if row.unknown_facilities and row.value is not None else ""
+        text = (
+            f"information: {here}{known} {row.unit} here; the city-wide target{target} "
+            "is judged on the city row only"
+        )
+        here_zh = "未知" if row.value is None else _text.number(row.value)
+        text_zh = f"仅供参考：本单位为{here_zh}；全市目标{target_zh}只在全市一行判定"
+        return replace(
+            row,
+            passed=None,
+            shortfall=None,
+            shortfall_text=text,
+            shortfall_text_zh=text_zh,
+            status=Status.INFO,
+        )
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class DataGap:
+    """A rule the facility register cannot evaluate, listed once per city (never per region).
+
+    Attributes
+    ----------
+    rule_id, kind, title_zh, title_en
+        The rule.
+    data_gap
+        Why it cannot be evaluated, one sentence.
+    needs
+        Exactly what is missing: register fields or data sets.
+    applies_to
+        The region levels the rule would give rows for.
+    binding, year, interpretation
+        From the rule, as on result rows.
+    citation, citations
+        Where the plan states it; ``plan`` names the plan once attached.
+    """
+
+    rule_id: str
+    kind: RuleKind
+    title_zh: str
+    title_en: str
+    data_gap: str
+    needs: tuple[str, ...]
+    applies_to: tuple[str, ...]
+    binding: Binding | None
+    year: int | None
+    interpretation: str | None
+    citation: Citation
+    citations: tuple[Citation, ...]
+    plan: PlanReference | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form, citations with the plan's title and document number."""
+        plan = {} if self.plan is None else self.plan.as_dict()
+        return {
+            "rule_id": self.rule_id,
+            "kind": self.kind.value,
+            "title_zh": self.title_zh,
+            "title_en": self.title_en,
+            "data_gap": self.data_gap,
+            "needs": list(self.needs),
+            "applies_to": list(self.applies_to),
+            "binding": None if self.binding is None else self.binding.value,
+            "year": self.year,
+            "interpretation": self.interpretation,
+            "citation": {**self.citation.model_dump(mode="json"), **plan},
+            "citations": [{**c.model_dump(mode="json"), **plan} for c in self.citations],
+        }
+
+
+def data_gap_of(rule: Rule, plan: PlanReference | None = None) -> DataGap | None:
+    """Return the data-gap entry of ``rule``; None when the rule can be evaluated."""
+    if rule.data_gap is None:
+        return None
+    return DataGap(
+        rule_id=rule.id,
+        kind=rule.kind,
+        title_zh=rule.title_zh,
+        title_en=rule.title_en,
+        data_gap=rule.data_gap,
+        needs=rule.needs or (),
+        applies_to=tuple(scope.value for scope in rule.applies_to),
+        binding=rule.binding,
+        year=rule.year,
+        interpretation=rule.interpretation,
+        citation=rule.citation,
+        citations=rule.citations,
+        plan=plan,
     )
 
 
@@ -153,7 +353,8 @@ def coverage_result(
     Returns
     -------
     RuleResult
-        ``value`` is the share of residents covered (0–1), ``target`` the rule's ``min_share``;
+        ``value`` is the share of residents covered (0–1), ``target`` the share the rule tests
+        (``target_share``, else ``min_share``);
         the shortfall is the number of residents to bring within reach, e.g. "126,400 residents
         beyond 15 minutes' walk of a community health centre".
     """
@@ -172,25 +373,27 @@ def coverage_result(
 
     reach = _reach_phrase(params)
     unit = "share of residents"
+    # the share the rule tests: target_share, else the parameters' min_share (1: everyone)
+    min_share = rule.share_required
     if population_total == 0:
-        verdict = Verdict(None, params.min_share, None, None, "no residents to cover")
+        verdict = Verdict(None, min_share, None, None, "no residents to cover")
         return make_result(rule, region, verdict, unit=unit, shortfall_unit="residents")
 
     # residents to bring within reach so that at least min_share are covered
-    required = math.ceil(Fraction(str(params.min_share)) * population_total)
+    required = math.ceil(Fraction(str(min_share)) * population_total)
     shortfall = max(0, required - population_covered)
     uncovered = population_total - population_covered
     share = population_covered / population_total
     if shortfall == 0:
         text = f"{_text.percent(share)} of {population_total:,} residents within {reach}"
-    elif params.min_share == 1:
+    elif min_share == 1:
         text = f"{uncovered:,} residents beyond {reach}"
     else:
         text = (
             f"{uncovered:,} residents beyond {reach}; {shortfall:,} more must be reached "
-            f"for {_text.percent(params.min_share)}"
+            f"for {_text.percent(min_share)}"
         )
-    verdict = Verdict(share, params.min_share, shortfall == 0, float(shortfall), text)
+    verdict = Verdict(share, min_share, shortfall == 0, float(shortfall), text)
     return make_result(rule, region, verdict, unit=unit, shortfall_unit="residents")
 
 

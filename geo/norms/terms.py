@@ -22,6 +22,7 @@ from geo.terms import (
 
 __all__ = [
     "GRADE_RANK",
+    "Binding",
     "CapacityField",
     "Direction",
     "FacilityType",
@@ -44,6 +45,7 @@ class RuleKind(StrEnum):
     FACILITY_PER_POPULATION = "facility_per_population"
     PRESENCE = "presence"
     STAFFING = "staffing"
+    CITY_TOTAL = "city_total"
 
 
 # these need the road network and the population surface; the others need counts only
@@ -90,3 +92,36 @@ class PopulationBasis(StrEnum):
     TOTAL = "total"
     URBAN = "urban"
     RURAL = "rural"
+
+
+class Binding(StrEnum):
+    """The plan's label for a target: 约束性 (binding) or 预期性 (expected)."""
+
+    BINDING = "binding"
+    EXPECTED = "expected"
+
+
+class TargetScope(StrEnum):
+    """Whether a target holds for the city as a whole or in every unit.
+
+    ``city``: a city-wide indicator (全市每千常住人口…): pass/fail on the city row only, the
+    county-level rows are information. ``unit``: every unit row is judged.
+    """
+
+    CITY = "city"
+    UNIT = "unit"
+
+
+class Status(StrEnum):
+    """The outcome of one rule in one region.
+
+    ``info``: a value shown for a unit against a city-wide target, not judged;
+    ``not_applicable``: the rule cannot apply to the region (a zone with no host unit, no
+    ambulances to take a share of).
+    """
+
+    PASS = "pass"  # noqa: S105 (a verdict, not a password)
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    INFO = "info"
+    NOT_APPLICABLE = "not_applicable"

@@ -29,7 +29,18 @@ def test_compliance_reports_every_rule_and_region(prepared: TestClient) -> None:
         "document": "tiny_plan.txt",
         "lines": "L5",
         "quote": "县域按服务人口的300%计算",
+        "plan_title_zh": "小城卫生健康规划",
+        "plan_title_en": "Tiny City health plan",
+        "document_number": "小政发〔2021〕1号",
+        "issuer_zh": "小城人民政府",
     }
+    assert (fleet["status"], fleet["title_zh"], fleet["year"]) == (
+        "fail",
+        "每3万人配置1辆救护车",
+        2025,
+    )
+    assert body["plan"]["document_number"] == "小政发〔2021〕1号"
+    assert body["data_gaps"] == []
     circle = rows[("tiny.care_circle", EAST)]
     assert (circle["value"], circle["shortfall"], circle["unit"]) == (
         4000 / 6000,

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Facility
 from geo.datum import wgs84_to_gcj02
+from geo.terms import PLAN_CAPACITY_FIELDS, PLAN_CHOICE_FIELDS, UNRECORDED_FLAGS
 
 
 def feature(lon: float, lat: float, **props: object) -> dict[str, object]:
@@ -35,6 +36,40 @@ def test_create_assigns_region_and_returns_geojson(client: TestClient) -> None:
     assert props["source"] == "real"
     assert props["synthetic"] is False
     assert response.headers["ETag"] == f'"{props["id"]}-1"'
+
+
+@pytest.mark.usefixtures("tiny_city")
+def test_the_plans_further_fields_are_unknown_until_given(client: TestClient) -> None:
+    plain = client.post("/api/v1/facilities", json=feature(113.05, 28.05)).json()["properties"]
+    for name in (*PLAN_CAPACITY_FIELDS, *UNRECORDED_FLAGS, *PLAN_CHOICE_FIELDS):
+        assert plain[name] is None, name
+    assert plain["psychiatric_ward"] is False  # the original flags stay yes/no
+
+    given = feature(
+        113.05,
+        28.05,
+        physicians=12,
+        tcm_physicians=3,
+        central_township=True,
+        tcm_hall=False,
+        primary_care_standard="basic",
+        admin_level="county",
+    )
+    created = client.post("/api/v1/facilities", json=given)
+    assert created.status_code == 201, created.text
+    fid = created.json()["id"]
+    props = client.get(f"/api/v1/facilities/{fid}").json()["properties"]
+    assert (props["tcm_physicians"], props["central_township"], props["tcm_hall"]) == (
+        3,
+        True,
+        False,
+    )
+    assert (props["primary_care_standard"], props["admin_level"]) == ("basic", "county")
+    assert props["geriatrics_dept"] is None
+
+    bad = client.post("/api/v1/facilities", json=feature(113.05, 28.05, admin_level="province"))
+    assert bad.status_code == 422
+    assert "admin_level" in bad.text
 
 
 @pytest.mark.usefixtures("tiny_city")

@@ -59,6 +59,68 @@ def test_a_good_csv_is_imported_whole(client: TestClient, db_session: Session) -
 
 
 @pytest.mark.usefixtures("tiny_city")
+def test_the_plans_further_fields_import_and_stay_unknown_when_blank(
+    client: TestClient, db_session: Session
+) -> None:
+    text = "\n".join(
+        [
+            "id,name,type,lon,lat,physicians,tcm_physicians,infectious_beds,geriatrics_dept,"
+            "central_township,primary_care_standard,admin_level,psychiatric_ward",
+            "T1,中心卫生院,township_health_center,112.95,28.05,20,4,,,是,recommended,county,",
+            "H1,县医院,general_hospital,113.05,28.05,200,,40,no,,,,",
+            "C1,托育中心,childcare_institution,113.02,28.02,,,,,,,district,",
+        ]
+    )
+    response = upload(client, "plan-fields.csv", text)
+    assert response.status_code == 201, response.text
+    rows = db_session.scalars(
+        select(Facility).where(Facility.id.in_(response.json()["ids"])).order_by(Facility.id)
+    ).all()
+    fields = [
+        (
+            f.type,
+            f.tcm_physicians,
+            f.infectious_beds,
+            f.geriatrics_dept,
+            f.central_township,
+            f.primary_care_standard,
+            f.admin_level,
+            f.psychiatric_ward,
+        )
+        for f in rows
+    ]
+    # a blank cell of a plan field is unknown (NULL); of an original flag it is "no"
+    assert fields == [
+        ("township_health_center", 4, None, None, True, "recommended", "county", False),
+        ("general_hospital", None, 40, False, None, None, None, False),
+        ("childcare_institution", None, None, None, None, None, "district", False),
+    ]
+
+
+@pytest.mark.usefixtures("tiny_city")
+def test_bad_plan_fields_are_named(client: TestClient, db_session: Session) -> None:
+    before = count(db_session)
+    text = "\n".join(
+        [
+            "id,name,type,lon,lat,physicians,tcm_physicians,primary_care_standard,admin_level",
+            "T1,卫生院,township_health_center,112.95,28.05,3,5,excellent,",
+            "T2,卫生院,township_health_center,112.95,28.06,,,,province",
+        ]
+    )
+    response = upload(client, "bad-plan-fields.csv", text)
+    assert response.status_code == 422, response.text
+    details = response.json()["error"]["details"]
+    problems = {(d["row"], d["field"]): d["msg"] for d in details}
+    assert set(problems) == {
+        (1, "tcm_physicians"),
+        (1, "primary_care_standard"),
+        (2, "admin_level"),
+    }
+    assert "exceeds physicians" in problems[(1, "tcm_physicians")]
+    assert count(db_session) == before
+
+
+@pytest.mark.usefixtures("tiny_city")
 def test_gcj02_rows_are_stored_as_wgs84(client: TestClient, db_session: Session) -> None:
     lon, lat = wgs84_to_gcj02(112.95, 28.05)
     response = upload(

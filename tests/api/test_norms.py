@@ -16,13 +16,26 @@ def test_the_five_catalogues_with_every_citation(client: TestClient) -> None:
         "433101",
     ]
     rules = [rule for c in catalogues for rule in c["rules"]]
-    assert len(rules) == 76
+    # every checkable norm of the five plans (geo/norms/COVERAGE.md): 161 norms, 174 rules
+    assert len(rules) == 174
     for rule in rules:
         assert rule["citations"], rule["id"]
         for citation in rule["citations"]:
-            assert set(citation) == {"document", "lines", "quote"}
+            assert set(citation) == {
+                "document",
+                "lines",
+                "quote",
+                "plan_title_zh",
+                "plan_title_en",
+                "document_number",
+                "issuer_zh",
+            }
             assert citation["lines"].startswith("L")
             assert citation["quote"]
+            assert citation["plan_title_zh"]
+            assert citation["issuer_zh"]
+        if rule["data_gap"] is not None:
+            assert rule["needs"], rule["id"]
 
 
 def test_one_city_catalogue(client: TestClient) -> None:

@@ -1,6 +1,6 @@
 """The benchmark's peers: the C reference (compiled here with gcc) and scipy equal our search.
 
-Random graphs as in ``tests/geo/test_buckets.py``: small integer weights (zeros included), so
+Random graphs as in ``tests/geo/access/test_buckets.py``: small integer weights (zeros included), so
 every path sum is exact and the labels (lowest source among equal times) must agree too.
 """
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 
 from benchmarks.reference import c_reference, scipy_search
 from geo.access._buckets import bucket_search, bucket_width
-from tests.geo.test_buckets import csr, graphs
+from tests.geo.access.test_buckets import csr, graphs
 
 
 def test_gcc_builds_the_reference() -> None:

@@ -64,7 +64,17 @@ def test_json_has_the_figures_of_the_api(
         "unit",
         "citation",
     }
-    assert set(first["citation"]) == {"document", "lines", "quote"}
+    assert set(first["citation"]) == {
+        "document",
+        "lines",
+        "quote",
+        "plan_title_zh",
+        "plan_title_en",
+        "document_number",
+        "issuer_zh",
+    }
+    assert {"status", "title_zh", "title_en", "binding", "year", "baseline"} <= set(first)
+    assert set(printed) >= {"plan", "counts", "data_gaps"}
 
     api = cast("FastAPI", client.app)
     api.dependency_overrides[get_norm_catalogues] = lambda: environment.norms
@@ -84,8 +94,14 @@ def test_the_table_groups_results_by_region(
     assert out == ""
     for heading in ("测试市 439900", "东区 439901", "西县 439902"):
         assert heading in err
-    assert "needs 5 more" in err
-    assert "12 results: 3 pass, 9 fail, 0 unknown" in err
+    flat = " ".join(err.split())
+    assert "needs 5 more" in flat
+    assert "需增加救护车5辆" in flat
+    assert "《小城卫生健康规划》 小政发〔2021〕1号" in flat
+    assert (
+        "12 results 条结果: 3 pass 通过, 9 fail 未达标, 0 unknown 未知, 0 info 参考, "
+        "0 not applicable 不适用"
+    ) in flat
 
 
 def test_csv_rows(environment: CheckEnvironment, db_session: Session) -> None:

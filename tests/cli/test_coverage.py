@@ -185,8 +185,9 @@ def test_unreadable_network_exits_with_an_error(
     fake.write_bytes(b"nope")
     args = ["coverage", "--osm", str(fake), "--facilities", str(campus_csvs[0])]
     result = runner.invoke(app, [*args, "--population", str(campus_csvs[1]), "--minutes", "5"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "roads.osm.pbf" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_default_snap_limit_is_the_library_default() -> None:

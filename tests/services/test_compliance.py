@@ -67,8 +67,9 @@ def test_every_rule_in_every_region_with_exact_figures(
         ("tiny.ems_8km_15min", CITY): (6000 / 10500, False, 4500.0),
         ("tiny.ems_8km_15min", EAST): (1.0, True, 0.0),
         ("tiny.ems_8km_15min", WEST): (0.0, False, 4500.0),
-        # the county counts 300%: 150,000 / 30,000 = 5 ambulances; the district 100,000 → 4
-        ("tiny.ambulance_fleet", CITY): (2.0, False, 7.0),
+        # the county counts 300%: 150,000 / 30,000 = 5 ambulances; the district 100,000 → 4;
+        # the city at 100%: 150,000 residents → 5, beside 2 units short by 7 in all
+        ("tiny.ambulance_fleet", CITY): (2.0, False, 3.0),
         ("tiny.ambulance_fleet", EAST): (2.0, False, 2.0),
         ("tiny.ambulance_fleet", WEST): (0.0, False, 5.0),
     }
@@ -78,6 +79,20 @@ def test_every_rule_in_every_region_with_exact_figures(
         "centre"
     )
     assert rows[("tiny.ambulance_fleet", WEST)].shortfall_text.startswith("needs 5 more ambulances")
+    assert rows[("tiny.ambulance_fleet", CITY)].shortfall_text == (
+        "needs 3 more ambulances (has 2 of 5 required); 2 county-level units short of its own "
+        "base, gross shortfall 7 ambulances"
+    )
+    assert rows[("tiny.ambulance_fleet", CITY)].shortfall_text_zh == (
+        "需增加救护车3辆（现有2辆，所需5辆）；2个县市区未达本单位标准，缺口合计7辆"
+    )
+    assert rows[("tiny.ambulance_fleet", CITY)].status == "fail"
+    assert (report.plan.plan_title_zh, report.plan.document_number) == (
+        "小城卫生健康规划",
+        "小政发〔2021〕1号",
+    )
+    assert report.counts == {"pass": 3, "fail": 9, "unknown": 0, "info": 0, "not_applicable": 0}
+    assert report.data_gaps == []
     citation = rows[("tiny.ems_radius", WEST)].citation
     assert (citation.document, citation.lines, citation.quote) == (
         "tiny_plan.txt",

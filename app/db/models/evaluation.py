@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -51,8 +52,12 @@ class EvaluationRun(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+RESULT_STATUSES = ("pass", "fail", "unknown", "info", "not_applicable")
+
+
 class EvaluationResult(Base):
     __tablename__ = "evaluation_results"
+    __table_args__ = (CheckConstraint(f"status IN {RESULT_STATUSES!r}", name="status"),)
 
     run_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("evaluation_runs.id", ondelete="CASCADE"), primary_key=True
@@ -73,5 +78,10 @@ class EvaluationResult(Base):
     unit: Mapped[str] = mapped_column(Text)
     # every citation of the rule: [{document, lines, quote}], the primary one first
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    # pass, fail, unknown, info (not judged: a city-wide target), not_applicable; NULL in rows
+    # stored before the column: their status follows passed
+    status: Mapped[str | None] = mapped_column(String(16))
+    # {shortfall_text_zh, unknown_facilities}: what the evaluator said beyond the English text
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # spatial rules: population cells whose residents the rule counts and finds beyond reach
     gap_cell_ids: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))

@@ -21,18 +21,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
 from geo.terms import (
+    ADMIN_LEVELS,
     CAPACITY_FIELDS,
     FACILITY_GRADES,
     FACILITY_OWNERSHIPS,
     FACILITY_TYPES,
+    PRIMARY_CARE_STANDARDS,
     SERVICE_FLAGS,
 )
 
 __all__ = [
+    "ADMIN_LEVELS",
     "CAPACITY_FIELDS",
     "FACILITY_GRADES",
     "FACILITY_OWNERSHIPS",
     "FACILITY_TYPES",
+    "PRIMARY_CARE_STANDARDS",
     "SERVICE_FLAGS",
     "Facility",
 ]
@@ -48,6 +52,11 @@ class Facility(Base):
         *(CheckConstraint(f"{f} >= 0", name=f"{f}_nonnegative") for f in CAPACITY_FIELDS),
         CheckConstraint("negative_pressure_ambulances <= ambulances", name="np_within_fleet"),
         CheckConstraint("icu_beds <= beds", name="icu_within_beds"),
+        CheckConstraint("tcm_physicians <= physicians", name="tcm_within_physicians"),
+        CheckConstraint(
+            f"primary_care_standard IN {PRIMARY_CARE_STANDARDS!r}", name="primary_care_standard"
+        ),
+        CheckConstraint(f"admin_level IN {ADMIN_LEVELS!r}", name="admin_level"),
         # a register's own ids are unique within it: imports and reloads upsert by them
         Index(
             "uq_facilities_source_external_id",
@@ -78,6 +87,24 @@ class Facility(Base):
     critical_maternal_centre: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     critical_neonatal_centre: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     ems_station_hosted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # the plans' further fields (geo.terms.PLAN_CAPACITY_FIELDS, UNRECORDED_FLAGS,
+    # PLAN_CHOICE_FIELDS): NULL until a source records them, never 0 or false by default
+    tcm_physicians: Mapped[int | None] = mapped_column(Integer)
+    public_health_staff: Mapped[int | None] = mapped_column(Integer)
+    infectious_beds: Mapped[int | None] = mapped_column(Integer)
+    childcare_places: Mapped[int | None] = mapped_column(Integer)
+    geriatrics_dept: Mapped[bool | None] = mapped_column(Boolean)
+    ophthalmology_dept: Mapped[bool | None] = mapped_column(Boolean)
+    psychology_clinic: Mapped[bool | None] = mapped_column(Boolean)
+    rehabilitation_dept: Mapped[bool | None] = mapped_column(Boolean)
+    hospice_care: Mapped[bool | None] = mapped_column(Boolean)
+    tcm_hall: Mapped[bool | None] = mapped_column(Boolean)
+    tcm_preventive_care: Mapped[bool | None] = mapped_column(Boolean)
+    infectious_ward: Mapped[bool | None] = mapped_column(Boolean)
+    central_township: Mapped[bool | None] = mapped_column(Boolean)
+    # 优质服务基层行 level reached (basic / recommended) and who runs it (州属/市属, 县属, 区属)
+    primary_care_standard: Mapped[str | None] = mapped_column(String(16))
+    admin_level: Mapped[str | None] = mapped_column(String(16))
     region_adcode: Mapped[str | None] = mapped_column(
         String(6), ForeignKey("regions.adcode", ondelete="RESTRICT"), index=True
     )

@@ -194,12 +194,62 @@ export function facilityPopup(properties) {
   if (p.ambulances) {
     lines.push(html`${t('facility.ambulances')}: ${p.ambulances}`);
   }
+  lines.push(...planFieldLines(p));
   lines.push(
     synthetic
       ? html`<span class="synthetic-tag">${t('facility.synthetic')}</span>`
       : html`${t('facility.real')} · ${t('facility.source')}: ${p.source}`,
   );
   return html`<div class="facility-popup">${Html.join(lines, html`<br>`)}</div>`;
+}
+
+// the plans' further register fields, each shown only when recorded (NULL means unknown)
+/** @type {('tcm_physicians' | 'public_health_staff' | 'infectious_beds' | 'childcare_places')[]} */
+const PLAN_COUNTS = ['tcm_physicians', 'public_health_staff', 'infectious_beds', 'childcare_places'];
+/** @type {('primary_care_standard' | 'admin_level')[]} */
+const PLAN_CHOICES = ['primary_care_standard', 'admin_level'];
+/**
+ * @type {('central_township' | 'geriatrics_dept' | 'ophthalmology_dept' | 'psychology_clinic' |
+ *   'rehabilitation_dept' | 'hospice_care' | 'tcm_hall' | 'tcm_preventive_care' |
+ *   'infectious_ward')[]}
+ */
+const PLAN_FLAGS = [
+  'central_township',
+  'geriatrics_dept',
+  'ophthalmology_dept',
+  'psychology_clinic',
+  'rehabilitation_dept',
+  'hospice_care',
+  'tcm_hall',
+  'tcm_preventive_care',
+  'infectious_ward',
+];
+
+/**
+ * The plans' further register fields of a facility, each only where recorded.
+ *
+ * @param {SiteProperties} p
+ * @returns {Html[]}
+ */
+function planFieldLines(p) {
+  /** @type {Html[]} */
+  const lines = [];
+  for (const key of PLAN_COUNTS) {
+    const value = p[key];
+    if (value !== undefined && value !== null) {
+      lines.push(html`${t(`facility.${key}`)}: ${formatNumber(value, 0)}`);
+    }
+  }
+  for (const key of PLAN_CHOICES) {
+    const value = p[key];
+    if (value) lines.push(html`${t(`facility.${key}`)}: ${t(`facility.${key}.${value}`)}`);
+  }
+  const services = PLAN_FLAGS.filter((key) => p[key] === true || p[key] === 'true');
+  if (services.length) {
+    const names = services.map((key) => t(`facility.${key}`)).join('、');
+    lines.push(html`${t('facility.services')}: ${names}`);
+  }
+  return lines;
 }
 
 /**
@@ -308,12 +358,14 @@ function chosenRuleHtml(card, diff, rule) {
   const none = { zones: 0, residents: 0 };
   const before = card.zonesBefore.get(rule.id) ?? none;
   const after = card.zonesAfter ? (card.zonesAfter.get(rule.id) ?? none) : null;
-  // the quick diff's city row has the residents at once; the zones follow
+  // the quick diff's city row has the residents gained at once; the zones follow. Residents
+  // beyond reach are the zones' (a row's shortfall is what its target share still needs)
   const cityRow = chosen?.regions.find((r) => r.region_adcode === card.city) ?? null;
-  const underserved = cityRow
-    ? beforeAfter(cityRow.shortfall_before, cityRow.shortfall_after)
-    : beforeAfter(before.residents, after?.residents);
   const gained = chosen ? ruleGained(chosen, card.city) : null;
+  const underserved =
+    cityRow && gained !== null
+      ? beforeAfter(before.residents, before.residents - gained)
+      : beforeAfter(before.residents, after?.residents);
   const gainedHtml =
     gained === null
       ? html``

@@ -20,7 +20,7 @@ export const COMPLIANCE_COLORS = {
   na: '#d9d4c7',
 };
 
-/** @type {Record<'hospital' | 'primary' | 'ems', {color: string, types: string[]}>} */
+/** @type {Record<'hospital' | 'primary' | 'ems' | 'other', {color: string, types: string[]}>} */
 export const FACILITY_GROUPS = {
   hospital: {
     color: '#b0223a',
@@ -42,6 +42,11 @@ export const FACILITY_GROUPS = {
     ],
   },
   ems: { color: '#e07b00', types: ['ems_center', 'ems_station'] },
+  // the plans' further facilities (childcare, community mental rehabilitation, blood collection)
+  other: {
+    color: '#5b7a3a',
+    types: ['childcare_institution', 'mental_rehab_institution', 'blood_collection_point'],
+  },
 };
 
 // residents of an underserved zone: pale (few) to deep purple (many), apart from the

@@ -135,6 +135,22 @@ export interface SiteProperties {
   grade?: string | null;
   beds?: number | null;
   ambulances?: number | null;
+  // the plans' further register fields (null: unknown; tile properties may be strings)
+  tcm_physicians?: number | null;
+  public_health_staff?: number | null;
+  infectious_beds?: number | null;
+  childcare_places?: number | null;
+  primary_care_standard?: 'basic' | 'recommended' | null;
+  admin_level?: 'prefecture' | 'county' | 'district' | null;
+  central_township?: boolean | string | null;
+  geriatrics_dept?: boolean | string | null;
+  ophthalmology_dept?: boolean | string | null;
+  psychology_clinic?: boolean | string | null;
+  rehabilitation_dept?: boolean | string | null;
+  hospice_care?: boolean | string | null;
+  tcm_hall?: boolean | string | null;
+  tcm_preventive_care?: boolean | string | null;
+  infectious_ward?: boolean | string | null;
   source?: string;
   /** tile properties are flat: a boolean may arrive as the string 'true' */
   synthetic?: boolean | string;

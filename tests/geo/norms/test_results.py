@@ -107,6 +107,7 @@ def test_a_rule_the_data_cannot_evaluate_says_so() -> None:
         applies_to=["county"],
         target={"value": 1, "unit": "facilities"},
         data_gap="the register records no infectious-disease ward",
+        needs=["infectious_ward"],
     )
 
     (result,) = evaluate_rule(rule, [REGION], [], city_adcode=CITY)
@@ -146,6 +147,16 @@ def test_result_json_carries_the_citation() -> None:
         "unit": "facilities",
         "citation": {"document": "seed.txt", "lines": "L7-9", "quote": "引文"},
         "citations": [{"document": "seed.txt", "lines": "L7-9", "quote": "引文"}],
+        "status": "pass",
+        "shortfall_text_zh": None,
+        "unknown_facilities": 0,
+        "title_zh": "测试",
+        "title_en": "test",
+        "binding": None,
+        "year": 2025,
+        "baseline": None,
+        "target_scope": "unit",
+        "interpretation": None,
     }
 
 
@@ -198,10 +209,10 @@ def test_yongzhou_catalogue_runs_on_a_small_city(shared_dir: Path) -> None:
     assert not any(
         r.kind in {RuleKind.TRAVEL_TIME_COVERAGE, RuleKind.EMS_RESPONSE} for r in results
     )
-    # 江华 (县) counts 300% of 100,000 → 10; 零陵 (区) 200,000 → 7; the city 17
+    # 江华 (县) counts 300% of 100,000 → 10; 零陵 (区) 200,000 → 7; the city at 100%: 10
     fleet = {code: rows["yongzhou.ambulance_fleet", code] for code in regions_codes(regions)}
     assert {code: (r.value, r.target) for code, r in fleet.items()} == {
-        "431100": (15.0, 17.0),
+        "431100": (15.0, 10.0),
         "431102": (7.0, 7.0),
         "431129": (8.0, 10.0),
     }

@@ -54,13 +54,17 @@ def negative_pressure_rule() -> Rule:
     )
 
 
-def ratio_rule(resource: str, value: float, *, per: int = 1000, **params: Any) -> Rule:
+def ratio_rule(
+    resource: str, value: float, *, per: int = 1000, target_scope: str = "unit", **params: Any
+) -> Rule:
+    # judged in every unit here; the city-wide default is tested in test_defects.py
     unit = "per_1000_residents" if per == 1000 else "per_10000_residents"
     return make_rule(
         kind="resource_ratio",
         applies_to=["city", "county"],
         parameters={"resource": resource, "per_population": per, **params},
         target={"value": value, "unit": unit},
+        target_scope=target_scope,
     )
 
 
@@ -97,14 +101,16 @@ def by_region(results: list[RuleResult]) -> dict[str, RuleResult]:
 def test_county_counts_300_percent_and_district_100_percent() -> None:
     results = by_region(evaluate_rule(fleet_rule(), city_and_units(), [], city_adcode=CITY))
 
-    # 县 100,000 → base 300,000 → 10; 区 100,000 → ceil(3.33) = 4; 县级市 50,000 → 5; zone 1
+    # 县 100,000 → base 300,000 → 10; 区 100,000 → ceil(3.33) = 4; 县级市 50,000 → 5; the
+    # city at 100%: 270,000 / 30,000 = 9; the zone has no host: not applicable
     assert {code: r.target for code, r in results.items()} == {
-        CITY: 20.0,
+        CITY: 9.0,
         "439901": 10.0,
         "439902": 4.0,
         "439903": 5.0,
-        "439904": 1.0,
+        "439904": None,
     }
+    assert results["439904"].status == "not_applicable"
     assert results["439901"].value == 0.0
     assert results["439901"].passed is False
     assert results["439901"].shortfall == 10.0
@@ -134,8 +140,12 @@ def test_fleet_counts_ems_units_and_hosting_hospitals_only() -> None:
     assert results["439902"].passed is True
     assert results["439902"].shortfall == 0.0
     assert results["439902"].shortfall_text == "has 4 ambulances; 4 required"
-    # the city sums its units' requirements and fleets
-    assert (results[CITY].value, results[CITY].target, results[CITY].shortfall) == (13.0, 20.0, 7.0)
+    # the city at 100% passes; the units short of their own base are named beside it
+    assert (results[CITY].value, results[CITY].target, results[CITY].shortfall) == (13.0, 9.0, 0.0)
+    assert results[CITY].shortfall_text == (
+        "has 13 ambulances; 9 required; 2 county-level units short of its own base, "
+        "gross shortfall 6 ambulances"
+    )
     assert results[CITY].unit == "ambulances"
 
 
@@ -155,19 +165,36 @@ def test_fleet_requirement_rounds_up_exactly_at_the_boundary() -> None:
 
 
 def test_unknown_ambulances_are_not_zero() -> None:
-    facilities = [station(1, "439901", None), station(2, "439901", 4)]
+    # a station elsewhere holds 10, so the unknown one could close the gap
+    facilities = [station(1, "439901", None), station(2, "439901", 4), station(3, "439902", 10)]
 
     result = by_region(evaluate_rule(fleet_rule(), city_and_units(), facilities, city_adcode=CITY))
 
     county = result["439901"]
     assert (county.value, county.target, county.passed, county.shortfall) == (
-        None,
+        4.0,
         10.0,
         None,
         None,
     )
+    assert county.unknown_facilities == 1
     assert county.shortfall_text == (
         "ambulances unknown at 1 of 2 EMS facilities; 4 known of 10 required"
+    )
+
+
+def test_unknown_ambulances_cannot_hide_a_certain_fail() -> None:
+    # the largest station in the register holds 4: 4 + 4 < 10 whatever the unknown one has
+    facilities = [station(1, "439901", None), station(2, "439901", 4)]
+
+    county = by_region(evaluate_rule(fleet_rule(), city_and_units(), facilities, city_adcode=CITY))[
+        "439901"
+    ]
+
+    assert (county.value, county.passed, county.shortfall) == (4.0, False, 2.0)
+    assert county.shortfall_text == (
+        "needs at least 2 more ambulances: ambulances unknown at 1 of 2 EMS facilities, and even "
+        "at the largest fleet of their type they would total 8 of 10 required"
     )
 
 
@@ -178,20 +205,20 @@ def test_unknown_ambulances_do_not_hide_a_certain_pass() -> None:
         evaluate_rule(fleet_rule(), city_and_units(), facilities, city_adcode=CITY)
     )["439902"]
 
-    assert (district.value, district.passed, district.shortfall) == (None, True, 0.0)
+    assert (district.value, district.passed, district.shortfall) == (5.0, True, 0.0)
+    assert district.unknown_facilities == 1
     assert district.shortfall_text == (
         "ambulances unknown at 1 of 2 EMS facilities; the known 5 already meet the 4 required"
     )
 
 
-def test_city_without_its_units_cannot_apply_the_county_base() -> None:
+def test_the_city_row_is_the_city_at_100_percent_even_without_its_units() -> None:
     city_only = [RegionInput(CITY, "Test City", RegionLevel.PREFECTURE, 270_000)]
 
     (result,) = evaluate_rule(fleet_rule(), city_only, [], city_adcode=CITY)
 
-    assert result.passed is None
-    assert result.target is None
-    assert "county-level units" in result.shortfall_text
+    assert (result.value, result.target, result.passed, result.shortfall) == (0.0, 9.0, False, 9.0)
+    assert result.shortfall_text == "needs 9 more ambulances (has 0 of 9 required)"
 
 
 def test_unknown_population_gives_an_unknown_requirement() -> None:
@@ -200,7 +227,7 @@ def test_unknown_population_gives_an_unknown_requirement() -> None:
     (result,) = evaluate_rule(fleet_rule(), regions, [station(1, "439901", 2)], city_adcode=CITY)
 
     assert (result.value, result.target, result.passed) == (2.0, None, None)
-    assert result.shortfall_text == "population unknown"
+    assert result.shortfall_text == "population unknown: cannot size the fleet"
 
 
 # --- negative-pressure share ---
@@ -224,9 +251,13 @@ def test_negative_pressure_share_counts_ambulances_required() -> None:
 
     short = results["439901"]
     assert (short.value, short.target, short.passed, short.shortfall) == (3.0, 4.0, False, 1.0)
+    # replacing one makes 4 of 10; adding takes two: 5 of 12 ≥ 40%, 4 of 11 is not
     assert short.shortfall_text == (
-        "needs 1 more negative-pressure ambulance: 3 of 10 ambulances are negative-pressure, "
-        "40% required"
+        "replace or upgrade 1 ambulance to negative-pressure, or add 2 new ones to the fleet: "
+        "3 of 10 ambulances are negative-pressure, 40% required"
+    )
+    assert short.shortfall_text_zh == (
+        "需将1辆现有救护车替换或改造为负压车，或新增负压救护车2辆：现有10辆中负压车3辆，要求40%"
     )
     exact = results["439907"]
     assert (exact.value, exact.target, exact.passed, exact.shortfall) == (6.0, 6.0, True, 0.0)
@@ -247,7 +278,10 @@ def test_negative_pressure_share_unknown_or_undefined() -> None:
     assert results["439901"].passed is None
     assert results["439901"].value is None
     assert results["439907"].passed is None
-    assert results["439907"].shortfall_text == "no ambulances recorded; the share is undefined"
+    assert results["439907"].status == "not_applicable"
+    assert results["439907"].shortfall_text == (
+        "not applicable: no ambulances recorded, so there is no fleet to take a share of"
+    )
 
 
 # --- resource ratios ---
@@ -318,11 +352,16 @@ def test_unknown_capacities_are_reported_not_counted_as_zero() -> None:
 
     results = by_region(evaluate_rule(ratio_rule("beds", 8), regions, facilities, city_adcode=CITY))
 
+    # the known part is the value; the largest general hospital (900 beds) could close the gap
     unknown = results["439901"]
-    assert (unknown.value, unknown.passed, unknown.shortfall) == (None, None, None)
-    assert unknown.shortfall_text == "beds unknown at 1 of 2 facilities; 300 known of 800 required"
+    assert (unknown.value, unknown.passed, unknown.shortfall) == (3.0, None, None)
+    assert unknown.unknown_facilities == 1
+    assert unknown.shortfall_text == (
+        "beds unknown at 1 of 2 facilities; 300 known of 800 required "
+        "(known part: 3 per 1,000 residents against 8)"
+    )
     certain = results["439907"]
-    assert (certain.value, certain.passed, certain.shortfall) == (None, True, 0.0)
+    assert (certain.value, certain.passed, certain.shortfall) == (9.0, True, 0.0)
 
 
 def test_private_bed_reserve_counts_private_hospitals_only() -> None:

@@ -32,7 +32,7 @@ from geo.norms import (
 )
 from geo.norms.catalogue import Catalogue
 from geo.norms.parameters import FacilitySelector
-from tests.geo._spatial_fixtures import (
+from tests.geo.norms._spatial_fixtures import (
     CITY,
     CRS,
     EAST,
@@ -428,6 +428,10 @@ def test_a_catalogue_with_a_context_evaluates_every_kind() -> None:
         city_name_en="Test City",
         city_level=RegionLevel.PREFECTURE,
         document="seed.txt",
+        plan_title_zh="测试规划",
+        plan_title_en="Test plan",
+        document_number=None,
+        issuer_zh="测试市人民政府",
         rules=(circle_rule(), fleet),
     )
     units = [

@@ -18,6 +18,7 @@ from geo.norms import (
 )
 from geo.norms._seeds import SeedText, normalise_text
 from geo.norms.parameters import ResourceRatioParameters
+from geo.norms.terms import Binding, CapacityField, TargetScope
 
 CITIES = ("changsha", "hengyang", "jishou", "yongzhou", "yueyang")
 
@@ -153,6 +154,10 @@ city_name_zh: 衡阳市
 city_name_en: Hengyang
 city_level: prefecture
 document: 001_80cf858754c9910a.txt
+plan_title_zh: 衡阳市“十四五”卫生健康事业发展规划
+plan_title_en: Hengyang 14th Five-Year Plan for Health Development
+document_number: null
+issuer_zh: 衡阳市人民政府办公室
 rules:
 """
 
@@ -216,8 +221,11 @@ def test_catalogue_holds_every_norm_of_norms_md(
 def test_resource_ratio_figures_match_the_plan_tables(
     city: str, catalogues: dict[str, Catalogue]
 ) -> None:
+    # the 2025 indicator table (Changsha's 2030 GP goal is a rule of its own)
     ratios = [
-        r for r in catalogues[city].rules if isinstance(r.parameters, ResourceRatioParameters)
+        r
+        for r in catalogues[city].rules
+        if isinstance(r.parameters, ResourceRatioParameters) and r.year == 2025
     ]
     public = {
         r.parameters.resource.value: r.target.value
@@ -231,10 +239,43 @@ def test_resource_ratio_figures_match_the_plan_tables(
     assert private == ([1.5] if city in ("jishou", "yongzhou") else [])
 
 
+def test_changsha_states_its_2030_gp_goal_apart_from_the_2025_indicator(
+    catalogues: dict[str, Catalogue],
+) -> None:
+    goal = catalogues["changsha"].rule("changsha.gps_per_10000_2030")
+
+    assert goal.year == 2030
+    assert goal.target.value == 5
+    assert goal.parameters.resource == CapacityField.GENERAL_PRACTITIONERS
+    assert catalogues["changsha"].rule("changsha.gps_per_10000").target.value == 4
+
+
+@pytest.mark.parametrize(
+    ("city", "target", "baseline"),
+    [
+        ("yueyang", 0.62, 0.37),
+        ("hengyang", 0.62, 0.4),
+        ("jishou", 0.62, 0.32),
+        ("changsha", 0.75, 0.61),
+        ("yongzhou", 0.62, 0.35),
+    ],
+)
+def test_tcm_physician_ratios_wait_for_the_register_field(
+    city: str, target: float, baseline: float, catalogues: dict[str, Catalogue]
+) -> None:
+    rule = catalogues[city].rule(f"{city}.tcm_physicians_per_1000")
+
+    assert rule.data_gap is not None
+    assert rule.needs == ("tcm_physicians",)
+    assert rule.target.value == target
+    assert rule.baseline is not None
+    assert (rule.baseline.value, rule.baseline.year) == (baseline, 2020)
+
+
 def test_gps_per_10000_are_binding_everywhere(catalogues: dict[str, Catalogue]) -> None:
     for city in CITIES:
         rule = catalogues[city].rule(f"{city}.gps_per_10000")
-        assert rule.binding is True
+        assert rule.binding == Binding.BINDING
         assert rule.parameters.per_population == 10000
 
 
@@ -458,3 +499,141 @@ def test_every_problem_of_a_file_is_reported_together(tmp_path: Path, seeds_dir:
         ("hengyang.other", "unknown"),
         ("hengyang.gps_per_primary_centre", "quote"),
     ]
+
+
+# --- the plan header and the rule fields every output carries ---
+
+
+def test_every_catalogue_names_its_plan_by_title_and_document_number(
+    catalogues: dict[str, Catalogue],
+) -> None:
+    for catalogue in catalogues.values():
+        assert catalogue.plan_title_zh
+        assert catalogue.plan_title_en
+        assert catalogue.issuer_zh
+    assert catalogues["changsha"].document_number == "长政办发〔2021〕62号"
+
+
+def test_a_header_without_its_document_number_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    path = write_catalogue(tmp_path, GOOD_RULE)
+    path.write_text(path.read_text().replace("document_number: null\n", ""), encoding="utf-8")
+
+    assert "document_number: missing field" in refusal(path, seeds_dir)
+
+
+def test_binding_baseline_and_year_load(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = GOOD_RULE.replace(
+        "    target: {value: 4, unit: per_facility}\n",
+        "    target: {value: 4, unit: per_facility}\n    binding: expected\n    year: 2025\n"
+        "    baseline: {value: 2, year: 2020, note: the plan's table}\n",
+    )
+
+    rule = load_catalogue(write_catalogue(tmp_path, rules), seeds_dir=seeds_dir).rules[0]
+
+    assert rule.binding == Binding.EXPECTED
+    assert rule.year == 2025
+    assert rule.baseline is not None
+    assert (rule.baseline.value, rule.baseline.year) == (2, 2020)
+    assert rule.scope_of_target == TargetScope.UNIT
+
+
+def test_the_older_boolean_labels_read_as_binding_or_expected(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    target = "    target: {value: 4, unit: per_facility}\n"
+    expected = GOOD_RULE.replace(target, target + "    expected: true\n")
+    both = GOOD_RULE.replace(target, target + "    expected: true\n    binding: true\n")
+
+    rule = load_catalogue(write_catalogue(tmp_path, expected), seeds_dir=seeds_dir).rules[0]
+
+    assert rule.binding == Binding.EXPECTED
+    assert "binding (约束性) or expected (预期性), not both" in refusal(
+        write_catalogue(tmp_path, both), seeds_dir
+    )
+
+
+def test_resource_ratios_are_city_wide_unless_the_rule_says_otherwise(
+    catalogues: dict[str, Catalogue],
+) -> None:
+    beds = catalogues["yongzhou"].rule("yongzhou.beds_per_1000")
+    fleet = catalogues["yongzhou"].rule("yongzhou.ambulance_fleet")
+
+    assert beds.scope_of_target == TargetScope.CITY
+    assert fleet.scope_of_target == TargetScope.UNIT
+
+
+def test_a_data_gap_rule_must_say_what_it_needs(tmp_path: Path, seeds_dir: Path) -> None:
+    target = "    target: {value: 4, unit: per_facility}\n"
+    gap = GOOD_RULE.replace(target, target + "    data_gap: no such field\n")
+
+    assert "a data_gap rule needs 'needs'" in refusal(write_catalogue(tmp_path, gap), seeds_dir)
+    listed = gap.replace("no such field\n", "no such field\n    needs: [tcm_physicians]\n")
+    rule = load_catalogue(write_catalogue(tmp_path, listed), seeds_dir=seeds_dir).rules[0]
+    assert rule.needs == ("tcm_physicians",)
+
+
+def test_target_share_belongs_to_spatial_rules(tmp_path: Path, seeds_dir: Path) -> None:
+    target = "    target: {value: 4, unit: per_facility}\n"
+    rules = GOOD_RULE.replace(target, target + "    target_share: 0.95\n")
+
+    assert "target_share belongs to spatial rules" in refusal(
+        write_catalogue(tmp_path, rules), seeds_dir
+    )
+
+
+CITY_TOTAL_RULE = """\
+  - id: hengyang.icu_beds_total
+    title_zh: 全市重症监护床位
+    title_en: ICU beds in the city
+    kind: city_total
+    applies_to: [city]
+    parameters:
+      facilities:
+        - facility_types: [general_hospital, tcm_hospital]
+      field: icu_beds
+      min: 1150
+    target: {value: 1150, unit: total}
+    citation:
+      document: 001_80cf858754c9910a.txt
+      lines: L330
+      quote: 为每所乡镇卫生院、街道社区卫生服务中心配备4名以上全科医生
+"""
+
+
+def test_a_city_total_rule_loads_and_checks_its_target(tmp_path: Path, seeds_dir: Path) -> None:
+    rule = load_catalogue(write_catalogue(tmp_path, CITY_TOTAL_RULE), seeds_dir=seeds_dir).rules[0]
+    counted = CITY_TOTAL_RULE.replace("      field: icu_beds\n", "")
+
+    assert rule.kind == RuleKind.CITY_TOTAL
+    assert "target unit 'total' does not fit; expected 'facilities'" in refusal(
+        write_catalogue(tmp_path, counted), seeds_dir
+    )
+
+
+def test_presence_takes_a_share_of_subjects(tmp_path: Path, seeds_dir: Path) -> None:
+    rules = """\
+  - id: hengyang.county_hospitals_grade_iii
+    title_zh: 50%县级综合医院达到三级
+    title_en: Half the county general hospitals reach grade III
+    kind: presence
+    applies_to: [city]
+    parameters:
+      subject:
+        - facility_types: [general_hospital]
+      facilities:
+        - facility_types: [general_hospital]
+          min_grade: tertiary
+      share_of_subjects: 0.5
+    target: {value: 0.5, unit: share_of_facilities}
+    citation:
+      document: 001_80cf858754c9910a.txt
+      lines: L330
+      quote: 为每所乡镇卫生院、街道社区卫生服务中心配备4名以上全科医生
+"""
+    rule = load_catalogue(write_catalogue(tmp_path, rules), seeds_dir=seeds_dir).rules[0]
+
+    assert rule.parameters.share_of_subjects == 0.5
+    wrong = rules.replace("{value: 0.5,", "{value: 1,")
+    assert "parameter share=0.5 lies outside the target" in refusal(
+        write_catalogue(tmp_path, wrong), seeds_dir
+    )

@@ -26,7 +26,7 @@ from geo.norms import (
     population_points,
     rule_areas,
 )
-from tests.geo._spatial_fixtures import (
+from tests.geo.norms._spatial_fixtures import (
     CRS,
     EAST,
     X0,

@@ -1,0 +1,30 @@
+"""A ``geo`` error reaching the command line is one ``error:`` line and exit code 2."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_an_unreadable_osm_file_is_one_error_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.osm.pbf"
+    broken.write_bytes(b"this is not a protocol buffer")
+    fplan = Path(sys.executable).parent / "fplan"
+    # the file is refused before any query: no database is reached
+    env = {**os.environ, "APP_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+
+    result = subprocess.run(
+        [str(fplan), "network", "import", "--osm", str(broken)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "broken.osm.pbf" in errors[0]

@@ -1,0 +1,61 @@
+"""The catalogue store a process keeps (on ``app.state``): one load per change of the files."""
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.main import create_app
+from app.services import norms
+from app.services.norms import CatalogueStore, catalogue_sha256, load_norms
+from app.settings import Settings
+from geo.norms import DEFAULT_CATALOGUE_DIR
+
+
+@pytest.fixture
+def plans_settings(shared_dir: Path) -> Settings:
+    return Settings(plans_dir=shared_dir / "plans")
+
+
+def test_the_store_loads_once_and_a_command_loads_afresh(plans_settings: Settings) -> None:
+    store = CatalogueStore()
+    first = store.load(plans_settings)
+    assert store.load(plans_settings) is first
+    fresh = load_norms(plans_settings)
+    assert fresh is not first
+    assert fresh == first
+    assert first.cities == ["430100", "430400", "430600", "431100", "433101"]
+
+
+def test_an_edited_catalogue_loads_afresh(
+    plans_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "catalogue"
+    shutil.copytree(DEFAULT_CATALOGUE_DIR, folder)
+    store = CatalogueStore()
+    before = store.load(plans_settings, directory=folder)
+    # past the recheck interval, a file with another modification time is read again
+    monkeypatch.setattr(norms, "RECHECK_S", 0.0)
+    assert store.load(plans_settings, directory=folder) is before
+    edited = sorted(folder.glob("*.yaml"))[0]
+    stat = edited.stat()
+
+    os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    after = store.load(plans_settings, directory=folder)
+    assert after is not before
+    assert after == before
+
+
+def test_the_content_key_hashes_every_catalogue(plans_settings: Settings) -> None:
+    loaded = load_norms(plans_settings)
+    text = " ".join(catalogue_sha256(c) for c in loaded.catalogues)
+    assert loaded.key == hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    assert len(loaded.key) == 24
+
+
+def test_create_app_makes_the_process_state(plans_settings: Settings) -> None:
+    app = create_app(plans_settings)
+    assert isinstance(app.state.catalogues, CatalogueStore)
+    assert app.state.scenario_contexts is not None
