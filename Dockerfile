@@ -10,7 +10,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    APP_HOST=0.0.0.0 APP_PORT=8000 APP_DATA_DIR=/data APP_CACHE_DIR=/app/.cache \
+    APP_HOST=0.0.0.0 APP_PORT=8000 APP_CACHE_DIR=/app/.cache \
     NUMBA_CACHE_DIR=/app/.cache/numba
 
 RUN useradd --create-home --uid 10001 fplan

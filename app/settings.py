@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     data_dir: Path | None = Field(default_factory=lambda: _shared_dir("data"))
     plans_dir: Path | None = Field(default_factory=lambda: _shared_dir("plans"))
+    # a planner's own catalogues (a city without a shipped one, or a newer plan), read live
+    norms_dir: Path | None = None
     cache_dir: Path = PROJECT_ROOT / ".cache"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -62,6 +64,15 @@ class Settings(BaseSettings):
     # vector tiles kept in memory: bounded by number and by bytes (an empty tile counts too)
     tile_cache_entries: int = Field(default=50_000, ge=0)
     tile_cache_mb: int = Field(default=64, ge=0)
+
+    def reference_data_dir(self) -> Path | None:
+        """The data folder the Hunan reference data is loaded from, or None for the shipped tables.
+
+        A configured folder that does not exist is an error (a typo must not silently fall back).
+        """
+        if self.data_dir is None:
+            return None
+        return self.require_data_dir()
 
     def require_data_dir(self) -> Path:
         """Return the data directory, or raise when none is configured or present."""

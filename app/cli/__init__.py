@@ -12,10 +12,13 @@ from app.cli import (
     coverage,
     db,
     demo,
+    facilities,
     load,
     loadtest,
     network,
+    norms,
     optimize,
+    population,
     serve,
     token,
 )
@@ -32,9 +35,12 @@ check.register(app)
 coverage.register(app)
 db.register(app)
 demo.register(app)
+facilities.register(app)
 load.register(app)
 network.register(app)
+norms.register(app)
 optimize.register(app)
+population.register(app)
 serve.register(app)
 token.register(app)
 loadtest.register(app)

@@ -70,7 +70,7 @@ def check(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from app.errors import AppError
-    from app.services import compliance, norms
+    from app.services import compliance, norms, population_files, road_files
 
     if not re.fullmatch(r"[0-9]{6}", city):
         msg = f"--city must be a 6-digit adcode, got {city!r}"
@@ -96,6 +96,8 @@ def check(
             report = compliance.run_compliance(
                 session, settings, city, norms=catalogues, progress=show
             )
+            real_roads = road_files.real_road_share(session, city)
+            people_from = population_files.population_source(session, city)
     except AppError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
@@ -106,6 +108,18 @@ def check(
         typer.echo(compliance.report_csv(report), nl=False)
     else:
         _print_report(report)
+        if people_from is not None:
+            console.print(f"population 人口: {people_from}")
+        if real_roads is not None:
+            share, source = real_roads
+            console.print(
+                f"residents on real roads 真实路网上的居民: {share:.1%} (network 路网: {source})"
+            )
+        if not catalogues.quotes_verified(city):
+            console.print(
+                "[yellow]引文未经核对：未提供规划原文（APP_PLANS_DIR）。[/yellow]\n"
+                "[yellow]Quotes unverified: no plan texts at hand (APP_PLANS_DIR).[/yellow]"
+            )
 
 
 def _value(number: float | None, unit: str) -> str:

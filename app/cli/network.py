@@ -66,16 +66,59 @@ def synth(
 
 
 @network_app.command("import")
-def import_osm(
-    osm: Annotated[Path, typer.Option("--osm", help=".osm.pbf, .osm (XML) or .graphml file")],
+def import_osm(  # noqa: PLR0917 - typer options are keyword arguments to the user
+    osm: Annotated[
+        Path | None, typer.Option("--osm", help=".osm.pbf, .osm (XML) or .graphml file")
+    ] = None,
+    edges: Annotated[
+        Path | None,
+        typer.Option("--edges", help="道路线图层 / road lines: .gpkg, .shp or .geojson (any CRS)"),
+    ] = None,
     city: Annotated[
         str | None, typer.Option("--city", help="6-digit adcode of the city it serves")
     ] = None,
     name: Annotated[str | None, typer.Option(help="a name (default: the file name)")] = None,
+    class_column: Annotated[
+        str | None, typer.Option("--class-column", help="道路等级列 / road class column")
+    ] = None,
+    speed_column: Annotated[
+        str | None, typer.Option("--speed-column", help="车速列 km/h / speed column, km/h")
+    ] = None,
+    oneway_column: Annotated[
+        str | None, typer.Option("--oneway-column", help="单行列 / one-way column")
+    ] = None,
+    map_classes: Annotated[
+        Path | None,
+        typer.Option(
+            "--map-classes",
+            help="等级对照 / class values to OSM highway classes (YAML or CSV value,highway)",
+        ),
+    ] = None,
 ) -> None:
-    """Store a real OpenStreetMap network; it replaces a synthetic one when it covers the city."""
+    """Store a real network: OpenStreetMap (--osm) or a GIS road layer (--edges).
+
+    A network covering the city replaces its synthetic one; a road layer covering part of it is
+    joined to the synthetic network outside its area, and the share of residents on real roads
+    is reported. Missing class / speed / one-way columns get documented defaults
+    (geo/network/edges.py): every road 'unclassified' at its planning speed, two-way.
+    """
     from app.services import citydata
 
+    if (osm is None) == (edges is None):
+        msg = "give exactly one of --osm FILE or --edges FILE / 须且仅须给出 --osm 或 --edges"
+        raise typer.BadParameter(msg)
+    if edges is not None:
+        _import_edges(
+            edges,
+            city=city,
+            name=name,
+            class_column=class_column,
+            speed_column=speed_column,
+            oneway_column=oneway_column,
+            map_classes=map_classes,
+        )
+        return
+    assert osm is not None
     with open_session() as session:
         with console.status(f"reading {osm.name}"):
             summary = citydata.import_network(session, osm, city_adcode=city, name=name)
@@ -83,6 +126,85 @@ def import_osm(
         population = _rebuild_population(session, city, summary.id) if city else None
         session.commit()
     _print_summary(summary, population)
+
+
+def _import_edges(
+    path: Path,
+    *,
+    city: str | None,
+    name: str | None,
+    class_column: str | None,
+    speed_column: str | None,
+    oneway_column: str | None,
+    map_classes: Path | None,
+) -> None:
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.services import road_files
+    from app.settings import get_settings
+
+    started = time.monotonic()
+    # the steps: read, synthetic network, join, store (then the population surface)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with open_session() as session:
+        with bar:
+            task = bar.add_task("", total=4)
+
+            def step(what: str) -> None:
+                bar.update(task, description=what, advance=1)
+
+            done = road_files.import_edges(
+                session,
+                get_settings(),
+                path,
+                city_adcode=city,
+                class_column=class_column,
+                speed_column=speed_column,
+                oneway_column=oneway_column,
+                class_map=road_files.read_class_map(map_classes),
+                name=name,
+                progress=step,
+            )
+            session.commit()
+        population = _rebuild_population(session, city, done.network.id) if city else None
+        session.commit()
+        share = road_files.real_road_share(session, city) if city else None
+    _print_summary(done.network, population)
+    console.print(
+        f"segments 路段: {done.segments:,} from the file 来自文件; "
+        f"real 真实 {done.real_segments:,}, "
+        f"synthetic 模拟 {done.synthetic_segments:,}, connectors 连接段 {done.connectors:,}"
+    )
+    assumed = [
+        label
+        for flag, label in (
+            (done.classes_assumed, "classes 等级 (unclassified)"),
+            (done.speeds_assumed, "speeds 车速 (planning speed of the class 按等级规划车速)"),
+            (done.oneway_assumed, "one-way 单行 (two-way 双向)"),
+        )
+        if flag
+    ]
+    if assumed:
+        console.print(f"[yellow]assumed 假定: {'; '.join(assumed)}[/yellow]")
+    if done.unmapped_classes:
+        console.print(
+            f"[yellow]unmapped classes 未对照等级 → unclassified: "
+            f"{', '.join(done.unmapped_classes)}[/yellow]"
+        )
+    if share is not None:
+        console.print(
+            f"residents on real roads 真实路网上的居民: {share[0]:.1%} "
+            f"(real area covers 真实路网覆盖 {done.city_cover_share or 0:.1%} of the city 城市面积)"
+        )
+    console.print(f"time 用时 {time.monotonic() - started:.0f} s")
 
 
 @network_app.command("list")

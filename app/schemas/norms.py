@@ -82,6 +82,12 @@ class CataloguePublic(BaseModel):
     plan_title_en: str
     document_number: str | None = Field(description="the plan's 文号; null when none printed")
     issuer_zh: str
+    quotes_verified: bool = Field(
+        description=(
+            "引文已与规划原文核对 / the quotes were checked against the plan text; false when "
+            "the text was not at hand (APP_PLANS_DIR unset): 引文未经核对 / quotes unverified"
+        )
+    )
     rules: list[RulePublic]
 
 

@@ -59,7 +59,10 @@ def decode_text(content: bytes) -> str:
                 return content[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 line = content[len(bom) : len(bom) + exc.start].count(b"\n") + 1
-                msg = f"the file starts as {encoding} but line {line} is not {encoding} text"
+                msg = (
+                    f"the file starts as {encoding} but line {line} is not {encoding} text / "
+                    f"文件以 {encoding} 开头，但第 {line} 行不是 {encoding} 编码"
+                )
                 raise _refuse_encoding(msg, line) from None
     try:
         return content.decode("utf-8")
@@ -70,7 +73,8 @@ def decode_text(content: bytes) -> str:
     except UnicodeDecodeError:
         msg = (
             f"line {utf8_line} is not UTF-8 text, and the file is not GB18030/GBK either; "
-            "save it as UTF-8 CSV"
+            f"save it as UTF-8 CSV / 第 {utf8_line} 行不是 UTF-8 编码，文件也不是 GB18030/GBK "
+            "编码；请另存为 UTF-8 CSV"
         )
         raise _refuse_encoding(msg, utf8_line) from None
     chinese = sum(1 for char in text if ord(char) >= 0x80)
@@ -83,7 +87,8 @@ def decode_text(content: bytes) -> str:
         line = _line_of(text, rare[0])
         msg = (
             f"the file looks like Big5 (traditional Chinese; line {line} reads as GBK only as "
-            "rare characters); save it as UTF-8 CSV"
+            f"rare characters); save it as UTF-8 CSV / 文件似为 Big5 繁体编码（第 {line} 行按 "
+            "GBK 只能读出生僻字）；请另存为 UTF-8 CSV"
         )
         raise _refuse_encoding(msg, line)
     return text

@@ -19,7 +19,7 @@ from app.services import citydata, networks, reference
 from app.services._tx import transaction
 from app.settings import Settings
 from geo.demo.generate import generate_demo_facilities
-from geo.demo.inventory import get_inventory
+from geo.demo.inventory import INVENTORY_KEYS, CityInventory, shipped_inventories
 
 Progress = Callable[[str], None]
 
@@ -89,13 +89,48 @@ def _existing_frame(facilities: list[Facility], crs: str) -> gpd.GeoDataFrame:
     ).to_crs(crs)
 
 
+def city_inventory(session: Session, city: str) -> CityInventory:
+    """The plan's inventory of ``city``; for a city without one, an estimate from the five.
+
+    A city none of the shipped inventories covers (株洲 430200, any Hunan county) gets every
+    figure estimated: the median over the five cities of the figure per resident, times the
+    city's 2020 census population; each figure says so in its rule.
+    """
+    inventories = shipped_inventories()
+    if city in inventories:
+        return inventories[city]
+    region = citydata.get_city(session, city)
+    population = int(region.population or 0)
+    known = [
+        (inventory, _city_population(session, code)) for code, inventory in inventories.items()
+    ]
+    counts = {
+        key: round(
+            float(np.median([inv.value(key) / people for inv, people in known if people]))
+            * population
+        )
+        for key in INVENTORY_KEYS
+    }
+    rule = (
+        "estimated: median per-resident figure of the five plans' inventories (Changsha, "
+        "Hengyang, Yueyang, Yongzhou, Jishou) × this city's 2020 census residents "
+        "估算：五市清单的人均中位数 × 本市2020年普查常住人口"
+    )
+    return CityInventory.from_counts(adcode=city, name=region.name, counts=counts, rule=rule)
+
+
+def _city_population(session: Session, adcode: str) -> int:
+    region = session.get(Region, adcode)
+    return int(region.population or 0) if region is not None else 0
+
+
 def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
     """Replace the city's synthetic facilities by a new demo set; returns how many."""
     units = citydata.city_units(session, city)
     cells = _cells_frame(session, city, units.crs)
     existing = _existing_frame(_city_facilities(session, city, synthetic=False), units.crs)
     demo = generate_demo_facilities(
-        cells, units, get_inventory(city), existing=existing, seed=seed
+        cells, units, city_inventory(session, city), existing=existing, seed=seed
     ).to_crs("EPSG:4326")
     records = demo.drop(columns="geometry").to_dict("records")
     with transaction(session):
@@ -134,7 +169,7 @@ def prepare_city(
     steps: list[str] = []
     if not reference.regions_exist(session):
         say("loading the Hunan reference data")
-        reference.load_hunan(session, settings.require_data_dir())
+        reference.load_hunan(session, settings.reference_data_dir())
         session.commit()
         steps.append("loaded reference data")
     citydata.get_city(session, city)

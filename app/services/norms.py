@@ -1,8 +1,10 @@
-"""The plans' norm catalogues as the service reads them: loaded once, checked against the seeds.
+"""The plans' norm catalogues as the service reads them: loaded once, checked against the texts.
 
-The catalogues ship with ``geo.norms`` (one YAML file per plan); every citation is checked against
-the seed plan texts in ``settings.plans_dir / "seeds"`` when they are loaded, and a defect stops
-the service from answering instead of reporting an uncited norm.
+The catalogues ship with ``geo.norms`` (one YAML file per plan, each naming its plan by title,
+document number and issuer, with the quotes); a planner adds a city's own in ``APP_NORMS_DIR``.
+Every citation is checked against the plan texts when they are at hand (``APP_PLANS_DIR/seeds``,
+or the text beside an own catalogue); without them the catalogues load and say their quotes are
+unverified. A defect of any other kind stops the service from answering.
 """
 
 import hashlib
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from app.errors import ConfigurationError, NotFoundError
+from app.errors import NotFoundError
 from app.schemas.norms import CataloguePublic, CitationPublic, NormCatalogueList, RulePublic
 from app.settings import Settings
 from geo.norms import (
@@ -21,17 +23,25 @@ from geo.norms import (
     SPATIAL_KINDS,
     Binding,
     Catalogue,
+    CatalogueError,
+    CatalogueProblem,
     PlanReference,
     Rule,
+    load_catalogue,
     load_catalogues,
 )
 
 
 @dataclass(frozen=True)
 class NormCatalogues:
-    """The catalogues of every plan, by the city each governs."""
+    """The catalogues of every plan, by the city each governs.
+
+    ``verified`` holds the adcodes of the cities whose quotes were checked against their plan
+    text; the others' quotes are unverified (no text at hand) but every other field is checked.
+    """
 
     catalogues: tuple[Catalogue, ...]
+    verified: frozenset[str] = frozenset()
 
     def for_city(self, city_adcode: str) -> Catalogue | None:
         """The catalogue of the plan governing ``city_adcode``, or None."""
@@ -39,6 +49,10 @@ class NormCatalogues:
             if catalogue.city_adcode == city_adcode:
                 return catalogue
         return None
+
+    def quotes_verified(self, city_adcode: str) -> bool:
+        """True when the quotes of the city's catalogue were checked against the plan text."""
+        return city_adcode in self.verified
 
     @property
     def cities(self) -> list[str]:
@@ -58,6 +72,8 @@ RECHECK_S = 1.0
 MAX_LOADED = 8
 
 _Stamp = tuple[tuple[str, int], ...]
+# the shipped catalogues' folder, the plan texts' folder and the planner's own folder
+_Key = tuple[Path, Path | None, Path | None]
 
 
 class CatalogueStore:
@@ -66,26 +82,27 @@ class CatalogueStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._recent: dict[tuple[Path, Path], tuple[float, NormCatalogues]] = {}
-        self._loaded: dict[tuple[Path, Path, _Stamp], NormCatalogues] = {}
+        self._recent: dict[_Key, tuple[float, NormCatalogues]] = {}
+        self._loaded: dict[tuple[_Key, _Stamp], NormCatalogues] = {}
 
     def load(
         self, settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR
     ) -> NormCatalogues:
         """As :func:`load_norms`, reusing the set loaded from unchanged files."""
-        seeds_dir = _seeds_dir(settings)
-        key = (directory, seeds_dir)
+        seeds_dir, norms_dir = seeds_dir_of(settings), _norms_dir(settings)
+        key = (directory, seeds_dir, norms_dir)
         now = time.monotonic()
         with self._lock:
             recent = self._recent.get(key)
         if recent is not None and now - recent[0] < RECHECK_S:
             return recent[1]
-        stamp = _stamp(directory)
-        loaded_key = (directory.resolve(), seeds_dir.resolve(), stamp)
+        # an added, edited or removed file in either folder has another stamp: read afresh
+        stamp = (*_stamp(directory), ("--", 0), *_stamp(norms_dir))
+        loaded_key = (key, stamp)
         with self._lock:
             norms = self._loaded.get(loaded_key)
         if norms is None:
-            norms = _read(directory, seeds_dir)
+            norms = _read(directory, seeds_dir, norms_dir)
             with self._lock:
                 if len(self._loaded) >= MAX_LOADED:
                     self._loaded.pop(next(iter(self._loaded)))
@@ -95,39 +112,79 @@ class CatalogueStore:
         return norms
 
 
-def _seeds_dir(settings: Settings) -> Path:
+def seeds_dir_of(settings: Settings) -> Path | None:
+    """The folder of the plan texts (``APP_PLANS_DIR/seeds``), or None when it is not at hand."""
     seeds_dir = settings.plans_dir / "seeds" if settings.plans_dir is not None else None
-    if seeds_dir is None or not seeds_dir.is_dir():
-        msg = "no plan texts: set APP_PLANS_DIR to the folder holding seeds/ (../shared/plans)"
-        raise ConfigurationError(msg)
-    return seeds_dir
+    return seeds_dir.resolve() if seeds_dir is not None and seeds_dir.is_dir() else None
 
 
-def _stamp(directory: Path) -> _Stamp:
-    # file names and modification times: an edited catalogue has another stamp
-    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.yaml")))
+def _norms_dir(settings: Settings) -> Path | None:
+    norms_dir = settings.norms_dir
+    return norms_dir.resolve() if norms_dir is not None and norms_dir.is_dir() else None
 
 
-def _read(directory: Path, seeds_dir: Path) -> NormCatalogues:
-    return NormCatalogues(
-        tuple(load_catalogues(directory.resolve(), seeds_dir=seeds_dir.resolve()))
+def _stamp(directory: Path | None) -> _Stamp:
+    # file names and modification times (catalogues, and plan texts beside own catalogues)
+    if directory is None:
+        return ()
+    return tuple(
+        (p.name, p.stat().st_mtime_ns)
+        for p in sorted([*directory.glob("*.yaml"), *directory.glob("*.txt")])
     )
 
 
-def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -> NormCatalogues:
-    """Load and check the catalogues in ``directory`` against the seed texts of the settings.
+def _own_catalogue(path: Path) -> tuple[Catalogue, bool]:
+    """A catalogue of the norms folder; its quotes are checked when its plan text lies beside it."""
+    catalogue = load_catalogue(path, seeds_dir=None)
+    if (path.parent / catalogue.document).is_file():
+        return load_catalogue(path, seeds_dir=path.parent), True
+    return catalogue, False
 
-    Each call reads the files (a command runs once); the service keeps a :class:`CatalogueStore`.
+
+def _read(directory: Path, seeds_dir: Path | None, norms_dir: Path | None) -> NormCatalogues:
+    shipped = load_catalogues(directory.resolve(), seeds_dir=seeds_dir)
+    verified = {c.city_adcode for c in shipped} if seeds_dir is not None else set()
+    own: list[Catalogue] = []
+    for path in sorted(norms_dir.glob("*.yaml")) if norms_dir is not None else []:
+        catalogue, checked = _own_catalogue(path)
+        own.append(catalogue)
+        verified.discard(catalogue.city_adcode)
+        if checked:
+            verified.add(catalogue.city_adcode)
+    # a city's own catalogue takes the place of the shipped one; rule ids stay unique
+    replaced = {c.city_adcode for c in own}
+    catalogues = [c for c in shipped if c.city_adcode not in replaced] + own
+    owner: dict[str, str] = {}
+    problems: list[CatalogueProblem] = []
+    for catalogue in catalogues:
+        for rule in catalogue.rules:
+            if rule.id in owner and owner[rule.id] != catalogue.city_adcode:
+                msg = f"duplicate rule id: in the catalogues of {owner[rule.id]} and "
+                problems.append(CatalogueProblem(rule.id, msg + catalogue.city_adcode))
+            owner.setdefault(rule.id, catalogue.city_adcode)
+    if problems:
+        raise CatalogueError(norms_dir or directory, problems)
+    return NormCatalogues(tuple(catalogues), frozenset(verified))
+
+
+def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -> NormCatalogues:
+    """Load the catalogues in ``directory`` and ``APP_NORMS_DIR``, checking what can be checked.
+
+    The quotes of the shipped catalogues are checked against ``APP_PLANS_DIR/seeds`` when it is
+    there; a catalogue of ``APP_NORMS_DIR`` is checked against its plan text when that lies
+    beside it (the file its ``document`` names), and replaces a shipped catalogue of its city.
+    Without texts the catalogues load with their quotes unverified
+    (:meth:`NormCatalogues.quotes_verified`). Each call reads the files (a command runs once);
+    the service keeps a :class:`CatalogueStore`, which sees an added or edited file within
+    :data:`RECHECK_S` seconds: no restart.
 
     Raises
     ------
-    ConfigurationError
-        When no plans folder with ``seeds/`` is configured.
     CatalogueError
         When a catalogue is defective (the message names the file, the rule and the defect);
         the API answers 503 (:data:`app.api.errors.GEO_STATUS_CODES`).
     """
-    return _read(directory, _seeds_dir(settings))
+    return _read(directory, seeds_dir_of(settings), _norms_dir(settings))
 
 
 def get_catalogue(norms: NormCatalogues, city_adcode: str) -> Catalogue:
@@ -187,6 +244,7 @@ def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> NormCat
                 plan_title_en=c.plan_title_en,
                 document_number=c.document_number,
                 issuer_zh=c.issuer_zh,
+                quotes_verified=norms.quotes_verified(c.city_adcode),
                 rules=[_rule_public(rule, c.plan) for rule in c.rules],
             )
             for c in chosen

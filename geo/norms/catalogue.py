@@ -311,7 +311,7 @@ class Catalogue(_Model):
         raise KeyError(rule_id)
 
 
-def load_catalogue(path: Path, *, seeds_dir: Path) -> Catalogue:
+def load_catalogue(path: Path, *, seeds_dir: Path | None) -> Catalogue:
     """Read and validate one catalogue file.
 
     Parameters
@@ -319,7 +319,8 @@ def load_catalogue(path: Path, *, seeds_dir: Path) -> Catalogue:
     path
         The YAML catalogue.
     seeds_dir
-        The folder holding the seed plan texts the citations name.
+        The folder holding the seed plan texts the citations name; None when the texts are not
+        at hand: every field is still checked, the quotes are then unverified.
 
     Returns
     -------
@@ -335,7 +336,7 @@ def load_catalogue(path: Path, *, seeds_dir: Path) -> Catalogue:
     return _load_catalogue(path, seeds_dir=seeds_dir, seeds={})
 
 
-def _load_catalogue(path: Path, *, seeds_dir: Path, seeds: dict[str, SeedText]) -> Catalogue:
+def _load_catalogue(path: Path, *, seeds_dir: Path | None, seeds: dict[str, SeedText]) -> Catalogue:
     raw = _read_yaml(path)
     raw_rules = raw.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -380,7 +381,12 @@ def _load_catalogue(path: Path, *, seeds_dir: Path, seeds: dict[str, SeedText]) 
                 msg = f"cites {citation.document}, not this plan's {document}"
                 problems.append(CatalogueProblem(rule.id, msg))
                 continue
-            problem = check_citation(citation, seeds_dir=seeds_dir, seeds=seeds)
+            # without the plan texts the quote stays unverified (the caller says so)
+            problem = (
+                None
+                if seeds_dir is None
+                else check_citation(citation, seeds_dir=seeds_dir, seeds=seeds)
+            )
             if problem is not None:
                 problems.append(CatalogueProblem(rule.id, problem))
 
@@ -389,7 +395,9 @@ def _load_catalogue(path: Path, *, seeds_dir: Path, seeds: dict[str, SeedText]) 
     return catalogue
 
 
-def load_catalogues(directory: Path = DEFAULT_CATALOGUE_DIR, *, seeds_dir: Path) -> list[Catalogue]:
+def load_catalogues(
+    directory: Path = DEFAULT_CATALOGUE_DIR, *, seeds_dir: Path | None
+) -> list[Catalogue]:
     """Read and validate every ``*.yaml`` catalogue in ``directory``, in file-name order.
 
     Parameters
@@ -397,7 +405,7 @@ def load_catalogues(directory: Path = DEFAULT_CATALOGUE_DIR, *, seeds_dir: Path)
     directory
         The catalogue folder; by default the one shipped with this package.
     seeds_dir
-        The folder holding the seed plan texts.
+        The folder holding the seed plan texts; None leaves the quotes unverified.
 
     Raises
     ------

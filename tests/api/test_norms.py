@@ -1,6 +1,13 @@
 """``/norms``: the five plans' catalogues with their citations."""
 
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_session
+from app.main import create_app
+from app.settings import Settings
 
 
 def test_the_five_catalogues_with_every_citation(client: TestClient) -> None:
@@ -60,3 +67,28 @@ def test_a_city_without_a_plan(client: TestClient) -> None:
         in (response.json()["error"]["message"])
     )
     assert client.get("/api/v1/norms", params={"city": "4302"}).status_code == 422
+
+
+def test_catalogues_say_their_quotes_were_checked(client: TestClient) -> None:
+    response = client.get("/api/v1/norms")
+
+    assert response.status_code == 200, response.text
+    assert all(c["quotes_verified"] is True for c in response.json()["catalogues"])
+
+
+def test_without_plan_texts_the_catalogues_load_unverified(
+    settings: Settings, db_session: Session, make_token: Callable[..., str]
+) -> None:
+    """No APP_PLANS_DIR (a fresh clone): /norms answers every rule, its quotes unverified."""
+    bare = settings.model_copy(update={"plans_dir": None})
+    app = create_app(bare)
+    app.dependency_overrides[get_session] = lambda: db_session
+    with TestClient(app) as bare_client:
+        response = bare_client.get("/api/v1/norms")
+
+    assert response.status_code == 200, response.text
+    catalogues = response.json()["catalogues"]
+    assert len(catalogues) == 5
+    assert sum(len(c["rules"]) for c in catalogues) == 174
+    assert all(c["quotes_verified"] is False for c in catalogues)
+    assert all(c["plan_title_zh"] and c["issuer_zh"] for c in catalogues)

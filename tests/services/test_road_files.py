@@ -1,0 +1,56 @@
+"""The real central-Changsha road layer (no attributes) joined to Changsha's synthetic network."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import RoadNetwork
+from app.services import citydata, networks, road_files
+from app.services.reference import load_hunan
+from app.settings import Settings
+
+CHANGSHA = "430100"
+
+
+def test_central_changsha_layer_joined_to_the_synthetic_rest(
+    db_session: Session, settings: Settings, data_dir: Path
+) -> None:
+    load_hunan(db_session, None)
+    gpkg = data_dir / "changsha" / "changsha_roads_osm2019.gpkg"
+
+    done = road_files.import_edges(db_session, settings, gpkg, city_adcode=CHANGSHA)
+
+    # 74,546 two-point segments; 19 are shorter than the 0.5 m snap and vanish
+    assert done.segments == 74_527
+    assert done.real_segments == 74_527
+    assert done.synthetic_segments > 0
+    assert done.connectors > 0
+    assert (done.classes_assumed, done.speeds_assumed, done.oneway_assumed) == (True,) * 3
+    # the layer spans central Changsha only: not 浏阳 or 宁乡
+    assert done.city_cover_share is not None
+    assert 0.10 < done.city_cover_share < 0.25
+    # the joined network is the one Changsha is analysed on, and it says what it rests on
+    chosen = networks.find_network(db_session, CHANGSHA)
+    assert chosen is not None
+    assert chosen.id == done.network.id
+    row = db_session.get(RoadNetwork, done.network.id)
+    assert row is not None
+    assert row.params["speeds_assumed"] is True
+    assert row.params["real_segments"] == 74_527
+    assert row.params["real_area_wgs84"].startswith("POLYGON")
+    synthetic = db_session.scalars(
+        select(RoadNetwork).where(RoadNetwork.city_adcode == CHANGSHA, RoadNetwork.synthetic)
+    ).all()
+    assert len(synthetic) == 1
+
+    net = networks.load_network(db_session, settings, done.network.id)
+    population = citydata.build_population(db_session, CHANGSHA, net, done.network.id)
+    assert population.population == 10_047_914
+    share = road_files.real_road_share(db_session, CHANGSHA)
+    assert share is not None
+    real_share, source = share
+    assert source == gpkg.name
+    # residents whose cell lies in the layer's area, with the census spread by street length
+    assert real_share == pytest.approx(0.46, abs=0.05)
