@@ -8,7 +8,7 @@
   (``unknown_facilities``); NULL in rows stored before.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 23:45:00.000000
 """
 
