@@ -27,12 +27,20 @@ node_modules/.installed: package.json package-lock.json
 # the browser tests drive Debian's Chromium (no browser download); a CJK font draws the Chinese
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# the printable report: WeasyPrint (PyPI) typesets with Debian's pango; the report test reads
+# the PDF back with poppler's pdftoppm and pdftotext
+PANGO := /usr/lib/x86_64-linux-gnu/libpango-1.0.so.0
+PDFTOPPM := /usr/bin/pdftoppm
 
-browser: $(CHROMIUM) $(CJK_FONT)
+browser: $(CHROMIUM) $(CJK_FONT) $(PANGO) $(PDFTOPPM)
 
 $(CHROMIUM) $(CJK_FONT):
 	apt-get update -qq
 	apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+
+$(PANGO) $(PDFTOPPM):
+	apt-get update -qq
+	apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -18,10 +18,41 @@ class AppError(Exception):
     # extra response headers (e.g. WWW-Authenticate on a 401, Retry-After on a 503)
     headers: Mapping[str, str] | None = None
 
-    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        key: str | None = None,
+        fields: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
+        # the message in the catalogue (geo.messages), for a reader of another language
+        self.key = key
+        self.fields = dict(fields or {})
+
+    def localized(self, lang: str) -> str:
+        """The message in ``lang`` (``zh`` or ``en``): the catalogue's sentence where the error
+        names one, else the code's headline in Chinese before the English message."""
+        from geo import messages
+
+        if lang == "en":
+            return self.message
+        if self.key is not None and messages.has(self.key, "zh"):
+            return messages.text(self.key, "zh", **self.fields)
+        return localized_message(self.code, self.message, lang)
+
+
+def localized_message(code: str, message: str, lang: str) -> str:
+    """An error message for a reader of ``lang``: Chinese puts the code's headline first."""
+    from geo import messages
+
+    if lang == "en":
+        return message
+    headline = messages.text(f"error.{code}", "zh") if messages.has(f"error.{code}", "zh") else ""
+    return f"{headline}：{message}" if headline else message
 
 
 class ConfigurationError(AppError):

@@ -12,6 +12,7 @@ from app.api.openapi import install_openapi
 from app.api.routes import (
     compliance,
     coverage,
+    docs,
     facilities,
     gaps,
     health,
@@ -19,6 +20,7 @@ from app.api.routes import (
     optimize,
     page,
     regions,
+    reports,
     scenarios,
     tiles,
     tokens,
@@ -59,6 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Health facility planning: coverage, plan norms and scenarios on real roads.",
         lifespan=lifespan,
+        # /docs is served from node_modules (app.api.routes.docs), never from a CDN
+        description=docs.api_description(),
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -94,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(facilities.router)
     api.include_router(norms.router)
     api.include_router(compliance.router)
+    api.include_router(reports.router)
     api.include_router(gaps.router)
     api.include_router(coverage.router)
     api.include_router(tiles.router)
@@ -101,5 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(optimize.router)
     app.include_router(api)
     app.include_router(page.router)
+    app.include_router(docs.router)
     app.mount("/static", page.static_files(), name="static")
     return app

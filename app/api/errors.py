@@ -16,7 +16,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import AppError
+from app.api.lang import request_lang
+from app.errors import AppError, localized_message
+from geo import messages
 from geo.errors import (
     CatalogueError,
     GeoError,
@@ -77,42 +79,48 @@ def register_error_handlers(app: FastAPI) -> None:
     """Attach the handlers that turn domain and database errors into JSON responses."""
 
     @app.exception_handler(AppError)
-    def _app_error(_: Request, exc: AppError) -> JSONResponse:
+    def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse(
-            _body(exc.code, exc.message, exc.details),
+            _body(exc.code, exc.localized(request_lang(request)), exc.details),
             status_code=exc.status_code,
             headers=dict(exc.headers) if exc.headers else None,
         )
 
     @app.exception_handler(GeoError)
-    def _geo_error(_: Request, exc: GeoError) -> JSONResponse:
+    def _geo_error(request: Request, exc: GeoError) -> JSONResponse:
         status, code = geo_status(exc)
-        message = str(exc)
-        return JSONResponse(_body(code, message, [{"msg": message}]), status_code=status)
+        detail = str(exc)
+        message = localized_message(code, detail, request_lang(request))
+        return JSONResponse(_body(code, message, [{"msg": detail}]), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # the framework's own refusals (unparsable body, unknown path, wrong method) in our shape
         code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = localized_message(code, str(exc.detail), request_lang(request))
         return JSONResponse(
-            _body(code, str(exc.detail), []), status_code=exc.status_code, headers=exc.headers
+            _body(code, message, []), status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
-    def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = _jsonable_errors(list(exc.errors()))
         fields = ", ".join(sorted({d["field"] for d in details if d["field"]})) or "request"
-        return JSONResponse(_body("invalid_input", f"invalid {fields}", details), status_code=422)
+        message = messages.text("error.invalid_fields", request_lang(request), fields=fields)
+        return JSONResponse(_body("invalid_input", message, details), status_code=422)
 
     @app.exception_handler(OperationalError)
-    def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+    def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
         msg = "the database is unreachable; try again shortly"
+        msg = localized_message("database_unavailable", msg, request_lang(request))
         return JSONResponse(_body("database_unavailable", msg, []), status_code=503)
 
     @app.exception_handler(DBAPIError)
-    def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
+    def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        lang = request_lang(request)
         if exc.connection_invalidated:
             msg = "the database connection was lost; try again shortly"
+            msg = localized_message("database_unavailable", msg, lang)
             return JSONResponse(_body("database_unavailable", msg, []), status_code=503)
-        msg = "the database refused the request"
+        msg = localized_message("database_error", "the database refused the request", lang)
         return JSONResponse(_body("database_error", msg, []), status_code=500)

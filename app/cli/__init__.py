@@ -9,6 +9,7 @@ import typer
 from app.cli import (
     bench,
     check,
+    cities,
     coverage,
     db,
     demo,
@@ -19,6 +20,7 @@ from app.cli import (
     norms,
     optimize,
     population,
+    report,
     serve,
     token,
 )
@@ -32,6 +34,7 @@ app = typer.Typer(
 )
 bench.register(app)
 check.register(app)
+cities.register(app)
 coverage.register(app)
 db.register(app)
 demo.register(app)
@@ -41,6 +44,7 @@ network.register(app)
 norms.register(app)
 optimize.register(app)
 population.register(app)
+report.register(app)
 serve.register(app)
 token.register(app)
 loadtest.register(app)

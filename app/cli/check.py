@@ -1,35 +1,50 @@
 """``fplan check``: every norm of a city's plan checked in every region, in the terminal.
 
 The same run as ``GET /api/v1/compliance``: a stored run is reused while the catalogue, the
-network, the facilities and the population cells are unchanged. ``--format table`` (default)
-prints a rich table per region (the city first, then its districts and counties) to stderr, with
-progress bars while a new run computes; ``json`` and ``csv`` print the compliance endpoint's
-objects to stdout.
+network, the facilities and the population cells are unchanged. ``--rule``, ``--region`` and
+``--failing`` narrow the answer to the question asked. ``--format table`` (default) prints the
+answer to stdout in the reader's language (``--lang``/``FPLAN_LANG``, Chinese by default): a
+table per region in a wide terminal, a compact block per result when piped or narrow (see
+:mod:`app.cli._check_output`); progress goes to stderr. ``json`` and ``csv`` print to stdout
+(or ``--out``); ``xlsx``, ``geojson`` and ``gpkg`` write the export to ``--out``.
 """
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from app.cli._console import console
+from geo import messages
+from geo.messages import Lang
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.schemas.compliance import ComplianceReport, ComplianceResult
+    from app.schemas.compliance import ComplianceReport
     from app.services.norms import NormCatalogues
     from app.settings import Settings
+    from geo.norms import Catalogue
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
+    geojson = "geojson"
+    gpkg = "gpkg"
+
+
+# formats that are files: written to --out
+_FILES = (Format.xlsx, Format.geojson, Format.gpkg)
 
 
 @dataclass(frozen=True)
@@ -59,22 +74,48 @@ def _environment(obj: object) -> Iterator[tuple["Session", "Settings"]]:
 
 def check(
     ctx: typer.Context,
+    *,
     city: Annotated[
         str, typer.Option("--city", help="adcode of the city a plan governs, e.g. 431100")
     ],
     output_format: Annotated[
-        Format, typer.Option("--format", help="table (terminal), json or csv (stdout)")
+        Format,
+        typer.Option(
+            "--format",
+            help="table (stdout), json or csv (stdout, or --out), xlsx, geojson or gpkg (--out)",
+        ),
     ] = Format.table,
+    rules: Annotated[
+        list[str] | None,
+        typer.Option("--rule", help="only this norm (its id or the part after the city); repeat"),
+    ] = None,
+    regions: Annotated[
+        list[str] | None,
+        typer.Option("--region", help="only this region (adcode or name, e.g. 零陵区); repeat"),
+    ] = None,
+    failing: Annotated[
+        bool, typer.Option("--failing", help="only the results that fall short")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write the file here (xlsx, geojson, gpkg, csv)")
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="zh (default) or en; else the FPLAN_LANG environment variable"),
+    ] = None,
 ) -> None:
-    """Check every norm of CITY's plan in the city and each of its county-level units."""
+    """核查规划指标 / Check every norm of CITY's plan in the city and each of its units."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from app.errors import AppError
     from app.services import compliance, norms, population_files, road_files
 
+    reader = cli_lang(lang)
     if not re.fullmatch(r"[0-9]{6}", city):
         msg = f"--city must be a 6-digit adcode, got {city!r}"
         raise typer.BadParameter(msg)
+    if output_format in _FILES and out is None:
+        raise typer.BadParameter(messages.text("check.out_needed", reader, format=output_format))
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -88,7 +129,7 @@ def check(
         with _environment(ctx.obj) as (session, settings), progress:
             given = ctx.obj.norms if isinstance(ctx.obj, CheckEnvironment) else None
             catalogues = given or norms.load_norms(settings)
-            task = progress.add_task(f"checking {city}", total=None)
+            task = progress.add_task(messages.text("check.progress", reader, city=city), total=None)
 
             def show(step: str, done: int, total: int) -> None:
                 progress.update(task, description=step, completed=done, total=total)
@@ -96,140 +137,126 @@ def check(
             report = compliance.run_compliance(
                 session, settings, city, norms=catalogues, progress=show
             )
-            real_roads = road_files.real_road_share(session, city)
-            people_from = population_files.population_source(session, city)
+            # a file format, or CSV with --out: the export, written where --out says
+            if output_format in _FILES or (output_format == Format.csv and out is not None):
+                _write_file(
+                    session,
+                    report,
+                    norms.get_catalogue(catalogues, city),
+                    output_format=output_format,
+                    lang=reader,
+                    out=out,
+                )
+                return
+            # where the figures come from: the population source, residents on real roads
+            notes = _input_notes(
+                people_from=population_files.population_source(session, city),
+                real_roads=road_files.real_road_share(session, city),
+                quotes_verified=catalogues.quotes_verified(city),
+                lang=reader,
+            )
     except AppError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
+        console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
+    _answer(report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes)
 
-    if output_format == Format.json:
+
+def _input_notes(
+    *,
+    people_from: str | None,
+    real_roads: tuple[float, str] | None,
+    quotes_verified: bool,
+    lang: Lang,
+) -> list[str]:
+    """Rich-markup lines on the inputs, after the answer."""
+    notes = []
+    if people_from is not None:
+        notes.append(escape(messages.text("check.population", lang, source=people_from)))
+    if real_roads is not None:
+        share, source = real_roads
+        text = messages.text("check.real_roads", lang, share=f"{share:.1%}", source=source)
+        notes.append(escape(text))
+    if not quotes_verified:
+        # both languages: the note travels with outputs handed on
+        notes.append(
+            "[yellow]引文未经核对：未提供规划原文（APP_PLANS_DIR）。[/yellow]\n"
+            "[yellow]Quotes unverified: no plan texts at hand (APP_PLANS_DIR).[/yellow]"
+        )
+    return notes
+
+
+def cli_lang(value: str | None) -> Lang:
+    """The reader's language: ``--lang``, else ``FPLAN_LANG``, else Chinese."""
+    given = value if value is not None else os.environ.get("FPLAN_LANG")
+    if not given:
+        return messages.DEFAULT_LANG
+    parsed = messages.parse_lang(given)
+    if parsed is None:
+        msg = f"--lang must be zh or en, got {given!r}"
+        raise typer.BadParameter(msg)
+    return parsed
+
+
+def _write_file(
+    session: "Session",
+    report: "ComplianceReport",
+    catalogue: "Catalogue",
+    *,
+    output_format: Format,
+    lang: Lang,
+    out: Path | None,
+) -> None:
+    from app.services import exports
+
+    assert out is not None
+    fmt = next(f for f in exports.EXPORT_FORMATS if f == output_format.value)
+    exported = exports.export_report(session, report, catalogue, fmt, lang)
+    out.write_bytes(exported.body)
+    console.print(messages.text("check.wrote", lang, path=str(out)))
+
+
+def _answer(
+    report: "ComplianceReport",
+    output_format: Format,
+    lang: Lang,
+    rules: list[str],
+    regions: list[str],
+    *,
+    failing: bool,
+    notes: list[str],
+) -> None:
+    from rich.console import Console
+
+    from app.cli import _check_output as output
+    from app.services import exports
+
+    if output_format == Format.json and not (rules or regions or failing):
         typer.echo(report.model_dump_json())
-    elif output_format == Format.csv:
-        typer.echo(compliance.report_csv(report), nl=False)
+        return
+    try:
+        results = output.select_results(
+            report, rules=rules, regions=regions, failing=failing, lang=lang
+        )
+    except output.SelectionError as exc:
+        console.print(f"[red]{messages.text('error', lang)}:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if output_format == Format.json:
+        typer.echo(report.model_copy(update={"results": results}).model_dump_json())
+        return
+    if output_format == Format.csv:
+        narrowed = report.model_copy(update={"results": results})
+        typer.echo(exports.report_csv(narrowed, lang, bom=False).decode(), nl=False)
+        return
+    # the answer on stdout; a table only where a terminal is wide enough for it
+    stdout = Console(highlight=False)
+    output.print_heading(stdout, report, lang)
+    if stdout.is_terminal and stdout.width >= output.TABLE_MIN_WIDTH:
+        output.print_table(stdout, report, results, lang)
     else:
-        _print_report(report)
-        if people_from is not None:
-            console.print(f"population 人口: {people_from}")
-        if real_roads is not None:
-            share, source = real_roads
-            console.print(
-                f"residents on real roads 真实路网上的居民: {share:.1%} (network 路网: {source})"
-            )
-        if not catalogues.quotes_verified(city):
-            console.print(
-                "[yellow]引文未经核对：未提供规划原文（APP_PLANS_DIR）。[/yellow]\n"
-                "[yellow]Quotes unverified: no plan texts at hand (APP_PLANS_DIR).[/yellow]"
-            )
-
-
-def _value(number: float | None, unit: str) -> str:
-    if number is None:
-        return "?"
-    if unit.startswith("share"):
-        return f"{number:.1%}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
-
-
-# status in Chinese first, then English, coloured by what it asks of the reader
-_STATUS = {
-    "pass": "[green]通过\npass[/green]",
-    "fail": "[red]未达标\nfail[/red]",
-    "unknown": "[yellow]未知\nunknown[/yellow]",
-    "info": "[cyan]参考\ninfo[/cyan]",
-    "not_applicable": "[dim]不适用\nn/a[/dim]",
-}
-_BINDING = {"binding": "约束性", "expected": "预期性"}
-
-
-def _label(r: "ComplianceResult") -> str:
-    """约束性 / 预期性 and the target year, e.g. "预期性 2025"."""
-    parts = [_BINDING[r.binding]] if r.binding else []
-    if r.year is not None:
-        parts.append(str(r.year))
-    return " ".join(parts)
-
-
-def _baseline(r: "ComplianceResult") -> str:
-    if r.baseline is None:
-        return ""
-    return f"{_value(r.baseline.value, r.unit)} ({r.baseline.year})"
-
-
-def _rule_cell(r: "ComplianceResult") -> str:
-    """The rule's Chinese title and id, then what the figure rests on: label, baseline, unit."""
-    basis = [part for part in (_label(r), _baseline(r)) if part]
-    if r.baseline is not None:
-        basis[-1] = f"基线 baseline {basis[-1]}"
-    basis.append(r.unit)
-    return f"{r.title_zh} ({r.rule_id.split('.', 1)[-1]})\n[dim]{' · '.join(basis)}[/dim]"
-
-
-def _print_report(report: "ComplianceReport") -> None:
-    from rich.table import Table
-
-    by_region: dict[str, list[ComplianceResult]] = {}
-    names: dict[str, str] = {}
-    for result in report.results:
-        by_region.setdefault(result.region_adcode, []).append(result)
-        names[result.region_adcode] = result.region_name
-    # the city first, then its units by adcode
-    order = sorted(by_region, key=lambda code: (code != report.city, code))
-    reused = ", reused" if report.reused else ""
-    plan = report.plan
-    number = f" {plan.document_number}" if plan.document_number else ""
-    console.print(
-        f"[bold]{report.city_name} ({report.city}): plan norms 规划指标, "
-        f"run {report.run_id}{reused}[/bold]\n"
-        f"《{plan.plan_title_zh}》{number} ({plan.plan_title_en}); "
-        f"plan text 规划文本: {plan.document}"
-    )
-    # one table per region, so a region's name never wraps
-    for code in order:
-        table = Table(title=f"{names[code]} {code}")
-        # Chinese has no spaces to wrap at: long cells fold instead of being cut short
-        table.add_column("rule\n指标", ratio=2, overflow="fold")
-        table.add_column("measured\n现状", justify="right", no_wrap=True)
-        table.add_column("target\n目标", justify="right", no_wrap=True)
-        table.add_column("status\n结论", no_wrap=True)
-        table.add_column("shortfall\n差距", ratio=3, overflow="fold")
-        table.add_column("lines\n行", no_wrap=True)
-        for r in by_region[code]:
-            text = (
-                r.shortfall_text
-                if r.shortfall_text_zh is None
-                else (f"{r.shortfall_text_zh}\n{r.shortfall_text}")
-            )
-            table.add_row(
-                _rule_cell(r),
-                _value(r.value, r.unit),
-                _value(r.target, r.unit),
-                _STATUS[r.status],
-                text,
-                r.citation.lines,
-            )
-        console.print(table)
-    counts = report.counts
-    console.print(
-        f"{len(report.results)} results 条结果: {counts.get('pass', 0)} pass 通过, "
-        f"{counts.get('fail', 0)} fail 未达标, {counts.get('unknown', 0)} unknown 未知, "
-        f"{counts.get('info', 0)} info 参考, "
-        f"{counts.get('not_applicable', 0)} not applicable 不适用"
-    )
-    if report.data_gaps:
-        console.print(
-            f"data gaps 数据缺口 ({len(report.data_gaps)} norms the register cannot evaluate "
-            "登记数据无法评估的指标):"
-        )
-        for gap in report.data_gaps:
-            console.print(
-                f"  {gap.title_zh} ({gap.rule_id.split('.', 1)[-1]}, {gap.citation.lines}): "
-                f"needs 需要 {', '.join(gap.needs)} — {gap.data_gap}"
-            )
-    if report.synthetic:
-        console.print(
-            "[yellow]synthetic network or facilities: the figures are not real "
-            "路网或机构为模拟数据，数值非真实[/yellow]"
-        )
+        output.print_compact(stdout, report, results, lang)
+    output.print_footer(stdout, report, len(results), lang)
+    for note in notes:
+        stdout.print(note, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

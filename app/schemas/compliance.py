@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.schemas.norms import BaselinePublic, CitationPublic
 
-ReportFormat = Literal["json", "csv"]
+ReportFormat = Literal["json", "csv", "xlsx", "geojson", "gpkg"]
 CoverageMode = Literal["walk", "drive", "ems"]
 ResultStatus = Literal["pass", "fail", "unknown", "info", "not_applicable"]
 
@@ -143,6 +143,10 @@ class GapProperties(BaseModel):
     region_name: str
     residents: int = Field(description="residents of the zone beyond the rule's reach")
     cells: int = Field(description="population cells dissolved into the zone")
+    area_km2: float = Field(description="the zone's area (km², equal-area projection)")
+    residents_per_km2: float | None = Field(
+        description="residents beyond reach per km² of the zone; null for a zone of no area"
+    )
     region_passed: bool | None = Field(description="the rule's verdict for the whole region")
     region_shortfall_text: str
     run_id: int

@@ -1,5 +1,6 @@
 """Gap zones: where the residents a spatial rule counts are beyond reach, from a stored run."""
 
+import geopandas as gpd
 import shapely
 from shapely.geometry import mapping
 from sqlalchemy import Integer, any_, bindparam, func, select
@@ -95,7 +96,11 @@ def report_gaps(
         zones = gap_zones(geoms, [people for people, _ in present], [region_adcode] * len(present))
         rule = rules[rule_key]
         verdict = verdicts[(rule_key, region_adcode)]
-        features.extend(_gap_feature(rule, verdict, zone, report) for zone in zones)
+        areas_km2 = zone_areas_km2([zone.geometry for zone in zones])
+        features.extend(
+            _gap_feature(rule, verdict, zone, report, area_km2)
+            for zone, area_km2 in zip(zones, areas_km2, strict=True)
+        )
     return GapCollection(type="FeatureCollection", features=features)
 
 
@@ -113,8 +118,24 @@ def spatial_rule(catalogue: Catalogue, rule_id: str) -> Rule:
     return rule
 
 
+# an equal-area projection for zone areas (Albers conic with China's standard parallels)
+_AREA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m"
+
+
+def zone_areas_km2(geometries: list[shapely.Geometry]) -> list[float]:
+    """Areas (km²) of WGS84 polygons, measured in an equal-area projection."""
+    if not geometries:
+        return []
+    projected = gpd.GeoSeries(geometries, crs="EPSG:4326").to_crs(_AREA_CRS)
+    return [float(area) / 1e6 for area in projected.area]
+
+
 def _gap_feature(
-    rule: Rule, verdict: ComplianceResult, zone: GapZone, report: ComplianceReport
+    rule: Rule,
+    verdict: ComplianceResult,
+    zone: GapZone,
+    report: ComplianceReport,
+    area_km2: float,
 ) -> GapFeature:
     properties = GapProperties(
         rule_id=rule.id,
@@ -124,6 +145,9 @@ def _gap_feature(
         region_name=verdict.region_name,
         residents=zone.population,
         cells=zone.n_cells,
+        area_km2=round(area_km2, 3),
+        # the map shades zones by density: a big sparse rural zone is not the worst
+        residents_per_km2=round(zone.population / area_km2, 1) if area_km2 > 0 else None,
         region_passed=verdict.passed,
         region_shortfall_text=verdict.shortfall_text,
         run_id=report.run_id,

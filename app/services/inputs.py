@@ -52,7 +52,12 @@ ENGINE_VERSION = 3
 
 def _demo_hint(city_adcode: str, what: str) -> ConflictError:
     msg = f"city {city_adcode} has no {what}; run `fplan demo --city {city_adcode}` to prepare it"
-    return ConflictError(msg, details=[{"field": "city", "msg": msg}])
+    return ConflictError(
+        msg,
+        details=[{"field": "city", "msg": msg}],
+        key="error.not_prepared",
+        fields={"city": city_adcode},
+    )
 
 
 def require_prepared(

@@ -58,13 +58,26 @@ def test_compliance_as_csv(prepared: TestClient) -> None:
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    # a BOM, so that Excel on Chinese Windows reads UTF-8
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 12
     west = next(r for r in rows if (r["rule_id"], r["region_adcode"]) == ("tiny.ems_radius", WEST))
-    assert (west["passed"], west["shortfall"], west["citation_lines"]) == ("false", "500.0", "L3")
+    assert (west["passed"], west["shortfall"], west["citation_lines"]) == ("false", "500", "L3")
+    # the synthetic flag and the verdict in the reader's language (Chinese by default)
+    assert (west["synthetic"], west["status_label"]) == ("false", "未达标")
+    fleet = next(
+        r for r in rows if (r["rule_id"], r["region_adcode"]) == ("tiny.ambulance_fleet", WEST)
+    )
+    assert (fleet["value"], fleet["target"], fleet["shortfall"]) == ("0", "5", "5")
     assert response.headers["X-Run-Id"] == str(
         prepared.get("/api/v1/compliance", params={"city": CITY}).json()["run_id"]
     )
+    english = prepared.get(
+        "/api/v1/compliance", params={"city": CITY, "format": "csv", "lang": "en"}
+    )
+    rows = list(csv.DictReader(io.StringIO(english.content.decode("utf-8-sig"))))
+    assert {r["status_label"] for r in rows} <= {"pass", "fail"}
 
 
 def test_an_unprepared_city_names_the_demo_command(api: TestClient) -> None:
@@ -72,8 +85,16 @@ def test_an_unprepared_city_names_the_demo_command(api: TestClient) -> None:
 
     assert response.status_code == 409
     error = response.json()["error"]
-    assert "run `fplan demo --city 439900`" in error["message"]
+    assert error["message"] == (
+        "城市 439900 尚未准备：请运行 fplan demo --city 439900 生成路网、人口与机构"
+    )
     assert error["details"][0]["field"] == "city"
+    english = api.get("/api/v1/compliance", params={"city": CITY, "lang": "en"}).json()["error"]
+    assert "run `fplan demo --city 439900`" in english["message"]
+    accepted = api.get(
+        "/api/v1/compliance", params={"city": CITY}, headers={"Accept-Language": "en-GB,en"}
+    )
+    assert accepted.json()["error"]["message"] == english["message"]
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,15 @@ def test_a_geo_input_error_in_a_route_is_a_422_with_the_standard_body(
     bad = client.get("/api/v1/test-datum", params={"crs": "utm49"})
     assert bad.status_code == 422
     message = "unknown datum 'utm49': expected one of wgs84, gcj02, bd09"
+    # Chinese by default: the code's headline first; the detail keeps the error's own words
     assert bad.json() == {
+        "error": {
+            "code": "invalid_input",
+            "message": f"输入有误：{message}",
+            "details": [{"msg": message}],
+        }
+    }
+    english = client.get("/api/v1/test-datum", params={"crs": "utm49", "lang": "en"})
+    assert english.json() == {
         "error": {"code": "invalid_input", "message": message, "details": [{"msg": message}]}
     }

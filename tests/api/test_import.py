@@ -159,7 +159,7 @@ def test_one_bad_row_rejects_the_file_and_every_bad_row_is_listed(
     response = upload(client, "bad.csv", text)
     assert response.status_code == 422, response.text
     error = response.json()["error"]
-    assert error["message"] == "10 rows of bad.csv are invalid; nothing was imported"
+    assert error["message"] == "输入有误：10 rows of bad.csv are invalid; nothing was imported"
     by_row: dict[int, list[tuple[str, str]]] = {}
     for detail in error["details"]:
         by_row.setdefault(detail["row"], []).append((detail["field"], detail["msg"]))

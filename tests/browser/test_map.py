@@ -231,5 +231,6 @@ def test_page_files_and_the_missing_library_hint(
     monkeypatch.setattr("app.api.routes.page.MAPLIBRE_DIST", tmp_path / "absent")
     missing = httpx.get(f"{live_url}/vendor/maplibre-gl/maplibre-gl.mjs")
     assert missing.status_code == 404
-    assert missing.json()["error"]["message"] == INSTALL_HINT
+    # Chinese by default: the code's headline, then the hint (its commands are the same)
+    assert missing.json()["error"]["message"] == f"未找到：{INSTALL_HINT}"
     assert httpx.get(f"{live_url}/api/v1/health").status_code == 200

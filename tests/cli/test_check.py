@@ -7,6 +7,7 @@ routes run against it through a dependency override.
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 from typing import cast
 
@@ -33,6 +34,11 @@ def norms(tmp_path: Path, tiny_city: None) -> NormCatalogues:
 @pytest.fixture
 def environment(db_session: Session, settings: Settings, norms: NormCatalogues) -> CheckEnvironment:
     return CheckEnvironment(session=db_session, settings=settings, norms=norms)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def check(environment: CheckEnvironment, *args: str) -> tuple[int, str, str]:
@@ -83,7 +89,7 @@ def test_json_has_the_figures_of_the_api(
     assert body["results"] == printed["results"]
 
 
-def test_the_table_groups_results_by_region(
+def test_the_answer_groups_results_by_region_in_chinese(
     environment: CheckEnvironment, db_session: Session
 ) -> None:
     prepare_city(db_session)
@@ -91,17 +97,85 @@ def test_the_table_groups_results_by_region(
     code, out, err = check(environment, "--city", CITY)
 
     assert code == 0, err
-    assert out == ""
     for heading in ("测试市 439900", "东区 439901", "西县 439902"):
-        assert heading in err
-    flat = " ".join(err.split())
-    assert "needs 5 more" in flat
+        assert heading in out
+    flat = " ".join(out.split())
     assert "需增加救护车5辆" in flat
+    assert "needs 5 more" not in flat
     assert "《小城卫生健康规划》 小政发〔2021〕1号" in flat
-    assert (
-        "12 results 条结果: 3 pass 通过, 9 fail 未达标, 0 unknown 未知, 0 info 参考, "
-        "0 not applicable 不适用"
-    ) in flat
+    assert "共 12 条结果：达标 3，未达标 9，无法判断 0，参考 0，不适用 0" in flat
+
+
+def test_english_on_request(environment: CheckEnvironment, db_session: Session) -> None:
+    prepare_city(db_session)
+
+    code, out, err = check(environment, "--city", CITY, "--lang", "en")
+
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "needs 5 more" in flat
+    assert "12 results: 3 pass, 9 fail, 0 unknown, 0 info, 0 not applicable" in flat
+
+
+def test_filters_keep_value_target_and_shortfall_at_80_columns(
+    environment: CheckEnvironment, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare_city(db_session)
+    monkeypatch.setenv("COLUMNS", "80")
+
+    _, printed, _ = check(environment, "--city", CITY, "--format", "json")
+    failing = [
+        r
+        for r in json.loads(printed)["results"]
+        if r["rule_id"] == "tiny.ambulance_fleet" and r["status"] == "fail"
+    ]
+    assert failing
+
+    code, out, err = check(environment, "--city", CITY, "--rule", "ambulance_fleet", "--failing")
+
+    assert code == 0, err
+    lines = out.splitlines()
+    # every failing unit, its figures and verdict on one line of at most 80 columns
+    for r in failing:
+        assert f"{r['region_name']} {r['region_adcode']}" in lines
+        figures = f"现状 {r['value']:g} · 目标 {r['target']:g} · 差距 {r['shortfall']:g} 救护车"
+        line = next(line for line in lines if figures in line)
+        assert "未达标" in line
+        assert display_width(line) <= 80
+    assert "达标 ·" not in out.replace("未达标 ·", "")
+    assert f"显示 {len(failing)} / 12 条结果" in out
+
+
+def test_a_region_by_name_and_an_unknown_rule(
+    environment: CheckEnvironment, db_session: Session
+) -> None:
+    prepare_city(db_session)
+
+    code, out, err = check(environment, "--city", CITY, "--region", "东区")
+    assert code == 0, err
+    assert "东区 439901" in out
+    assert "西县 439902" not in out
+
+    code, out, err = check(environment, "--city", CITY, "--rule", "no_such_rule")
+    assert code == 2
+    assert "no_such_rule" in err
+    assert "tiny.ambulance_fleet" in err
+
+
+def test_files_need_out_and_are_written(
+    environment: CheckEnvironment, db_session: Session, tmp_path: Path
+) -> None:
+    prepare_city(db_session)
+
+    code, _, err = check(environment, "--city", CITY, "--format", "xlsx")
+    assert code == 2
+    assert "--out" in err
+
+    target = tmp_path / "check.xlsx"
+    code, _, err = check(environment, "--city", CITY, "--format", "xlsx", "--out", str(target))
+    assert code == 0, err
+    assert target.read_bytes()[:2] == b"PK"
+    assert str(target) in " ".join(err.split()).replace(" ", "") or target.name in err
 
 
 def test_csv_rows(environment: CheckEnvironment, db_session: Session) -> None:
@@ -114,7 +188,9 @@ def test_csv_rows(environment: CheckEnvironment, db_session: Session) -> None:
     fleet = next(
         r for r in rows if (r["rule_id"], r["region_adcode"]) == ("tiny.ambulance_fleet", WEST)
     )
-    assert (fleet["value"], fleet["target"], fleet["shortfall"]) == ("0.0", "5.0", "5.0")
+    # rounded for reading (at most four decimals, no trailing zeros), no BOM on stdout
+    assert (fleet["value"], fleet["target"], fleet["shortfall"]) == ("0", "5", "5")
+    assert not out.startswith("\ufeff")
 
 
 def test_an_unprepared_city_names_the_demo_command(environment: CheckEnvironment) -> None:
@@ -122,6 +198,8 @@ def test_an_unprepared_city_names_the_demo_command(environment: CheckEnvironment
 
     assert code == 2
     assert out == ""
+    assert "fplan demo --city 439900" in " ".join(err.split())
+    code, out, err = check(environment, "--city", CITY, "--format", "json", "--lang", "en")
     assert "run `fplan demo --city 439900`" in " ".join(err.split())
 
 

@@ -1,6 +1,10 @@
-"""``/compliance``: every norm of a city's plan checked in every region, as JSON or CSV.
+"""``/compliance``: every norm of a city's plan checked in every region, as JSON or a file.
 
-With ``scenario=ID`` the same report for a scenario of that city (its changes applied in memory).
+``format``: ``json`` (default), ``csv`` (UTF-8 with BOM, rounded, with the synthetic flag and
+labels in the reader's language), ``xlsx`` (a sheet per rule family, wide by region, verdict
+colours, provenance), ``geojson`` or ``gpkg`` (verdicts joined to the district polygons, gap
+zones as a second layer, QGIS styles in the GeoPackage). With ``scenario=ID`` the same for a
+scenario of that city (its changes applied in memory).
 """
 
 from typing import Annotated
@@ -9,20 +13,24 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.answers import AnswersDep, cached_response, catalogues_key, json_answer
 from app.api.deps import CataloguesDep, CityQuery, ComputeDep, PrincipalDep, SettingsDep
+from app.api.lang import LangDep
 from app.api.params import ScenarioQuery
 from app.runtime.answers import Answer
 from app.schemas.compliance import ComplianceReport, ReportFormat
 from app.services import compliance as service
-from app.services import scenario_runs
+from app.services import exports, scenario_runs
+from app.services.norms import get_catalogue
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
+
+_FILE_TYPES: dict[str, dict[str, object]] = {m: {} for m in exports.EXPORT_MEDIA.values()}
 
 
 @router.get(
     "",
     response_model=ComplianceReport,
     responses={
-        200: {"content": {"text/csv": {}}, "description": "the results (JSON or CSV)"},
+        200: {"content": _FILE_TYPES, "description": "the results (JSON, or the file asked for)"},
         404: {"description": "unknown city or scenario, or no plan for the city"},
         409: {"description": "the city is not prepared: run `fplan demo --city …`"},
         422: {"description": "the scenario belongs to another city"},
@@ -37,7 +45,8 @@ async def get_compliance(
     norms: CataloguesDep,
     city: CityQuery,
     principal: PrincipalDep,
-    format: Annotated[ReportFormat, Query(description="json or csv")] = "json",
+    lang: LangDep,
+    format: Annotated[ReportFormat, Query(description="json, csv, xlsx, geojson or gpkg")] = "json",
     scenario: ScenarioQuery = None,
 ) -> Response:
     def answer() -> Answer:
@@ -52,20 +61,19 @@ async def get_compliance(
                 principal=principal,
                 city=city,
             )
-        return _encode(report, format, city)
-
-    key = None if scenario is not None else ("compliance", city, format, catalogues_key(norms))
-    return await cached_response(request, answers, key, answer)
-
-
-def _encode(report: ComplianceReport, format: ReportFormat, city: str) -> Answer:
-    if format == "csv":
+        if format == "json":
+            return json_answer(report)
+        exported = compute(exports.export_report, report, get_catalogue(norms, city), format, lang)
         return Answer(
-            service.report_csv(report).encode(),
-            "text/csv; charset=utf-8",
+            exported.body,
+            exported.media_type,
             {
-                "Content-Disposition": f'attachment; filename="compliance-{city}.csv"',
+                "Content-Disposition": f'attachment; filename="{exported.filename}"',
                 "X-Run-Id": str(report.run_id),
             },
         )
-    return json_answer(report)
+
+    key = None
+    if scenario is None:
+        key = ("compliance", city, format, lang if format != "json" else "", catalogues_key(norms))
+    return await cached_response(request, answers, key, answer)

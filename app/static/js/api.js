@@ -72,7 +72,11 @@ export async function request(method, path, { params = {}, body, auth = false } 
   /** @param {boolean} withToken */
   const send = (withToken) => {
     /** @type {Record<string, string>} */
-    const headers = { Accept: 'application/json' };
+    // the service words its errors in the page's language (zh-CN by default)
+    const headers = {
+      Accept: 'application/json',
+      'Accept-Language': document.documentElement.lang || 'zh-CN',
+    };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (withToken && token) headers.Authorization = `Bearer ${token}`;
     return fetch(url, {

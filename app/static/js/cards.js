@@ -4,7 +4,16 @@
 // as `Html`: every value from the service is escaped by the `html` template.
 
 import { Html, html } from './html.js';
-import { facilityTypeName, formatNumber, gradeName, otherRuleTitle, ruleTitle, t } from './i18n.js';
+import {
+  facilityTypeName,
+  formatNumber,
+  gradeName,
+  language,
+  outcomeText,
+  ruleTitle,
+  t,
+  unitName,
+} from './i18n.js';
 
 /**
  * @import { Citation, ComplianceResult, CoverageAreaProperties, GapProperties, QuickDiff,
@@ -96,7 +105,7 @@ function row(label, value, className = '') {
 function withUnit(value, unit) {
   if (value === null || value === undefined) return html`—`;
   const shown = unit.startsWith('share') ? `${formatNumber(value * 100, 1)} %` : formatNumber(value);
-  return html`${shown} <span class="unit">${unit}</span>`;
+  return html`${shown} <span class="unit">${unitName(unit)}</span>`;
 }
 
 /** @param {Citation | null | undefined} citation */
@@ -123,7 +132,6 @@ export function complianceCard({ regionName, adcode, rule, result, citywide, syn
     html`<header>
        <h3 data-field="region">${regionName} <small>${adcode}</small></h3>
        <p class="rule-title">${ruleTitle(rule)}</p>
-       <p class="rule-title other">${otherRuleTitle(rule)}</p>
      </header>`,
     html`<p class="badge badge-${status}" data-field="status">${t(`status.${status}`)}
        ${citywide ? t('status.city') : ''}</p>`,
@@ -135,9 +143,9 @@ export function complianceCard({ regionName, adcode, rule, result, citywide, syn
   if (citywide) parts.push(html`<p class="note">${t('card.city-row')}</p>`);
   const shortfall =
     result.shortfall === null || result.shortfall === undefined
-      ? html`${result.shortfall_text || '—'}`
+      ? html`${outcomeText(result) || '—'}`
       : html`${withUnit(result.shortfall, result.shortfall_unit)}
-         <div class="shortfall-text">${result.shortfall_text}</div>`;
+         <div class="shortfall-text">${outcomeText(result)}</div>`;
   parts.push(
     html`<table class="figures">
        ${row(t('card.value'), withUnit(result.value, result.unit), 'value')}
@@ -170,8 +178,11 @@ export function gapCard(properties, rule) {
       <strong>${formatNumber(p.residents, 0)}</strong> ${t('card.people')}</p>
     <table class="figures">
       ${row(t('card.cells'), html`${formatNumber(p.cells, 0)}`)}
+      ${p.residents_per_km2 === null || p.residents_per_km2 === undefined
+    ? ''
+    : row(t('card.density'), html`${formatNumber(p.residents_per_km2, 0)} ${t('card.per-km2')}`)}
       ${row(t('card.region-verdict'), html`<span class="badge badge-${verdict}">${t(`status.${verdict}`)}</span>
-        <div class="shortfall-text">${p.region_shortfall_text}</div>`)}
+        ${language() === 'en' ? html`<div class="shortfall-text">${p.region_shortfall_text}</div>` : ''}`)}
     </table>
     ${citationHtml(citation)}
     ${p.synthetic ? html`<p class="note synthetic">${t('card.synthetic')}</p>` : ''}`;

@@ -117,10 +117,43 @@ const STRINGS = {
     'status.na': '不适用',
     'status.city': '（全市指标）',
     'legend.compliance': '区县达标情况',
+    'legend.target-met': '达到目标',
+    'card.density': '未覆盖居民密度',
+    'card.per-km2': '人/平方公里',
+    'outcome.short': '尚差 {amount} {unit}',
+    'kind.travel_time_coverage': '出行时间覆盖',
+    'kind.radius_coverage': '服务半径覆盖',
+    'kind.ems_response': '急救反应半径',
+    'kind.fleet_ratio': '救护车配置',
+    'kind.resource_ratio': '资源配置比',
+    'kind.facility_per_population': '按人口设置机构',
+    'kind.presence': '机构设置',
+    'kind.staffing': '人员配备',
+    'kind.city_total': '全市总量',
+    'target-unit.minutes': '分钟',
+    'target-unit.km': '公里',
+    'target-unit.residents_per_ambulance': '人/辆救护车',
+    'target-unit.share_of_fleet': '占车辆比例',
+    'target-unit.per_1000_residents': '每千人',
+    'target-unit.per_10000_residents': '每万人',
+    'target-unit.residents_per_facility': '人/机构',
+    'target-unit.facilities_per_township': '个/乡镇',
+    'target-unit.facilities_per_subdistrict': '个/街道',
+    'target-unit.residents': '人',
+    'target-unit.facilities': '个机构',
+    'target-unit.share_of_facilities': '占机构比例',
+    'legend.gap-share': '未达标：距目标 {share}% 以上',
+    'export.report': '打印报告',
+    'export.pdf': '下载报告（PDF）',
+    'export.label': '导出：',
+    'export.xlsx': 'Excel 表格',
+    'export.csv': 'CSV 表格',
+    'export.gpkg': 'GeoPackage（QGIS）',
+    'export.geojson': 'GeoJSON',
     'legend.facilities': '医疗卫生机构',
     'legend.real': '实有机构（实心）',
     'legend.synthetic': '合成机构（空心）',
-    'legend.gaps': '服务缺口：未覆盖居民（人）',
+    'legend.gaps': '服务缺口：未覆盖居民密度（人/平方公里）',
     'legend.cells': '人口密度（人/平方公里）',
     'legend.roads': '道路等级',
     'group.hospital': '医院',
@@ -311,10 +344,43 @@ const STRINGS = {
     'status.na': 'Not applicable',
     'status.city': '(city-wide result)',
     'legend.compliance': 'District compliance',
+    'legend.target-met': 'Target met',
+    'card.density': 'Density of residents beyond reach',
+    'card.per-km2': 'per km²',
+    'outcome.short': 'short by {amount} {unit}',
+    'kind.travel_time_coverage': 'travel-time coverage',
+    'kind.radius_coverage': 'service-radius coverage',
+    'kind.ems_response': 'EMS response radius',
+    'kind.fleet_ratio': 'ambulance fleet',
+    'kind.resource_ratio': 'resources per population',
+    'kind.facility_per_population': 'facilities per population',
+    'kind.presence': 'facility presence',
+    'kind.staffing': 'staffing',
+    'kind.city_total': 'city total',
+    'target-unit.minutes': 'minutes',
+    'target-unit.km': 'km',
+    'target-unit.residents_per_ambulance': 'residents per ambulance',
+    'target-unit.share_of_fleet': 'share of the fleet',
+    'target-unit.per_1000_residents': 'per 1,000 residents',
+    'target-unit.per_10000_residents': 'per 10,000 residents',
+    'target-unit.residents_per_facility': 'residents per facility',
+    'target-unit.facilities_per_township': 'facilities per township',
+    'target-unit.facilities_per_subdistrict': 'facilities per sub-district',
+    'target-unit.residents': 'residents',
+    'target-unit.facilities': 'facilities',
+    'target-unit.share_of_facilities': 'share of facilities',
+    'legend.gap-share': 'Short of the target by {share}% or more',
+    'export.report': 'Print report',
+    'export.pdf': 'Download report (PDF)',
+    'export.label': 'Export:',
+    'export.xlsx': 'Excel workbook',
+    'export.csv': 'CSV table',
+    'export.gpkg': 'GeoPackage (QGIS)',
+    'export.geojson': 'GeoJSON',
     'legend.facilities': 'Health facilities',
     'legend.real': 'Real facility (filled)',
     'legend.synthetic': 'Synthetic facility (hollow)',
-    'legend.gaps': 'Underserved zones: residents beyond reach',
+    'legend.gaps': 'Underserved zones: residents beyond reach per km²',
     'legend.cells': 'Residents per km²',
     'legend.roads': 'Road class',
     'group.hospital': 'Hospitals',
@@ -502,4 +568,59 @@ export function translatePage(root = document) {
     el.title = t(el.dataset.i18nTitle ?? '');
     el.setAttribute('aria-label', el.title);
   }
+}
+
+// the evaluators' English units in Chinese (the words of geo/messages/zh.po)
+/** @type {Record<string, string>} */
+const UNITS_ZH = {
+  'facilities': '机构',
+  'ambulances': '救护车',
+  'negative-pressure ambulances': '负压救护车',
+  'share of residents': '居民占比',
+  'residents': '人',
+  's': '秒',
+  'm': '米',
+  'bed': '床位',
+  'beds': '床位',
+  'ICU beds': '重症监护床位',
+  'licensed physicians': '执业（助理）医师',
+  'registered nurses': '注册护士',
+  'GPs': '全科医生',
+  'pharmacists': '药师（士）',
+  'TCM physicians': '中医类别医师',
+  'public-health staff': '专业公共卫生人员',
+  'infectious-disease beds': '可开放传染病床位',
+  'childcare places': '托位',
+};
+
+/**
+ * A result's unit in the page's language ("beds per 1,000 residents" → "每千人床位数").
+ *
+ * @param {string} unit
+ */
+export function unitName(unit) {
+  if (current === 'en' || !unit) return unit;
+  if (UNITS_ZH[unit]) return UNITS_ZH[unit];
+  const match = /^(.+?) per ([0-9,]+) residents$/.exec(unit);
+  if (!match) return unit;
+  const base = { '1,000': '千', '10,000': '万', '30,000': '3万' }[match[2]] ?? match[2];
+  return `每${base}人${UNITS_ZH[match[1]] ?? match[1]}数`;
+}
+
+/**
+ * A result's outcome sentence in the page's language: the evaluator's Chinese one where it
+ * words one, else the shortfall in its unit (as geo.messages.outcome words it).
+ *
+ * @param {{status: string, shortfall: number | null, shortfall_unit: string,
+ *   shortfall_text: string, shortfall_text_zh?: string | null}} result
+ */
+export function outcomeText(result) {
+  if (current === 'en') return result.shortfall_text;
+  if (result.shortfall_text_zh) return result.shortfall_text_zh;
+  if (result.status === 'fail' && result.shortfall !== null && result.shortfall > 0) {
+    const share = result.shortfall_unit.startsWith('share');
+    const amount = share ? formatNumber(result.shortfall * 100, 1) : formatNumber(result.shortfall, 0);
+    return t('outcome.short', { amount, unit: share ? '个百分点' : unitName(result.shortfall_unit) });
+  }
+  return t(`status.${result.status === 'not_applicable' ? 'na' : result.status}`);
 }

@@ -33,6 +33,7 @@ import {
   fillCitySelect,
   fillRuleSelect,
   renderLayerSwitcher,
+  renderExports,
   renderLegend,
   renderRuleInfo,
   reportGaps,
@@ -163,6 +164,7 @@ async function selectCity(city, ruleId = null, regions = null) {
   hideCard();
   $('city-select', HTMLSelectElement).value = city;
   fillRuleSelect();
+  renderExports();
   setStatus(t('status.loading'));
   // the verdicts and zones are asked for at once; the map is drawn meanwhile
   const verdicts = fetchVerdicts(city, null);
@@ -203,6 +205,7 @@ function applyLanguage(lang) {
   renderRuleInfo();
   renderLayerSwitcher(setLayerVisibility);
   renderLegend();
+  renderExports();
   rerenderCard();
   if (state.ready) reportGaps();
   scenarioMode.languageChanged();

@@ -13,7 +13,8 @@ import { EMPTY, cityRow, page, state } from './state.js';
  * @import { GeoJSONSource, Map as MapLibreMap, Marker, VectorTileSource } from 'maplibre-gl'
  * @import { AreasStatus } from './panel.js'
  * @import { ToggleKey } from './mapstyle.js'
- * @import { ComplianceReport, CoverageAreaCollection, GapCollection } from './types.js'
+ * @import { ComplianceReport, ComplianceResult, CoverageAreaCollection, GapCollection }
+ *   from './types.js'
  */
 
 /** @type {Marker[]} */
@@ -84,6 +85,17 @@ export function placeLabels() {
   });
 }
 
+/**
+ * How far a result is from its target, as a share of the target (0 at it, 1 at nothing or
+ * twice over); 1 when the figures are unknown, so an unmeasured failure is shaded deepest.
+ *
+ * @param {ComplianceResult | null} result
+ */
+export function gapShare(result) {
+  if (!result || result.value === null || result.target === null || !result.target) return 1;
+  return Math.min(1, Math.abs(result.target - result.value) / Math.abs(result.target));
+}
+
 // colour the city's units by their verdict under the chosen norm and show only its zones
 export function drawRule() {
   const map = page.map;
@@ -97,7 +109,7 @@ export function drawRule() {
       const citywide = !own && Boolean(city);
       map.setFeatureState(
         { source: 'regions', sourceLayer: 'regions', id: Number(unit.adcode) },
-        { status: statusOf(own ?? city), citywide },
+        { status: statusOf(own ?? city), citywide, gap: gapShare(own ?? city) },
       );
     }
   }

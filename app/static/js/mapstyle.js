@@ -13,6 +13,17 @@ import { tileUrl } from './api.js';
 /** @typedef {{width: number, height: number, data: Uint8Array}} RgbaImage */
 
 /** @type {Record<'pass' | 'fail' | 'unknown' | 'na', string>} */
+// a failing unit's shade by how far it is from the target (its shortfall as a share of the
+// target): pale just short of it, deep far from it
+/** @type {ColorStops} */
+export const FAIL_GAP_STOPS = [
+  [0, '#f6b8a8'],
+  [0.1, '#ee8a78'],
+  [0.25, '#d7443e'],
+  [0.5, '#a11d1d'],
+  [1, '#5c0a0a'],
+];
+
 export const COMPLIANCE_COLORS = {
   pass: '#2e9d5b',
   fail: '#d7443e',
@@ -49,14 +60,15 @@ export const FACILITY_GROUPS = {
   },
 };
 
-// residents of an underserved zone: pale (few) to deep purple (many), apart from the
-// green / red of the compliance colours beneath
+// an underserved zone by its residents beyond reach per km²: pale (sparse) to deep purple
+// (dense), apart from the green / red of the compliance colours beneath; a big sparse rural
+// zone is not drawn as the worst
 /** @type {ColorStops} */
 export const GAP_STOPS = [
   [0, '#eadcf5'],
-  [500, '#c39bdf'],
-  [5000, '#8745bb'],
-  [50000, '#4a1486'],
+  [100, '#c39bdf'],
+  [500, '#8745bb'],
+  [2000, '#4a1486'],
 ];
 
 // covered areas of the chosen norm: teal hatching, so they read apart from the solid compliance
@@ -247,7 +259,7 @@ export function buildStyle(city) {
             'pass',
             COMPLIANCE_COLORS.pass,
             'fail',
-            COMPLIANCE_COLORS.fail,
+            ramp(FAIL_GAP_STOPS, ['coalesce', ['feature-state', 'gap'], 1]),
             'unknown',
             COMPLIANCE_COLORS.unknown,
             'na',
@@ -298,7 +310,10 @@ export function buildStyle(city) {
         type: 'fill',
         source: 'gaps',
         filter: ['==', ['get', 'rule_id'], ''],
-        paint: { 'fill-color': ramp(GAP_STOPS, ['get', 'residents']), 'fill-opacity': 0.75 },
+        paint: {
+          'fill-color': ramp(GAP_STOPS, ['coalesce', ['get', 'residents_per_km2'], 0]),
+          'fill-opacity': 0.75,
+        },
       },
       {
         id: 'gaps-line',

@@ -2,15 +2,24 @@
 // The panel: the status line, the city and norm selectors, the chosen norm's description and
 // city verdict, the layer switcher (with the coverage areas' note) and the legend.
 
-import { ApiError } from './api.js';
+import { API, ApiError } from './api.js';
 import { statusOf } from './cards.js';
 import { html, renderHtml } from './html.js';
-import { cityName, formatNumber, otherRuleTitle, ruleTitle, t } from './i18n.js';
+import {
+  cityName,
+  formatNumber,
+  language,
+  otherRuleTitle,
+  outcomeText,
+  ruleTitle,
+  t,
+} from './i18n.js';
 import {
   AREA_COLORS,
   CELL_STOPS,
   COMPLIANCE_COLORS,
   FACILITY_GROUPS,
+  FAIL_GAP_STOPS,
   GAP_STOPS,
   PROPOSED_RING,
   ROAD_CLASSES,
@@ -110,10 +119,9 @@ export function renderRuleInfo() {
   renderHtml(
     $('rule-info'),
     html`
-    <p class="other-title">${otherRuleTitle(rule)}</p>
-    <p><span>${t('rule.kind')}:</span> <code>${rule.kind}</code>
+    <p><span>${t('rule.kind')}:</span> ${t(`kind.${rule.kind}`)}
        · <span>${t('rule.target')}:</span>
-       ${targetText} ${target.unit.replaceAll('_', ' ')}</p>`,
+       ${targetText} ${t(`target-unit.${target.unit}`)}</p>`,
   );
   const row = cityRow(rule.id);
   const status = state.report ? statusOf(row) : null;
@@ -122,7 +130,7 @@ export function renderRuleInfo() {
     status
       ? html`<span class="badge badge-${status}">${t('verdict.city')}:
          ${t(`status.${status}`)}</span>
-       ${row?.shortfall_text ? html`<span class="shortfall-text">${row.shortfall_text}</span>` : ''}`
+       ${row?.shortfall_text ? html`<span class="shortfall-text">${outcomeText(row)}</span>` : ''}`
       : html``,
   );
 }
@@ -188,6 +196,36 @@ function renderAreasNote() {
   note.dataset.kind = status.kind;
 }
 
+// ---- the report and the exports of the chosen city (baseline, or the open scenario)
+
+const EXPORT_FORMATS = /** @type {const} */ (['xlsx', 'csv', 'gpkg', 'geojson']);
+
+export function renderExports() {
+  const nav = $('exports');
+  const city = state.city;
+  if (!city) {
+    renderHtml(nav, html``);
+    return;
+  }
+  const lang = language();
+  const scenario = state.scenario ? `&scenario=${state.scenario.id}` : '';
+  const report = `${API}/reports/${city}?format=html&lang=${lang}${scenario}`;
+  const pdf = `${API}/reports/${city}?format=pdf&lang=${lang}${scenario}`;
+  const links = EXPORT_FORMATS.map(
+    (format) =>
+      html`<a class="export-link" download
+        href="${`${API}/compliance?city=${city}&format=${format}&lang=${lang}${scenario}`}"
+        >${t(`export.${format}`)}</a>`,
+  );
+  renderHtml(
+    nav,
+    html`<a id="report-link" class="report-link" target="_blank" rel="noopener"
+        href="${report}">${t('export.report')}</a>
+      <a class="export-link" download href="${pdf}">${t('export.pdf')}</a>
+      <span class="export-label">${t('export.label')}</span>${links}`,
+  );
+}
+
 // ---- legend
 
 /**
@@ -209,9 +247,16 @@ function rampLegend(stops, digits = 0) {
 }
 
 export function renderLegend() {
-  const compliance = /** @type {const} */ (['pass', 'fail', 'unknown', 'na']).map((status) =>
-    swatch(`background:${COMPLIANCE_COLORS[status]}`, t(`status.${status}`)),
-  );
+  const compliance = [
+    swatch(`background:${COMPLIANCE_COLORS.pass}`, t('legend.target-met')),
+    // a failing unit by its distance from the target, the target itself marked above
+    ...FAIL_GAP_STOPS.map(([share, color]) =>
+      swatch(`background:${color}`, t('legend.gap-share', { share: formatNumber(share * 100, 0) })),
+    ),
+    ...(/** @type {const} */ (['unknown', 'na'])).map((status) =>
+      swatch(`background:${COMPLIANCE_COLORS[status]}`, t(`status.${status}`)),
+    ),
+  ];
   const facilities = Object.entries(FACILITY_GROUPS).map(([key, group]) =>
     swatch(`background:${group.color}; border-radius:50%`, t(`group.${key}`)),
   );

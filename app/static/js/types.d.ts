@@ -75,6 +75,8 @@ export interface ComplianceResult {
   unit: string;
   citation: Citation;
   citations: Citation[];
+  status: 'pass' | 'fail' | 'unknown' | 'info' | 'not_applicable';
+  shortfall_text_zh: string | null;
 }
 
 export interface ComplianceReport {
@@ -93,6 +95,8 @@ export interface GapProperties {
   region_name: string;
   residents: number;
   cells: number;
+  area_km2: number;
+  residents_per_km2: number | null;
   region_passed: boolean | null;
   region_shortfall_text: string;
   synthetic: boolean;

@@ -1,0 +1,66 @@
+"""``fplan report``: the compliance report a bureau files, written as HTML or an A4 PDF.
+
+``--scenario ID`` sets the scenario's figures beside the baseline's. The language follows
+``--lang`` or ``FPLAN_LANG`` (Chinese by default).
+"""
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from app.cli._console import console
+from app.cli.check import cli_lang
+from geo import messages
+
+
+def report(
+    *,
+    city: Annotated[str, typer.Option("--city", help="adcode of the city, e.g. 431100")],
+    out: Annotated[Path, typer.Option("--out", help="the file to write")],
+    output_format: Annotated[str, typer.Option("--format", help="html or pdf (A4)")] = "pdf",
+    scenario: Annotated[
+        int | None, typer.Option("--scenario", help="a scenario of the city (its id)")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
+    ] = None,
+) -> None:
+    """写出核查报告 / Write CITY's compliance report (norms, maps, charts, provenance)."""
+    from app.cli._session import open_session
+    from app.errors import AppError
+    from app.services import compliance, norms, scenario_runs
+    from app.services import report as service
+    from app.settings import get_settings
+
+    reader = cli_lang(lang)
+    if not re.fullmatch(r"[0-9]{6}", city):
+        msg = f"--city must be a 6-digit adcode, got {city!r}"
+        raise typer.BadParameter(msg)
+    if output_format not in ("html", "pdf"):
+        msg = f"--format must be html or pdf, got {output_format!r}"
+        raise typer.BadParameter(msg)
+    fmt: Literal["html", "pdf"] = "pdf" if output_format == "pdf" else "html"
+    settings = get_settings()
+    catalogues = norms.load_norms(settings)
+    try:
+        with open_session() as session:
+            catalogue = norms.get_catalogue(catalogues, city)
+            baseline = compliance.run_compliance(session, settings, city, norms=catalogues)
+            shown, before = baseline, None
+            if scenario is not None:
+                shown = scenario_runs.scenario_compliance(
+                    session, settings, scenario, norms=catalogues, principal=None, city=city
+                )
+                before = baseline
+            body = service.render_report(session, shown, catalogue, fmt, reader, baseline=before)
+    except AppError as exc:
+        console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
+        raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
+    out.write_bytes(body)
+    console.print(messages.text("check.wrote", reader, path=str(out)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)

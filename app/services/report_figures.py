@@ -1,0 +1,170 @@
+"""The report's maps and charts, drawn on the server (matplotlib).
+
+The map, an inline PNG, shades each county-level unit by its number of failing norms, overlays
+the gap zones of the spatial norms and draws the facilities, real ones above and larger than
+synthetic ones. A chart per norm (SVG, text as paths) compares each unit's value with the
+target. Chinese is drawn with Debian's WenQuanYi Micro Hei (``make browser`` installs it).
+"""
+
+import base64
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib as mpl
+
+mpl.use("Agg")
+
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.artist import Artist
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Facility, Region
+from app.schemas.compliance import ComplianceResult
+from geo import messages
+from geo.messages import Lang
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+_FAIL_COLOURS = ["#1a9641", "#fdae61", "#f46d43", "#a50026"]
+_FAIL_BOUNDS = [0, 1, 3, 6, 1000]
+_GAP_COLOUR = "#6a3d9a"
+
+
+def _font() -> None:
+    # the CJK font once per process; without it the labels fall back to DejaVu (no Chinese)
+    if CJK_FONT.exists() and "WenQuanYi Micro Hei" not in mpl.rcParams["font.sans-serif"]:
+        font_manager.fontManager.addfont(str(CJK_FONT))
+        mpl.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "DejaVu Sans"]
+    mpl.rcParams["svg.fonttype"] = "path"
+    mpl.rcParams["axes.unicode_minus"] = False
+
+
+def _png(figure: Figure) -> str:
+    # a map of thousands of zones and points is lighter as an image than as vector paths
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=160, bbox_inches="tight")
+    plt.close(figure)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="" src="data:image/png;base64,{encoded}">'
+
+
+def _svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    # the XML prolog and DOCTYPE are not allowed inside HTML
+    return text[text.index("<svg") :]
+
+
+def city_facilities(session: Session, city: str) -> gpd.GeoDataFrame:
+    """The city's facilities (WGS84 points) with their type and whether they are synthetic."""
+    rows = session.execute(
+        select(
+            Facility.type,
+            Facility.source,
+            func.ST_X(Facility.geom),
+            func.ST_Y(Facility.geom),
+        )
+        .join(Region, Region.adcode == Facility.region_adcode)
+        .where((Region.city_adcode == city) | (Region.adcode == city))
+    ).all()
+    frame = gpd.GeoDataFrame(
+        {
+            "type": [r[0] for r in rows],
+            "synthetic": [r[1] == "synthetic" for r in rows],
+        },
+        geometry=gpd.points_from_xy([r[2] for r in rows], [r[3] for r in rows]),
+        crs="EPSG:4326",
+    )
+    return frame
+
+
+def overview_map(
+    verdicts: gpd.GeoDataFrame,
+    gaps: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    lang: Lang,
+) -> str:
+    """The city map as an inline PNG: units by failing norms, gap zones, facilities (real on
+    top)."""
+    _font()
+    figure, axes = plt.subplots(figsize=(7.0, 6.2))
+    cmap = ListedColormap(_FAIL_COLOURS)
+    norm = BoundaryNorm(_FAIL_BOUNDS, cmap.N)
+    verdicts.plot(
+        ax=axes, column="fail_count", cmap=cmap, norm=norm, edgecolor="#555555", linewidth=0.6
+    )
+    if not gaps.empty:
+        gaps.plot(ax=axes, color=_GAP_COLOUR, alpha=0.22, linewidth=0)
+    synthetic = facilities[facilities["synthetic"]]
+    real = facilities[~facilities["synthetic"]]
+    if not synthetic.empty:
+        synthetic.plot(ax=axes, markersize=0.3, color="#7f7f7f", alpha=0.5)
+    if not real.empty:
+        real.plot(ax=axes, markersize=9, color="#08306b", edgecolor="white", linewidth=0.4)
+    for _, row in verdicts.iterrows():
+        point = row.geometry.representative_point()
+        axes.annotate(row["name"], (point.x, point.y), ha="center", fontsize=7)
+    handles: list[Artist] = [
+        Rectangle((0, 0), 1, 1, color=colour) for colour in (*_FAIL_COLOURS, _GAP_COLOUR)
+    ]
+    labels = [
+        messages.text(key, lang)
+        for key in (
+            "style.fail.0",
+            "style.fail.few",
+            "style.fail.some",
+            "style.fail.many",
+            "export.gaps",
+        )
+    ]
+    handles += [
+        Line2D([], [], marker="o", linestyle="", color="#08306b", markersize=5),
+        Line2D([], [], marker="o", linestyle="", color="#7f7f7f", markersize=3),
+    ]
+    labels += [
+        messages.text("report.real_facilities", lang),
+        messages.text("report.synthetic_facilities", lang),
+    ]
+    axes.legend(handles, labels, loc="lower left", fontsize=7, framealpha=0.9)
+    axes.set_axis_off()
+    return _png(figure)
+
+
+def rule_chart(results: Sequence[ComplianceResult], lang: Lang) -> str | None:
+    """A bar per unit of a norm's value against its target (the target marked); None when
+    the norm has no unit with both figures."""
+    rows = [r for r in results if r.value is not None and r.target is not None]
+    if len(rows) < 2:
+        return None
+    _font()
+    share = rows[0].unit.startswith("share")
+    scale = 100.0 if share else 1.0
+    figure, axes = plt.subplots(figsize=(6.6, 0.28 * len(rows) + 0.9))
+    names = [r.region_name for r in rows]
+    values = [float(r.value or 0) * scale for r in rows]
+    targets = [float(r.target or 0) * scale for r in rows]
+    colours = [{"pass": "#1a9641", "fail": "#d7191c"}.get(r.status, "#9e9e9e") for r in rows]
+    positions = range(len(rows))
+    axes.barh(positions, values, color=colours, height=0.6)
+    axes.scatter(targets, positions, marker="|", s=180, color="black", zorder=3)
+    axes.set_yticks(list(positions), names, fontsize=7)
+    axes.invert_yaxis()
+    unit = "%" if share else messages.unit_label(rows[0].unit, lang)
+    axes.set_xlabel(
+        f"{messages.text('col.value', lang)}（{unit}）｜ "
+        f"{messages.text('report.target_mark', lang)}",
+        fontsize=7,
+    )
+    axes.tick_params(axis="x", labelsize=7)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    return _svg(figure)

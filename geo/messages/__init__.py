@@ -1,0 +1,207 @@
+"""The message catalogue: every word a person reads, in Chinese (the default) and English.
+
+One gettext catalogue per language (``zh.po``, ``en.po`` beside this module), read directly with
+Babel (no compiled ``.mo``). Message ids are keys (``status.fail``, ``kind.fleet_ratio``,
+``unit.beds``); a message may hold ``{name}`` fields filled by :func:`text`. ``geo`` wording,
+the API, the CLI, the exports and the reports all read this one catalogue, so a label is worded
+once. :func:`unit_label` turns the evaluators' English units ("beds per 1,000 residents") into
+the reader's language from the same catalogue.
+"""
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Final, Literal, get_args
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+Lang = Literal["zh", "en"]
+LANGS: Final[tuple[Lang, ...]] = get_args(Lang)
+DEFAULT_LANG: Final[Lang] = "zh"
+
+_HERE = Path(__file__).parent
+
+
+@cache
+def catalogue(lang: Lang) -> dict[str, str]:
+    """Return the messages of ``lang`` as key → text (the ``.po`` file, read once).
+
+    Parameters
+    ----------
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    dict[str, str]
+        Every translated message; keys without a translation are left out.
+    """
+    with (_HERE / f"{lang}.po").open("rb") as handle:
+        po: Catalog = read_po(handle, locale=lang)
+    return {
+        str(message.id): str(message.string)
+        for message in po
+        if message.id and isinstance(message.id, str) and message.string
+    }
+
+
+def parse_lang(value: str | None) -> Lang | None:
+    """Read a language tag (``zh``, ``zh-CN``, ``en-GB`` …) as a catalogue language, or None."""
+    if not value:
+        return None
+    primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
+    for lang in LANGS:
+        if primary == lang:
+            return lang
+    return None
+
+
+def negotiate(accept_language: str | None) -> Lang:
+    """Pick the catalogue language an ``Accept-Language`` header prefers (Chinese when none).
+
+    Parameters
+    ----------
+    accept_language
+        The header's value, e.g. ``"en-US,en;q=0.9,zh;q=0.8"``; None or empty for none.
+    """
+    best: tuple[float, int, Lang] | None = None
+    for index, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.partition(";")
+        lang = parse_lang(tag)
+        if lang is None:
+            continue
+        weight = 1.0
+        match = re.search(r"q\s*=\s*([0-9.]+)", params)
+        if match:
+            try:
+                weight = float(match.group(1))
+            except ValueError:
+                weight = 0.0
+        # the highest weight wins; among equals, the one listed first
+        if weight > 0 and (best is None or (weight, -index) > (best[0], best[1])):
+            best = (weight, -index, lang)
+    return best[2] if best else DEFAULT_LANG
+
+
+def has(key: str, lang: Lang = DEFAULT_LANG) -> bool:
+    """True when the catalogue of ``lang`` words ``key``."""
+    return key in catalogue(lang)
+
+
+def text(key: str, lang: Lang = DEFAULT_LANG, /, **fields: object) -> str:
+    """Return the message ``key`` in ``lang`` with its ``{name}`` fields filled.
+
+    A key missing from ``lang`` falls back to the other language, then to the key itself (a
+    test keeps both catalogues complete, so the fallback only guards a half-merged catalogue).
+    """
+    message = catalogue(lang).get(key)
+    if message is None:
+        other: Lang = "en" if lang == "zh" else "zh"
+        message = catalogue(other).get(key, key)
+    return message.format(**fields) if fields else message
+
+
+def label(prefix: str, value: str, lang: Lang = DEFAULT_LANG) -> str:
+    """Return the label of a vocabulary value (``label("kind", "fleet_ratio")``).
+
+    A value the catalogue does not list reads as itself with spaces for underscores, never as
+    an empty cell.
+    """
+    key = f"{prefix}.{value}"
+    if has(key, lang) or has(key, "zh"):
+        return text(key, lang)
+    return value.replace("_", " ")
+
+
+def number(value: float, digits: int = 2) -> str:
+    """Return a number with at most ``digits`` decimals, thousands separated (``"12,400.5"``)."""
+    shown = f"{value:,.{digits}f}"
+    if digits:
+        shown = shown.rstrip("0").rstrip(".")
+    return "0" if shown == "-0" else shown
+
+
+def value_text(value: float | None, unit: str, lang: Lang = DEFAULT_LANG) -> str:
+    """Return a measured or target value as a person reads it: shares as percentages."""
+    if value is None:
+        return text("value.unknown", lang)
+    if unit.startswith("share"):
+        return f"{number(value * 100, 1)}%"
+    return number(value)
+
+
+# the evaluators' units: "<noun> per <n> residents", "share of <who>", or a plain noun
+_PER = re.compile(r"^(?P<noun>.+?) per (?P<n>[0-9,]+) (?P<who>residents|people|population)$")
+
+
+def _count_zh(digits: str) -> str:
+    # 1,000 → 千, 10,000 → 万, 30,000 → 3万: how the plans write per-population bases
+    n = int(digits.replace(",", ""))
+    if n % 10_000 == 0:
+        return "万" if n == 10_000 else f"{n // 10_000}万"
+    if n == 1_000:
+        return "千"
+    return digits
+
+
+def unit_label(unit: str, lang: Lang = DEFAULT_LANG) -> str:
+    """Return an evaluator's unit in ``lang`` (``"beds per 1,000 residents"`` → ``"张/千人"``).
+
+    Parameters
+    ----------
+    unit
+        The unit as a :class:`geo.norms.RuleResult` carries it (English, from the evaluator).
+    lang
+        The reader's language; English units come back as they are.
+    """
+    if lang == "en" or not unit:
+        return unit
+    key = f"unit.{unit}"
+    if has(key, lang):
+        return text(key, lang)
+    match = _PER.match(unit)
+    if match:
+        noun = unit_label(match.group("noun"), lang)
+        return text("unit.per_residents", lang, noun=noun, n=_count_zh(match.group("n")))
+    return unit
+
+
+def outcome(
+    status: str,
+    *,
+    shortfall: float | None,
+    shortfall_unit: str,
+    text_en: str,
+    text_zh: str | None,
+    lang: Lang = DEFAULT_LANG,
+) -> str:
+    """Return a result's outcome sentence in ``lang``.
+
+    English is the evaluator's sentence as it is. Chinese is the evaluator's Chinese sentence
+    where it words one, otherwise one built here from the structured fields (verdict, shortfall
+    in its natural unit), so no Chinese reader gets an English sentence.
+
+    Parameters
+    ----------
+    status
+        The result's status (``pass``, ``fail``, ``unknown``, ``info``, ``not_applicable``).
+    shortfall, shortfall_unit
+        How much is missing and in what (``14``, ``"ambulances"``); None when unknown.
+    text_en, text_zh
+        The evaluator's sentences; ``text_zh`` may be None.
+    lang
+        The reader's language.
+    """
+    if lang == "en":
+        return text_en
+    if text_zh:
+        return text_zh
+    if status == "fail" and shortfall is not None and shortfall > 0:
+        digits = 0 if float(shortfall).is_integer() or shortfall >= 100 else 2
+        if shortfall_unit.startswith("share"):
+            amount, unit = f"{number(shortfall * 100, 1)}", "个百分点"
+        else:
+            amount, unit = number(shortfall, digits), unit_label(shortfall_unit, lang)
+        return text("outcome.short", lang, amount=amount, unit=unit)
+    return text(f"outcome.{status}", lang) if has(f"outcome.{status}", lang) else ""

@@ -1,0 +1,62 @@
+"""``/reports/{city}`` on the tiny prepared city: the HTML page and the A4 PDF a bureau files.
+
+The PDF is read back with poppler (pdftotext, pdftoppm): its text holds every failing norm's
+title and the plan's quote, and its first page renders to an image.
+"""
+
+import subprocess
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.fixtures.compliance_city import CITY
+
+
+def test_the_html_report_has_every_norm_the_map_and_provenance(prepared: TestClient) -> None:
+    body = prepared.get("/api/v1/compliance", params={"city": CITY}).json()
+    response = prepared.get(f"/api/v1/reports/{CITY}")
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="zh-CN">' in page
+    assert "测试市规划指标核查报告" in page
+    assert "data:image/png;base64," in page
+    for result in body["results"]:
+        assert result["title_zh"] in page
+        assert result["citation"]["quote"] in page
+    assert "小政发〔2021〕1号" in page
+    assert "数据来源" in page
+    assert "needs 5 more" not in page
+
+    english = prepared.get(f"/api/v1/reports/{CITY}", params={"lang": "en"}).text
+    assert '<html lang="en">' in english
+    assert "plan norms compliance report" in english
+
+
+def test_the_pdf_report_renders_with_the_failing_norms_quotes(
+    prepared: TestClient, tmp_path: Path
+) -> None:
+    body = prepared.get("/api/v1/compliance", params={"city": CITY}).json()
+    response = prepared.get(f"/api/v1/reports/{CITY}", params={"format": "pdf"})
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = "".join(text.split())
+    failing = [r for r in body["results"] if r["status"] == "fail"]
+    assert failing
+    for result in failing:
+        assert "".join(result["citation"]["quote"].split()) in flat
+        assert "".join(result["title_zh"].split()) in flat
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
+    page = next(tmp_path.glob("page*.png"))
+    assert page.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.stat().st_size > 5_000

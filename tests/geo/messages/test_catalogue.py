@@ -1,0 +1,100 @@
+"""The message catalogue: both languages word every key with the same fields; Chinese reads as
+Chinese; languages are negotiated as a browser asks; units are read in the reader's language."""
+
+import re
+import string
+
+import pytest
+
+from geo import messages
+from geo.norms.terms import RuleKind, Status
+from geo.terms import FacilityType
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_catalogues_word_every_key_with_the_same_fields() -> None:
+    zh, en = messages.catalogue("zh"), messages.catalogue("en")
+
+    assert set(zh) == set(en)
+    assert len(zh) > 100
+    for key in zh:
+        assert _fields(zh[key]) == _fields(en[key]), key
+
+
+def test_the_chinese_catalogue_has_no_english_sentence() -> None:
+    # a message of Latin words only (three or more) would be an untranslated English sentence
+    for key, text in messages.catalogue("zh").items():
+        bare = re.sub(r"\{[a-z_]+\}|fplan demo --city|km²", "", text)
+        assert len(re.findall(r"[A-Za-z]{2,}", bare)) < 3, (key, text)
+
+
+def test_the_vocabularies_have_labels() -> None:
+    for kind in RuleKind:
+        assert messages.has(f"kind.{kind.value}", "zh"), kind
+    for status in Status:
+        assert messages.has(f"status.{status.value}", "zh"), status
+    for facility in FacilityType:
+        assert messages.has(f"facility_type.{facility.value}", "zh"), facility
+    assert messages.label("kind", "travel_time_coverage") == "出行时间覆盖"
+    assert messages.label("source", "real") == "真实"
+    assert messages.label("kind", "travel_time_coverage", "en") == "travel-time coverage"
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        (None, "zh"),
+        ("", "zh"),
+        ("en-US,en;q=0.9,zh;q=0.8", "en"),
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("fr-FR,en;q=0.5", "en"),
+        ("fr-FR", "zh"),
+        ("en;q=0.2,zh;q=0.7", "zh"),
+    ],
+)
+def test_accept_language(header: str | None, lang: str) -> None:
+    assert messages.negotiate(header) == lang
+
+
+@pytest.mark.parametrize(
+    ("unit", "zh"),
+    [
+        ("beds per 1,000 residents", "每千人床位数"),
+        ("GPs per 10,000 residents", "每万人全科医生数"),
+        ("ambulances", "救护车"),
+        ("share of residents", "居民占比"),
+        ("something new", "something new"),
+    ],
+)
+def test_units_in_chinese(unit: str, zh: str) -> None:
+    assert messages.unit_label(unit) == zh
+    assert messages.unit_label(unit, "en") == unit
+
+
+def test_outcome_is_chinese_even_without_an_evaluator_sentence() -> None:
+    assert (
+        messages.outcome(
+            "fail",
+            shortfall=1201377,
+            shortfall_unit="residents",
+            text_en="1,201,377 residents beyond 15 minutes",
+            text_zh=None,
+        )
+        == "尚差 1,201,377 人"
+    )
+    assert messages.outcome(
+        "fail", shortfall=5, shortfall_unit="ambulances", text_en="x", text_zh="需增加救护车5辆"
+    ) == ("需增加救护车5辆")
+    assert (
+        messages.outcome("pass", shortfall=0, shortfall_unit="beds", text_en="ok", text_zh=None)
+        == "已达标"
+    )
+    assert (
+        messages.outcome(
+            "pass", shortfall=0, shortfall_unit="beds", text_en="ok", text_zh=None, lang="en"
+        )
+        == "ok"
+    )
