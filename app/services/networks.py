@@ -8,6 +8,8 @@ that does not match it (truncated, bit-flipped, half written) or cannot be read 
 
 import hashlib
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -277,7 +279,10 @@ def load_network(session: Session, settings: Settings, network_id: int) -> Netwo
     with transaction(session):
         net = _rebuild(session, summary)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    # a name of this writer's own: two requests loading one cold network at once each write
+    # their file whole and the last rename wins, instead of one renaming the other's away
+    writer = f"{os.getpid()}-{threading.get_ident()}"
+    tmp = path.with_name(f"{path.stem}.{writer}.tmp.npz")
     np.savez(
         tmp,
         n_nodes=summary.n_nodes,
@@ -289,7 +294,7 @@ def load_network(session: Session, settings: Settings, network_id: int) -> Netwo
     checksum = _checksum_path(path)
     checksum.unlink(missing_ok=True)
     tmp.replace(path)
-    tmp_checksum = checksum.with_name(checksum.name + ".tmp")
+    tmp_checksum = checksum.with_name(f"{checksum.name}.{writer}.tmp")
     tmp_checksum.write_text(_sha256(path) + "\n")
     tmp_checksum.replace(checksum)
     return net
