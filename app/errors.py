@@ -100,6 +100,13 @@ class PreconditionFailedError(AppError):
     code = "precondition_failed"
 
 
+class PreconditionRequiredError(AppError):
+    """A change that must name the version it changes (If-Match or ``version``) and did not."""
+
+    status_code = 428
+    code = "precondition_required"
+
+
 class PayloadTooLargeError(AppError):
     status_code = 413
     code = "payload_too_large"
@@ -121,4 +128,12 @@ class ComputationBusyError(AppError):
     status_code = 503
     code = "computation_busy"
     # a slot frees when any computation ends: a few seconds is a fair first retry (RFC 9110 §10.2.3)
+    headers = MappingProxyType({"Retry-After": "5"})
+
+
+class TooManyComputationsError(AppError):
+    """The caller already has as many computations running as one client may (RFC 6585 §4)."""
+
+    status_code = 429
+    code = "too_many_computations"
     headers = MappingProxyType({"Retry-After": "5"})

@@ -40,7 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI application for ``settings`` (read from the environment if omitted)."""
     settings = settings or get_settings()
     engine = create_db_engine(settings)
-    compute = ComputeLimiter(workers=settings.compute_workers, timeout_s=settings.compute_timeout_s)
+    compute = ComputeLimiter(
+        workers=settings.compute_workers,
+        timeout_s=settings.compute_timeout_s,
+        per_client=settings.compute_per_client,
+    )
     watcher = DataVersionWatcher(engine)
 
     @asynccontextmanager
@@ -65,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
-    app.state.tile_cache = TileCache()
+    app.state.tile_cache = TileCache(
+        max_bytes=settings.tile_cache_mb * 1024 * 1024, max_entries=settings.tile_cache_entries
+    )
     # the plans' norm catalogues, loaded once per change of their files
     app.state.catalogues = CatalogueStore()
     app.state.compute = compute

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     db_pool_size: int = Field(default=10, ge=1)
     db_connect_timeout_s: int = Field(default=5, ge=1)
+    # the server cancels a statement running longer (a runaway query); the service also stops
+    # waiting for any answer a few seconds later, so a hung database is a 503 (app.db.session)
+    db_statement_timeout_s: float = Field(default=60.0, gt=0)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # every other request body (JSON features, scenarios): far above one feature, far below a DoS
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -48,11 +51,19 @@ class Settings(BaseSettings):
     # wall-clock limit of one compliance / gaps / coverage computation, seconds; a cold Changsha
     # check takes a few seconds (`fplan bench`), so only a runaway request reaches it
     compute_timeout_s: float = Field(default=120.0, gt=0)
-    # computations running at once; more are refused with 503 instead of queueing behind them
-    compute_workers: int = Field(default=2, ge=1)
+    # computations running at once; more are refused at once with 503 (Retry-After), never
+    # queued; optimisations may hold at most half of them, so reads always find a slot
+    compute_workers: int = Field(default=3, ge=1)
+    # computations one client (a token, or an address without one) may have running at once;
+    # more are refused with 429: the map asks for a city's compliance and gaps together, and
+    # no single client holds every slot
+    compute_per_client: int = Field(default=2, ge=1)
     # answers of compliance / coverage / gaps kept per data version (app.runtime.answers)
     answer_cache_entries: int = Field(default=512, ge=0)
     answer_cache_mb: int = Field(default=256, ge=0)
+    # vector tiles kept in memory: bounded by number and by bytes (an empty tile counts too)
+    tile_cache_entries: int = Field(default=50_000, ge=0)
+    tile_cache_mb: int = Field(default=64, ge=0)
 
     def reference_data_dir(self) -> Path | None:
         """The data folder the Hunan reference data is loaded from, or None for the shipped tables.

@@ -29,7 +29,7 @@ from app.db.models import PopulationCell
 from app.db.session import create_db_engine, create_session_factory
 from app.schemas.optimize import ChosenSite, OptimizeRequest, OptimizeResult
 from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate
-from app.services import demo, optimize, scenario_runs, scenarios
+from app.services import auth, demo, optimize, scenario_runs, scenarios
 from app.services import inputs as city_inputs
 from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue, load_norms
@@ -103,7 +103,14 @@ def parser(description: str, *, default_city: str, name: str) -> argparse.Argume
         help="with --prepare: population cell side",
     )
     p.add_argument("--save-scenario", metavar="NAME", help="also store the proposal as a scenario")
-    p.add_argument("--author", default="scenarios", help="author of a saved scenario")
+    p.add_argument(
+        "--author",
+        default="scenarios",
+        help=(
+            "author of a saved scenario: the name of the API token that may change it "
+            "(保存方案的作者：可修改该方案的 API 令牌名称)"
+        ),
+    )
     return p
 
 
@@ -116,7 +123,7 @@ def environment(args: argparse.Namespace) -> Iterator[Env]:
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
     settings = Settings(**overrides)
-    engine = create_db_engine(settings)
+    engine = create_db_engine(settings, bounded=False)
     try:
         with create_session_factory(engine)() as session:
             if args.prepare:
@@ -229,7 +236,9 @@ def save_scenario(
     body = ScenarioCreate(
         city=args.city, name=args.save_scenario, description=description, changes=list(changes)
     )
-    created, _ = scenarios.create_scenario(env.session, body, author=args.author)
+    # owned by the token of that name, if there is one (else admins only change it)
+    owner = auth.holder_named(env.session, args.author)
+    created, _ = scenarios.create_scenario(env.session, body, author=args.author, owner=owner)
     env.session.commit()
     return created.id
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from app.api.deps import SessionDep
 from app.runtime.answers import Answer, AnswerCache
+from app.services._locking import none_match
 from app.services.norms import NormCatalogues
 
 JSON = "application/json"
@@ -40,7 +41,8 @@ def _response(answer: Answer, request: Request, version: int | None) -> Response
     headers = {**answer.headers, "ETag": answer.etag, "Cache-Control": "no-cache"}
     if version is not None:
         headers["X-Data-Version"] = str(version)
-    if request.headers.get("if-none-match") == answer.etag:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and none_match(if_none_match, answer.etag):
         return Response(status_code=304, headers=headers)
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 

@@ -33,8 +33,9 @@ Norms and cities
 Long computations
     ``ComputeDep``
         ``compute(fn, *args, **kwargs)`` runs ``fn(session, *args, **kwargs)`` on the bounded
-        computation pool with the ``compute_timeout_s`` deadline (504 / 503 past it), with a
-        session of its own (see :mod:`app.runtime.compute`).
+        computation pool with the ``compute_timeout_s`` deadline (504 past it; 503 at once when
+        no slot is free, 429 when the caller already runs its share), with a session of its own
+        (see :mod:`app.runtime.compute`); ``compute.long(...)`` for an optimisation.
 """
 
 from collections.abc import AsyncIterator
@@ -142,9 +143,14 @@ async def check_read_access(
 ReaderDep = Annotated[Principal | None, Depends(check_read_access)]
 
 
-async def get_compute(request: Request, session: SessionDep) -> Compute:
+async def get_compute(request: Request, session: SessionDep, principal: PrincipalDep) -> Compute:
     limiter: ComputeLimiter = request.app.state.compute
-    return Compute(limiter, session.get_bind())
+    # the per-client limit counts by token, or by address for a request without one
+    if principal is not None:
+        client = f"token:{principal.token_id}"
+    else:
+        client = f"address:{request.client.host if request.client else 'unknown'}"
+    return Compute(limiter, session.get_bind(), client=client)
 
 
 ComputeDep = Annotated[Compute, Depends(get_compute)]

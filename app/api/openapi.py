@@ -3,7 +3,8 @@
 Every 4xx/5xx answer carries :class:`~app.schemas.errors.ErrorResponse`. Which codes a route may
 answer follows from what it depends on, so a route added later is described without listing its
 errors by hand: a token check gives 401 (and 403 for a role), a body 413, a path parameter 404,
-an ``If-Match`` header 409/412, a computation 503/504, the database 503; every parameter 422.
+an ``If-Match`` header 409/412 (and 428 on a PATCH, which must send one), a computation
+429/503/504, the database 503; every parameter 422.
 """
 
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ _DESCRIPTIONS = {
     404: "not found",
     409: "conflict: changed by someone else, a duplicate, or a city not prepared",
     412: "If-Match names an older version",
+    428: "a partial update without If-Match or version",
+    429: "the caller already has as many computations running as one client may",
     413: "request body over the size limit",
     422: "invalid parameter, body or row: `details` names each",
     503: "the database is unreachable, or every computation slot is busy",
@@ -57,13 +60,16 @@ def error_codes(route: RouteContext | APIRoute) -> set[int]:
     if any(c is get_session for c in calls):
         codes |= {503}
     if any(c is get_compute for c in calls):
-        codes |= {503, 504}
+        codes |= {429, 503, 504}
     if dependant.body_params:
         codes |= {400, 413}
     if dependant.path_params:
         codes |= {404}
     if any(p.alias.lower() == "if-match" for p in dependant.header_params):
         codes |= {409, 412}
+        original = route.original_route if isinstance(route, RouteContext) else route
+        if "PATCH" in getattr(original, "methods", ()):
+            codes |= {428}
     return codes
 
 

@@ -14,7 +14,8 @@ def open_session() -> Iterator["Session"]:
     from app.db.session import create_db_engine, create_session_factory
     from app.settings import get_settings
 
-    engine = create_db_engine(get_settings())
+    # a command may run long (loads, checks): no statement limit, only connect and keepalives
+    engine = create_db_engine(get_settings(), bounded=False)
     try:
         with create_session_factory(engine)() as session:
             yield session

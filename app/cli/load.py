@@ -44,7 +44,7 @@ def load_hunan(
 
     settings = get_settings()
     folder = None if shipped else (data_dir or settings.reference_data_dir())
-    engine = create_db_engine(settings)
+    engine = create_db_engine(settings, bounded=False)
     try:
         with create_session_factory(engine)() as session:
             summary = reference.load_hunan(session, folder, if_empty=if_empty)

@@ -1,13 +1,21 @@
-"""Long computations (compliance, gaps, coverage, optimisation) under a deadline.
+"""Long computations (compliance, gaps, coverage, optimisation): admitted or refused at once.
 
-Design: a fixed pool of ``workers`` threads runs the computations; a request submits its job and
-waits at most ``timeout_s``. Python cannot kill a thread, so the guarantees are:
+Design: a fixed pool of ``workers`` threads runs the computations, and a job is admitted only
+when a slot is free; nothing ever queues. A request thread therefore waits only for its own
+running job, never for a slot, and a busy service answers at once:
 
-* a job still queued when its deadline passes is cancelled and never runs: the request gets 503
-  (:class:`ComputationBusyError`, every worker was busy the whole time);
-* a job that started but did not finish gets 504 (:class:`ComputationTimeoutError`); it runs on
-  to its end in the background, so at most ``workers`` computations ever run at once, timed out
-  or not, and work cannot pile up behind a slow one. A compliance run that finishes late is
+* every slot taken: 503 with ``Retry-After`` (:class:`ComputationBusyError`);
+* the caller (a token, or an address without one) already has ``per_client`` computations
+  running: 429 with ``Retry-After`` (:class:`TooManyComputationsError`), so one client cannot
+  take every slot;
+* long jobs (optimisations, whose solver may run for minutes) hold at most ``long_workers``
+  slots, so at least one slot stays free for the reads (compliance, gaps, coverage) of everyone
+  else;
+* a job that started but did not finish in ``timeout_s`` gets 504
+  (:class:`ComputationTimeoutError`). Python cannot stop a thread, so each computation bounds
+  itself below the deadline before it starts (an optimisation's solver time limit is checked
+  against it: ``app.api.routes.optimize``); a late job keeps its slot until it ends, so the
+  admission count is always the work really running. A compliance run that finishes late is
   stored as usual, so the client's retry answers from it;
 * a job opens its own database session on the request session's bind (the engine in service,
   the test's connection in tests) and closes it itself, so a job that outlives its request never
@@ -15,79 +23,138 @@ waits at most ``timeout_s``. Python cannot kill a thread, so the guarantees are:
 """
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from app.errors import ComputationBusyError, ComputationTimeoutError
+from app.errors import ComputationBusyError, ComputationTimeoutError, TooManyComputationsError
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
 class ComputeLimiter:
-    """A bounded pool of computation threads with a per-job deadline.
+    """A bounded pool of computation threads that admits a job only into a free slot.
 
     Parameters
     ----------
     workers
         Computations that may run at once.
     timeout_s
-        Wall-clock seconds a request waits for its job, queueing included.
+        Wall-clock seconds a request waits for its running job.
+    per_client
+        Computations one client (token or address) may have running at once.
+    long_workers
+        Slots long jobs may hold at once; default half the slots (at least 1), so slots stay
+        for the short ones.
     """
 
-    def __init__(self, *, workers: int, timeout_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int,
+        timeout_s: float,
+        per_client: int | None = None,
+        long_workers: int | None = None,
+    ) -> None:
         self.workers = workers
         self.timeout_s = timeout_s
+        self.per_client = per_client
+        self.long_workers = long_workers if long_workers is not None else max(1, workers // 2)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fplan-compute")
         self._lock = threading.Lock()
-        self._running: set[Future[Any]] = set()
         self._idle = threading.Condition(self._lock)
+        self._running = 0
+        self._long = 0
+        self._clients: Counter[str] = Counter()
 
-    def run(self, job: Callable[[], T], *, what: str) -> T:
-        """Run ``job`` on a worker and return its result, or raise when the deadline passes.
+    def _admit(self, what: str, client: str | None, long: bool) -> None:
+        """Take a slot for the job, or raise at once (the caller holds ``_lock``)."""
+        if self._running >= self.workers:
+            msg = f"{what} was refused: all {self.workers} computation slots are busy; try again"
+            raise ComputationBusyError(msg)
+        if long and self._long >= self.long_workers:
+            msg = (
+                f"{what} was refused: {self._long} long computation(s) already hold the "
+                "slots they may; try again when one ends"
+            )
+            raise ComputationBusyError(msg)
+        if client is not None and self.per_client is not None:
+            if self._clients[client] >= self.per_client:
+                msg = (
+                    f"{what} was refused: you already have {self._clients[client]} "
+                    "computation(s) running; wait for them to end"
+                )
+                raise TooManyComputationsError(msg)
+            self._clients[client] += 1
+        self._running += 1
+        self._long += int(long)
+
+    def _release(self, client: str | None, long: bool) -> None:
+        with self._lock:
+            self._running -= 1
+            self._long -= int(long)
+            if client is not None and self.per_client is not None:
+                self._clients[client] -= 1
+                if self._clients[client] <= 0:
+                    del self._clients[client]
+            if not self._running:
+                self._idle.notify_all()
+
+    def run(
+        self, job: Callable[[], T], *, what: str, client: str | None = None, long: bool = False
+    ) -> T:
+        """Run ``job`` on a free worker and return its result, or raise at once when none is.
+
+        Parameters
+        ----------
+        job
+            The computation.
+        what
+            How errors name it.
+        client
+            Who asks (``token:<id>`` or ``address:<ip>``); None: not limited per client.
+        long
+            An optimisation or the like: counts against ``long_workers``.
 
         Raises
         ------
         ComputationBusyError
-            Every worker stayed busy until the deadline; the job never started.
+            No slot (or no long slot) was free; the job never started.
+        TooManyComputationsError
+            The client already has ``per_client`` computations running.
         ComputationTimeoutError
-            The job started but did not finish in ``timeout_s``; it finishes in the background.
+            The job did not finish in ``timeout_s``; it ends in the background, keeping its slot.
         """
-        future = self._pool.submit(job)
         with self._lock:
-            self._running.add(future)
-        future.add_done_callback(self._forget)
+            self._admit(what, client, long)
+        try:
+            future: Future[T] = self._pool.submit(job)
+        except RuntimeError:
+            # shut down: the service is stopping
+            self._release(client, long)
+            msg = f"{what} was refused: the service is stopping"
+            raise ComputationBusyError(msg) from None
+        future.add_done_callback(lambda _: self._release(client, long))
         try:
             return future.result(timeout=self.timeout_s)
         except FutureTimeoutError:
-            if future.cancel():
-                msg = (
-                    f"{what} could not start: all {self.workers} computation slots stayed busy "
-                    f"for {self.timeout_s:g} s; try again shortly"
-                )
-                raise ComputationBusyError(msg) from None
             msg = (
                 f"{what} did not finish within {self.timeout_s:g} s; it goes on in the "
                 "background (stored results are reused), so try again in a minute"
             )
             raise ComputationTimeoutError(msg) from None
 
-    def _forget(self, future: Future[T]) -> None:
-        with self._lock:
-            self._running.discard(future)
-            if not self._running:
-                self._idle.notify_all()
-
     @property
     def busy(self) -> int:
-        """Jobs submitted and not yet finished (running or queued)."""
+        """Jobs admitted and not yet finished."""
         with self._lock:
-            return len(self._running)
+            return self._running
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Block until no job is left (timed-out ones included); False if ``timeout_s`` passed."""
@@ -95,22 +162,27 @@ class ComputeLimiter:
             return self._idle.wait_for(lambda: not self._running, timeout=timeout_s)
 
     def shutdown(self) -> None:
-        """Drop queued jobs and stop taking new ones; running ones finish on their own."""
+        """Stop taking new jobs; running ones finish on their own."""
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Compute:
-    """A request's handle on the limiter: runs ``fn(session, …)`` with a session of its own."""
+    """A request's handle on the limiter: runs ``fn(session, …)`` with a session of its own.
 
-    def __init__(self, limiter: ComputeLimiter, bind: Engine | Connection) -> None:
+    ``client`` is who asks (``token:<id>``, or ``address:<ip>`` without a token), for the
+    limiter's per-client limit.
+    """
+
+    def __init__(
+        self, limiter: ComputeLimiter, bind: Engine | Connection, *, client: str | None = None
+    ) -> None:
         self.limiter = limiter
         self.bind = bind
+        self.client = client
 
-    def __call__(
-        self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Run ``fn`` with a fresh session first, under the limiter's deadline."""
-
+    def _job(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> Callable[[], T]:
         def job() -> T:
             # create_savepoint: inside a caller's open transaction (tests) commits are savepoints
             with Session(
@@ -121,4 +193,20 @@ class Compute:
             ) as session:
                 return fn(session, *args, **kwargs)
 
-        return self.limiter.run(job, what=f"the computation ({getattr(fn, '__name__', 'job')})")
+        return job
+
+    def __call__(
+        self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn`` with a fresh session first, in a free slot under the deadline."""
+        what = f"the computation ({getattr(fn, '__name__', 'job')})"
+        job = self._job(fn, *args, **kwargs)
+        return self.limiter.run(job, what=what, client=self.client)
+
+    def long(
+        self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """As a call, for a long job (an optimisation): it may hold only the long slots."""
+        what = f"the computation ({getattr(fn, '__name__', 'job')})"
+        job = self._job(fn, *args, **kwargs)
+        return self.limiter.run(job, what=what, client=self.client, long=True)

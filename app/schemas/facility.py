@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from geojson_pydantic import Feature, FeatureCollection, Point
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas._text import PlainText
 from geo.terms import AdminLevel, FacilityType, Grade, Ownership, PrimaryCareStandard
 
 __all__ = ["AdminLevel", "FacilityType", "Grade", "Ownership", "PrimaryCareStandard"]
@@ -18,7 +19,7 @@ Count = Annotated[int | None, Field(ge=0, le=1_000_000)]
 class FacilityBase(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     type: FacilityType
     # None: not known
     grade: Grade | None = None
@@ -51,13 +52,13 @@ class FacilityBase(BaseModel):
     central_township: bool | None = None
     primary_care_standard: PrimaryCareStandard | None = None
     admin_level: AdminLevel | None = None
-    external_id: str | None = Field(default=None, max_length=100)
+    external_id: PlainText | None = Field(default=None, max_length=100)
 
 
 class FacilityCreate(FacilityBase):
     # 'real' for an existing facility entered by hand, 'synthetic' for a generated one,
     # or the name of the register it comes from
-    source: str = Field(default="real", min_length=1, max_length=200)
+    source: PlainText = Field(default="real", min_length=1, max_length=200)
 
 
 class FacilityChanges(BaseModel):
@@ -65,7 +66,7 @@ class FacilityChanges(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     type: FacilityType | None = None
     grade: Grade | None = None
     ownership: Ownership | None = None
@@ -101,8 +102,8 @@ class FacilityChanges(BaseModel):
 class FacilityUpdate(FacilityChanges):
     """Partial update of the register: the changeable properties plus its bookkeeping."""
 
-    external_id: str | None = Field(default=None, max_length=100)
-    source: str | None = Field(default=None, min_length=1, max_length=200)
+    external_id: PlainText | None = Field(default=None, max_length=100)
+    source: PlainText | None = Field(default=None, min_length=1, max_length=200)
     # optimistic locking: the version the client last read (alternative to If-Match)
     version: int | None = Field(default=None, ge=1)
 

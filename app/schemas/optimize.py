@@ -21,13 +21,15 @@ from pydantic import (
 )
 
 from app.schemas.facility import FacilityType, InputCrs
+from app.schemas.scenario import MAX_CHANGES
 from geo import terms
 
 OptimizeModel = Literal["lscp", "mclp", "pmedian", "ems"]
 OptimizeMode = Literal["walk", "drive", "ems"]
 FACILITY_TYPES = frozenset(terms.FACILITY_TYPES)
-# candidate points a request may list: a planner's shortlist, not a grid
-MAX_CANDIDATE_POINTS = 5000
+# candidate points a request may list: a planner's shortlist, not a grid; the solver's own cap
+# (app.services.optimize.MAX_CANDIDATES), checked here so a longer list costs no work
+MAX_CANDIDATE_POINTS = 3000
 # "gaps" candidates one request weighs at most: the squares are widened until they fit (a
 # prefecture's EMS radius, Yongzhou, solves in seconds at this size)
 MAX_GAP_CANDIDATES = 2500
@@ -155,6 +157,14 @@ class OptimizeRequest(BaseModel):
             msg = f"candidates: at most {MAX_CANDIDATE_POINTS} points"
             raise ValueError(msg)
         return value
+
+    @model_validator(mode="after")
+    def _savable(self) -> "OptimizeRequest":
+        # a scenario holds at most MAX_CHANGES changes: refuse before solving, not after
+        if self.save_as_scenario is not None and self.k is not None and self.k > MAX_CHANGES:
+            msg = f"k: a scenario holds at most {MAX_CHANGES} sites; lower k or do not save"
+            raise ValueError(msg)
+        return self
 
 
 class ChosenSite(BaseModel):

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Point, Polygon
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas._text import PlainText
 from app.schemas.facility import FacilityChanges, FacilityCreate, InputCrs
 
 CityCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit adcode")]
@@ -22,8 +23,8 @@ MAX_CHANGES = 500
 class ScenarioBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=10_000)
+    name: PlainText = Field(min_length=1, max_length=200)
+    description: PlainText = Field(default="", max_length=10_000)
     shared: bool = Field(default=False, description="visible to every planner of the city")
 
 
@@ -85,6 +86,10 @@ class ChangePublic(BaseModel):
     properties: dict[str, Any] = Field(description="add: all properties; update: those changed")
     geometry: Point | None = Field(description="add / move: the point, WGS84")
     region_adcode: str | None = Field(description="add / move: the county-level unit of the point")
+    facility_missing: bool = Field(
+        default=False,
+        description="the facility has left the register since: the change no longer applies",
+    )
     created_at: datetime
 
 
@@ -103,8 +108,8 @@ class ScenarioUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=10_000)
+    name: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    description: PlainText | None = Field(default=None, max_length=10_000)
     shared: bool | None = None
     # optimistic locking: the version the client last read (alternative to If-Match)
     version: int | None = Field(default=None, ge=1)

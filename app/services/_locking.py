@@ -3,8 +3,13 @@
 A row carries ``id`` and ``version`` (SQLAlchemy's ``version_id_col``, bumped on every update);
 its ETag is ``"<id>-<version>"``. A client sends it back as ``If-Match`` or as a ``version``
 field; a write from an older version is refused instead of overwriting a newer one.
+
+A partial update (PATCH) must name the version it changes: without ``If-Match`` or ``version``
+it is refused with 428 (RFC 6585 §3), since two clients that read, change and write back
+would otherwise lose one another's edits without either knowing.
 """
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -13,7 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import ConflictError, PreconditionFailedError
+from app.errors import ConflictError, PreconditionFailedError, PreconditionRequiredError
 
 
 class Versioned(Protocol):
@@ -26,8 +31,49 @@ def etag(row: Versioned) -> str:
     return f'"{row.id}-{row.version}"'
 
 
-def check_version(row: Versioned, what: str, *, if_match: str | None, version: int | None) -> None:
-    """412 when ``if_match`` names another version, 409 when ``version`` is not the row's."""
+# one entity-tag of a list (RFC 9110 §8.8.3): optional W/, then a quoted string without quotes
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
+
+
+def none_match(if_none_match: str, current: str) -> bool:
+    """Whether ``If-None-Match`` names ``current`` (RFC 9110 §13.1.2): ``*``, or a tag in the list.
+
+    The comparison is weak, as the RFC requires for If-None-Match: ``W/"x"`` matches ``"x"``. A
+    malformed list matches nothing (the full answer is sent, which is always safe).
+    """
+    value = if_none_match.strip()
+    if value == "*":
+        return True
+    wanted = current.removeprefix("W/")
+    position = 0
+    while position < len(value):
+        match = _ENTITY_TAG.match(value, position)
+        if match is None:
+            return False
+        if match.group(1) == wanted:
+            return True
+        position = match.end()
+    return False
+
+
+def check_version(
+    row: Versioned,
+    what: str,
+    *,
+    if_match: str | None,
+    version: int | None,
+    required: bool = False,
+) -> None:
+    """412 when ``if_match`` names another version, 409 when ``version`` is not the row's.
+
+    ``required``: 428 when neither is given (a partial update must say what it changes).
+    """
+    if required and if_match is None and version is None:
+        msg = (
+            f"changing {what} {row.id} needs the version it changes: send If-Match: {etag(row)} "
+            "(its ETag) or the property version"
+        )
+        raise PreconditionRequiredError(msg, details=[{"field": "If-Match", "msg": msg}])
     if if_match is not None and if_match.strip() not in (etag(row), "*"):
         msg = f"{what} {row.id} changed since it was read (ETag {etag(row)})"
         raise PreconditionFailedError(msg)

@@ -104,6 +104,24 @@ def authenticate(session: Session, secret: str) -> Principal:
         return Principal(token_id=token.id, name=token.name, role=token.role)
 
 
+def holder_named(session: Session, name: str) -> Principal | None:
+    """The oldest valid token bearing ``name``, for a script that saves under a holder's name.
+
+    Names are labels, not identities; the oldest token is the one a later token of the same
+    name could only imitate (the rule migration 0009 used for existing scenarios).
+    """
+    with transaction(session):
+        token = session.scalars(
+            select(ApiToken)
+            .where(ApiToken.name == name, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id)
+            .limit(1)
+        ).first()
+        if token is None:
+            return None
+        return Principal(token_id=token.id, name=token.name, role=token.role)
+
+
 def check_role(principal: Principal | None, role: str) -> Principal:
     """Return ``principal`` if it holds ``role`` or more; 401 without a token, 403 below it."""
     if principal is None:

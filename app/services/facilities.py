@@ -20,6 +20,19 @@ from app.schemas.facility import (
 from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
 from app.services.region_lookup import locate_point
+from geo.terms import CAPACITY_WITHIN
+
+
+def check_capacities(values: dict[str, Any], *, prefix: str = "properties.") -> None:
+    """422 naming ``<prefix><part>`` when a known part exceeds its known whole.
+
+    The facilities table's CHECK constraints, checked first so the answer names the field.
+    """
+    for part, whole in CAPACITY_WITHIN:
+        low, high = values.get(part), values.get(whole)
+        if low is not None and high is not None and low > high:
+            msg = f"{part} ({low}) exceeds {whole} ({high})"
+            raise InvalidInputError(msg, details=[{"field": f"{prefix}{part}", "msg": msg}])
 
 
 def _to_feature(facility: Facility, city_adcode: str | None) -> FacilityFeature:
@@ -75,8 +88,13 @@ def list_facilities(session: Session, query: FacilityQuery) -> FacilityCollectio
     return FacilityCollection(type="FeatureCollection", features=features)
 
 
-def _get(session: Session, facility_id: int) -> tuple[Facility, str | None]:
-    row = session.execute(_with_city().where(Facility.id == facility_id)).first()
+def _get(session: Session, facility_id: int, *, lock: bool = False) -> tuple[Facility, str | None]:
+    """The facility and its city; ``lock`` holds its row until the transaction ends."""
+    stmt = _with_city().where(Facility.id == facility_id)
+    if lock:
+        # writers take turns: the second of two deletes finds nothing (404), not a stale row
+        stmt = stmt.with_for_update(of=Facility).execution_options(populate_existing=True)
+    row = session.execute(stmt).first()
     if row is None:
         msg = f"facility {facility_id} not found"
         raise NotFoundError(msg)
@@ -98,6 +116,7 @@ def create_facility(
         missing = "geometry" if feature.geometry is None else "properties"
         msg = f"{missing} is required: a facility is a Point feature with properties"
         raise InvalidInputError(msg, details=[{"field": missing, "msg": msg}])
+    check_capacities(feature.properties.model_dump())
     lon, lat = feature.geometry.coordinates[0], feature.geometry.coordinates[1]
     with transaction(session):
         located = locate_point(session, lon, lat, crs=crs)
@@ -126,8 +145,11 @@ def update_facility(
     )
     version = changes.pop("version", None)
     with lost_race("facility", facility_id), transaction(session):
-        facility, city = _get(session, facility_id)
-        check_version(facility, "facility", if_match=if_match, version=version)
+        facility, city = _get(session, facility_id, lock=True)
+        check_version(facility, "facility", if_match=if_match, version=version, required=True)
+        # the capacities as stored, then the ones this update sets
+        stored = {name: getattr(facility, name) for pair in CAPACITY_WITHIN for name in pair}
+        check_capacities(stored | changes)
         # locate before changing anything: one flush, one version step
         if feature.geometry is not None:
             lon, lat = feature.geometry.coordinates[0], feature.geometry.coordinates[1]
@@ -140,7 +162,8 @@ def update_facility(
 
 
 def delete_facility(session: Session, facility_id: int, *, if_match: str | None = None) -> None:
-    with transaction(session):
-        facility, _ = _get(session, facility_id)
+    """Delete a facility; scenarios that change it keep those changes, flagged (migration 0009)."""
+    with lost_race("facility", facility_id), transaction(session):
+        facility, _ = _get(session, facility_id, lock=True)
         check_version(facility, "facility", if_match=if_match, version=None)
         session.delete(facility)

@@ -14,7 +14,8 @@ when given, coordinates in range and not swapped, inside a county-level region, 
 Coordinates are in the datum ``crs`` (``wgs84``, ``gcj02`` or ``bd09``) and stored as WGS84. The
 region of every point is found by one query for the whole file.
 
-CSV: UTF-8 (with or without BOM; GB18030, the Chinese Excel default, is accepted too), comma
+CSV: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030/GBK (the Chinese Excel default,
+with or without its BOM); Big5 and undecodable bytes are refused naming the line. Comma
 separated, a header row with the columns ``id,name,type,lon,lat`` and any of
 :data:`OPTIONAL_COLUMNS`. GeoJSON: a FeatureCollection of Point features whose properties are
 the same names; the id is the feature's ``id`` or its ``id`` property.
@@ -25,13 +26,13 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import Float, Integer, String, bindparam, insert, select, text
+from sqlalchemy import Float, Integer, String, bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,9 +45,11 @@ from app.db.models.facility import (
     SERVICE_FLAGS,
 )
 from app.errors import ConflictError, InvalidInputError
+from app.schemas._text import NUL_MESSAGE
 from app.schemas.facility import FacilityCreate
 from app.schemas.imports import FacilityImportResult, ImportFormat
 from app.services import citydata
+from app.services._encodings import decode_text as _decode
 from app.services._tx import transaction
 from app.services.region_lookup import COUNTY_LEVELS, range_error
 from geo.datum import to_wgs84
@@ -124,16 +127,6 @@ def detect_format(filename: str, content: bytes) -> ImportFormat:
     return "geojson" if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
 
 
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    msg = "the file is neither UTF-8 nor GB18030 text; save it as UTF-8 CSV"
-    raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
-
-
 # ---- values
 
 
@@ -202,6 +195,8 @@ def _identifier(value: object) -> tuple[str | None, str | None]:
         return None, "the id is empty: every facility needs the id it has in the file"
     if len(value) > MAX_ID_LENGTH:
         return None, f"the id is over {MAX_ID_LENGTH} characters"
+    if "\x00" in value:
+        return None, f"the id {NUL_MESSAGE}"
     return value, None
 
 
@@ -279,9 +274,27 @@ def _coordinates(
 # ---- readers
 
 
+def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """(data row number, cells) of every row; a row the csv module cannot read is a 422."""
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.line_num
+            msg = f"line {line} cannot be read as CSV: {exc}"
+            raise InvalidInputError(
+                msg, details=[{"row": number + 1, "line": line, "field": "row", "msg": msg}]
+            ) from None
+        number += 1
+        yield number, cells
+
+
 def _read_csv(content: bytes, problems: _Problems) -> list[_Row]:
     reader = csv.reader(io.StringIO(_decode(content), newline=""))
-    header_row = next(reader, None)
+    header_row = next(_csv_rows(reader), (0, None))[1]
     if header_row is None:
         msg = "the file is empty: expected a header row id,name,type,lon,lat,…"
         raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
@@ -304,10 +317,15 @@ def _read_csv(content: bytes, problems: _Problems) -> list[_Row]:
         raise InvalidInputError(msg, details=header_problems.details)
 
     rows: list[_Row] = []
-    for number, cells in enumerate(reader, start=1):
+    for number, cells in _csv_rows(reader):
         if not any(c.strip() for c in cells):
             continue
         where = {"row": number, "line": reader.line_num}
+        nul = next((k for k, cell in enumerate(cells) if "\x00" in cell), None)
+        if nul is not None:
+            column = header[nul] if nul < len(header) else "row"
+            problems.add(where, column, NUL_MESSAGE)
+            continue
         if len(cells) != len(header):
             msg = f"{len(cells)} values but the header has {len(header)} columns"
             problems.add(where, "row", msg)
@@ -327,6 +345,10 @@ def _read_geojson(content: bytes, problems: _Problems) -> list[_Row]:
         document = json.loads(_decode(content))
     except json.JSONDecodeError as exc:
         msg = f"the file is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}]) from None
+    except RecursionError:
+        # arrays or objects nested thousands deep: no GeoJSON feature collection is
+        msg = "the file nests arrays or objects too deeply to be GeoJSON"
         raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}]) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         msg = "the file is not a GeoJSON FeatureCollection"
@@ -453,9 +475,11 @@ def _check_duplicates(session: Session, rows: list[_Row], source: str, problems:
         if seen is not row.where:
             place = ", ".join(f"{k} {v}" for k, v in seen.items() if k != "line")
             problems.add(row.where, "id", f"duplicate id {row.external_id!r} (also {place})")
+    # one array parameter, not one bound parameter per id (the protocol allows 65,535)
+    ids = bindparam("ids", list(first), type_=ARRAY(String))
     existing = session.execute(
         select(Facility.external_id, Facility.id).where(
-            Facility.source == source, Facility.external_id.in_(list(first))
+            Facility.source == source, Facility.external_id == func.any(ids)
         )
     ).all()
     taken: dict[str | None, int] = {row[0]: row[1] for row in existing}

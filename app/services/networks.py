@@ -2,9 +2,14 @@
 
 Nodes and directed edges go in with ``COPY`` (a 1M-node network is millions of rows). The compute
 arrays are cached on disk as ``.npz`` under ``settings.cache_dir`` and rebuilt from PostGIS when the
-cache is missing or stale.
+cache is missing, stale or damaged: beside each file a ``.sha256`` holds its checksum, and a file
+that does not match it (truncated, bit-flipped, half written) or cannot be read is replaced.
 """
 
+import hashlib
+import logging
+import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -223,11 +228,32 @@ def cache_path(settings: Settings, summary: NetworkSummary) -> Path:
     return settings.cache_dir / "networks" / f"network-{summary.id}-{stamp}.npz"
 
 
+_log = logging.getLogger(__name__)
+# the checksum is read in blocks, so a large network's file is never held twice in memory
+_HASH_BLOCK_BYTES = 1 << 20
+
+
+def _checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_BLOCK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
     """The cached arrays, or None when the file is missing, of another format, or damaged."""
+    checksum = _checksum_path(path)
     if not path.is_file():
         return None
     try:
+        if not checksum.is_file() or checksum.read_text().strip() != _sha256(path):
+            _log.warning("network cache %s does not match its checksum: rebuilding", path.name)
+            return None
         with np.load(path, allow_pickle=False) as data:
             if (int(data["n_nodes"]), int(data["n_edges"])) != (summary.n_nodes, summary.n_edges):
                 return None
@@ -237,7 +263,9 @@ def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
                 road_classes=tuple(str(c) for c in data["road_classes"]),
                 **{name: data[name] for name in _ARRAYS},
             )
-    except (KeyError, ValueError, OSError, TypeError):
+    except Exception:
+        # whatever makes it unreadable, PostGIS holds the network: rebuild from there
+        _log.warning("network cache %s cannot be read: rebuilding", path.name, exc_info=True)
         return None
 
 
@@ -251,7 +279,10 @@ def load_network(session: Session, settings: Settings, network_id: int) -> Netwo
     with transaction(session):
         net = _rebuild(session, summary)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    # a name of this writer's own: two requests loading one cold network at once each write
+    # their file whole and the last rename wins, instead of one renaming the other's away
+    writer = f"{os.getpid()}-{threading.get_ident()}"
+    tmp = path.with_name(f"{path.stem}.{writer}.tmp.npz")
     np.savez(
         tmp,
         n_nodes=summary.n_nodes,
@@ -259,7 +290,13 @@ def load_network(session: Session, settings: Settings, network_id: int) -> Netwo
         road_classes=np.asarray(net.road_classes, dtype=np.str_),
         **{name: getattr(net, name) for name in _ARRAYS},
     )
+    # the checksum goes beside the file last: a file without one is never trusted
+    checksum = _checksum_path(path)
+    checksum.unlink(missing_ok=True)
     tmp.replace(path)
+    tmp_checksum = checksum.with_name(f"{checksum.name}.{writer}.tmp")
+    tmp_checksum.write_text(_sha256(path) + "\n")
+    tmp_checksum.replace(checksum)
     return net
 
 

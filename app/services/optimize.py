@@ -28,7 +28,13 @@ from app.schemas.optimize import (
     OptimizeRequest,
     OptimizeResult,
 )
-from app.schemas.scenario import AddChange, ChangeIn, ScenarioCreate, UpdateChange
+from app.schemas.scenario import (
+    MAX_CHANGES,
+    AddChange,
+    ChangeIn,
+    ScenarioCreate,
+    UpdateChange,
+)
 from app.services import inputs as city_inputs
 from app.services import optimize_ems, scenario_runs, scenarios
 from app.services.auth import Principal
@@ -72,10 +78,27 @@ from geo.norms.parameters import (
 
 # p-median where some residents have no facility: pairs up to this many times the norm's limit
 P_MEDIAN_REACH = 3.0
+# candidates one request may weigh: beyond this the matrix and the solver take minutes; a wider
+# gap spacing (spacing_m) or a shortlist keeps it interactive
+MAX_CANDIDATES = 3000
 _EMS_TYPES = frozenset({"ems_station", "ems_center"})
 
 
 # ---- checks
+
+
+def _check_size(n_candidates: int) -> None:
+    """422 naming ``candidates`` for more than one request may weigh.
+
+    The cost matrices are sparse (pairs within the norm's limit only), so the candidate count
+    bounds the work; listed points are capped by the schema before any work.
+    """
+    if n_candidates > MAX_CANDIDATES:
+        msg = (
+            f"{n_candidates} candidates exceed {MAX_CANDIDATES}; widen spacing_m or give a "
+            "shortlist"
+        )
+        raise invalid_field("candidates", msg)
 
 
 def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
@@ -463,6 +486,7 @@ def optimize_sites(
         msg = "no candidates: nobody is beyond the norm, or no point was usable"
         raise invalid_field("candidates", msg)
     notes, notes_zh = _notes(norm, candidates)
+    _check_size(n_candidates)
 
     if request.model == "ems":
         limit = float(norm.threshold[demand].max()) if demand.size else 0.0
@@ -494,13 +518,16 @@ def optimize_sites(
         if author is None:
             msg = "save_as_scenario needs an author (an API token)"
             raise invalid_field("save_as_scenario", msg)
+        if len(sites) > MAX_CHANGES:
+            msg = f"{len(sites)} sites exceed the {MAX_CHANGES} changes a scenario may hold"
+            raise invalid_field("save_as_scenario", msg)
         body = ScenarioCreate(
             city=city,
             name=request.save_as_scenario,
             description=f"{request.model} sites for {norm.description}",
             changes=_scenario_changes(sites, candidates, result.ranked.tolist(), norm.selectors),
         )
-        scenario_id = scenarios.create_scenario(session, body, author=author)[0].id
+        scenario_id = scenarios.create_scenario(session, body, author=author, owner=principal)[0].id
     unreachable = float(weights[result.unreachable].sum()) if result.unreachable.size else 0.0
     gap_zh, gap_en = gap_words(result)
     summary_zh, summary_en = summary_words(

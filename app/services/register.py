@@ -22,6 +22,7 @@ from app.db.models import Facility, Region
 from app.errors import InvalidInputError
 from app.schemas.imports import FacilityImportResult
 from app.services import imports
+from app.services._encodings import decode_text
 from app.services._tx import transaction
 from app.services.register_terms import column_code, value_code
 
@@ -54,14 +55,8 @@ def parse_column_map(text: str | None) -> dict[str, str]:
 
 
 def _decode(content: bytes) -> str:
-    # UTF-8 (a BOM is dropped), else GB18030, the superset of GBK that Chinese Excel writes
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    msg = "the file is neither UTF-8 nor GBK / GB18030 text / 文件既不是 UTF-8 也不是 GBK 编码"
-    raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+    # the upload's decoding: UTF-8 (±BOM), UTF-16 with BOM, GB18030/GBK (±BOM); Big5 refused
+    return decode_text(content)
 
 
 def _cell(value: object) -> str:

@@ -11,9 +11,15 @@ the previous state's travel times); the full report then comes from
 :func:`app.services.scenario_runs.scenario_compliance`, and
 :func:`app.services.scenario_runs.diff_scenario` compares it with the baseline.
 
-Access: a scenario is seen by its author and by admins, by everyone once ``shared``; only its
-author or an admin changes it. The author is the name of the API token that created it. A
-scenario another caller may not see answers as not found.
+Access: a scenario is seen by its owner and by admins, by everyone once ``shared``; only its
+owner or an admin changes it. The owner is the API token that created it (by id: token names are
+labels and need not be unique); ``author`` is that token's name, for display. A scenario another
+caller may not see answers as not found.
+
+Concurrency: a change is added or removed with the scenario's row locked, so parallel changes
+take their turns (each its own ``seq``) and a scenario deleted meanwhile is a 404. A facility
+that leaves the register keeps the changes naming it (flagged ``facility_missing``; they change
+nothing when evaluated) and moves the version of every scenario holding one (migration 0009).
 """
 
 from collections.abc import Sequence
@@ -33,6 +39,7 @@ from app.errors import (
     PermissionDeniedError,
 )
 from app.schemas.scenario import (
+    MAX_CHANGES,
     AddChange,
     ChangeIn,
     ChangePublic,
@@ -59,28 +66,47 @@ from geo.terms import CAPACITY_WITHIN
 # ---- reading and writing scenarios
 
 
+def _owns(scenario: Scenario, principal: Principal | None) -> bool:
+    """Whether ``principal`` may change the scenario: the token that created it, or an admin."""
+    if principal is None:
+        return False
+    return principal.is_admin or principal.token_id == scenario.owner_token_id
+
+
 def visible(scenario: Scenario, principal: Principal | None) -> bool:
     """Whether ``principal`` (None: no token) may see the scenario."""
-    if scenario.shared:
-        return True
-    return principal is not None and (principal.is_admin or principal.name == scenario.author)
+    return scenario.shared or _owns(scenario, principal)
 
 
 def find_visible(
-    session: Session, scenario_id: int, principal: Principal | None, *, field: str = "scenario"
+    session: Session,
+    scenario_id: int,
+    principal: Principal | None,
+    *,
+    field: str = "scenario",
+    lock: bool = False,
 ) -> Scenario:
-    """The scenario if the caller may see it; one it may not see is not found, as a missing one."""
-    scenario = session.get(Scenario, scenario_id)
+    """The scenario if the caller may see it; one it may not see is not found, as a missing one.
+
+    ``lock``: hold the scenario's row until the transaction ends (writers take turns).
+    """
+    if lock:
+        stmt = select(Scenario).where(Scenario.id == scenario_id).with_for_update()
+        scenario = session.scalars(stmt.execution_options(populate_existing=True)).first()
+    else:
+        scenario = session.get(Scenario, scenario_id)
     if scenario is None or not visible(scenario, principal):
         msg = f"scenario {scenario_id} not found"
         raise NotFoundError(msg, details=[{"field": field, "msg": msg}])
     return scenario
 
 
-def _get_own(session: Session, scenario_id: int, principal: Principal) -> Scenario:
-    """The scenario if the caller may change it: its author or an admin."""
-    scenario = find_visible(session, scenario_id, principal)
-    if not (principal.is_admin or principal.name == scenario.author):
+def _get_own(
+    session: Session, scenario_id: int, principal: Principal, *, lock: bool = False
+) -> Scenario:
+    """The scenario if the caller may change it: its owner or an admin."""
+    scenario = find_visible(session, scenario_id, principal, lock=lock)
+    if not _owns(scenario, principal):
         msg = (
             f"scenario {scenario_id} belongs to {scenario.author!r}; only its author or an "
             "admin may change it"
@@ -107,6 +133,7 @@ def _lonlat(change: ChangeRow) -> tuple[float, float] | None:
 
 
 def _change_public(change: ChangeRow, names: dict[int, str]) -> ChangePublic:
+    missing = change.facility_id is not None and change.facility_id not in names
     where = _lonlat(change)
     name = (
         change.properties.get("name")
@@ -122,6 +149,7 @@ def _change_public(change: ChangeRow, names: dict[int, str]) -> ChangePublic:
         properties=change.properties,
         geometry=None if where is None else {"type": "Point", "coordinates": where},
         region_adcode=change.region_adcode,
+        facility_missing=missing,
         created_at=change.created_at,
     )
 
@@ -165,11 +193,12 @@ def _scenario_city(session: Session, city_adcode: str) -> Region:
 
 
 def create_scenario(
-    session: Session, body: ScenarioCreate, *, author: str
+    session: Session, body: ScenarioCreate, *, author: str, owner: Principal | None = None
 ) -> tuple[ScenarioPublic, str]:
     """Store a new scenario (and its first changes); nothing is written when a change is bad.
 
-    ``author`` is who creates it (the API token's holder).
+    ``author`` is the name shown as who wrote it; ``owner`` the token that may change it (None
+    for a script's scenario: admins only).
     """
     with transaction(session):
         _scenario_city(session, body.city)
@@ -178,6 +207,7 @@ def create_scenario(
             name=body.name,
             description=body.description,
             author=author,
+            owner_token_id=None if owner is None else owner.token_id,
             shared=body.shared,
         )
         session.add(scenario)
@@ -212,7 +242,7 @@ def list_scenarios(
     if principal is None:
         stmt = stmt.where(Scenario.shared)
     elif not principal.is_admin:
-        stmt = stmt.where(Scenario.shared | (Scenario.author == principal.name))
+        stmt = stmt.where(Scenario.shared | (Scenario.owner_token_id == principal.token_id))
     with transaction(session):
         rows = session.execute(stmt.order_by(Scenario.id.desc())).all()
         items = [ScenarioSummary(**_summary_fields(s, int(n))) for s, n in rows]
@@ -243,8 +273,8 @@ def update_scenario(
             msg = f"{name} cannot be null"
             raise InvalidInputError(msg, details=[{"field": name, "msg": msg}])
     with lost_race("scenario", scenario_id), transaction(session):
-        scenario = _get_own(session, scenario_id, principal)
-        check_version(scenario, "scenario", if_match=if_match, version=version)
+        scenario = _get_own(session, scenario_id, principal, lock=True)
+        check_version(scenario, "scenario", if_match=if_match, version=version, required=True)
         apply_changes(session, scenario, changes)
         return _public(session, scenario), etag(scenario)
 
@@ -254,7 +284,7 @@ def delete_scenario(
 ) -> None:
     """Delete a scenario and its changes; the register is untouched."""
     with transaction(session):
-        scenario = _get_own(session, scenario_id, principal)
+        scenario = _get_own(session, scenario_id, principal, lock=True)
         check_version(scenario, "scenario", if_match=if_match, version=None)
         session.delete(scenario)
 
@@ -415,9 +445,13 @@ def add_change(
         The scenario, the stored change, and for an ``add`` the quick diff of the spatial rules.
     """
     with lost_race("scenario", scenario_id), transaction(session):
-        scenario = _get_own(session, scenario_id, principal)
+        scenario = _get_own(session, scenario_id, principal, lock=True)
         check_version(scenario, "scenario", if_match=if_match, version=None)
-        before = changes_overlay(change_items(change_rows(session, scenario.id)), scenario.id)
+        earlier = change_rows(session, scenario.id)
+        if len(earlier) >= MAX_CHANGES:
+            msg = f"scenario {scenario_id} already holds {MAX_CHANGES} changes, the most it may"
+            raise InvalidInputError(msg, details=[{"field": "scenario_id", "msg": msg}])
+        before = changes_overlay(change_items(earlier), scenario.id)
         row = _insert_change(session, scenario, change)
         # a new change is a new version of the scenario
         apply_changes(session, scenario, {})
@@ -453,7 +487,7 @@ def delete_change(
 ) -> tuple[ScenarioPublic, str]:
     """Remove one change from a scenario (the later ones keep their order)."""
     with lost_race("scenario", scenario_id), transaction(session):
-        scenario = _get_own(session, scenario_id, principal)
+        scenario = _get_own(session, scenario_id, principal, lock=True)
         check_version(scenario, "scenario", if_match=if_match, version=None)
         row = session.get(ChangeRow, change_id)
         if row is None or row.scenario_id != scenario.id:

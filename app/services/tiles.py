@@ -19,6 +19,7 @@ from app.db.models import Region, RoadNetwork
 from app.errors import InvalidInputError, NotFoundError
 from app.runtime._lru import SizedLRU
 from app.services import networks
+from app.services._locking import none_match
 from app.services._tx import transaction
 from app.services.region_lookup import COUNTY_LEVELS
 
@@ -30,6 +31,8 @@ EXTENT = 4096
 BUFFER = 64
 # bytes of tiles kept in memory; a city's tiles down to z14 come to a few MB
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+# a city's map at the zooms planners use is a few thousand tiles per layer
+DEFAULT_CACHE_ENTRIES = 50_000
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 # the zoom from which a road class is drawn, after the OpenMapTiles transportation layer's ladder
@@ -68,16 +71,23 @@ class Tile:
 
 
 class TileCache(SizedLRU[tuple[Any, ...], bytes]):
-    """A thread-safe LRU of tile bytes bounded by their total size.
+    """A thread-safe LRU of tile bytes bounded by their number and total size.
+
+    An empty tile (nothing in it) is kept too, and costs its entry's overhead, so a client
+    asking for many distinct empty tiles fills the cache up to its bounds and no further.
 
     Parameters
     ----------
     max_bytes
-        Bytes of tile data kept; the least recently used tiles go first.
+        Bytes kept (tile data plus each entry's overhead); the least recently used go first.
+    max_entries
+        Tiles kept at most.
     """
 
-    def __init__(self, *, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
-        super().__init__(max_bytes=max_bytes, sizeof=len)
+    def __init__(
+        self, *, max_bytes: int = DEFAULT_CACHE_BYTES, max_entries: int = DEFAULT_CACHE_ENTRIES
+    ) -> None:
+        super().__init__(max_bytes=max_bytes, sizeof=len, max_entries=max_entries)
 
 
 def road_classes(z: int) -> list[str] | None:
@@ -336,7 +346,7 @@ def get_tile(
             _check_city(session, city)
         plan = _plan(session, address, city)
         etag = tile_etag(address, city=city, version=plan.version)
-        if if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}:
+        if if_none_match is not None and none_match(if_none_match, etag):
             return Tile(data=b"", etag=etag, not_modified=True)
         if plan.sql is None:
             return Tile(data=b"", etag=etag)

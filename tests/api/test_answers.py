@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, delete
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility
+from app.runtime._lru import ENTRY_OVERHEAD_BYTES
 from app.runtime.answers import Answer, AnswerCache, DataVersionWatcher
 from tests.api.conftest import Served
 from tests.fixtures.compliance_city import CITY
@@ -40,7 +41,8 @@ def answer(text: str) -> Answer:
 
 
 def test_the_cache_is_bounded_in_entries_and_bytes() -> None:
-    cache = AnswerCache(FixedVersion(1), max_entries=2, max_bytes=10)
+    # each entry costs its body and the overhead of an entry
+    cache = AnswerCache(FixedVersion(1), max_entries=2, max_bytes=10 + 2 * ENTRY_OVERHEAD_BYTES)
     cache.put("a", 1, answer("aaaa"))
     cache.put("b", 1, answer("bbbb"))
     assert cache.get("a", 1) is not None  # a is now the most recently used
@@ -48,9 +50,11 @@ def test_the_cache_is_bounded_in_entries_and_bytes() -> None:
     assert cache.get("b", 1) is None
     assert cache.get("a", 1) is not None
     assert cache.get("c", 1) is not None
-    cache.put("d", 1, answer("dddddddd"))  # 8 bytes: only d fits beside nothing else
+    # 8 + 4 bytes past the two overheads: only d fits beside nothing else
+    cache.put("d", 1, answer("d" * (8 + ENTRY_OVERHEAD_BYTES)))
     assert [cache.get(k, 1) is not None for k in "acd"] == [False, False, True]
-    cache.put("huge", 1, answer("x" * 11))  # over the byte bound: never stored
+    # over the byte bound: never stored
+    cache.put("huge", 1, answer("x" * (11 + ENTRY_OVERHEAD_BYTES)))
     assert cache.get("huge", 1) is None
     # another version is another answer
     assert cache.get("d", 2) is None

@@ -95,7 +95,7 @@ def test_roles_viewer_planner_admin_on_the_register(
     assert created.status_code == 201, created.text
     fid = created.json()["id"]
     planner = bearer(make_token("planner"))
-    patch = {"type": "Feature", "geometry": None, "properties": {"beds": 3}}
+    patch = {"type": "Feature", "geometry": None, "properties": {"beds": 3, "version": 1}}
     assert (
         anonymous.patch(f"/api/v1/facilities/{fid}", json=patch, headers=planner).status_code == 403
     )

@@ -7,9 +7,11 @@ connections when the database is back.
 """
 
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -52,6 +54,68 @@ def fault_cluster(settings: Settings) -> Iterator[tuple[str, str]]:
         subprocess.run(
             ["pg_dropcluster", "--stop", PG_VERSION, name], check=False, capture_output=True
         )
+
+
+def _cluster_pids(name: str) -> list[int]:
+    """The throwaway cluster's postmaster and its children (each backend leads its own session)."""
+    pid_file = Path(f"/var/lib/postgresql/{PG_VERSION}/{name}/postmaster.pid")
+    postmaster = int(pid_file.read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        # after the command: state, then the parent pid
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+def _signal_all(pids: list[int], sig: signal.Signals) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            continue
+
+
+def test_hung_database_is_a_503_within_seconds(
+    fault_cluster: tuple[str, str], settings: Settings
+) -> None:
+    """A stalled database (SIGSTOP: a partition, a storage stall) answers nothing at all."""
+    name, url = fault_cluster
+    app = create_app(
+        settings.model_copy(
+            update={
+                "database_url": url,
+                "db_connect_timeout_s": CONNECT_TIMEOUT_S,
+                "db_statement_timeout_s": 3.0,
+            }
+        )
+    )
+    with TestClient(app) as client:
+        # warm the pool: the next requests reuse connections whose server is about to stall
+        assert client.get("/api/v1/health").status_code == 200
+        assert client.get("/api/v1/facilities").status_code == 200
+        pids = _cluster_pids(name)
+        _signal_all(pids, signal.SIGSTOP)
+        try:
+            start = time.monotonic()
+            health = client.get("/api/v1/health")
+            health_s = time.monotonic() - start
+            assert health.status_code == 503, health.text
+            assert health.json()["error"]["code"] == "database_unavailable"
+            assert health_s < 5, health_s
+            start = time.monotonic()
+            data = client.get("/api/v1/facilities")
+            assert data.status_code == 503, data.text
+            assert time.monotonic() - start < 15
+        finally:
+            _signal_all(pids, signal.SIGCONT)
+        # the stalled connections were dropped: the service answers again without a restart
+        assert client.get("/api/v1/health").status_code == 200
+        assert client.get("/api/v1/facilities").status_code == 200
 
 
 def test_503_while_down_and_recovery_without_restart(

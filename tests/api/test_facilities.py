@@ -182,6 +182,7 @@ def test_patch_with_bad_point_writes_nothing(client: TestClient, db_session: Ses
             "geometry": {"type": "Point", "coordinates": [120.0, 30.0]},
             "properties": {"beds": 99},
         },
+        headers={"If-Match": f'"{fid}-1"'},
     )
     assert response.status_code == 422
     stored = db_session.execute(

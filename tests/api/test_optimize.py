@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import get_norm_catalogues
 from app.db.models import Facility
+from app.main import create_app
+from app.settings import Settings
 from tests.fixtures.compliance_city import CITY, EAST, LAT, tiny_norms
 from tests.fixtures.compliance_city import prepare as prepare_city
 
@@ -328,3 +330,43 @@ def test_a_city_without_the_type_is_a_greenfield_problem(api: TestClient) -> Non
     assert result["population_covered"] == first["marginal"] + second["marginal"]
     assert result["uncovered_residents"] == ALL_RESIDENTS - result["population_covered"]
     assert result["unreachable_residents"] == 0
+
+
+def test_limits_are_checked_before_any_work(api: TestClient, settings: Settings) -> None:
+    """Refused at once, naming the field: nothing is loaded or solved (the city is not even
+    prepared here, which any work would have to notice first)."""
+    base = {"city": CITY, "model": "mclp", "rule_id": "tiny.care_circle"}
+    budget_s = settings.compute_timeout_s / 2
+    cases = [
+        # a solver limit past the share of the deadline the service gives it
+        ({**base, "k": 1, "time_limit_s": budget_s + 1}, "time_limit_s"),
+        # more listed points than any optimisation takes
+        ({**base, "k": 1, "candidates": [{"lon": 113.0, "lat": 28.05}] * 5000}, "candidates"),
+        # more sites than a scenario holds, to be saved as one
+        ({**base, "k": 600, "save_as_scenario": "too many"}, "k"),
+    ]
+    for body, field in cases:
+        response = api.post("/api/v1/optimize", json=body)
+        assert response.status_code == 422, response.text[:300]
+        details = response.json()["error"]["details"]
+        assert any(field in d["field"] or field in d["msg"] for d in details), details
+
+
+@pytest.mark.usefixtures("facilities")
+def test_the_default_solver_limit_shrinks_to_a_short_deadline(
+    api: TestClient, settings: Settings, db_session: Session
+) -> None:
+    hasty = create_app(settings.model_copy(update={"compute_timeout_s": 20.0}))
+    hasty.dependency_overrides = cast("FastAPI", api.app).dependency_overrides
+    with TestClient(hasty, headers=dict(api.headers)) as client:
+        response = client.post(
+            "/api/v1/optimize",
+            json={"city": CITY, "model": "lscp", "rule_id": "tiny.care_circle"},
+        )
+        explicit = client.post(
+            "/api/v1/optimize",
+            json={"city": CITY, "model": "lscp", "rule_id": "tiny.care_circle", "time_limit_s": 60},
+        )
+    assert response.status_code == 200, response.text
+    assert explicit.status_code == 422
+    assert explicit.json()["error"]["details"][0]["field"] == "time_limit_s"

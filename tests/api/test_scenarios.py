@@ -394,7 +394,8 @@ def test_scenarios_are_private_until_shared(
     # the test client's default token is an admin's: admins see every scenario
     assert api.get(path).status_code == 200
 
-    api.patch(path, json={"shared": True}, headers=planner)
+    shared = api.patch(path, json={"shared": True}, headers={**planner, "If-Match": f'"{sid}-1"'})
+    assert shared.status_code == 200, shared.text
     assert api.get(path, headers=other_planner).status_code == 200
     refused = api.post(
         f"{path}/changes",

@@ -14,7 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.api.deps import get_session
 from app.db.models import Facility, PopulationCell, RoadEdge, RoadNetwork
+from app.main import create_app
+from app.runtime._lru import ENTRY_OVERHEAD_BYTES
 from app.services.tiles import (
     CELLS_MIN_ZOOM,
     EXTENT,
@@ -23,6 +26,7 @@ from app.services.tiles import (
     TileCache,
     road_classes,
 )
+from app.settings import Settings
 
 TILES = "/api/v1/tiles"
 CITY = "439900"
@@ -397,14 +401,61 @@ def test_tiles_are_cached_revalidated_and_renewed_when_data_change(
 
 
 def test_cache_drops_least_recently_used_tiles_beyond_its_size() -> None:
-    cache = TileCache(max_bytes=10)
+    entry = 4 + ENTRY_OVERHEAD_BYTES
+    cache = TileCache(max_bytes=2 * entry + 2)
     cache.put(("a",), b"1234")
     cache.put(("b",), b"5678")
     assert cache.get(("a",)) == b"1234"  # a is now the most recently used
     cache.put(("c",), b"90ab")
     assert cache.get(("b",)) is None
     assert cache.get(("a",)) == b"1234"
-    assert cache.size_bytes == 8
-    cache.put(("big",), b"x" * 11)  # larger than the whole cache: not kept
+    assert cache.size_bytes == 2 * entry
+    cache.put(("big",), b"x" * (2 * entry + 3))  # larger than the whole cache: not kept
     assert cache.get(("big",)) is None
     assert len(cache) == 2
+
+
+def test_thirty_thousand_empty_tiles_stay_within_the_bounds() -> None:
+    # empty tiles used to cost nothing in the accounting and were never evicted
+    cache = TileCache(max_bytes=1024 * 1024, max_entries=1000)
+    for i in range(30_000):
+        cache.put((f"regions/14/{i}/0", None, "v1"), b"")
+        assert len(cache) <= 1000
+        assert cache.size_bytes <= 1024 * 1024
+    assert len(cache) == 1000
+    assert cache.size_bytes == 1000 * ENTRY_OVERHEAD_BYTES
+    # the newest are kept, the oldest went first
+    assert cache.get(("regions/14/29999/0", None, "v1")) == b""
+    assert cache.get(("regions/14/0/0", None, "v1")) is None
+    # the byte bound alone holds too: an entry is never free
+    by_bytes = TileCache(max_bytes=100 * ENTRY_OVERHEAD_BYTES, max_entries=10**9)
+    for i in range(30_000):
+        by_bytes.put((str(i),), b"")
+    assert len(by_bytes) == 100
+
+
+@pytest.mark.usefixtures("tiny_city")
+def test_distinct_empty_tiles_from_a_client_fill_the_cache_to_its_bounds_only(
+    settings: Settings, db_session: Session
+) -> None:
+    app = create_app(settings.model_copy(update={"tile_cache_entries": 50}))
+    app.dependency_overrides[get_session] = lambda: db_session
+    cache: TileCache = app.state.tile_cache
+    with TestClient(app) as client:
+        # tiles over the ocean, each distinct, each empty
+        for x in range(120):
+            assert client.get(f"{TILES}/regions/10/{x}/400.pbf").status_code == 204
+    assert len(cache) == 50
+    assert cache.size_bytes == 50 * ENTRY_OVERHEAD_BYTES
+
+
+@pytest.mark.usefixtures("tiny_city")
+def test_if_none_match_is_compared_weakly_and_as_a_list(client: TestClient) -> None:
+    first = get_tile(client, "regions", 8)
+    etag = first.headers["ETag"]
+    for header in (etag, f"W/{etag}", f'"other", W/{etag}', f'"x,y" , {etag}', "*"):
+        again = get_tile(client, "regions", 8, headers={"If-None-Match": header})
+        assert again.status_code == 304, header
+    for header in ('"other"', 'W/"other", "x"', "garbage", etag.strip('"')):
+        again = get_tile(client, "regions", 8, headers={"If-None-Match": header})
+        assert again.status_code == 200, header

@@ -68,6 +68,32 @@ def test_store_and_rebuild(db_session: Session, settings: Settings, tiny: Networ
     _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
 
 
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "no-checksum"])
+def test_a_damaged_cache_file_is_rebuilt(
+    db_session: Session, settings: Settings, tiny: Network, damage: str
+) -> None:
+    summary = networks.store_network(db_session, tiny, name="tiny", source="test.osm")
+    path = networks.cache_path(settings, summary)
+    networks.load_network(db_session, settings, summary.id)
+    good = path.read_bytes()
+    checksum = path.with_name(path.name + ".sha256")
+    if damage == "truncate":
+        path.write_bytes(good[: len(good) // 2])
+    elif damage == "flip":
+        # one bit in the middle of the arrays: still a readable zip of the right shapes
+        middle = len(good) // 2
+        path.write_bytes(good[:middle] + bytes([good[middle] ^ 0x01]) + good[middle + 1 :])
+    elif damage == "garbage":
+        path.write_bytes(b"not a zip at all")
+    else:
+        checksum.unlink()
+    _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
+    # rewritten whole, with its checksum: the next load reads the cache again
+    assert path.read_bytes() == good
+    assert checksum.is_file()
+    _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
+
+
 @pytest.mark.usefixtures("tiny_city")
 def test_real_network_preferred(db_session: Session, tiny: Network) -> None:
     assert networks.find_network(db_session, "439900") is None

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.db.models import EvaluationRun, Facility, Scenario, ScenarioChange
 from app.schemas.scenario import ChangeIn, ScenarioCreate
-from app.services import compliance, scenario_runs, scenarios
+from app.schemas.token import TokenCreate
+from app.services import auth, compliance, scenario_runs, scenarios
 from app.services import inputs as city_inputs
 from app.services.auth import Principal
 from app.services.norms import NormCatalogues
@@ -22,7 +23,12 @@ from tests.fixtures.compliance_city import prepare as prepare_city
 
 pytestmark = pytest.mark.usefixtures("tiny_city")
 
-AUTHOR = Principal(token_id=1, name="planner-a", role="planner")
+
+@pytest.fixture
+def author(db_session: Session) -> Principal:
+    """A planner's token (scenarios are owned by a token's id)."""
+    issued = auth.create_token(db_session, TokenCreate(name="planner-a", role="planner"))
+    return Principal(token_id=issued.id, name=issued.name, role=issued.role)
 
 
 @pytest.fixture
@@ -43,9 +49,9 @@ def add(lon: float, type_: str = "community_health_center", **props: object) -> 
     }
 
 
-def new_scenario(session: Session, *changes: dict[str, object]) -> int:
+def new_scenario(session: Session, owner: Principal, *changes: dict[str, object]) -> int:
     body = ScenarioCreate.model_validate({"city": CITY, "name": "s", "changes": list(changes)})
-    return scenarios.create_scenario(session, body, author=AUTHOR.name)[0].id
+    return scenarios.create_scenario(session, body, author=owner.name, owner=owner)[0].id
 
 
 def change(raw: dict[str, object]) -> ChangeIn:
@@ -53,11 +59,12 @@ def change(raw: dict[str, object]) -> ChangeIn:
 
 
 def test_changes_are_applied_in_memory_in_order(
-    db_session: Session, settings: Settings, facilities: dict[str, Facility]
+    db_session: Session, settings: Settings, facilities: dict[str, Facility], author: Principal
 ) -> None:
     centre, station, township = (facilities[k] for k in ("centre", "station", "township"))
     sid = new_scenario(
         db_session,
+        author,
         add(113.09, beds=30),
         {"kind": "close", "facility_id": township.id},
         {
@@ -68,7 +75,7 @@ def test_changes_are_applied_in_memory_in_order(
         {"kind": "update", "facility_id": station.id, "properties": {"ambulances": 4}},
         {"kind": "update", "facility_id": station.id, "properties": {"grade": "secondary"}},
     )
-    _, overlay = scenario_runs.scenario_overlay(db_session, sid, principal=AUTHOR)
+    _, overlay = scenario_runs.scenario_overlay(db_session, sid, principal=author)
 
     inputs = city_inputs.load_city_inputs(db_session, settings, CITY, overlay=overlay)
 
@@ -89,14 +96,15 @@ def test_a_run_is_keyed_by_the_changes(
     settings: Settings,
     norms: NormCatalogues,
     facilities: dict[str, Facility],
+    author: Principal,
 ) -> None:
-    first = new_scenario(db_session, add(113.09))
-    same = new_scenario(db_session, add(113.09))
-    other = new_scenario(db_session, add(113.10))
+    first = new_scenario(db_session, author, add(113.09))
+    same = new_scenario(db_session, author, add(113.09))
+    other = new_scenario(db_session, author, add(113.10))
     baseline = compliance.run_compliance(db_session, settings, CITY, norms=norms)
 
     runs = [
-        scenario_runs.scenario_compliance(db_session, settings, sid, norms=norms, principal=AUTHOR)
+        scenario_runs.scenario_compliance(db_session, settings, sid, norms=norms, principal=author)
         for sid in (first, same, other)
     ]
 
@@ -115,17 +123,18 @@ def test_a_changed_scenario_is_evaluated_again(
     settings: Settings,
     norms: NormCatalogues,
     facilities: dict[str, Facility],
+    author: Principal,
 ) -> None:
-    sid = new_scenario(db_session)
+    sid = new_scenario(db_session, author)
     empty = scenario_runs.scenario_compliance(
-        db_session, settings, sid, norms=norms, principal=AUTHOR
+        db_session, settings, sid, norms=norms, principal=author
     )
     scenarios.add_change(
-        db_session, settings, sid, change(add(113.09)), norms=norms, principal=AUTHOR
+        db_session, settings, sid, change(add(113.09)), norms=norms, principal=author
     )
 
     after = scenario_runs.scenario_compliance(
-        db_session, settings, sid, norms=norms, principal=AUTHOR
+        db_session, settings, sid, norms=norms, principal=author
     )
 
     assert after.run_id != empty.run_id
@@ -133,25 +142,41 @@ def test_a_changed_scenario_is_evaluated_again(
     assert circle == {CITY: True, EAST: True, WEST: True}
 
 
-def test_changes_go_with_their_scenario_and_their_facility(
-    db_session: Session, facilities: dict[str, Facility]
+def test_changes_go_with_their_scenario_and_stay_flagged_without_their_facility(
+    db_session: Session, facilities: dict[str, Facility], author: Principal
 ) -> None:
     station = facilities["station"]
-    keep = new_scenario(db_session, {"kind": "close", "facility_id": facilities["centre"].id})
-    gone = new_scenario(db_session, {"kind": "close", "facility_id": station.id}, add(113.09))
+    keep = new_scenario(
+        db_session, author, {"kind": "close", "facility_id": facilities["centre"].id}
+    )
+    gone = new_scenario(
+        db_session, author, {"kind": "close", "facility_id": station.id}, add(113.09)
+    )
+    holder = new_scenario(db_session, author, {"kind": "close", "facility_id": station.id})
+    version = db_session.get(Scenario, holder).version
 
     db_session.delete(db_session.get(Scenario, gone))
+    db_session.flush()
     db_session.delete(station)
     db_session.flush()
 
-    left = db_session.scalars(select(ScenarioChange.scenario_id)).all()
-    assert left == [keep]
+    # a deleted scenario takes its changes along; a deleted facility does not
+    left = db_session.scalars(select(ScenarioChange.scenario_id).order_by(ScenarioChange.id)).all()
+    assert left == [keep, holder]
+    db_session.expire_all()
+    public, etag = scenarios.get_scenario(db_session, holder, principal=author)
+    # the scenario moved on: an ETag read before the delete is stale
+    assert public.version == version + 1
+    assert etag == f'"{holder}-{version + 1}"'
+    assert [(c.facility_id, c.facility_missing) for c in public.changes] == [(station.id, True)]
+    other, _ = scenarios.get_scenario(db_session, keep, principal=author)
+    assert [c.facility_missing for c in other.changes] == [False]
 
 
 def test_the_database_refuses_inconsistent_changes(
-    db_session: Session, facilities: dict[str, Facility]
+    db_session: Session, facilities: dict[str, Facility], author: Principal
 ) -> None:
-    sid = new_scenario(db_session)
+    sid = new_scenario(db_session, author)
 
     # a close that names no facility
     db_session.add(ScenarioChange(scenario_id=sid, seq=1, kind="close", properties={}))
@@ -174,8 +199,9 @@ def test_the_quick_diff_equals_the_full_evaluation(
     norms: NormCatalogues,
     facilities: dict[str, Facility],
     sites: list[tuple[float, str]],
+    author: Principal,
 ) -> None:
-    sid = new_scenario(db_session)
+    sid = new_scenario(db_session, author)
     contexts = ScenarioContexts()
     for lon, type_ in sites:
         result = scenarios.add_change(
@@ -184,13 +210,13 @@ def test_the_quick_diff_equals_the_full_evaluation(
             sid,
             change(add(lon, type_, ambulances=1)),
             norms=norms,
-            principal=AUTHOR,
+            principal=author,
             contexts=contexts,
         )
         quick = result.quick_diff
         assert quick is not None
         full = scenario_runs.scenario_compliance(
-            db_session, settings, sid, norms=norms, principal=AUTHOR
+            db_session, settings, sid, norms=norms, principal=author
         )
         values = {(r.rule_id, r.region_adcode): (r.value, r.passed) for r in full.results}
         assert quick.rules, "every site counts for some spatial rule of the tiny plan"
@@ -198,3 +224,16 @@ def test_the_quick_diff_equals_the_full_evaluation(
             for region in rule.regions:
                 key = (rule.rule_id, region.region_adcode)
                 assert (region.value_after, region.passed_after) == values[key], key
+
+
+def test_a_holder_by_name_is_the_oldest_valid_token_of_that_name(db_session: Session) -> None:
+    first = auth.create_token(db_session, TokenCreate(name="office", role="planner"))
+    auth.create_token(db_session, TokenCreate(name="office", role="admin"))
+    holder = auth.holder_named(db_session, "office")
+    assert holder is not None
+    assert (holder.token_id, holder.role) == (first.id, "planner")
+    auth.revoke_token(db_session, first.id)
+    later = auth.holder_named(db_session, "office")
+    assert later is not None
+    assert later.token_id != first.id
+    assert auth.holder_named(db_session, "nobody") is None

@@ -1,14 +1,36 @@
 """``/optimize``: where new sites bring the most residents within a norm (LSCP, MCLP, p-median).
 
 Needs a planner token; with ``save_as_scenario`` the chosen sites are stored as a scenario of the
-token's holder.
+token's holder. An optimisation is a long computation: it holds one of the few long slots, and
+its solver time limit must end well inside the computation deadline (checked before any work).
 """
 
 from fastapi import APIRouter
 
 from app.api.deps import CataloguesDep, ComputeDep, PlannerDep, SettingsDep
+from app.errors import InvalidInputError
 from app.schemas.optimize import OptimizeRequest, OptimizeResult
 from app.services import optimize as service
+from app.settings import Settings
+
+# the solver may use this share of the computation deadline; the rest loads inputs and answers
+SOLVER_SHARE = 0.5
+
+
+def within_deadline(body: OptimizeRequest, settings: Settings) -> OptimizeRequest:
+    """The request with a solver time limit inside the deadline; 422 when one given is not."""
+    budget_s = settings.compute_timeout_s * SOLVER_SHARE
+    if body.time_limit_s <= budget_s:
+        return body
+    if "time_limit_s" in body.model_fields_set:
+        msg = (
+            f"time_limit_s ({body.time_limit_s:g} s) is over the {budget_s:g} s this service "
+            f"gives a solver (half its {settings.compute_timeout_s:g} s computation deadline)"
+        )
+        raise InvalidInputError(msg, details=[{"field": "time_limit_s", "msg": msg}])
+    # the default limit shrinks to the budget of a service with a short deadline
+    return body.model_copy(update={"time_limit_s": budget_s})
+
 
 router = APIRouter(prefix="/optimize", tags=["scenarios"])
 
@@ -31,10 +53,10 @@ def optimize(
     body: OptimizeRequest,
 ) -> OptimizeResult:
     """Choose sites among the candidates; answer the residents covered and the gain."""
-    return compute(
+    return compute.long(
         service.optimize_sites,
         settings,
-        body,
+        within_deadline(body, settings),
         norms=norms,
         author=planner.name,
         principal=planner,

@@ -56,7 +56,7 @@ def list_scenarios(
 def create_scenario(
     session: SessionDep, planner: PlannerDep, body: ScenarioCreate, response: Response
 ) -> ScenarioPublic:
-    created, tag = service.create_scenario(session, body, author=planner.name)
+    created, tag = service.create_scenario(session, body, author=planner.name, owner=planner)
     response.headers["ETag"] = tag
     response.headers["Location"] = f"{router.prefix}/{created.id}"
     return created

@@ -40,8 +40,12 @@ class Scenario(Base):
     )
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, server_default="")
-    # who wrote it; given in the request body until API tokens name their holder
+    # who wrote it: the name of the API token (or the script's --author), for display
     author: Mapped[str] = mapped_column(String(100))
+    # who owns it: the token that created it (names are not unique); NULL: admins only
+    owner_token_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
+    )
     # visible to every planner of the city (else to its author)
     shared: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # optimistic locking: every update (and every change added) bumps it; clients send If-Match
@@ -71,11 +75,10 @@ class ScenarioChange(Base):
     # order of application within the scenario
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
-    # the register's facility a close / move / update is about; a change about a facility that
-    # leaves the register goes with it
-    facility_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("facilities.id", ondelete="CASCADE"), index=True
-    )
+    # the register's facility a close / move / update is about; no foreign key: a change about
+    # a facility that leaves the register stays, flagged, and the scenario's version moves
+    # (trigger facilities_leave_scenarios, migration 0009)
+    facility_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # add: the facility's properties; update: only the properties that change
     properties: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     # add / move: where the facility stands (WGS84) and the county-level unit that point lies in

@@ -3,7 +3,9 @@
 // command that fixes a city that is not prepared, e.g. `fplan demo --city …`).
 //
 // Writes and a scenario's reads send the planner's API token (`Authorization: Bearer …`), set
-// with setToken; other reads go without one, so a mistyped token never breaks the map.
+// with setToken; other reads go without one, so a mistyped token never breaks the map — unless
+// the service requires a token for reads (APP_AUTH_REQUIRED_FOR_READS): a read refused with 401
+// is sent again with the token, and from then on every read and every map tile carries it.
 
 /** @import { ErrorResponse, GetAnswers } from './types.js' */
 
@@ -25,7 +27,22 @@ export class ApiError extends Error {
   }
 }
 
-let token = '';
+// where the page keeps the planner's token between visits
+export const TOKEN_KEY = 'fplan.token';
+
+/** The token kept from an earlier visit, so the first reads can carry it. */
+function storedToken() {
+  try {
+    return (window.localStorage.getItem(TOKEN_KEY) ?? '').trim();
+  } catch {
+    // storage refused (private window): no token until one is entered
+    return '';
+  }
+}
+
+let token = storedToken();
+// learnt from a 401 on a read without a token: this service wants one for every read
+let readsNeedToken = false;
 
 /** @param {string | null | undefined} value */
 export function setToken(value) {
@@ -52,19 +69,28 @@ export async function request(method, path, { params = {}, body, auth = false } 
     ),
   );
   const url = `${API}${path}${query.size ? `?${query}` : ''}`;
-  /** @type {Record<string, string>} */
-  // the service words its errors in the page's language (zh-CN by default)
-  const headers = {
-    Accept: 'application/json',
-    'Accept-Language': document.documentElement.lang || 'zh-CN',
+  /** @param {boolean} withToken */
+  const send = (withToken) => {
+    /** @type {Record<string, string>} */
+    // the service words its errors in the page's language (zh-CN by default)
+    const headers = {
+      Accept: 'application/json',
+      'Accept-Language': document.documentElement.lang || 'zh-CN',
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (withToken && token) headers.Authorization = `Bearer ${token}`;
+    return fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (auth && token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(url, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const withToken = auth || readsNeedToken;
+  let response = await send(withToken);
+  if (response.status === 401 && !withToken) {
+    readsNeedToken = true;
+    if (token) response = await send(true);
+  }
   /** @type {unknown} */
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
@@ -86,6 +112,19 @@ export async function request(method, path, { params = {}, body, auth = false } 
  */
 export async function getJson(path, params = {}, { auth = false } = {}) {
   return /** @type {GetAnswers[P]} */ (await request('GET', path, { params, auth }));
+}
+
+/**
+ * MapLibre's transformRequest: the map's own tile requests carry the token when reads need one.
+ *
+ * @param {string} url
+ * @returns {{url: string, headers?: Record<string, string>}}
+ */
+export function withReadToken(url) {
+  const ours = url.startsWith(`${window.location.origin}${API}/`);
+  return ours && readsNeedToken && token
+    ? { url, headers: { Authorization: `Bearer ${token}` } }
+    : { url };
 }
 
 /**

@@ -10,7 +10,7 @@
 // The map object and the page state are exposed as `window.fplan` (used by the browser tests).
 // With a scenario open (state.scenario) the verdicts, zones and areas are the scenario's.
 
-import { getJson } from './api.js';
+import { getJson, withReadToken } from './api.js';
 import { isSpatial } from './cards.js';
 import { hideCard, onMapClick, onMapMove, rerenderCard, showCard } from './clicks.js';
 import { unitsOf } from './geometry.js';
@@ -293,6 +293,8 @@ async function start() {
       ? { bounds: box, fitBoundsOptions: { padding: FIT_PADDING_PX } }
       : { center: HUNAN_CENTER, zoom: HUNAN_ZOOM }),
     attributionControl: false,
+    // tiles carry the planner's token when the service requires one for reads
+    transformRequest: withReadToken,
     // lets a test (or a planner's "save image") read the rendered pixels
     canvasContextAttributes: { preserveDrawingBuffer: true },
   });

@@ -12,7 +12,7 @@
 // (scenario-state.js ScenarioContext). `view` is read by the browser tests. The panel and the
 // sites' layers are drawn by scenario-panel.js.
 
-import { hasToken, request, setToken } from './api.js';
+import { TOKEN_KEY, hasToken, request, setToken } from './api.js';
 import { facilityTypeName, t } from './i18n.js';
 import {
   drawSites,
@@ -44,7 +44,6 @@ import { $ } from './state.js';
  * @import { ChangeResult, OptimizeResult, ScenarioSummary } from './types.js'
  */
 
-const TOKEN_KEY = 'fplan.token';
 // sites a suggestion may ask for: a planner's shortlist, quick to solve and to read
 const SUGGEST_MAX = 10;
 // solver time limit for a suggestion, seconds: the panel waits for it
