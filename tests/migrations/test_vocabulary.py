@@ -102,3 +102,19 @@ def test_recorded_flags_default_false_and_plan_flags_stay_unknown(head_engine: E
     # unknown is NULL: no plan field defaults to 0 or false
     for name in (*terms.PLAN_CAPACITY_FIELDS, *terms.UNRECORDED_FLAGS, *terms.PLAN_CHOICE_FIELDS):
         assert defaults[name] is None, name
+
+
+def test_every_layer_declares_each_register_field_of_geo_terms() -> None:
+    # the typed mirrors of the vocabulary (ORM columns, API schemas, evaluator inputs) hold every
+    # capacity and service flag of geo.terms, so a term added there cannot be forgotten elsewhere
+    from dataclasses import fields
+
+    from app.db.models import Facility
+    from app.schemas.facility import FacilityBase, FacilityChanges
+    from geo.norms.inputs import FacilityInput
+
+    names = {*terms.CAPACITY_FIELDS, *terms.SERVICE_FLAGS}
+    assert names <= set(Facility.__table__.columns.keys())
+    assert names <= set(FacilityBase.model_fields)
+    assert names <= set(FacilityChanges.model_fields)
+    assert names <= {f.name for f in fields(FacilityInput)}
