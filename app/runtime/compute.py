@@ -14,9 +14,12 @@ running job, never for a slot, and a busy service answers at once:
 * a job that started but did not finish in ``timeout_s`` gets 504
   (:class:`ComputationTimeoutError`). Python cannot stop a thread, so each computation bounds
   itself below the deadline before it starts (an optimisation's solver time limit is checked
-  against it: ``app.api.routes.optimize``); a late job keeps its slot until it ends, so the
-  admission count is always the work really running. A compliance run that finishes late is
-  stored as usual, so the client's retry answers from it;
+  against it: ``app.api.routes.optimize``), and a timed-out *long* job is stopped
+  cooperatively: its cancel flag is set, and the job's next :func:`checkpoint` (between its
+  stages: candidates, cost matrix, solve, save) raises :class:`ComputationCancelledError`, so
+  it frees its slot and writes nothing. A late job keeps its slot until it stops or ends, so the
+  admission count is always the work really running. A compliance run is not cancelled: it
+  finishes late and is stored as usual, so the client's retry answers from it;
 * a job opens its own database session on the request session's bind (the engine in service,
   the test's connection in tests) and closes it itself, so a job that outlives its request never
   touches a session the request has closed.
@@ -36,6 +39,27 @@ from app.errors import ComputationBusyError, ComputationTimeoutError, TooManyCom
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# the cancel flag of the job running on this worker thread (None outside a cancellable job)
+_current = threading.local()
+
+
+class ComputationCancelledError(Exception):
+    """A long job passed its deadline (its request got 504) and stopped at a checkpoint."""
+
+
+def checkpoint() -> None:
+    """Stop the running job here if its request has timed out (a no-op anywhere else).
+
+    Raises
+    ------
+    ComputationCancelledError
+        The job is a long one whose deadline passed: it must write nothing more.
+    """
+    flag: threading.Event | None = getattr(_current, "cancel", None)
+    if flag is not None and flag.is_set():
+        msg = "the computation passed its deadline and was stopped"
+        raise ComputationCancelledError(msg)
 
 
 class ComputeLimiter:
@@ -129,12 +153,23 @@ class ComputeLimiter:
         TooManyComputationsError
             The client already has ``per_client`` computations running.
         ComputationTimeoutError
-            The job did not finish in ``timeout_s``; it ends in the background, keeping its slot.
+            The job did not finish in ``timeout_s``; a long job then stops at its next
+            :func:`checkpoint`, any other ends in the background, keeping its slot.
         """
         with self._lock:
             self._admit(what, client, long)
+        # a long job is stopped at its next checkpoint once its request has timed out
+        cancel = threading.Event() if long else None
+
+        def cancellable() -> T:
+            _current.cancel = cancel
+            try:
+                return job()
+            finally:
+                _current.cancel = None
+
         try:
-            future: Future[T] = self._pool.submit(job)
+            future: Future[T] = self._pool.submit(cancellable)
         except RuntimeError:
             # shut down: the service is stopping
             self._release(client, long)
@@ -144,6 +179,13 @@ class ComputeLimiter:
         try:
             return future.result(timeout=self.timeout_s)
         except FutureTimeoutError:
+            if cancel is not None:
+                cancel.set()
+                msg = (
+                    f"{what} did not finish within {self.timeout_s:g} s and was stopped; ask "
+                    "for less (fewer sites or candidates, a shorter time_limit_s)"
+                )
+                raise ComputationTimeoutError(msg) from None
             msg = (
                 f"{what} did not finish within {self.timeout_s:g} s; it goes on in the "
                 "background (stored results are reused), so try again in a minute"

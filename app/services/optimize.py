@@ -21,6 +21,7 @@ from pyproj import Transformer
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInputError
+from app.runtime.compute import checkpoint
 from app.schemas.facility import FacilityCreate
 from app.schemas.optimize import (
     MAX_GAP_CANDIDATES,
@@ -480,6 +481,8 @@ def optimize_sites(
         session, request, inputs=inputs, norm=norm, demand=demand, city=city
     )
     candidates_s = time.perf_counter() - start
+    # a request that timed out meanwhile stops its job here (app.runtime.compute)
+    checkpoint()
     n_candidates = int(candidates.x.shape[0])
     # model ems may only place the fleet on the stations there are
     if n_candidates == 0 and request.model != "ems":
@@ -509,8 +512,10 @@ def optimize_sites(
     start = time.perf_counter()
     cost = _costs(request.model, inputs, norm, demand, candidates)
     matrix_s = time.perf_counter() - start
+    checkpoint()
     weights = people[demand]
     result = _solve(request, cost, weights, norm, demand)
+    checkpoint()
 
     sites = _chosen_sites(result, candidates, weights, facility_type=facility_type, inputs=inputs)
     scenario_id = None

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_norm_catalogues, get_session
 from app.errors import ComputationBusyError, ComputationTimeoutError
 from app.main import create_app
-from app.runtime.compute import ComputeLimiter
+from app.runtime.compute import ComputationCancelledError, ComputeLimiter, checkpoint
 from app.settings import Settings
 from tests.fixtures.compliance_city import CITY, tiny_norms
 from tests.fixtures.compliance_city import prepare as prepare_city
@@ -90,3 +90,51 @@ def test_compliance_past_its_deadline_is_504_and_is_stored_for_the_retry(
     assert retry.status_code == 200, retry.text
     # the timed-out run finished in the background and was stored: the retry reuses it
     assert retry.json()["reused"] is True
+
+
+def test_a_timed_out_long_job_stops_at_its_checkpoint_and_frees_its_slot(
+    limiter: ComputeLimiter,
+) -> None:
+    stages: list[int] = []
+    stopped = threading.Event()
+
+    def long_job() -> str:
+        # an optimisation's stages, each short, with a checkpoint between them
+        try:
+            for stage in range(1_000):
+                time.sleep(0.01)
+                checkpoint()
+                stages.append(stage)
+        except ComputationCancelledError:
+            stopped.set()
+            raise
+        return "done"
+
+    with pytest.raises(ComputationTimeoutError, match=r"was stopped"):
+        limiter.run(long_job, what="long job", long=True)
+    # the job stops at its next checkpoint: its slot is free again long before it could end
+    assert limiter.wait_idle(2)
+    assert stopped.is_set()
+    assert 0 < len(stages) < 1_000
+    assert limiter.run(lambda: "next", what="next job") == "next"
+
+
+def test_a_timed_out_read_is_not_stopped_so_its_result_is_stored(limiter: ComputeLimiter) -> None:
+    done = threading.Event()
+
+    def read_job() -> str:
+        for _ in range(40):
+            time.sleep(0.01)
+            checkpoint()
+        done.set()
+        return "stored"
+
+    with pytest.raises(ComputationTimeoutError, match=r"goes on in the background"):
+        limiter.run(read_job, what="compliance")
+    assert limiter.wait_idle(5)
+    assert done.is_set()
+
+
+def test_a_checkpoint_outside_a_computation_does_nothing() -> None:
+    # the CLI and planner scripts call the same services: no deadline, nothing to stop
+    assert checkpoint() is None
