@@ -16,9 +16,32 @@ InputCrs = Literal["wgs84", "gcj02", "bd09"]
 Count = Annotated[int | None, Field(ge=0, le=1_000_000)]
 
 
-class FacilityBase(BaseModel):
+class PlanFields(BaseModel):
+    """The register fields the plans' norms added (migration 0008), declared once.
+
+    None (unknown) until a source records them, both in a new facility and in a partial update.
+    """
+
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
+    tcm_physicians: Count = None
+    public_health_staff: Count = None
+    infectious_beds: Count = None
+    childcare_places: Count = None
+    geriatrics_dept: bool | None = None
+    ophthalmology_dept: bool | None = None
+    psychology_clinic: bool | None = None
+    rehabilitation_dept: bool | None = None
+    hospice_care: bool | None = None
+    tcm_hall: bool | None = None
+    tcm_preventive_care: bool | None = None
+    infectious_ward: bool | None = None
+    central_township: bool | None = None
+    primary_care_standard: PrimaryCareStandard | None = None
+    admin_level: AdminLevel | None = None
+
+
+class FacilityBase(PlanFields):
     name: PlainText = Field(min_length=1, max_length=200)
     type: FacilityType
     # None: not known
@@ -36,22 +59,6 @@ class FacilityBase(BaseModel):
     critical_maternal_centre: bool = False
     critical_neonatal_centre: bool = False
     ems_station_hosted: bool = False
-    # the plans' further fields: None (unknown) until a source records them
-    tcm_physicians: Count = None
-    public_health_staff: Count = None
-    infectious_beds: Count = None
-    childcare_places: Count = None
-    geriatrics_dept: bool | None = None
-    ophthalmology_dept: bool | None = None
-    psychology_clinic: bool | None = None
-    rehabilitation_dept: bool | None = None
-    hospice_care: bool | None = None
-    tcm_hall: bool | None = None
-    tcm_preventive_care: bool | None = None
-    infectious_ward: bool | None = None
-    central_township: bool | None = None
-    primary_care_standard: PrimaryCareStandard | None = None
-    admin_level: AdminLevel | None = None
     external_id: PlainText | None = Field(default=None, max_length=100)
 
 
@@ -61,10 +68,8 @@ class FacilityCreate(FacilityBase):
     source: PlainText = Field(default="real", min_length=1, max_length=200)
 
 
-class FacilityChanges(BaseModel):
+class FacilityChanges(PlanFields):
     """The properties a partial update may change; only those given change."""
-
-    model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
     name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     type: FacilityType | None = None
@@ -82,21 +87,6 @@ class FacilityChanges(BaseModel):
     critical_maternal_centre: bool | None = None
     critical_neonatal_centre: bool | None = None
     ems_station_hosted: bool | None = None
-    tcm_physicians: Count = None
-    public_health_staff: Count = None
-    infectious_beds: Count = None
-    childcare_places: Count = None
-    geriatrics_dept: bool | None = None
-    ophthalmology_dept: bool | None = None
-    psychology_clinic: bool | None = None
-    rehabilitation_dept: bool | None = None
-    hospice_care: bool | None = None
-    tcm_hall: bool | None = None
-    tcm_preventive_care: bool | None = None
-    infectious_ward: bool | None = None
-    central_township: bool | None = None
-    primary_care_standard: PrimaryCareStandard | None = None
-    admin_level: AdminLevel | None = None
 
 
 class FacilityUpdate(FacilityChanges):
