@@ -82,22 +82,33 @@ P_MEDIAN_REACH = 3.0
 # candidates one request may weigh: beyond this the matrix and the solver take minutes; a wider
 # gap spacing (spacing_m) or a shortlist keeps it interactive
 MAX_CANDIDATES = 3000
+# p-median pairs reach P_MEDIAN_REACH times the norm's limit, near every pair at prefecture scale:
+# its (sparse) matrix is bounded by all pairs, ~16 bytes each, ~400 MB at most, checked before work
+MAX_P_MEDIAN_PAIRS = 25_000_000
 _EMS_TYPES = frozenset({"ems_station", "ems_center"})
 
 
 # ---- checks
 
 
-def _check_size(n_candidates: int) -> None:
+def _check_size(n_candidates: int, n_demand: int, *, model: str) -> None:
     """422 naming ``candidates`` for more than one request may weigh.
 
-    The cost matrices are sparse (pairs within the norm's limit only), so the candidate count
-    bounds the work; listed points are capped by the schema before any work.
+    The covering models' cost matrices hold the pairs within the norm's limit only, so the
+    candidate count bounds their work; a p-median's pairs reach much farther, so all its pairs
+    are bounded too. Listed points are capped by the schema before any work.
     """
     if n_candidates > MAX_CANDIDATES:
         msg = (
             f"{n_candidates} candidates exceed {MAX_CANDIDATES}; widen spacing_m or give a "
             "shortlist"
+        )
+        raise invalid_field("candidates", msg)
+    if model == "pmedian" and n_candidates * n_demand > MAX_P_MEDIAN_PAIRS:
+        msg = (
+            f"{n_candidates} candidates × {n_demand} resident cells exceed "
+            f"{MAX_P_MEDIAN_PAIRS:,} p-median pairs; widen spacing_m, give a shortlist or use "
+            "mclp"
         )
         raise invalid_field("candidates", msg)
 
@@ -489,7 +500,7 @@ def optimize_sites(
         msg = "no candidates: nobody is beyond the norm, or no point was usable"
         raise invalid_field("candidates", msg)
     notes, notes_zh = _notes(norm, candidates)
-    _check_size(n_candidates)
+    _check_size(n_candidates, int(demand.size), model=request.model)
 
     if request.model == "ems":
         limit = float(norm.threshold[demand].max()) if demand.size else 0.0

@@ -370,3 +370,18 @@ def test_the_default_solver_limit_shrinks_to_a_short_deadline(
     assert response.status_code == 200, response.text
     assert explicit.status_code == 422
     assert explicit.json()["error"]["details"][0]["field"] == "time_limit_s"
+
+
+def test_a_p_median_beyond_its_pair_bound_is_refused_naming_candidates() -> None:
+    # a p-median pairs far beyond the norm's limit: all its pairs are bounded before any work;
+    # the covering models' pairs stay within the limit, so only the candidate count bounds them
+    from app.errors import InvalidInputError
+    from app.services.optimize import MAX_CANDIDATES, MAX_P_MEDIAN_PAIRS, _check_size
+
+    n_demand = MAX_P_MEDIAN_PAIRS // 2_000 + 1
+    with pytest.raises(InvalidInputError) as refused:
+        _check_size(2_000, n_demand, model="pmedian")
+    assert refused.value.details[0]["field"] == "candidates"
+    assert _check_size(2_000, n_demand, model="mclp") is None
+    with pytest.raises(InvalidInputError, match=f"exceed {MAX_CANDIDATES}"):
+        _check_size(MAX_CANDIDATES + 1, 1, model="mclp")
