@@ -16,6 +16,7 @@ from geo.access.points import Points, points_xy
 from geo.errors import CoverageInputError
 from geo.network import Network, network_from_arrays
 from geo.network.speeds import FALLBACK_DRIVE_SPEED_KPH, WALK_SPEED_KPH, travel_model
+from tests.geo.access._grids import grid
 
 INF = math.inf
 CRS = "EPSG:32649"
@@ -32,32 +33,6 @@ def line(n_nodes: int) -> Network:
         list(range(1, n_nodes)),
         ["residential"] * (n_nodes - 1),
         crs=CRS,
-    )
-
-
-def grid(side: int, *, seed: int) -> Network:
-    """A ``side`` x ``side`` grid, 100 m blocks, lengths 100–300 m in 10 m steps, some one-way."""
-    rng = np.random.default_rng(seed)
-    u, v = [], []
-    for i in range(side):
-        for j in range(side):
-            k = i * side + j
-            if i + 1 < side:
-                u.append(k)
-                v.append(k + side)
-            if j + 1 < side:
-                u.append(k)
-                v.append(k + 1)
-    xy = np.array([(i * 100.0, j * 100.0) for i in range(side) for j in range(side)])
-    return network_from_arrays(
-        xy[:, 0],
-        xy[:, 1],
-        u,
-        v,
-        ["residential"] * len(u),
-        crs=CRS,
-        oneway=rng.random(len(u)) < 0.25,
-        length_m=rng.integers(10, 31, len(u)) * 10.0,
     )
 
 
