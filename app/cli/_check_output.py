@@ -104,17 +104,6 @@ def _basis(r: ComplianceResult, lang: Lang) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def _outcome(r: ComplianceResult, lang: Lang) -> str:
-    return messages.outcome(
-        r.status,
-        shortfall=r.shortfall,
-        shortfall_unit=r.shortfall_unit,
-        text_en=r.shortfall_text,
-        text_zh=r.shortfall_text_zh,
-        lang=lang,
-    )
-
-
 def _by_region(
     report: ComplianceReport, results: Sequence[ComplianceResult]
 ) -> dict[str, list[ComplianceResult]]:
@@ -183,7 +172,7 @@ def print_table(
                 _value(r.target, r.unit, lang),
                 _status(r, lang),
                 escape(_shortfall(r, lang)),
-                escape(_outcome(r, lang)),
+                escape(r.outcome(lang)),
                 r.citation.lines,
             )
         console.print(table)
@@ -212,7 +201,7 @@ def print_compact(
             console.print(
                 f"    [dim]{escape(_basis(r, lang))} · {r.citation.lines}[/dim]", soft_wrap=True
             )
-            outcome = _outcome(r, lang)
+            outcome = r.outcome(lang)
             if outcome:
                 console.print(f"    {escape(outcome)}", soft_wrap=True)
 

@@ -4,7 +4,7 @@ The result object is the same in the API and in ``fplan check --format json``.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Polygon
 from pydantic import BaseModel, Field
@@ -14,6 +14,10 @@ from app.schemas.norms import BaselinePublic, CitationPublic
 ReportFormat = Literal["json", "csv", "xlsx", "geojson", "gpkg"]
 CoverageMode = Literal["walk", "drive", "ems"]
 ResultStatus = Literal["pass", "fail", "unknown", "info", "not_applicable"]
+
+
+if TYPE_CHECKING:
+    from geo.messages import Lang
 
 
 class ComplianceResult(BaseModel):
@@ -55,6 +59,19 @@ class ComplianceResult(BaseModel):
         description="city: a city-wide target judged on the city row only; unit: every unit"
     )
     interpretation: str | None = Field(description="how the catalogue reads the plan here")
+
+    def outcome(self, lang: "Lang") -> str:
+        """The outcome sentence in ``lang`` (exports, the report and ``fplan check``)."""
+        from geo import messages
+
+        return messages.outcome(
+            self.status,
+            shortfall=self.shortfall,
+            shortfall_unit=self.shortfall_unit,
+            text_en=self.shortfall_text,
+            text_zh=self.shortfall_text_zh,
+            lang=lang,
+        )
 
 
 class PlanPublic(BaseModel):

@@ -97,23 +97,12 @@ def report_csv(report: ComplianceReport, lang: Lang, *, bom: bool = True) -> byt
                 str(report.synthetic).lower(),
                 messages.label("status", result.status, lang),
                 messages.label("kind", result.kind, lang),
-                _outcome(result, lang),
+                result.outcome(lang),
             ]
         )
     writer.writerows(rest)
     text = buffer.getvalue()
     return ("\ufeff" + text if bom else text).encode()
-
-
-def _outcome(result: ComplianceResult, lang: Lang) -> str:
-    return messages.outcome(
-        result.status,
-        shortfall=result.shortfall,
-        shortfall_unit=result.shortfall_unit,
-        text_en=result.shortfall_text,
-        text_zh=result.shortfall_text_zh,
-        lang=lang,
-    )
 
 
 def _regions(report: ComplianceReport) -> list[tuple[str, str]]:

@@ -60,17 +60,6 @@ def _shortfall(r: ComplianceResult, lang: Lang) -> str:
     return f"{messages.value_text(r.shortfall, r.shortfall_unit, lang)} {unit}".strip()
 
 
-def _outcome(r: ComplianceResult, lang: Lang) -> str:
-    return messages.outcome(
-        r.status,
-        shortfall=r.shortfall,
-        shortfall_unit=r.shortfall_unit,
-        text_en=r.shortfall_text,
-        text_zh=r.shortfall_text_zh,
-        lang=lang,
-    )
-
-
 def _rows_table(
     rows: list[ComplianceResult],
     before: dict[tuple[str, str], ComplianceResult] | None,
@@ -100,7 +89,7 @@ def _rows_table(
             f'<td class="num">{escape(messages.value_text(r.target, r.unit, lang))}</td>',
             f'<td class="num">{escape(_shortfall(r, lang))}</td>',
             f'<td class="{r.status}">{escape(messages.label("status", r.status, lang))}</td>',
-            f"<td>{escape(_outcome(r, lang))}</td>",
+            f"<td>{escape(r.outcome(lang))}</td>",
         ]
         lines.append("<tr>" + "".join(cells) + "</tr>")
     lines.append("</table>")
