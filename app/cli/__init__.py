@@ -21,6 +21,7 @@ from app.cli import (
     optimize,
     population,
     report,
+    scenario,
     serve,
     token,
 )
@@ -45,6 +46,7 @@ norms.register(app)
 optimize.register(app)
 population.register(app)
 report.register(app)
+scenario.register(app)
 serve.register(app)
 token.register(app)
 loadtest.register(app)

@@ -241,7 +241,7 @@ def print_footer(
                 title=title,
                 rule=gap.rule_id.split(".", 1)[-1],
                 lines=gap.citation.lines,
-                needs="、".join(gap.needs) if lang == "zh" else ", ".join(gap.needs),
+                needs=("、" if lang == "zh" else ", ").join(gap.needs_in(lang)),
             )
             console.print(escape(line), soft_wrap=True)
     if report.synthetic:

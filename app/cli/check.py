@@ -230,6 +230,8 @@ def _answer(
     from app.cli import _check_output as output
     from app.services import exports
 
+    # the interpretations and data gaps in the reader's language, as the API gives them
+    report = report.for_reader(lang)
     if output_format == Format.json and not (rules or regions or failing):
         typer.echo(report.model_dump_json())
         return

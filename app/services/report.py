@@ -120,10 +120,10 @@ def _rule_section(
         f"<blockquote>{escape(t('report.quote', lang))}（{escape(first.citation.lines)}"
         f"{'，' + escape(number) if number else ''}）：{escape(first.citation.quote)}</blockquote>"
     )
-    if first.interpretation:
+    reading = first.reading(lang)
+    if reading:
         parts.append(
-            f'<p class="meta">{escape(t("report.interpretation", lang))}：'
-            f"{escape(first.interpretation)}</p>"
+            f'<p class="meta">{escape(t("report.interpretation", lang))}：{escape(reading)}</p>'
         )
     chart = report_figures.rule_chart(
         [r for r in rows if r.region_adcode != report.city and r.status != "not_applicable"],
@@ -203,9 +203,11 @@ def report_html(
         body.append(f"<h2>{escape(t('report.data_gaps', lang))}</h2><ul>")
         for gap in report.data_gaps:
             gap_title = gap.title_zh if lang == "zh" else gap.title_en
+            needs = ("、" if lang == "zh" else ", ").join(gap.needs_in(lang))
             body.append(
                 f"<li><b>{escape(gap_title)}</b>（{escape(gap.citation.lines)}）："
-                f"{escape(gap.citation.quote)}</li>"
+                f"{escape(gap.citation.quote)}<br>{escape(gap.why(lang))} "
+                f"{escape(t('report.needs', lang, needs=needs))}</li>"
             )
         body.append("</ul>")
     body.append(f"<h2>{escape(t('report.provenance', lang))}</h2>")

@@ -114,6 +114,19 @@ def label(prefix: str, value: str, lang: Lang = DEFAULT_LANG) -> str:
     return value.replace("_", " ")
 
 
+def need_label(need: str, lang: Lang = DEFAULT_LANG) -> str:
+    """Return what a data-gap rule needs as a reader's label (``beds`` → ``床位数``).
+
+    Parameters
+    ----------
+    need
+        A ``needs`` entry of the norm catalogue: a register field or a data set id.
+    lang
+        The reader's language.
+    """
+    return label("need", need, lang)
+
+
 def number(value: float, digits: int = 2) -> str:
     """Return a number with at most ``digits`` decimals, thousands separated (``"12,400.5"``)."""
     shown = f"{value:,.{digits}f}"
