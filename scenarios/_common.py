@@ -433,7 +433,8 @@ def outcome(env: Env, row: RuleResult) -> str:
 
 
 def compare_table(env: Env, rule: Rule, before: Evaluation, after: Evaluation) -> list[str]:
-    """One rule's rows before and after: value, verdict and the outcome in words."""
+    """One rule: its title, citation and reading, then its rows before and after (value,
+    verdict and the outcome in words)."""
     rows = []
     for new in after.results[rule.id]:
         old = before.row(rule.id, new.region_adcode)
@@ -448,7 +449,14 @@ def compare_table(env: Env, rule: Rule, before: Evaluation, after: Evaluation) -
             ]
         )
     header = [env.t(f"col.{key}") for key in ("region", "before", "after", "verdict", "outcome")]
-    return [f"**{title(env, rule)}**", "", f"{cite(env, rule)}", "", *table(header, rows)]
+    return [
+        f"**{title(env, rule)}**",
+        "",
+        cite(env, rule),
+        "",
+        *reading(env, rule),
+        *table(header, rows),
+    ]
 
 
 def lines_text(env: Env, first: int, last: int) -> str:
@@ -462,7 +470,8 @@ def lines_text(env: Env, first: int, last: int) -> str:
 def cite(env: Env, rule: Rule, citation: int = 0) -> str:
     """A citation of ``rule`` (its first by default): the plan's title, lines and quote."""
     c = rule.citations[citation]
-    plan = next(cat for cat in env.norms.catalogues if any(r.id == rule.id for r in cat.rules))
+    # rule ids start with their plan's city (a rule derived from one keeps the prefix)
+    plan = next(cat for cat in env.norms.catalogues if rule.id.startswith(f"{cat.city}."))
     first, last = c.lines
     return cite_plan(env, plan.city_adcode, first, last, c.quote)
 

@@ -110,7 +110,6 @@ def _body(argv: Sequence[str] | None) -> int:
         lines += [
             t("plan", cite=common.cite(env, full)),
             "",
-            *common.reading(env, full),
             t("changsha_chc.beyond", n=f"{int(people[beyond].sum()):,}"),
             "",
             t(

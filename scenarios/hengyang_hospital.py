@@ -132,7 +132,6 @@ def _body(argv: Sequence[str] | None) -> int:
         lines += [
             f"## {t('hengyang_hospital.beds')}",
             "",
-            *common.reading(env, beds_rule),
             *common.compare_table(env, beds_rule, before, after),
             *common.footer(env, scenario_id, started),
         ]

@@ -477,7 +477,6 @@ def _write(
         "",
         f"## {t('yongzhou_ems.radius')}",
         "",
-        *common.reading(env, radius),
         *common.compare_table(env, radius, before, after),
         f"## {t('yongzhou_ems.stations')}",
         "",
@@ -506,7 +505,6 @@ def _write(
         ),
         f"## {t('yongzhou_ems.fleet')}",
         "",
-        *common.reading(env, rules[1]),
         *common.table(
             [
                 t(f"yongzhou_ems.col.{key}")
@@ -524,7 +522,6 @@ def _write(
             fleet.units,
         ),
         *common.compare_table(env, rules[1], before, after),
-        *common.reading(env, rules[2]),
         *common.compare_table(env, rules[2], before, after),
     ]
     if fleet.notes:
