@@ -25,10 +25,13 @@ from app.cli import (
     serve,
     token,
 )
+from app.cli._help import both
 
 app = typer.Typer(
-    help="fplan: health facility planning on real road networks.",
+    help=both("cli.app"),
     no_args_is_help=True,
+    # no shell-completion options: their help is the library's, English only
+    add_completion=False,
     pretty_exceptions_show_locals=False,
     # plain help text: rich's formatter imports markdown and syntax highlighting (~0.5 s)
     rich_markup_mode=None,

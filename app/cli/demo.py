@@ -5,18 +5,15 @@ from typing import Annotated
 import typer
 
 from app.cli._console import console
+from app.cli._help import both
 from app.cli._session import open_session
 
 
 def demo(
-    city: Annotated[str, typer.Option("--city", help="6-digit adcode, e.g. 430100 Changsha")],
-    seed: Annotated[int, typer.Option(help="seed of the synthetic network and facilities")] = 0,
-    nodes: Annotated[
-        int | None, typer.Option(help="size of a synthetic network, if one is generated")
-    ] = None,
-    refresh: Annotated[
-        bool, typer.Option("--refresh", help="regenerate the synthetic facilities")
-    ] = False,
+    city: Annotated[str, typer.Option("--city", help=both("cli.demo.city"))],
+    seed: Annotated[int, typer.Option(help=both("cli.demo.seed"))] = 0,
+    nodes: Annotated[int | None, typer.Option(help=both("cli.demo.nodes"))] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help=both("cli.demo.refresh"))] = False,
 ) -> None:
     """Load what is missing for CITY: regions, a road network, population, demo facilities."""
     from rich.table import Table
@@ -47,4 +44,4 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
+    app.command("demo", help=both("cli.demo.help"))(demo)

@@ -6,13 +6,14 @@ from typing import Annotated
 import typer
 
 from app.cli._console import console
+from app.cli._help import both
 from app.cli._session import open_session
 
 network_app = typer.Typer(
-    help="Road networks: import OSM, synthesize, list.", no_args_is_help=True, rich_markup_mode=None
+    help=both("cli.network.help"), no_args_is_help=True, rich_markup_mode=None
 )
 
-CityOption = Annotated[str, typer.Option("--city", help="6-digit adcode of the city, e.g. 433101")]
+CityOption = Annotated[str, typer.Option("--city", help=both("cli.network.city"))]
 
 
 def _print_summary(summary: object, population: object | None) -> None:
@@ -42,15 +43,11 @@ def _rebuild_population(session, city: str, network_id: int):  # type: ignore[no
         return citydata.build_population(session, city, net, network_id)
 
 
-@network_app.command("synth")
+@network_app.command("synth", help=both("cli.network.synth"))
 def synth(
     city: CityOption,
-    nodes: Annotated[
-        int | None, typer.Option(help="target node count (default: ~10 per km², 5k–1M)")
-    ] = None,
-    seed: Annotated[
-        int, typer.Option(help="random seed; the same seed gives the same network")
-    ] = 0,
+    nodes: Annotated[int | None, typer.Option(help=both("cli.network.nodes"))] = None,
+    seed: Annotated[int, typer.Option(help=both("cli.network.seed"))] = 0,
 ) -> None:
     """Generate a synthetic network filling the city (labelled synthetic everywhere)."""
     from app.services import citydata
@@ -65,19 +62,17 @@ def synth(
     _print_summary(summary, population)
 
 
-@network_app.command("import")
+@network_app.command("import", help=both("cli.network.import"))
 def import_osm(  # noqa: PLR0917 - typer options are keyword arguments to the user
-    osm: Annotated[
-        Path | None, typer.Option("--osm", help=".osm.pbf, .osm (XML) or .graphml file")
-    ] = None,
+    osm: Annotated[Path | None, typer.Option("--osm", help=both("cli.network.osm"))] = None,
     edges: Annotated[
         Path | None,
         typer.Option("--edges", help="道路线图层 / road lines: .gpkg, .shp or .geojson (any CRS)"),
     ] = None,
     city: Annotated[
-        str | None, typer.Option("--city", help="6-digit adcode of the city it serves")
+        str | None, typer.Option("--city", help=both("cli.network.import_city"))
     ] = None,
-    name: Annotated[str | None, typer.Option(help="a name (default: the file name)")] = None,
+    name: Annotated[str | None, typer.Option(help=both("cli.network.name"))] = None,
     class_column: Annotated[
         str | None, typer.Option("--class-column", help="道路等级列 / road class column")
     ] = None,
@@ -207,9 +202,9 @@ def _import_edges(
     console.print(f"time 用时 {time.monotonic() - started:.0f} s")
 
 
-@network_app.command("list")
+@network_app.command("list", help=both("cli.network.list"))
 def list_networks(
-    city: Annotated[str | None, typer.Option("--city", help="only this city's networks")] = None,
+    city: Annotated[str | None, typer.Option("--city", help=both("cli.network.list_city"))] = None,
 ) -> None:
     """List stored networks (the one each city is analysed on is marked)."""
     from rich.table import Table
