@@ -62,7 +62,8 @@ async def get_compliance(
                 city=city,
             )
         if format == "json":
-            return json_answer(report.for_reader(lang))
+            # the readings and data gaps follow the reader's language
+            return json_answer(report.for_reader(lang), {"Vary": "Accept-Language"})
         exported = compute(exports.export_report, report, get_catalogue(norms, city), format, lang)
         return Answer(
             exported.body,
