@@ -8,7 +8,6 @@ the data gaps; provenance (real or synthetic inputs), the date and the data vers
 scenario the figures stand beside the baseline's. Chinese is typeset with Debian's CJK fonts.
 """
 
-import re
 from datetime import UTC, datetime
 from html import escape
 from typing import Literal
@@ -52,14 +51,6 @@ def _title(r: ComplianceResult, lang: Lang) -> str:
 
 def _figure(r: ComplianceResult | None, value: float | None, unit: str, lang: Lang) -> str:
     return messages.value_text(value, unit, lang) if r is not None else ""
-
-
-def _lines(label: str, lang: Lang) -> str:
-    """A citation's lines as the reader cites a plan: ``L1266-1268`` → 第1266～1268行."""
-    if lang == "en":
-        return label
-    span = re.sub(r"L(?=[0-9])", "", label).replace("-", "～")
-    return messages.text("report.lines", lang, span=span)
 
 
 def _shortfall(r: ComplianceResult, lang: Lang) -> str:
@@ -125,7 +116,7 @@ def _rule_section(
         _rows_table(rows, before, lang),
     ]
     number = report.plan.document_number or ""
-    lines = _lines(first.citation.lines, lang)
+    lines = messages.plan_lines(first.citation.lines, lang)
     parts.append(
         f"<blockquote>{escape(t('report.quote', lang))}（{escape(lines)}"
         f"{'，' + escape(number) if number else ''}）：{escape(first.citation.quote)}</blockquote>"
@@ -219,8 +210,9 @@ def report_html(
         for gap in report.data_gaps:
             gap_title = gap.title_zh if lang == "zh" else gap.title_en
             needs = ("、" if lang == "zh" else ", ").join(gap.needs_in(lang))
+            lines = messages.plan_lines(gap.citation.lines, lang)
             body.append(
-                f"<li><b>{escape(gap_title)}</b>（{escape(_lines(gap.citation.lines, lang))}）："
+                f"<li><b>{escape(gap_title)}</b>（{escape(lines)}）："
                 f"{escape(gap.citation.quote)}<br>{escape(gap.why(lang))} "
                 f"{escape(t('report.needs', lang, needs=needs))}</li>"
             )

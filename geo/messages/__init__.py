@@ -127,6 +127,22 @@ def need_label(need: str, lang: Lang = DEFAULT_LANG) -> str:
     return label("need", need, lang)
 
 
+def plan_lines(label: str, lang: Lang = DEFAULT_LANG) -> str:
+    """Return a citation's lines as a reader cites a plan (``L1266-1268`` → ``第1266～1268行``).
+
+    Parameters
+    ----------
+    label
+        The citation's lines as the catalogue writes them (``L195``, ``L1266-1268``).
+    lang
+        The reader's language; English keeps the label as it is.
+    """
+    if lang == "en":
+        return label
+    span = re.sub(r"L(?=[0-9])", "", label).replace("-", "～")
+    return text("report.lines", lang, span=span)
+
+
 def number(value: float, digits: int = 2) -> str:
     """Return a number with at most ``digits`` decimals, thousands separated (``"12,400.5"``)."""
     shown = f"{value:,.{digits}f}"

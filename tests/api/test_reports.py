@@ -33,7 +33,10 @@ def test_the_html_report_has_every_norm_the_map_and_provenance(prepared: TestCli
     assert "解读：未说明方式，按驾车计。" in page
     assert "No mode is stated" not in page
     assert "规划原文（第5行，小政发〔2021〕1号）：县域按服务人口的300%计算" in page
-    assert "尚无数据来源记录各机构的中医类别医师数。 需要：中医类别执业（助理）医师数、住宅小区" in page
+    assert (
+        "尚无数据来源记录各机构的中医类别医师数。 需要：中医类别执业（助理）医师数、住宅小区"
+        in page
+    )
     assert "tcm_physicians" not in page
 
     english = prepared.get(f"/api/v1/reports/{CITY}", params={"lang": "en"}).text
