@@ -108,7 +108,7 @@ def check(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from app.errors import AppError
-    from app.services import compliance, norms, population_files, road_files
+    from app.services import compliance, norms
 
     reader = cli_lang(lang)
     if not re.fullmatch(r"[0-9]{6}", city):
@@ -148,12 +148,12 @@ def check(
                     out=out,
                 )
                 return
-            # where the figures come from: the population source, residents on real roads
-            notes = _input_notes(
-                people_from=population_files.population_source(session, city),
-                real_roads=road_files.real_road_share(session, city),
-                quotes_verified=catalogues.quotes_verified(city),
-                lang=reader,
+            # where the figures come from (the table's footer): the population source,
+            # residents on real roads
+            notes = (
+                _input_notes(session, city, catalogues.quotes_verified(city), lang=reader)
+                if output_format == Format.table
+                else []
             )
     except AppError as exc:
         console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
@@ -161,14 +161,12 @@ def check(
     _answer(report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes)
 
 
-def _input_notes(
-    *,
-    people_from: str | None,
-    real_roads: tuple[float, str] | None,
-    quotes_verified: bool,
-    lang: Lang,
-) -> list[str]:
+def _input_notes(session: "Session", city: str, quotes_verified: bool, *, lang: Lang) -> list[str]:
     """Rich-markup lines on the inputs, after the answer."""
+    from app.services import population_files, road_files
+
+    people_from = population_files.population_source(session, city)
+    real_roads = road_files.real_road_share(session, city)
     notes = []
     if people_from is not None:
         notes.append(escape(messages.text("check.population", lang, source=people_from)))
@@ -228,7 +226,6 @@ def _answer(
     from rich.console import Console
 
     from app.cli import _check_output as output
-    from app.services import exports
 
     if output_format == Format.json and not (rules or regions or failing):
         typer.echo(report.model_dump_json())
@@ -244,6 +241,8 @@ def _answer(
         typer.echo(report.model_copy(update={"results": results}).model_dump_json())
         return
     if output_format == Format.csv:
+        from app.services import exports
+
         narrowed = report.model_copy(update={"results": results})
         typer.echo(exports.report_csv(narrowed, lang, bom=False).decode(), nl=False)
         return
