@@ -7,8 +7,9 @@ the network's nodes costs a cold ``fplan check`` about a second, for arrays that
 the cells or the network do. They are kept under ``settings.cache_dir``:
 
 * ``points/``: the cells of a city (ids, units, residents, urban flags, projected x and y), keyed
-  by :func:`cells_stamp` (the cells' ids and row versions, so any insert, update or delete of the
-  city's cells gives another key) and the CRS;
+  by :func:`cells_stamp` (the cells' ids and row versions, so any committed insert, update or
+  delete of the city's cells gives another key) and the CRS; not used by a transaction that holds
+  uncommitted data changes;
 * ``snaps/``: a snap (:func:`geo.network.snap.snap_xy`) keyed by the network's cached arrays
   (:func:`app.services.networks.cache_path`), the mode family, the snap limit and a digest of the
   coordinates, so the same points on the same network are snapped once.
@@ -43,11 +44,15 @@ MAX_FILES = 64
 # bump when the arrays written change meaning, so files of the old layout are never read
 _LAYOUT = 1
 
-# the city's cells as a run reads them; xmin is the row version (any update makes a new one)
+# the city's cells as a run reads them: each row's id and version (xmin: a committed insert or
+# update gives the row its transaction's id), hashed per row and summed; none while this
+# transaction holds data changes not yet committed (their rows carry its own id throughout)
 _CELLS_STAMP = text(
     """
-    SELECT count(*), coalesce(sum(id), 0), coalesce(sum(xmin::text::bigint), 0)
-    FROM population_cells WHERE city_adcode = :city
+    SELECT count(*), coalesce(sum(hashtextextended(id::text || ':' || xmin::text, 0)), 0)
+    FROM population_cells
+    WHERE city_adcode = :city
+    HAVING current_setting('fplan.data_changed', true) IS DISTINCT FROM 'yes'
     """
 )
 
@@ -134,10 +139,14 @@ class CellArrays:
 _CELL_FIELDS = ("cell_id", "region_adcode", "population", "urban", "x", "y")
 
 
-def cells_stamp(session: Session, city_adcode: str) -> str:
-    """A key that changes whenever any population cell of the city is written (hex)."""
-    count, id_sum, versions = session.execute(_CELLS_STAMP, {"city": city_adcode}).one()
-    return hashlib.sha256(f"{city_adcode}:{count}:{id_sum}:{versions}".encode()).hexdigest()[:32]
+def cells_stamp(session: Session, city_adcode: str) -> str | None:
+    """A key that changes whenever a population cell of the city is written and committed (hex);
+    None while this transaction holds uncommitted data changes (then read the cells afresh)."""
+    row = session.execute(_CELLS_STAMP, {"city": city_adcode}).first()
+    if row is None:
+        return None
+    count, versions = row
+    return hashlib.sha256(f"{city_adcode}:{count}:{versions}".encode()).hexdigest()[:32]
 
 
 def _cells_path(cache_dir: Path, city_adcode: str, stamp: str, crs: str) -> Path:

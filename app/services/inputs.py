@@ -380,10 +380,13 @@ def read_city_inputs(
         facilities, fx, fy = _facility_inputs(session, city, net.crs, overlay)
         # the cells from the disk cache while none of them changed, else from PostGIS
         stamp = array_cache.cells_stamp(session, city.adcode)
-        cells = array_cache.read_cells(settings.cache_dir, city.adcode, stamp, net.crs)
+        cells = None
+        if stamp is not None:
+            cells = array_cache.read_cells(settings.cache_dir, city.adcode, stamp, net.crs)
         if cells is None:
             cells = _read_cells(session, city, net.crs)
-            array_cache.write_cells(settings.cache_dir, city.adcode, stamp, net.crs, cells)
+            if stamp is not None:
+                array_cache.write_cells(settings.cache_dir, city.adcode, stamp, net.crs, cells)
     points = population_points(cells.x, cells.y, cells.population, cells.urban, cells.region_adcode)
     context = SpatialContext(
         net,

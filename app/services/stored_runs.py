@@ -81,26 +81,35 @@ def data_version(session: "Session") -> int | None:
     return None if value is None else int(value)
 
 
-def catalogue_sha256(settings: "Settings", city_adcode: str) -> str | None:
-    """The city's catalogue content hash as the last load of unchanged files found it."""
-    keys = catalogue_keys.recall(settings, catalogue_keys.files_digest(settings))
-    return None if keys is None else keys.sha256.get(city_adcode)
+def _keys(settings: "Settings", directory: Path) -> catalogue_keys.CatalogueKeys | None:
+    digest = catalogue_keys.files_digest(settings, directory=directory)
+    return catalogue_keys.recall(settings, digest)
 
 
-def quotes_verified(settings: "Settings", city_adcode: str) -> bool | None:
+def quotes_verified(
+    settings: "Settings", city_adcode: str, *, directory: Path = catalogue_keys.SHIPPED_DIR
+) -> bool | None:
     """Whether the last load of unchanged files verified the city's quotes; None: unknown."""
-    keys = catalogue_keys.recall(settings, catalogue_keys.files_digest(settings))
+    keys = _keys(settings, directory)
     return None if keys is None else city_adcode in keys.verified
 
 
-def stored_report(session: "Session", settings: "Settings", city_adcode: str) -> str | None:
+def stored_report(
+    session: "Session",
+    settings: "Settings",
+    city_adcode: str,
+    *,
+    directory: Path = catalogue_keys.SHIPPED_DIR,
+) -> str | None:
     """The stored report (JSON text, ``reused`` false) that is the city's answer now, or None.
 
-    None when the data changed since a check last confirmed the city's run, when the shipped or
-    own catalogues (or the plan texts) changed since they were last loaded, or when the report
-    was stored by code that shapes it otherwise: then run the check in full.
+    None when the data changed since a check last confirmed the city's run, when the shipped
+    catalogues (``directory``), the own ones or the plan texts changed since they were last
+    loaded, or when the report was stored by code that shapes it otherwise: then run the check
+    in full.
     """
-    catalogue = catalogue_sha256(settings, city_adcode)
+    keys = _keys(settings, directory)
+    catalogue = None if keys is None else keys.sha256.get(city_adcode)
     if catalogue is None:
         return None
     row = session.execute(
