@@ -80,11 +80,14 @@ class Steps:
         if self.quiet:
             yield
             return
+        from rich.markup import escape
+
         started = time.perf_counter()
-        with self.console.status(label):
+        with self.console.status(escape(label)):
             yield
         seconds = messages.number(time.perf_counter() - started, 1)
-        self.console.print(messages.text("scenario.step_done", self.lang, step=label, s=seconds))
+        done = messages.text("scenario.step_done", self.lang, step=label, s=seconds)
+        self.console.print(done, markup=False)
 
 
 @dataclass

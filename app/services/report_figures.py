@@ -22,6 +22,7 @@ mpl.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -58,14 +59,24 @@ def _font() -> None:
 
 def _png(figure: Figure, *, css_class: str = "map", tight: bool = True) -> str:
     # a map of thousands of cells and points, or a chart, is lighter as an image than as paths;
-    # a tight box draws the figure twice (once to measure), so the charts set their margins
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight" if tight else None)
+    # a tight box draws the figure twice (once to measure), so the charts set their margins and
+    # their pixels are taken from the canvas as drawn (no PNG written and read back)
+    drawn: Image.Image
+    if tight:
+        drawn_png = io.BytesIO()
+        figure.savefig(drawn_png, format="png", dpi=_DPI, bbox_inches="tight")
+        drawn = Image.open(drawn_png)
+    else:
+        figure.set_dpi(_DPI)
+        canvas = FigureCanvasAgg(figure)
+        # matplotlib's Agg canvas is not annotated
+        canvas.draw()  # type: ignore[no-untyped-call]
+        pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+        drawn = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), pixels)
     plt.close(figure)
     # a palette of 256 colours, no alpha: WeasyPrint re-encodes every image it embeds, and an
     # opaque palette image is a quarter of the bytes of RGBA and needs no separate alpha mask
-    with Image.open(buffer) as drawn:
-        palette = drawn.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
+    palette = drawn.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
     buffer = io.BytesIO()
     palette.save(buffer, format="png")
     encoded = base64.b64encode(buffer.getvalue()).decode()
