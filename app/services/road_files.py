@@ -83,6 +83,9 @@ def import_edges(
 ) -> EdgeImport:
     """Read a road file, join it to the city's synthetic network where it ends, and store it.
 
+    ``progress`` is called with each step's key as it starts: ``read_file``,
+    ``synthetic_outside`` and ``join`` (a layer covering part of the city), ``store_network``.
+
     Raises
     ------
     InvalidInputError
@@ -97,7 +100,7 @@ def import_edges(
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
         msg = f"expected an existing {', '.join(SUFFIXES)} file, got {path}"
         raise InvalidInputError(msg, details=[{"field": "edges", "msg": msg}])
-    say(f"reading {path.name} / 读取道路文件")
+    say("read_file")
     try:
         lines = network_from_lines(
             gpd.read_file(path),
@@ -125,9 +128,9 @@ def import_edges(
         cover = round(float(real_area.area / city_area.area), 6)
         params["real_cover_share"] = cover
         if cover < CITY_COVER_MIN:
-            say("the synthetic network outside the layer / 图层以外的模拟路网")
+            say("synthetic_outside")
             synthetic = _synthetic_network(session, settings, city_adcode)
-            say("joining the networks where they meet / 接合两套路网")
+            say("join")
             joined = join_networks(real, synthetic, real_area)
             net, connectors = joined.network, joined.connectors
             real_segments = int(joined.segment_real.sum())
@@ -141,7 +144,7 @@ def import_edges(
         params["real_area_wgs84"] = shapely.to_wkt(area_wgs84, rounding_precision=6)
     total_segments = int(np.count_nonzero(net.oneway | (net.edge_u < net.edge_v)))
     params.update(real_segments=real_segments, connectors=connectors)
-    say("storing the network / 写入路网")
+    say("store_network")
     summary = networks.store_network(
         session,
         net,
