@@ -79,6 +79,13 @@ class GridSpec:
         return (g - 1) * self.strip_nodes + g + (g - 1) * m
 
     @property
+    def total_ways(self) -> int:
+        """Every way of the file: grid ways, one footway and the buildings of each block."""
+        g = self.grid
+        grid_ways = 2 * g * math.ceil((g - 1) / BLOCKS_PER_WAY)
+        return grid_ways + (g - 1) ** 2 * (1 + self.buildings_per_block)
+
+    @property
     def highway_segments(self) -> int:
         """Block sides: the road segments between neighbouring intersections."""
         return 2 * self.grid * (self.grid - 1)

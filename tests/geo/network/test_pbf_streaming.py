@@ -82,7 +82,8 @@ def test_numpy_and_osmium_node_readers_agree(tiny_pbf: Path, data_dir: Path) -> 
         for a, b in zip(ours, theirs, strict=True):
             assert np.array_equal(a, b)
     # southern and western coordinates (Porto Alegre) truncate as libosmium does
-    assert float(theirs[1].max()) < 0 and float(theirs[2].max()) < 0
+    assert float(theirs[1].max()) < 0
+    assert float(theirs[2].max()) < 0
 
 
 def test_way_leaving_the_extract_is_cut_into_located_runs(tmp_path: Path) -> None:
@@ -97,7 +98,10 @@ def test_way_leaving_the_extract_is_cut_into_located_runs(tmp_path: Path) -> Non
     net = read_pbf(path, mode="drive", tally=tally)
     assert (tally.needed_nodes, tally.located_nodes) == (5, 4)
     # oneway=-1: each piece runs backwards
-    pairs = {(int(net.node_id[u]), int(net.node_id[v])) for u, v in zip(net.edge_u, net.edge_v)}
+    pairs = {
+        (int(net.node_id[u]), int(net.node_id[v]))
+        for u, v in zip(net.edge_u, net.edge_v, strict=True)
+    }
     assert pairs == {(2, 1), (5, 4)}
 
 
