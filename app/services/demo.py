@@ -164,24 +164,28 @@ def prepare_city(
     refresh_facilities: bool = False,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Bring ``city`` to a state where every norm can be checked; skip what is already done."""
+    """Bring ``city`` to a state where every norm can be checked; skip what is already done.
+
+    ``progress`` is called with each step's key as it starts: ``reference``, ``network``,
+    ``population``, ``facilities`` (the message catalogue words them as ``progress.<key>``).
+    """
     say = progress or (lambda _: None)
     steps: list[str] = []
     if not reference.regions_exist(session):
-        say("loading the Hunan reference data")
+        say("reference")
         reference.load_hunan(session, settings.reference_data_dir())
         session.commit()
         steps.append("loaded reference data")
     citydata.get_city(session, city)
     network = networks.find_network(session, city)
     if network is None:
-        say(f"generating a synthetic road network for {city}")
+        say("network")
         network = citydata.synthesize_network(session, city, target_nodes=target_nodes, seed=seed)
         session.commit()
         steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
     population = citydata.population_summary(session, city)
     if population is None or population.network_id != network.id:
-        say("building the population surface")
+        say("population")
         net = networks.load_network(session, settings, network.id)
         population = citydata.build_population(
             session, city, net, network.id, cell_size_m=cell_size_m
@@ -197,7 +201,7 @@ def prepare_city(
         )
     )
     if refresh_facilities or not synthetic:
-        say("placing synthetic facilities sized to the plan's inventory")
+        say("facilities")
         synthetic = generate_facilities(session, city, seed=seed)
         session.commit()
         steps.append(f"{synthetic:,} synthetic facilities")
