@@ -209,8 +209,13 @@ def _read_points(path: Path, column: str, crs: Any) -> tuple[Any, Any, Any]:
     return frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), people.to_numpy(float)
 
 
-def population_source(session: Session, city_adcode: str) -> str | None:
-    """Which source the city's population surface came from, in words; None without one."""
+def population_source_record(session: Session, city_adcode: str) -> dict[str, Any] | None:
+    """Where the city's population surface came from; None when the city has none.
+
+    ``kind`` is ``census_spread`` (the census spread by street length, no file), ``raster``
+    or ``points``; an imported file adds ``file``, ``file_date`` (the file's modification
+    day), ``imported_at`` (the import's day) and ``calibrate`` (``census`` or ``none``).
+    """
     network_id = session.scalar(
         select(PopulationCell.network_id).where(PopulationCell.city_adcode == city_adcode).limit(1)
     )
@@ -218,7 +223,15 @@ def population_source(session: Session, city_adcode: str) -> str | None:
         return None
     row = session.get(RoadNetwork, network_id)
     source = (row.params or {}).get("population_source") if row is not None else None
-    if not source:
+    return dict(source) if source else {"kind": "census_spread"}
+
+
+def population_source(session: Session, city_adcode: str) -> str | None:
+    """Which source the city's population surface came from, in words; None without one."""
+    source = population_source_record(session, city_adcode)
+    if source is None:
+        return None
+    if source["kind"] == "census_spread":
         return STREET_SOURCE
     calibrated = (
         "calibrated to the 2020 census per county 按县校准至2020年普查"

@@ -214,3 +214,38 @@ def real_road_share(session: Session, city_adcode: str) -> tuple[float, str] | N
     if not total:
         return None
     return float(real) / float(total), summary.source
+
+
+_UNIT_RESIDENTS = text(
+    """
+    SELECT c.region_adcode,
+           COALESCE(SUM(c.population) FILTER (
+               WHERE CAST(:area AS text) IS NOT NULL
+                 AND ST_Covers(ST_GeomFromText(CAST(:area AS text), 4326), c.centroid)), 0) AS real,
+           COALESCE(SUM(c.population), 0) AS total
+    FROM population_cells AS c
+    WHERE c.city_adcode = :city AND c.network_id = :network
+    GROUP BY c.region_adcode
+    ORDER BY c.region_adcode
+    """
+)
+
+
+def real_road_residents(session: Session, city_adcode: str) -> dict[str, tuple[int, int]] | None:
+    """Per county-level unit of the city: residents on real roads, and residents (persons).
+
+    The figures of :func:`real_road_share` unit by unit, on the network the city is analysed
+    on: all residents on a real network covering the city, none on a synthetic one, those whose
+    cell's centre lies in the real area on a joined one. None when the city has no network.
+    """
+    summary = networks.find_network(session, city_adcode)
+    if summary is None:
+        return None
+    row = session.get(RoadNetwork, summary.id)
+    area = (row.params or {}).get("real_area_wgs84") if row is not None else None
+    rows = session.execute(
+        _UNIT_RESIDENTS, {"area": area, "city": city_adcode, "network": summary.id}
+    ).all()
+    if area is None:
+        return {str(u): (0 if summary.synthetic else int(n), int(n)) for u, _, n in rows}
+    return {str(u): (int(real), int(n)) for u, real, n in rows}
