@@ -145,6 +145,9 @@ def _block_nodes(data: bytes) -> tuple[NDArray[np.int64], NDArray[np.int64], NDA
     ids, lats, lons = [], [], []
     for group in groups:
         for field, _, payload in _fields(group):
+            # a group holds one kind of element: ways (3) or relations (4) end the look
+            if field not in (1, 2):
+                break
             if field == 2:
                 dense = _dense_nodes(payload)
                 ids.append(dense[0])

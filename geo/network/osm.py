@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import NetworkFormatError, NetworkInputError
@@ -461,29 +462,35 @@ def _located_pieces(
     """
     n_pos = refs.shape[0]
     way_of = np.repeat(np.arange(way_start.shape[0]), np.diff(np.append(way_start, n_pos)))
-    # each reference's location, from the nodes sorted by id
+    # each reference's node, from the nodes sorted by id
     by_id = np.argsort(node_ids, kind="stable")
     sorted_ids = node_ids[by_id]
     at = np.minimum(np.searchsorted(sorted_ids, refs), max(sorted_ids.shape[0] - 1, 0))
     located = sorted_ids[at] == refs if sorted_ids.shape[0] else np.zeros(n_pos, dtype=np.bool_)
+    del sorted_ids
     # runs of located references inside a way
     run_starts = located.copy()
     run_starts[1:] &= ~(located[:-1] & (way_of[1:] == way_of[:-1]))
     run_of = np.cumsum(run_starts) - 1
     run_length = np.bincount(run_of[located], minlength=int(run_starts.sum()))
+    del run_starts
     kept = np.flatnonzero(located & (run_length[run_of] >= 2))
+    del located, run_length
     if kept.shape[0] == 0:
         return None
-    kept_run = run_of[kept]
-    first = np.flatnonzero(np.diff(kept_run, prepend=-1) != 0)
+    first = np.flatnonzero(np.diff(run_of[kept], prepend=-1) != 0)
+    del run_of
     piece_way = way_of[kept[first]]
+    del way_of
     # reversed ways: read each of their pieces backwards
-    piece_of = np.repeat(np.arange(first.shape[0]), np.diff(np.append(first, kept.shape[0])))
-    offset = np.arange(kept.shape[0]) - first[piece_of]
-    last = np.append(first[1:], kept.shape[0]) - 1
-    backwards = way_reversed[piece_way][piece_of]
-    gather = np.where(backwards, last[piece_of] - offset, np.arange(kept.shape[0]))
-    order = kept[gather]
+    order = kept
+    backwards = np.flatnonzero(way_reversed[piece_way])
+    if backwards.shape[0]:
+        last = np.append(first[1:], kept.shape[0]) - 1
+        order = kept.copy()
+        for piece in backwards:
+            order[first[piece] : last[piece] + 1] = kept[first[piece] : last[piece] + 1][::-1]
+    del kept
     node_at = by_id[at[order]]
     return order, node_lon[node_at], node_lat[node_at], first.astype(np.int64), piece_way
 
@@ -501,51 +508,96 @@ def _network_from_pieces(
     piece_access: NDArray[np.uint8],
     simplify: bool,
 ) -> Network:
-    """Split way pieces (runs of OSM nodes) into edges between kept nodes and build the network."""
+    """Split way pieces (runs of OSM nodes) into edges between kept nodes and build the network.
+
+    Per-position arrays are freed as soon as they are used: a province holds millions of
+    positions, and the peak memory is a few of them at a time.
+    """
     n_pos = refs.shape[0]
     piece_end = np.append(piece_start[1:], n_pos)
-    piece_of = np.repeat(np.arange(piece_start.shape[0]), piece_end - piece_start)
-
-    # great-circle length of each step j -> j+1 inside a piece (0 across piece boundaries)
-    step = np.zeros(n_pos)
-    same = piece_of[1:] == piece_of[:-1]
-    step[:-1] = np.where(same, _haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:]), 0.0)
-    cum = np.concatenate([[0.0], np.cumsum(step)[:-1]])
 
     # kept positions: piece ends, and nodes used more than once (intersections)
-    kept = np.zeros(n_pos, dtype=np.bool_)
+    kept = _shared_refs(refs) if simplify else np.ones(n_pos, dtype=np.bool_)
     kept[piece_start] = True
     kept[piece_end - 1] = True
-    unique_refs, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
-    kept |= (counts[inverse] > 1) if simplify else np.ones(n_pos, dtype=np.bool_)
-
     pos = np.flatnonzero(kept)
-    pairs = piece_of[pos[1:]] == piece_of[pos[:-1]]
+    del kept
+    pos_piece = np.searchsorted(piece_start, pos, side="right") - 1
+    pairs = pos_piece[1:] == pos_piece[:-1]
     a, b = pos[:-1][pairs], pos[1:][pairs]
-    edge_piece = piece_of[a]
+    edge_piece = pos_piece[:-1][pairs]
+    del pos_piece, pairs
 
-    # nodes: the kept OSM nodes, compacted
-    node_refs = np.unique(refs[pos])
-    node_of_pos = np.searchsorted(node_refs, refs)
-    first_pos = np.full(node_refs.shape[0], -1, dtype=np.int64)
-    first_pos[node_of_pos[pos[::-1]]] = pos[::-1]
-    del unique_refs
-    crs = utm_crs(float(np.mean(lon[first_pos])), float(np.mean(lat[first_pos])))
-    x, y = project_lonlat(lon[first_pos], lat[first_pos], crs)
+    # great-circle length of an edge: the steps j -> j+1 between its ends, summed
+    cum = _cumulative_steps_m(lon, lat, piece_start)
+    length_m = cum[b] - cum[a]
+    del cum
+
+    # nodes: the kept OSM nodes, compacted (any position of a node has its location)
+    node_refs, first = np.unique(refs[pos], return_index=True)
+    node_pos = pos[first]
+    del pos, first
+    edge_u = np.searchsorted(node_refs, refs[a])
+    edge_v = np.searchsorted(node_refs, refs[b])
+    del a, b
+    crs = utm_crs(float(np.mean(lon[node_pos])), float(np.mean(lat[node_pos])))
+    x, y = project_lonlat(lon[node_pos], lat[node_pos], crs)
+    # classes as a categorical: one string per class, not per edge
+    classes, class_of_piece = np.unique(piece_highway, return_inverse=True)
+    highway = pd.Categorical.from_codes(class_of_piece[edge_piece], categories=classes.tolist())
     return network_from_arrays(
         x,
         y,
-        node_of_pos[a],
-        node_of_pos[b],
-        piece_highway[edge_piece],
+        edge_u,
+        edge_v,
+        highway,
         crs=crs,
         oneway=piece_oneway[edge_piece],
-        length_m=cum[b] - cum[a],
+        length_m=length_m,
         maxspeed_kph=piece_maxspeed[edge_piece],
         way_id=piece_way[edge_piece],
         node_id=node_refs,
         access=piece_access[edge_piece],
     )
+
+
+def _shared_refs(refs: NDArray[np.int64]) -> NDArray[np.bool_]:
+    # True where a node reference occurs more than once (a sort, then neighbours compared)
+    order = np.argsort(refs, kind="stable")
+    ordered = refs[order]
+    equal = ordered[1:] == ordered[:-1]
+    del ordered
+    repeated = np.zeros(refs.shape[0], dtype=np.bool_)
+    repeated[1:] = equal
+    repeated[:-1] |= equal
+    shared = np.empty_like(repeated)
+    shared[order] = repeated
+    return shared
+
+
+# positions per block of the length computation (bounds its temporaries)
+_STEP_BLOCK = 1 << 20
+
+
+def _cumulative_steps_m(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], piece_start: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Great-circle distance from the first position to each position, metres.
+
+    Steps between pieces count zero, so ``cum[b] - cum[a]`` is the length along a piece.
+    """
+    n_pos = lon.shape[0]
+    step = np.zeros(n_pos)
+    for start in range(0, max(n_pos - 1, 0), _STEP_BLOCK):
+        stop = min(start + _STEP_BLOCK, n_pos - 1)
+        step[start:stop] = _haversine_m(
+            lon[start:stop], lat[start:stop], lon[start + 1 : stop + 1], lat[start + 1 : stop + 1]
+        )
+    step[piece_start[1:] - 1] = 0.0
+    cum = np.empty(n_pos)
+    cum[0:1] = 0.0
+    np.cumsum(step[:-1], out=cum[1:])
+    return cum
 
 
 def _haversine_m(
