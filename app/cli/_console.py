@@ -2,13 +2,15 @@
 
 :class:`Stages` shows a command's long steps as progress bars labelled from the message
 catalogue (``progress.*`` keys of :mod:`geo.messages`, Chinese by default). Bars are drawn for
-a person only: never with ``--json``, and not when stderr is no terminal unless
-``FPLAN_PROGRESS=1`` forces them (``FPLAN_PROGRESS=0`` turns them off). Services never draw:
+a person only: never with ``--json``, and not when stdout or stderr is no terminal (output
+piped to a file or a program) unless ``FPLAN_PROGRESS=1`` forces them (``FPLAN_PROGRESS=0``
+turns them off). Services never draw:
 they take a ``progress`` callback, and the command turns its calls into :meth:`Stages.stage`
 and :meth:`Stages.update`.
 """
 
 import os
+import sys
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -32,7 +34,7 @@ def progress_enabled(*, json_mode: bool = False) -> bool:
         return True
     if forced in {"0", "no", "false", "never"}:
         return False
-    return console.is_terminal
+    return console.is_terminal and sys.stdout.isatty()
 
 
 class Stages:
