@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import NetworkFormatError, NetworkInputError
@@ -542,6 +541,8 @@ def _network_from_pieces(
     del a, b
     crs = utm_crs(float(np.mean(lon[node_pos])), float(np.mean(lat[node_pos])))
     x, y = project_lonlat(lon[node_pos], lat[node_pos], crs)
+    import pandas as pd
+
     # classes as a categorical: one string per class, not per edge
     classes, class_of_piece = np.unique(piece_highway, return_inverse=True)
     highway = pd.Categorical.from_codes(class_of_piece[edge_piece], categories=classes.tolist())
