@@ -21,8 +21,12 @@ def demo(
     """Load what is missing for CITY: regions, a road network, population, demo facilities."""
     from rich.table import Table
 
+    from app.cli.check import cli_lang
     from app.services.demo import prepare_city
     from app.settings import get_settings
+    from geo import messages
+
+    reader = cli_lang(None)
 
     with open_session() as session, console.status("preparing") as status:
         summary = prepare_city(
@@ -32,7 +36,7 @@ def demo(
             seed=seed,
             target_nodes=nodes,
             refresh_facilities=refresh,
-            progress=status.update,
+            progress=lambda step: status.update(messages.text(step, reader)),
         )
     for step in summary.steps or ("nothing to do: the city is ready",):
         console.print(f"• {step}")
