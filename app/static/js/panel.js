@@ -7,6 +7,7 @@ import { statusOf } from './cards.js';
 import { html, renderHtml } from './html.js';
 import {
   cityName,
+  facilityTypeName,
   formatNumber,
   language,
   otherRuleTitle,
@@ -21,7 +22,9 @@ import {
   FACILITY_GROUPS,
   FAIL_GAP_STOPS,
   GAP_STOPS,
+  FAINT_OPACITY,
   PROPOSED_RING,
+  REAL_OUTLINE,
   ROAD_CLASSES,
   SUGGESTED_COLOR,
   TOGGLES,
@@ -85,7 +88,14 @@ export function reportGaps() {
 export function fillCitySelect() {
   const select = $('city-select', HTMLSelectElement);
   select.replaceChildren(
-    ...state.catalogues.map((c) => new Option(`${cityName(c)} · ${c.city_adcode}`, c.city_adcode)),
+    ...state.catalogues.map((c) => {
+      // a city not prepared is offered too: choosing it says what to do
+      const unprepared = state.cities.get(c.city_adcode)?.prepared === false;
+      const mark = unprepared ? `（${t('map.city.unprepared')}）` : '';
+      const option = new Option(`${cityName(c)} · ${c.city_adcode}${mark}`, c.city_adcode);
+      option.dataset.prepared = String(!unprepared);
+      return option;
+    }),
   );
   if (state.city) select.value = state.city;
 }
@@ -156,7 +166,7 @@ export function renderLayerSwitcher(onToggle) {
       box.dataset.layer = toggle.key;
       box.checked = state.visible[toggle.key];
       box.addEventListener('change', () => onToggle(toggle.key, box.checked));
-      label.append(box, ` ${t(`layer.${toggle.key}`)}`);
+      label.append(box, ` ${t(toggle.label ?? `layer.${toggle.key}`)}`);
       if (toggle.key === 'areas') {
         const note = document.createElement('span');
         note.id = 'areas-note';
@@ -217,9 +227,14 @@ export function renderExports() {
         href="${`${API}/compliance?city=${city}&format=${format}&lang=${lang}${scenario}`}"
         >${t(`export.${format}`)}</a>`,
   );
+  const scope = state.scenario
+    ? t('map.exports.scenario', { name: state.scenario.name })
+    : t('map.exports.baseline');
   renderHtml(
     nav,
-    html`<a id="report-link" class="report-link" target="_blank" rel="noopener"
+    html`<p id="exports-scope" class="export-scope"
+        data-scenario="${String(state.scenario?.id ?? '')}">${scope}</p>
+      <a id="report-link" class="report-link" target="_blank" rel="noopener"
         href="${report}">${t('export.report')}</a>
       <a class="export-link" download href="${pdf}">${t('export.pdf')}</a>
       <span class="export-label">${t('export.label')}</span>${links}`,
@@ -231,9 +246,41 @@ export function renderExports() {
 /**
  * @param {string} style inline CSS of the swatch
  * @param {string} text
+ * @param {string} [entry] names the entry for the browser tests (data-legend)
  */
-function swatch(style, text) {
-  return html`<li><span class="swatch" style="${style}"></span>${text}</li>`;
+function swatch(style, text, entry = '') {
+  return html`<li data-legend="${entry}"><span class="swatch" style="${style}"></span>${text}</li>`;
+}
+
+// the facilities of the chosen norm: what counts (in full) and what not (faint), real and
+// synthetic with their numbers
+function facilityLegend() {
+  const known = state.ruleFacilities?.rule_id === state.rule?.id ? state.ruleFacilities : null;
+  const grey = '#555';
+  const real = `background:${grey}; border:2px solid ${REAL_OUTLINE}; border-radius:50%`;
+  const synthetic = `background:#fff; border:2px solid ${grey}; border-radius:50%`;
+  if (!known) {
+    return [swatch(real, t('legend.real'), 'real'), swatch(synthetic, t('legend.synthetic'), 'synthetic')];
+  }
+  const counted = known.counted.real + known.counted.synthetic;
+  const others = known.others.real + known.others.synthetic;
+  const note = known.every_facility
+    ? t('map.legend.every')
+    : counted
+      ? t('map.legend.types', { types: known.facility_types.map(facilityTypeName).join('、') })
+      : t('map.legend.none');
+  const faint = `background:${grey}; opacity:${FAINT_OPACITY}; border-radius:50%`;
+  return [
+    swatch(real, t('map.legend.real', { n: formatNumber(known.counted.real + known.others.real, 0) }), 'real'),
+    swatch(
+      synthetic,
+      t('map.legend.synthetic', { n: formatNumber(known.counted.synthetic + known.others.synthetic, 0) }),
+      'synthetic',
+    ),
+    swatch(`background:${grey}; border-radius:50%`, t('map.legend.counted', { n: formatNumber(counted, 0) }), 'counted'),
+    ...(known.every_facility ? [] : [swatch(faint, t('map.legend.others', { n: formatNumber(others, 0) }), 'others')]),
+    html`<li class="legend-note" data-legend="note">${note}</li>`,
+  ];
 }
 
 /**
@@ -276,10 +323,7 @@ export function renderLegend() {
     $('legend'),
     html`
     <h3>${t('legend.compliance')}</h3><ul>${compliance}</ul>
-    <h3>${t('legend.facilities')}</h3><ul>${facilities}
-      ${swatch('background:#555; border-radius:50%', t('legend.real'))}
-      ${swatch('background:#fff; border:2px solid #555; border-radius:50%', t('legend.synthetic'))}
-    </ul>
+    <h3>${t('legend.facilities')}</h3><ul>${facilities}${facilityLegend()}</ul>
     <h3>${t('legend.sites')}</h3><ul>
       ${swatch(proposed, t('legend.proposed'))}${swatch(suggested, t('legend.suggested'))}
     </ul>
