@@ -177,6 +177,8 @@ async function selectCity(city, ruleId = null, regions = null, reload = false) {
   setStatus(t('status.loading'));
   // a city not prepared has no verdicts to ask for: its outline and the note say what to do
   const unprepared = isUnprepared(city);
+  $('scenario-button', HTMLButtonElement).disabled =
+    !scenarioMode.available || (unprepared && !scenarioMode.view.open);
   // the verdicts and zones are asked for at once; the map is drawn meanwhile
   const verdicts = unprepared ? null : fetchVerdicts(city, null);
   verdicts?.catch(() => null);

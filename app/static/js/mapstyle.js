@@ -71,12 +71,12 @@ export const GAP_STOPS = [
   [2000, '#4a1486'],
 ];
 
-// covered areas of the chosen norm: teal hatching, so they read apart from the solid compliance
-// and gap fills beneath and above them; the smaller (urban) threshold darker than the larger
-// (rural) one drawn beneath it
+// covered areas of the chosen norm: a sparse teal hatching of thin lines drawn opaque (so
+// overlapping areas never thicken it) with a teal outline, between the compliance fill beneath
+// and the gap zones above; the smaller (urban) threshold darker than the larger (rural) one
 /** @type {Record<'urban' | 'all' | 'rural', string>} */
 export const AREA_COLORS = { urban: '#0b6b64', all: '#0e8a80', rural: '#3fb3a6' };
-const HATCH_PX = 8;
+const HATCH_PX = 10;
 
 /**
  * A tile of diagonal hatching in `color` for a fill pattern (RGBA pixels, as map.addImage takes).
@@ -85,7 +85,7 @@ const HATCH_PX = 8;
  * @param {{size?: number, stroke?: number}} [options] tile side and stroke width, pixels
  * @returns {RgbaImage}
  */
-export function hatchImage(color, { size = HATCH_PX, stroke = 2 } = {}) {
+export function hatchImage(color, { size = HATCH_PX, stroke = 1 } = {}) {
   const rgb = [1, 3, 5].map((i) => Number.parseInt(color.slice(i, i + 2), 16));
   const data = new Uint8Array(size * size * 4);
   for (let y = 0; y < size; y += 1) {
@@ -349,7 +349,7 @@ export function buildStyle(city) {
             'hatch-rural',
             'hatch-all',
           ],
-          'fill-opacity': 0.85,
+          'fill-opacity': 1,
         },
       },
       {
@@ -374,7 +374,7 @@ export function buildStyle(city) {
         id: 'areas-line',
         type: 'line',
         source: 'areas',
-        paint: { 'line-color': AREA_COLORS.urban, 'line-width': 1.2, 'line-opacity': 0.7 },
+        paint: { 'line-color': AREA_COLORS.urban, 'line-width': 1.4, 'line-opacity': 0.9 },
       },
       {
         id: 'roads-casing',

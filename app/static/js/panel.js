@@ -213,7 +213,8 @@ const EXPORT_FORMATS = /** @type {const} */ (['xlsx', 'csv', 'gpkg', 'geojson'])
 export function renderExports() {
   const nav = $('exports');
   const city = state.city;
-  if (!city) {
+  // a city not prepared has nothing to report or export yet
+  if (!city || state.cities.get(city)?.prepared === false) {
     renderHtml(nav, html``);
     return;
   }
@@ -312,7 +313,8 @@ export function renderLegend() {
   );
   /** @param {string} color */
   const hatch = (color) =>
-    `background: repeating-linear-gradient(-45deg, ${color} 0 2px, transparent 2px 5px)`;
+    `background: repeating-linear-gradient(-45deg, ${color} 0 1px, transparent 1px 6px);` +
+    ` outline: 1.4px solid ${color}`;
   const areas = /** @type {const} */ (['urban', 'rural', 'all']).map((key) =>
     swatch(hatch(AREA_COLORS[key]), t(`legend.areas.${key}`)),
   );

@@ -4,7 +4,7 @@
 // /cities/{adcode}/prepare starts the preparation on the server (202 with a job), the page
 // polls GET on the same path and shows each step, then loads the city anew.
 
-import { ApiError, getJson, hasToken, request } from './api.js';
+import { ApiError, TOKEN_KEY, getJson, hasToken, request, setToken } from './api.js';
 import { cityName, t } from './i18n.js';
 import { html, renderHtml } from './html.js';
 import { describeError, setStatus } from './panel.js';
@@ -67,13 +67,43 @@ export function renderPrepareNote(reload) {
           ? html`<p>${t('map.prepare.admin')}</p>
               <button id="prepare-button" type="button" class="action-button">
                 ${t('map.prepare.button')}</button>`
-          : html`<p class="hint">${t('map.prepare.need-admin')}</p>`
+          : html`<p class="hint">${t('map.prepare.need-admin')}</p>
+              <label for="prepare-token">${t('map.prepare.token')}</label>
+              <input id="prepare-token" type="password" autocomplete="off" spellcheck="false"
+                placeholder="fpl_…">`
       }
       <p id="prepare-progress" class="hint" role="status" aria-live="polite"></p>`,
   );
   const button = document.getElementById('prepare-button');
   button?.addEventListener('click', () => startPreparation(city, reload));
+  const field = /** @type {HTMLInputElement | null} */ (document.getElementById('prepare-token'));
+  field?.addEventListener('change', () => useToken(field.value, reload));
   if (status.job?.state === 'running') follow(city, status.job, reload);
+}
+
+/**
+ * Take the token entered in the note (kept as scenario mode keeps it) and ask again whether it
+ * may prepare the city.
+ *
+ * @param {string} value
+ * @param {(city: string) => Promise<void>} reload
+ */
+async function useToken(value, reload) {
+  setToken(value);
+  try {
+    window.localStorage.setItem(TOKEN_KEY, value.trim());
+  } catch {
+    // storage refused (private window): the token lives for this page only
+  }
+  const field = /** @type {HTMLInputElement | null} */ (document.getElementById('scenario-token'));
+  if (field) field.value = value.trim();
+  try {
+    await loadCities();
+  } catch (error) {
+    progress(describeError(error), 'error');
+    return;
+  }
+  renderPrepareNote(reload);
 }
 
 /**
