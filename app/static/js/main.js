@@ -33,6 +33,7 @@ import { TOGGLES, buildStyle, styleImages } from './mapstyle.js';
 import {
   describeError,
   fillCitySelect,
+  followExport,
   fillRuleSelect,
   renderLayerSwitcher,
   renderExports,
@@ -238,6 +239,7 @@ function wireControls() {
     setPanelOpen(!$('panel').classList.contains('open')),
   );
   $('card-close').addEventListener('click', hideCard);
+  $('exports').addEventListener('click', followExport);
   const citySelect = $('city-select', HTMLSelectElement);
   citySelect.addEventListener('change', () => selectCity(citySelect.value));
   const ruleSelect = $('rule-select', HTMLSelectElement);

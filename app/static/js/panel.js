@@ -2,7 +2,7 @@
 // The panel: the status line, the city and norm selectors, the chosen norm's description and
 // city verdict, the layer switcher (with the coverage areas' note) and the legend.
 
-import { API, ApiError } from './api.js';
+import { API, ApiError, fetchFile } from './api.js';
 import { statusOf } from './cards.js';
 import { html, renderHtml } from './html.js';
 import {
@@ -240,6 +240,39 @@ export function renderExports() {
       <a class="export-link" download href="${pdf}">${t('export.pdf')}</a>
       <span class="export-label">${t('export.label')}</span>${links}`,
   );
+}
+
+// how long a fetched report or export stays at its object URL, milliseconds
+const OBJECT_URL_MS = 60_000;
+
+/**
+ * A click on the report or an export while a scenario is open: the links name the scenario's
+ * files (`?scenario=`), fetched here with the planner's token, which a plain link cannot send.
+ *
+ * @param {MouseEvent} event
+ */
+export async function followExport(event) {
+  const link = event.target instanceof Element ? event.target.closest('a') : null;
+  if (!link || !state.scenario) return;
+  event.preventDefault();
+  // the report's tab is opened at the click, so no pop-up blocker stops it
+  const tab = link.id === 'report-link' ? window.open('', '_blank') : null;
+  try {
+    const { blob, filename } = await fetchFile(link.href);
+    const url = URL.createObjectURL(blob);
+    if (tab) {
+      tab.location.href = url;
+    } else {
+      const save = document.createElement('a');
+      save.href = url;
+      save.download = filename;
+      save.click();
+    }
+    window.setTimeout(() => URL.revokeObjectURL(url), OBJECT_URL_MS);
+  } catch (error) {
+    tab?.close();
+    setStatus(describeError(error), 'error');
+  }
 }
 
 // ---- legend
