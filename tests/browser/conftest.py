@@ -97,6 +97,18 @@ def map_settings(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     drop_database(url)
 
 
+def revoke(settings: Settings, secret: str) -> None:
+    """Revoke the token whose secret is ``secret`` (as an admin would, meanwhile)."""
+    engine = create_db_engine(settings)
+    try:
+        with Session(engine) as session:
+            principal = auth.authenticate(session, secret)
+            auth.revoke_token(session, principal.token_id)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -12,12 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy.orm import Session
 
-from app.db.session import create_db_engine
-from app.services import auth
 from app.settings import Settings
-from tests.browser.conftest import CITY, REAL_HOSPITAL, MapPage
+from tests.browser.conftest import CITY, REAL_HOSPITAL, MapPage, revoke
 from tests.browser.test_scenario import issue_token, open_scenario_mode
 from tests.browser.test_ux import english_sentences
 
@@ -127,17 +124,6 @@ def test_the_chosen_norms_facilities_are_drawn_in_full_and_real_ones_on_top(
     assert page.errors == []
 
 
-def _revoke(settings: Settings, secret: str) -> None:
-    engine = create_db_engine(settings)
-    try:
-        with Session(engine) as session:
-            principal = auth.authenticate(session, secret)
-            auth.revoke_token(session, principal.token_id)
-            session.commit()
-    finally:
-        engine.dispose()
-
-
 def test_an_unprepared_city_says_what_to_do_and_admins_may_prepare_it(
     map_page: MapPageFactory, map_settings: Settings, planner_token: str
 ) -> None:
@@ -181,7 +167,7 @@ def test_an_unprepared_city_says_what_to_do_and_admins_may_prepare_it(
     page.page.click("#lang-toggle")
 
     # the token is revoked meanwhile: the service's refusal is shown, in Chinese
-    _revoke(map_settings, admin)
+    revoke(map_settings, admin)
     page.page.click("#prepare-button")
     progress = page.page.locator("#prepare-progress[data-kind='error']")
     progress.wait_for(state="visible")
