@@ -174,7 +174,7 @@ async function selectCity(city, ruleId = null, regions = null, reload = false) {
   $('city-select', HTMLSelectElement).value = city;
   fillRuleSelect();
   renderExports();
-  renderPrepareNote((prepared) => selectCity(prepared, state.rule?.id ?? null, null, true));
+  renderPrepareNote(openPrepared);
   setStatus(t('status.loading'));
   // a city not prepared has no verdicts to ask for: its outline and the note say what to do
   const unprepared = isUnprepared(city);
@@ -214,6 +214,16 @@ async function selectCity(city, ruleId = null, regions = null, reload = false) {
   }
 }
 
+/**
+ * Load a city anew once it has been prepared (from the map): its tiles, units and verdicts.
+ *
+ * @param {string} city
+ */
+function openPrepared(city) {
+  fillCitySelect();
+  return selectCity(city, state.rule?.id ?? null, null, true);
+}
+
 // ---- language and controls
 
 /** @param {string | null} lang */
@@ -226,7 +236,7 @@ function applyLanguage(lang) {
   renderLayerSwitcher(setLayerVisibility);
   renderLegend();
   renderExports();
-  renderPrepareNote((prepared) => selectCity(prepared, state.rule?.id ?? null, null, true));
+  renderPrepareNote(openPrepared);
   rerenderCard();
   if (state.ready && !isUnprepared(state.city)) reportGaps();
   scenarioMode.languageChanged();

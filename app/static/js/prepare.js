@@ -152,11 +152,13 @@ function follow(city, job, reload) {
   if (job.state === 'running') {
     if (button) button.disabled = true;
     progress(
-      t('map.prepare.running', {
-        step: job.step_text ?? '…',
-        n: Math.min(job.steps_done + 1, job.steps_total),
-        total: job.steps_total,
-      }),
+      job.step_text === null
+        ? t('map.prepare.started')
+        : t('map.prepare.running', {
+            step: job.step_text,
+            n: Math.min(job.steps_done + 1, job.steps_total),
+            total: job.steps_total,
+          }),
     );
     pollTimer = window.setTimeout(async () => {
       try {
