@@ -6,6 +6,7 @@
 //   map.js     the map's sources and layers as the state drives them
 //   panel.js   the panel's controls, status line and legend
 //   clicks.js  what a click on the map shows (popup or card)
+//   prepare.js a city not prepared yet: what to do, and an admin's "准备数据"
 //
 // The map object and the page state are exposed as `window.fplan` (used by the browser tests).
 // With a scenario open (state.scenario) the verdicts, zones and areas are the scenario's.
@@ -239,6 +240,9 @@ function applyLanguage(lang) {
   renderPrepareNote(openPrepared);
   rerenderCard();
   if (state.ready && !isUnprepared(state.city)) reportGaps();
+  else if (state.ready && state.catalogue) {
+    setStatus(t('map.status.unprepared', { city: cityName(state.catalogue) }));
+  }
   scenarioMode.languageChanged();
   updateUrl();
 }
