@@ -85,8 +85,12 @@ class Stages:
 
     def stage(self, key: str, total: float | None = None, **fields: object) -> None:
         """Start stage ``progress.<key>``, the previous one done; ``total`` steps or None."""
+        self.stage_key(f"progress.{key}", total, **fields)
+
+    def stage_key(self, key: str, total: float | None = None, **fields: object) -> None:
+        """Start a stage labelled by the catalogue's message ``key`` (e.g. a service's step)."""
         self._finish()
-        label = messages.text(f"progress.{key}", self.lang, **fields)
+        label = messages.text(key, self.lang, **fields)
         self._current = self._bar.add_task(label, total=total)
 
     def update(self, done: float, total: float | None = None) -> None:

@@ -43,11 +43,12 @@ def demo(
             seed=seed,
             target_nodes=nodes,
             refresh_facilities=refresh,
-            progress=lambda step: stages.stage(step, city=city),
+            progress=stages.stage_key,
         )
         catalogues = norms.load_norms(settings)
         if catalogues.for_city(city) is not None:
-            stages.stage("evaluation", city=city)
+            # the step the map's preparation also ends with (app.services.preparation)
+            stages.stage_key("prepare.step.compliance")
             compliance.run_compliance(
                 session,
                 settings,
