@@ -257,7 +257,7 @@ class OptimizeResult(BaseModel):
     exact: bool
     bound: float | None = Field(description="proven bound on the optimum")
     gap: float = Field(description="relative gap between objective and bound; 0: proven optimal")
-    bound_source: str = Field(description="milp, lagrangian, greedy or trivial")
+    bound_source: str = Field(description="milp, lp, lagrangian, greedy or trivial")
     gap_zh: str = Field(description="the gap to the bound in plain words, Chinese")
     gap_en: str = Field(description="the same in English")
     summary_zh: str = Field(description="what the result means, Chinese")

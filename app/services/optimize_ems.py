@@ -358,7 +358,7 @@ def ems_result(
         exact=plan.exact,
         bound=plan.bound,
         gap=max(gap, 0.0),
-        bound_source="milp" if plan.solver == "highs-milp" else "greedy",
+        bound_source=plan.bound_source,
         gap_zh=gap_zh,
         gap_en=gap_en,
         summary_zh=summary_zh,
