@@ -129,9 +129,6 @@ def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
     if request.model in ("mclp", "pmedian") and request.k is None:
         msg = f"k is required for {request.model}: the number of sites to open"
         raise invalid_field("k", msg)
-    if request.model == "ems" and request.save_as_scenario is not None:
-        msg = "model ems is not saved as a scenario yet; save its stations with POST /scenarios"
-        raise invalid_field("save_as_scenario", msg)
     if request.model == "lscp" and request.k is not None:
         msg = "k does not apply to lscp, which finds the fewest sites covering everyone"
         raise invalid_field("k", msg)
@@ -504,7 +501,7 @@ def optimize_sites(
 
     if request.model == "ems":
         limit = float(norm.threshold[demand].max()) if demand.size else 0.0
-        return optimize_ems.ems_result(
+        plan = optimize_ems.ems_result(
             request,
             inputs,
             norm,
@@ -520,6 +517,19 @@ def optimize_sites(
             notes=(notes, notes_zh),
             candidates_s=candidates_s,
         )
+        if request.save_as_scenario is None:
+            return plan
+        if author is None:
+            msg = "save_as_scenario needs an author (an API token)"
+            raise invalid_field("save_as_scenario", msg)
+        body = ScenarioCreate(
+            city=city,
+            name=request.save_as_scenario,
+            description=f"ems stations and fleet for {norm.description}",
+            changes=optimize_ems.scenario_changes(plan),
+        )
+        saved = scenarios.create_scenario(session, body, author=author, owner=principal)[0]
+        return plan.model_copy(update={"scenario_id": saved.id})
     start = time.perf_counter()
     cost = _costs(request.model, inputs, norm, demand, candidates)
     matrix_s = time.perf_counter() - start

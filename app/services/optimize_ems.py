@@ -31,6 +31,8 @@ from app.schemas.optimize import (
     OptimizeRequest,
     OptimizeResult,
 )
+from app.schemas.facility import FacilityCreate
+from app.schemas.scenario import MAX_CHANGES, AddChange, ChangeIn, UpdateChange
 from app.services.inputs import CityInputs
 from app.services.optimize_answer import site_places
 from app.services.optimize_inputs import Candidates, Norm, invalid_field
@@ -377,3 +379,49 @@ def ems_result(
         notes_zh=notes[1],
         ems=summary,
     )
+
+
+def scenario_changes(result: OptimizeResult) -> list[ChangeIn]:
+    """The plan as scenario changes: each new station added with its ambulances, each register
+    station whose fleet changes updated.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``save_as_scenario``: a station whose fleet changes is not in the register (a
+        proposed one of the overlay), or more changes than a scenario holds.
+    """
+    assert result.ems is not None
+    changes: list[ChangeIn] = [
+        AddChange(
+            kind="add",
+            geometry={"type": "Point", "coordinates": (site.lon, site.lat)},
+            properties=FacilityCreate(
+                name=site.name[:200],
+                type=site.type,
+                source="scenario",
+                ambulances=site.ambulances,
+            ),
+        )
+        for site in result.chosen
+    ]
+    for station in result.ems.stations:
+        if station.ambulances_after == station.ambulances_before:
+            continue
+        if station.facility_id is None:
+            msg = (
+                f"station {station.name!r} is not in the register: its {station.ambulances_after}"
+                " ambulances cannot be saved in a scenario"
+            )
+            raise invalid_field("save_as_scenario", msg)
+        changes.append(
+            UpdateChange(
+                kind="update",
+                facility_id=station.facility_id,
+                properties={"ambulances": station.ambulances_after},
+            )
+        )
+    if len(changes) > MAX_CHANGES:
+        msg = f"{len(changes)} changes exceed the {MAX_CHANGES} a scenario may hold"
+        raise invalid_field("save_as_scenario", msg)
+    return changes
