@@ -42,6 +42,7 @@ from app.services.auth import Principal
 from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue
 from app.services.optimize_answer import (
+    both_texts,
     default_facility_type,
     gap_words,
     site_places,
@@ -247,16 +248,15 @@ def _notes(norm: Norm, candidates: Candidates) -> tuple[list[str], list[str]]:
     """The norm's notes and how the gap candidates were thinned, in English and Chinese."""
     notes, notes_zh = list(norm.notes), list(norm.notes_zh)
     if candidates.widened and candidates.spacing_m is not None:
-        n = candidates.x.shape[0]
-        notes.append(
-            f"gap candidates thinned to one per {candidates.spacing_m:,.0f} m square (widened "
-            f"{candidates.widened} time(s) to stay within {MAX_GAP_CANDIDATES:,}): {n:,} candidates"
+        zh, en = both_texts(
+            "optimize.note.thinned",
+            spacing=candidates.spacing_m,
+            widened=candidates.widened,
+            most=MAX_GAP_CANDIDATES,
+            n=candidates.x.shape[0],
         )
-        notes_zh.append(
-            f"缺口候选点按每 {candidates.spacing_m:,.0f} 米见方一个抽稀"
-            f"（为不超过 {MAX_GAP_CANDIDATES:,} 个，放宽 {candidates.widened} 次），"
-            f"共 {n:,} 个候选点"
-        )
+        notes.append(en)
+        notes_zh.append(zh)
     return notes, notes_zh
 
 
@@ -411,6 +411,31 @@ def _scenario_base(
     return base
 
 
+def _saved_plan(
+    session: Session,
+    request: OptimizeRequest,
+    plan: OptimizeResult,
+    norm: Norm,
+    *,
+    author: str | None,
+    principal: Principal | None,
+) -> OptimizeResult:
+    """An ems plan, saved as a scenario when the request asks (its id in the answer)."""
+    if request.save_as_scenario is None:
+        return plan
+    if author is None:
+        msg = "save_as_scenario needs an author (an API token)"
+        raise invalid_field("save_as_scenario", msg)
+    body = ScenarioCreate(
+        city=request.city,
+        name=request.save_as_scenario,
+        description=f"ems stations and fleet for {norm.description}",
+        changes=optimize_ems.scenario_changes(plan),
+    )
+    saved = scenarios.create_scenario(session, body, author=author, owner=principal)[0]
+    return plan.model_copy(update={"scenario_id": saved.id})
+
+
 def optimize_sites(
     session: Session,
     settings: Settings,
@@ -501,35 +526,29 @@ def optimize_sites(
 
     if request.model == "ems":
         limit = float(norm.threshold[demand].max()) if demand.size else 0.0
-        plan = optimize_ems.ems_result(
+        return _saved_plan(
+            session,
             request,
-            inputs,
-            norm,
-            demand,
-            candidates,
-            rules=[fleet_rule]
-            if fleet_rule is not None
-            else list(get_catalogue(norms, city).rules),
-            cost_of=lambda sites: _cost_matrix(
-                inputs, norm, demand, sites, limit=limit, per_threshold=True
+            optimize_ems.ems_result(
+                request,
+                inputs,
+                norm,
+                demand,
+                candidates,
+                rules=[fleet_rule]
+                if fleet_rule is not None
+                else list(get_catalogue(norms, city).rules),
+                cost_of=lambda sites: _cost_matrix(
+                    inputs, norm, demand, sites, limit=limit, per_threshold=True
+                ),
+                rule_id=rule.id if rule is not None else None,
+                notes=(notes, notes_zh),
+                candidates_s=candidates_s,
             ),
-            rule_id=rule.id if rule is not None else None,
-            notes=(notes, notes_zh),
-            candidates_s=candidates_s,
+            norm,
+            author=author,
+            principal=principal,
         )
-        if request.save_as_scenario is None:
-            return plan
-        if author is None:
-            msg = "save_as_scenario needs an author (an API token)"
-            raise invalid_field("save_as_scenario", msg)
-        body = ScenarioCreate(
-            city=city,
-            name=request.save_as_scenario,
-            description=f"ems stations and fleet for {norm.description}",
-            changes=optimize_ems.scenario_changes(plan),
-        )
-        saved = scenarios.create_scenario(session, body, author=author, owner=principal)[0]
-        return plan.model_copy(update={"scenario_id": saved.id})
     start = time.perf_counter()
     cost = _costs(request.model, inputs, norm, demand, candidates)
     matrix_s = time.perf_counter() - start

@@ -22,6 +22,7 @@ from app.schemas.optimize import (
 )
 from app.services.inputs import CityInputs
 from app.services.region_lookup import locate_point
+from geo import messages
 from geo.access.coverage import nearest_facility
 from geo.access.matrix import nearest_straight
 from geo.locate import limit_spacing, scaled_gap_candidates, settlement_node_limits
@@ -112,14 +113,9 @@ def rule_norm(rule: Rule, inputs: CityInputs, city: str) -> Norm:
         mode, model = ems_model(params)
         direction = params.direction.value
         if params.radius_km is not None:
-            notes.append(
-                f"the {params.radius_km:g} km road-distance limit of {rule.id} is not modelled: "
-                f"sites are chosen on the {params.minutes:g}-minute limit alone"
-            )
-            notes_zh.append(
-                f"{rule.id} 的 {params.radius_km:g} 公里道路距离限值未纳入模型："
-                f"仅按 {params.minutes:g} 分钟时限选址"
-            )
+            fields = {"rule": rule.id, "km": params.radius_km, "minutes": params.minutes}
+            notes.append(messages.text("optimize.note.road_limit", "en", **fields))
+            notes_zh.append(messages.text("optimize.note.road_limit", "zh", **fields))
     assert params is not None
     return Norm(
         description=f"{rule.id}: {rule.title_en}",
@@ -251,7 +247,8 @@ def candidates_for(
     kind, types = parse_candidate_spec(spec)
     if kind == "gaps":
         x, y, spacing, widened = _gap_candidates(inputs, norm, demand, request.spacing_m)
-        names = [f"新建站点 {i + 1}" for i in range(x.shape[0])]
+        # a new site's name as the register stores it: Chinese, the planners' language
+        names = [messages.text("optimize.new_site", "zh", n=i + 1) for i in range(x.shape[0])]
         return Candidates(x, y, names, [None] * len(names), spacing, widened)
     # existing facilities of the given types that do not count for the norm yet
     counting = set(select_facilities(inputs.context.sites, norm.selectors).tolist())
