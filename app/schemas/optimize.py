@@ -136,7 +136,10 @@ class OptimizeRequest(BaseModel):
     crs: InputCrs = Field(default="wgs84", description="datum of candidate points")
     time_limit_s: float = Field(default=60.0, gt=0, le=600, description="solver time limit")
     save_as_scenario: str | None = Field(
-        default=None, min_length=1, max_length=200, description=(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=(
             "store the sites as a scenario (ems: the new stations with their ambulances, and "
             "the register stations' new fleet)"
         ),

@@ -57,6 +57,7 @@ from app.services.optimize_inputs import (
     threshold_norm,
 )
 from app.settings import Settings
+from geo import messages
 from geo.access.matrix import radius_matrix, travel_time_costs
 from geo.locate import (
     LSCP,
@@ -100,18 +101,17 @@ def _check_size(n_candidates: int, n_demand: int, *, model: str) -> None:
     are bounded too. Listed points are capped by the schema before any work.
     """
     if n_candidates > MAX_CANDIDATES:
-        msg = (
-            f"{n_candidates} candidates exceed {MAX_CANDIDATES}; widen spacing_m or give a "
-            "shortlist"
+        raise invalid_field(
+            "candidates", "optimize.error.too_many_candidates", n=n_candidates, most=MAX_CANDIDATES
         )
-        raise invalid_field("candidates", msg)
     if model == "pmedian" and n_candidates * n_demand > MAX_P_MEDIAN_PAIRS:
-        msg = (
-            f"{n_candidates} candidates × {n_demand} resident cells exceed "
-            f"{MAX_P_MEDIAN_PAIRS:,} p-median pairs; widen spacing_m, give a shortlist or use "
-            "mclp"
+        raise invalid_field(
+            "candidates",
+            "optimize.error.p_median_pairs",
+            n=n_candidates,
+            cells=n_demand,
+            most=MAX_P_MEDIAN_PAIRS,
         )
-        raise invalid_field("candidates", msg)
 
 
 def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
@@ -121,24 +121,23 @@ def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
     if rule_given:
         given.insert(0, "rule")
     if len(given) != 1:
-        msg = "give exactly one of rule_id, minutes or radius_km" + (
-            f" (got {', '.join(given)})" if given else ""
-        )
+        key = "optimize.error.one_norm_got" if given else "optimize.error.one_norm"
+        fields = {"given": ", ".join(given)}
+        msg = messages.text(key, "en", **fields)
         raise InvalidInputError(
-            msg, details=[{"field": name, "msg": msg} for name in (given[1:] or ["rule_id"])]
+            msg,
+            details=[{"field": name, "msg": msg} for name in (given[1:] or ["rule_id"])],
+            key=key,
+            fields=fields,
         )
     if request.model in ("mclp", "pmedian") and request.k is None:
-        msg = f"k is required for {request.model}: the number of sites to open"
-        raise invalid_field("k", msg)
+        raise invalid_field("k", "optimize.error.k_required", model=request.model)
     if request.model == "lscp" and request.k is not None:
-        msg = "k does not apply to lscp, which finds the fewest sites covering everyone"
-        raise invalid_field("k", msg)
+        raise invalid_field("k", "optimize.error.k_lscp")
     if request.mode is not None and request.minutes is None:
-        msg = "mode applies with minutes only; a rule sets its own, a radius is straight"
-        raise invalid_field("mode", msg)
+        raise invalid_field("mode", "optimize.error.mode")
     if not rule_given and request.rule_id is None and request.facility_type is None:
-        msg = "facility_type is required with minutes or radius_km: the type of the new sites"
-        raise invalid_field("facility_type", msg)
+        raise invalid_field("facility_type", "optimize.error.facility_type")
 
 
 def _spatial_rule(catalogue_rules: list[Rule], rule_id: str, city: str) -> Rule:
@@ -157,9 +156,8 @@ def _spatial_rule(catalogue_rules: list[Rule], rule_id: str, city: str) -> Rule:
                 TravelTimeCoverageParameters | RadiusCoverageParameters | EmsResponseParameters,
             )
         ]
-        why = "is not a rule of" if rule is None else "is not an evaluable spatial rule of"
-        msg = f"rule {rule_id!r} {why} the plan of {city}; spatial rules: {', '.join(spatial)}"
-        raise invalid_field("rule_id", msg)
+        key = "optimize.error.unknown_rule" if rule is None else "optimize.error.not_spatial_rule"
+        raise invalid_field("rule_id", key, rule=rule_id, city=city, spatial=", ".join(spatial))
     return rule
 
 
@@ -397,14 +395,9 @@ def _scenario_base(
 ) -> FacilityOverlay:
     """The changes of scenario ``scenario_id`` as the overlay the sites are chosen on."""
     if overlay is not None:
-        msg = "give either a scenario or changes of your own, not both"
-        raise invalid_field("scenario_id", msg)
+        raise invalid_field("scenario_id", "optimize.error.scenario_and_changes")
     if request.save_as_scenario is not None:
-        msg = (
-            f"sites chosen on scenario {scenario_id} are added to it "
-            f"(POST /scenarios/{scenario_id}/changes), not saved as another"
-        )
-        raise invalid_field("save_as_scenario", msg)
+        raise invalid_field("save_as_scenario", "optimize.error.save_on_scenario", id=scenario_id)
     _, base = scenario_runs.scenario_overlay(
         session, scenario_id, principal=principal, city=request.city, field="scenario_id"
     )
@@ -424,8 +417,7 @@ def _saved_plan(
     if request.save_as_scenario is None:
         return plan
     if author is None:
-        msg = "save_as_scenario needs an author (an API token)"
-        raise invalid_field("save_as_scenario", msg)
+        raise invalid_field("save_as_scenario", "optimize.error.author")
     body = ScenarioCreate(
         city=request.city,
         name=request.save_as_scenario,
@@ -504,8 +496,7 @@ def optimize_sites(
     if rule is not None and not any(
         facility_type in {t.value for t in s.facility_types} for s in norm.selectors
     ):
-        msg = f"a new {facility_type} does not count for rule {rule.id}"
-        raise invalid_field("facility_type", msg)
+        raise invalid_field("facility_type", "optimize.error.type_not_counted", rule=rule.id)
 
     people = inputs.context.points.population.astype(np.float64)
     demand = np.flatnonzero(norm.counted & (people > 0)).astype(np.int64)
@@ -519,8 +510,7 @@ def optimize_sites(
     n_candidates = int(candidates.x.shape[0])
     # model ems may only place the fleet on the stations there are
     if n_candidates == 0 and request.model != "ems":
-        msg = "no candidates: nobody is beyond the norm, or no point was usable"
-        raise invalid_field("candidates", msg)
+        raise invalid_field("candidates", "optimize.error.no_candidates")
     notes, notes_zh = _notes(norm, candidates)
     _check_size(n_candidates, int(demand.size), model=request.model)
 
@@ -561,11 +551,14 @@ def optimize_sites(
     scenario_id = None
     if request.save_as_scenario is not None:
         if author is None:
-            msg = "save_as_scenario needs an author (an API token)"
-            raise invalid_field("save_as_scenario", msg)
+            raise invalid_field("save_as_scenario", "optimize.error.author")
         if len(sites) > MAX_CHANGES:
-            msg = f"{len(sites)} sites exceed the {MAX_CHANGES} changes a scenario may hold"
-            raise invalid_field("save_as_scenario", msg)
+            raise invalid_field(
+                "save_as_scenario",
+                "optimize.error.too_many_changes",
+                n=len(sites),
+                most=MAX_CHANGES,
+            )
         body = ScenarioCreate(
             city=city,
             name=request.save_as_scenario,

@@ -34,6 +34,8 @@ _ROAD_ORDER = (
     "living_street",
     "service",
 )
+
+
 def default_facility_type(selectors: tuple[FacilitySelector, ...]) -> str:
     """The type a new site gets when none is given: one the rule counts on its own.
 

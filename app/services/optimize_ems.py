@@ -53,8 +53,7 @@ def fleet_rule(rules: list[Rule]) -> Rule:
         params = rule.parameters
         if isinstance(params, FleetRatioParameters) and params.measure == "fleet_size":
             return rule
-    msg = "model ems needs the plan's ambulance fleet rule (fleet_ratio, fleet_size); none found"
-    raise invalid_field("model", msg)
+    raise invalid_field("model", "optimize.error.no_fleet_rule")
 
 
 def required_fleet(inputs: CityInputs, rule: Rule) -> dict[str, int]:
@@ -396,11 +395,12 @@ def scenario_changes(result: OptimizeResult) -> list[ChangeIn]:
         if station.ambulances_after == station.ambulances_before:
             continue
         if station.facility_id is None:
-            msg = (
-                f"station {station.name!r} is not in the register: its {station.ambulances_after}"
-                " ambulances cannot be saved in a scenario"
+            raise invalid_field(
+                "save_as_scenario",
+                "optimize.error.station_not_in_register",
+                name=station.name,
+                n=station.ambulances_after,
             )
-            raise invalid_field("save_as_scenario", msg)
         changes.append(
             UpdateChange(
                 kind="update",
@@ -409,6 +409,7 @@ def scenario_changes(result: OptimizeResult) -> list[ChangeIn]:
             )
         )
     if len(changes) > MAX_CHANGES:
-        msg = f"{len(changes)} changes exceed the {MAX_CHANGES} a scenario may hold"
-        raise invalid_field("save_as_scenario", msg)
+        raise invalid_field(
+            "save_as_scenario", "optimize.error.too_many_changes", n=len(changes), most=MAX_CHANGES
+        )
     return changes

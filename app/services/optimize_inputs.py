@@ -45,9 +45,12 @@ from geo.norms.spatial import ems_model
 from geo.norms.terms import DistanceKind
 
 
-def invalid_field(field_name: str, msg: str) -> InvalidInputError:
-    """A bad request naming ``field_name``."""
-    return InvalidInputError(msg, details=[{"field": field_name, "msg": msg}])
+def invalid_field(field_name: str, key: str, **fields: object) -> InvalidInputError:
+    """A bad request naming ``field_name``, worded by the catalogue's message ``key``."""
+    msg = messages.text(key, "en", **fields)
+    return InvalidInputError(
+        msg, details=[{"field": field_name, "msg": msg}], key=key, fields=fields
+    )
 
 
 @dataclass
@@ -102,14 +105,12 @@ def rule_norm(rule: Rule, inputs: CityInputs, city: str) -> Norm:
         model = context.net.default_model(mode)
     elif isinstance(params, RadiusCoverageParameters):
         if params.distance != DistanceKind.STRAIGHT:
-            msg = f"rule {rule.id!r} measures road distance; only straight radii are optimised"
-            raise invalid_field("rule_id", msg)
+            raise invalid_field("rule_id", "optimize.error.road_distance", rule=rule.id)
         mode = None
     else:
         assert isinstance(params, EmsResponseParameters)
         if params.minutes is None:
-            msg = f"rule {rule.id!r} has a road-distance limit only; give minutes instead"
-            raise invalid_field("rule_id", msg)
+            raise invalid_field("rule_id", "optimize.error.road_limit_only", rule=rule.id)
         mode, model = ems_model(params)
         direction = params.direction.value
         if params.radius_km is not None:
@@ -279,8 +280,13 @@ def _listed_candidates(
         if candidate.lon is None or candidate.lat is None:
             j = index.get(candidate.facility_id or 0)
             if j is None:
-                msg = f"{where}: facility {candidate.facility_id} is not a facility of city {city}"
-                raise invalid_field(where, msg)
+                raise invalid_field(
+                    where,
+                    "optimize.error.not_city_facility",
+                    where=where,
+                    id=candidate.facility_id,
+                    city=city,
+                )
             facility = inputs.facilities[j]
             xs.append(float(context.sites.x[j]))
             ys.append(float(context.sites.y[j]))
@@ -289,8 +295,14 @@ def _listed_candidates(
             continue
         located = locate_point(session, candidate.lon, candidate.lat, crs=crs, field=where)
         if city not in (located.region_adcode, located.city_adcode):
-            msg = f"{where}: ({candidate.lon}, {candidate.lat}) lies outside city {city}"
-            raise invalid_field(where, msg)
+            raise invalid_field(
+                where,
+                "optimize.error.outside_city",
+                where=where,
+                lon=candidate.lon,
+                lat=candidate.lat,
+                city=city,
+            )
         x, y = project_lonlat([located.lon], [located.lat], context.net.crs)
         xs.append(float(x[0]))
         ys.append(float(y[0]))

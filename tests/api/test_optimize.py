@@ -416,3 +416,15 @@ def test_a_p_median_beyond_its_pair_bound_is_refused_naming_candidates() -> None
     assert _check_size(2_000, n_demand, model="mclp") is None
     with pytest.raises(InvalidInputError, match=f"exceed {MAX_CANDIDATES}"):
         _check_size(MAX_CANDIDATES + 1, 1, model="mclp")
+
+
+@pytest.mark.usefixtures("facilities")
+def test_a_refusal_reads_in_the_readers_language(api: TestClient) -> None:
+    body = {"city": CITY, "model": "mclp", "rule_id": "tiny.ems_radius"}
+    zh = api.post("/api/v1/optimize", json=body)
+    en = api.post("/api/v1/optimize", json=body, headers={"Accept-Language": "en"})
+
+    assert zh.status_code == en.status_code == 422
+    assert zh.json()["error"]["message"] == "mclp模型须给出 k（新建站点数）"
+    assert en.json()["error"]["message"] == "k is required for mclp: the number of sites to open"
+    assert zh.json()["error"]["details"][0]["field"] == "k"
