@@ -200,22 +200,21 @@ def improve_moves(
         add = np.asarray(cols.T @ worth, dtype=np.float64).reshape(-1)
         n_new = int(((~station) & (out > 0)).sum())
         best_gain, best_move = 1e-9 * max(float(w.sum()), 1.0), (-1, -1)
-        for a in np.flatnonzero(out > start):
-            rows = cols.indices[cols.indptr[a] : cols.indptr[a + 1]]
-            # a loses its ambulance's worth; demands a reaches are then worth more to b
+        for site in np.flatnonzero(out > start).tolist():
+            rows = cols.indices[cols.indptr[site] : cols.indptr[site + 1]]
+            # the site loses its ambulance's worth; the demands it reaches then weigh more
             before = w[rows] * (1.0 - q) * np.power(q, n[rows] - 1.0)
             loss = float(before.sum())
-            more = np.asarray(
-                rows_of[rows].T @ (before - worth[rows]), dtype=np.float64
-            ).reshape(-1)
-            net = add + more - loss
-            net[(units.site_unit != units.site_unit[a]) | (np.arange(net.shape[0]) == a)] = -np.inf
-            closes = (not station[a]) and out[a] == 1
+            more = rows_of[rows].T @ (before - worth[rows])
+            net = add + np.asarray(more, dtype=np.float64).reshape(-1) - loss
+            other = (units.site_unit != units.site_unit[site]) | (np.arange(net.shape[0]) == site)
+            net[other] = -np.inf
+            closes = (not station[site]) and out[site] == 1
             if n_new - int(closes) >= max_new:
                 net[(~station) & (out == 0)] = -np.inf
             b = int(np.argmax(net))
             if net[b] > best_gain:
-                best_gain, best_move = float(net[b]), (int(a), b)
+                best_gain, best_move = float(net[b]), (site, b)
         if best_move[0] < 0:
             break
         a, b = best_move

@@ -306,7 +306,9 @@ def median_bound(
     theta, stall = _THETA_START, 0
     for _ in range(max_iterations):
         reduced = np.minimum(wcost - u[demand], 0.0)
-        r = np.bincount(candidate, weights=reduced, minlength=pairs.n_candidate)
+        r = np.asarray(
+            np.bincount(candidate, weights=reduced, minlength=pairs.n_candidate), dtype=np.float64
+        )
         chosen = fixed | _top(-r, fixed, free)
         from_existing = has_existing & (wexist < u)
         value = float(
@@ -319,7 +321,8 @@ def median_bound(
             if stall >= _THETA_STALL:
                 theta, stall = theta / 2.0, 0
         assigned = np.bincount(
-            demand, weights=(chosen[candidate] & (reduced < 0)).astype(np.float64),
+            demand,
+            weights=(chosen[candidate] & (reduced < 0)).astype(np.float64),
             minlength=pairs.n_demand,
         )
         g = np.where(counted, 1.0 - assigned - from_existing, 0.0)

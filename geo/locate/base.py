@@ -30,7 +30,7 @@ reports a proven bound (see :mod:`geo.locate._greedy`). The result says which (`
 """
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -168,20 +168,21 @@ def _cost_pairs(cost_matrix: ArrayLike | sp.sparray | sp.spmatrix) -> Pairs:
     """The finite pairs of a dense (``inf`` = unreachable) or sparse (stored = finite) matrix."""
     ordered = False
     if sp.issparse(cost_matrix):
-        if cost_matrix.ndim != 2:
-            msg = f"cost_matrix must be two-dimensional, got shape {cost_matrix.shape}"
+        sparse = cast("sp.sparray | sp.spmatrix", cost_matrix)
+        if sparse.ndim != 2:
+            msg = f"cost_matrix must be two-dimensional, got shape {sparse.shape}"
             raise LocationInputError(msg)
-        n_d, n_c = (int(s) for s in cost_matrix.shape)
-        if cost_matrix.format == "csr":
+        n_d, n_c = (int(s) for s in sparse.shape)
+        if sparse.format == "csr":
             # a CSR array is demand-major: once canonical, its pairs need no sort
-            csr = sp.csr_array(cost_matrix, copy=not cost_matrix.has_canonical_format)
+            csr = sp.csr_array(sparse, copy=not sparse.has_canonical_format)
             csr.sum_duplicates()
             rows = np.repeat(np.arange(n_d, dtype=np.int64), np.diff(csr.indptr))
             cols = np.asarray(csr.indices, dtype=np.int64)
             data = np.asarray(csr.data, dtype=np.float64)
             ordered = True
         else:
-            coo = sp.coo_array(cost_matrix)
+            coo = sp.coo_array(sparse)
             coo.sum_duplicates()
             rows = np.asarray(coo.row, dtype=np.int64)
             cols = np.asarray(coo.col, dtype=np.int64)

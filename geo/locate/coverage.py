@@ -530,9 +530,7 @@ def _core_milp(
     """The exact MCLP over the candidates of ``support`` and ``is_open`` (None: no solution)."""
     core = support | is_open | fixed
     sub, sub_weight = merge_alike(pairs.select(core[pairs.candidate]), weight)
-    milp = solve_max_cover(
-        sub, sub_weight, p=p, fixed=fixed, capacity=None, time_limit_s=left
-    )
+    milp = solve_max_cover(sub, sub_weight, p=p, fixed=fixed, capacity=None, time_limit_s=left)
     return None if milp.open is None else milp.open & core
 
 
