@@ -38,7 +38,7 @@ from app.services.optimize_answer import both_texts, ems_gap_words, site_places
 from app.services.optimize_inputs import Candidates, Norm, invalid_field
 from geo.access.matrix import CostMatrix
 from geo.locate import EmsPlan, busy_fraction, plan_ems
-from geo.locate.matrices import column, reach_matrix
+from geo.locate.matrices import columns, reach_matrix
 from geo.norms import Rule, select_facilities
 from geo.norms.parameters import FleetRatioParameters
 
@@ -182,8 +182,8 @@ def _new_stations(
     places = site_places(inputs, sites.x[order], sites.y[order])
     to_wgs84 = Transformer.from_crs(inputs.context.net.crs, "EPSG:4326", always_xy=True)
     out = []
-    for rank, (j, place) in enumerate(zip(order, places, strict=True), start=1):
-        col = column(reach, j)
+    reaches = columns(reach, order)
+    for rank, (j, place, col) in enumerate(zip(order, places, reaches, strict=True), start=1):
         gain = float(weights[col & ~reached].sum())
         reached |= col
         lon, lat = to_wgs84.transform(sites.x[j], sites.y[j])
