@@ -21,7 +21,12 @@ from app.settings import Settings
 from geo.demo.generate import generate_demo_facilities
 from geo.demo.inventory import INVENTORY_KEYS, CityInventory, shipped_inventories
 
+# a step of the preparation, reported by its message key (geo.messages words it)
 Progress = Callable[[str], None]
+STEP_REFERENCE = "prepare.step.reference"
+STEP_NETWORK = "prepare.step.network"
+STEP_POPULATION = "prepare.step.population"
+STEP_FACILITIES = "prepare.step.facilities"
 
 
 @dataclass(frozen=True)
@@ -164,24 +169,27 @@ def prepare_city(
     refresh_facilities: bool = False,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Bring ``city`` to a state where every norm can be checked; skip what is already done."""
+    """Bring ``city`` to a state where every norm can be checked; skip what is already done.
+
+    ``progress`` is told the message key of each step as it starts (``STEP_*``).
+    """
     say = progress or (lambda _: None)
     steps: list[str] = []
     if not reference.regions_exist(session):
-        say("loading the Hunan reference data")
+        say(STEP_REFERENCE)
         reference.load_hunan(session, settings.reference_data_dir())
         session.commit()
         steps.append("loaded reference data")
     citydata.get_city(session, city)
     network = networks.find_network(session, city)
     if network is None:
-        say(f"generating a synthetic road network for {city}")
+        say(STEP_NETWORK)
         network = citydata.synthesize_network(session, city, target_nodes=target_nodes, seed=seed)
         session.commit()
         steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
     population = citydata.population_summary(session, city)
     if population is None or population.network_id != network.id:
-        say("building the population surface")
+        say(STEP_POPULATION)
         net = networks.load_network(session, settings, network.id)
         population = citydata.build_population(
             session, city, net, network.id, cell_size_m=cell_size_m
@@ -197,7 +205,7 @@ def prepare_city(
         )
     )
     if refresh_facilities or not synthetic:
-        say("placing synthetic facilities sized to the plan's inventory")
+        say(STEP_FACILITIES)
         synthetic = generate_facilities(session, city, seed=seed)
         session.commit()
         steps.append(f"{synthetic:,} synthetic facilities")
