@@ -16,12 +16,13 @@ from numpy.typing import NDArray
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.bulk import copy_frame, hex_ewkb
+from app.db.bulk import copy_rows, ewkb
 from app.db.models import PopulationCell, Region
 from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
 from app.services.networks import NetworkSummary, store_network
 from app.services.region_lookup import COUNTY_LEVELS
+from app.settings import Settings
 from geo.network import DRIVE, Network
 from geo.network.readers import read_network
 from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
@@ -135,9 +136,17 @@ def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.i
 
 
 def synthesize_network(
-    session: Session, city_adcode: str, *, target_nodes: int | None = None, seed: int = 0
+    session: Session,
+    city_adcode: str,
+    *,
+    target_nodes: int | None = None,
+    seed: int = 0,
+    settings: Settings | None = None,
 ) -> NetworkSummary:
-    """Generate and store a labelled synthetic network filling the city's polygons."""
+    """Generate and store a labelled synthetic network filling the city's polygons.
+
+    With ``settings``, its compute arrays go to the disk cache as it is stored.
+    """
     units = city_units(session, city_adcode)
     boundary = shapely.make_valid(units.union_all())
     area_km2 = boundary.area / 1e6
@@ -169,6 +178,7 @@ def synthesize_network(
         source="synthetic",
         city_adcode=city_adcode,
         params=params,
+        settings=settings,
     )
 
 
@@ -242,32 +252,35 @@ def build_population(
     # every piece as a MultiPolygon (a cell cut by a boundary may fall apart)
     parts, owner = shapely.get_parts(cells_wgs.geometry.to_numpy(), return_index=True)
     polygons = shapely.multipolygons(parts, indices=owner)
-    frame = pd.DataFrame(
-        {
-            "city_adcode": city_adcode,
-            "region_adcode": cells["region_adcode"].to_numpy(),
-            "network_id": network_id,
-            "population": cells["population"].to_numpy(),
-            "area_km2": cells["area_km2"].to_numpy(),
-            "density_per_km2": cells["density_per_km2"].to_numpy(),
-            "settlement_class": cells["settlement_class"].to_numpy(),
-            "urban": cells["urban"].to_numpy(),
-            "road_length_m": cells["road_length_m"].to_numpy(),
-            "synthetic": network.synthetic,
-            "geom": hex_ewkb(polygons),
-            # where the cell's people meet the network: its road-weighted point, if it has roads
-            "centroid": hex_ewkb(origins.to_numpy()),
-        }
-    )
+    population = cells["population"].to_numpy()
+    urban = cells["urban"].to_numpy()
     with transaction(session):
         session.execute(delete(PopulationCell).where(PopulationCell.city_adcode == city_adcode))
-        copy_frame(session, "population_cells", frame)
+        copy_rows(
+            session,
+            "population_cells",
+            {
+                "city_adcode": city_adcode,
+                "region_adcode": cells["region_adcode"].to_numpy(),
+                "network_id": network_id,
+                "population": population,
+                "area_km2": cells["area_km2"].to_numpy(),
+                "density_per_km2": cells["density_per_km2"].to_numpy(),
+                "settlement_class": cells["settlement_class"].to_numpy(),
+                "urban": urban,
+                "road_length_m": cells["road_length_m"].to_numpy(),
+                "synthetic": network.synthetic,
+                "geom": ewkb(polygons),
+                # where the cell's people meet the network: its road-weighted point, if it has roads
+                "centroid": ewkb(origins.to_numpy()),
+            },
+        )
     return PopulationSummary(
         city_adcode=city_adcode,
         network_id=network_id,
-        cells=len(frame),
-        population=int(frame["population"].sum()),
-        urban_population=int(frame.loc[frame["urban"], "population"].sum()),
+        cells=len(population),
+        population=int(population.sum()),
+        urban_population=int(population[urban].sum()),
         synthetic=network.synthetic,
     )
 

@@ -176,7 +176,9 @@ def prepare_city(
     network = networks.find_network(session, city)
     if network is None:
         say(f"generating a synthetic road network for {city}")
-        network = citydata.synthesize_network(session, city, target_nodes=target_nodes, seed=seed)
+        network = citydata.synthesize_network(
+            session, city, target_nodes=target_nodes, seed=seed, settings=settings
+        )
         session.commit()
         steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
     population = citydata.population_summary(session, city)
