@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from geoalchemy2.shape import to_shape
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility, PopulationCell, Region
@@ -58,19 +59,21 @@ def _cells_frame(session: Session, city: str, crs: str) -> gpd.GeoDataFrame:
             PopulationCell.population,
             PopulationCell.urban,
             PopulationCell.settlement_class,
-            PopulationCell.geom,
+            func.ST_AsBinary(PopulationCell.geom),
         )
         .where(PopulationCell.city_adcode == city)
         .order_by(PopulationCell.id)
     ).all()
+    region, population, urban, settlement, wkb = zip(*rows, strict=True) if rows else ((),) * 5
     return gpd.GeoDataFrame(
         {
-            "region_adcode": [r[0] for r in rows],
-            "population": np.array([r[1] for r in rows], dtype=np.int64),
-            "urban": np.array([r[2] for r in rows], dtype=bool),
-            "settlement_class": [r[3] for r in rows],
+            "region_adcode": list(region),
+            "population": np.array(population, dtype=np.int64),
+            "urban": np.array(urban, dtype=bool),
+            "settlement_class": list(settlement),
         },
-        geometry=[to_shape(r[4]) for r in rows],
+        # parsed at once, not row by row: a city has ~100k cells
+        geometry=shapely.from_wkb(np.array(wkb, dtype=object)),
         crs="EPSG:4326",
     ).to_crs(crs)
 
@@ -143,13 +146,16 @@ def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
             )
         )
         session.execute(delete(Facility).where(Facility.id.in_(ids)))
-        session.add_all(
-            Facility(
+        # one multi-row INSERT, not an ORM object per facility (a city has thousands)
+        rows = [
+            {
                 **{k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()},
-                geom=f"SRID=4326;POINT({point.x!r} {point.y!r})",
-            )
+                "geom": f"SRID=4326;POINT({point.x!r} {point.y!r})",
+            }
             for record, point in zip(records, demo.geometry, strict=True)
-        )
+        ]
+        if rows:
+            session.execute(insert(Facility), rows)
     return len(records)
 
 
