@@ -26,7 +26,7 @@ from app.db.models.data_version import WROTE_FLAG
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _TRAILER = b"\xff\xff"
 # binary form of the fixed-width types (network byte order)
-_FIXED = {
+_FIXED: dict[str, np.dtype[Any]] = {
     "int2": np.dtype(">i2"),
     "int4": np.dtype(">i4"),
     "int8": np.dtype(">i8"),
@@ -192,7 +192,9 @@ def _encode(parts: list[Field]) -> bytes:
     """Binary COPY tuples: per row the field count, then per field its length and bytes."""
     n = len(parts[0][1])
     sizes = [np.maximum(lengths, 0) for _, lengths, _ in parts]
-    row_size = 2 + sum(4 + size for size in sizes)
+    row_size = np.full(n, 2, dtype=np.int64)
+    for size in sizes:
+        row_size += 4 + size
     out = np.empty(int(row_size.sum()), dtype=np.uint8)
     at = np.cumsum(row_size) - row_size
     _put(out, at, np.full(n, len(parts), dtype=">i2").view(np.uint8), 2)
