@@ -173,8 +173,11 @@ def _field(values: Any, n_rows: int, typname: str, where: str) -> Field:
 def _put(
     out: NDArray[np.uint8], at: NDArray[np.int64], data: NDArray[np.uint8], width: int
 ) -> None:
-    """Write ``width`` bytes of ``data`` at each offset of ``at``."""
-    out[(at[:, None] + np.arange(width)).ravel()] = data
+    """Write ``width`` bytes of ``data`` at each offset of ``at``, one record per offset."""
+    record = np.dtype((np.void, width))
+    # every byte offset of ``out`` seen as the start of a record (overlapping, unaligned)
+    starts = np.ndarray((len(out) - width + 1,), dtype=record, buffer=out, strides=(1,))
+    starts[at] = data.view(record)
 
 
 def _scatter(
