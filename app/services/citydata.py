@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.bulk import copy_rows, ewkb
+from app.db.bulk import bulk_load, copy_rows, ewkb
 from app.db.models import PopulationCell, Region
 from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
@@ -254,7 +254,7 @@ def build_population(
     polygons = shapely.multipolygons(parts, indices=owner)
     population = cells["population"].to_numpy()
     urban = cells["urban"].to_numpy()
-    with transaction(session):
+    with transaction(session), bulk_load(session, {"population_cells": len(population)}):
         session.execute(delete(PopulationCell).where(PopulationCell.city_adcode == city_adcode))
         copy_rows(
             session,
