@@ -266,45 +266,55 @@ def copy_rows(session: Session, table: str, columns: Mapping[str, Any]) -> None:
         copy.write(_TRAILER)
 
 
-# a table is rebuilt around a load (indexes and foreign keys dropped, then made again in one pass)
-# when it holds at most this many rows per row loaded: maintained row by row, a GiST index and a
-# foreign key cost about four times their one-pass build per row (PostgreSQL 15, PostGIS 3.3)
+# a table is rebuilt around a load (keys, indexes and foreign keys dropped, then made again in one
+# pass) when it holds at most this many rows per row loaded: maintained row by row, a GiST index,
+# a btree key and a foreign key cost about four times their one-pass build per row (PostgreSQL
+# 15, PostGIS 3.3; measured on the 730k edges of Yongzhou's synthetic network)
 REBUILD_ROWS_PER_LOADED = 3
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
 class _Deferred:
-    """The secondary indexes and foreign keys of a table, as their SQL definitions."""
+    """What a table loses for a bulk load, as SQL definitions: keys, indexes, foreign keys."""
 
     table: str
+    keys: tuple[tuple[str, str], ...]
     indexes: tuple[tuple[str, str], ...]
     foreign_keys: tuple[tuple[str, str], ...]
 
 
+def _definitions(session: Session, sql: str, table: str) -> tuple[tuple[str, str], ...]:
+    rows = session.execute(text(sql), {"table": table}).all()
+    return tuple((str(name), str(definition)) for name, definition in rows)
+
+
 def _deferred(session: Session, table: str) -> _Deferred:
-    # the indexes that back no constraint (primary keys and unique ones stay)
-    indexes = session.execute(
-        text(
-            "SELECT CAST(i.indexrelid AS regclass)::text, pg_get_indexdef(i.indexrelid)"
-            " FROM pg_index i WHERE i.indrelid = CAST(:table AS regclass)"
-            " AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
-            " ORDER BY 1"
-        ),
-        {"table": table},
-    ).all()
-    foreign_keys = session.execute(
-        text(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = CAST(:table AS regclass) AND contype = 'f' ORDER BY conname"
-        ),
-        {"table": table},
-    ).all()
-    return _Deferred(
+    # primary and unique keys no foreign key relies on
+    keys = _definitions(
+        session,
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint c"
+        " WHERE conrelid = CAST(:table AS regclass) AND contype IN ('p', 'u')"
+        " AND NOT EXISTS (SELECT FROM pg_constraint f"
+        " WHERE f.contype = 'f' AND f.conindid = c.conindid) ORDER BY conname",
         table,
-        tuple((str(n), str(d)) for n, d in indexes),
-        tuple((str(n), str(d)) for n, d in foreign_keys),
     )
+    # the indexes that back no constraint
+    indexes = _definitions(
+        session,
+        "SELECT CAST(i.indexrelid AS regclass)::text, pg_get_indexdef(i.indexrelid)"
+        " FROM pg_index i WHERE i.indrelid = CAST(:table AS regclass)"
+        " AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+        " ORDER BY 1",
+        table,
+    )
+    foreign_keys = _definitions(
+        session,
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = CAST(:table AS regclass) AND contype = 'f' ORDER BY conname",
+        table,
+    )
+    return _Deferred(table, keys, indexes, foreign_keys)
 
 
 def _referenced(session: Session, tables: list[str]) -> list[str]:
@@ -335,15 +345,16 @@ def bulk_load(
     """Around loading ``rows[table]`` rows into each table, in the session's transaction.
 
     A table that holds few rows for the load (at most ``rows_per_loaded`` per row loaded, e.g.
-    the first network of a database) loses its secondary indexes and foreign keys for the load
-    and gets them back, with the same names and definitions, in one pass at the end: the foreign
-    keys are checked once over the table instead of row by row, and the GiST indexes are built
-    sorted instead of grown row by row. That takes an ``ACCESS EXCLUSIVE`` lock on the table and
-    on the tables its foreign keys point to until the transaction ends, so readers wait for the
-    load; a larger table is loaded row by row under ``SHARE ROW EXCLUSIVE`` (readers go on).
-    Either way one load runs at a time, and the tables are locked referenced tables first, in
-    one order, so two loads never deadlock. On an error the transaction rolls back, and with
-    it the dropped indexes and keys.
+    the first network of a database) loses its keys (those no foreign key relies on), indexes
+    and foreign keys for the load and gets them back, with the same names and definitions, in
+    one pass at the end: the foreign keys are checked once over the table instead of row by
+    row, and the indexes are built sorted instead of grown row by row. That takes an ``ACCESS
+    EXCLUSIVE`` lock on the table and on the tables its foreign keys point to until the
+    transaction ends, so their readers wait for the load; a larger table is loaded row by row
+    under ``SHARE ROW EXCLUSIVE`` (readers go on). Either way one load runs at a time, and the
+    tables are locked referenced tables first, in one order, so two loads never deadlock. The
+    block must run in a transaction that rolls back on an error, taking the dropped keys and
+    indexes back with it (services' ``transaction``).
     """
     tables = list(rows)
     wrong = [t for t in tables if not _IDENTIFIER.fullmatch(t)]
@@ -363,8 +374,12 @@ def bulk_load(
                 session.execute(text(f'ALTER TABLE {d.table} DROP CONSTRAINT "{name}"'))
             for name, _ in d.indexes:
                 session.execute(text(f"DROP INDEX {name}"))
+            for name, _ in d.keys:
+                session.execute(text(f'ALTER TABLE {d.table} DROP CONSTRAINT "{name}"'))
     yield
     for d in deferred:
+        for name, definition in d.keys:
+            session.execute(text(f'ALTER TABLE {d.table} ADD CONSTRAINT "{name}" {definition}'))
         for _, definition in d.indexes:
             session.execute(text(definition))
         for name, definition in d.foreign_keys:
