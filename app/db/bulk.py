@@ -62,9 +62,24 @@ Field = tuple[NDArray[np.uint8], NDArray[np.int64], int]
 
 
 def ewkb(geoms: NDArray[np.object_], srid: int = 4326) -> NDArray[np.object_]:
-    """EWKB (bytes) of shapely geometries, the binary form ``COPY`` takes for a geometry column."""
-    wkb: NDArray[np.object_] = shapely.to_wkb(shapely.set_srid(geoms, srid), include_srid=True)
-    return wkb
+    """EWKB (bytes) of shapely geometries, the binary form ``COPY`` takes for a geometry column.
+
+    Each geometry's WKB (little endian) gets the SRID flag and the SRID in its header, which is
+    all EWKB adds, without copying the geometries to set their SRID first. None stays None.
+    """
+    wkb = shapely.to_wkb(geoms, byte_order=1)
+    srid_le = srid.to_bytes(4, "little")
+    out = np.empty(len(wkb), dtype=object)
+    out[:] = [
+        None
+        if w is None
+        else w[:1]
+        + (int.from_bytes(w[1:5], "little") | _SRID_FLAG).to_bytes(4, "little")
+        + srid_le
+        + w[5:]
+        for w in wkb.tolist()
+    ]
+    return out
 
 
 def ewkb_points(x: NDArray[np.float64], y: NDArray[np.float64], srid: int = 4326) -> NDArray[Any]:

@@ -135,7 +135,12 @@ def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
     demo = generate_demo_facilities(
         cells, units, city_inventory(session, city), existing=existing, seed=seed
     ).to_crs("EPSG:4326")
-    records = demo.drop(columns="geometry").to_dict("records")
+    # column by column: Python values without boxing every cell (thousands of rows, ~40 fields)
+    fields = demo.drop(columns="geometry")
+    records = [
+        dict(zip(fields.columns, values, strict=True))
+        for values in zip(*(fields[name].tolist() for name in fields.columns), strict=True)
+    ]
     with transaction(session):
         ids = (
             select(Facility.id)

@@ -128,7 +128,8 @@ def store_network(
                 "u": net.edge_u,
                 "v": net.edge_v,
                 "way_id": net.way_id,
-                "highway": net.highway,
+                # the class names as objects: a few strings shared by every edge
+                "highway": np.asarray(net.road_classes, dtype=object)[net.road_class],
                 "oneway": net.oneway,
                 "maxspeed_kph": net.maxspeed_kph,  # NaN is written as NULL
                 "length_m": net.length_m,

@@ -76,6 +76,11 @@ def test_fixed_width_ewkb_is_shapely_s() -> None:
     assert bulk.ewkb_points(x, y).tobytes() == b"".join(
         shapely.to_wkb(points, include_srid=True).tolist()
     )
+    shapes = np.array([shapely.MultiPolygon([shapely.box(0, 0, 1, 2)]), None, shapely.Point()])
+    assert (
+        bulk.ewkb(shapes).tolist()
+        == shapely.to_wkb(shapely.set_srid(shapes, 4326), include_srid=True).tolist()
+    )
     lines = shapely.set_srid(shapely.linestrings(np.stack([np.c_[x, y], np.c_[y, x]], 1)), 4326)
     assert bulk.ewkb_segments(x, y, y, x).tobytes() == b"".join(
         shapely.to_wkb(lines, include_srid=True).tolist()
