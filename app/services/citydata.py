@@ -6,6 +6,7 @@ A city is a prefecture (its county-level units) or a county-level city analysed 
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -135,17 +136,12 @@ def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.i
     return counts
 
 
-def synthesize_network(
-    session: Session,
-    city_adcode: str,
-    *,
-    target_nodes: int | None = None,
-    seed: int = 0,
-    settings: Settings | None = None,
-) -> NetworkSummary:
-    """Generate and store a labelled synthetic network filling the city's polygons.
+def generate_network(
+    session: Session, city_adcode: str, *, target_nodes: int | None = None, seed: int = 0
+) -> tuple[Network, dict[str, Any]]:
+    """Generate a labelled synthetic network filling the city's polygons (not stored).
 
-    With ``settings``, its compute arrays go to the disk cache as it is stored.
+    Returns the network and the parameters it is stored with (:func:`store_synthetic`).
     """
     units = city_units(session, city_adcode)
     boundary = shapely.make_valid(units.union_all())
@@ -171,6 +167,18 @@ def synthesize_network(
         "seed": seed,
         "urban_share": urban_share,
     }
+    return net, params
+
+
+def store_synthetic(
+    session: Session,
+    city_adcode: str,
+    net: Network,
+    params: dict[str, Any],
+    *,
+    settings: Settings | None = None,
+) -> NetworkSummary:
+    """Store a network of :func:`generate_network` as the city's synthetic network."""
     return store_network(
         session,
         net,
@@ -180,6 +188,22 @@ def synthesize_network(
         params=params,
         settings=settings,
     )
+
+
+def synthesize_network(
+    session: Session,
+    city_adcode: str,
+    *,
+    target_nodes: int | None = None,
+    seed: int = 0,
+    settings: Settings | None = None,
+) -> NetworkSummary:
+    """Generate and store a labelled synthetic network filling the city's polygons.
+
+    With ``settings``, its compute arrays go to the disk cache as it is stored.
+    """
+    net, params = generate_network(session, city_adcode, target_nodes=target_nodes, seed=seed)
+    return store_synthetic(session, city_adcode, net, params, settings=settings)
 
 
 def import_network(
@@ -212,16 +236,25 @@ def import_network(
     )
 
 
-def build_population(
-    session: Session,
-    city_adcode: str,
-    network: Network,
-    network_id: int | None,
-    *,
-    cell_size_m: float = 500.0,
-) -> PopulationSummary:
-    """Disaggregate the city's census to cells weighted by the network's drivable streets; store."""
-    units = city_units(session, city_adcode)
+@dataclass(frozen=True)
+class PopulationSurface:
+    """A city's population cells, computed and not yet stored (:func:`store_population`)."""
+
+    cells: gpd.GeoDataFrame
+    # each cell as a MultiPolygon, and its origin point, in WGS84
+    polygons: NDArray[np.object_]
+    origins: NDArray[np.object_]
+    synthetic: bool
+
+
+def population_surface(
+    units: gpd.GeoDataFrame, network: Network, *, cell_size_m: float = 500.0
+) -> PopulationSurface:
+    """Disaggregate the census of ``units`` to cells weighted by the network's drivable streets.
+
+    ``units`` are the city's (:func:`city_units`). Pure computation, no database: it may run
+    beside a database write (``fplan demo`` computes it while the network is stored).
+    """
     units = units.to_crs(network.crs)
     # a two-way street appears once per direction; motorways house nobody
     drivable = (network.access & DRIVE) > 0
@@ -252,6 +285,14 @@ def build_population(
     # every piece as a MultiPolygon (a cell cut by a boundary may fall apart)
     parts, owner = shapely.get_parts(cells_wgs.geometry.to_numpy(), return_index=True)
     polygons = shapely.multipolygons(parts, indices=owner)
+    return PopulationSurface(cells, polygons, origins.to_numpy(), network.synthetic)
+
+
+def store_population(
+    session: Session, city_adcode: str, surface: PopulationSurface, network_id: int | None
+) -> PopulationSummary:
+    """Replace the city's population cells by ``surface``."""
+    cells = surface.cells
     population = cells["population"].to_numpy()
     urban = cells["urban"].to_numpy()
     with transaction(session), bulk_load(session, {"population_cells": len(population)}):
@@ -269,10 +310,10 @@ def build_population(
                 "settlement_class": cells["settlement_class"].to_numpy(),
                 "urban": urban,
                 "road_length_m": cells["road_length_m"].to_numpy(),
-                "synthetic": network.synthetic,
-                "geom": ewkb(polygons),
+                "synthetic": surface.synthetic,
+                "geom": ewkb(surface.polygons),
                 # where the cell's people meet the network: its road-weighted point, if it has roads
-                "centroid": ewkb(origins.to_numpy()),
+                "centroid": ewkb(surface.origins),
             },
         )
     return PopulationSummary(
@@ -281,8 +322,21 @@ def build_population(
         cells=len(population),
         population=int(population.sum()),
         urban_population=int(population[urban].sum()),
-        synthetic=network.synthetic,
+        synthetic=surface.synthetic,
     )
+
+
+def build_population(
+    session: Session,
+    city_adcode: str,
+    network: Network,
+    network_id: int | None,
+    *,
+    cell_size_m: float = 500.0,
+) -> PopulationSummary:
+    """Disaggregate the city's census to cells weighted by the network's drivable streets; store."""
+    surface = population_surface(city_units(session, city_adcode), network, cell_size_m=cell_size_m)
+    return store_population(session, city_adcode, surface, network_id)
 
 
 def population_summary(session: Session, city_adcode: str) -> PopulationSummary | None:

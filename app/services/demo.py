@@ -6,6 +6,7 @@ OSM network); the rest is generated and stored with ``source = 'synthetic'``.
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -185,14 +186,28 @@ def prepare_city(
         steps.append("loaded reference data")
     citydata.get_city(session, city)
     network = networks.find_network(session, city)
+    population = None
     if network is None:
         say(f"generating a synthetic road network for {city}")
-        network = citydata.synthesize_network(
-            session, city, target_nodes=target_nodes, seed=seed, settings=settings
-        )
+        net, params = citydata.generate_network(session, city, target_nodes=target_nodes, seed=seed)
+        units = citydata.city_units(session, city)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # the population surface needs only the arrays (as they will load back from the
+            # store): it is computed on the second core while PostGIS stores the network
+            surface = pool.submit(
+                citydata.population_surface,
+                units,
+                networks.as_stored(net),
+                cell_size_m=cell_size_m,
+            )
+            network = citydata.store_synthetic(session, city, net, params, settings=settings)
+            session.commit()
+            steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
+            say("building the population surface")
+            population = citydata.store_population(session, city, surface.result(), network.id)
         session.commit()
-        steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
-    population = citydata.population_summary(session, city)
+        steps.append(f"population surface ({population.cells:,} cells)")
+    population = population or citydata.population_summary(session, city)
     if population is None or population.network_id != network.id:
         say("building the population surface")
         net = networks.load_network(session, settings, network.id)

@@ -141,11 +141,11 @@ def store_network(
         )
         summary = _summary(row)
     if settings is not None:
-        _write_cache(cache_path(settings, summary), summary, _as_stored(net))
+        _write_cache(cache_path(settings, summary), summary, as_stored(net))
     return summary
 
 
-def _as_stored(net: Network) -> Network:
+def as_stored(net: Network) -> Network:
     """``net`` as :func:`_rebuild` reads it back: its dtypes, the road classes in sorted order."""
     # the classes the edges use, sorted as np.unique sorts the stored highway values
     used = np.unique(net.road_class)
