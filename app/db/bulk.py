@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from sqlalchemy import text
@@ -155,6 +154,9 @@ def _variable_field(values: NDArray[Any], *, utf8: bool, where: str) -> Field:
 
 def _text_field(values: NDArray[Any]) -> Field:
     """UTF-8 of strings (None is NULL), each distinct value encoded once (road classes, codes)."""
+    # pandas loads here: the module is imported by readers that never write
+    import pandas as pd
+
     codes, distinct = pd.factorize(values)
     encoded = [str(value).encode() for value in distinct]
     distinct_lengths = np.array([len(e) for e in encoded] + [-1], dtype=np.int64)

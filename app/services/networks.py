@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from pyproj import Transformer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -89,6 +87,9 @@ def store_network(
     With ``settings``, the compute arrays are also written to the disk cache as PostGIS will
     give them back, so the first :func:`load_network` reads no rows.
     """
+    # the writer's library loads here: a command that only reads a network never imports it
+    from pyproj import Transformer
+
     to_wgs84 = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
     lon, lat = to_wgs84.transform(net.x, net.y)
     loads = {"road_nodes": net.n_nodes, "road_edges": net.n_edges}
@@ -212,6 +213,8 @@ def get_summary(session: Session, network_id: int) -> NetworkSummary:
 
 
 def _rebuild(session: Session, summary: NetworkSummary) -> Network:
+    import pandas as pd
+
     conn = session.connection()
     nodes = pd.read_sql(
         select(RoadNode.node_id, RoadNode.x_m, RoadNode.y_m, RoadNode.urban)
