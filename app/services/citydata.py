@@ -4,6 +4,7 @@ A city is a prefecture (its county-level units) or a county-level city analysed 
 433101). Real OSM input always takes precedence over a synthetic network (:func:`find_network`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from app.services.region_lookup import COUNTY_LEVELS
 from app.services.region_lookup import get_city as get_city  # noqa: PLC0414 (callers' name)
 from app.settings import Settings
 from geo.network import DRIVE, Network
+from geo.network.osm import PbfTally
 from geo.network.readers import read_network
 from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
 from geo.population.urban import calibrate_urban
@@ -197,17 +199,27 @@ def synthesize_network(
 
 
 def import_network(
-    session: Session, path: Path, *, city_adcode: str | None = None, name: str | None = None
+    session: Session,
+    path: Path,
+    *,
+    city_adcode: str | None = None,
+    name: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    tally: PbfTally | None = None,
 ) -> NetworkSummary:
     """Read a real OSM file (PBF, XML or GraphML) with its walk and drive ways and store it.
 
     With a city, the share of the city's area that the network spans (the convex hull of its
     nodes) is recorded: only a network that covers the city replaces its synthetic one.
+    ``progress(stage, done, total)`` follows a PBF's two passes in bytes (stages ``ways``,
+    ``nodes``), then ``store`` once; ``tally`` gets a PBF read's counts.
     """
     if not path.is_file():
         msg = f"no such file: {path}"
         raise InvalidInputError(msg, details=[{"field": "osm", "msg": msg}])
-    net = read_network(path, mode="all")
+    net = read_network(path, mode="all", progress=progress, tally=tally)
+    if progress is not None:
+        progress("store", 0, 1)
     params: dict[str, object] = {"file": path.name, "mode": "all"}
     if city_adcode is not None:
         units = city_units(session, city_adcode).to_crs(net.crs)

@@ -23,7 +23,12 @@ from app.settings import Settings
 from geo.demo.generate import generate_demo_facilities
 from geo.demo.inventory import INVENTORY_KEYS, CityInventory, shipped_inventories
 
+# a step of the preparation, reported by its message key (geo.messages words it)
 Progress = Callable[[str], None]
+STEP_REFERENCE = "prepare.step.reference"
+STEP_NETWORK = "prepare.step.network"
+STEP_POPULATION = "prepare.step.population"
+STEP_FACILITIES = "prepare.step.facilities"
 
 
 @dataclass(frozen=True)
@@ -176,11 +181,14 @@ def prepare_city(
     refresh_facilities: bool = False,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Bring ``city`` to a state where every norm can be checked; skip what is already done."""
+    """Bring ``city`` to a state where every norm can be checked; skip what is already done.
+
+    ``progress`` is told the message key of each step as it starts (``STEP_*``).
+    """
     say = progress or (lambda _: None)
     steps: list[str] = []
     if not reference.regions_exist(session):
-        say("loading the Hunan reference data")
+        say(STEP_REFERENCE)
         reference.load_hunan(session, settings.reference_data_dir())
         session.commit()
         steps.append("loaded reference data")
@@ -188,7 +196,7 @@ def prepare_city(
     network = networks.find_network(session, city)
     population = None
     if network is None:
-        say(f"generating a synthetic road network for {city}")
+        say(STEP_NETWORK)
         net, params = citydata.generate_network(session, city, target_nodes=target_nodes, seed=seed)
         units = citydata.city_units(session, city)
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -203,13 +211,13 @@ def prepare_city(
             network = citydata.store_synthetic(session, city, net, params, settings=settings)
             session.commit()
             steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
-            say("building the population surface")
+            say(STEP_POPULATION)
             population = citydata.store_population(session, city, surface.result(), network.id)
         session.commit()
         steps.append(f"population surface ({population.cells:,} cells)")
     population = population or citydata.population_summary(session, city)
     if population is None or population.network_id != network.id:
-        say("building the population surface")
+        say(STEP_POPULATION)
         net = networks.load_network(session, settings, network.id)
         population = citydata.build_population(
             session, city, net, network.id, cell_size_m=cell_size_m
@@ -225,7 +233,7 @@ def prepare_city(
         )
     )
     if refresh_facilities or not synthetic:
-        say("placing synthetic facilities sized to the plan's inventory")
+        say(STEP_FACILITIES)
         synthetic = generate_facilities(session, city, seed=seed)
         session.commit()
         steps.append(f"{synthetic:,} synthetic facilities")

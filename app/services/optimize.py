@@ -14,6 +14,7 @@ greedy with a proven bound). The chosen sites can be saved as a scenario.
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -414,7 +415,7 @@ def _scenario_base(
     return base
 
 
-def optimize_sites(
+def optimize_sites(  # noqa: PLR0915 - one use case's steps in order, each reported
     session: Session,
     settings: Settings,
     request: OptimizeRequest,
@@ -425,6 +426,7 @@ def optimize_sites(
     overlay: FacilityOverlay | None = None,
     principal: Principal | None = None,
     fleet_rule: Rule | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> OptimizeResult:
     """Choose new sites for a norm in a city (LSCP, MCLP or p-median) and what they gain.
 
@@ -450,6 +452,9 @@ def optimize_sites(
     fleet_rule
         ``model: "ems"``: the ambulance fleet rule to meet (e.g. with ``rule``, another plan's);
         default: the city plan's.
+    progress
+        Called with each step's key as it starts: ``optimize_inputs``, ``optimize_candidates``,
+        ``optimize_costs``, ``optimize_solve``.
 
     Returns
     -------
@@ -467,6 +472,7 @@ def optimize_sites(
         An unknown city, or one not prepared (``fplan demo``).
     """
     _check_request(request, rule_given=rule is not None)
+    say = progress or (lambda _: None)
     city = request.city
     if request.scenario_id is not None:
         overlay = _scenario_base(
@@ -476,6 +482,7 @@ def optimize_sites(
         rule = _spatial_rule([rule], rule.id, city)
     elif request.rule_id is not None:
         rule = _spatial_rule(list(get_catalogue(norms, city).rules), request.rule_id, city)
+    say("optimize_inputs")
     inputs = city_inputs.load_city_inputs(session, settings, city, overlay=overlay)
     norm = rule_norm(rule, inputs, city) if rule is not None else threshold_norm(request, inputs)
     facility_type = request.facility_type or default_facility_type(norm.selectors)
@@ -487,6 +494,7 @@ def optimize_sites(
 
     people = inputs.context.points.population.astype(np.float64)
     demand = np.flatnonzero(norm.counted & (people > 0)).astype(np.int64)
+    say("optimize_candidates")
     start = time.perf_counter()
     candidates = candidates_for(
         session, request, inputs=inputs, norm=norm, demand=demand, city=city
@@ -502,6 +510,7 @@ def optimize_sites(
     notes, notes_zh = _notes(norm, candidates)
     _check_size(n_candidates, int(demand.size), model=request.model)
 
+    say("optimize_solve" if request.model == "ems" else "optimize_costs")
     if request.model == "ems":
         limit = float(norm.threshold[demand].max()) if demand.size else 0.0
         return optimize_ems.ems_result(
@@ -525,6 +534,7 @@ def optimize_sites(
     matrix_s = time.perf_counter() - start
     checkpoint()
     weights = people[demand]
+    say("optimize_solve")
     result = _solve(request, cost, weights, norm, demand)
     checkpoint()
 

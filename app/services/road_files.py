@@ -81,6 +81,9 @@ def import_edges(
 ) -> EdgeImport:
     """Read a road file, join it to the city's synthetic network where it ends, and store it.
 
+    ``progress`` is called with each step's key as it starts: ``read_file``,
+    ``synthetic_outside`` and ``join`` (a layer covering part of the city), ``store_network``.
+
     Raises
     ------
     InvalidInputError
@@ -99,7 +102,7 @@ def import_edges(
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
         msg = f"expected an existing {', '.join(SUFFIXES)} file, got {path}"
         raise InvalidInputError(msg, details=[{"field": "edges", "msg": msg}])
-    say(f"reading {path.name} / 读取道路文件")
+    say("read_file")
     try:
         lines = network_from_lines(
             gpd.read_file(path),
@@ -127,9 +130,9 @@ def import_edges(
         cover = round(float(real_area.area / city_area.area), 6)
         params["real_cover_share"] = cover
         if cover < CITY_COVER_MIN:
-            say("the synthetic network outside the layer / 图层以外的模拟路网")
+            say("synthetic_outside")
             synthetic = _synthetic_network(session, settings, city_adcode)
-            say("joining the networks where they meet / 接合两套路网")
+            say("join")
             joined = join_networks(real, synthetic, real_area)
             net, connectors = joined.network, joined.connectors
             real_segments = int(joined.segment_real.sum())
@@ -143,7 +146,7 @@ def import_edges(
         params["real_area_wgs84"] = shapely.to_wkt(area_wgs84, rounding_precision=6)
     total_segments = int(np.count_nonzero(net.oneway | (net.edge_u < net.edge_v)))
     params.update(real_segments=real_segments, connectors=connectors)
-    say("storing the network / 写入路网")
+    say("store_network")
     summary = networks.store_network(
         session,
         net,
@@ -215,3 +218,38 @@ def real_road_share(session: Session, city_adcode: str) -> tuple[float, str] | N
     if not total:
         return None
     return float(real) / float(total), summary.source
+
+
+_UNIT_RESIDENTS = text(
+    """
+    SELECT c.region_adcode,
+           COALESCE(SUM(c.population) FILTER (
+               WHERE CAST(:area AS text) IS NOT NULL
+                 AND ST_Covers(ST_GeomFromText(CAST(:area AS text), 4326), c.centroid)), 0) AS real,
+           COALESCE(SUM(c.population), 0) AS total
+    FROM population_cells AS c
+    WHERE c.city_adcode = :city AND c.network_id = :network
+    GROUP BY c.region_adcode
+    ORDER BY c.region_adcode
+    """
+)
+
+
+def real_road_residents(session: Session, city_adcode: str) -> dict[str, tuple[int, int]] | None:
+    """Per county-level unit of the city: residents on real roads, and residents (persons).
+
+    The figures of :func:`real_road_share` unit by unit, on the network the city is analysed
+    on: all residents on a real network covering the city, none on a synthetic one, those whose
+    cell's centre lies in the real area on a joined one. None when the city has no network.
+    """
+    summary = networks.find_network(session, city_adcode)
+    if summary is None:
+        return None
+    row = session.get(RoadNetwork, summary.id)
+    area = (row.params or {}).get("real_area_wgs84") if row is not None else None
+    rows = session.execute(
+        _UNIT_RESIDENTS, {"area": area, "city": city_adcode, "network": summary.id}
+    ).all()
+    if area is None:
+        return {str(u): (0 if summary.synthetic else int(n), int(n)) for u, _, n in rows}
+    return {str(u): (int(real), int(n)) for u, real, n in rows}
