@@ -7,6 +7,7 @@ A city is a prefecture (its county-level units) or a county-level city analysed 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -17,13 +18,14 @@ from numpy.typing import NDArray
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.bulk import copy_frame, hex_ewkb
+from app.db.bulk import bulk_load, copy_rows, ewkb
 from app.db.models import PopulationCell, Region
 from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
 from app.services.networks import NetworkSummary, store_network
 from app.services.region_lookup import COUNTY_LEVELS
 from app.services.region_lookup import get_city as get_city  # noqa: PLC0414 (callers' name)
+from app.settings import Settings
 from geo.network import DRIVE, Network
 from geo.network.osm import PbfTally
 from geo.network.readers import read_network
@@ -126,10 +128,13 @@ def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.i
     return counts
 
 
-def synthesize_network(
+def generate_network(
     session: Session, city_adcode: str, *, target_nodes: int | None = None, seed: int = 0
-) -> NetworkSummary:
-    """Generate and store a labelled synthetic network filling the city's polygons."""
+) -> tuple[Network, dict[str, Any]]:
+    """Generate a labelled synthetic network filling the city's polygons (not stored).
+
+    Returns the network and the parameters it is stored with (:func:`store_synthetic`).
+    """
     units = city_units(session, city_adcode)
     boundary = shapely.make_valid(units.union_all())
     area_km2 = boundary.area / 1e6
@@ -154,6 +159,18 @@ def synthesize_network(
         "seed": seed,
         "urban_share": urban_share,
     }
+    return net, params
+
+
+def store_synthetic(
+    session: Session,
+    city_adcode: str,
+    net: Network,
+    params: dict[str, Any],
+    *,
+    settings: Settings | None = None,
+) -> NetworkSummary:
+    """Store a network of :func:`generate_network` as the city's synthetic network."""
     return store_network(
         session,
         net,
@@ -161,7 +178,24 @@ def synthesize_network(
         source="synthetic",
         city_adcode=city_adcode,
         params=params,
+        settings=settings,
     )
+
+
+def synthesize_network(
+    session: Session,
+    city_adcode: str,
+    *,
+    target_nodes: int | None = None,
+    seed: int = 0,
+    settings: Settings | None = None,
+) -> NetworkSummary:
+    """Generate and store a labelled synthetic network filling the city's polygons.
+
+    With ``settings``, its compute arrays go to the disk cache as it is stored.
+    """
+    net, params = generate_network(session, city_adcode, target_nodes=target_nodes, seed=seed)
+    return store_synthetic(session, city_adcode, net, params, settings=settings)
 
 
 def import_network(
@@ -204,16 +238,25 @@ def import_network(
     )
 
 
-def build_population(
-    session: Session,
-    city_adcode: str,
-    network: Network,
-    network_id: int | None,
-    *,
-    cell_size_m: float = 500.0,
-) -> PopulationSummary:
-    """Disaggregate the city's census to cells weighted by the network's drivable streets; store."""
-    units = city_units(session, city_adcode)
+@dataclass(frozen=True)
+class PopulationSurface:
+    """A city's population cells, computed and not yet stored (:func:`store_population`)."""
+
+    cells: gpd.GeoDataFrame
+    # each cell as a MultiPolygon, and its origin point, in WGS84
+    polygons: NDArray[np.object_]
+    origins: NDArray[np.object_]
+    synthetic: bool
+
+
+def population_surface(
+    units: gpd.GeoDataFrame, network: Network, *, cell_size_m: float = 500.0
+) -> PopulationSurface:
+    """Disaggregate the census of ``units`` to cells weighted by the network's drivable streets.
+
+    ``units`` are the city's (:func:`city_units`). Pure computation, no database: it may run
+    beside a database write (``fplan demo`` computes it while the network is stored).
+    """
     units = units.to_crs(network.crs)
     # a two-way street appears once per direction; motorways house nobody
     drivable = (network.access & DRIVE) > 0
@@ -244,34 +287,58 @@ def build_population(
     # every piece as a MultiPolygon (a cell cut by a boundary may fall apart)
     parts, owner = shapely.get_parts(cells_wgs.geometry.to_numpy(), return_index=True)
     polygons = shapely.multipolygons(parts, indices=owner)
-    frame = pd.DataFrame(
-        {
-            "city_adcode": city_adcode,
-            "region_adcode": cells["region_adcode"].to_numpy(),
-            "network_id": network_id,
-            "population": cells["population"].to_numpy(),
-            "area_km2": cells["area_km2"].to_numpy(),
-            "density_per_km2": cells["density_per_km2"].to_numpy(),
-            "settlement_class": cells["settlement_class"].to_numpy(),
-            "urban": cells["urban"].to_numpy(),
-            "road_length_m": cells["road_length_m"].to_numpy(),
-            "synthetic": network.synthetic,
-            "geom": hex_ewkb(polygons),
-            # where the cell's people meet the network: its road-weighted point, if it has roads
-            "centroid": hex_ewkb(origins.to_numpy()),
-        }
-    )
-    with transaction(session):
+    return PopulationSurface(cells, polygons, origins.to_numpy(), network.synthetic)
+
+
+def store_population(
+    session: Session, city_adcode: str, surface: PopulationSurface, network_id: int | None
+) -> PopulationSummary:
+    """Replace the city's population cells by ``surface``."""
+    cells = surface.cells
+    population = cells["population"].to_numpy()
+    urban = cells["urban"].to_numpy()
+    with transaction(session), bulk_load(session, {"population_cells": len(population)}):
         session.execute(delete(PopulationCell).where(PopulationCell.city_adcode == city_adcode))
-        copy_frame(session, "population_cells", frame)
+        copy_rows(
+            session,
+            "population_cells",
+            {
+                "city_adcode": city_adcode,
+                "region_adcode": cells["region_adcode"].to_numpy(),
+                "network_id": network_id,
+                "population": population,
+                "area_km2": cells["area_km2"].to_numpy(),
+                "density_per_km2": cells["density_per_km2"].to_numpy(),
+                "settlement_class": cells["settlement_class"].to_numpy(),
+                "urban": urban,
+                "road_length_m": cells["road_length_m"].to_numpy(),
+                "synthetic": surface.synthetic,
+                "geom": ewkb(surface.polygons),
+                # where the cell's people meet the network: its road-weighted point, if it has roads
+                "centroid": ewkb(surface.origins),
+            },
+        )
     return PopulationSummary(
         city_adcode=city_adcode,
         network_id=network_id,
-        cells=len(frame),
-        population=int(frame["population"].sum()),
-        urban_population=int(frame.loc[frame["urban"], "population"].sum()),
-        synthetic=network.synthetic,
+        cells=len(population),
+        population=int(population.sum()),
+        urban_population=int(population[urban].sum()),
+        synthetic=surface.synthetic,
     )
+
+
+def build_population(
+    session: Session,
+    city_adcode: str,
+    network: Network,
+    network_id: int | None,
+    *,
+    cell_size_m: float = 500.0,
+) -> PopulationSummary:
+    """Disaggregate the city's census to cells weighted by the network's drivable streets; store."""
+    surface = population_surface(city_units(session, city_adcode), network, cell_size_m=cell_size_m)
+    return store_population(session, city_adcode, surface, network_id)
 
 
 def population_summary(session: Session, city_adcode: str) -> PopulationSummary | None:

@@ -6,12 +6,14 @@ OSM network); the rest is generated and stored with ``source = 'synthetic'``.
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from geoalchemy2.shape import to_shape
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility, PopulationCell, Region
@@ -63,19 +65,21 @@ def _cells_frame(session: Session, city: str, crs: str) -> gpd.GeoDataFrame:
             PopulationCell.population,
             PopulationCell.urban,
             PopulationCell.settlement_class,
-            PopulationCell.geom,
+            func.ST_AsBinary(PopulationCell.geom),
         )
         .where(PopulationCell.city_adcode == city)
         .order_by(PopulationCell.id)
     ).all()
+    region, population, urban, settlement, wkb = zip(*rows, strict=True) if rows else ((),) * 5
     return gpd.GeoDataFrame(
         {
-            "region_adcode": [r[0] for r in rows],
-            "population": np.array([r[1] for r in rows], dtype=np.int64),
-            "urban": np.array([r[2] for r in rows], dtype=bool),
-            "settlement_class": [r[3] for r in rows],
+            "region_adcode": list(region),
+            "population": np.array(population, dtype=np.int64),
+            "urban": np.array(urban, dtype=bool),
+            "settlement_class": list(settlement),
         },
-        geometry=[to_shape(r[4]) for r in rows],
+        # parsed at once, not row by row: a city has ~100k cells
+        geometry=shapely.from_wkb(np.array(wkb, dtype=object)),
         crs="EPSG:4326",
     ).to_crs(crs)
 
@@ -137,7 +141,12 @@ def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
     demo = generate_demo_facilities(
         cells, units, city_inventory(session, city), existing=existing, seed=seed
     ).to_crs("EPSG:4326")
-    records = demo.drop(columns="geometry").to_dict("records")
+    # column by column: Python values without boxing every cell (thousands of rows, ~40 fields)
+    fields = demo.drop(columns="geometry")
+    records = [
+        dict(zip(fields.columns, values, strict=True))
+        for values in zip(*(fields[name].tolist() for name in fields.columns), strict=True)
+    ]
     with transaction(session):
         ids = (
             select(Facility.id)
@@ -148,13 +157,16 @@ def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
             )
         )
         session.execute(delete(Facility).where(Facility.id.in_(ids)))
-        session.add_all(
-            Facility(
+        # one multi-row INSERT, not an ORM object per facility (a city has thousands)
+        rows = [
+            {
                 **{k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()},
-                geom=f"SRID=4326;POINT({point.x!r} {point.y!r})",
-            )
+                "geom": f"SRID=4326;POINT({point.x!r} {point.y!r})",
+            }
             for record, point in zip(records, demo.geometry, strict=True)
-        )
+        ]
+        if rows:
+            session.execute(insert(Facility), rows)
     return len(records)
 
 
@@ -182,12 +194,28 @@ def prepare_city(
         steps.append("loaded reference data")
     citydata.get_city(session, city)
     network = networks.find_network(session, city)
+    population = None
     if network is None:
         say(STEP_NETWORK)
-        network = citydata.synthesize_network(session, city, target_nodes=target_nodes, seed=seed)
+        net, params = citydata.generate_network(session, city, target_nodes=target_nodes, seed=seed)
+        units = citydata.city_units(session, city)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # the population surface needs only the arrays (as they will load back from the
+            # store): it is computed on the second core while PostGIS stores the network
+            surface = pool.submit(
+                citydata.population_surface,
+                units,
+                networks.as_stored(net),
+                cell_size_m=cell_size_m,
+            )
+            network = citydata.store_synthetic(session, city, net, params, settings=settings)
+            session.commit()
+            steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
+            say(STEP_POPULATION)
+            population = citydata.store_population(session, city, surface.result(), network.id)
         session.commit()
-        steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
-    population = citydata.population_summary(session, city)
+        steps.append(f"population surface ({population.cells:,} cells)")
+    population = population or citydata.population_summary(session, city)
     if population is None or population.network_id != network.id:
         say(STEP_POPULATION)
         net = networks.load_network(session, settings, network.id)
