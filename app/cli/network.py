@@ -274,11 +274,20 @@ def _import_edges(
 @network_app.command("list", help=both("cli.network.list"))
 def list_networks(
     city: Annotated[str | None, typer.Option("--city", help=both("cli.network.list_city"))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
 ) -> None:
     """List stored networks (the one each city is analysed on is marked)."""
+    from rich.console import Console
     from rich.table import Table
 
+    from app.cli.check import cli_lang
     from app.services import networks
+    from geo import messages
+
+    reader = cli_lang(lang)
+
+    def t(key: str) -> str:
+        return messages.text(key, reader)
 
     with open_session() as session:
         rows = networks.list_networks(session, city)
@@ -286,9 +295,10 @@ def list_networks(
             networks.find_network(session, c).id  # type: ignore[union-attr]
             for c in {r.city_adcode for r in rows if r.city_adcode}
         }
-    table = Table("id", "city", "name", "source", "nodes", "edges", "used")
+    columns = ("id", "city", "name", "source", "nodes", "edges", "used")
+    table = Table(*(t(f"network.col.{column}") for column in columns))
     for r in rows:
-        source = "[yellow]synthetic[/yellow]" if r.synthetic else r.source
+        source = f"[yellow]{t('source.synthetic')}[/yellow]" if r.synthetic else r.source
         table.add_row(
             str(r.id),
             r.city_adcode or "",
@@ -298,7 +308,8 @@ def list_networks(
             f"{r.n_edges:,}",
             "✓" if r.id in chosen else "",
         )
-    console.print(table)
+    # the listing is the answer: stdout, where `| cat` and redirects find it
+    Console(highlight=False).print(table)
 
 
 def register(app: typer.Typer) -> None:
