@@ -144,7 +144,7 @@ def check(
             # where the figures come from (the table's footer): the population source,
             # residents on real roads
             notes = (
-                _input_notes(session, city, verified, lang=reader)
+                _input_notes(session, report, verified, lang=reader)
                 if output_format == Format.table
                 else []
             )
@@ -172,8 +172,37 @@ def _stored(
     return report.model_copy(update={"reused": True}), verified
 
 
-def _input_notes(session: "Session", city: str, quotes_verified: bool, *, lang: Lang) -> list[str]:
-    """Rich-markup lines on the inputs, after the answer."""
+def _input_notes(
+    session: "Session", report: "ComplianceReport", quotes_verified: bool, *, lang: Lang
+) -> list[str]:
+    """Rich-markup lines on the inputs, after the answer (from the report's data basis)."""
+    basis = report.basis
+    if basis is None:
+        return _queried_notes(session, report.city, quotes_verified, lang=lang)
+    notes = []
+    if basis.population is not None:
+        source = messages.text(f"population_kind.{basis.population.kind}", lang)
+        if basis.population.file:
+            source = f"{source} {basis.population.file}"
+        notes.append(escape(messages.text("check.population", lang, source=source)))
+    city_row = next((r for r in basis.regions if r.region_adcode == report.city), None)
+    if city_row is not None and city_row.real_road_share is not None:
+        network = (
+            messages.text("source.synthetic", lang)
+            if basis.network_synthetic
+            else basis.network_source
+        )
+        text = messages.text(
+            "check.real_roads", lang, share=f"{city_row.real_road_share:.1%}", source=network
+        )
+        notes.append(escape(text))
+    return notes + _quote_notes(quotes_verified)
+
+
+def _queried_notes(
+    session: "Session", city: str, quotes_verified: bool, *, lang: Lang
+) -> list[str]:
+    """The same lines for a report without a data basis: read from the database."""
     from app.services import population_files, road_files
 
     people_from = population_files.population_source(session, city)
@@ -185,13 +214,17 @@ def _input_notes(session: "Session", city: str, quotes_verified: bool, *, lang: 
         share, source = real_roads
         text = messages.text("check.real_roads", lang, share=f"{share:.1%}", source=source)
         notes.append(escape(text))
-    if not quotes_verified:
-        # both languages: the note travels with outputs handed on
-        notes.append(
-            "[yellow]引文未经核对：未提供规划原文（APP_PLANS_DIR）。[/yellow]\n"
-            "[yellow]Quotes unverified: no plan texts at hand (APP_PLANS_DIR).[/yellow]"
-        )
-    return notes
+    return notes + _quote_notes(quotes_verified)
+
+
+def _quote_notes(quotes_verified: bool) -> list[str]:
+    if quotes_verified:
+        return []
+    # both languages: the note travels with outputs handed on
+    return [
+        "[yellow]引文未经核对：未提供规划原文（APP_PLANS_DIR）。[/yellow]\n"
+        "[yellow]Quotes unverified: no plan texts at hand (APP_PLANS_DIR).[/yellow]"
+    ]
 
 
 def cli_lang(value: str | None) -> Lang:

@@ -235,6 +235,9 @@ def _report(
         catalogue = prepared.catalogue
         rules = {rule.id: rule for rule in catalogue.rules}
         results = [_result_public(row, rules.get(row.rule_id), catalogue) for row in rows]
+        # read in the same transaction: a query outside one would open a transaction that no
+        # service commits, and the run's later notes (stored_runs.remember) would be lost
+        basis = data_basis(session, prepared.city.adcode)
     counts = {status: sum(r.status == status for r in results) for status in STATUSES}
     return ComplianceReport(
         city=prepared.city.adcode,
@@ -256,7 +259,7 @@ def _report(
         counts=counts,
         results=results,
         data_gaps=[_data_gap_public(gap) for gap in catalogue_data_gaps(catalogue)],
-        basis=data_basis(session, prepared.city.adcode),
+        basis=basis,
     )
 
 

@@ -140,3 +140,20 @@ def test_nothing_is_remembered_in_a_transaction_with_uncommitted_changes(
         {"id": report.run_id},
     ).one()
     assert tuple(checked) == (None, None)
+
+
+def test_the_stored_report_is_committed_for_the_next_process(
+    city: Session, own: Settings, engine: Engine
+) -> None:
+    # as `fplan check` calls it: a session with no transaction open; the run and its report
+    # must be committed when the call returns, not left in a transaction nobody commits
+    city.commit()
+    assert not city.in_transaction()
+    first = run_compliance(city, own, CITY, norms=_load(own))
+    city.rollback()
+
+    with Session(engine) as other:
+        stored = _stored(other, own)
+
+    assert stored is not None
+    assert stored.run_id == first.run_id
