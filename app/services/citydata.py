@@ -183,7 +183,7 @@ def import_network(
     if not path.is_file():
         msg = f"no such file: {path}"
         raise InvalidInputError(msg, details=[{"field": "osm", "msg": msg}])
-    net = read_network(path, mode="all")
+    net = read_network(path, mode="all").with_source(path.name)
     params: dict[str, object] = {"file": path.name, "mode": "all"}
     if city_adcode is not None:
         units = city_units(session, city_adcode).to_crs(net.crs)
@@ -222,8 +222,14 @@ def build_population(
         network.x[network.edge_v],
         network.y[network.edge_v],
     )
+    # urban residents on built-up streets (real ones first), rural ones on the village roads
     cells = build_population_grid(
-        units, cell_size_m=cell_size_m, segments=segments, segment_weight=weight
+        units,
+        cell_size_m=cell_size_m,
+        segments=segments,
+        segment_weight=weight,
+        segment_real=network.edge_real,
+        urban_population_column="urban_population",
     )
     # one definition of urban: each unit's census urban residents on its densest cells (D3)
     targets = {
@@ -253,6 +259,7 @@ def build_population(
             "settlement_class": cells["settlement_class"].to_numpy(),
             "urban": cells["urban"].to_numpy(),
             "road_length_m": cells["road_length_m"].to_numpy(),
+            "real_road_length_m": cells["real_road_length_m"].to_numpy(),
             "synthetic": network.synthetic,
             "geom": hex_ewkb(polygons),
             # where the cell's people meet the network: its road-weighted point, if it has roads

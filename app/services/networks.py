@@ -27,7 +27,7 @@ from app.db.models import RoadEdge, RoadNetwork, RoadNode
 from app.errors import NotFoundError
 from app.services._tx import transaction
 from app.settings import Settings
-from geo.network import Network
+from geo.network import Network, encode_sources
 
 # share of a city's area a real network must span to be preferred over a synthetic one
 CITY_COVER_MIN = 0.8
@@ -45,6 +45,7 @@ _ARRAYS = (
     "maxspeed_kph",
     "access",
     "urban",
+    "edge_source",
 )
 
 
@@ -132,6 +133,7 @@ def store_network(
                 "maxspeed_kph": net.maxspeed_kph,  # NaN is written as NULL
                 "length_m": net.length_m,
                 "access": net.access.astype(np.int16),
+                "source": np.asarray(net.sources, dtype=object)[net.edge_source],
                 "geom": hex_ewkb(shapely.linestrings(coords)),
             }
         )
@@ -197,12 +199,14 @@ def _rebuild(session: Session, summary: NetworkSummary) -> Network:
             RoadEdge.way_id,
             RoadEdge.maxspeed_kph,
             RoadEdge.access,
+            RoadEdge.source,
         )
         .where(RoadEdge.network_id == summary.id)
         .order_by(RoadEdge.idx),
         conn,
     )
     classes, codes = np.unique(edges["highway"].to_numpy(dtype=np.str_), return_inverse=True)
+    edge_source, sources = encode_sources(edges["source"].to_numpy(dtype=object), len(edges))
     return Network(
         crs=summary.crs,
         x=nodes["x_m"].to_numpy(dtype=np.float64),
@@ -218,6 +222,8 @@ def _rebuild(session: Session, summary: NetworkSummary) -> Network:
         maxspeed_kph=edges["maxspeed_kph"].to_numpy(dtype=np.float64, na_value=np.nan),
         access=edges["access"].to_numpy(dtype=np.uint8),
         urban=nodes["urban"].to_numpy(dtype=np.bool_),
+        edge_source=edge_source,
+        sources=sources,
         synthetic=summary.synthetic,
     )
 
@@ -261,6 +267,7 @@ def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
                 crs=summary.crs,
                 synthetic=summary.synthetic,
                 road_classes=tuple(str(c) for c in data["road_classes"]),
+                sources=tuple(str(c) for c in data["sources"]),
                 **{name: data[name] for name in _ARRAYS},
             )
     except Exception:
@@ -288,6 +295,7 @@ def load_network(session: Session, settings: Settings, network_id: int) -> Netwo
         n_nodes=summary.n_nodes,
         n_edges=summary.n_edges,
         road_classes=np.asarray(net.road_classes, dtype=np.str_),
+        sources=np.asarray(net.sources, dtype=np.str_),
         **{name: getattr(net, name) for name in _ARRAYS},
     )
     # the checksum goes beside the file last: a file without one is never trusted

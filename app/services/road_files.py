@@ -108,7 +108,8 @@ def import_edges(
         )
     except NetworkInputError as exc:
         raise InvalidInputError(str(exc), details=[{"field": "edges", "msg": str(exc)}]) from exc
-    real = lines.network
+    # every edge of the file is real, named by the file it came from
+    real = lines.network.with_source(path.name)
     params: dict[str, Any] = {
         "file": path.name,
         "mode": "all",
@@ -182,8 +183,8 @@ def _synthetic_network(session: Session, settings: Settings, city_adcode: str) -
 
 _SHARE = text(
     """
-    SELECT COALESCE(SUM(c.population) FILTER (
-               WHERE ST_Covers(ST_GeomFromText(:area, 4326), c.centroid)), 0) AS real,
+    SELECT COALESCE(SUM(c.population * CASE WHEN c.road_length_m > 0
+                        THEN c.real_road_length_m / c.road_length_m ELSE 0 END), 0) AS real,
            COALESCE(SUM(c.population), 0) AS total
     FROM population_cells AS c
     WHERE c.city_adcode = :city AND c.network_id = :network
@@ -194,20 +195,15 @@ _SHARE = text(
 def real_road_share(session: Session, city_adcode: str) -> tuple[float, str] | None:
     """Share of the city's residents analysed on real roads, and the network's source.
 
-    1.0 on a real network that covers the city, 0.0 on a synthetic one; on a joined network the
-    share of residents whose population cell's centre lies in the real area. None when the city
-    has no network or no population surface on it.
+    Each population cell counts the share of its street length that is real (edges whose
+    source is a real file): 1.0 on a real network, 0.0 on a synthetic one, and on a joined
+    network the residents placed on the real streets. None when the city has no network or no
+    population surface on it.
     """
     summary = networks.find_network(session, city_adcode)
     if summary is None:
         return None
-    row = session.get(RoadNetwork, summary.id)
-    area = (row.params or {}).get("real_area_wgs84") if row is not None else None
-    if area is None:
-        return (0.0 if summary.synthetic else 1.0), summary.source
-    real, total = session.execute(
-        _SHARE, {"area": area, "city": city_adcode, "network": summary.id}
-    ).one()
+    real, total = session.execute(_SHARE, {"city": city_adcode, "network": summary.id}).one()
     if not total:
         return None
     return float(real) / float(total), summary.source
