@@ -26,7 +26,7 @@ from geo.network import DRIVE, Network
 from geo.network.readers import read_network
 from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
 from geo.population.urban import calibrate_urban
-from geo.synthetic.roads import build_synthetic_network
+from geo.synthetic.roads import TrunkRoads, build_synthetic_network
 
 # UTM zone 49N covers Hunan (108.8°E–114.3°E)
 HUNAN_CRS = "EPSG:32649"
@@ -134,10 +134,41 @@ def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.i
     return counts
 
 
+def read_trunk_roads(path: Path, boundary: shapely.Geometry) -> TrunkRoads:
+    """The real trunk roads of ``path`` (any CRS) near ``boundary`` (metric CRS), as segments."""
+    lines = gpd.read_file(path)
+    if lines.crs is None:
+        msg = f"{path.name}: the trunk-road file has no CRS"
+        raise InvalidInputError(msg, details=[{"field": "trunk_roads", "msg": msg}])
+    lines = lines.to_crs(HUNAN_CRS)
+    lines = lines[lines.geometry.intersects(shapely.envelope(boundary))]
+    # every vertex pair of a line is one straight segment
+    coords, line = shapely.get_coordinates(lines.geometry.to_numpy(), return_index=True)
+    start = np.flatnonzero(line[:-1] == line[1:])
+    return TrunkRoads(
+        x0=coords[start, 0],
+        y0=coords[start, 1],
+        x1=coords[start + 1, 0],
+        y1=coords[start + 1, 1],
+        source=path.name,
+    )
+
+
 def synthesize_network(
-    session: Session, city_adcode: str, *, target_nodes: int | None = None, seed: int = 0
+    session: Session,
+    city_adcode: str,
+    *,
+    target_nodes: int | None = None,
+    seed: int = 0,
+    trunk_roads: Path | None = None,
 ) -> NetworkSummary:
-    """Generate and store a labelled synthetic network filling the city's polygons."""
+    """Generate and store a labelled synthetic network filling the city's polygons.
+
+    With ``trunk_roads`` (the real Hunan trunk-road skeleton, ``Settings.data_file``) the
+    local streets hang on those real roads (their edges' source is the file); without it the
+    generator invents motorways and roads between the seats, and ``params`` say so
+    (``trunk_roads`` None).
+    """
     units = city_units(session, city_adcode)
     boundary = shapely.make_valid(units.union_all())
     area_km2 = boundary.area / 1e6
@@ -153,14 +184,24 @@ def synthesize_network(
     ]
     urban = units["urban_share"].fillna(0.5).to_numpy()
     urban_share = float(np.average(urban, weights=np.maximum(units["population"], 1)))
+    trunk = read_trunk_roads(trunk_roads, boundary) if trunk_roads is not None else None
     net = build_synthetic_network(
-        boundary, crs=HUNAN_CRS, target_nodes=nodes, seats=seats, seed=seed, urban_share=urban_share
+        boundary,
+        crs=HUNAN_CRS,
+        target_nodes=nodes,
+        seats=seats,
+        seed=seed,
+        urban_share=urban_share,
+        trunk=trunk,
     )
     params = {
         "generator": "geo.synthetic.roads",
         "target_nodes": nodes,
         "seed": seed,
         "urban_share": urban_share,
+        # the real roads the local streets hang on; None: invented arterials
+        "trunk_roads": trunk.source if trunk is not None else None,
+        "real_trunk_edges": int(net.edge_real.sum()),
     }
     return store_network(
         session,

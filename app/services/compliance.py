@@ -32,6 +32,7 @@ from app.schemas.compliance import (
     PlanPublic,
 )
 from app.schemas.norms import BaselinePublic, CitationPublic
+from app.services import road_files
 from app.services._tx import transaction
 from app.services.inputs import (
     CityInputs,
@@ -241,6 +242,9 @@ def _report(
         reused=reused,
         synthetic=run.synthetic,
         network_id=run.network_id,
+        real_road_share=road_files.network_real_road_share(
+            session, prepared.city.adcode, run.network_id
+        ),
         timings=run.timings,
         plan=PlanPublic(
             document=catalogue.document,

@@ -9,9 +9,10 @@ and, with a city, stores the network the city is analysed on:
 - else the real network inside its area (the convex hull of its nodes, within the city) joined
   to the city's synthetic network outside it (:func:`geo.network.merge.join_networks`).
 
-The network's ``params`` keep the real area (WGS84 WKT), the defaults assumed and the segment
-counts by source; the population surface is rebuilt on it, and :func:`real_road_share` gives the
-share of the city's residents whose cell lies on real roads.
+Every edge keeps its source (the file's name, the trunk-road file under the synthetic part, or
+``synthetic``); the network's ``params`` keep the real area (WGS84 WKT), the defaults assumed and
+the segment counts by source. The population surface is rebuilt on it, and
+:func:`real_road_share` gives the share of the city's residents on real roads.
 """
 
 from collections.abc import Callable
@@ -29,8 +30,9 @@ from app.db.models import RoadNetwork
 from app.errors import InvalidInputError
 from app.services import citydata, networks
 from app.services.networks import CITY_COVER_MIN, NetworkSummary
-from app.settings import Settings
+from app.settings import TRUNK_ROADS_FILE, Settings
 from geo.errors import NetworkInputError
+from geo.network import SYNTHETIC_SOURCE
 
 SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 
@@ -43,6 +45,9 @@ class EdgeImport:
     segments: int
     real_segments: int
     synthetic_segments: int
+    # road segments by edge source: the file, the trunk-road file under the synthetic part,
+    # "synthetic" (generated roads and connectors)
+    segments_by_source: dict[str, int]
     connectors: int
     city_cover_share: float | None
     speeds_assumed: bool
@@ -140,8 +145,10 @@ def import_edges(
             real_area.simplify(50.0), to_wgs84.transform, interleaved=False
         )
         params["real_area_wgs84"] = shapely.to_wkt(area_wgs84, rounding_precision=6)
-    total_segments = int(np.count_nonzero(net.oneway | (net.edge_u < net.edge_v)))
-    params.update(real_segments=real_segments, connectors=connectors)
+    one_way = net.oneway | (net.edge_u < net.edge_v)
+    codes = np.bincount(net.edge_source[one_way], minlength=len(net.sources))
+    by_source = {name: int(n) for name, n in zip(net.sources, codes, strict=True) if n}
+    params.update(real_segments=real_segments, connectors=connectors, segments_by_source=by_source)
     say("storing the network / 写入路网")
     summary = networks.store_network(
         session,
@@ -155,7 +162,8 @@ def import_edges(
         network=summary,
         segments=lines.segments,
         real_segments=real_segments,
-        synthetic_segments=total_segments - real_segments,
+        synthetic_segments=by_source.get(SYNTHETIC_SOURCE, 0),
+        segments_by_source=by_source,
         connectors=connectors,
         city_cover_share=cover,
         speeds_assumed=lines.speeds_assumed,
@@ -177,7 +185,8 @@ def _synthetic_network(session: Session, settings: Settings, city_adcode: str) -
     ).first()
     network_id = row.id if row is not None else None
     if network_id is None:
-        network_id = citydata.synthesize_network(session, city_adcode).id
+        trunk = settings.data_file(*TRUNK_ROADS_FILE)
+        network_id = citydata.synthesize_network(session, city_adcode, trunk_roads=trunk).id
     return networks.load_network(session, settings, network_id)
 
 
@@ -203,7 +212,14 @@ def real_road_share(session: Session, city_adcode: str) -> tuple[float, str] | N
     summary = networks.find_network(session, city_adcode)
     if summary is None:
         return None
-    real, total = session.execute(_SHARE, {"city": city_adcode, "network": summary.id}).one()
-    if not total:
-        return None
-    return float(real) / float(total), summary.source
+    share = network_real_road_share(session, city_adcode, summary.id)
+    return (share, summary.source) if share is not None else None
+
+
+def network_real_road_share(session: Session, city_adcode: str, network_id: int) -> float | None:
+    """Share (0–1) of the city's residents on real roads of network ``network_id``.
+
+    None when the city has no population surface on that network.
+    """
+    real, total = session.execute(_SHARE, {"city": city_adcode, "network": network_id}).one()
+    return float(real) / float(total) if total else None

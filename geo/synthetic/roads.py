@@ -64,6 +64,7 @@ from geo.synthetic._parts import (
     FloatArray,
     IntArray,
     Layers,
+    Part,
     Seats,
     TownShapes,
     codes,
@@ -71,7 +72,7 @@ from geo.synthetic._parts import (
 from geo.synthetic._rural import calibrated_rural, thin_rural
 from geo.synthetic._seats import major_seat_count, pairs_inside, place_seats, spanning_pairs
 from geo.synthetic._towns import calibrated_towns, fit_blocks, town_seams
-from geo.synthetic._trunk import trunk_layer
+from geo.synthetic._trunk import TRUNK_NODE_SPACING_M, trunk_layer
 
 __all__ = [
     "DEFAULT_URBAN_SHARE",
@@ -240,8 +241,18 @@ def generate_road_arrays(
     shapely.prepare(boundary)
     rng = np.random.default_rng(seed)
 
+    # the real trunk roads first: the towns and the rural lattice share the nodes left; a shape
+    # point at least every km, sparser where the whole network is (small targets on big areas)
+    real_trunk = None
+    if trunk is not None:
+        spacing_m = max(TRUNK_NODE_SPACING_M, math.sqrt(boundary.area / target_nodes))
+        real_trunk = trunk_layer(
+            boundary, trunk.x0, trunk.y0, trunk.x1, trunk.y1, spacing_m=spacing_m
+        )
+    free_nodes = target_nodes - (real_trunk.x.shape[0] if real_trunk is not None else 0)
+
     # seats, heaviest first, and their town shapes (drawn once, before any calibration)
-    urban_target = max(1, round(target_nodes * urban_share))
+    urban_target = max(1, round(free_nodes * urban_share))
     seat = place_seats(boundary, seats, rng, max_seats=max(1, urban_target // _MIN_TOWN_NODES))
     n_seats = int(seat.x.shape[0])
     shapes = TownShapes(
@@ -259,7 +270,7 @@ def generate_road_arrays(
         rng=rng,
         loop_share=rural_loop_share,
         track_share=track_share,
-        trunk=trunk,
+        trunk=real_trunk,
     )
     n_nodes = layers.n_nodes
     if abs(n_nodes / target_nodes - 1.0) > NODE_COUNT_TOLERANCE:
@@ -298,7 +309,7 @@ def _layers(
     rng: np.random.Generator,
     loop_share: float,
     track_share: float,
-    trunk: TrunkRoads | None,
+    trunk: Part | None,
 ) -> Layers:
     """Build the towns, motorways (or real trunk roads) and rural lattice, sized together."""
     major = major_seat_count(seat.x.shape[0])
@@ -321,7 +332,7 @@ def _layers(
         )
     else:
         # the real roads: every shape point is a junction with the local roads
-        motorway = trunk_layer(boundary, trunk.x0, trunk.y0, trunk.x1, trunk.y1)
+        motorway = trunk
         motorway_ends = np.arange(motorway.x.shape[0], dtype=np.int64)
         interchanges = np.zeros(0, dtype=np.int64)
     rural_target = max(1, target_nodes - town.x.shape[0] - motorway.x.shape[0])

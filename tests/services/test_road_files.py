@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import RoadEdge, RoadNetwork
+from app.db.models import PopulationCell, RoadEdge, RoadNetwork
 from app.services import citydata, networks, road_files
 from app.services.reference import load_hunan
 from app.settings import Settings
@@ -52,12 +52,31 @@ def test_central_changsha_layer_joined_to_the_synthetic_rest(
     assert share is not None
     real_share, source = share
     assert source == gpkg.name
-    # 浏阳 and 宁乡 (2,692,716 of 10,047,914 residents) lie wholly outside the layer, so at most
-    # 73.2 % can be on real roads; the urban residents of the other units sit on its built-up
-    # streets as far as these hold them, which leaves about 63 % (see DATA.md, population)
-    outside = 1_429_384 + 1_263_332
-    assert real_share < 1 - outside / 10_047_914
-    assert real_share == pytest.approx(0.63, abs=0.03)
+    # 浏阳 and 宁乡 (2,692,716 of 10,047,914 residents) lie wholly outside the layer: only their
+    # residents along the real trunk roads count; the urban residents of the other units sit on
+    # the layer's built-up streets as far as these hold them. About 64 % in all (DATA.md)
+    assert real_share == pytest.approx(0.64, abs=0.03)
+    by_unit = dict(
+        db_session.execute(
+            select(
+                PopulationCell.region_adcode,
+                func.sum(
+                    PopulationCell.population
+                    * PopulationCell.real_road_length_m
+                    / func.nullif(PopulationCell.road_length_m, 0)
+                )
+                / func.sum(PopulationCell.population),
+            )
+            .where(PopulationCell.city_adcode == CHANGSHA)
+            .group_by(PopulationCell.region_adcode)
+        ).all()
+    )
+    assert by_unit["430102"] == pytest.approx(1.0)  # 芙蓉区: wholly inside the layer
+    assert 0 < by_unit["430181"] < 0.1  # 浏阳市: the trunk roads alone
+    assert 0 < by_unit["430182"] < 0.1  # 宁乡市
+    trunk = "hunan_trunk_roads_osm.geojson"
+    assert done.segments_by_source[trunk] > 0
+    assert set(done.segments_by_source) == {gpkg.name, trunk, "synthetic"}
     edges = dict(
         db_session.execute(
             select(RoadEdge.source, func.count())
