@@ -17,6 +17,9 @@ from geo.synthetic._parts import TRUNK, FloatArray, Part
 TRUNK_NODE_SPACING_M: Final = 1000.0
 # ends closer than this are one junction: the skeleton's coordinates are rounded to ~100 m
 _SNAP_M: Final = 1.0
+# a shape point closer than this to the boundary is dropped: where a road leaves the area its
+# clipped end lies on the boundary, and a node there may fall outside once reprojected
+_EDGE_MARGIN_M: Final = 10.0
 
 
 def trunk_layer(
@@ -31,8 +34,8 @@ def trunk_layer(
     """The real roads ``(x0, y0) -> (x1, y1)`` inside ``boundary`` as a part of class trunk.
 
     Lines are clipped to the boundary and split into pieces of at most ``spacing_m`` metres;
-    shape points on the boundary itself are dropped with their pieces, so every node lies
-    strictly inside it. Ends closer than 1 m are one node.
+    shape points within 10 m of the boundary (the clipped ends) are dropped with their pieces,
+    so every node lies well inside it. Ends closer than 1 m are one node.
     """
     empty = Part(
         np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8)
@@ -49,6 +52,14 @@ def trunk_layer(
         return empty
     coords, line = shapely.get_coordinates(shapely.segmentize(parts, spacing_m), return_index=True)
     inside = shapely.contains_xy(boundary, coords[:, 0], coords[:, 1])
+    # the clipped ends (first and last point of each piece) lie on the boundary
+    first = np.ones(line.shape[0], dtype=np.bool_)
+    first[1:] = line[1:] != line[:-1]
+    last = np.ones(line.shape[0], dtype=np.bool_)
+    last[:-1] = line[1:] != line[:-1]
+    ends = np.flatnonzero((first | last) & inside)
+    near = shapely.distance(boundary.boundary, shapely.points(coords[ends])) < _EDGE_MARGIN_M
+    inside[ends[near]] = False
     key = np.round(coords / _SNAP_M).astype(np.int64)
     _, node, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
