@@ -10,6 +10,7 @@ from app.api.errors import register_error_handlers
 from app.api.middleware import BodySizeLimitMiddleware
 from app.api.openapi import install_openapi
 from app.api.routes import (
+    cities,
     compliance,
     coverage,
     docs,
@@ -28,6 +29,7 @@ from app.api.routes import (
 from app.db.session import create_db_engine, create_session_factory
 from app.runtime.answers import AnswerCache, DataVersionWatcher
 from app.runtime.compute import ComputeLimiter
+from app.runtime.jobs import BackgroundJobs
 from app.services.norms import CatalogueStore
 from app.services.quick_diff import ScenarioContexts
 from app.services.tiles import TileCache
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the plans' norm catalogues, loaded once per change of their files
     app.state.catalogues = CatalogueStore()
     app.state.compute = compute
+    app.state.jobs = BackgroundJobs(compute, engine)
     # scenario states in memory, for the quick diffs of added sites
     app.state.scenario_contexts = ScenarioContexts()
     app.state.answers = AnswerCache(
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(regions.router)
     api.include_router(facilities.router)
     api.include_router(norms.router)
+    api.include_router(cities.router)
     api.include_router(compliance.router)
     api.include_router(reports.router)
     api.include_router(gaps.router)

@@ -36,6 +36,8 @@ Long computations
         computation pool with the ``compute_timeout_s`` deadline (504 past it; 503 at once when
         no slot is free, 429 when the caller already runs its share), with a session of its own
         (see :mod:`app.runtime.compute`); ``compute.long(...)`` for an optimisation.
+    ``JobsDep``
+        The background jobs a client starts and polls (preparing a city; :mod:`app.runtime.jobs`).
 """
 
 from collections.abc import AsyncIterator
@@ -48,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import AuthenticationError
 from app.runtime.compute import Compute, ComputeLimiter
+from app.runtime.jobs import BackgroundJobs
 from app.services import auth
 from app.services.auth import Principal
 from app.services.norms import CatalogueStore, NormCatalogues
@@ -154,6 +157,15 @@ async def get_compute(request: Request, session: SessionDep, principal: Principa
 
 
 ComputeDep = Annotated[Compute, Depends(get_compute)]
+
+
+async def get_jobs(request: Request) -> BackgroundJobs:
+    """The app's background jobs (made by ``create_app``)."""
+    jobs: BackgroundJobs = request.app.state.jobs
+    return jobs
+
+
+JobsDep = Annotated[BackgroundJobs, Depends(get_jobs)]
 
 
 async def get_norm_catalogues(request: Request, settings: SettingsDep) -> NormCatalogues:

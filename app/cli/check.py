@@ -108,7 +108,6 @@ def check(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from app.errors import AppError
-    from app.services import compliance, norms, population_files, road_files
 
     reader = cli_lang(lang)
     if not re.fullmatch(r"[0-9]{6}", city):
@@ -116,6 +115,7 @@ def check(
         raise typer.BadParameter(msg)
     if output_format in _FILES and out is None:
         raise typer.BadParameter(messages.text("check.out_needed", reader, format=output_format))
+    to_file = output_format in _FILES or (output_format == Format.csv and out is not None)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -128,32 +128,42 @@ def check(
     try:
         with _environment(ctx.obj) as (session, settings), progress:
             given = ctx.obj.norms if isinstance(ctx.obj, CheckEnvironment) else None
-            catalogues = given or norms.load_norms(settings)
-            task = progress.add_task(messages.text("check.progress", reader, city=city), total=None)
+            # a repeated check of unchanged inputs: the stored report, nothing computed
+            stored = None if given is not None or to_file else _stored(session, settings, city)
+            if stored is not None:
+                report, verified = stored
+            else:
+                from app.services import compliance, norms
 
-            def show(step: str, done: int, total: int) -> None:
-                progress.update(task, description=step, completed=done, total=total)
-
-            report = compliance.run_compliance(
-                session, settings, city, norms=catalogues, progress=show
-            )
-            # a file format, or CSV with --out: the export, written where --out says
-            if output_format in _FILES or (output_format == Format.csv and out is not None):
-                _write_file(
-                    session,
-                    report,
-                    norms.get_catalogue(catalogues, city),
-                    output_format=output_format,
-                    lang=reader,
-                    out=out,
+                catalogues = given or norms.load_norms(settings)
+                task = progress.add_task(
+                    messages.text("check.progress", reader, city=city), total=None
                 )
-                return
-            # where the figures come from: the population source, residents on real roads
-            notes = _input_notes(
-                people_from=population_files.population_source(session, city),
-                real_roads=road_files.real_road_share(session, city),
-                quotes_verified=catalogues.quotes_verified(city),
-                lang=reader,
+
+                def show(step: str, done: int, total: int) -> None:
+                    progress.update(task, description=step, completed=done, total=total)
+
+                report = compliance.run_compliance(
+                    session, settings, city, norms=catalogues, progress=show
+                )
+                verified = catalogues.quotes_verified(city)
+                # a file format, or CSV with --out: the export, written where --out says
+                if to_file:
+                    _write_file(
+                        session,
+                        report,
+                        norms.get_catalogue(catalogues, city),
+                        output_format=output_format,
+                        lang=reader,
+                        out=out,
+                    )
+                    return
+            # where the figures come from (the table's footer): the population source,
+            # residents on real roads
+            notes = (
+                _input_notes(session, city, verified, lang=reader)
+                if output_format == Format.table
+                else []
             )
     except AppError as exc:
         console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
@@ -161,14 +171,30 @@ def check(
     _answer(report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes)
 
 
-def _input_notes(
-    *,
-    people_from: str | None,
-    real_roads: tuple[float, str] | None,
-    quotes_verified: bool,
-    lang: Lang,
-) -> list[str]:
+def _stored(
+    session: "Session", settings: "Settings", city: str
+) -> tuple["ComplianceReport", bool] | None:
+    """The city's stored report, if it is the answer now, and whether its quotes were verified."""
+    from app.services import stored_runs
+    from app.services._tx import transaction
+
+    with transaction(session):
+        body = stored_runs.stored_report(session, settings, city)
+    verified = stored_runs.quotes_verified(settings, city)
+    if body is None or verified is None:
+        return None
+    from app.schemas.compliance import ComplianceReport
+
+    report = ComplianceReport.model_validate_json(body)
+    return report.model_copy(update={"reused": True}), verified
+
+
+def _input_notes(session: "Session", city: str, quotes_verified: bool, *, lang: Lang) -> list[str]:
     """Rich-markup lines on the inputs, after the answer."""
+    from app.services import population_files, road_files
+
+    people_from = population_files.population_source(session, city)
+    real_roads = road_files.real_road_share(session, city)
     notes = []
     if people_from is not None:
         notes.append(escape(messages.text("check.population", lang, source=people_from)))
@@ -228,7 +254,6 @@ def _answer(
     from rich.console import Console
 
     from app.cli import _check_output as output
-    from app.services import exports
 
     if output_format == Format.json and not (rules or regions or failing):
         typer.echo(report.model_dump_json())
@@ -244,6 +269,8 @@ def _answer(
         typer.echo(report.model_copy(update={"results": results}).model_dump_json())
         return
     if output_format == Format.csv:
+        from app.services import exports
+
         narrowed = report.model_copy(update={"results": results})
         typer.echo(exports.report_csv(narrowed, lang, bom=False).decode(), nl=False)
         return

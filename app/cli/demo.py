@@ -34,10 +34,6 @@ def demo(
 
     reader = cli_lang(lang)
     with open_session() as session, console.status("") as status:
-
-        def show(key: str, fields: dict[str, object]) -> None:
-            status.update(messages.text(key, reader, **fields))
-
         summary = prepare_city(
             session,
             get_settings(),
@@ -45,7 +41,7 @@ def demo(
             seed=seed,
             target_nodes=nodes,
             refresh_facilities=refresh,
-            progress=show,
+            progress=lambda step: status.update(messages.text(step, reader)),
         )
     for key, fields in summary.steps or (("demo.step_none", {}),):
         console.print(f"• {messages.text(key, reader, **_numbers(fields))}")

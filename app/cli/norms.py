@@ -107,13 +107,14 @@ def verify(
     APP_NORMS_DIR (checked against a plan text beside them).
     """
     from app.services import norms
+    from app.services.catalogue_keys import seeds_dir_of
     from app.settings import get_settings
     from geo.errors import CatalogueError
 
     settings = get_settings()
     if plans is not None:
         settings = settings.model_copy(update={"plans_dir": plans})
-    if norms.seeds_dir_of(settings) is None:
+    if seeds_dir_of(settings) is None:
         console.print("[red]没有规划文本 / no plan texts:[/red] --plans DIR (DIR/seeds/*.txt)")
         raise typer.Exit(2)
     try:

@@ -1,14 +1,18 @@
 """Bulk loading with PostgreSQL ``COPY`` (networks and population surfaces are millions of rows)."""
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from app.db.models.data_version import WROTE_FLAG
+
+if TYPE_CHECKING:
+    # only the frame's type: the module is imported by readers that never write (no pandas)
+    import pandas as pd
 
 
 def hex_ewkb(geoms: NDArray[np.object_], srid: int = 4326) -> NDArray[np.object_]:
@@ -19,7 +23,7 @@ def hex_ewkb(geoms: NDArray[np.object_], srid: int = 4326) -> NDArray[np.object_
     return wkb
 
 
-def copy_frame(session: Session, table: str, frame: pd.DataFrame) -> None:
+def copy_frame(session: Session, table: str, frame: "pd.DataFrame") -> None:
     """Write ``frame`` into ``table`` (columns by name) inside the session's transaction."""
     buffer = io.StringIO()
     frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")

@@ -192,6 +192,29 @@ class ComputeLimiter:
             )
             raise ComputationTimeoutError(msg) from None
 
+    def start(self, job: Callable[[], T], *, what: str, client: str | None = None) -> "Future[T]":
+        """Start ``job`` in a free long slot and return at once: a background job (no deadline).
+
+        It holds a long slot until it ends, so the reads of everyone else keep theirs.
+
+        Raises
+        ------
+        ComputationBusyError
+            No long slot was free; the job never started.
+        TooManyComputationsError
+            The client already has ``per_client`` computations running.
+        """
+        with self._lock:
+            self._admit(what, client, True)
+        try:
+            future: Future[T] = self._pool.submit(job)
+        except RuntimeError:
+            self._release(client, True)
+            msg = f"{what} was refused: the service is stopping"
+            raise ComputationBusyError(msg) from None
+        future.add_done_callback(lambda _: self._release(client, True))
+        return future
+
     @property
     def busy(self) -> int:
         """Jobs admitted and not yet finished."""

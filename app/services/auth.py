@@ -24,6 +24,7 @@ from app.errors import (
 )
 from app.schemas.token import TokenCreate, TokenIssued, TokenPublic
 from app.services._tx import transaction
+from geo import messages
 
 # a recognisable start lets secret scanners spot a leaked token
 SCHEME_TAG = "fpl_"
@@ -85,7 +86,7 @@ def authenticate(session: Session, secret: str) -> Principal:
     """Return the holder of ``secret``; :class:`AuthenticationError` if unknown or revoked."""
     if not _SECRET_RE.fullmatch(secret):
         msg = "the API token is malformed; tokens look like fpl_… (see `fplan token create`)"
-        raise AuthenticationError(msg)
+        raise AuthenticationError(msg, key="auth.malformed")
     wanted = hash_secret(secret)
     with transaction(session):
         candidates = session.scalars(
@@ -94,10 +95,11 @@ def authenticate(session: Session, secret: str) -> Principal:
         token = next((t for t in candidates if hmac.compare_digest(t.token_hash, wanted)), None)
         if token is None:
             msg = "unknown API token"
-            raise AuthenticationError(msg)
+            raise AuthenticationError(msg, key="auth.unknown")
         if token.revoked_at is not None:
             msg = f"API token {token.prefix}… was revoked on {token.revoked_at:%Y-%m-%d}"
-            raise AuthenticationError(msg)
+            fields = {"prefix": token.prefix, "date": f"{token.revoked_at:%Y-%m-%d}"}
+            raise AuthenticationError(msg, key="auth.revoked", fields=fields)
         now = datetime.now(UTC)
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             token.last_used_at = func.now()
@@ -126,10 +128,17 @@ def check_role(principal: Principal | None, role: str) -> Principal:
     """Return ``principal`` if it holds ``role`` or more; 401 without a token, 403 below it."""
     if principal is None:
         msg = f"this needs an API token with role {role} or above: send Authorization: Bearer …"
-        raise AuthenticationError(msg)
+        raise AuthenticationError(
+            msg, key="auth.needs_token", fields={"role": messages.label("role", role)}
+        )
     if not principal.has_role(role):
         msg = f"token {principal.name!r} has role {principal.role}; this needs {role} or above"
-        raise PermissionDeniedError(msg)
+        fields = {
+            "name": principal.name,
+            "role": messages.label("role", principal.role),
+            "needed": messages.label("role", role),
+        }
+        raise PermissionDeniedError(msg, key="auth.role_too_weak", fields=fields)
     return principal
 
 

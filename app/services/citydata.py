@@ -22,6 +22,7 @@ from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
 from app.services.networks import NetworkSummary, store_network
 from app.services.region_lookup import COUNTY_LEVELS
+from app.services.region_lookup import get_city as get_city  # noqa: PLC0414 (callers' name)
 from geo.network import DRIVE, Network
 from geo.network.readers import read_network
 from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
@@ -44,17 +45,6 @@ class PopulationSummary:
     population: int
     urban_population: int
     synthetic: bool
-
-
-def get_city(session: Session, city_adcode: str) -> Region:
-    """Return the region analysed as a city: a prefecture or a county-level unit."""
-    region = session.get(Region, city_adcode)
-    if region is None or region.level not in ("prefecture", *COUNTY_LEVELS):
-        msg = f"city {city_adcode} is not a prefecture or county-level unit in the register"
-        if region is None:
-            msg = f"city {city_adcode} not found; load the reference data with `fplan load hunan`"
-        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
-    return region
 
 
 def city_units(session: Session, city_adcode: str) -> gpd.GeoDataFrame:

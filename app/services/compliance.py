@@ -32,7 +32,7 @@ from app.schemas.compliance import (
     PlanPublic,
 )
 from app.schemas.norms import BaselinePublic, CitationPublic
-from app.services import road_files
+from app.services import road_files, stored_runs
 from app.services._tx import transaction
 from app.services.inputs import (
     CityInputs,
@@ -341,10 +341,18 @@ def run_compliance(
     """
     say = progress or _no_progress
     started = time.perf_counter()
+    # read before the fingerprint: a change committed meanwhile gives a newer version, so the run
+    # is never taken for the city's at a version whose data it did not see
+    version = None
+    if overlay is None:
+        with transaction(session):
+            version = stored_runs.data_version(session)
     prepared = prepare_city(session, city_adcode, norms, overlay)
     stored = _find_run(session, prepared)
     if stored is not None:
-        return _report(session, stored, prepared, reused=True)
+        report = _report(session, stored, prepared, reused=True)
+        _remember(session, stored, report, version)
+        return report
 
     total = len(prepared.catalogue.rules) + 3
     timings: dict[str, Any] = {}
@@ -381,7 +389,31 @@ def run_compliance(
                 "total_s": time.perf_counter() - started,
             }
     say("done", total, total)
-    return _report(session, run, prepared, reused=reused)
+    report = _report(session, run, prepared, reused=reused)
+    _remember(session, run, report, version)
+    return report
+
+
+def _remember(
+    session: Session, run: EvaluationRun, report: ComplianceReport, version: int | None
+) -> None:
+    """Note the run as the city's at data ``version`` (and keep its report) for repeated checks
+    (:func:`app.services.stored_runs.stored_report`); nothing for a scenario's or when this
+    transaction holds uncommitted changes (``version`` None)."""
+    if version is None:
+        return
+    current = run.report_key == stored_runs.report_key()
+    if current and run.checked_version == version:
+        return
+    with transaction(session):
+        body = None
+        if not current:
+            # as a reused run reads (its timings as the database gives them back), but
+            # ``reused`` false: a repeated check sets it
+            session.refresh(run, ["timings"])
+            stored = report.model_copy(update={"reused": False, "timings": run.timings})
+            body = stored.model_dump_json()
+        stored_runs.remember(session, run.id, version=version, report=body)
 
 
 def report_csv(report: ComplianceReport) -> str:

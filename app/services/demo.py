@@ -8,7 +8,8 @@ outside its area; and under every synthetic network the real Hunan trunk roads
 (``hunan/hunan_trunk_roads_osm.geojson``) when the data folder holds them. The rest is generated
 and stored with ``source = 'synthetic'``; :class:`DemoSummary` says which is which.
 
-Steps and progress are message keys of :mod:`geo.messages` (the reader's language is the CLI's).
+Progress and the steps done are message keys of :mod:`geo.messages` (worded in the reader's
+language by the caller).
 """
 
 from collections.abc import Callable
@@ -29,8 +30,13 @@ from geo.demo.generate import generate_demo_facilities
 from geo.demo.inventory import INVENTORY_KEYS, CityInventory, shipped_inventories
 from geo.network import SYNTHETIC_SOURCE
 
-# progress: a message key of geo.messages and its fields
-Progress = Callable[[str, dict[str, object]], None]
+# a step of the preparation, reported by its message key (geo.messages words it)
+Progress = Callable[[str], None]
+STEP_REFERENCE = "prepare.step.reference"
+STEP_NETWORK = "prepare.step.network"
+STEP_REAL_ROADS = "prepare.step.real_roads"
+STEP_POPULATION = "prepare.step.population"
+STEP_FACILITIES = "prepare.step.facilities"
 # a step done: a message key of geo.messages and its fields
 Step = tuple[str, dict[str, object]]
 
@@ -198,11 +204,14 @@ def prepare_city(
     refresh_facilities: bool = False,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Bring ``city`` to a state where every norm can be checked; skip what is already done."""
-    say = progress or (lambda _key, _fields: None)
+    """Bring ``city`` to a state where every norm can be checked; skip what is already done.
+
+    ``progress`` is told the message key of each step as it starts (``STEP_*``).
+    """
+    say = progress or (lambda _: None)
     steps: list[Step] = []
     if not reference.regions_exist(session):
-        say("demo.progress_reference", {})
+        say(STEP_REFERENCE)
         reference.load_hunan(session, settings.reference_data_dir())
         session.commit()
         steps.append(("demo.step_reference", {}))
@@ -211,7 +220,7 @@ def prepare_city(
     trunk = settings.data_file(*TRUNK_ROADS_FILE)
     # a synthetic network made before the trunk-road file was at hand is made again on it
     if network is None or (trunk is not None and _lacks_trunk_roads(session, network)):
-        say("demo.progress_network", {"city": city})
+        say(STEP_NETWORK)
         network = citydata.synthesize_network(
             session, city, target_nodes=target_nodes, seed=seed, trunk_roads=trunk
         )
@@ -219,14 +228,14 @@ def prepare_city(
         steps.append(("demo.step_network", {"id": network.id, "nodes": network.n_nodes}))
     real_file = _real_road_file(settings, city)
     if real_file is not None and not _has_network_from(session, city, real_file.name):
-        say("demo.progress_real_roads", {"file": real_file.name})
+        say(STEP_REAL_ROADS)
         done = road_files.import_edges(session, settings, real_file, city_adcode=city)
         session.commit()
         network = networks.find_network(session, city) or done.network
         steps.append(("demo.step_real_roads", {"file": real_file.name, "id": network.id}))
     population = citydata.population_summary(session, city)
     if population is None or population.network_id != network.id:
-        say("demo.progress_population", {})
+        say(STEP_POPULATION)
         net = networks.load_network(session, settings, network.id)
         population = citydata.build_population(
             session, city, net, network.id, cell_size_m=cell_size_m
@@ -242,7 +251,7 @@ def prepare_city(
         )
     )
     if refresh_facilities or not synthetic:
-        say("demo.progress_facilities", {})
+        say(STEP_FACILITIES)
         synthetic = generate_facilities(session, city, seed=seed)
         session.commit()
         steps.append(("demo.step_facilities", {"count": synthetic}))

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Facility, PopulationCell, Region
 from app.errors import ConflictError
-from app.services import citydata, networks
+from app.services import array_cache, networks
 from app.services._tx import transaction
 from app.services.divisions import SubUnits, township_counts
 from app.services.norms import NormCatalogues, catalogue_sha256, get_catalogue
-from app.services.region_lookup import COUNTY_LEVELS
+from app.services.region_lookup import COUNTY_LEVELS, get_city
 from app.settings import Settings
 from geo.network import Network
 from geo.network.snap import project_lonlat
@@ -64,7 +64,7 @@ def require_prepared(
     session: Session, city_adcode: str
 ) -> tuple[Region, networks.NetworkSummary, dict[str, Any], dict[str, Any]]:
     """The city, its network and its cell and facility statistics; raise naming `fplan demo`."""
-    city = citydata.get_city(session, city_adcode)
+    city = get_city(session, city_adcode)
     network = networks.find_network(session, city_adcode)
     if network is None:
         raise _demo_hint(city_adcode, "road network")
@@ -185,7 +185,7 @@ def prepare_city(
 ) -> PreparedCity:
     """Check the prerequisites in order and fingerprint the inputs; raise naming the command."""
     with transaction(session):
-        citydata.get_city(session, city_adcode)
+        get_city(session, city_adcode)
         catalogue = get_catalogue(norms, city_adcode)
         city, network, cells, facilities = require_prepared(session, city_adcode)
         regions = [
@@ -333,6 +333,31 @@ def _facility_inputs(
     return [f.facility for f in located], x, y
 
 
+def _read_cells(session: Session, city: Region, crs: str) -> array_cache.CellArrays:
+    """The city's cells with residents, ordered by id, projected to ``crs``."""
+    cells = session.execute(
+        select(
+            PopulationCell.id,
+            PopulationCell.region_adcode,
+            PopulationCell.population,
+            PopulationCell.urban,
+            func.ST_X(PopulationCell.centroid),
+            func.ST_Y(PopulationCell.centroid),
+        )
+        .where(PopulationCell.city_adcode == city.adcode, PopulationCell.population > 0)
+        .order_by(PopulationCell.id)
+    ).all()
+    px, py = project_lonlat([c[4] for c in cells], [c[5] for c in cells], crs)
+    return array_cache.CellArrays(
+        cell_id=np.asarray([c[0] for c in cells], dtype=np.int64),
+        region_adcode=np.asarray([c[1] for c in cells], dtype=np.str_),
+        population=np.asarray([c[2] for c in cells], dtype=np.int64),
+        urban=np.asarray([c[3] for c in cells], dtype=np.bool_),
+        x=px,
+        y=py,
+    )
+
+
 def read_city_inputs(
     session: Session,
     settings: Settings,
@@ -346,37 +371,31 @@ def read_city_inputs(
     # one transaction around the lookup and the rebuild, so no implicit one is left open
     with transaction(session):
         net: Network = networks.load_network(session, settings, network_id)
+        network_key = networks.cache_path(settings, networks.get_summary(session, network_id)).stem
     timings["network_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
     with transaction(session):
         regions = _region_inputs(_region_rows(session, city), city)
         facilities, fx, fy = _facility_inputs(session, city, net.crs, overlay)
-        cells = session.execute(
-            select(
-                PopulationCell.id,
-                PopulationCell.region_adcode,
-                PopulationCell.population,
-                PopulationCell.urban,
-                func.ST_X(PopulationCell.centroid),
-                func.ST_Y(PopulationCell.centroid),
-            )
-            .where(PopulationCell.city_adcode == city.adcode, PopulationCell.population > 0)
-            .order_by(PopulationCell.id)
-        ).all()
-    px, py = project_lonlat([c[4] for c in cells], [c[5] for c in cells], net.crs)
-    points = population_points(
-        px,
-        py,
-        np.asarray([c[2] for c in cells], dtype=np.int64),
-        np.asarray([c[3] for c in cells], dtype=np.bool_),
-        [c[1] for c in cells],
+        # the cells from the disk cache while none of them changed, else from PostGIS
+        stamp = array_cache.cells_stamp(session, city.adcode)
+        cells = None
+        if stamp is not None:
+            cells = array_cache.read_cells(settings.cache_dir, city.adcode, stamp, net.crs)
+        if cells is None:
+            cells = _read_cells(session, city, net.crs)
+            if stamp is not None:
+                array_cache.write_cells(settings.cache_dir, city.adcode, stamp, net.crs, cells)
+    points = population_points(cells.x, cells.y, cells.population, cells.urban, cells.region_adcode)
+    context = SpatialContext(
+        net,
+        points,
+        facility_points(facilities, fx, fy),
+        snapper=array_cache.CachedSnapper(settings.cache_dir, network_key),
     )
-    context = SpatialContext(net, points, facility_points(facilities, fx, fy))
     timings["inputs_s"] = time.perf_counter() - start
-    return CityInputs(
-        regions, facilities, context, np.asarray([c[0] for c in cells], dtype=np.int64)
-    )
+    return CityInputs(regions, facilities, context, cells.cell_id)
 
 
 def inputs_fingerprint(

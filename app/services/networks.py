@@ -16,9 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import shapely
-from pyproj import Transformer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -86,6 +83,11 @@ def store_network(
     params: dict[str, Any] | None = None,
 ) -> NetworkSummary:
     """Write ``net`` (nodes and directed edges) to PostGIS and return its summary."""
+    # the writers' libraries load here: a command that only reads a network never imports them
+    import pandas as pd
+    import shapely
+    from pyproj import Transformer
+
     to_wgs84 = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
     lon, lat = to_wgs84.transform(net.x, net.y)
     with transaction(session):
@@ -182,6 +184,8 @@ def get_summary(session: Session, network_id: int) -> NetworkSummary:
 
 
 def _rebuild(session: Session, summary: NetworkSummary) -> Network:
+    import pandas as pd
+
     conn = session.connection()
     nodes = pd.read_sql(
         select(RoadNode.node_id, RoadNode.x_m, RoadNode.y_m, RoadNode.urban)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from app.errors import NotFoundError
 from app.schemas.norms import CataloguePublic, CitationPublic, NormCatalogueList, RulePublic
+from app.services import catalogue_keys
+from app.services.catalogue_keys import norms_dir_of, seeds_dir_of
 from app.settings import Settings
 from geo.norms import (
     DEFAULT_CATALOGUE_DIR,
@@ -89,7 +91,7 @@ class CatalogueStore:
         self, settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR
     ) -> NormCatalogues:
         """As :func:`load_norms`, reusing the set loaded from unchanged files."""
-        seeds_dir, norms_dir = seeds_dir_of(settings), _norms_dir(settings)
+        seeds_dir, norms_dir = seeds_dir_of(settings), norms_dir_of(settings)
         key = (directory, seeds_dir, norms_dir)
         now = time.monotonic()
         with self._lock:
@@ -110,17 +112,6 @@ class CatalogueStore:
         with self._lock:
             self._recent[key] = (now, norms)
         return norms
-
-
-def seeds_dir_of(settings: Settings) -> Path | None:
-    """The folder of the plan texts (``APP_PLANS_DIR/seeds``), or None when it is not at hand."""
-    seeds_dir = settings.plans_dir / "seeds" if settings.plans_dir is not None else None
-    return seeds_dir.resolve() if seeds_dir is not None and seeds_dir.is_dir() else None
-
-
-def _norms_dir(settings: Settings) -> Path | None:
-    norms_dir = settings.norms_dir
-    return norms_dir.resolve() if norms_dir is not None and norms_dir.is_dir() else None
 
 
 def _stamp(directory: Path | None) -> _Stamp:
@@ -184,7 +175,16 @@ def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -
         When a catalogue is defective (the message names the file, the rule and the defect);
         the API answers 503 (:data:`app.api.errors.GEO_STATUS_CODES`).
     """
-    return _read(directory, seeds_dir_of(settings), _norms_dir(settings))
+    # the files' digest before and after: a load that raced an edit is not remembered
+    before = catalogue_keys.files_digest(settings, directory=directory)
+    norms = _read(directory, seeds_dir_of(settings), norms_dir_of(settings))
+    if catalogue_keys.files_digest(settings, directory=directory) == before:
+        keys = catalogue_keys.CatalogueKeys(
+            sha256={c.city_adcode: catalogue_sha256(c) for c in norms.catalogues},
+            verified=norms.verified,
+        )
+        catalogue_keys.remember(settings, before, keys)
+    return norms
 
 
 def get_catalogue(norms: NormCatalogues, city_adcode: str) -> Catalogue:

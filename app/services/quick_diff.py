@@ -152,6 +152,8 @@ def _load_state(
         max_snap_m=base.max_snap_m,
         search_limits_s=_search_limits_s(rules),
         keep_node_searches=True,
+        # the run's snaps, read from the disk cache when the same points were snapped before
+        snapper=base.snapper,
     )
     units, unit_of_point = np.unique(base.points.region_adcode, return_inverse=True)
     return _State(

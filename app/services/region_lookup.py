@@ -1,4 +1,5 @@
-"""Points in regions: the county-level unit covering a point; input datums and ranges checked."""
+"""Points in regions: the county-level unit covering a point; input datums and ranges checked;
+the region analysed as a city."""
 
 from dataclasses import dataclass
 
@@ -6,11 +7,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Region
-from app.errors import InvalidInputError
+from app.errors import InvalidInputError, NotFoundError
 from geo.datum import to_wgs84
 
 # the county-level units a facility belongs to (zones have no polygon)
 COUNTY_LEVELS = ("district", "county", "county_city")
+
+
+def get_city(session: Session, city_adcode: str) -> Region:
+    """Return the region analysed as a city: a prefecture or a county-level unit."""
+    region = session.get(Region, city_adcode)
+    if region is None or region.level not in ("prefecture", *COUNTY_LEVELS):
+        msg = f"city {city_adcode} is not a prefecture or county-level unit in the register"
+        if region is None:
+            msg = f"city {city_adcode} not found; load the reference data with `fplan load hunan`"
+        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
+    return region
 
 
 @dataclass(frozen=True)

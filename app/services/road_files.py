@@ -21,14 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
-from pyproj import Transformer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.db.models import RoadNetwork
 from app.errors import InvalidInputError
-from app.services import citydata, networks
+from app.services import networks
 from app.services.networks import CITY_COVER_MIN, NetworkSummary
 from app.settings import TRUNK_ROADS_FILE, Settings
 from geo.errors import NetworkInputError
@@ -93,8 +91,12 @@ def import_edges(
     InvalidInputError
         The file is missing, of an unknown kind, or its lines or columns are unusable.
     """
+    # the writers' libraries load here: real_road_share (every fplan check) needs none of them
     import geopandas as gpd
+    import shapely
+    from pyproj import Transformer
 
+    from app.services import citydata
     from geo.network.edges import network_from_lines
     from geo.network.merge import join_networks
 
@@ -176,6 +178,8 @@ def import_edges(
 def _synthetic_network(session: Session, settings: Settings, city_adcode: str) -> Any:
     """The city's newest synthetic network (generated when it has none), loaded."""
     from sqlalchemy import select
+
+    from app.services import citydata
 
     row = session.scalars(
         select(RoadNetwork)

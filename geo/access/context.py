@@ -29,7 +29,7 @@ same as a context built with the site from the start (times, and ties to the low
 """
 
 from collections.abc import Callable, Hashable, Mapping
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,10 +45,19 @@ from geo.network import Network, mode_bit
 from geo.network.snap import MAX_SNAP_M, SnapResult, snap_xy
 from geo.network.speeds import TravelModel
 
-__all__ = ["AccessContext"]
+__all__ = ["AccessContext", "Snapper"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+
+class Snapper(Protocol):
+    """Snaps points to a network's nodes, as :func:`geo.network.snap.snap_xy` does."""
+
+    def __call__(
+        self, net: Network, x: ArrayLike, y: ArrayLike, *, mode: str, max_snap_m: float | None
+    ) -> SnapResult: ...
+
 
 # sources per site-by-site search (within_both): keeps the two dense (chunk, n_nodes) matrices
 # near 100 MB each on a 250k-node network, as geo.access.isochrones
@@ -80,6 +89,10 @@ class AccessContext(Generic[P, S]):
         Keep the node-level searches (:meth:`nearest_nodes`, 16 bytes per node each), as a
         context that will get children (:meth:`with_site`) should, so that a child merges its
         site into them instead of searching again; the per-point measures are kept either way.
+    snapper
+        What snaps points and sites to the network: :func:`geo.network.snap.snap_xy` (the
+        default) or a callable taking the same arguments and giving the same answer (one that
+        keeps earlier answers, say); children (:meth:`with_site`) use it too.
     """
 
     def __init__(
@@ -91,6 +104,7 @@ class AccessContext(Generic[P, S]):
         max_snap_m: float | None = MAX_SNAP_M,
         search_limits_s: Mapping[str, float] | None = None,
         keep_node_searches: bool = False,
+        snapper: Snapper = snap_xy,
     ) -> None:
         self.net = net
         self.points = points
@@ -98,6 +112,7 @@ class AccessContext(Generic[P, S]):
         self.max_snap_m = max_snap_m
         self.search_limits_s = dict(search_limits_s or {})
         self.keep_node_searches = keep_node_searches
+        self.snapper = snapper
         self._parent: AccessContext[P, S] | None = None
         # per-point values (snaps, legs), shared with children: the points never change
         self._per_point: dict[Hashable, object] = {}
@@ -140,7 +155,7 @@ class AccessContext(Generic[P, S]):
         value = self._memo(
             self._per_point,
             ("snap", mode_bit(mode)),
-            lambda: snap_xy(
+            lambda: self.snapper(
                 self.net, self.points.x, self.points.y, mode=mode, max_snap_m=self.max_snap_m
             ),
         )
@@ -153,13 +168,13 @@ class AccessContext(Generic[P, S]):
         if key not in self._site_snaps:
             parent = self._parent
             if parent is None:
-                snap = snap_xy(
+                snap = self.snapper(
                     self.net, self.sites.x, self.sites.y, mode=mode, max_snap_m=self.max_snap_m
                 )
             else:
                 # the parent's snaps, and the added site's
                 base = parent.snapped_sites(mode)
-                one = snap_xy(
+                one = self.snapper(
                     self.net,
                     np.asarray(self.sites.x)[-1:],
                     np.asarray(self.sites.y)[-1:],
@@ -549,6 +564,7 @@ class AccessContext(Generic[P, S]):
             max_snap_m=self.max_snap_m,
             search_limits_s=self.search_limits_s,
             keep_node_searches=True,
+            snapper=self.snapper,
         )
         child._parent = self
         child._per_point = self._per_point

@@ -16,6 +16,7 @@ from geo.errors import (
     NormEvaluationError,
     NormsError,
 )
+from geo.norms._regions import selects
 from geo.norms.areas import RuleArea, rule_areas
 from geo.norms.catalogue import (
     DEFAULT_CATALOGUE_DIR,
@@ -31,7 +32,7 @@ from geo.norms.citations import Citation, check_citation
 from geo.norms.evaluate import catalogue_data_gaps, evaluate_catalogue, evaluate_rule
 from geo.norms.gaps import GapZone, gap_zones
 from geo.norms.inputs import FacilityInput, RegionInput
-from geo.norms.parameters import FacilitySelector, Target, TargetUnit
+from geo.norms.parameters import FacilitySelector, Target, TargetUnit, counted_selectors
 from geo.norms.results import DataGap, RuleResult, coverage_result, data_gap_of
 from geo.norms.spatial import (
     FacilityPoints,
@@ -108,6 +109,7 @@ __all__ = [
     "TravelMode",
     "catalogue_data_gaps",
     "check_citation",
+    "counted_selectors",
     "coverage_by_region",
     "coverage_result",
     "data_gap_of",
@@ -123,4 +125,5 @@ __all__ = [
     "rule_areas",
     "rules_by_id",
     "select_facilities",
+    "selects",
 ]

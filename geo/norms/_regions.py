@@ -1,7 +1,8 @@
 """Which regions a rule produces rows for, and which facilities lie in a region."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from geo.errors import NormEvaluationError
 from geo.norms.catalogue import Rule
@@ -18,6 +19,8 @@ _SCOPE_LEVELS = {
 COUNTY_LEVEL_UNITS = frozenset(_SCOPE_LEVELS.values())
 # the units that can host a zone (and hold facilities)
 HOST_LEVELS = COUNTY_LEVEL_UNITS - {RegionLevel.ZONE}
+
+T = TypeVar("T")
 
 
 def _fold_zone(host: RegionInput, zone: RegionInput) -> RegionInput:
@@ -64,6 +67,10 @@ class RegionIndex:
         city, so the city row counts the unit's facilities.
     city_adcode
         The adcode of the unit the plan governs (its ``city`` scope).
+
+    An index serves one rule's evaluation: what it derives from the facilities given to it
+    (:meth:`matching`, :meth:`memo`) is kept for as long as it lives, so those sequences must
+    not change meanwhile.
     """
 
     def __init__(self, regions: Iterable[RegionInput], *, city_adcode: str) -> None:
@@ -82,6 +89,10 @@ class RegionIndex:
                 continue
             self.hosts[zone.adcode] = host.adcode
             self.regions[host.adcode] = _fold_zone(self.regions[host.adcode], zone)
+        # per region adcode, the adcodes inside it (built on first use, see members)
+        self._members: dict[str, frozenset[str]] = {}
+        # values derived from given objects, by key: (the objects, the value)
+        self._memo: dict[Hashable, tuple[tuple[object, ...], object]] = {}
 
     def host_of(self, zone: RegionInput) -> RegionInput | None:
         """Return the unit whose figures include ``zone``'s residents; None without a host."""
@@ -123,6 +134,20 @@ class RegionIndex:
             current = parent.parent_adcode if parent is not None else None
         return False
 
+    def members(self, region: RegionInput) -> frozenset[str]:
+        """Return the adcodes :meth:`contains` tells are ``region`` or inside it.
+
+        The set is walked once per region and kept, so a lookup per facility or point is a set
+        membership test instead of a walk up the parent links.
+        """
+        found = self._members.get(region.adcode)
+        if found is None:
+            # an adcode outside the index lies in no region but its own
+            inside = {adcode for adcode in self.regions if self.contains(region, adcode)}
+            found = frozenset({region.adcode, *inside})
+            self._members[region.adcode] = found
+        return found
+
     def units_of(self, region: RegionInput) -> list[RegionInput]:
         """Return the county-level units inside ``region`` (not ``region`` itself)."""
         return [
@@ -140,12 +165,40 @@ class RegionIndex:
         selectors: Sequence[FacilitySelector] | None = None,
     ) -> list[FacilityInput]:
         """Return the facilities in ``region`` matching any of ``selectors`` (all when None)."""
-        return [
-            facility
-            for facility in facilities
-            if self.contains(region, facility.region_adcode)
-            and (selectors is None or selects(selectors, facility))
-        ]
+        inside = self.members(region)
+        return [f for f in self.matching(facilities, selectors) if f.region_adcode in inside]
+
+    def matching(
+        self,
+        facilities: Iterable[FacilityInput],
+        selectors: Sequence[FacilitySelector] | None = None,
+    ) -> list[FacilityInput]:
+        """Return the ``facilities`` matching any of ``selectors`` (all when None), in order.
+
+        Worked out once per sequence and selectors for this index (every region of a rule asks
+        again), so the list returned is shared: do not change it.
+        """
+        if not isinstance(facilities, Sequence):
+            return [f for f in facilities if selectors is None or selects(selectors, f)]
+        given = facilities
+        return self.memo(
+            ("matching", id(given), id(selectors)),
+            (given, selectors),
+            lambda: [f for f in given if selectors is None or selects(selectors, f)],
+        )
+
+    def memo(self, key: Hashable, given: tuple[object, ...], build: Callable[[], T]) -> T:
+        """Return ``build()``, computed once per ``key`` for this index.
+
+        ``key`` names the objects the value derives from by ``id``; they are passed as ``given``
+        and kept with the value, so no other object can take their ids while the index lives.
+        """
+        found = self._memo.get(key)
+        if found is not None and all(a is b for a, b in zip(found[0], given, strict=True)):
+            return found[1]  # type: ignore[return-value]  # stored by this key's build
+        value = build()
+        self._memo[key] = (given, value)
+        return value
 
 
 def selects(selectors: Sequence[FacilitySelector], facility: FacilityInput) -> bool:

@@ -532,3 +532,33 @@ Parameters = Annotated[
     | CityTotalParameters,
     Field(discriminator="kind"),
 ]
+
+
+def counted_selectors(
+    parameters: TravelTimeCoverageParameters
+    | RadiusCoverageParameters
+    | EmsResponseParameters
+    | FleetRatioParameters
+    | ResourceRatioParameters
+    | FacilityPerPopulationParameters
+    | PresenceParameters
+    | StaffingParameters
+    | CityTotalParameters
+    | None,
+) -> tuple[FacilitySelector, ...] | None:
+    """Return the selectors of the facilities a rule's evaluator counts.
+
+    A presence rule with ``subject`` checks its subject facilities (each must also match
+    ``facilities``); every other rule counts its ``facilities``.
+
+    Returns
+    -------
+    tuple of FacilitySelector or None
+        The selectors; None when every facility counts (a resource ratio over all of them);
+        empty for a rule without parameters (a data gap: no facility is counted).
+    """
+    if parameters is None:
+        return ()
+    if isinstance(parameters, PresenceParameters) and parameters.subject is not None:
+        return parameters.subject
+    return parameters.facilities

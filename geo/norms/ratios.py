@@ -5,12 +5,12 @@ region exactly at its target passes and the required counts do not drift with fl
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from geo.norms import _text
-from geo.norms._regions import HOST_LEVELS, RegionIndex, selects
+from geo.norms._regions import HOST_LEVELS, RegionIndex
 from geo.norms.catalogue import Rule
 from geo.norms.inputs import FacilityInput, RegionInput
 from geo.norms.parameters import FleetRatioParameters, ResourceRatioParameters
@@ -49,16 +49,21 @@ def _tally(
     facilities: Sequence[FacilityInput],
     field: CapacityField,
     register: Sequence[FacilityInput] = (),
+    *,
+    index: RegionIndex | None = None,
 ) -> _Tally:
     values = [facility.capacity(field) for facility in facilities]
     known = sum(v for v in values if v is not None)
     unknown = [f for f, v in zip(facilities, values, strict=True) if v is None]
-    # the largest known value per facility type, over the whole register given
-    largest: dict[FacilityType, int] = {}
-    for facility in [*register, *facilities]:
-        value = facility.capacity(field)
-        if value is not None:
-            largest[facility.type] = max(value, largest.get(facility.type, 0))
+    # the largest known value per facility type, over the whole register given (once per
+    # register and field for the index: every region of the rule asks again)
+    if index is None:
+        largest = _largest(register, field)
+    else:
+        largest = index.memo(
+            ("largest", id(register), field), (register,), lambda: _largest(register, field)
+        )
+    largest = _largest(facilities, field, largest)
     # a type with no known value is bounded by the largest value of any type
     anything = max(largest.values(), default=None)
     most: int | None = known
@@ -69,6 +74,20 @@ def _tally(
             break
         most += bound
     return _Tally(known=known, unknown=len(unknown), facilities=len(values), most=most)
+
+
+def _largest(
+    facilities: Sequence[FacilityInput],
+    field: CapacityField,
+    start: Mapping[FacilityType, int] | None = None,
+) -> dict[FacilityType, int]:
+    """The largest known ``field`` per facility type over ``facilities`` (and ``start``)."""
+    largest = dict(start or {})
+    for facility in facilities:
+        value = facility.capacity(field)
+        if value is not None:
+            largest[facility.type] = max(value, largest.get(facility.type, 0))
+    return largest
 
 
 def _exact(value: float) -> Fraction:
@@ -124,7 +143,7 @@ def evaluate_fleet_ratio(
     if params.measure == "negative_pressure_share":
         verdict = _negative_pressure(params, fleet)
         return make_result(rule, region, verdict, unit=_NEGATIVE, shortfall_unit=_NEGATIVE)
-    tally = _tally(fleet, CapacityField.AMBULANCES, facilities)
+    tally = _tally(fleet, CapacityField.AMBULANCES, facilities, index=index)
     units = [u for u in index.units_of(region) if u.level in HOST_LEVELS]
     if index.is_city(region) and units:
         verdict = _city_fleet(
@@ -221,6 +240,7 @@ def _city_fleet(
             index.facilities_in(unit, facilities, params.facilities),
             CapacityField.AMBULANCES,
             facilities,
+            index=index,
         )
         decided = None if need is None else unit_tally.decides(need)
         if decided is False and need is not None:
@@ -302,8 +322,9 @@ def evaluate_resource_ratio(
     plural = _text.capacity_nouns(params.resource)[1]
     counted = index.facilities_in(region, facilities, params.facilities)
     # the register given (the city's facilities) bounds what unknown capacities can be
-    selected = [f for f in facilities if params.facilities is None or selects(params.facilities, f)]
-    verdict = _resource_ratio(rule, params, region, _tally(counted, params.resource, selected))
+    selected = index.matching(facilities, params.facilities)
+    tally = _tally(counted, params.resource, selected, index=index)
+    verdict = _resource_ratio(rule, params, region, tally)
     unit = f"{plural} per {params.per_population:,} residents"
     return make_result(rule, region, verdict, unit=unit, shortfall_unit=plural)
 

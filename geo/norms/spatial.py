@@ -32,6 +32,7 @@ rule; a straight-line radius does not need the network and counts them.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,6 +83,12 @@ class PopulationPoints:
     def n_points(self) -> int:
         """Number of points."""
         return int(self.x.shape[0])
+
+    @cached_property
+    def units(self) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
+        """The distinct ``region_adcode`` values (ascending) and each point's index into them."""
+        codes, inverse = np.unique(self.region_adcode, return_inverse=True)
+        return codes, inverse.reshape(-1)
 
 
 def population_points(
@@ -405,9 +412,9 @@ def region_mask(
     region: RegionInput, index: RegionIndex, points: PopulationPoints
 ) -> NDArray[np.bool_]:
     """Mask of the points lying in ``region`` (its own adcode or a unit inside it)."""
-    codes = np.unique(points.region_adcode)
-    members = [str(code) for code in codes if index.contains(region, str(code))]
-    return np.isin(points.region_adcode, members)
+    codes, unit_of_point = points.units
+    inside = index.members(region)
+    return np.asarray([str(code) in inside for code in codes], dtype=np.bool_)[unit_of_point]
 
 
 def facility_catchments(

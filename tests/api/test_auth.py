@@ -66,8 +66,8 @@ def test_a_write_without_a_token_is_401_naming_the_scheme(anonymous: TestClient)
 @pytest.mark.parametrize(
     ("header", "words"),
     [
-        ("Bearer not-a-token", "malformed"),
-        ("Bearer fpl_" + "A" * 43, "unknown API token"),
+        ("Bearer not-a-token", "令牌格式不对"),
+        ("Bearer fpl_" + "A" * 43, "未知的 API 令牌"),
         ("Basic dXNlcjpwYXNz", "must be 'Bearer <token>'"),
     ],
 )
@@ -87,7 +87,14 @@ def test_roles_viewer_planner_admin_on_the_register(
             "/api/v1/facilities", json=FEATURE, headers=bearer(make_token(role))
         )
         assert response.status_code == 403, role
-        assert f"has role {role}; this needs admin" in response.json()["error"]["message"]
+        roles = {"viewer": "查看者", "planner": "规划员"}
+        assert f"角色是{roles[role]}，此操作需要管理员" in response.json()["error"]["message"]
+        english = anonymous.post(
+            "/api/v1/facilities",
+            json=FEATURE,
+            headers={**bearer(make_token(role)), "Accept-Language": "en"},
+        )
+        assert f"has role {role}; this needs admin" in english.json()["error"]["message"]
     viewer = bearer(make_token("viewer"))
     assert anonymous.get("/api/v1/facilities", headers=viewer).status_code == 200
     admin = bearer(make_token("admin"))
@@ -158,7 +165,9 @@ def test_tokens_are_stored_hashed_and_managed_by_admins(
     assert revoked.json()["active"] is False
     after = anonymous.get("/api/v1/facilities", headers=planner)
     assert after.status_code == 401
-    assert "revoked" in after.json()["error"]["message"]
+    assert "已于" in after.json()["error"]["message"]
+    english = anonymous.get("/api/v1/facilities", headers={**planner, "Accept-Language": "en"})
+    assert "revoked" in english.json()["error"]["message"]
     assert anonymous.delete("/api/v1/tokens/999999", headers=admin).status_code == 404
     bad_role = anonymous.post("/api/v1/tokens", json={"name": "x", "role": "root"}, headers=admin)
     assert bad_role.status_code == 422

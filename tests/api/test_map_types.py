@@ -39,6 +39,11 @@ SCHEMA_OF = {
     "ChosenSite": "ChosenSite",
     "OptimizeResult": "OptimizeResult",
     "ErrorResponse": "ErrorResponse",
+    "FacilityTally": "FacilityTally",
+    "RuleFacilities": "RuleFacilities",
+    "PrepareJob": "PrepareJobPublic",
+    "CityStatus": "CityPublic",
+    "CityList": "CityList",
 }
 # interfaces with no schema of their own: a rule's free-form parameters, vector tile properties,
 # the page's path → answer table and the browser's window

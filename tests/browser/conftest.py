@@ -1,11 +1,11 @@
 """The map page in a real browser: Debian's Chromium driven by Playwright against a live server.
 
 A dedicated database is created for the run, Jishou (small and quick) is prepared in it with the
-services (reference data, a synthetic network, the population surface, facilities, one
-compliance run) and committed, the app is served by uvicorn in a thread on a free loopback port,
-and every test opens the page in a fresh browser tab. Scenario tests write scenarios of their own
-(the register is never changed). A planner token is issued for them. Screenshots go to
-``test-artifacts/map``.
+services (reference data, a synthetic network, the population surface, facilities, one real
+hospital of an imported register, one compliance run) and committed, the app is served by
+uvicorn in a thread on a free loopback port, and every test opens the page in a fresh browser
+tab. Scenario tests write scenarios of their own (the register is never changed). A planner
+token is issued for them. Screenshots go to ``test-artifacts/map``.
 """
 
 import os
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.api.routes.page import MAPLIBRE_DIST
 from app.db.local import ensure_local_database
 from app.db.migrate import upgrade_database
+from app.db.models import Facility
 from app.db.session import create_db_engine
 from app.main import create_app
 from app.schemas.token import TokenCreate
@@ -37,6 +38,16 @@ from app.settings import PROJECT_ROOT, Settings
 from tests.conftest import drop_database, recreate_database
 
 CITY = "433101"  # Jishou: one county-level unit, 0.4 M residents
+# one facility of a register imported from a file (not generated): the map draws real ones on top
+REAL_HOSPITAL = {
+    "name": "登记综合医院（测试）",
+    "type": "general_hospital",
+    "grade": "tertiary",
+    "ownership": "public",
+    "source": "jishou-register.csv",
+    "lon": 109.735,
+    "lat": 28.312,
+}
 CHROMIUM = Path("/usr/bin/chromium")
 # headless Debian Chromium draws WebGL through SwiftShader; nothing may reach the network
 CHROMIUM_FLAGS = [
@@ -73,6 +84,10 @@ def map_settings(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             session.commit()
             prepare_city(session, settings, CITY, target_nodes=4000, cell_size_m=1000)
             session.commit()
+            real = {k: v for k, v in REAL_HOSPITAL.items() if k not in ("lon", "lat")}
+            point = f"SRID=4326;POINT({REAL_HOSPITAL['lon']} {REAL_HOSPITAL['lat']})"
+            session.add(Facility(**real, region_adcode=CITY, geom=point))
+            session.commit()
             # the run the page asks for is then stored: the page does not wait for it
             run_compliance(session, settings, CITY, norms=load_norms(settings))
             session.commit()
@@ -80,6 +95,18 @@ def map_settings(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         engine.dispose()
     yield settings
     drop_database(url)
+
+
+def revoke(settings: Settings, secret: str) -> None:
+    """Revoke the token whose secret is ``secret`` (as an admin would, meanwhile)."""
+    engine = create_db_engine(settings)
+    try:
+        with Session(engine) as session:
+            principal = auth.authenticate(session, secret)
+            auth.revoke_token(session, principal.token_id)
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def _free_port() -> int:

@@ -5,14 +5,20 @@ from the target."""
 import re
 from collections.abc import Callable
 
-from tests.browser.conftest import CITY, MapPage
+from app.settings import Settings
+from tests.browser.conftest import CITY, MapPage, revoke
+from tests.browser.test_map import spatial_rule_with_gaps
+from tests.browser.test_scenario import issue_token, open_scenario_mode
 
 MapPageFactory = Callable[..., MapPage]
 
+UNPREPARED = "430400"  # Hengyang: has a plan, not prepared in the browser tests' database
+
 # Latin words a Chinese page may show: proper names of formats and tools, the language switch
-# and the command a planner types
+# and the commands a planner types (fplan demo --city …, fplan token create --role …)
 ALLOWED = re.compile(
-    r"fplan demo --city \d+|GeoPackage|GeoJSON|QGIS|Excel|CSV|PDF|OpenStreetMap|MapLibre|EN|"
+    r"fplan [a-z]+(?: [a-z]+)?(?: --[a-z-]+(?: [\w.]+)?)*|"
+    r"GeoPackage|GeoJSON|QGIS|Excel|CSV|PDF|OpenStreetMap|MapLibre|EN|"
     r"\b[A-Z]{1,4}\d*\b|L\d+(-\d+)?|km²?|\d"
 )
 # three Latin words in a row (after the allowed ones are removed) make an English sentence
@@ -75,3 +81,64 @@ def test_failing_districts_carry_their_distance_from_the_target(map_page: MapPag
     assert "达到目标" in legend
     assert "距目标 50% 以上" in legend
     assert all(0 <= gap <= 1 for gap in states)
+
+
+# every state a planner reaches on the Chinese page: the rendered text has no English sentence
+STATES_TIMEOUT_MS = 60_000
+
+
+def _no_english(page: MapPage, state: str) -> None:
+    text = page.js("() => document.body.innerText")
+    page.shot(f"zh-{state}")
+    assert english_sentences(text) == [], state
+
+
+def test_no_english_sentence_in_any_state_of_the_chinese_page(
+    map_page: MapPageFactory, live_url: str, map_settings: Settings, planner_token: str
+) -> None:
+    rule, _ = spatial_rule_with_gaps(live_url)
+    page = map_page()
+    page.open(city=CITY)
+    _no_english(page, "01-city")
+
+    page.page.select_option("#rule-select", rule)
+    page.page.wait_for_function(
+        "(rule) => window.fplan.state.ruleFacilities?.rule_id === rule", arg=rule
+    )
+    page.idle()
+    _no_english(page, "02-rule")
+
+    # a card: the district's verdict (or the zone's, where one lies under the label)
+    label = page.js("() => window.fplan.state.units[0].label")
+    page.click_at(*label)
+    page.page.locator("#card").wait_for(state="visible")
+    _no_english(page, "03-card")
+    page.page.click("#card-close")
+
+    open_scenario_mode(page, planner_token)
+    _no_english(page, "04-scenario-panel")
+
+    page.page.fill("#suggest-count", "1")
+    page.page.click("#scenario-suggest")
+    page.page.wait_for_function(
+        "window.fplan.scenario.suggestions !== null", timeout=STATES_TIMEOUT_MS
+    )
+    page.idle()
+    assert page.page.locator("#suggest-list li").count() == 1
+    _no_english(page, "05-suggested")
+    page.page.click("#scenario-button")
+
+    page.page.select_option("#city-select", UNPREPARED)
+    page.page.locator("#prepare-note").wait_for(state="visible")
+    page.idle()
+    _no_english(page, "06-unprepared")
+
+    # an error shown to the planner: an admin token revoked before it is used
+    admin = issue_token(map_settings, "admin", "ux-admin")
+    page.page.fill("#prepare-token", admin)
+    page.page.dispatch_event("#prepare-token", "change")
+    page.page.locator("#prepare-button").wait_for(state="visible")
+    revoke(map_settings, admin)
+    page.page.click("#prepare-button")
+    page.page.locator("#status[data-kind='error']").wait_for(state="visible")
+    _no_english(page, "07-error")

@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from app.api.deps import CataloguesDep
-from app.schemas.norms import NormCatalogueList
+from app.api.deps import CataloguesDep, CityQuery, SessionDep
+from app.schemas.norms import NormCatalogueList, RuleFacilities
 from app.services import norms as service
+from app.services import rule_facilities as facilities_service
 
 router = APIRouter(prefix="/norms", tags=["norms"])
 
@@ -24,3 +25,21 @@ def list_norms(
     ] = None,
 ) -> NormCatalogueList:
     return service.list_norms(norms, city)
+
+
+@router.get(
+    "/{rule_id}/facilities",
+    response_model=RuleFacilities,
+    responses={404: {"description": "no plan for that city, no such norm, or no such city"}},
+)
+def rule_facilities(
+    session: SessionDep,
+    norms: CataloguesDep,
+    city: CityQuery,
+    rule_id: Annotated[
+        str, Path(max_length=200, description="the norm, e.g. jishou.beds_per_1000")
+    ],
+) -> RuleFacilities:
+    """The city's facilities the norm counts (as its evaluator selects them) and how many are
+    real: the map draws these prominently and the rest faint."""
+    return facilities_service.rule_facilities(session, norms, city, rule_id)

@@ -11,11 +11,12 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.errors import NotFoundError
 from app.settings import PROJECT_ROOT
+from geo import messages
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
 MAPLIBRE_DIST = PROJECT_ROOT / "node_modules" / "maplibre-gl" / "dist"
@@ -50,3 +51,16 @@ def get_maplibre_file(name: VendorName) -> FileResponse:
         raise NotFoundError(why, details=[{"field": "name", "msg": why}])
     suffix = Path(name).suffix
     return FileResponse(path, media_type=_MEDIA_TYPES[suffix], headers=_NO_CACHE)
+
+
+# the map's own sentences in the message catalogue (geo/messages), by key
+MAP_PREFIX = "map."
+LangName = Annotated[str, PathParam(pattern=r"^(zh|en)$", description="zh or en")]
+
+
+@router.get("/i18n/{lang}.json")
+def get_map_messages(lang: LangName) -> JSONResponse:
+    """The map's sentences of the catalogue in ``lang`` (keys ``map.…``), for js/i18n.js."""
+    words = messages.catalogue("en" if lang == "en" else "zh")
+    chosen = {key: text for key, text in words.items() if key.startswith(MAP_PREFIX)}
+    return JSONResponse(chosen, headers=_NO_CACHE)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -50,6 +51,12 @@ class EvaluationRun(Base):
     timings: Mapped[dict[str, Any]] = mapped_column(JSONB)
     n_results: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # a baseline run's report as JSON text (``reused`` false), shaped by the code ``report_key``
+    # names; loaded only when asked for (it is large)
+    report: Mapped[str | None] = mapped_column(Text, deferred=True)
+    report_key: Mapped[str | None] = mapped_column(String(64))
+    # the data version at which a check last found this run's fingerprint to be the city's
+    checked_version: Mapped[int | None] = mapped_column(BigInteger)
 
 
 RESULT_STATUSES = ("pass", "fail", "unknown", "info", "not_applicable")

@@ -102,6 +102,30 @@ export async function request(method, path, { params = {}, body, auth = false } 
 }
 
 /**
+ * A file the service answers at `url` (same origin), fetched with the token: a scenario's
+ * report or export, which a plain link could not open (a scenario is the planner's own).
+ *
+ * @param {string} url
+ * @returns {Promise<{blob: Blob, filename: string}>}
+ */
+export async function fetchFile(url) {
+  /** @type {Record<string, string>} */
+  const headers = { 'Accept-Language': document.documentElement.lang || 'zh-CN' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(url, { headers });
+  if (!response.ok) {
+    const answer = /** @type {Partial<ErrorResponse> | null} */ (
+      await response.json().catch(() => null)
+    );
+    const message = answer?.error?.message ?? `${response.status} ${response.statusText}`;
+    throw new ApiError(message, response.status, answer?.error?.code);
+  }
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'fplan';
+  return { blob: await response.blob(), filename };
+}
+
+/**
  * The answer of a GET the page makes, typed by its path.
  *
  * @template {keyof GetAnswers} P

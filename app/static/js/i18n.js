@@ -1,6 +1,8 @@
 // @ts-check
 // Interface strings in Chinese (the planners' language, the default) and English.
 // Place names stay as the register gives them (Chinese); rule titles come from the catalogue.
+// The map's sentences of the message catalogue (geo/messages/*.po, keys `map.…`) are loaded
+// at start-up (loadMessages) and looked up first; strings.js holds the older ones.
 
 /** @import { Catalogue, Rule } from './types.js' */
 
@@ -37,6 +39,23 @@ const GRADES = {
 /** @type {Language} */
 let current = 'zh';
 
+/** @type {Record<Language, Record<string, string>>} the catalogue's `map.…` sentences */
+const CATALOGUE = { zh: {}, en: {} };
+
+/**
+ * Load the map's sentences of the message catalogue, both languages (served by the app).
+ *
+ * @returns {Promise<void>}
+ */
+export async function loadMessages() {
+  await Promise.all(
+    /** @type {Language[]} */ (['zh', 'en']).map(async (lang) => {
+      const response = await fetch(`/i18n/${lang}.json`, { headers: { Accept: 'application/json' } });
+      if (response.ok) CATALOGUE[lang] = /** @type {Record<string, string>} */ (await response.json());
+    }),
+  );
+}
+
 /**
  * @param {string | null} lang `en`, else Chinese
  * @returns {Language}
@@ -58,7 +77,7 @@ export function language() {
  * @param {Record<string, string | number | null | undefined>} [params]
  */
 export function t(key, params = {}) {
-  const text = STRINGS[current][key] ?? STRINGS.zh[key] ?? key;
+  const text = CATALOGUE[current][key] ?? STRINGS[current][key] ?? CATALOGUE.zh[key] ?? STRINGS.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 

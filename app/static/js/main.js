@@ -6,6 +6,7 @@
 //   map.js     the map's sources and layers as the state drives them
 //   panel.js   the panel's controls, status line and legend
 //   clicks.js  what a click on the map shows (popup or card)
+//   prepare.js a city not prepared yet: what to do, and an admin's "准备数据"
 //
 // The map object and the page state are exposed as `window.fplan` (used by the browser tests).
 // With a scenario open (state.scenario) the verdicts, zones and areas are the scenario's.
@@ -14,12 +15,14 @@ import { getJson, withReadToken } from './api.js';
 import { isSpatial } from './cards.js';
 import { hideCard, onMapClick, onMapMove, rerenderCard, showCard } from './clicks.js';
 import { unitsOf } from './geometry.js';
-import { language, setLanguage, t, translatePage } from './i18n.js';
+import { cityName, language, loadMessages, setLanguage, t, translatePage } from './i18n.js';
 import {
+  applyFacilityPaint,
   applyVerdicts,
   drawRule,
   fetchVerdicts,
   loadAreas,
+  loadRuleFacilities,
   placeLabels,
   setLayerVisibility,
   showCityLayers,
@@ -31,6 +34,7 @@ import { TOGGLES, buildStyle, styleImages } from './mapstyle.js';
 import {
   describeError,
   fillCitySelect,
+  followExport,
   fillRuleSelect,
   renderLayerSwitcher,
   renderExports,
@@ -40,6 +44,7 @@ import {
   setPanelOpen,
   setStatus,
 } from './panel.js';
+import { isUnprepared, loadCities, renderPrepareNote } from './prepare.js';
 import { scenarioMode } from './scenario.js';
 import { $, EMPTY, countZones, narrow, page, state } from './state.js';
 
@@ -80,6 +85,7 @@ let verdictRequest = 0;
 function applyRule() {
   if (!page.map) return;
   drawRule();
+  loadRuleFacilities();
   if (state.card?.kind === 'district' || state.card?.kind === 'scenario') rerenderCard();
   else if (state.card?.kind === 'gap' || state.card?.kind === 'area') hideCard();
   renderRuleInfo();
@@ -125,6 +131,7 @@ async function reloadVerdicts() {
   const city = state.city;
   const scenario = state.scenario?.id ?? null;
   if (!city) return false;
+  renderExports();
   setStatus(scenario === null ? t('status.computing') : t('scenario.refreshing'));
   try {
     const [report, gaps] = await fetchVerdicts(city, scenario);
@@ -146,8 +153,9 @@ async function reloadVerdicts() {
  * @param {string | null} [ruleId] the norm to choose (else the city's first)
  * @param {RegionCollection | null} [regions] the city's /regions answer when the caller already
  *   has it (the first load)
+ * @param {boolean} [reload] fetch the city's tiles anew (it was just prepared)
  */
-async function selectCity(city, ruleId = null, regions = null) {
+async function selectCity(city, ruleId = null, regions = null, reload = false) {
   const request = ++cityRequest;
   verdictRequest += 1;
   state.ready = false;
@@ -158,6 +166,8 @@ async function selectCity(city, ruleId = null, regions = null) {
   state.units = [];
   state.gaps = EMPTY;
   state.areasKey = null;
+  state.facilitiesKey = null;
+  state.ruleFacilities = null;
   // a scenario belongs to its city
   scenarioMode.cityChanged();
   state.scenario = null;
@@ -165,14 +175,19 @@ async function selectCity(city, ruleId = null, regions = null) {
   $('city-select', HTMLSelectElement).value = city;
   fillRuleSelect();
   renderExports();
+  renderPrepareNote(openPrepared);
   setStatus(t('status.loading'));
+  // a city not prepared has no verdicts to ask for: its outline and the note say what to do
+  const unprepared = isUnprepared(city);
+  $('scenario-button', HTMLButtonElement).disabled =
+    !scenarioMode.available || (unprepared && !scenarioMode.view.open);
   // the verdicts and zones are asked for at once; the map is drawn meanwhile
-  const verdicts = fetchVerdicts(city, null);
-  verdicts.catch(() => null);
+  const verdicts = unprepared ? null : fetchVerdicts(city, null);
+  verdicts?.catch(() => null);
   await styleReady();
   if (request !== cityRequest) return;
   selectRule(ruleId);
-  showCityLayers(city);
+  showCityLayers(city, { reload });
 
   try {
     const { units, box } = unitsOf(regions ?? (await getJson('/regions', { city })));
@@ -180,6 +195,12 @@ async function selectCity(city, ruleId = null, regions = null) {
     state.units = units;
     placeLabels();
     if (box && !regions) theMap().fitBounds(box, { padding: FIT_PADDING_PX, animate: false });
+    if (!verdicts) {
+      setStatus(state.catalogue ? t('map.status.unprepared', { city: cityName(state.catalogue) }) : '');
+      state.ready = true;
+      applyRule();
+      return;
+    }
     setStatus(t('status.computing'));
     const [report, gaps] = await verdicts;
     if (request !== cityRequest) return;
@@ -194,6 +215,16 @@ async function selectCity(city, ruleId = null, regions = null) {
   }
 }
 
+/**
+ * Load a city anew once it has been prepared (from the map): its tiles, units and verdicts.
+ *
+ * @param {string} city
+ */
+function openPrepared(city) {
+  fillCitySelect();
+  return selectCity(city, state.rule?.id ?? null, null, true);
+}
+
 // ---- language and controls
 
 /** @param {string | null} lang */
@@ -206,8 +237,12 @@ function applyLanguage(lang) {
   renderLayerSwitcher(setLayerVisibility);
   renderLegend();
   renderExports();
+  renderPrepareNote(openPrepared);
   rerenderCard();
-  if (state.ready) reportGaps();
+  if (state.ready && !isUnprepared(state.city)) reportGaps();
+  else if (state.ready && state.catalogue) {
+    setStatus(t('map.status.unprepared', { city: cityName(state.catalogue) }));
+  }
   scenarioMode.languageChanged();
   updateUrl();
 }
@@ -218,6 +253,7 @@ function wireControls() {
     setPanelOpen(!$('panel').classList.contains('open')),
   );
   $('card-close').addEventListener('click', hideCard);
+  $('exports').addEventListener('click', followExport);
   const citySelect = $('city-select', HTMLSelectElement);
   citySelect.addEventListener('change', () => selectCity(citySelect.value));
   const ruleSelect = $('rule-select', HTMLSelectElement);
@@ -246,6 +282,7 @@ function scenarioContext() {
     setStatus,
     describeError,
     reloadVerdicts,
+    scenarioChanged: renderExports,
     countZones,
     isSpatial,
     setPanelOpen,
@@ -257,6 +294,8 @@ function scenarioContext() {
 
 async function start() {
   const params = new URLSearchParams(window.location.search);
+  // the catalogue's sentences first: the page is worded from them
+  await loadMessages().catch(() => null);
   applyLanguage(params.get('lang') ?? 'zh');
   wireControls();
   const [library, norms] = await Promise.allSettled([
@@ -273,15 +312,17 @@ async function start() {
   page.maplibre = maplibre;
   if (norms.status === 'fulfilled') state.catalogues = norms.value.catalogues;
   else setStatus(describeError(norms.reason), 'error');
+  // which cities are prepared: an error leaves every city offered as before
+  await loadCities().catch((error) => setStatus(describeError(error), 'error'));
   fillCitySelect();
   const known = state.catalogues.map((c) => c.city_adcode);
   const asked = params.get('city');
+  // the city asked for, else the first look's city if prepared, else the first one prepared
+  const preferred = [DEFAULT_CITY, ...known].filter((code) => known.includes(code));
   const city =
     asked !== null && known.includes(asked)
       ? asked
-      : known.includes(DEFAULT_CITY)
-        ? DEFAULT_CITY
-        : known[0];
+      : (preferred.find((code) => !isUnprepared(code)) ?? preferred[0]);
   // the city's outline first, so the map opens on it and loads no tile it will not show
   const regions = city ? await getJson('/regions', { city }).catch(() => null) : null;
   const box = regions ? unitsOf(regions).box : null;
@@ -316,6 +357,7 @@ async function start() {
   await styleReady();
   for (const [name, image] of Object.entries(styleImages())) map.addImage(name, image);
   for (const toggle of TOGGLES) setLayerVisibility(toggle.key, state.visible[toggle.key]);
+  applyFacilityPaint();
   $('scenario-button', HTMLButtonElement).disabled = !scenarioMode.available;
   if (city) await selectCity(city, params.get('rule'), box ? regions : null);
 }

@@ -3,23 +3,25 @@
 // the chosen norm's colours and zones, the city's tiles, the verdicts and zones of the register
 // or of a scenario, and the chosen norm's coverage areas (drawn when their layer is on).
 
-import { getJson, tileUrl } from './api.js';
+import { getJson, request as apiRequest, tileUrl } from './api.js';
 import { isSpatial, statusOf } from './cards.js';
-import { TOGGLES } from './mapstyle.js';
-import { describeError, setAreasStatus } from './panel.js';
+import { TOGGLES, facilityPaint } from './mapstyle.js';
+import { describeError, renderLegend, setAreasStatus } from './panel.js';
 import { EMPTY, cityRow, page, state } from './state.js';
 
 /**
- * @import { GeoJSONSource, Map as MapLibreMap, Marker, VectorTileSource } from 'maplibre-gl'
+ * @import { AllPaintProperties, GeoJSONSource, Map as MapLibreMap, Marker, VectorTileSource }
+ *   from 'maplibre-gl'
  * @import { AreasStatus } from './panel.js'
  * @import { ToggleKey } from './mapstyle.js'
- * @import { ComplianceReport, ComplianceResult, CoverageAreaCollection, GapCollection }
- *   from './types.js'
+ * @import { ComplianceReport, ComplianceResult, CoverageAreaCollection, GapCollection,
+ *   RuleFacilities } from './types.js'
  */
 
 /** @type {Marker[]} */
 let labelMarkers = [];
 let areasRequest = 0;
+let facilitiesRequest = 0;
 
 /** The map, once start-up has made it. */
 export function theMap() {
@@ -63,6 +65,7 @@ export function setLayerVisibility(key, visible) {
   for (const id of toggle?.layers ?? []) {
     if (page.map?.getLayer(id)) page.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
   }
+  if (key === 'others') applyFacilityPaint();
   if (key === 'labels') {
     for (const marker of labelMarkers) marker.getElement().hidden = !visible;
   }
@@ -123,13 +126,14 @@ export function drawRule() {
  * Point the city's tiled layers at `city`'s tiles and clear its drawn zones and areas.
  *
  * @param {string} city
+ * @param {{reload?: boolean}} [options] reload: fetch the tiles anew (the city was prepared)
  */
-export function showCityLayers(city) {
+export function showCityLayers(city, { reload = false } = {}) {
   const map = theMap();
   for (const layer of ['roads', 'facilities', 'cells']) {
     const source = /** @type {VectorTileSource} */ (map.getSource(layer));
     const url = tileUrl(layer, city);
-    if (source.tiles?.[0] !== url) source.setTiles([url]);
+    if (reload || source.tiles?.[0] !== url) source.setTiles([url]);
   }
   geojsonSource(map, 'gaps').setData(state.gaps);
   showAreas(EMPTY, { kind: 'idle' });
@@ -209,4 +213,56 @@ export async function loadAreas() {
     state.areasKey = null;
     showAreas(EMPTY, { kind: 'error', message: describeError(error) });
   }
+}
+
+// ---- the facilities the chosen norm counts: drawn in full, the rest faint (or hidden)
+
+// draw the facility layers as the chosen norm and the "others" switch want them
+export function applyFacilityPaint() {
+  const map = page.map;
+  if (!map) return;
+  const known = state.ruleFacilities;
+  const byRule = Boolean(known && !known.every_facility && known.rule_id === state.rule?.id);
+  const hideOthers = !state.visible.others;
+  for (const [id, real] of /** @type {const} */ ([['facilities', false], ['facilities-real', true]])) {
+    const paint = facilityPaint({ real, byRule, hideOthers });
+    for (const [name, value] of Object.entries(paint)) {
+      map.setPaintProperty(id, /** @type {keyof AllPaintProperties} */ (name), value);
+    }
+  }
+}
+
+// ask which facilities the chosen norm counts (as its evaluator selects them) and mark them
+export async function loadRuleFacilities() {
+  const map = page.map;
+  const city = state.city;
+  const rule = state.rule;
+  if (!map || !city) return;
+  const key = `${city}|${rule?.id}`;
+  if (key === state.facilitiesKey) return;
+  state.facilitiesKey = key;
+  const asked = ++facilitiesRequest;
+  map.removeFeatureState({ source: 'facilities', sourceLayer: 'facilities' });
+  state.ruleFacilities = null;
+  applyFacilityPaint();
+  renderLegend();
+  if (!rule) return;
+  try {
+    const answer = /** @type {RuleFacilities} */ (
+      await apiRequest('GET', `/norms/${encodeURIComponent(rule.id)}/facilities`, {
+        params: { city },
+      })
+    );
+    if (asked !== facilitiesRequest) return;
+    for (const id of answer.facility_ids) {
+      map.setFeatureState({ source: 'facilities', sourceLayer: 'facilities', id }, { counts: true });
+    }
+    state.ruleFacilities = answer;
+  } catch {
+    if (asked !== facilitiesRequest) return;
+    // every facility stays drawn in full; asked again on the next change
+    state.facilitiesKey = null;
+  }
+  applyFacilityPaint();
+  renderLegend();
 }

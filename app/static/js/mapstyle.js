@@ -71,12 +71,12 @@ export const GAP_STOPS = [
   [2000, '#4a1486'],
 ];
 
-// covered areas of the chosen norm: teal hatching, so they read apart from the solid compliance
-// and gap fills beneath and above them; the smaller (urban) threshold darker than the larger
-// (rural) one drawn beneath it
+// covered areas of the chosen norm: a sparse teal hatching of thin lines drawn opaque (so
+// overlapping areas never thicken it) with a teal outline, between the compliance fill beneath
+// and the gap zones above; the smaller (urban) threshold darker than the larger (rural) one
 /** @type {Record<'urban' | 'all' | 'rural', string>} */
 export const AREA_COLORS = { urban: '#0b6b64', all: '#0e8a80', rural: '#3fb3a6' };
-const HATCH_PX = 8;
+const HATCH_PX = 10;
 
 /**
  * A tile of diagonal hatching in `color` for a fill pattern (RGBA pixels, as map.addImage takes).
@@ -85,7 +85,7 @@ const HATCH_PX = 8;
  * @param {{size?: number, stroke?: number}} [options] tile side and stroke width, pixels
  * @returns {RgbaImage}
  */
-export function hatchImage(color, { size = HATCH_PX, stroke = 2 } = {}) {
+export function hatchImage(color, { size = HATCH_PX, stroke = 1 } = {}) {
   const rgb = [1, 3, 5].map((i) => Number.parseInt(color.slice(i, i + 2), 16));
   const data = new Uint8Array(size * size * 4);
   for (let y = 0; y < size; y += 1) {
@@ -135,18 +135,21 @@ const MINOR_ROAD = { key: 'minor', color: '#ffffff', width: 0.8 };
 
 // every layer the switcher toggles, with the style layers it stands for
 /**
- * @typedef {'districts' | 'cells' | 'roads' | 'areas' | 'gaps' | 'facilities' | 'sites'
- *   | 'labels'} ToggleKey
+ * @typedef {'districts' | 'cells' | 'roads' | 'areas' | 'gaps' | 'facilities' | 'others'
+ *   | 'sites' | 'labels'} ToggleKey
  */
 
-/** @type {{key: ToggleKey, layers: string[], visible: boolean}[]} */
+// `others`: the facilities the chosen norm does not count, faint when on, hidden when off
+// (a paint of the facility layers, js/map.js); `label` names the switch when not layer.<key>
+/** @type {{key: ToggleKey, layers: string[], visible: boolean, label?: string}[]} */
 export const TOGGLES = [
   { key: 'districts', layers: ['districts-fill', 'districts-line'], visible: true },
   { key: 'cells', layers: ['cells-fill'], visible: false },
   { key: 'roads', layers: ['roads-casing', 'roads'], visible: true },
   { key: 'areas', layers: ['areas-fill', 'areas-line'], visible: false },
   { key: 'gaps', layers: ['gaps-fill', 'gaps-line'], visible: true },
-  { key: 'facilities', layers: ['facilities'], visible: true },
+  { key: 'facilities', layers: ['facilities', 'facilities-real'], visible: true },
+  { key: 'others', layers: [], visible: true, label: 'map.layer.others' },
   { key: 'sites', layers: ['suggested-sites', 'proposed-ring', 'proposed-sites'], visible: true },
   { key: 'labels', layers: [], visible: true },
 ];
@@ -212,6 +215,50 @@ const STATUS = ['coalesce', ['feature-state', 'status'], 'none'];
 export function typeColorOf(type) {
   const group = Object.values(FACILITY_GROUPS).find((g) => g.types.includes(type));
   return group ? group.color : '#555555';
+}
+
+// a facility the chosen norm counts (feature state set from GET /norms/{rule}/facilities)
+/** @type {ExpressionSpecification} */
+const COUNTS = ['boolean', ['feature-state', 'counts'], false];
+// a facility the chosen norm does not count: faint, or hidden when its switch is off
+export const FAINT_OPACITY = 0.2;
+const FAINT_SCALE = 0.6;
+// a real facility is drawn this much larger than a synthetic one of its type, pixels
+const REAL_EXTRA_PX = 2;
+export const REAL_OUTLINE = '#1b1b1b';
+
+/**
+ * The paint of a facility layer.
+ *
+ * @param {{real: boolean, byRule: boolean, hideOthers: boolean}} options real: the layer of
+ *   real facilities; byRule: a norm's counted facilities are known (feature state `counts`),
+ *   the rest are faint; hideOthers: the rest are hidden
+ * @returns {NonNullable<import('maplibre-gl').CircleLayerSpecification['paint']>}
+ */
+export function facilityPaint({ real, byRule, hideOthers }) {
+  const other = hideOthers ? 0 : FAINT_OPACITY;
+  /** @type {ExpressionSpecification | number} */
+  const opacity = byRule ? ['case', COUNTS, 1, other] : 1;
+  const extra = real ? REAL_EXTRA_PX : 0;
+  /**
+   * @param {number} primary radius of a primary-care facility, pixels
+   * @param {number} larger radius of any other, pixels
+   * @returns {ExpressionSpecification}
+   */
+  const size = (primary, larger) => {
+    /** @type {ExpressionSpecification} */
+    const full = ['match', ['get', 'type'], FACILITY_GROUPS.primary.types, primary + extra, larger + extra];
+    return byRule ? ['case', COUNTS, full, ['*', FAINT_SCALE, full]] : full;
+  };
+  return {
+    // real facilities are filled discs with a dark outline, synthetic ones hollow rings
+    'circle-color': real ? typeColor() : '#ffffff',
+    'circle-stroke-color': real ? REAL_OUTLINE : typeColor(),
+    'circle-stroke-width': real ? 2 : 1.8,
+    'circle-opacity': opacity,
+    'circle-stroke-opacity': opacity,
+    'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, size(2, 3.5), 14, size(5, 8)],
+  };
 }
 
 /**
@@ -307,7 +354,7 @@ export function buildStyle(city) {
             'hatch-rural',
             'hatch-all',
           ],
-          'fill-opacity': 0.85,
+          'fill-opacity': 1,
         },
       },
       {
@@ -332,7 +379,7 @@ export function buildStyle(city) {
         id: 'areas-line',
         type: 'line',
         source: 'areas',
-        paint: { 'line-color': AREA_COLORS.urban, 'line-width': 1.2, 'line-opacity': 0.7 },
+        paint: { 'line-color': AREA_COLORS.urban, 'line-width': 1.4, 'line-opacity': 0.9 },
       },
       {
         id: 'roads-casing',
@@ -368,26 +415,23 @@ export function buildStyle(city) {
           'line-width': ['case', ['==', STATUS, 'none'], 0.8, 1.8],
         },
       },
+      // synthetic facilities (hollow rings) beneath the real ones (filled, outlined, larger);
+      // the chosen norm's own drawn in full, the rest faint (facilityPaint)
       {
         id: 'facilities',
         type: 'circle',
         source: 'facilities',
         'source-layer': 'facilities',
-        paint: {
-          // real facilities are filled discs, synthetic ones hollow rings of the same colour
-          'circle-color': ['case', SYNTHETIC, '#ffffff', typeColor()],
-          'circle-stroke-color': ['case', SYNTHETIC, typeColor(), '#ffffff'],
-          'circle-stroke-width': ['case', SYNTHETIC, 1.8, 1],
-          'circle-radius': [
-            'interpolate',
-            ['linear'],
-            ['zoom'],
-            8,
-            ['match', ['get', 'type'], FACILITY_GROUPS.primary.types, 2, 3.5],
-            14,
-            ['match', ['get', 'type'], FACILITY_GROUPS.primary.types, 5, 8],
-          ],
-        },
+        filter: SYNTHETIC,
+        paint: facilityPaint({ real: false, byRule: false, hideOthers: false }),
+      },
+      {
+        id: 'facilities-real',
+        type: 'circle',
+        source: 'facilities',
+        'source-layer': 'facilities',
+        filter: ['!', SYNTHETIC],
+        paint: facilityPaint({ real: true, byRule: false, hideOthers: false }),
       },
       {
         id: 'suggested-sites',

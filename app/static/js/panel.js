@@ -2,11 +2,12 @@
 // The panel: the status line, the city and norm selectors, the chosen norm's description and
 // city verdict, the layer switcher (with the coverage areas' note) and the legend.
 
-import { API, ApiError } from './api.js';
+import { API, ApiError, fetchFile } from './api.js';
 import { statusOf } from './cards.js';
 import { html, renderHtml } from './html.js';
 import {
   cityName,
+  facilityTypeName,
   formatNumber,
   language,
   otherRuleTitle,
@@ -21,7 +22,9 @@ import {
   FACILITY_GROUPS,
   FAIL_GAP_STOPS,
   GAP_STOPS,
+  FAINT_OPACITY,
   PROPOSED_RING,
+  REAL_OUTLINE,
   ROAD_CLASSES,
   SUGGESTED_COLOR,
   TOGGLES,
@@ -85,7 +88,14 @@ export function reportGaps() {
 export function fillCitySelect() {
   const select = $('city-select', HTMLSelectElement);
   select.replaceChildren(
-    ...state.catalogues.map((c) => new Option(`${cityName(c)} · ${c.city_adcode}`, c.city_adcode)),
+    ...state.catalogues.map((c) => {
+      // a city not prepared is offered too: choosing it says what to do
+      const unprepared = state.cities.get(c.city_adcode)?.prepared === false;
+      const mark = unprepared ? `（${t('map.city.unprepared')}）` : '';
+      const option = new Option(`${cityName(c)} · ${c.city_adcode}${mark}`, c.city_adcode);
+      option.dataset.prepared = String(!unprepared);
+      return option;
+    }),
   );
   if (state.city) select.value = state.city;
 }
@@ -156,7 +166,7 @@ export function renderLayerSwitcher(onToggle) {
       box.dataset.layer = toggle.key;
       box.checked = state.visible[toggle.key];
       box.addEventListener('change', () => onToggle(toggle.key, box.checked));
-      label.append(box, ` ${t(`layer.${toggle.key}`)}`);
+      label.append(box, ` ${t(toggle.label ?? `layer.${toggle.key}`)}`);
       if (toggle.key === 'areas') {
         const note = document.createElement('span');
         note.id = 'areas-note';
@@ -203,7 +213,8 @@ const EXPORT_FORMATS = /** @type {const} */ (['xlsx', 'csv', 'gpkg', 'geojson'])
 export function renderExports() {
   const nav = $('exports');
   const city = state.city;
-  if (!city) {
+  // a city not prepared has nothing to report or export yet
+  if (!city || state.cities.get(city)?.prepared === false) {
     renderHtml(nav, html``);
     return;
   }
@@ -217,13 +228,51 @@ export function renderExports() {
         href="${`${API}/compliance?city=${city}&format=${format}&lang=${lang}${scenario}`}"
         >${t(`export.${format}`)}</a>`,
   );
+  const scope = state.scenario
+    ? t('map.exports.scenario', { name: state.scenario.name })
+    : t('map.exports.baseline');
   renderHtml(
     nav,
-    html`<a id="report-link" class="report-link" target="_blank" rel="noopener"
+    html`<p id="exports-scope" class="export-scope"
+        data-scenario="${String(state.scenario?.id ?? '')}">${scope}</p>
+      <a id="report-link" class="report-link" target="_blank" rel="noopener"
         href="${report}">${t('export.report')}</a>
       <a class="export-link" download href="${pdf}">${t('export.pdf')}</a>
       <span class="export-label">${t('export.label')}</span>${links}`,
   );
+}
+
+// how long a fetched report or export stays at its object URL, milliseconds
+const OBJECT_URL_MS = 60_000;
+
+/**
+ * A click on the report or an export while a scenario is open: the links name the scenario's
+ * files (`?scenario=`), fetched here with the planner's token, which a plain link cannot send.
+ *
+ * @param {MouseEvent} event
+ */
+export async function followExport(event) {
+  const link = event.target instanceof Element ? event.target.closest('a') : null;
+  if (!link || !state.scenario) return;
+  event.preventDefault();
+  // the report's tab is opened at the click, so no pop-up blocker stops it
+  const tab = link.id === 'report-link' ? window.open('', '_blank') : null;
+  try {
+    const { blob, filename } = await fetchFile(link.href);
+    const url = URL.createObjectURL(blob);
+    if (tab) {
+      tab.location.href = url;
+    } else {
+      const save = document.createElement('a');
+      save.href = url;
+      save.download = filename;
+      save.click();
+    }
+    window.setTimeout(() => URL.revokeObjectURL(url), OBJECT_URL_MS);
+  } catch (error) {
+    tab?.close();
+    setStatus(describeError(error), 'error');
+  }
 }
 
 // ---- legend
@@ -231,9 +280,41 @@ export function renderExports() {
 /**
  * @param {string} style inline CSS of the swatch
  * @param {string} text
+ * @param {string} [entry] names the entry for the browser tests (data-legend)
  */
-function swatch(style, text) {
-  return html`<li><span class="swatch" style="${style}"></span>${text}</li>`;
+function swatch(style, text, entry = '') {
+  return html`<li data-legend="${entry}"><span class="swatch" style="${style}"></span>${text}</li>`;
+}
+
+// the facilities of the chosen norm: what counts (in full) and what not (faint), real and
+// synthetic with their numbers
+function facilityLegend() {
+  const known = state.ruleFacilities?.rule_id === state.rule?.id ? state.ruleFacilities : null;
+  const grey = '#555';
+  const real = `background:${grey}; border:2px solid ${REAL_OUTLINE}; border-radius:50%`;
+  const synthetic = `background:#fff; border:2px solid ${grey}; border-radius:50%`;
+  if (!known) {
+    return [swatch(real, t('legend.real'), 'real'), swatch(synthetic, t('legend.synthetic'), 'synthetic')];
+  }
+  const counted = known.counted.real + known.counted.synthetic;
+  const others = known.others.real + known.others.synthetic;
+  const note = known.every_facility
+    ? t('map.legend.every')
+    : counted
+      ? t('map.legend.types', { types: known.facility_types.map(facilityTypeName).join('、') })
+      : t('map.legend.none');
+  const faint = `background:${grey}; opacity:${FAINT_OPACITY}; border-radius:50%`;
+  return [
+    swatch(real, t('map.legend.real', { n: formatNumber(known.counted.real + known.others.real, 0) }), 'real'),
+    swatch(
+      synthetic,
+      t('map.legend.synthetic', { n: formatNumber(known.counted.synthetic + known.others.synthetic, 0) }),
+      'synthetic',
+    ),
+    swatch(`background:${grey}; border-radius:50%`, t('map.legend.counted', { n: formatNumber(counted, 0) }), 'counted'),
+    ...(known.every_facility ? [] : [swatch(faint, t('map.legend.others', { n: formatNumber(others, 0) }), 'others')]),
+    html`<li class="legend-note" data-legend="note">${note}</li>`,
+  ];
 }
 
 /**
@@ -265,7 +346,8 @@ export function renderLegend() {
   );
   /** @param {string} color */
   const hatch = (color) =>
-    `background: repeating-linear-gradient(-45deg, ${color} 0 2px, transparent 2px 5px)`;
+    `background: repeating-linear-gradient(-45deg, ${color} 0 1px, transparent 1px 6px);` +
+    ` outline: 1.4px solid ${color}`;
   const areas = /** @type {const} */ (['urban', 'rural', 'all']).map((key) =>
     swatch(hatch(AREA_COLORS[key]), t(`legend.areas.${key}`)),
   );
@@ -276,10 +358,7 @@ export function renderLegend() {
     $('legend'),
     html`
     <h3>${t('legend.compliance')}</h3><ul>${compliance}</ul>
-    <h3>${t('legend.facilities')}</h3><ul>${facilities}
-      ${swatch('background:#555; border-radius:50%', t('legend.real'))}
-      ${swatch('background:#fff; border:2px solid #555; border-radius:50%', t('legend.synthetic'))}
-    </ul>
+    <h3>${t('legend.facilities')}</h3><ul>${facilities}${facilityLegend()}</ul>
     <h3>${t('legend.sites')}</h3><ul>
       ${swatch(proposed, t('legend.proposed'))}${swatch(suggested, t('legend.suggested'))}
     </ul>

@@ -25,6 +25,8 @@ import { $ } from './state.js';
  * @property {(text: string, kind?: string) => void} setStatus
  * @property {(error: unknown) => string} describeError
  * @property {() => Promise<boolean>} reloadVerdicts
+ * @property {() => void} scenarioChanged the open scenario was made, renamed or closed (the
+ *   exports and the report follow it)
  * @property {(gaps: GapCollection) => Map<string, {zones: number, residents: number}>} countZones
  * @property {(rule: Rule | null) => rule is Rule} isSpatial
  * @property {(open: boolean) => void} setPanelOpen

@@ -86,6 +86,7 @@ async function ensureScenario() {
   scenario.version = created.version;
   scenario.name = created.name;
   ctx.state.scenario = { id: created.id, name: created.name };
+  ctx.scenarioChanged();
 }
 
 /**
@@ -211,6 +212,7 @@ async function save() {
       scenario.version = answer.version;
       scenario.name = answer.name;
       ctx.state.scenario = { id: answer.id, name: answer.name };
+      ctx.scenarioChanged();
     } else {
       await ensureScenario();
     }
@@ -356,6 +358,7 @@ function reset() {
   if (!ctx) return;
   ctx.state.placing = false;
   ctx.state.scenario = null;
+  ctx.scenarioChanged();
   drawSites();
   drawSuggestions();
   if (ctx.state.card?.kind === 'scenario') ctx.hideCard();

@@ -10,8 +10,8 @@ import { TOGGLES } from './mapstyle.js';
  * @import { Map as MapLibreMap } from 'maplibre-gl'
  * @import { Card } from './cards.js'
  * @import { ToggleKey } from './mapstyle.js'
- * @import { Catalogue, ComplianceReport, ComplianceResult, CoverageAreaCollection,
- *   GapCollection, Rule } from './types.js'
+ * @import { Catalogue, CityStatus, ComplianceReport, ComplianceResult, CoverageAreaCollection,
+ *   GapCollection, Rule, RuleFacilities } from './types.js'
  */
 
 /** @typedef {typeof import('maplibre-gl')} MapLibre */
@@ -57,6 +57,10 @@ export const EMPTY = /** @type {{type: 'FeatureCollection', features: never[]}} 
  * @property {number | null} verdictsFor the scenario id (or null) the loaded verdicts and zones
  *   belong to
  * @property {boolean} placing scenario mode: a click on the map places a site
+ * @property {RuleFacilities | null} ruleFacilities the facilities the chosen norm counts
+ * @property {string | null} facilitiesKey what `ruleFacilities` were asked for: `${city}|${rule}`
+ * @property {Map<string, CityStatus>} cities each plan city: prepared or not (GET /cities)
+ * @property {boolean} canPrepare the page's token may prepare a city (an admin's)
  */
 
 /** @type {PageState} */
@@ -80,6 +84,10 @@ export const state = {
   scenario: null,
   verdictsFor: null,
   placing: false,
+  ruleFacilities: null,
+  facilitiesKey: null,
+  cities: new Map(),
+  canPrepare: false,
 };
 
 /**

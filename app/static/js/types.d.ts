@@ -253,12 +253,58 @@ export interface OptimizeResult {
 
 // ---- what each GET the page makes answers, by path (api.js getJson)
 
+// ---- GET /norms/{rule}/facilities (app/schemas/norms.py RuleFacilities)
+
+export interface FacilityTally {
+  real: number;
+  synthetic: number;
+}
+
+/** The city's facilities a norm counts, as its evaluator selects them. */
+export interface RuleFacilities {
+  city: string;
+  rule_id: string;
+  every_facility: boolean;
+  facility_types: string[];
+  facility_ids: number[];
+  counted: FacilityTally;
+  others: FacilityTally;
+}
+
+// ---- GET /cities, POST and GET /cities/{adcode}/prepare (app/schemas/city.py)
+
+export interface PrepareJob {
+  id: number;
+  city: string;
+  state: 'running' | 'done' | 'failed';
+  step: string | null;
+  step_text: string | null;
+  steps_done: number;
+  steps_total: number;
+  message: string | null;
+}
+
+export interface CityStatus {
+  adcode: string;
+  name_zh: string;
+  name_en: string;
+  prepared: boolean;
+  prepare_command: string;
+  job: PrepareJob | null;
+}
+
+export interface CityList {
+  cities: CityStatus[];
+  can_prepare: boolean;
+}
+
 export interface GetAnswers {
   '/norms': NormCatalogueList;
   '/regions': RegionCollection;
   '/compliance': ComplianceReport;
   '/gaps': GapCollection;
   '/coverage/areas': CoverageAreaCollection;
+  '/cities': CityList;
 }
 
 // ---- the error body of every 4xx and 5xx answer (app/schemas/errors.py)
