@@ -226,7 +226,7 @@ def prepare_city(
         )
         session.commit()
         steps.append(("demo.step_network", {"id": network.id, "nodes": network.n_nodes}))
-    real_file = _real_road_file(settings, city)
+    real_file = real_road_file(settings, city)
     if real_file is not None and not _has_network_from(session, city, real_file.name):
         say(STEP_REAL_ROADS)
         done = road_files.import_edges(session, settings, real_file, city_adcode=city)
@@ -274,7 +274,7 @@ def prepare_city(
     )
 
 
-def _real_road_file(settings: Settings, city: str) -> Path | None:
+def real_road_file(settings: Settings, city: str) -> Path | None:
     """The city's real road layer in the data folder, or None."""
     parts = REAL_ROAD_FILES.get(city)
     return settings.data_file(*parts) if parts is not None else None

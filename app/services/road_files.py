@@ -30,7 +30,6 @@ from app.services import networks
 from app.services.networks import CITY_COVER_MIN, NetworkSummary
 from app.settings import TRUNK_ROADS_FILE, Settings
 from geo.errors import NetworkInputError
-from geo.network import SYNTHETIC_SOURCE
 
 SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 
@@ -97,6 +96,7 @@ def import_edges(
     from pyproj import Transformer
 
     from app.services import citydata
+    from geo.network import SYNTHETIC_SOURCE
     from geo.network.edges import network_from_lines
     from geo.network.merge import join_networks
 
