@@ -78,7 +78,7 @@ def select_cases(
     names: Sequence[str] = (), *, quick: bool = False, e2e: bool = False
 ) -> list[BenchCase]:
     """Return the named cases in registry order, or all: without heavy ones when ``quick``, with
-    the end-to-end (database) ones only when ``e2e``."""
+    the end-to-end (database) ones only when ``e2e``, never the opt-in ones (by name only)."""
     known = {c.name for c in CASES}
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -86,7 +86,7 @@ def select_cases(
         raise InvalidInputError(msg, details=[{"field": "case", "msg": msg}])
     if names:
         return [c for c in CASES if c.name in set(names)]
-    return [c for c in CASES if not (quick and c.heavy) and (e2e or not c.e2e)]
+    return [c for c in CASES if not (quick and c.heavy) and (e2e or not c.e2e) and not c.opt_in]
 
 
 def run_cases(
@@ -233,3 +233,11 @@ for _name, _what in (
             _name, _lazy("benchmarks.optimize", _name), f"database · 数据库: {_what}", e2e=True
         )
     )
+register_case(
+    BenchCase(
+        "province_pbf_import",
+        _lazy("benchmarks.pbf_import", "province_pbf_import"),
+        "synthetic province PBF (FPLAN_BENCH_PBF_NODES OSM nodes, default 2M): streaming read",
+        opt_in=True,
+    )
+)

@@ -57,13 +57,15 @@ class BenchOptions:
 @dataclass(frozen=True)
 class BenchCase:
     """A named benchmark case; ``heavy`` cases are left out by ``--quick``; ``e2e`` cases (they
-    need the database) run only when asked for (``--e2e``, or by name)."""
+    need the database) run only when asked for (``--e2e``, or by name); ``opt_in`` cases only
+    by name."""
 
     name: str
     run: Callable[[BenchOptions], Record]
     description: str
     heavy: bool = False
     e2e: bool = False
+    opt_in: bool = False
 
 
 CASES: list[BenchCase] = []

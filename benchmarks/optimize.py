@@ -32,7 +32,8 @@ cases, plus its own fields:
     (its status), ``objective_spopt``, ``objective_equal``, ``spopt_s``, ``ratio``.
 ``yongzhou_ems_fleet`` (opt-in with ``--e2e``)
     ``model: "ems"`` on Yongzhou: ``ours_s``, stations before and after, new ones, fleet
-    required, before and after, stations without an ambulance, coverage and expected coverage.
+    required, before and after, stations without an ambulance, coverage and expected coverage,
+    and the gap of the expected coverage to its bound (``bound_source``: what proved it).
 
 The first two cases use no database.
 """
@@ -370,6 +371,7 @@ def yongzhou_ems_fleet(options: BenchOptions) -> Record:
         "expected_before": ems.expected_before,
         "expected_after": ems.expected_after,
         "gap": result.gap,
+        "bound_source": result.bound_source,
         "peak_rss_mb": peak_rss_mb(),
         "synthetic": result.synthetic,
     }

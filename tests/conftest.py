@@ -188,7 +188,7 @@ def client(
 
 
 # test lanes (markers registered in pyproject.toml): folders whose every test needs PostGIS …
-_DB_FOLDERS = frozenset({"api", "services", "migrations", "scenarios", "browser"})
+_DB_FOLDERS = frozenset({"api", "db", "services", "migrations", "scenarios", "browser"})
 # … and, elsewhere (tests/cli), the fixtures that create or open the test database
 _DB_FIXTURES = frozenset({"settings", "engine", "connection", "db_session"})
 # real data of ../shared/data (Porto Alegre, Changsha, the Hunan polygons and census, and the

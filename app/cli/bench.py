@@ -59,6 +59,7 @@ def bench(
     if list_cases:
         for known in service.CASES:
             heavy = " (heavy)" if known.heavy else " (e2e)" if known.e2e else ""
+            heavy += " (opt-in: --case)" if known.opt_in else ""
             console.print(f"{known.name}{heavy}: {known.description}")
         return
     from app.settings import get_settings

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from app.cli._console import console
+from app.cli._console import Stages, console, progress_enabled
 from geo import messages
 from geo.messages import Lang
 
@@ -105,8 +105,6 @@ def check(
     ] = None,
 ) -> None:
     """核查规划指标 / Check every norm of CITY's plan in the city and each of its units."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from app.errors import AppError
 
     reader = cli_lang(lang)
@@ -116,17 +114,9 @@ def check(
     if output_format in _FILES and out is None:
         raise typer.BadParameter(messages.text("check.out_needed", reader, format=output_format))
     to_file = output_format in _FILES or (output_format == Format.csv and out is not None)
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=output_format != Format.table,
-    )
+    stages = Stages(reader, enabled=progress_enabled(json_mode=output_format != Format.table))
     try:
-        with _environment(ctx.obj) as (session, settings), progress:
+        with _environment(ctx.obj) as (session, settings), stages:
             given = ctx.obj.norms if isinstance(ctx.obj, CheckEnvironment) else None
             # a repeated check of unchanged inputs: the stored report, nothing computed
             stored = None if given is not None or to_file else _stored(session, settings, city)
@@ -136,12 +126,10 @@ def check(
                 from app.services import compliance, norms
 
                 catalogues = given or norms.load_norms(settings)
-                task = progress.add_task(
-                    messages.text("check.progress", reader, city=city), total=None
-                )
+                stages.stage("evaluation", city=city)
 
-                def show(step: str, done: int, total: int) -> None:
-                    progress.update(task, description=step, completed=done, total=total)
+                def show(_step: str, done: int, total: int) -> None:
+                    stages.update(done, total)
 
                 report = compliance.run_compliance(
                     session, settings, city, norms=catalogues, progress=show

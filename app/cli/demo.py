@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli._console import console
+from app.cli._console import Stages, console, progress_enabled
 from app.cli._session import open_session
 
 if TYPE_CHECKING:
@@ -22,27 +22,46 @@ def demo(
         bool, typer.Option("--refresh", help="regenerate the synthetic facilities")
     ] = False,
     lang: Annotated[
-        str | None,
-        typer.Option("--lang", help="zh (default) or en; else the FPLAN_LANG environment variable"),
+        str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
     ] = None,
 ) -> None:
-    """准备城市数据 / Load what is missing for CITY: regions, roads, population, facilities."""
+    """准备城市数据 / Load what is missing for CITY: regions, roads, population, facilities.
+
+    Real data first (the data folder's road layer and trunk roads, the real hospitals); the
+    summary says what is real and what synthetic. Then the plan's norms are evaluated once (when
+    the city has a plan), so ``fplan check`` and the map answer at once; each stage shows a
+    progress bar.
+    """
     from app.cli.check import cli_lang
+    from app.services import compliance, norms
     from app.services.demo import prepare_city
     from app.settings import get_settings
     from geo import messages
 
+    settings = get_settings()
     reader = cli_lang(lang)
-    with open_session() as session, console.status("") as status:
+    stages = Stages(reader, enabled=progress_enabled())
+    with open_session() as session, stages:
         summary = prepare_city(
             session,
-            get_settings(),
+            settings,
             city,
             seed=seed,
             target_nodes=nodes,
             refresh_facilities=refresh,
-            progress=lambda step: status.update(messages.text(step, reader)),
+            progress=stages.stage_key,
         )
+        catalogues = norms.load_norms(settings)
+        if catalogues.for_city(city) is not None:
+            # the step the map's preparation also ends with (app.services.preparation)
+            stages.stage_key("prepare.step.compliance")
+            compliance.run_compliance(
+                session,
+                settings,
+                city,
+                norms=catalogues,
+                progress=lambda _step, done, total: stages.update(done, total),
+            )
     for key, fields in summary.steps or (("demo.step_none", {}),):
         console.print(f"• {messages.text(key, reader, **_numbers(fields))}")
     for line in summary_lines(summary, reader):

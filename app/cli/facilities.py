@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli._console import console
+from app.cli._console import Stages, console, progress_enabled
 from app.cli._session import open_session
 
 facilities_app = typer.Typer(
@@ -52,15 +52,18 @@ def import_file(
     if not file.is_file():
         msg = f"没有这个文件 / no such file: {file}"
         raise typer.BadParameter(msg)
+    stages = Stages(enabled=progress_enabled())
     try:
         with open_session() as session:
-            done = register.import_register(
-                session,
-                file,
-                crs=crs.value,
-                city_adcode=city,
-                columns=register.parse_column_map(columns),
-            )
+            with stages:
+                done = register.import_register(
+                    session,
+                    file,
+                    crs=crs.value,
+                    city_adcode=city,
+                    columns=register.parse_column_map(columns),
+                    progress=lambda step: stages.stage(step, name=file.name),
+                )
             session.commit()
     except AppError as exc:
         console.print("[red]未导入 / nothing imported:[/red]", end=" ")

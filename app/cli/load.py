@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli._console import console
+from app.cli._console import Stages, console, progress_enabled
 
 load_app = typer.Typer(
     help="Load reference data: regions, census, real facilities.",
@@ -46,7 +46,8 @@ def load_hunan(
     folder = None if shipped else (data_dir or settings.reference_data_dir())
     engine = create_db_engine(settings, bounded=False)
     try:
-        with create_session_factory(engine)() as session:
+        with create_session_factory(engine)() as session, Stages(enabled=progress_enabled()) as bar:
+            bar.stage("load_regions")
             summary = reference.load_hunan(session, folder, if_empty=if_empty)
     finally:
         engine.dispose()

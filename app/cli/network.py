@@ -1,12 +1,15 @@
 """``fplan network``: store a city's road network in PostGIS, real or labelled synthetic."""
 
+import json
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from app.cli._console import console
+from app.cli._console import Stages, console, peak_memory_mb, progress_enabled
 from app.cli._session import open_session
+from geo import messages
 
 network_app = typer.Typer(
     help="Road networks: import OSM, synthesize, list.", no_args_is_help=True, rich_markup_mode=None
@@ -29,7 +32,9 @@ def _print_summary(summary: object, population: object | None) -> None:
     console.print(table)
 
 
-def _rebuild_population(session, city: str, network_id: int):  # type: ignore[no-untyped-def]
+def _rebuild_population(  # type: ignore[no-untyped-def]
+    session, city: str, network_id: int, *, stages: Stages | None = None
+):
     from app.services import citydata, networks
     from app.settings import get_settings
 
@@ -37,7 +42,11 @@ def _rebuild_population(session, city: str, network_id: int):  # type: ignore[no
     if chosen is None or chosen.id != network_id:
         console.print("the city keeps its current network: population surface unchanged")
         return None
+    if stages is not None:
+        stages.stage("population", city=city)
     net = networks.load_network(session, get_settings(), network_id)
+    if stages is not None:
+        return citydata.build_population(session, city, net, network_id)
     with console.status("building the population surface"):
         return citydata.build_population(session, city, net, network_id)
 
@@ -104,74 +113,120 @@ def import_osm(  # noqa: PLR0917 - typer options are keyword arguments to the us
             help="等级对照 / class values to OSM highway classes (YAML or CSV value,highway)",
         ),
     ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="print one JSON object on stdout, no progress bars")
+    ] = False,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
+    ] = None,
 ) -> None:
     """Store a real network: OpenStreetMap (--osm) or a GIS road layer (--edges).
 
     A network covering the city replaces its synthetic one; a road layer covering part of it is
     joined to the synthetic network outside its area, and the share of residents on real roads
     is reported. Missing class / speed / one-way columns get documented defaults
-    (geo/network/edges.py): every road 'unclassified' at its planning speed, two-way.
+    (geo/network/edges.py): every road 'unclassified' at its planning speed, two-way. A PBF is
+    read in two streaming passes (ways, then their nodes) in bounded memory; the time and the
+    peak memory are reported at the end.
     """
-    from app.services import citydata
+    from app.cli.check import cli_lang
 
     if (osm is None) == (edges is None):
         msg = "give exactly one of --osm FILE or --edges FILE / 须且仅须给出 --osm 或 --edges"
         raise typer.BadParameter(msg)
+    reader = cli_lang(lang)
+    started = time.monotonic()
+    stages = Stages(reader, enabled=progress_enabled(json_mode=json_out))
     if edges is not None:
-        _import_edges(
+        record = _import_edges(
             edges,
+            stages=stages,
             city=city,
             name=name,
             class_column=class_column,
             speed_column=speed_column,
             oneway_column=oneway_column,
             map_classes=map_classes,
+            json_out=json_out,
         )
+    else:
+        assert osm is not None
+        record = _import_osm(osm, stages=stages, city=city, name=name, json_out=json_out)
+    seconds, peak_mb = time.monotonic() - started, peak_memory_mb()
+    if json_out:
+        record.update(seconds=round(seconds, 3), peak_rss_mb=round(peak_mb, 1))
+        typer.echo(json.dumps(record, default=str, ensure_ascii=False))
         return
-    assert osm is not None
-    with open_session() as session:
-        with console.status(f"reading {osm.name}"):
-            summary = citydata.import_network(session, osm, city_adcode=city, name=name)
-            session.commit()
-        population = _rebuild_population(session, city, summary.id) if city else None
+    took = messages.text(
+        "network.took", reader, seconds=f"{seconds:,.1f}", peak_mb=f"{peak_mb:,.0f}"
+    )
+    console.print(took, highlight=False)
+
+
+# PBF read stages (geo.network.osm.read_pbf) and the store, as catalogue keys
+_OSM_STAGES = {"ways": "pbf_ways", "nodes": "pbf_nodes", "store": "store_network"}
+
+
+def _import_osm(
+    path: Path, *, stages: Stages, city: str | None, name: str | None, json_out: bool
+) -> dict[str, object]:
+    from app.services import citydata
+    from geo.network.osm import PbfTally
+
+    tally = PbfTally()
+    current: list[str] = []
+
+    def on_read(stage: str, done: int, total: int) -> None:
+        if current[-1:] != [stage]:
+            current.append(stage)
+            stages.stage(_OSM_STAGES[stage], total=total, name=path.name)
+        stages.update(done, total)
+
+    with open_session() as session, stages:
+        if not path.name.lower().endswith(".pbf"):
+            stages.stage("read_file", name=path.name)
+        summary = citydata.import_network(
+            session, path, city_adcode=city, name=name, progress=on_read, tally=tally
+        )
         session.commit()
+        population = _rebuild_population(session, city, summary.id, stages=stages) if city else None
+        session.commit()
+    if json_out:
+        record = {
+            "network": vars(summary),
+            "population": None if population is None else vars(population),
+            "read": vars(tally) if tally.highway_ways else None,
+        }
+        return record
     _print_summary(summary, population)
+    if tally.highway_ways:
+        read = messages.text("network.pbf_read", stages.lang, **_thousands(vars(tally)))
+        console.print(read, highlight=False)
+    return {}
+
+
+def _thousands(counts: dict[str, int]) -> dict[str, str]:
+    return {key: f"{value:,}" for key, value in counts.items()}
 
 
 def _import_edges(
     path: Path,
     *,
+    stages: Stages,
     city: str | None,
     name: str | None,
     class_column: str | None,
     speed_column: str | None,
     oneway_column: str | None,
     map_classes: Path | None,
-) -> None:
-    import time
-
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    json_out: bool,
+) -> dict[str, object]:
     from app.services import road_files
     from app.settings import get_settings
     from geo import messages
 
-    started = time.monotonic()
-    # the steps: read, synthetic network, join, store (then the population surface)
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
     with open_session() as session:
-        with bar:
-            task = bar.add_task("", total=4)
-
-            def step(what: str) -> None:
-                bar.update(task, description=what, advance=1)
-
+        with stages:
             done = road_files.import_edges(
                 session,
                 get_settings(),
@@ -182,12 +237,28 @@ def _import_edges(
                 oneway_column=oneway_column,
                 class_map=road_files.read_class_map(map_classes),
                 name=name,
-                progress=step,
+                progress=lambda step: stages.stage(step, name=path.name),
             )
             session.commit()
-        population = _rebuild_population(session, city, done.network.id) if city else None
-        session.commit()
+            population = (
+                _rebuild_population(session, city, done.network.id, stages=stages) if city else None
+            )
+            session.commit()
         share = road_files.real_road_share(session, city) if city else None
+    if json_out:
+        record = {
+            "network": vars(done.network),
+            "population": None if population is None else vars(population),
+            "segments": done.segments,
+            "real_segments": done.real_segments,
+            "synthetic_segments": done.synthetic_segments,
+            "connectors": done.connectors,
+            "speeds_assumed": done.speeds_assumed,
+            "classes_assumed": done.classes_assumed,
+            "oneway_assumed": done.oneway_assumed,
+            "real_road_share": None if share is None else share[0],
+        }
+        return record
     _print_summary(done.network, population)
     console.print(
         f"segments 路段: {done.segments:,} from the file 来自文件; "
@@ -219,7 +290,7 @@ def _import_edges(
             f"residents on real roads 真实路网上的居民: {share[0]:.1%} "
             f"(real area covers 真实路网覆盖 {done.city_cover_share or 0:.1%} of the city 城市面积)"
         )
-    console.print(f"time 用时 {time.monotonic() - started:.0f} s")
+    return {}
 
 
 @network_app.command("list")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.cli._console import console
+from app.cli._console import Stages, console, progress_enabled
 from app.cli.check import CheckEnvironment
 
 if TYPE_CHECKING:
@@ -139,16 +139,22 @@ def optimize(
             field = ".".join(str(p) for p in error["loc"])
             console.print(f"[red]error:[/red] {field}: {error['msg']}")
         raise typer.Exit(2) from exc
+    stages = Stages(enabled=progress_enabled(json_mode=json_out))
     try:
         if isinstance(ctx.obj, CheckEnvironment):
             settings = ctx.obj.settings
             catalogues = ctx.obj.norms or norms_service.load_norms(settings)
-            result = service.optimize_sites(ctx.obj.session, settings, request, norms=catalogues)
+            with stages:
+                result = service.optimize_sites(
+                    ctx.obj.session, settings, request, norms=catalogues, progress=stages.stage
+                )
         else:
             settings = get_settings()
-            with open_session() as session:
+            with open_session() as session, stages:
                 catalogues = norms_service.load_norms(settings)
-                result = service.optimize_sites(session, settings, request, norms=catalogues)
+                result = service.optimize_sites(
+                    session, settings, request, norms=catalogues, progress=stages.stage
+                )
     except AppError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli._console import console
+from app.cli._console import Stages, console, progress_enabled
 from app.cli._session import open_session
 
 population_app = typer.Typer(
@@ -47,9 +47,19 @@ def import_population(
     from app.errors import AppError
     from app.services import population_files
 
+    source = raster or points
+    stages = Stages(enabled=progress_enabled())
+    current: list[str] = []
+
+    def on_step(step: str, done: int, total: int) -> None:
+        if current[-1:] != [step]:
+            current.append(step)
+            stages.stage(step, name=source.name if source else "", city=city)
+        stages.update(done, total)
+
     try:
         with open_session() as session:
-            with console.status("reading the population source / 读取人口数据"):
+            with stages:
                 done = population_files.import_population(
                     session,
                     city,
@@ -57,6 +67,7 @@ def import_population(
                     points=points,
                     column=column,
                     calibrate=calibrate.value,
+                    progress=on_step,
                 )
             session.commit()
     except AppError as exc:

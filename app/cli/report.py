@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from app.cli._console import console
+from app.cli._console import Stages, console, progress_enabled
 from app.cli.check import cli_lang
 from geo import messages
 
@@ -44,16 +44,25 @@ def report(
     fmt: Literal["html", "pdf"] = "pdf" if output_format == "pdf" else "html"
     settings = get_settings()
     catalogues = norms.load_norms(settings)
+    stages = Stages(reader, enabled=progress_enabled())
+
+    def show(_step: str, done: int, total: int) -> None:
+        stages.update(done, total)
+
     try:
-        with open_session() as session:
+        with open_session() as session, stages:
             catalogue = norms.get_catalogue(catalogues, city)
-            baseline = compliance.run_compliance(session, settings, city, norms=catalogues)
+            stages.stage("evaluation", city=city)
+            baseline = compliance.run_compliance(
+                session, settings, city, norms=catalogues, progress=show
+            )
             shown, before = baseline, None
             if scenario is not None:
                 shown = scenario_runs.scenario_compliance(
                     session, settings, scenario, norms=catalogues, principal=None, city=city
                 )
                 before = baseline
+            stages.stage("report", format=fmt.upper())
             body = service.render_report(session, shown, catalogue, fmt, reader, baseline=before)
     except AppError as exc:
         console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")

@@ -101,6 +101,48 @@ class DataGapPublic(BaseModel):
     citations: list[CitationPublic]
 
 
+class PopulationSourcePublic(BaseModel):
+    """Where the residents of a population surface come from."""
+
+    kind: Literal["census_spread", "raster", "points"] = Field(
+        description="census_spread: the 2020 census spread by street length; raster or points: "
+        "an imported file"
+    )
+    file: str | None = Field(default=None, description="the imported file's name")
+    file_date: str | None = Field(
+        default=None, description="the file's modification day (ISO 8601)"
+    )
+    imported_at: str | None = Field(default=None, description="the import's day (ISO 8601)")
+    calibrate: Literal["census", "none"] | None = Field(
+        default=None, description="census: each county sums to its 2020 census total"
+    )
+
+
+class RegionBasisPublic(BaseModel):
+    """What a region's figures rest on: residents on real roads, real facilities."""
+
+    region_adcode: str
+    region_name: str
+    residents: int = Field(description="residents of the population surface, persons")
+    residents_on_real_roads: int = Field(description="of them, analysed on real roads")
+    real_road_share: float | None = Field(description="residents on real roads / residents")
+    facilities_real: int = Field(description="facilities from a real source (a register …)")
+    facilities_synthetic: int = Field(description="generated facilities (labelled synthetic)")
+    real_facility_share: float | None = Field(description="real / all facilities")
+
+
+class DataBasisPublic(BaseModel):
+    """What a city's results rest on: its network, its population source, real shares."""
+
+    network_id: int
+    network_source: str = Field(description="the network's source (a file name, or synthetic)")
+    network_synthetic: bool
+    population: PopulationSourcePublic | None = Field(
+        description="the population surface's source; null when the city has none"
+    )
+    regions: list[RegionBasisPublic] = Field(description="the city first, then its units")
+
+
 class ComplianceReport(BaseModel):
     """Every norm of a city's plan checked in every region it applies to."""
 
@@ -125,6 +167,11 @@ class ComplianceReport(BaseModel):
     results: list[ComplianceResult]
     data_gaps: list[DataGapPublic] = Field(
         description="norms the register cannot evaluate, once each (never per-region rows)"
+    )
+    basis: DataBasisPublic | None = Field(
+        default=None,
+        description="what the figures rest on: residents on real roads, the population "
+        "source, real vs synthetic facilities, for the city and each unit",
     )
 
 

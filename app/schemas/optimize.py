@@ -136,7 +136,13 @@ class OptimizeRequest(BaseModel):
     crs: InputCrs = Field(default="wgs84", description="datum of candidate points")
     time_limit_s: float = Field(default=60.0, gt=0, le=600, description="solver time limit")
     save_as_scenario: str | None = Field(
-        default=None, min_length=1, max_length=200, description="store the sites as a scenario"
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "store the sites as a scenario (ems: the new stations with their ambulances, and "
+            "the register stations' new fleet)"
+        ),
     )
     scenario_id: int | None = Field(
         default=None,
@@ -257,7 +263,7 @@ class OptimizeResult(BaseModel):
     exact: bool
     bound: float | None = Field(description="proven bound on the optimum")
     gap: float = Field(description="relative gap between objective and bound; 0: proven optimal")
-    bound_source: str = Field(description="milp, lagrangian, greedy or trivial")
+    bound_source: str = Field(description="milp, lp, lagrangian, greedy or trivial")
     gap_zh: str = Field(description="the gap to the bound in plain words, Chinese")
     gap_en: str = Field(description="the same in English")
     summary_zh: str = Field(description="what the result means, Chinese")

@@ -4,8 +4,10 @@ A city is a prefecture (its county-level units) or a county-level city analysed 
 433101). Real OSM input always takes precedence over a synthetic network (:func:`find_network`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,14 +18,16 @@ from numpy.typing import NDArray
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.bulk import copy_frame, hex_ewkb
+from app.db.bulk import bulk_load, copy_rows, ewkb
 from app.db.models import PopulationCell, Region
 from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
 from app.services.networks import NetworkSummary, store_network
 from app.services.region_lookup import COUNTY_LEVELS
 from app.services.region_lookup import get_city as get_city  # noqa: PLC0414 (callers' name)
+from app.settings import Settings
 from geo.network import DRIVE, Network
+from geo.network.osm import PbfTally
 from geo.network.readers import read_network
 from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
 from geo.population.urban import calibrate_urban
@@ -144,20 +148,21 @@ def read_trunk_roads(path: Path, boundary: shapely.Geometry) -> TrunkRoads:
     )
 
 
-def synthesize_network(
+def generate_network(
     session: Session,
     city_adcode: str,
     *,
     target_nodes: int | None = None,
     seed: int = 0,
     trunk_roads: Path | None = None,
-) -> NetworkSummary:
-    """Generate and store a labelled synthetic network filling the city's polygons.
+) -> tuple[Network, dict[str, Any]]:
+    """Generate a labelled synthetic network filling the city's polygons (not stored).
 
     With ``trunk_roads`` (the real Hunan trunk-road skeleton, ``Settings.data_file``) the
     local streets hang on those real roads (their edges' source is the file); without it the
-    generator invents motorways and roads between the seats, and ``params`` say so
-    (``trunk_roads`` None).
+    generator invents motorways and roads between the seats, and the parameters say so
+    (``trunk_roads`` None). Returns the network and the parameters it is stored with
+    (:func:`store_synthetic`).
     """
     units = city_units(session, city_adcode)
     boundary = shapely.make_valid(units.union_all())
@@ -193,6 +198,18 @@ def synthesize_network(
         "trunk_roads": trunk.source if trunk is not None else None,
         "real_trunk_edges": int(net.edge_real.sum()),
     }
+    return net, params
+
+
+def store_synthetic(
+    session: Session,
+    city_adcode: str,
+    net: Network,
+    params: dict[str, Any],
+    *,
+    settings: Settings | None = None,
+) -> NetworkSummary:
+    """Store a network of :func:`generate_network` as the city's synthetic network."""
     return store_network(
         session,
         net,
@@ -200,21 +217,52 @@ def synthesize_network(
         source="synthetic",
         city_adcode=city_adcode,
         params=params,
+        settings=settings,
     )
 
 
+def synthesize_network(
+    session: Session,
+    city_adcode: str,
+    *,
+    target_nodes: int | None = None,
+    seed: int = 0,
+    settings: Settings | None = None,
+    trunk_roads: Path | None = None,
+) -> NetworkSummary:
+    """Generate and store a labelled synthetic network filling the city's polygons.
+
+    With ``settings``, its compute arrays go to the disk cache as it is stored; with
+    ``trunk_roads`` its local streets hang on the real trunk roads (:func:`generate_network`).
+    """
+    net, params = generate_network(
+        session, city_adcode, target_nodes=target_nodes, seed=seed, trunk_roads=trunk_roads
+    )
+    return store_synthetic(session, city_adcode, net, params, settings=settings)
+
+
 def import_network(
-    session: Session, path: Path, *, city_adcode: str | None = None, name: str | None = None
+    session: Session,
+    path: Path,
+    *,
+    city_adcode: str | None = None,
+    name: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    tally: PbfTally | None = None,
 ) -> NetworkSummary:
     """Read a real OSM file (PBF, XML or GraphML) with its walk and drive ways and store it.
 
     With a city, the share of the city's area that the network spans (the convex hull of its
     nodes) is recorded: only a network that covers the city replaces its synthetic one.
+    ``progress(stage, done, total)`` follows a PBF's two passes in bytes (stages ``ways``,
+    ``nodes``), then ``store`` once; ``tally`` gets a PBF read's counts.
     """
     if not path.is_file():
         msg = f"no such file: {path}"
         raise InvalidInputError(msg, details=[{"field": "osm", "msg": msg}])
-    net = read_network(path, mode="all").with_source(path.name)
+    net = read_network(path, mode="all", progress=progress, tally=tally).with_source(path.name)
+    if progress is not None:
+        progress("store", 0, 1)
     params: dict[str, object] = {"file": path.name, "mode": "all"}
     if city_adcode is not None:
         units = city_units(session, city_adcode).to_crs(net.crs)
@@ -233,16 +281,25 @@ def import_network(
     )
 
 
-def build_population(
-    session: Session,
-    city_adcode: str,
-    network: Network,
-    network_id: int | None,
-    *,
-    cell_size_m: float = 500.0,
-) -> PopulationSummary:
-    """Disaggregate the city's census to cells weighted by the network's drivable streets; store."""
-    units = city_units(session, city_adcode)
+@dataclass(frozen=True)
+class PopulationSurface:
+    """A city's population cells, computed and not yet stored (:func:`store_population`)."""
+
+    cells: gpd.GeoDataFrame
+    # each cell as a MultiPolygon, and its origin point, in WGS84
+    polygons: NDArray[np.object_]
+    origins: NDArray[np.object_]
+    synthetic: bool
+
+
+def population_surface(
+    units: gpd.GeoDataFrame, network: Network, *, cell_size_m: float = 500.0
+) -> PopulationSurface:
+    """Disaggregate the census of ``units`` to cells weighted by the network's drivable streets.
+
+    ``units`` are the city's (:func:`city_units`). Pure computation, no database: it may run
+    beside a database write (``fplan demo`` computes it while the network is stored).
+    """
     units = units.to_crs(network.crs)
     # a two-way street appears once per direction; motorways house nobody
     drivable = (network.access & DRIVE) > 0
@@ -279,35 +336,59 @@ def build_population(
     # every piece as a MultiPolygon (a cell cut by a boundary may fall apart)
     parts, owner = shapely.get_parts(cells_wgs.geometry.to_numpy(), return_index=True)
     polygons = shapely.multipolygons(parts, indices=owner)
-    frame = pd.DataFrame(
-        {
-            "city_adcode": city_adcode,
-            "region_adcode": cells["region_adcode"].to_numpy(),
-            "network_id": network_id,
-            "population": cells["population"].to_numpy(),
-            "area_km2": cells["area_km2"].to_numpy(),
-            "density_per_km2": cells["density_per_km2"].to_numpy(),
-            "settlement_class": cells["settlement_class"].to_numpy(),
-            "urban": cells["urban"].to_numpy(),
-            "road_length_m": cells["road_length_m"].to_numpy(),
-            "real_road_length_m": cells["real_road_length_m"].to_numpy(),
-            "synthetic": network.synthetic,
-            "geom": hex_ewkb(polygons),
-            # where the cell's people meet the network: its road-weighted point, if it has roads
-            "centroid": hex_ewkb(origins.to_numpy()),
-        }
-    )
-    with transaction(session):
+    return PopulationSurface(cells, polygons, origins.to_numpy(), network.synthetic)
+
+
+def store_population(
+    session: Session, city_adcode: str, surface: PopulationSurface, network_id: int | None
+) -> PopulationSummary:
+    """Replace the city's population cells by ``surface``."""
+    cells = surface.cells
+    population = cells["population"].to_numpy()
+    urban = cells["urban"].to_numpy()
+    with transaction(session), bulk_load(session, {"population_cells": len(population)}):
         session.execute(delete(PopulationCell).where(PopulationCell.city_adcode == city_adcode))
-        copy_frame(session, "population_cells", frame)
+        copy_rows(
+            session,
+            "population_cells",
+            {
+                "city_adcode": city_adcode,
+                "region_adcode": cells["region_adcode"].to_numpy(),
+                "network_id": network_id,
+                "population": population,
+                "area_km2": cells["area_km2"].to_numpy(),
+                "density_per_km2": cells["density_per_km2"].to_numpy(),
+                "settlement_class": cells["settlement_class"].to_numpy(),
+                "urban": urban,
+                "road_length_m": cells["road_length_m"].to_numpy(),
+                "real_road_length_m": cells["real_road_length_m"].to_numpy(),
+                "synthetic": surface.synthetic,
+                "geom": ewkb(surface.polygons),
+                # where the cell's people meet the network: its road-weighted point, if it has roads
+                "centroid": ewkb(surface.origins),
+            },
+        )
     return PopulationSummary(
         city_adcode=city_adcode,
         network_id=network_id,
-        cells=len(frame),
-        population=int(frame["population"].sum()),
-        urban_population=int(frame.loc[frame["urban"], "population"].sum()),
-        synthetic=network.synthetic,
+        cells=len(population),
+        population=int(population.sum()),
+        urban_population=int(population[urban].sum()),
+        synthetic=surface.synthetic,
     )
+
+
+def build_population(
+    session: Session,
+    city_adcode: str,
+    network: Network,
+    network_id: int | None,
+    *,
+    cell_size_m: float = 500.0,
+) -> PopulationSummary:
+    """Disaggregate the city's census to cells weighted by the network's drivable streets; store."""
+    surface = population_surface(city_units(session, city_adcode), network, cell_size_m=cell_size_m)
+    return store_population(session, city_adcode, surface, network_id)
 
 
 def population_summary(session: Session, city_adcode: str) -> PopulationSummary | None:

@@ -34,6 +34,7 @@ from app.schemas.compliance import (
 from app.schemas.norms import BaselinePublic, CitationPublic
 from app.services import road_files, stored_runs
 from app.services._tx import transaction
+from app.services.data_basis import data_basis
 from app.services.inputs import (
     CityInputs,
     FacilityOverlay,
@@ -258,6 +259,7 @@ def _report(
         data_gaps=[
             DataGapPublic.model_validate(gap.to_dict()) for gap in catalogue_data_gaps(catalogue)
         ],
+        basis=data_basis(session, prepared.city.adcode),
     )
 
 

@@ -13,13 +13,15 @@ language by the caller).
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from geoalchemy2.shape import to_shape
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility, PopulationCell, Region, RoadEdge, RoadNetwork
@@ -98,19 +100,21 @@ def _cells_frame(session: Session, city: str, crs: str) -> gpd.GeoDataFrame:
             PopulationCell.population,
             PopulationCell.urban,
             PopulationCell.settlement_class,
-            PopulationCell.geom,
+            func.ST_AsBinary(PopulationCell.geom),
         )
         .where(PopulationCell.city_adcode == city)
         .order_by(PopulationCell.id)
     ).all()
+    region, population, urban, settlement, wkb = zip(*rows, strict=True) if rows else ((),) * 5
     return gpd.GeoDataFrame(
         {
-            "region_adcode": [r[0] for r in rows],
-            "population": np.array([r[1] for r in rows], dtype=np.int64),
-            "urban": np.array([r[2] for r in rows], dtype=bool),
-            "settlement_class": [r[3] for r in rows],
+            "region_adcode": list(region),
+            "population": np.array(population, dtype=np.int64),
+            "urban": np.array(urban, dtype=bool),
+            "settlement_class": list(settlement),
         },
-        geometry=[to_shape(r[4]) for r in rows],
+        # parsed at once, not row by row: a city has ~100k cells
+        geometry=shapely.from_wkb(np.array(wkb, dtype=object)),
         crs="EPSG:4326",
     ).to_crs(crs)
 
@@ -172,7 +176,12 @@ def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
     demo = generate_demo_facilities(
         cells, units, city_inventory(session, city), existing=existing, seed=seed
     ).to_crs("EPSG:4326")
-    records = demo.drop(columns="geometry").to_dict("records")
+    # column by column: Python values without boxing every cell (thousands of rows, ~40 fields)
+    fields = demo.drop(columns="geometry")
+    records = [
+        dict(zip(fields.columns, values, strict=True))
+        for values in zip(*(fields[name].tolist() for name in fields.columns), strict=True)
+    ]
     with transaction(session):
         ids = (
             select(Facility.id)
@@ -183,13 +192,16 @@ def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
             )
         )
         session.execute(delete(Facility).where(Facility.id.in_(ids)))
-        session.add_all(
-            Facility(
+        # one multi-row INSERT, not an ORM object per facility (a city has thousands)
+        rows = [
+            {
                 **{k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()},
-                geom=f"SRID=4326;POINT({point.x!r} {point.y!r})",
-            )
+                "geom": f"SRID=4326;POINT({point.x!r} {point.y!r})",
+            }
             for record, point in zip(records, demo.geometry, strict=True)
-        )
+        ]
+        if rows:
+            session.execute(insert(Facility), rows)
     return len(records)
 
 
@@ -217,23 +229,34 @@ def prepare_city(
         steps.append(("demo.step_reference", {}))
     citydata.get_city(session, city)
     network = networks.find_network(session, city)
+    population = None
     trunk = settings.data_file(*TRUNK_ROADS_FILE)
+    real_file = real_road_file(settings, city)
+    importing = real_file is not None and not _has_network_from(session, city, real_file.name)
     # a synthetic network made before the trunk-road file was at hand is made again on it
     if network is None or (trunk is not None and _lacks_trunk_roads(session, network)):
         say(STEP_NETWORK)
-        network = citydata.synthesize_network(
-            session, city, target_nodes=target_nodes, seed=seed, trunk_roads=trunk
+        network, population = _synthetic_network(
+            session,
+            settings,
+            city,
+            trunk=trunk,
+            with_population=not importing,
+            target_nodes=target_nodes,
+            seed=seed,
+            cell_size_m=cell_size_m,
+            say=say,
         )
-        session.commit()
         steps.append(("demo.step_network", {"id": network.id, "nodes": network.n_nodes}))
-    real_file = real_road_file(settings, city)
-    if real_file is not None and not _has_network_from(session, city, real_file.name):
+        if population is not None:
+            steps.append(("demo.step_population", {"cells": population.cells}))
+    if importing and real_file is not None:
         say(STEP_REAL_ROADS)
         done = road_files.import_edges(session, settings, real_file, city_adcode=city)
         session.commit()
         network = networks.find_network(session, city) or done.network
         steps.append(("demo.step_real_roads", {"file": real_file.name, "id": network.id}))
-    population = citydata.population_summary(session, city)
+    population = population or citydata.population_summary(session, city)
     if population is None or population.network_id != network.id:
         say(STEP_POPULATION)
         net = networks.load_network(session, settings, network.id)
@@ -272,6 +295,42 @@ def prepare_city(
         synthetic_roads=synthetic_roads,
         real_road_share=share[0] if share is not None else None,
     )
+
+
+def _synthetic_network(
+    session: Session,
+    settings: Settings,
+    city: str,
+    *,
+    trunk: Path | None,
+    with_population: bool,
+    target_nodes: int | None,
+    seed: int,
+    cell_size_m: float,
+    say: Progress,
+) -> tuple[networks.NetworkSummary, citydata.PopulationSummary | None]:
+    """Generate and store the city's synthetic network, and its population surface when asked."""
+    net, params = citydata.generate_network(
+        session, city, target_nodes=target_nodes, seed=seed, trunk_roads=trunk
+    )
+    if not with_population:
+        # joined to the real roads next: no population surface on it alone
+        network = citydata.store_synthetic(session, city, net, params, settings=settings)
+        session.commit()
+        return network, None
+    units = citydata.city_units(session, city)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the population surface needs only the arrays (as they will load back from the
+        # store): it is computed on the second core while PostGIS stores the network
+        surface = pool.submit(
+            citydata.population_surface, units, networks.as_stored(net), cell_size_m=cell_size_m
+        )
+        network = citydata.store_synthetic(session, city, net, params, settings=settings)
+        session.commit()
+        say(STEP_POPULATION)
+        population = citydata.store_population(session, city, surface.result(), network.id)
+    session.commit()
+    return network, population
 
 
 def real_road_file(settings: Settings, city: str) -> Path | None:

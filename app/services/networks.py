@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.db.bulk import copy_frame, hex_ewkb
+from app.db.bulk import bulk_load, copy_rows, ewkb_points, ewkb_segments
 from app.db.models import RoadEdge, RoadNetwork, RoadNode
 from app.errors import NotFoundError
 from app.services._tx import transaction
@@ -81,16 +81,20 @@ def store_network(
     source: str,
     city_adcode: str | None = None,
     params: dict[str, Any] | None = None,
+    settings: Settings | None = None,
 ) -> NetworkSummary:
-    """Write ``net`` (nodes and directed edges) to PostGIS and return its summary."""
-    # the writers' libraries load here: a command that only reads a network never imports them
-    import pandas as pd
-    import shapely
+    """Write ``net`` (nodes and directed edges) to PostGIS and return its summary.
+
+    With ``settings``, the compute arrays are also written to the disk cache as PostGIS will
+    give them back, so the first :func:`load_network` reads no rows.
+    """
+    # the writer's library loads here: a command that only reads a network never imports it
     from pyproj import Transformer
 
     to_wgs84 = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
     lon, lat = to_wgs84.transform(net.x, net.y)
-    with transaction(session):
+    loads = {"road_nodes": net.n_nodes, "road_edges": net.n_edges}
+    with transaction(session), bulk_load(session, loads):
         row = RoadNetwork(
             city_adcode=city_adcode,
             name=name,
@@ -104,7 +108,9 @@ def store_network(
         session.add(row)
         session.flush()
         session.refresh(row)
-        nodes = pd.DataFrame(
+        copy_rows(
+            session,
+            "road_nodes",
             {
                 "network_id": row.id,
                 "idx": np.arange(net.n_nodes),
@@ -112,35 +118,66 @@ def store_network(
                 "x_m": net.x,
                 "y_m": net.y,
                 "urban": net.urban,
-                "geom": hex_ewkb(shapely.points(lon, lat)),
-            }
+                "geom": ewkb_points(lon, lat),
+            },
         )
-        copy_frame(session, "road_nodes", nodes)
-        coords = np.stack(
-            [
-                np.column_stack([lon[net.edge_u], lat[net.edge_u]]),
-                np.column_stack([lon[net.edge_v], lat[net.edge_v]]),
-            ],
-            axis=1,
-        )
-        edges = pd.DataFrame(
+        copy_rows(
+            session,
+            "road_edges",
             {
                 "network_id": row.id,
                 "idx": np.arange(net.n_edges),
                 "u": net.edge_u,
                 "v": net.edge_v,
                 "way_id": net.way_id,
-                "highway": net.highway,
+                # the class names as objects: a few strings shared by every edge
+                "highway": np.asarray(net.road_classes, dtype=object)[net.road_class],
                 "oneway": net.oneway,
                 "maxspeed_kph": net.maxspeed_kph,  # NaN is written as NULL
                 "length_m": net.length_m,
-                "access": net.access.astype(np.int16),
+                "access": net.access,
                 "source": np.asarray(net.sources, dtype=object)[net.edge_source],
-                "geom": hex_ewkb(shapely.linestrings(coords)),
-            }
+                "geom": ewkb_segments(
+                    lon[net.edge_u], lat[net.edge_u], lon[net.edge_v], lat[net.edge_v]
+                ),
+            },
         )
-        copy_frame(session, "road_edges", edges)
-        return _summary(row)
+        summary = _summary(row)
+    if settings is not None:
+        _write_cache(cache_path(settings, summary), summary, as_stored(net))
+    return summary
+
+
+def as_stored(net: Network) -> Network:
+    """``net`` as :func:`_rebuild` reads it back: its dtypes, the road classes in sorted order."""
+    # the classes the edges use, sorted as np.unique sorts the stored highway values
+    used = np.unique(net.road_class)
+    classes = sorted({net.road_classes[code] for code in used})
+    recode = np.zeros(len(net.road_classes), dtype=np.int16)
+    recode[used] = [classes.index(net.road_classes[code]) for code in used]
+    # the sources in order of first appearance, as _rebuild encodes the stored names
+    edge_source, sources = encode_sources(
+        np.asarray(net.sources, dtype=object)[net.edge_source], net.n_edges
+    )
+    return Network(
+        crs=net.crs,
+        x=net.x.astype(np.float64),
+        y=net.y.astype(np.float64),
+        node_id=net.node_id.astype(np.int64),
+        edge_u=net.edge_u.astype(np.int64),
+        edge_v=net.edge_v.astype(np.int64),
+        length_m=net.length_m.astype(np.float64),
+        road_class=recode[net.road_class],
+        road_classes=tuple(classes),
+        oneway=net.oneway.astype(np.bool_),
+        way_id=net.way_id.astype(np.int64),
+        maxspeed_kph=net.maxspeed_kph.astype(np.float64),
+        access=net.access.astype(np.uint8),
+        urban=net.urban.astype(np.bool_),
+        edge_source=edge_source,
+        sources=sources,
+        synthetic=net.synthetic,
+    )
 
 
 def _rank(row: RoadNetwork) -> tuple[int, float] | None:
@@ -280,15 +317,8 @@ def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
         return None
 
 
-def load_network(session: Session, settings: Settings, network_id: int) -> Network:
-    """Return the compute arrays of a stored network: from the disk cache, else from PostGIS."""
-    summary = get_summary(session, network_id)
-    path = cache_path(settings, summary)
-    cached = _read_cache(path, summary)
-    if cached is not None:
-        return cached
-    with transaction(session):
-        net = _rebuild(session, summary)
+def _write_cache(path: Path, summary: NetworkSummary, net: Network) -> None:
+    """Write the arrays of ``net`` to the cache file ``path``, then its checksum beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # a name of this writer's own: two requests loading one cold network at once each write
     # their file whole and the last rename wins, instead of one renaming the other's away
@@ -309,6 +339,18 @@ def load_network(session: Session, settings: Settings, network_id: int) -> Netwo
     tmp_checksum = checksum.with_name(f"{checksum.name}.{writer}.tmp")
     tmp_checksum.write_text(_sha256(path) + "\n")
     tmp_checksum.replace(checksum)
+
+
+def load_network(session: Session, settings: Settings, network_id: int) -> Network:
+    """Return the compute arrays of a stored network: from the disk cache, else from PostGIS."""
+    summary = get_summary(session, network_id)
+    path = cache_path(settings, summary)
+    cached = _read_cache(path, summary)
+    if cached is not None:
+        return cached
+    with transaction(session):
+        net = _rebuild(session, summary)
+    _write_cache(path, summary, net)
     return net
 
 

@@ -14,6 +14,7 @@ greedy with a proven bound). The chosen sites can be saved as a scenario.
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +43,7 @@ from app.services.auth import Principal
 from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue
 from app.services.optimize_answer import (
+    both_texts,
     default_facility_type,
     gap_words,
     site_places,
@@ -56,6 +58,7 @@ from app.services.optimize_inputs import (
     threshold_norm,
 )
 from app.settings import Settings
+from geo import messages
 from geo.access.matrix import radius_matrix, travel_time_costs
 from geo.locate import (
     LSCP,
@@ -99,18 +102,17 @@ def _check_size(n_candidates: int, n_demand: int, *, model: str) -> None:
     are bounded too. Listed points are capped by the schema before any work.
     """
     if n_candidates > MAX_CANDIDATES:
-        msg = (
-            f"{n_candidates} candidates exceed {MAX_CANDIDATES}; widen spacing_m or give a "
-            "shortlist"
+        raise invalid_field(
+            "candidates", "optimize.error.too_many_candidates", n=n_candidates, most=MAX_CANDIDATES
         )
-        raise invalid_field("candidates", msg)
     if model == "pmedian" and n_candidates * n_demand > MAX_P_MEDIAN_PAIRS:
-        msg = (
-            f"{n_candidates} candidates × {n_demand} resident cells exceed "
-            f"{MAX_P_MEDIAN_PAIRS:,} p-median pairs; widen spacing_m, give a shortlist or use "
-            "mclp"
+        raise invalid_field(
+            "candidates",
+            "optimize.error.p_median_pairs",
+            n=n_candidates,
+            cells=n_demand,
+            most=MAX_P_MEDIAN_PAIRS,
         )
-        raise invalid_field("candidates", msg)
 
 
 def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
@@ -120,27 +122,23 @@ def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
     if rule_given:
         given.insert(0, "rule")
     if len(given) != 1:
-        msg = "give exactly one of rule_id, minutes or radius_km" + (
-            f" (got {', '.join(given)})" if given else ""
-        )
+        key = "optimize.error.one_norm_got" if given else "optimize.error.one_norm"
+        fields = {"given": ", ".join(given)}
+        msg = messages.text(key, "en", **fields)
         raise InvalidInputError(
-            msg, details=[{"field": name, "msg": msg} for name in (given[1:] or ["rule_id"])]
+            msg,
+            details=[{"field": name, "msg": msg} for name in (given[1:] or ["rule_id"])],
+            key=key,
+            fields=fields,
         )
     if request.model in ("mclp", "pmedian") and request.k is None:
-        msg = f"k is required for {request.model}: the number of sites to open"
-        raise invalid_field("k", msg)
-    if request.model == "ems" and request.save_as_scenario is not None:
-        msg = "model ems is not saved as a scenario yet; save its stations with POST /scenarios"
-        raise invalid_field("save_as_scenario", msg)
+        raise invalid_field("k", "optimize.error.k_required", model=request.model)
     if request.model == "lscp" and request.k is not None:
-        msg = "k does not apply to lscp, which finds the fewest sites covering everyone"
-        raise invalid_field("k", msg)
+        raise invalid_field("k", "optimize.error.k_lscp")
     if request.mode is not None and request.minutes is None:
-        msg = "mode applies with minutes only; a rule sets its own, a radius is straight"
-        raise invalid_field("mode", msg)
+        raise invalid_field("mode", "optimize.error.mode")
     if not rule_given and request.rule_id is None and request.facility_type is None:
-        msg = "facility_type is required with minutes or radius_km: the type of the new sites"
-        raise invalid_field("facility_type", msg)
+        raise invalid_field("facility_type", "optimize.error.facility_type")
 
 
 def _spatial_rule(catalogue_rules: list[Rule], rule_id: str, city: str) -> Rule:
@@ -159,9 +157,8 @@ def _spatial_rule(catalogue_rules: list[Rule], rule_id: str, city: str) -> Rule:
                 TravelTimeCoverageParameters | RadiusCoverageParameters | EmsResponseParameters,
             )
         ]
-        why = "is not a rule of" if rule is None else "is not an evaluable spatial rule of"
-        msg = f"rule {rule_id!r} {why} the plan of {city}; spatial rules: {', '.join(spatial)}"
-        raise invalid_field("rule_id", msg)
+        key = "optimize.error.unknown_rule" if rule is None else "optimize.error.not_spatial_rule"
+        raise invalid_field("rule_id", key, rule=rule_id, city=city, spatial=", ".join(spatial))
     return rule
 
 
@@ -250,16 +247,15 @@ def _notes(norm: Norm, candidates: Candidates) -> tuple[list[str], list[str]]:
     """The norm's notes and how the gap candidates were thinned, in English and Chinese."""
     notes, notes_zh = list(norm.notes), list(norm.notes_zh)
     if candidates.widened and candidates.spacing_m is not None:
-        n = candidates.x.shape[0]
-        notes.append(
-            f"gap candidates thinned to one per {candidates.spacing_m:,.0f} m square (widened "
-            f"{candidates.widened} time(s) to stay within {MAX_GAP_CANDIDATES:,}): {n:,} candidates"
+        zh, en = both_texts(
+            "optimize.note.thinned",
+            spacing=candidates.spacing_m,
+            widened=candidates.widened,
+            most=MAX_GAP_CANDIDATES,
+            n=candidates.x.shape[0],
         )
-        notes_zh.append(
-            f"缺口候选点按每 {candidates.spacing_m:,.0f} 米见方一个抽稀"
-            f"（为不超过 {MAX_GAP_CANDIDATES:,} 个，放宽 {candidates.widened} 次），"
-            f"共 {n:,} 个候选点"
-        )
+        notes.append(en)
+        notes_zh.append(zh)
     return notes, notes_zh
 
 
@@ -400,21 +396,40 @@ def _scenario_base(
 ) -> FacilityOverlay:
     """The changes of scenario ``scenario_id`` as the overlay the sites are chosen on."""
     if overlay is not None:
-        msg = "give either a scenario or changes of your own, not both"
-        raise invalid_field("scenario_id", msg)
+        raise invalid_field("scenario_id", "optimize.error.scenario_and_changes")
     if request.save_as_scenario is not None:
-        msg = (
-            f"sites chosen on scenario {scenario_id} are added to it "
-            f"(POST /scenarios/{scenario_id}/changes), not saved as another"
-        )
-        raise invalid_field("save_as_scenario", msg)
+        raise invalid_field("save_as_scenario", "optimize.error.save_on_scenario", id=scenario_id)
     _, base = scenario_runs.scenario_overlay(
         session, scenario_id, principal=principal, city=request.city, field="scenario_id"
     )
     return base
 
 
-def optimize_sites(
+def _saved_plan(
+    session: Session,
+    request: OptimizeRequest,
+    plan: OptimizeResult,
+    norm: Norm,
+    *,
+    author: str | None,
+    principal: Principal | None,
+) -> OptimizeResult:
+    """An ems plan, saved as a scenario when the request asks (its id in the answer)."""
+    if request.save_as_scenario is None:
+        return plan
+    if author is None:
+        raise invalid_field("save_as_scenario", "optimize.error.author")
+    body = ScenarioCreate(
+        city=request.city,
+        name=request.save_as_scenario,
+        description=f"ems stations and fleet for {norm.description}",
+        changes=optimize_ems.scenario_changes(plan),
+    )
+    saved = scenarios.create_scenario(session, body, author=author, owner=principal)[0]
+    return plan.model_copy(update={"scenario_id": saved.id})
+
+
+def optimize_sites(  # noqa: PLR0915 - one use case's steps in order, each reported
     session: Session,
     settings: Settings,
     request: OptimizeRequest,
@@ -425,6 +440,7 @@ def optimize_sites(
     overlay: FacilityOverlay | None = None,
     principal: Principal | None = None,
     fleet_rule: Rule | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> OptimizeResult:
     """Choose new sites for a norm in a city (LSCP, MCLP or p-median) and what they gain.
 
@@ -450,6 +466,9 @@ def optimize_sites(
     fleet_rule
         ``model: "ems"``: the ambulance fleet rule to meet (e.g. with ``rule``, another plan's);
         default: the city plan's.
+    progress
+        Called with each step's key as it starts: ``optimize_inputs``, ``optimize_candidates``,
+        ``optimize_costs``, ``optimize_solve``.
 
     Returns
     -------
@@ -467,6 +486,7 @@ def optimize_sites(
         An unknown city, or one not prepared (``fplan demo``).
     """
     _check_request(request, rule_given=rule is not None)
+    say = progress or (lambda _: None)
     city = request.city
     if request.scenario_id is not None:
         overlay = _scenario_base(
@@ -476,17 +496,18 @@ def optimize_sites(
         rule = _spatial_rule([rule], rule.id, city)
     elif request.rule_id is not None:
         rule = _spatial_rule(list(get_catalogue(norms, city).rules), request.rule_id, city)
+    say("optimize_inputs")
     inputs = city_inputs.load_city_inputs(session, settings, city, overlay=overlay)
     norm = rule_norm(rule, inputs, city) if rule is not None else threshold_norm(request, inputs)
     facility_type = request.facility_type or default_facility_type(norm.selectors)
     if rule is not None and not any(
         facility_type in {t.value for t in s.facility_types} for s in norm.selectors
     ):
-        msg = f"a new {facility_type} does not count for rule {rule.id}"
-        raise invalid_field("facility_type", msg)
+        raise invalid_field("facility_type", "optimize.error.type_not_counted", rule=rule.id)
 
     people = inputs.context.points.population.astype(np.float64)
     demand = np.flatnonzero(norm.counted & (people > 0)).astype(np.int64)
+    say("optimize_candidates")
     start = time.perf_counter()
     candidates = candidates_for(
         session, request, inputs=inputs, norm=norm, demand=demand, city=city
@@ -497,34 +518,42 @@ def optimize_sites(
     n_candidates = int(candidates.x.shape[0])
     # model ems may only place the fleet on the stations there are
     if n_candidates == 0 and request.model != "ems":
-        msg = "no candidates: nobody is beyond the norm, or no point was usable"
-        raise invalid_field("candidates", msg)
+        raise invalid_field("candidates", "optimize.error.no_candidates")
     notes, notes_zh = _notes(norm, candidates)
     _check_size(n_candidates, int(demand.size), model=request.model)
 
+    say("optimize_solve" if request.model == "ems" else "optimize_costs")
     if request.model == "ems":
         limit = float(norm.threshold[demand].max()) if demand.size else 0.0
-        return optimize_ems.ems_result(
+        return _saved_plan(
+            session,
             request,
-            inputs,
-            norm,
-            demand,
-            candidates,
-            rules=[fleet_rule]
-            if fleet_rule is not None
-            else list(get_catalogue(norms, city).rules),
-            cost_of=lambda sites: _cost_matrix(
-                inputs, norm, demand, sites, limit=limit, per_threshold=True
+            optimize_ems.ems_result(
+                request,
+                inputs,
+                norm,
+                demand,
+                candidates,
+                rules=[fleet_rule]
+                if fleet_rule is not None
+                else list(get_catalogue(norms, city).rules),
+                cost_of=lambda sites: _cost_matrix(
+                    inputs, norm, demand, sites, limit=limit, per_threshold=True
+                ),
+                rule_id=rule.id if rule is not None else None,
+                notes=(notes, notes_zh),
+                candidates_s=candidates_s,
             ),
-            rule_id=rule.id if rule is not None else None,
-            notes=(notes, notes_zh),
-            candidates_s=candidates_s,
+            norm,
+            author=author,
+            principal=principal,
         )
     start = time.perf_counter()
     cost = _costs(request.model, inputs, norm, demand, candidates)
     matrix_s = time.perf_counter() - start
     checkpoint()
     weights = people[demand]
+    say("optimize_solve")
     result = _solve(request, cost, weights, norm, demand)
     checkpoint()
 
@@ -532,11 +561,14 @@ def optimize_sites(
     scenario_id = None
     if request.save_as_scenario is not None:
         if author is None:
-            msg = "save_as_scenario needs an author (an API token)"
-            raise invalid_field("save_as_scenario", msg)
+            raise invalid_field("save_as_scenario", "optimize.error.author")
         if len(sites) > MAX_CHANGES:
-            msg = f"{len(sites)} sites exceed the {MAX_CHANGES} changes a scenario may hold"
-            raise invalid_field("save_as_scenario", msg)
+            raise invalid_field(
+                "save_as_scenario",
+                "optimize.error.too_many_changes",
+                n=len(sites),
+                most=MAX_CHANGES,
+            )
         body = ScenarioCreate(
             city=city,
             name=request.save_as_scenario,

@@ -3,7 +3,8 @@
 Each chosen site gets its county-level unit (the unit of the nearest resident cell) and its
 nearest drivable road (the highest road class at the nearest drive node, and how far that node
 is). The gap between the objective and the proven bound, and what the result means, are put in
-plain Chinese and English sentences for the planner who signs the plan.
+plain Chinese and English sentences for the planner who signs the plan, from the message
+catalogue (:mod:`geo.messages`, keys ``optimize.*`` and ``road.*``).
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.services.inputs import CityInputs
+from geo import messages
 from geo.access.matrix import nearest_straight
 from geo.locate import LocationResult
 from geo.network.snap import snap_xy
@@ -32,40 +34,6 @@ _ROAD_ORDER = (
     "living_street",
     "service",
 )
-_ROAD_ZH = {
-    "motorway": "高速公路",
-    "trunk": "国道/快速路",
-    "primary": "主干道",
-    "secondary": "次干道",
-    "tertiary": "支路",
-    "unclassified": "乡村道路",
-    "residential": "居民区道路",
-    "living_street": "生活街道",
-    "service": "辅路",
-}
-# the register's facility types in Chinese (as the map names them, app/static/js/i18n.js)
-_TYPE_ZH = {
-    "general_hospital": "综合医院",
-    "tcm_hospital": "中医医院",
-    "maternal_child_hospital": "妇幼保健院",
-    "specialty_hospital": "专科医院",
-    "psychiatric_hospital": "精神病医院",
-    "township_health_center": "乡镇卫生院",
-    "community_health_center": "社区卫生服务中心",
-    "community_health_station": "社区卫生服务站",
-    "village_clinic": "村卫生室",
-    "ems_center": "急救中心",
-    "ems_station": "急救站",
-    "childcare_institution": "托育机构",
-    "mental_rehab_institution": "社区精神康复机构",
-    "blood_collection_point": "采血点",
-}
-_MODEL_ZH = {
-    "lscp": "最少站点全覆盖",
-    "mclp": "最大覆盖",
-    "pmedian": "总出行最短",
-    "ems": "急救站与车辆",
-}
 
 
 def default_facility_type(selectors: tuple[FacilitySelector, ...]) -> str:
@@ -145,37 +113,29 @@ def _best_road(
 
 def road_zh(road: str | None) -> str:
     """The Chinese name of an OSM highway class (the class itself when unknown)."""
-    return "无" if road is None else _ROAD_ZH.get(road, road)
+    if road is None:
+        return messages.text("road.none", "zh")
+    return messages.text(f"road.{road}", "zh") if messages.has(f"road.{road}") else road
 
 
 def gap_words(result: LocationResult) -> tuple[str, str]:
     """The gap between the objective and the proven bound, in Chinese and English."""
     if result.exact or result.gap == 0.0:
-        return "已证明为最优解。", "Proven optimal."
+        return both_texts("optimize.gap.proven")
     pct = result.gap * 100.0
     shown = f"{pct:.1f}" if pct >= 0.1 else "0.1"
     if result.model == "mclp":
-        zh = (
-            f"未证明最优，但任何方案最多只能多覆盖 {result.bound - result.objective:,.0f} 人"
-            f"（与上界相差不超过 {shown}%）。"
-        )
-        en = (
-            f"Not proven optimal, but no choice of sites covers more than "
-            f"{result.bound - result.objective:,.0f} residents more (within {shown}% of the bound)."
-        )
-    elif result.model == "lscp":
-        zh = (
-            f"未证明最优：至少需要 {result.bound:,.0f} 个站点，"
-            f"本方案用 {result.objective:,.0f} 个。"
-        )
-        en = (
-            f"Not proven optimal: at least {result.bound:,.0f} sites are needed; "
-            f"this plan uses {result.objective:,.0f}."
-        )
-    else:
-        zh = f"未证明最优：总出行量与下界相差不超过 {shown}%。"
-        en = f"Not proven optimal: total travel is within {shown}% of the lower bound."
-    return zh, en
+        return both_texts("optimize.gap.mclp", more=result.bound - result.objective, pct=shown)
+    if result.model == "lscp":
+        return both_texts("optimize.gap.lscp", bound=result.bound, objective=result.objective)
+    return both_texts("optimize.gap.pmedian", pct=shown)
+
+
+def ems_gap_words(*, exact: bool, gap: float) -> tuple[str, str]:
+    """The gap of an EMS plan's expected coverage to its bound, in Chinese and English."""
+    if exact:
+        return both_texts("optimize.gap.proven")
+    return both_texts("optimize.gap.ems", pct=f"{max(gap * 100.0, 0.1):.1f}")
 
 
 def summary_words(
@@ -190,21 +150,34 @@ def summary_words(
     unreachable: float,
 ) -> tuple[str, str]:
     """What the result means, in a Chinese and an English sentence or two."""
-    share_before = before / total * 100.0 if total > 0 else 0.0
-    share_after = after / total * 100.0 if total > 0 else 0.0
-    zh = (
-        f"{_MODEL_ZH.get(model, model)}：在 {n_candidates:,} 个候选点中选出 {n_sites} 处新建"
-        f"（{_TYPE_ZH.get(site_type, site_type)}），按新增覆盖人数排序。"
-        f"达标居民由 {before:,.0f} 人（{share_before:.1f}%）"
-        f"增至 {after:,.0f} 人（{share_after:.1f}%），仍有 {total - after:,.0f} 人未达标"
+    key = "optimize.summary.unreachable" if unreachable > 0 else "optimize.summary"
+    fields = {
+        "candidates": n_candidates,
+        "sites": n_sites,
+        "before": before,
+        "share_before": before / total * 100.0 if total > 0 else 0.0,
+        "after": after,
+        "share_after": after / total * 100.0 if total > 0 else 0.0,
+        "left": total - after,
+        "unreachable": unreachable,
+    }
+    zh = messages.text(
+        key,
+        "zh",
+        model=messages.label("optimize.model", model, "zh"),
+        type=messages.label("facility_type", site_type, "zh"),
+        **fields,
     )
-    en = (
-        f"{model}: {n_sites} new site(s) ({site_type}) out of {n_candidates:,} candidates, ranked "
-        f"by the residents each adds. Residents within the norm go from {before:,.0f} "
-        f"({share_before:.1f}%) to {after:,.0f} ({share_after:.1f}%); {total - after:,.0f} "
-        "remain beyond it"
+    en = messages.text(
+        key,
+        "en",
+        model=messages.label("optimize.model", model, "en"),
+        type=site_type,
+        **fields,
     )
-    if unreachable > 0:
-        zh += f"，其中 {unreachable:,.0f} 人任何候选点都无法覆盖"
-        en += f", of whom {unreachable:,.0f} no candidate can reach"
-    return zh + "。", en + "."
+    return zh, en
+
+
+def both_texts(key: str, **fields: object) -> tuple[str, str]:
+    """The catalogue's message ``key`` in Chinese and in English."""
+    return messages.text(key, "zh", **fields), messages.text(key, "en", **fields)

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyproj import Transformer
 
+from app.schemas.facility import FacilityCreate
 from app.schemas.optimize import (
     ChosenSite,
     EmsCounty,
@@ -31,12 +32,13 @@ from app.schemas.optimize import (
     OptimizeRequest,
     OptimizeResult,
 )
+from app.schemas.scenario import MAX_CHANGES, AddChange, ChangeIn, UpdateChange
 from app.services.inputs import CityInputs
-from app.services.optimize_answer import site_places
+from app.services.optimize_answer import both_texts, ems_gap_words, site_places
 from app.services.optimize_inputs import Candidates, Norm, invalid_field
 from geo.access.matrix import CostMatrix
 from geo.locate import EmsPlan, busy_fraction, plan_ems
-from geo.locate.matrices import column, reach_matrix
+from geo.locate.matrices import columns, reach_matrix
 from geo.norms import Rule, select_facilities
 from geo.norms.parameters import FleetRatioParameters
 
@@ -51,8 +53,7 @@ def fleet_rule(rules: list[Rule]) -> Rule:
         params = rule.parameters
         if isinstance(params, FleetRatioParameters) and params.measure == "fleet_size":
             return rule
-    msg = "model ems needs the plan's ambulance fleet rule (fleet_ratio, fleet_size); none found"
-    raise invalid_field("model", msg)
+    raise invalid_field("model", "optimize.error.no_fleet_rule")
 
 
 def required_fleet(inputs: CityInputs, rule: Rule) -> dict[str, int]:
@@ -181,8 +182,8 @@ def _new_stations(
     places = site_places(inputs, sites.x[order], sites.y[order])
     to_wgs84 = Transformer.from_crs(inputs.context.net.crs, "EPSG:4326", always_xy=True)
     out = []
-    for rank, (j, place) in enumerate(zip(order, places, strict=True), start=1):
-        col = column(reach, j)
+    reaches = columns(reach, order)
+    for rank, (j, place, col) in enumerate(zip(order, places, reaches, strict=True), start=1):
         gain = float(weights[col & ~reached].sum())
         reached |= col
         lon, lat = to_wgs84.transform(sites.x[j], sites.y[j])
@@ -313,33 +314,20 @@ def ems_result(
     )
     total = float(inputs.context.points.population[demand].sum())
     gap = (plan.bound - plan.expected_after) / plan.bound if plan.bound > 0 else 0.0
-    pct = f"{max(gap * 100.0, 0.1):.1f}"
-    gap_zh, gap_en = (
-        ("已证明为最优解。", "Proven optimal.")
-        if plan.exact
-        else (
-            f"未证明最优：期望覆盖与上界相差不超过 {pct}%。",
-            f"Not proven optimal: expected coverage is within {pct}% of the bound.",
-        )
-    )
-    summary_zh = (
-        f"急救站与车辆统筹：新建 {summary.new_stations} 个急救站，车辆由 {summary.fleet_before} 辆"
-        f"增至 {summary.fleet_after} 辆（规划要求 {summary.fleet_required} 辆），每个急救站至少"
-        f"一辆车。服务半径内居民由 {summary.covered_before:,.0f} 人增至 "
-        f"{summary.covered_after:,.0f} 人；考虑车辆繁忙（繁忙率 {summary.busy_fraction:.1%}，"
-        f"假设每千人每年 {summary.calls_per_1000_per_year:g} 次呼救、每次 "
-        f"{summary.minutes_per_call:g} 分钟），期望覆盖由 {summary.expected_before:,.0f} 人增至 "
-        f"{summary.expected_after:,.0f} 人。"
-    )
-    summary_en = (
-        f"EMS stations and fleet together: {summary.new_stations} new station(s); ambulances "
-        f"{summary.fleet_before} → {summary.fleet_after} (the plan requires "
-        f"{summary.fleet_required}), at least one per station. Residents within reach "
-        f"{summary.covered_before:,.0f} → {summary.covered_after:,.0f}; with busy ambulances "
-        f"(busy fraction {summary.busy_fraction:.1%}, assuming "
-        f"{summary.calls_per_1000_per_year:g} calls per 1,000 residents a year and "
-        f"{summary.minutes_per_call:g} minutes per call) expected coverage "
-        f"{summary.expected_before:,.0f} → {summary.expected_after:,.0f}."
+    gap_zh, gap_en = ems_gap_words(exact=plan.exact, gap=gap)
+    summary_zh, summary_en = both_texts(
+        "optimize.summary.ems",
+        new=summary.new_stations,
+        fleet_before=summary.fleet_before,
+        fleet_after=summary.fleet_after,
+        fleet_required=summary.fleet_required,
+        covered_before=summary.covered_before,
+        covered_after=summary.covered_after,
+        busy=summary.busy_fraction,
+        calls=summary.calls_per_1000_per_year,
+        minutes=summary.minutes_per_call,
+        expected_before=summary.expected_before,
+        expected_after=summary.expected_after,
     )
     return OptimizeResult(
         city=request.city,
@@ -358,7 +346,7 @@ def ems_result(
         exact=plan.exact,
         bound=plan.bound,
         gap=max(gap, 0.0),
-        bound_source="milp" if plan.solver == "highs-milp" else "greedy",
+        bound_source=plan.bound_source,
         gap_zh=gap_zh,
         gap_en=gap_en,
         summary_zh=summary_zh,
@@ -377,3 +365,51 @@ def ems_result(
         notes_zh=notes[1],
         ems=summary,
     )
+
+
+def scenario_changes(result: OptimizeResult) -> list[ChangeIn]:
+    """The plan as scenario changes: each new station added with its ambulances, each register
+    station whose fleet changes updated.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``save_as_scenario``: a station whose fleet changes is not in the register (a
+        proposed one of the overlay), or more changes than a scenario holds.
+    """
+    assert result.ems is not None
+    changes: list[ChangeIn] = [
+        AddChange(
+            kind="add",
+            geometry={"type": "Point", "coordinates": (site.lon, site.lat)},
+            properties=FacilityCreate(
+                name=site.name[:200],
+                type=site.type,
+                source="scenario",
+                ambulances=site.ambulances,
+            ),
+        )
+        for site in result.chosen
+    ]
+    for station in result.ems.stations:
+        if station.ambulances_after == station.ambulances_before:
+            continue
+        if station.facility_id is None:
+            raise invalid_field(
+                "save_as_scenario",
+                "optimize.error.station_not_in_register",
+                name=station.name,
+                n=station.ambulances_after,
+            )
+        changes.append(
+            UpdateChange(
+                kind="update",
+                facility_id=station.facility_id,
+                properties={"ambulances": station.ambulances_after},
+            )
+        )
+    if len(changes) > MAX_CHANGES:
+        raise invalid_field(
+            "save_as_scenario", "optimize.error.too_many_changes", n=len(changes), most=MAX_CHANGES
+        )
+    return changes

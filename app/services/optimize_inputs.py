@@ -22,6 +22,7 @@ from app.schemas.optimize import (
 )
 from app.services.inputs import CityInputs
 from app.services.region_lookup import locate_point
+from geo import messages
 from geo.access.coverage import nearest_facility
 from geo.access.matrix import nearest_straight
 from geo.locate import limit_spacing, scaled_gap_candidates, settlement_node_limits
@@ -44,9 +45,12 @@ from geo.norms.spatial import ems_model
 from geo.norms.terms import DistanceKind
 
 
-def invalid_field(field_name: str, msg: str) -> InvalidInputError:
-    """A bad request naming ``field_name``."""
-    return InvalidInputError(msg, details=[{"field": field_name, "msg": msg}])
+def invalid_field(field_name: str, key: str, **fields: object) -> InvalidInputError:
+    """A bad request naming ``field_name``, worded by the catalogue's message ``key``."""
+    msg = messages.text(key, "en", **fields)
+    return InvalidInputError(
+        msg, details=[{"field": field_name, "msg": msg}], key=key, fields=fields
+    )
 
 
 @dataclass
@@ -101,25 +105,18 @@ def rule_norm(rule: Rule, inputs: CityInputs, city: str) -> Norm:
         model = context.net.default_model(mode)
     elif isinstance(params, RadiusCoverageParameters):
         if params.distance != DistanceKind.STRAIGHT:
-            msg = f"rule {rule.id!r} measures road distance; only straight radii are optimised"
-            raise invalid_field("rule_id", msg)
+            raise invalid_field("rule_id", "optimize.error.road_distance", rule=rule.id)
         mode = None
     else:
         assert isinstance(params, EmsResponseParameters)
         if params.minutes is None:
-            msg = f"rule {rule.id!r} has a road-distance limit only; give minutes instead"
-            raise invalid_field("rule_id", msg)
+            raise invalid_field("rule_id", "optimize.error.road_limit_only", rule=rule.id)
         mode, model = ems_model(params)
         direction = params.direction.value
         if params.radius_km is not None:
-            notes.append(
-                f"the {params.radius_km:g} km road-distance limit of {rule.id} is not modelled: "
-                f"sites are chosen on the {params.minutes:g}-minute limit alone"
-            )
-            notes_zh.append(
-                f"{rule.id} 的 {params.radius_km:g} 公里道路距离限值未纳入模型："
-                f"仅按 {params.minutes:g} 分钟时限选址"
-            )
+            fields = {"rule": rule.id, "km": params.radius_km, "minutes": params.minutes}
+            notes.append(messages.text("optimize.note.road_limit", "en", **fields))
+            notes_zh.append(messages.text("optimize.note.road_limit", "zh", **fields))
     assert params is not None
     return Norm(
         description=f"{rule.id}: {rule.title_en}",
@@ -251,7 +248,8 @@ def candidates_for(
     kind, types = parse_candidate_spec(spec)
     if kind == "gaps":
         x, y, spacing, widened = _gap_candidates(inputs, norm, demand, request.spacing_m)
-        names = [f"新建站点 {i + 1}" for i in range(x.shape[0])]
+        # a new site's name as the register stores it: Chinese, the planners' language
+        names = [messages.text("optimize.new_site", "zh", n=i + 1) for i in range(x.shape[0])]
         return Candidates(x, y, names, [None] * len(names), spacing, widened)
     # existing facilities of the given types that do not count for the norm yet
     counting = set(select_facilities(inputs.context.sites, norm.selectors).tolist())
@@ -282,8 +280,13 @@ def _listed_candidates(
         if candidate.lon is None or candidate.lat is None:
             j = index.get(candidate.facility_id or 0)
             if j is None:
-                msg = f"{where}: facility {candidate.facility_id} is not a facility of city {city}"
-                raise invalid_field(where, msg)
+                raise invalid_field(
+                    where,
+                    "optimize.error.not_city_facility",
+                    where=where,
+                    id=candidate.facility_id,
+                    city=city,
+                )
             facility = inputs.facilities[j]
             xs.append(float(context.sites.x[j]))
             ys.append(float(context.sites.y[j]))
@@ -292,8 +295,14 @@ def _listed_candidates(
             continue
         located = locate_point(session, candidate.lon, candidate.lat, crs=crs, field=where)
         if city not in (located.region_adcode, located.city_adcode):
-            msg = f"{where}: ({candidate.lon}, {candidate.lat}) lies outside city {city}"
-            raise invalid_field(where, msg)
+            raise invalid_field(
+                where,
+                "optimize.error.outside_city",
+                where=where,
+                lon=candidate.lon,
+                lat=candidate.lat,
+                city=city,
+            )
         x, y = project_lonlat([located.lon], [located.lat], context.net.crs)
         xs.append(float(x[0]))
         ys.append(float(y[0]))

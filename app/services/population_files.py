@@ -9,7 +9,10 @@ remembers its source (the network's ``params["population_source"]``) and :func:`
 says it to every output.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -98,8 +101,13 @@ def import_population(
     points: Path | None = None,
     column: str = "population",
     calibrate: Calibration = "census",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> PopulationImport:
     """Replace the people of the city's cells by those of a raster or a point grid.
+
+    ``progress(step, done, total)`` follows the steps ``read_file`` (raster rows read) and
+    ``store_population``. The network's ``params["population_source"]`` remembers the kind,
+    the file's name and date (its modification day) and the import's day.
 
     Raises
     ------
@@ -117,8 +125,14 @@ def import_population(
     path = raster if raster is not None else points
     assert path is not None
     try:
+        if progress is not None:
+            progress("read_file", 0, 1)
         if raster is not None:
-            sums = raster_cell_sums(raster, cells)
+            sums = raster_cell_sums(
+                raster,
+                cells,
+                progress=None if progress is None else partial(progress, "read_file"),
+            )
         else:
             sums = point_cell_sums(*_read_points(path, column, cells.crs), cells)
     except InputError as exc:
@@ -136,6 +150,8 @@ def import_population(
         people = counts.astype(np.float64)
     else:
         people = np.round(sums)
+    if progress is not None:
+        progress("store_population", 0, 1)
     with transaction(session):
         session.execute(_UPDATE, {"ids": cells["id"].tolist(), "people": people.tolist()})
         row = session.get(RoadNetwork, network_id)
@@ -145,6 +161,8 @@ def import_population(
                 "population_source": {
                     "kind": "raster" if raster is not None else "points",
                     "file": path.name,
+                    "file_date": _file_date(path),
+                    "imported_at": datetime.now(UTC).date().isoformat(),
                     "calibrate": calibrate,
                 },
             }
@@ -158,6 +176,11 @@ def import_population(
         by_unit=by_unit,
         empty_units=empty,
     )
+
+
+def _file_date(path: Path) -> str:
+    # the day the source file was last written (ISO), as the file system tells it
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).date().isoformat()
 
 
 def _read_points(path: Path, column: str, crs: Any) -> tuple[Any, Any, Any]:
@@ -186,8 +209,13 @@ def _read_points(path: Path, column: str, crs: Any) -> tuple[Any, Any, Any]:
     return frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), people.to_numpy(float)
 
 
-def population_source(session: Session, city_adcode: str) -> str | None:
-    """Which source the city's population surface came from, in words; None without one."""
+def population_source_record(session: Session, city_adcode: str) -> dict[str, Any] | None:
+    """Where the city's population surface came from; None when the city has none.
+
+    ``kind`` is ``census_spread`` (the census spread by street length, no file), ``raster``
+    or ``points``; an imported file adds ``file``, ``file_date`` (the file's modification
+    day), ``imported_at`` (the import's day) and ``calibrate`` (``census`` or ``none``).
+    """
     network_id = session.scalar(
         select(PopulationCell.network_id).where(PopulationCell.city_adcode == city_adcode).limit(1)
     )
@@ -195,7 +223,15 @@ def population_source(session: Session, city_adcode: str) -> str | None:
         return None
     row = session.get(RoadNetwork, network_id)
     source = (row.params or {}).get("population_source") if row is not None else None
-    if not source:
+    return dict(source) if source else {"kind": "census_spread"}
+
+
+def population_source(session: Session, city_adcode: str) -> str | None:
+    """Which source the city's population surface came from, in words; None without one."""
+    source = population_source_record(session, city_adcode)
+    if source is None:
+        return None
+    if source["kind"] == "census_spread":
         return STREET_SOURCE
     calibrated = (
         "calibrated to the 2020 census per county 按县校准至2020年普查"

@@ -12,6 +12,7 @@ its cities: the synthetic facilities of those types there are removed in the sam
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,8 +124,11 @@ def import_register(
     crs: str,
     city_adcode: str | None = None,
     columns: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> RegisterImport:
     """Import a register file; replace the synthetic facilities of its types in its cities.
+
+    ``progress`` is called with each step's key as it starts: ``read_file``, ``import_rows``.
 
     Parameters
     ----------
@@ -144,7 +148,10 @@ def import_register(
     InvalidInputError
         Listing every bad row (data row from 1, file line, field, reason); nothing is written.
     """
+    say = progress or (lambda _: None)
+    say("read_file")
     content = normalise(read_table(path), columns)
+    say("import_rows")
     with transaction(session):
         result = imports.import_facilities(
             session,

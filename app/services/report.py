@@ -14,7 +14,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from app.schemas.compliance import ComplianceReport, ComplianceResult
+from app.schemas.compliance import ComplianceReport, ComplianceResult, DataBasisPublic
 from app.services import export_layers, exports, report_figures
 from geo import messages
 from geo.messages import Lang
@@ -227,12 +227,51 @@ def report_html(
         f"<td>{report.created_at:%Y-%m-%d %H:%M UTC}</td></tr>"
         "</table>"
     )
+    if report.basis is not None:
+        body.append(_basis_table(report.basis, lang))
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (
         f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
         f"<body>{''.join(body)}</body></html>"
     )
+
+
+def _basis_table(basis: DataBasisPublic, lang: Lang) -> str:
+    """The population source, then per region residents on real roads and real facilities."""
+    t = messages.text
+    source = basis.population
+    if source is None:
+        said = t("value.unknown", lang)
+    elif source.file is None:
+        said = messages.label("population_kind", source.kind, lang)
+    else:
+        unknown = t("value.unknown", lang)
+        said = t(
+            "report.population_file",
+            lang,
+            kind=messages.label("population_kind", source.kind, lang),
+            file=source.file,
+            file_date=source.file_date or unknown,
+            imported_at=source.imported_at or unknown,
+        )
+    rows = [
+        f"<h2>{escape(t('report.basis', lang))}</h2>"
+        f"<p>{escape(t('report.population_source', lang))}：{escape(said)}</p>"
+        f"<table><tr><th>{escape(t('col.region', lang))}</th>"
+        f"<th>{escape(t('report.basis_residents', lang))}</th>"
+        f"<th>{escape(t('report.basis_real_roads', lang))}</th>"
+        f"<th>{escape(t('report.basis_real_facilities', lang))}</th></tr>"
+    ]
+    for region in basis.regions:
+        roads = messages.value_text(region.real_road_share, "share", lang)
+        facilities = messages.value_text(region.real_facility_share, "share", lang)
+        rows.append(
+            f"<tr><td>{escape(region.region_name)}</td><td>{region.residents:,}</td>"
+            f"<td>{escape(roads)}</td><td>{escape(facilities)}</td></tr>"
+        )
+    rows.append("</table>")
+    return "".join(rows)
 
 
 def render_report(

@@ -85,6 +85,9 @@ def import_edges(
 ) -> EdgeImport:
     """Read a road file, join it to the city's synthetic network where it ends, and store it.
 
+    ``progress`` is called with each step's key as it starts: ``read_file``,
+    ``synthetic_outside`` and ``join`` (a layer covering part of the city), ``store_network``.
+
     Raises
     ------
     InvalidInputError
@@ -104,7 +107,7 @@ def import_edges(
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
         msg = f"expected an existing {', '.join(SUFFIXES)} file, got {path}"
         raise InvalidInputError(msg, details=[{"field": "edges", "msg": msg}])
-    say(f"reading {path.name} / 读取道路文件")
+    say("read_file")
     try:
         lines = network_from_lines(
             gpd.read_file(path),
@@ -133,9 +136,9 @@ def import_edges(
         cover = round(float(real_area.area / city_area.area), 6)
         params["real_cover_share"] = cover
         if cover < CITY_COVER_MIN:
-            say("the synthetic network outside the layer / 图层以外的模拟路网")
+            say("synthetic_outside")
             synthetic = _synthetic_network(session, settings, city_adcode)
-            say("joining the networks where they meet / 接合两套路网")
+            say("join")
             joined = join_networks(real, synthetic, real_area)
             net, connectors = joined.network, joined.connectors
             real_segments = int(joined.segment_real.sum())
@@ -151,7 +154,7 @@ def import_edges(
     codes = np.bincount(net.edge_source[one_way], minlength=len(net.sources))
     by_source = {name: int(n) for name, n in zip(net.sources, codes, strict=True) if n}
     params.update(real_segments=real_segments, connectors=connectors, segments_by_source=by_source)
-    say("storing the network / 写入路网")
+    say("store_network")
     summary = networks.store_network(
         session,
         net,
@@ -227,3 +230,31 @@ def network_real_road_share(session: Session, city_adcode: str, network_id: int)
     """
     real, total = session.execute(_SHARE, {"city": city_adcode, "network": network_id}).one()
     return float(real) / float(total) if total else None
+
+
+_UNIT_RESIDENTS = text(
+    """
+    SELECT c.region_adcode,
+           COALESCE(SUM(c.population * CASE WHEN c.road_length_m > 0
+                        THEN c.real_road_length_m / c.road_length_m ELSE 0 END), 0) AS real,
+           COALESCE(SUM(c.population), 0) AS total
+    FROM population_cells AS c
+    WHERE c.city_adcode = :city AND c.network_id = :network
+    GROUP BY c.region_adcode
+    ORDER BY c.region_adcode
+    """
+)
+
+
+def real_road_residents(session: Session, city_adcode: str) -> dict[str, tuple[int, int]] | None:
+    """Per county-level unit of the city: residents on real roads, and residents (persons).
+
+    The figures of :func:`real_road_share` unit by unit, on the network the city is analysed
+    on (each cell counting the real share of its street length, rounded to whole residents).
+    None when the city has no network.
+    """
+    summary = networks.find_network(session, city_adcode)
+    if summary is None:
+        return None
+    rows = session.execute(_UNIT_RESIDENTS, {"city": city_adcode, "network": summary.id}).all()
+    return {str(u): (round(float(real)), int(n)) for u, real, n in rows}

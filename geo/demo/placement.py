@@ -84,11 +84,12 @@ def weighted_kmeans_sites(
     centres = _kmeans_pp(xy, weight, k, fixed_xy=fixed_xy, rng=rng)
     m = fixed_xy.shape[0]
     labels = np.zeros(n, dtype=np.int64)
+    wx, wy = weight * xy[:, 0], weight * xy[:, 1]
     for _ in range(KMEANS_ITERATIONS):
         labels = cKDTree(centres).query(xy)[1].astype(np.int64)
         mass = np.bincount(labels, weights=weight, minlength=centres.shape[0])
-        sx = np.bincount(labels, weights=weight * xy[:, 0], minlength=centres.shape[0])
-        sy = np.bincount(labels, weights=weight * xy[:, 1], minlength=centres.shape[0])
+        sx = np.bincount(labels, weights=wx, minlength=centres.shape[0])
+        sy = np.bincount(labels, weights=wy, minlength=centres.shape[0])
         moved = mass > 0
         moved[:m] = False
         updated = centres.copy()
@@ -124,9 +125,12 @@ def _kmeans_pp(
     d2 = cKDTree(fixed_xy).query(xy)[0] ** 2 if fixed_xy.shape[0] else np.full(n, np.inf)
     chosen = np.zeros(n, dtype=np.bool_)
     picks = np.zeros(k, dtype=np.int64)
+    # contiguous coordinates and buffers reused by every pick (k picks of O(n) work each)
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    p_buf, dx2, dy2 = np.empty(n), np.empty(n), np.empty(n)
     for j in range(k):
         # a chosen cell has d2 == 0, so it cannot be drawn again
-        p = weight if j == 0 and not fixed_xy.shape[0] else weight * d2
+        p = weight if j == 0 and not fixed_xy.shape[0] else np.multiply(weight, d2, out=p_buf)
         total = p.sum()
         if total > 0:
             i = int(np.searchsorted(np.cumsum(p), rng.random() * total, side="right"))
@@ -136,7 +140,12 @@ def _kmeans_pp(
             i = int(np.argmax(np.where(chosen, -np.inf, weight)))
         chosen[i] = True
         picks[j] = i
-        d2 = np.minimum(d2, ((xy - xy[i]) ** 2).sum(axis=1))
+        # squared distance to the new centre: dx² + dy², as ((xy - xy[i]) ** 2).sum(axis=1)
+        np.subtract(x, x[i], out=dx2)
+        np.multiply(dx2, dx2, out=dx2)
+        np.subtract(y, y[i], out=dy2)
+        np.multiply(dy2, dy2, out=dy2)
+        np.minimum(d2, np.add(dx2, dy2, out=dx2), out=d2)
     return np.vstack([fixed_xy.reshape(-1, 2), xy[picks]])
 
 

@@ -2,9 +2,10 @@
 
 ``LSCP`` and ``MCLP`` (:mod:`geo.locate.coverage`) and ``PMedian`` (:mod:`geo.locate.p_median`)
 are built ``from_cost_matrix`` and solved exactly (HiGHS, ``_milp``) or by lazy greedy with a
-reported bound (``_greedy``, tightened by the Lagrangian of ``_lagrange``); ``plan_ems``
-(:mod:`geo.locate.ems`) places EMS stations and their fleet together (MEXCLP). What they share
-is in :mod:`geo.locate.base`. Their inputs come from :mod:`geo.access.matrix`
+reported bound (``_greedy``; the MCLP's tightened by its LP relaxation, solved in dual form, the
+p-median's by the Lagrangian of ``_lagrange``); ``plan_ems`` (:mod:`geo.locate.ems`) places EMS
+stations and their fleet together (MEXCLP, bounded by ``_ems_bound``). What they share is in
+:mod:`geo.locate.base`. Their inputs come from :mod:`geo.access.matrix`
 (``travel_time_matrix`` and the sparse ``travel_time_costs``, ``radius_matrix``) and
 :mod:`geo.locate.candidates` (``gap_candidates``).
 """

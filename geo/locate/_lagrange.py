@@ -178,12 +178,22 @@ def merge_alike(pairs: Pairs, weight: FloatArray) -> tuple[Pairs, FloatArray]:
     with np.errstate(over="ignore"):
         h1 = np.add.reduceat(keys[0][pairs.candidate], starts)
         h2 = np.add.reduceat(keys[1][pairs.candidate], starts)
-    size = np.diff(np.r_[starts, pairs.demand.shape[0]])
-    table = np.column_stack([h1, h2, size.astype(np.uint64)])
-    _, first, group = np.unique(table, axis=0, return_index=True, return_inverse=True)
-    group = group.reshape(-1)
-    merged_weight = np.bincount(group, weights=weight[rows], minlength=first.shape[0])
-    # the representative's pairs, renumbered to its set
+    size = np.diff(np.r_[starts, pairs.demand.shape[0]]).astype(np.uint64)
+    # sets told apart by sorting on (h1, h2, size); stable, so a run starts at its first demand
+    order = np.lexsort((size, h2, h1))
+    new = np.ones(order.shape[0], dtype=np.bool_)
+    new[1:] = (
+        (h1[order][1:] != h1[order][:-1])
+        | (h2[order][1:] != h2[order][:-1])
+        | (size[order][1:] != size[order][:-1])
+    )
+    group = np.empty(order.shape[0], dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    # sets numbered in the order of their first demand, so the pairs stay demand-major
+    first = np.sort(order[new])
+    number = np.empty(first.shape[0], dtype=np.int64)
+    number[group[first]] = np.arange(first.shape[0])
+    merged_weight = np.bincount(number[group], weights=weight[rows], minlength=first.shape[0])
     rep_of_row = np.full(pairs.n_demand, -1, dtype=np.int64)
     rep_of_row[rows[first]] = np.arange(first.shape[0])
     keep = rep_of_row[pairs.demand] >= 0
@@ -193,14 +203,6 @@ def merge_alike(pairs: Pairs, weight: FloatArray) -> tuple[Pairs, FloatArray]:
         pairs.cost[keep],
         int(first.shape[0]),
         pairs.n_candidate,
-    )
-    order = np.lexsort((merged.candidate, merged.demand))
-    merged = Pairs(
-        merged.demand[order],
-        merged.candidate[order],
-        merged.cost[order],
-        merged.n_demand,
-        merged.n_candidate,
     )
     return merged, np.asarray(merged_weight, dtype=np.float64)
 
@@ -242,3 +244,93 @@ def swap_improve(
         current[best_pair[0]] = False
         current[best_pair[1]] = True
     return current
+
+
+def median_bound(
+    pairs: Pairs,
+    weight: FloatArray,
+    existing: FloatArray,
+    *,
+    p: int,
+    fixed: BoolArray,
+    start: BoolArray,
+    time_limit_s: float,
+    tolerance: float = 1e-4,
+    max_iterations: int = 500,
+) -> float:
+    """Lagrangian lower bound of the uncapacitated p-median (Cornuéjols, Fisher & Nemhauser
+    1977, *Management Science* 23(8); Beasley 1993, *EJOR* 65(3)), person-cost units.
+
+    Relaxing ``sum_j z_ij = 1`` with multipliers ``u_i`` leaves ``L(u) = sum_i u_i + sum_i
+    min(0, w_i e_i - u_i) + (the pre-opened sites' and the p - |fixed| most negative other
+    sites' r_j)``, ``r_j = sum_{i in N_j} min(0, w_i c_ij - u_i)`` (``e_i``: the existing
+    facility's cost, always open). Every ``u`` gives a lower bound; starting from each demand's
+    cost in ``start`` (where ``L`` is the greedy's online bound) the subgradient method raises
+    it.
+
+    Parameters
+    ----------
+    pairs
+        Finite-cost pairs of the demands that count, cheaper than their existing facility.
+    weight
+        Per demand: residents.
+    existing
+        Per demand: cost to the existing facilities (``inf``: none, or not counted).
+    p
+        Most sites, pre-opened ones included.
+    fixed
+        Per candidate: pre-opened.
+    start
+        A feasible solution (every counted demand reached): the first multipliers and the
+        step's target.
+    time_limit_s, tolerance, max_iterations
+        Stop after this long, once ``(value - bound) / value`` is at most ``tolerance``, or
+        after this many iterations.
+    """
+    started = time.perf_counter()
+    demand, candidate = pairs.demand, pairs.candidate
+    counted = np.isfinite(existing)
+    counted[demand] = True
+    wcost = weight[demand] * pairs.cost
+    has_existing = np.isfinite(existing)
+    wexist = np.where(has_existing, weight * np.where(has_existing, existing, 0.0), 0.0)
+    # each demand's cost in the start solution: the target of the steps and the first u
+    served = np.where(has_existing, wexist, np.inf)
+    is_open = start[candidate]
+    np.minimum.at(served, demand[is_open], wcost[is_open])
+    served = np.where(counted, served, 0.0)
+    target = float(served.sum())
+    u = served.copy()
+    free = p - int(fixed.sum())
+    best = -np.inf
+    theta, stall = _THETA_START, 0
+    for _ in range(max_iterations):
+        reduced = np.minimum(wcost - u[demand], 0.0)
+        r = np.asarray(
+            np.bincount(candidate, weights=reduced, minlength=pairs.n_candidate), dtype=np.float64
+        )
+        chosen = fixed | _top(-r, fixed, free)
+        from_existing = has_existing & (wexist < u)
+        value = float(
+            u[counted].sum() + np.where(from_existing, wexist - u, 0.0).sum() + r[chosen].sum()
+        )
+        if value > best + 1e-9:
+            best, stall = value, 0
+        else:
+            stall += 1
+            if stall >= _THETA_STALL:
+                theta, stall = theta / 2.0, 0
+        assigned = np.bincount(
+            demand,
+            weights=(chosen[candidate] & (reduced < 0)).astype(np.float64),
+            minlength=pairs.n_demand,
+        )
+        g = np.where(counted, 1.0 - assigned - from_existing, 0.0)
+        norm = float(g @ g)
+        gap = target - best
+        if norm == 0.0 or gap <= tolerance * max(abs(target), 1e-9) or theta < _THETA_MIN:
+            break
+        if time.perf_counter() - started > time_limit_s:
+            break
+        u = u + theta * max(target - value, 1e-9 * max(abs(target), 1.0)) / norm * g
+    return min(best, target)

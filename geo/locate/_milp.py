@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -362,33 +362,58 @@ def max_cover_lp_bound(
     instances (Yongzhou's EMS radius: integral), so its value proves a heuristic's solution
     within a small gap and its largest ``x`` are a solution; ``inf`` when HiGHS stops before an
     optimal LP (time limit).
+
+    HiGHS solves the LP's dual, which has one row per candidate instead of one per demand:
+    ``min sum_i (w_i - l_i) + sum_{j fixed} L_j + (p - |fixed|) m + sum_j s_j`` over
+    ``0 <= l_i <= w_i``, ``m, s_j >= 0``, with ``L_j - m - s_j <= 0`` for every other candidate
+    (``L_j = sum_{i in N_j} l_i``; the multipliers of Galvão & ReVelle's Lagrangian, see
+    :mod:`geo.locate._lagrange`). A prefecture's instance (14k demands, 1.2k candidates) takes
+    HiGHS's dual simplex about a second this way, half a minute the other. The relaxed ``x``
+    are the dual values of those rows.
     """
     n_c = pairs.n_candidate
     rows_of, row = np.unique(pairs.demand, return_inverse=True)
     n_rows = rows_of.shape[0]
-    n_var = n_c + n_rows
+    free = p - int(fixed.sum())
+    # per demand: the pre-opened sites that reach it, each counting its multiplier once
+    n_fixed = np.bincount(row, weights=fixed[pairs.candidate].astype(np.float64), minlength=n_rows)
+    open_c = np.flatnonzero(~fixed)
+    keep = ~fixed[pairs.candidate]
+    slot = np.full(n_c, -1, dtype=np.int64)
+    slot[open_c] = np.arange(open_c.shape[0])
+    n_open = open_c.shape[0]
+    w = weight[rows_of]
+    if free <= 0 or n_open == 0:
+        # nothing left to choose: the pre-opened sites' coverage is the optimum
+        value = float(w[n_fixed > 0].sum())
+        return value, fixed.astype(np.float64)
+    # v = [l (one per demand) | m | s (one per free candidate)]
     a = sp.csr_array(
         (
-            np.concatenate([np.ones(n_rows), -np.ones(row.shape[0])]),
+            np.concatenate([np.ones(int(keep.sum())), -np.ones(n_open), -np.ones(n_open)]),
             (
-                np.concatenate([np.arange(n_rows), row]),
-                np.concatenate([n_c + np.arange(n_rows), pairs.candidate]),
+                np.concatenate([slot[pairs.candidate[keep]], np.arange(n_open), np.arange(n_open)]),
+                np.concatenate(
+                    [row[keep], np.full(n_open, n_rows), n_rows + 1 + np.arange(n_open)]
+                ),
             ),
         ),
-        shape=(n_rows, n_var),
+        shape=(n_open, n_rows + 1 + n_open),
     )
-    lower = np.zeros(n_var)
-    lower[:n_c] = fixed.astype(np.float64)
-    res = milp(
-        np.concatenate([np.zeros(n_c), -weight[rows_of]]),
-        integrality=np.zeros(n_var, dtype=np.int64),
-        bounds=Bounds(lower, np.ones(n_var)),
-        constraints=[
-            LinearConstraint(a, np.full(n_rows, -np.inf), np.zeros(n_rows)),
-            LinearConstraint(*_at_most_p(n_c, n_var, p)),
-        ],
+    c = np.concatenate([n_fixed - 1.0, [float(free)], np.ones(n_open)])
+    bounds = np.column_stack(
+        [np.zeros(c.shape[0]), np.concatenate([w, np.full(1 + n_open, np.inf)])]
+    )
+    res = linprog(
+        c,
+        A_ub=a,
+        b_ub=np.zeros(n_open),
+        bounds=bounds,
+        method="highs-ds",
         options={"time_limit": float(time_limit_s)},
     )
-    if res.status != 0 or res.fun is None or res.x is None:
+    if res.status != 0 or res.fun is None or res.ineqlin is None:
         return math.inf, None
-    return -float(res.fun), np.asarray(res.x[:n_c], dtype=np.float64)
+    x = fixed.astype(np.float64)
+    x[open_c] = np.clip(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0, 1.0)
+    return float(w.sum() + res.fun), x

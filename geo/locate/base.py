@@ -30,7 +30,7 @@ reports a proven bound (see :mod:`geo.locate._greedy`). The result says which (`
 """
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -166,16 +166,27 @@ class LocationResult:
 
 def _cost_pairs(cost_matrix: ArrayLike | sp.sparray | sp.spmatrix) -> Pairs:
     """The finite pairs of a dense (``inf`` = unreachable) or sparse (stored = finite) matrix."""
+    ordered = False
     if sp.issparse(cost_matrix):
-        coo = sp.coo_array(cost_matrix)
-        if coo.ndim != 2:
-            msg = f"cost_matrix must be two-dimensional, got shape {coo.shape}"
+        sparse = cast("sp.sparray | sp.spmatrix", cost_matrix)
+        if sparse.ndim != 2:
+            msg = f"cost_matrix must be two-dimensional, got shape {sparse.shape}"
             raise LocationInputError(msg)
-        coo.sum_duplicates()
-        rows = np.asarray(coo.row, dtype=np.int64)
-        cols = np.asarray(coo.col, dtype=np.int64)
-        data = np.asarray(coo.data, dtype=np.float64)
-        n_d, n_c = (int(s) for s in coo.shape)
+        n_d, n_c = (int(s) for s in sparse.shape)
+        if sparse.format == "csr":
+            # a CSR array is demand-major: once canonical, its pairs need no sort
+            csr = sp.csr_array(sparse, copy=not sparse.has_canonical_format)
+            csr.sum_duplicates()
+            rows = np.repeat(np.arange(n_d, dtype=np.int64), np.diff(csr.indptr))
+            cols = np.asarray(csr.indices, dtype=np.int64)
+            data = np.asarray(csr.data, dtype=np.float64)
+            ordered = True
+        else:
+            coo = sp.coo_array(sparse)
+            coo.sum_duplicates()
+            rows = np.asarray(coo.row, dtype=np.int64)
+            cols = np.asarray(coo.col, dtype=np.int64)
+            data = np.asarray(coo.data, dtype=np.float64)
         if not np.isfinite(data).all():
             msg = "a sparse cost_matrix must store finite costs only (absent = unreachable)"
             raise LocationInputError(msg)
@@ -197,6 +208,8 @@ def _cost_pairs(cost_matrix: ArrayLike | sp.sparray | sp.spmatrix) -> Pairs:
     if n_d == 0 or n_c == 0:
         msg = f"cost_matrix needs at least one demand and one candidate, got {n_d} x {n_c}"
         raise LocationInputError(msg)
+    if ordered:
+        return Pairs(rows, cols, data, n_d, n_c)
     order = np.lexsort((cols, rows))
     return Pairs(rows[order], cols[order], data[order], n_d, n_c)
 

@@ -67,16 +67,16 @@ __all__ = [
     "MCLP_QUICK_EXACT_PAIRS",
 ]
 
-# the Lagrangian stops at a 0.1 % gap or after 2 s (of the solve's time limit): its best
-# relaxed solution often repairs the greedy's (Yongzhou's EMS radius: 913k to 929k residents)
+# beyond this gap after the greedy and interchange, the LP relaxation (HiGHS, in its dual
+# form) is solved for the bound and rounded: Yongzhou's EMS radius (14,253 merged demands,
+# 1,230 candidates) in about a second, integral
+LP_GAP = 1e-3
+# when the LP does not finish in time, the Lagrangian stops at a 0.1 % gap or after 2 s
 LAGRANGE_TOLERANCE = 1e-3
 LAGRANGE_TIME_LIMIT_S = 2.0
-# beyond this gap after the Lagrangian, the LP relaxation (HiGHS) is solved for the bound:
-# Yongzhou's EMS radius (12,491 merged demands, 1,224 candidates) in about 6 s
-LP_GAP = 1e-3
 # method="auto": up to this many pairs (alike demands merged) HiGHS proves an MCLP optimum in
-# seconds; Yongzhou's EMS radius (434k pairs, 10 sites) ran a minute without a proof, while the
-# greedy and the Lagrangian bound answer in seconds with a stated gap
+# seconds; Yongzhou's EMS radius (844k pairs, 10 sites) ran a minute without a proof, while the
+# greedy, interchange and the LP relaxation answer in seconds with a stated gap
 MCLP_QUICK_EXACT_PAIRS = 100_000
 
 
@@ -337,9 +337,10 @@ class MCLP(_CoveringModel):
         method
             ``"auto"``: the HiGHS MILP when the instance (demands reached by the same
             candidates merged) has at most ``MCLP_QUICK_EXACT_PAIRS`` within-radius pairs or
-            has capacities; beyond that the lazy greedy, interchange, the Lagrangian bound
-            and heuristic (Galvão & ReVelle 1996) and, if still more than 0.1 % apart, the
-            LP relaxation's bound, with the gap stated; ``"exact"``:
+            has capacities; beyond that the lazy greedy and interchange and, if more than 0.1 %
+            from their bound, the LP relaxation's bound and its rounding (with a MILP over
+            the LP's support when fractional; the Lagrangian bound of Galvão & ReVelle 1996
+            when the LP does not finish), with the gap stated; ``"exact"``:
             the MILP whatever the size; ``"greedy"``: the lazy greedy (uncapacitated only).
         time_limit_s
             Time limit of the MILP, seconds; when hit, the better of HiGHS's best solution so
@@ -456,7 +457,8 @@ def _max_cover_heuristic(
     time_limit_s: float,
     start: BoolArray | None = None,
 ) -> _Heuristic:
-    """Lazy greedy, then the Lagrangian bound (and its sites when they cover more)."""
+    """Lazy greedy and interchange, then the LP relaxation's bound and rounding (and a MILP on
+    the LP's support when it is fractional); the Lagrangian when the LP does not finish."""
     started = time.perf_counter()
     greedy = greedy_max_cover(pairs, weight, p=p, fixed=fixed)
     is_open, solver, status = greedy.open, "lazy-greedy", "lazy greedy max cover"
@@ -465,14 +467,38 @@ def _max_cover_heuristic(
     ):
         is_open, solver = start, "highs-milp"
     bound, source = greedy.bound, "greedy"
-    if method != "greedy":
-        # interchange repairs the greedy's early choices (Teitz & Bart 1968)
-        swapped = swap_improve(pairs, weight, is_open, fixed)
-        if covered_weight(pairs, weight, swapped) > covered_weight(pairs, weight, is_open):
-            is_open, solver = swapped, "greedy-interchange"
-            status = _joined(status, "interchange")
+    if method == "greedy":
+        return _Heuristic(is_open, bound, source, solver, status)
+    # interchange repairs the greedy's early choices (Teitz & Bart 1968)
+    swapped = swap_improve(pairs, weight, is_open, fixed)
+    if covered_weight(pairs, weight, swapped) > covered_weight(pairs, weight, is_open):
+        is_open, solver = swapped, "greedy-interchange"
+        status = _joined(status, "interchange")
+    value = covered_weight(pairs, weight, is_open)
     left = time_limit_s - (time.perf_counter() - started)
-    if left > 0:
+    x = None
+    if bound - value > LP_GAP * max(bound, 1e-9) and left > 0:
+        relaxed, x = max_cover_lp_bound(pairs, weight, p=p, fixed=fixed, time_limit_s=left)
+        if relaxed < bound:
+            bound, source = relaxed, "lp"
+    if x is not None:
+        # the relaxed solution's largest sites: the optimum when the LP is integral
+        rounded = fixed | (x >= np.sort(x)[-max(p, 1)] - 1e-9) & (x > 1e-9)
+        if int(rounded.sum()) <= p and covered_weight(pairs, weight, rounded) > value:
+            is_open, solver = rounded, "lp-rounding"
+            value = covered_weight(pairs, weight, rounded)
+            status = _joined(status, "LP rounding")
+        left = time_limit_s - (time.perf_counter() - started)
+        if bound - value > LP_GAP * max(bound, 1e-9) and left > 0:
+            # a fractional LP: the MILP over the sites it uses (and the best so far)
+            core = _core_milp(pairs, weight, x > 1e-9, is_open, p=p, fixed=fixed, left=left)
+            if core is not None and covered_weight(pairs, weight, core) > value:
+                is_open, solver = core, "lp-core-milp"
+                value = covered_weight(pairs, weight, core)
+                status = _joined(status, "MILP on the LP's support")
+    left = time_limit_s - (time.perf_counter() - started)
+    if x is None and bound - value > LP_GAP * max(bound, 1e-9) and left > 0:
+        # no LP within the time: the subgradient's bound (and its sites when they cover more)
         lagrange = max_cover_bound(
             pairs,
             weight,
@@ -484,27 +510,28 @@ def _max_cover_heuristic(
         )
         if lagrange.bound < bound:
             bound, source = lagrange.bound, "lagrangian"
-        # method="greedy" keeps the greedy's sites; the bound holds either way
-        better = lagrange.value > covered_weight(pairs, weight, is_open)
-        if method != "greedy" and better:
+        if lagrange.value > value:
             is_open, solver = lagrange.open, "lagrangian"
             status = _joined(status, "Lagrangian heuristic")
         status = _joined(status, f"{lagrange.iterations} subgradient iterations")
-    value = covered_weight(pairs, weight, is_open)
-    left = time_limit_s - (time.perf_counter() - started)
-    if bound - value > LP_GAP * max(bound, 1e-9) and left > 0:
-        # the subgradient closes slowly on large instances: the LP relaxation proves the rest
-        relaxed, x = max_cover_lp_bound(pairs, weight, p=p, fixed=fixed, time_limit_s=left)
-        if x is not None and method != "greedy":
-            # the relaxed solution's largest sites: the optimum when the LP is integral
-            rounded = fixed | (x >= np.sort(x)[-max(p, 1)] - 1e-9) & (x > 1e-9)
-            if int(rounded.sum()) <= p and covered_weight(pairs, weight, rounded) > value:
-                is_open, solver = rounded, "lp-rounding"
-                value = covered_weight(pairs, weight, rounded)
-                status = _joined(status, "LP rounding")
-        if relaxed < bound:
-            bound, source = max(relaxed, value), "lp"
-    return _Heuristic(is_open, bound, source, solver, status)
+    return _Heuristic(is_open, max(bound, value), source, solver, status)
+
+
+def _core_milp(
+    pairs: Pairs,
+    weight: FloatArray,
+    support: BoolArray,
+    is_open: BoolArray,
+    *,
+    p: int,
+    fixed: BoolArray,
+    left: float,
+) -> BoolArray | None:
+    """The exact MCLP over the candidates of ``support`` and ``is_open`` (None: no solution)."""
+    core = support | is_open | fixed
+    sub, sub_weight = merge_alike(pairs.select(core[pairs.candidate]), weight)
+    milp = solve_max_cover(sub, sub_weight, p=p, fixed=fixed, capacity=None, time_limit_s=left)
+    return None if milp.open is None else milp.open & core
 
 
 def _coverage_result(

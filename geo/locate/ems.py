@@ -14,9 +14,11 @@ The busy fraction comes from a stated call rate and service time (:func:`busy_fr
 
 Solving: the objective is a sum of concave functions of the ambulance counts, so adding
 ambulances one at a time, each where it adds most (Daskin's greedy), evaluates gains lazily as
-in :mod:`geo.locate._greedy`; a proven upper bound (the online bound: the value plus ``F - placed``
-times the largest single gain) comes with it. Small instances are solved exactly by HiGHS with
-Daskin's linear form (one variable per demand and ambulance rank).
+in :mod:`geo.locate._greedy`; single-ambulance moves within a unit then repair its early
+choices, and the Lagrangian relaxation of Daskin's linear form
+(:mod:`geo.locate._ems_bound`) proves how far the plan can be from the optimum. Small
+instances are solved exactly by HiGHS with Daskin's linear form (one variable per demand and
+ambulance rank).
 """
 
 import heapq
@@ -29,6 +31,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo.errors import LocationInputError, LocationSolverError
+from geo.locate._ems_bound import EmsUnits, improve_moves, lagrangian_bound
+from geo.locate._lagrange import merge_alike
 from geo.locate.base import _cost_pairs, _radius, _weights
 
 __all__ = ["EMS_MAX_EXACT_VARIABLES", "EmsPlan", "busy_fraction", "expected_coverage", "plan_ems"]
@@ -39,6 +43,9 @@ IntArray = NDArray[np.int64]
 # Daskin's linear form has one variable per demand and ambulance rank: beyond this many the
 # greedy answers (HiGHS proves tiny instances in well under a second)
 EMS_MAX_EXACT_VARIABLES = 20_000
+# beyond it: at most this long for the moves after the greedy, and for the Lagrangian bound
+EMS_MOVES_TIME_LIMIT_S = 3.0
+EMS_LAGRANGE_TIME_LIMIT_S = 2.0
 _HOURS_PER_YEAR = 8766.0
 
 
@@ -102,9 +109,13 @@ class EmsPlan:
     exact
         True when proven optimal.
     solver
-        ``"highs-milp"`` or ``"greedy"``.
+        ``"highs-milp"``, ``"greedy"`` or ``"greedy-moves"`` (the greedy, then single-ambulance
+        moves).
     solve_s
         Wall time, seconds.
+    bound_source
+        What proved ``bound``: ``"milp"``, ``"lagrangian"`` (:mod:`geo.locate._ems_bound`) or
+        ``"greedy"`` (the greedy's online bound).
     """
 
     fleet: IntArray
@@ -118,6 +129,7 @@ class EmsPlan:
     exact: bool
     solver: str
     solve_s: float
+    bound_source: str
 
 
 def plan_ems(
@@ -169,7 +181,8 @@ def plan_ems(
     pairs = _cost_pairs(cost_matrix)
     w = _weights(weights, pairs.n_demand)
     radius = _radius(service_radius, pairs.n_demand)
-    within = pairs.select(pairs.cost <= radius[pairs.demand])
+    # demands reached by the same sites are one demand to every placement (exact)
+    within, w = merge_alike(pairs.select(pairs.cost <= radius[pairs.demand]), w)
     reach = within.matrix()
     have = np.asarray(existing, dtype=np.int64).reshape(-1)
     if have.shape[0] != pairs.n_candidate:
@@ -201,7 +214,7 @@ def plan_ems(
             quota=quota,
         )
         order = np.repeat(np.arange(fleet.shape[0]), fleet - start).astype(np.int64)
-        solver = "highs-milp"
+        solver, source = "highs-milp", "milp"
     elif method in ("auto", "greedy"):
         fleet, order, bound = _greedy(
             reach,
@@ -213,7 +226,37 @@ def plan_ems(
             q=busy,
             quota=quota,
         )
-        exact, solver = False, "greedy"
+        exact, solver, source = False, "greedy", "greedy"
+        units = _units(quota, start, total)
+        if method == "auto":
+            # single-ambulance moves repair the greedy's early choices (interchange)
+            left = time_limit_s - (time.perf_counter() - started)
+            fleet, moves = improve_moves(
+                reach,
+                w,
+                fleet,
+                q=busy,
+                start=start,
+                station=station,
+                units=units,
+                max_new=max_new,
+                time_limit_s=min(max(left, 0.0) / 2.0, EMS_MOVES_TIME_LIMIT_S),
+            )
+            order = _moved(order, moves)
+            if moves:
+                solver = "greedy-moves"
+        left = time_limit_s - (time.perf_counter() - started)
+        relaxed = lagrangian_bound(
+            reach,
+            w,
+            fleet,
+            q=busy,
+            start=start,
+            units=units,
+            time_limit_s=min(max(left, 0.0), EMS_LAGRANGE_TIME_LIMIT_S),
+        )
+        if relaxed < bound:
+            bound, source = relaxed, "lagrangian"
     else:
         msg = f"unknown method {method!r}; expected auto, exact or greedy"
         raise LocationInputError(msg)
@@ -230,7 +273,31 @@ def plan_ems(
         exact=exact or bound <= expected_after + 1e-9,
         solver=solver,
         solve_s=time.perf_counter() - started,
+        bound_source=source,
     )
+
+
+def _units(quota: tuple[IntArray, IntArray] | None, start: IntArray, total: int) -> EmsUnits:
+    """Per site its unit and per unit the ambulances it adds (one unit without quotas)."""
+    if quota is None:
+        return EmsUnits(
+            np.zeros(start.shape[0], dtype=np.int64),
+            np.asarray([max(total - int(start.sum()), 0)], dtype=np.int64),
+        )
+    site_group, target = quota
+    present = np.bincount(site_group, weights=start, minlength=target.shape[0]).astype(np.int64)
+    return EmsUnits(site_group, np.maximum(target - present, 0).astype(np.int64))
+
+
+def _moved(order: IntArray, moves: list[tuple[int, int]]) -> IntArray:
+    """The placement order once each move took an ambulance from one site to another."""
+    out = order.tolist()
+    for a, b in moves:
+        # the move takes the last ambulance placed at a
+        last = len(out) - 1 - out[::-1].index(a)
+        del out[last]
+        out.append(b)
+    return np.asarray(out, dtype=np.int64)
 
 
 def _greedy(

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from geo.access.matrix import CostMatrix
 
-__all__ = ["column", "reach_matrix", "stack_rows"]
+__all__ = ["columns", "reach_matrix", "stack_rows"]
 
 
 def stack_rows(
@@ -55,9 +55,12 @@ def reach_matrix(cost: CostMatrix, radius: ArrayLike) -> CostMatrix:
     )
 
 
-def column(matrix: CostMatrix, j: int) -> NDArray[np.bool_]:
-    """Per demand: whether column ``j`` stores a pair."""
+def columns(matrix: CostMatrix, js: Sequence[int]) -> list[NDArray[np.bool_]]:
+    """Per column ``j`` of ``js``: per demand, whether it stores a pair (one conversion)."""
     csc = sp.csc_array(matrix)
-    out = np.zeros(matrix.shape[0], dtype=np.bool_)
-    out[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True
+    out = []
+    for j in js:
+        mask = np.zeros(matrix.shape[0], dtype=np.bool_)
+        mask[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True
+        out.append(mask)
     return out

@@ -17,6 +17,7 @@ from geo.locate._greedy import (
     greedy_p_median,
     rank_median,
 )
+from geo.locate._lagrange import median_bound
 from geo.locate._milp import (
     Pairs,
     solve_p_median,
@@ -44,7 +45,10 @@ from geo.locate.base import (
     _weights,
 )
 
-__all__ = ["PMedian"]
+__all__ = ["P_MEDIAN_LAGRANGE_TIME_LIMIT_S", "PMedian"]
+
+# beyond the MILP's size: the Lagrangian bound gets at most this long after the greedy
+P_MEDIAN_LAGRANGE_TIME_LIMIT_S = 3.0
 
 
 @dataclass(eq=False)
@@ -146,8 +150,9 @@ class PMedian:
         ----------
         method
             ``"auto"``: the HiGHS MILP when the instance has at most ``max_exact_pairs`` finite
-            pairs (always, with capacities), else the lazy greedy; ``"exact"``: the MILP;
-            ``"greedy"``: the lazy greedy (uncapacitated only).
+            pairs (always, with capacities), else the lazy greedy with the Lagrangian bound
+            (:func:`geo.locate._lagrange.median_bound`); ``"exact"``: the MILP;
+            ``"greedy"``: the lazy greedy and its online bound (uncapacitated only).
         time_limit_s
             Time limit of the MILP, seconds; when hit, the better of HiGHS's best solution so
             far and the greedy's is returned, with ``exact=False`` and the tighter bound.
@@ -183,7 +188,7 @@ class PMedian:
         # trivial lower bound: every demand served by its nearest candidate or facility
         nearest = existing.copy()
         np.minimum.at(nearest, pairs.demand, pairs.cost)
-        bound = float((weight[counts] * nearest[counts]).sum())
+        bound, source = float((weight[counts] * nearest[counts]).sum()), "trivial"
         if _choose(method, pairs.demand.shape[0], max_pairs, greedy_ok=greedy_ok):
             milp = solve_p_median(
                 pairs,
@@ -197,7 +202,8 @@ class PMedian:
             )
             _raise_infeasible(milp, self.name)
             is_open, share, exact, status = milp.open, milp.share, milp.optimal, milp.message
-            bound = max(bound, milp.dual_bound)
+            if milp.dual_bound > bound:
+                bound, source = milp.dual_bound, "milp"
         if is_open is None or (not exact and greedy_ok):
             if not greedy_ok:
                 msg = f"{self.name}: HiGHS found no solution within {time_limit_s} s ({status})"
@@ -215,7 +221,22 @@ class PMedian:
             ):
                 is_open, share, solver = greedy.open, None, "lazy-greedy"
                 status = _joined(status, "lazy greedy p-median")
-            bound = max(bound, greedy.bound)
+            if greedy.bound > bound:
+                bound, source = greedy.bound, "greedy"
+        if method != "greedy" and not exact and greedy_ok and is_open is not None:
+            left = time_limit_s - (time.perf_counter() - start)
+            if left > 0 and _median_cost(pairs, weight, existing, is_open) < math.inf:
+                relaxed = median_bound(
+                    pairs,
+                    weight,
+                    existing,
+                    p=self.p,
+                    fixed=self.fixed,
+                    start=is_open,
+                    time_limit_s=min(left, P_MEDIAN_LAGRANGE_TIME_LIMIT_S),
+                )
+                if relaxed > bound:
+                    bound, source = relaxed, "lagrangian"
 
         return self._result(
             is_open,
@@ -229,6 +250,7 @@ class PMedian:
             status=status,
             start=start,
             uncovered=uncovered,
+            source=source,
         )
 
     def _result(
@@ -245,6 +267,7 @@ class PMedian:
         status: str,
         start: float,
         uncovered: IntArray,
+        source: str,
     ) -> LocationResult:
         """Allocation, objective and figures of a solution; ``pairs``: the counted pairs."""
         weight = self.weights
@@ -290,7 +313,7 @@ class PMedian:
             unreachable=uncovered,
             ranked=ranked,
             marginal=marginal,
-            bound_source="milp" if exact else "greedy",
+            bound_source="milp" if exact else source,
         )
 
 

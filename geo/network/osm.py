@@ -23,8 +23,11 @@ tags osmnx keeps):
 
 import ast
 import math
+import os
 import re
-from collections.abc import Mapping
+from array import array
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo.errors import NetworkFormatError, NetworkInputError
+from geo.network._pbf_nodes import UnsupportedBlobError, read_node_locations
 from geo.network.core import (
     DRIVE,
     DRIVE_HIGHWAYS,
@@ -60,6 +64,60 @@ _IMPLIED_ONEWAY_HIGHWAYS = frozenset({"motorway"})
 _IMPLIED_ONEWAY_JUNCTIONS = frozenset({"roundabout", "circular"})
 _DRIVE_SERVICE_EXCLUDED = frozenset({"parking_aisle", "parking", "emergency_access", "private"})
 _SPEED_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$")
+
+PbfProgress = Callable[[str, int, int], None]
+"""``progress(stage, done_bytes, total_bytes)`` of a PBF read (stage ``"ways"``, ``"nodes"``)."""
+
+# objects read between two progress reports
+_PROGRESS_EVERY = 8192
+
+
+@dataclass
+class PbfTally:
+    """What a PBF read saw, filled in by :func:`read_pbf`."""
+
+    highway_ways: int = 0
+    """ways tagged ``highway`` read in the first pass"""
+    kept_ways: int = 0
+    """of them, the ways the mode may use"""
+    node_refs: int = 0
+    """node references of the kept ways"""
+    needed_nodes: int = 0
+    """distinct nodes they reference"""
+    located_nodes: int = 0
+    """of them, the nodes the file holds (the rest lie outside the extract)"""
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+class _FilePosition:
+    """How far libosmium has read a file: its descriptor's offset (Linux ``/proc``), else 0."""
+
+    def __init__(self, path: Path) -> None:
+        self._target = os.path.realpath(path)
+        self._fd: str | None = None
+
+    def bytes_read(self) -> int:
+        try:
+            if self._fd is None or os.readlink(f"/proc/self/fd/{self._fd}") != self._target:
+                self._fd = self._find()
+            if self._fd is None:
+                return 0
+            with open(f"/proc/self/fdinfo/{self._fd}", encoding="ascii") as info:
+                return int(info.readline().split()[1])
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def _find(self) -> str | None:
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}") == self._target:
+                    return fd
+            except OSError:
+                continue
+        return None
 
 
 def utm_crs(lon: float, lat: float) -> str:
@@ -181,8 +239,22 @@ def mode_mask(mode: str) -> int:
     return {"walk": WALK, "drive": DRIVE, "ems": DRIVE, "all": WALK | DRIVE}[mode]
 
 
-def read_pbf(path: Path, *, mode: str = "drive", simplify: bool = True) -> Network:
+def read_pbf(
+    path: Path,
+    *,
+    mode: str = "drive",
+    simplify: bool = True,
+    progress: PbfProgress | None = None,
+    tally: PbfTally | None = None,
+) -> Network:
     """Read an OpenStreetMap PBF file with pyosmium into a :class:`Network` (UTM).
+
+    Two streaming passes keep memory bounded by the kept highway nodes, whatever the number of
+    other nodes in the file (a province extract holds tens of millions): the first reads the
+    ``highway`` ways (other ways are skipped inside libosmium) and keeps their node references
+    in compact int64 buffers; the second reads only the nodes those ways reference (an
+    :class:`osmium.filter.IdFilter`, again inside libosmium) with their locations. Nodes shared
+    by several ways are then found by counting references with ``np.unique``.
 
     Parameters
     ----------
@@ -192,82 +264,234 @@ def read_pbf(path: Path, *, mode: str = "drive", simplify: bool = True) -> Netwo
         Which ways to keep: ``walk``, ``drive`` (= ``ems``) or ``all``.
     simplify
         Split ways only at intersections and ends (True) or keep every OSM node (False).
+    progress
+        Called as ``progress(stage, done_bytes, total_bytes)`` while a pass reads the file:
+        ``stage`` is ``"ways"`` then ``"nodes"``; ``done_bytes`` is the file position where the
+        platform tells it (Linux), else 0 until the pass ends.
+    tally
+        Filled with what the read saw (ways, node references, nodes located).
 
     Returns
     -------
     Network
         Edges carry the OSM way id, ``highway``, parsed ``oneway`` and ``maxspeed``.
     """
-    import osmium
-
     mask = mode_mask(mode)
-    refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    piece_start: list[int] = []
-    piece_way: list[int] = []
-    piece_highway: list[str] = []
-    piece_oneway: list[int] = []
-    piece_maxspeed: list[float] = []
-    piece_access: list[int] = []
+    seen = tally if tally is not None else PbfTally()
+    report = _Reporter(path, progress)
     try:
-        processor = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway"))
-        )
-        for way in processor:
-            if not isinstance(way, osmium.osm.Way):
-                continue
-            tags = {tag.k: tag.v for tag in way.tags}
-            access = way_access(tags) & mask
-            if not access:
-                continue
-            direction = oneway_direction(tags)
-            maxspeed = parse_maxspeed(tags.get("maxspeed"))
-            # a way whose nodes lie outside the extract is split into its located runs
-            run: list[tuple[int, float, float]] = []
-            runs: list[list[tuple[int, float, float]]] = []
-            for node in way.nodes:
-                if node.location.valid():
-                    run.append((node.ref, node.location.lon, node.location.lat))
-                elif run:
-                    runs.append(run)
-                    run = []
-            runs.append(run)
-            for located in runs:
-                if len(located) < 2:
-                    continue
-                # oneway=-1: store the way reversed so every piece runs in driving direction
-                ordered = located[::-1] if direction == -1 else located
-                piece_start.append(len(refs))
-                for ref, lon, lat in ordered:
-                    refs.append(ref)
-                    lons.append(lon)
-                    lats.append(lat)
-                piece_way.append(way.id)
-                piece_highway.append(tags["highway"])
-                piece_oneway.append(direction != 0)
-                piece_maxspeed.append(maxspeed)
-                piece_access.append(access)
+        ways = _read_ways(path, mask, seen, report)
+        if not ways.way_id:
+            msg = f"{path}: no {mode} ways with located nodes"
+            raise NetworkFormatError(msg)
+        refs = np.frombuffer(ways.refs, dtype=np.int64)
+        node_ids, node_lon, node_lat = _read_nodes(path, np.unique(refs), seen, report)
     except RuntimeError as exc:
         msg = f"{path}: not a readable OpenStreetMap PBF file ({exc})"
         raise NetworkFormatError(msg) from exc
-    if not piece_start:
+    pieces = _located_pieces(
+        refs=refs,
+        way_start=np.frombuffer(ways.start, dtype=np.int64),
+        way_reversed=np.frombuffer(ways.direction, dtype=np.int8) == -1,
+        node_ids=node_ids,
+        node_lon=node_lon,
+        node_lat=node_lat,
+    )
+    if pieces is None:
         msg = f"{path}: no {mode} ways with located nodes"
         raise NetworkFormatError(msg)
+    order, lon, lat, piece_start, piece_way = pieces
+    names = np.asarray(sorted(ways.classes, key=ways.classes.__getitem__), dtype=str)
+    way_code = np.frombuffer(ways.road_class, dtype=np.int16)
     return _network_from_pieces(
-        refs=np.asarray(refs, dtype=np.int64),
-        lon=np.asarray(lons),
-        lat=np.asarray(lats),
-        piece_start=np.asarray(piece_start, dtype=np.int64),
-        piece_way=np.asarray(piece_way, dtype=np.int64),
-        piece_highway=np.asarray(piece_highway, dtype=str),
-        piece_oneway=np.asarray(piece_oneway, dtype=np.bool_),
-        piece_maxspeed=np.asarray(piece_maxspeed, dtype=np.float64),
-        piece_access=np.asarray(piece_access, dtype=np.uint8),
+        refs=refs[order],
+        lon=lon,
+        lat=lat,
+        piece_start=piece_start,
+        piece_way=np.frombuffer(ways.way_id, dtype=np.int64)[piece_way],
+        piece_highway=names[way_code[piece_way]],
+        piece_oneway=np.frombuffer(ways.direction, dtype=np.int8)[piece_way] != 0,
+        piece_maxspeed=np.frombuffer(ways.maxspeed_kph, dtype=np.float64)[piece_way],
+        piece_access=np.frombuffer(ways.access, dtype=np.uint8)[piece_way],
         simplify=simplify,
     )
+
+
+@dataclass
+class _Ways:
+    """The kept highway ways of a file, one compact buffer per field (no object per node)."""
+
+    refs: "array[int]" = field(default_factory=lambda: array("q"))
+    start: "array[int]" = field(default_factory=lambda: array("q"))
+    way_id: "array[int]" = field(default_factory=lambda: array("q"))
+    road_class: "array[int]" = field(default_factory=lambda: array("h"))
+    direction: "array[int]" = field(default_factory=lambda: array("b"))
+    maxspeed_kph: "array[float]" = field(default_factory=lambda: array("d"))
+    access: "array[int]" = field(default_factory=lambda: array("B"))
+    classes: dict[str, int] = field(default_factory=dict)
+
+
+class _Reporter:
+    """Progress of a pass in bytes of the file, reported every few thousand objects."""
+
+    def __init__(self, path: Path, progress: PbfProgress | None) -> None:
+        self.size_bytes = path.stat().st_size
+        self._position = _FilePosition(path)
+        self._progress = progress or _no_progress
+
+    def reading(self, stage: str, count: int) -> None:
+        if count % _PROGRESS_EVERY == 0:
+            self._progress(stage, self._position.bytes_read(), self.size_bytes)
+
+    def position(self, stage: str, done_bytes: int) -> None:
+        self._progress(stage, done_bytes, self.size_bytes)
+
+    def done(self, stage: str) -> None:
+        self._progress(stage, self.size_bytes, self.size_bytes)
+
+
+def _read_ways(path: Path, mask: int, seen: PbfTally, report: _Reporter) -> _Ways:
+    # pass 1: libosmium skips the nodes and the ways without a highway tag
+    import osmium
+
+    ways = _Ways()
+    processor = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+        osmium.filter.KeyFilter("highway")
+    )
+    for way in processor:
+        if not isinstance(way, osmium.osm.Way):
+            continue
+        seen.highway_ways += 1
+        report.reading("ways", seen.highway_ways)
+        tags = {tag.k: tag.v for tag in way.tags}
+        access = way_access(tags) & mask
+        if not access:
+            continue
+        ways.start.append(len(ways.refs))
+        ways.refs.extend([node.ref for node in way.nodes])
+        ways.way_id.append(way.id)
+        ways.road_class.append(ways.classes.setdefault(tags["highway"], len(ways.classes)))
+        ways.direction.append(oneway_direction(tags))
+        ways.maxspeed_kph.append(parse_maxspeed(tags.get("maxspeed")))
+        ways.access.append(access)
+    report.done("ways")
+    seen.kept_ways = len(ways.way_id)
+    seen.node_refs = len(ways.refs)
+    return ways
+
+
+def _read_nodes(
+    path: Path, needed: NDArray[np.int64], seen: PbfTally, report: _Reporter
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    # pass 2: the referenced nodes' locations, decoded a block at a time
+    seen.needed_nodes = int(needed.shape[0])
+    try:
+        found = read_node_locations(path, needed, lambda at: report.position("nodes", at))
+    except UnsupportedBlobError:
+        found = read_node_locations_osmium(path, needed, report)
+    report.done("nodes")
+    seen.located_nodes = int(found[0].shape[0])
+    return found
+
+
+def read_node_locations_osmium(
+    path: Path, needed: NDArray[np.int64], report: "_Reporter | None" = None
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """The locations of the ``needed`` nodes (sorted ids) with pyosmium, one node at a time.
+
+    The slower path of the node pass, for blobs :mod:`geo.network._pbf_nodes` does not decode
+    (lz4, zstd, lzma); memory stays that of the nodes kept.
+    """
+    import osmium
+
+    node_ids = array("q")
+    node_lon = array("d")
+    node_lat = array("d")
+    last = max(needed.shape[0] - 1, 0)
+    for count, node in enumerate(osmium.FileProcessor(str(path), osmium.osm.NODE), 1):
+        if report is not None:
+            report.reading("nodes", count)
+        if not isinstance(node, osmium.osm.Node) or not needed.shape[0]:
+            continue
+        node_id = node.id
+        if needed[min(int(np.searchsorted(needed, node_id)), last)] != node_id:
+            continue
+        location = node.location
+        if location.valid():
+            node_ids.append(node_id)
+            node_lon.append(location.lon)
+            node_lat.append(location.lat)
+    return (
+        np.frombuffer(node_ids, dtype=np.int64),
+        np.frombuffer(node_lon, dtype=np.float64),
+        np.frombuffer(node_lat, dtype=np.float64),
+    )
+
+
+def _located_pieces(
+    *,
+    refs: NDArray[np.int64],
+    way_start: NDArray[np.int64],
+    way_reversed: NDArray[np.bool_],
+    node_ids: NDArray[np.int64],
+    node_lon: NDArray[np.float64],
+    node_lat: NDArray[np.float64],
+) -> (
+    tuple[
+        NDArray[np.int64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.int64],
+        NDArray[np.int64],
+    ]
+    | None
+):
+    """Cut the ways into pieces of located nodes, in driving order.
+
+    A way whose nodes lie partly outside the extract is split into its runs of located nodes
+    (runs of one node are dropped); a ``oneway=-1`` way's runs are reversed so every piece
+    runs in driving direction.
+
+    Returns
+    -------
+    tuple or None
+        ``(order, lon, lat, piece_start, piece_way)``: the reference positions piece after
+        piece, their locations (degrees), where each piece starts in ``order`` and the way
+        (index) of each piece; None when no piece has two located nodes.
+    """
+    n_pos = refs.shape[0]
+    way_of = np.repeat(np.arange(way_start.shape[0]), np.diff(np.append(way_start, n_pos)))
+    # each reference's node, from the nodes sorted by id
+    by_id = np.argsort(node_ids, kind="stable")
+    sorted_ids = node_ids[by_id]
+    at = np.minimum(np.searchsorted(sorted_ids, refs), max(sorted_ids.shape[0] - 1, 0))
+    located = sorted_ids[at] == refs if sorted_ids.shape[0] else np.zeros(n_pos, dtype=np.bool_)
+    del sorted_ids
+    # runs of located references inside a way
+    run_starts = located.copy()
+    run_starts[1:] &= ~(located[:-1] & (way_of[1:] == way_of[:-1]))
+    run_of = np.cumsum(run_starts) - 1
+    run_length = np.bincount(run_of[located], minlength=int(run_starts.sum()))
+    del run_starts
+    kept = np.flatnonzero(located & (run_length[run_of] >= 2))
+    del located, run_length
+    if kept.shape[0] == 0:
+        return None
+    first = np.flatnonzero(np.diff(run_of[kept], prepend=-1) != 0)
+    del run_of
+    piece_way = way_of[kept[first]]
+    del way_of
+    # reversed ways: read each of their pieces backwards
+    order = kept
+    backwards = np.flatnonzero(way_reversed[piece_way])
+    if backwards.shape[0]:
+        last = np.append(first[1:], kept.shape[0]) - 1
+        order = kept.copy()
+        for piece in backwards:
+            order[first[piece] : last[piece] + 1] = kept[first[piece] : last[piece] + 1][::-1]
+    del kept
+    node_at = by_id[at[order]]
+    return order, node_lon[node_at], node_lat[node_at], first.astype(np.int64), piece_way
 
 
 def _network_from_pieces(
@@ -283,51 +507,98 @@ def _network_from_pieces(
     piece_access: NDArray[np.uint8],
     simplify: bool,
 ) -> Network:
-    """Split way pieces (runs of OSM nodes) into edges between kept nodes and build the network."""
+    """Split way pieces (runs of OSM nodes) into edges between kept nodes and build the network.
+
+    Per-position arrays are freed as soon as they are used: a province holds millions of
+    positions, and the peak memory is a few of them at a time.
+    """
     n_pos = refs.shape[0]
     piece_end = np.append(piece_start[1:], n_pos)
-    piece_of = np.repeat(np.arange(piece_start.shape[0]), piece_end - piece_start)
-
-    # great-circle length of each step j -> j+1 inside a piece (0 across piece boundaries)
-    step = np.zeros(n_pos)
-    same = piece_of[1:] == piece_of[:-1]
-    step[:-1] = np.where(same, _haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:]), 0.0)
-    cum = np.concatenate([[0.0], np.cumsum(step)[:-1]])
 
     # kept positions: piece ends, and nodes used more than once (intersections)
-    kept = np.zeros(n_pos, dtype=np.bool_)
+    kept = _shared_refs(refs) if simplify else np.ones(n_pos, dtype=np.bool_)
     kept[piece_start] = True
     kept[piece_end - 1] = True
-    unique_refs, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
-    kept |= (counts[inverse] > 1) if simplify else np.ones(n_pos, dtype=np.bool_)
-
     pos = np.flatnonzero(kept)
-    pairs = piece_of[pos[1:]] == piece_of[pos[:-1]]
+    del kept
+    pos_piece = np.searchsorted(piece_start, pos, side="right") - 1
+    pairs = pos_piece[1:] == pos_piece[:-1]
     a, b = pos[:-1][pairs], pos[1:][pairs]
-    edge_piece = piece_of[a]
+    edge_piece = pos_piece[:-1][pairs]
+    del pos_piece, pairs
 
-    # nodes: the kept OSM nodes, compacted
-    node_refs = np.unique(refs[pos])
-    node_of_pos = np.searchsorted(node_refs, refs)
-    first_pos = np.full(node_refs.shape[0], -1, dtype=np.int64)
-    first_pos[node_of_pos[pos[::-1]]] = pos[::-1]
-    del unique_refs
-    crs = utm_crs(float(np.mean(lon[first_pos])), float(np.mean(lat[first_pos])))
-    x, y = project_lonlat(lon[first_pos], lat[first_pos], crs)
+    # great-circle length of an edge: the steps j -> j+1 between its ends, summed
+    cum = _cumulative_steps_m(lon, lat, piece_start)
+    length_m = cum[b] - cum[a]
+    del cum
+
+    # nodes: the kept OSM nodes, compacted (any position of a node has its location)
+    node_refs, first = np.unique(refs[pos], return_index=True)
+    node_pos = pos[first]
+    del pos, first
+    edge_u = np.searchsorted(node_refs, refs[a])
+    edge_v = np.searchsorted(node_refs, refs[b])
+    del a, b
+    crs = utm_crs(float(np.mean(lon[node_pos])), float(np.mean(lat[node_pos])))
+    x, y = project_lonlat(lon[node_pos], lat[node_pos], crs)
+    import pandas as pd
+
+    # classes as a categorical: one string per class, not per edge
+    classes, class_of_piece = np.unique(piece_highway, return_inverse=True)
+    highway = pd.Categorical.from_codes(class_of_piece[edge_piece], categories=classes.tolist())
     return network_from_arrays(
         x,
         y,
-        node_of_pos[a],
-        node_of_pos[b],
-        piece_highway[edge_piece],
+        edge_u,
+        edge_v,
+        highway,
         crs=crs,
         oneway=piece_oneway[edge_piece],
-        length_m=cum[b] - cum[a],
+        length_m=length_m,
         maxspeed_kph=piece_maxspeed[edge_piece],
         way_id=piece_way[edge_piece],
         node_id=node_refs,
         access=piece_access[edge_piece],
     )
+
+
+def _shared_refs(refs: NDArray[np.int64]) -> NDArray[np.bool_]:
+    # True where a node reference occurs more than once (a sort, then neighbours compared)
+    order = np.argsort(refs, kind="stable")
+    ordered = refs[order]
+    equal = ordered[1:] == ordered[:-1]
+    del ordered
+    repeated = np.zeros(refs.shape[0], dtype=np.bool_)
+    repeated[1:] = equal
+    repeated[:-1] |= equal
+    shared = np.empty_like(repeated)
+    shared[order] = repeated
+    return shared
+
+
+# positions per block of the length computation (bounds its temporaries)
+_STEP_BLOCK = 1 << 20
+
+
+def _cumulative_steps_m(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], piece_start: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Great-circle distance from the first position to each position, metres.
+
+    Steps between pieces count zero, so ``cum[b] - cum[a]`` is the length along a piece.
+    """
+    n_pos = lon.shape[0]
+    step = np.zeros(n_pos)
+    for start in range(0, max(n_pos - 1, 0), _STEP_BLOCK):
+        stop = min(start + _STEP_BLOCK, n_pos - 1)
+        step[start:stop] = _haversine_m(
+            lon[start:stop], lat[start:stop], lon[start + 1 : stop + 1], lat[start + 1 : stop + 1]
+        )
+    step[piece_start[1:] - 1] = 0.0
+    cum = np.empty(n_pos)
+    cum[0:1] = 0.0
+    np.cumsum(step[:-1], out=cum[1:])
+    return cum
 
 
 def _haversine_m(

@@ -27,6 +27,8 @@ from geo.network.core import (
     network_from_arrays,
 )
 from geo.network.osm import (
+    PbfProgress,
+    PbfTally,
     literal_list,
     mode_mask,
     parse_maxspeed,
@@ -41,7 +43,14 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-def read_network(path: Path, *, mode: str = "drive", simplify: bool = True) -> Network:
+def read_network(
+    path: Path,
+    *,
+    mode: str = "drive",
+    simplify: bool = True,
+    progress: PbfProgress | None = None,
+    tally: PbfTally | None = None,
+) -> Network:
     """Read a road network file into a :class:`Network` projected to UTM.
 
     Parameters
@@ -53,6 +62,9 @@ def read_network(path: Path, *, mode: str = "drive", simplify: bool = True) -> N
     simplify
         Keep only intersections and dead ends as nodes (PBF and XML; a GraphML file is taken
         as saved).
+    progress, tally
+        A PBF read's progress callback and counts (:func:`geo.network.osm.read_pbf`); unused
+        for the other formats.
 
     Returns
     -------
@@ -66,7 +78,7 @@ def read_network(path: Path, *, mode: str = "drive", simplify: bool = True) -> N
         raise NetworkFormatError(msg)
     name = path.name.lower()
     if name.endswith(".pbf"):
-        return read_pbf(path, mode=mode, simplify=simplify)
+        return read_pbf(path, mode=mode, simplify=simplify, progress=progress, tally=tally)
     if name.endswith((".osm", ".xml")):
         import osmnx as ox
 

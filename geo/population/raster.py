@@ -9,7 +9,7 @@ for one window, not the file. :func:`point_cell_sums` does the same for points w
 raster gives the distribution, the census the level), in whole persons.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -39,7 +39,11 @@ def _assign(
 
 
 def raster_cell_sums(
-    path: Path, cells: "gpd.GeoDataFrame", *, band: int = 1
+    path: Path,
+    cells: "gpd.GeoDataFrame",
+    *,
+    band: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> NDArray[np.float64]:
     """People of a population raster per cell, read by windows.
 
@@ -51,6 +55,8 @@ def raster_cell_sums(
         The analysis cells (polygons, any CRS).
     band
         The band holding the counts.
+    progress
+        Called as ``progress(rows_read, rows)`` after each window (raster rows the cells reach).
 
     Returns
     -------
@@ -87,6 +93,8 @@ def raster_cell_sums(
         row1 = min(int(np.ceil(reach.row_off + reach.height)), source.height)
         nodata = source.nodata
         for top in range(row0, row1, WINDOW_ROWS):
+            if progress is not None:
+                progress(top - row0, row1 - row0)
             window = Window(col0, top, col1 - col0, min(WINDOW_ROWS, row1 - top))
             if window.width <= 0 or window.height <= 0:
                 continue

@@ -317,6 +317,37 @@ def test_ems_plans_stations_and_fleet_together(api: TestClient) -> None:
     assert "EMS stations and fleet together" in result["summary_en"]
 
 
+def test_an_ems_plan_is_saved_as_a_scenario(
+    api: TestClient, facilities: dict[str, Facility]
+) -> None:
+    result = optimize(
+        api, model="ems", rule_id="tiny.ems_radius", k=2, save_as_scenario="急救站与车辆方案"
+    )
+
+    ems = result["ems"]
+    scenario = api.get(f"/api/v1/scenarios/{result['scenario_id']}").json()
+    assert (scenario["name"], scenario["author"]) == ("急救站与车辆方案", "planner-a")
+    added = [c for c in scenario["changes"] if c["kind"] == "add"]
+    updated = [c for c in scenario["changes"] if c["kind"] == "update"]
+    # every new station is added with the ambulances the plan gives it
+    assert [(c["properties"]["type"], c["properties"]["ambulances"]) for c in added] == [
+        ("ems_station", site["ambulances"]) for site in result["chosen"]
+    ]
+    assert all(c["properties"]["ambulances"] >= 1 for c in added)
+    # every register station whose fleet changes is updated to its new fleet
+    changed = {
+        s["facility_id"]: s["ambulances_after"]
+        for s in ems["stations"]
+        if s["ambulances_after"] != s["ambulances_before"]
+    }
+    assert {c["facility_id"]: c["properties"]["ambulances"] for c in updated} == changed
+    assert len(scenario["changes"]) == len(added) + len(changed)
+    # the scenario holds the plan's whole fleet
+    kept = sum(s["ambulances_before"] for s in ems["stations"] if s["facility_id"] not in changed)
+    new = sum(c["properties"]["ambulances"] for c in added)
+    assert kept + sum(changed.values()) + new == ems["fleet_after"]
+
+
 @pytest.mark.usefixtures("facilities")
 def test_a_city_without_the_type_is_a_greenfield_problem(api: TestClient) -> None:
     # no EMS centre at all: every resident is beyond the radius, the sites start from nothing
@@ -385,3 +416,15 @@ def test_a_p_median_beyond_its_pair_bound_is_refused_naming_candidates() -> None
     assert _check_size(2_000, n_demand, model="mclp") is None
     with pytest.raises(InvalidInputError, match=f"exceed {MAX_CANDIDATES}"):
         _check_size(MAX_CANDIDATES + 1, 1, model="mclp")
+
+
+@pytest.mark.usefixtures("facilities")
+def test_a_refusal_reads_in_the_readers_language(api: TestClient) -> None:
+    body = {"city": CITY, "model": "mclp", "rule_id": "tiny.ems_radius"}
+    zh = api.post("/api/v1/optimize", json=body)
+    en = api.post("/api/v1/optimize", json=body, headers={"Accept-Language": "en"})
+
+    assert zh.status_code == en.status_code == 422
+    assert zh.json()["error"]["message"] == "mclp模型须给出 k（新建站点数）"
+    assert en.json()["error"]["message"] == "k is required for mclp: the number of sites to open"
+    assert zh.json()["error"]["details"][0]["field"] == "k"

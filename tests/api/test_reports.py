@@ -61,3 +61,26 @@ def test_the_pdf_report_renders_with_the_failing_norms_quotes(
     page = next(tmp_path.glob("page*.png"))
     assert page.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.stat().st_size > 5_000
+
+
+def test_the_report_shows_what_the_figures_rest_on_as_the_api_says(prepared: TestClient) -> None:
+    from geo import messages
+
+    basis = prepared.get("/api/v1/compliance", params={"city": CITY}).json()["basis"]
+    page = prepared.get(f"/api/v1/reports/{CITY}").text
+
+    assert messages.text("report.basis", "zh") in page
+    # the census spread by street length: no file imported
+    assert basis["population"] == {
+        "kind": "census_spread",
+        "file": None,
+        "file_date": None,
+        "imported_at": None,
+        "calibrate": None,
+    }
+    assert messages.text("population_kind.census_spread", "zh") in page
+    for region in basis["regions"]:
+        share = messages.value_text(region["real_road_share"], "share", "zh")
+        assert (
+            f"<tr><td>{region['region_name']}</td><td>{region['residents']:,}</td><td>{share}</td>"
+        ) in page

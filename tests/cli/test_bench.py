@@ -104,7 +104,7 @@ def test_quick_leaves_out_heavy_cases() -> None:
     full = [c.name for c in bench.select_cases()]
     assert "synthetic_1m_drive_15min" in full
     assert "synthetic_1m_drive_15min" not in quick
-    assert quick == [c.name for c in bench.CASES if not c.heavy and not c.e2e]
+    assert quick == [c.name for c in bench.CASES if not (c.heavy or c.e2e or c.opt_in)]
     # named cases run whatever --quick says, in registry order
     named = bench.select_cases(["synthetic_1m_drive_15min", PORTO], quick=True)
     assert [c.name for c in named] == [PORTO, "synthetic_1m_drive_15min"]
@@ -159,3 +159,28 @@ def test_compare_coverage_on_a_hand_built_line() -> None:
     assert record["facilities"] == 1
     assert record["scipy_equal"] is True
     assert record["c_ref_equal"] is True
+
+
+def test_province_pbf_import_is_opt_in_and_counts_exactly(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.synthetic_pbf import line_tags, spec_for_nodes
+
+    assert "province_pbf_import" not in {c.name for c in bench.select_cases()}
+    monkeypatch.setenv("FPLAN_BENCH_PBF_NODES", "3000")
+    (record,) = _records(runner, "--case", "province_pbf_import", "--in-process")
+    spec = spec_for_nodes(3000)
+    g = spec.grid
+    one_way_lines = sum(1 for i in range(g) if "oneway" in line_tags(i))
+    assert (record["osm_nodes"], record["osm_ways"]) == (spec.total_nodes, spec.total_ways)
+    # kept: the intersections and the footways' ends; every block side two-way except on the
+    # one-way lines (rows and columns alike), every footway two-way
+    assert record["nodes"] == g * g + (g - 1) ** 2
+    expected_edges = 2 * spec.highway_segments - 2 * one_way_lines * (g - 1) + 2 * (g - 1) ** 2
+    assert record["edges"] == expected_edges
+    assert (
+        record["needed_nodes"] == record["located_nodes"] == g * g + 6 * g * (g - 1) + (g - 1) ** 2
+    )
+    for field in ("read_s", "generate_s", "peak_rss_mb", "file_mb"):
+        assert isinstance(record[field], float)
+        assert record[field] > 0

@@ -14,6 +14,7 @@ from typing import cast
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -212,3 +213,89 @@ def test_a_bad_adcode_is_refused(environment: CheckEnvironment) -> None:
 
     assert code == 2
     assert "6-digit adcode" in err
+
+
+def test_json_says_what_the_figures_rest_on_as_the_api_does(
+    environment: CheckEnvironment, client: TestClient, db_session: Session
+) -> None:
+    from app.db.models import Facility, RoadNetwork
+    from tests.fixtures.compliance_city import CELLS, EAST, LAT, WEST
+
+    prepare_city(db_session)
+    # a generated clinic in the west county, and residents from an imported raster
+    db_session.add(
+        Facility(
+            name="模拟村卫生室",
+            type="village_clinic",
+            region_adcode=WEST,
+            source="synthetic",
+            geom=f"SRID=4326;POINT(112.93 {LAT})",
+        )
+    )
+    network = db_session.scalars(select(RoadNetwork).where(RoadNetwork.city_adcode == CITY)).one()
+    source = {
+        "kind": "raster",
+        "file": "worldpop_100m.tif",
+        "file_date": "2024-05-01",
+        "imported_at": "2026-01-02",
+        "calibrate": "census",
+    }
+    network.params = {**(network.params or {}), "population_source": source}
+    db_session.flush()
+
+    code, out, err = check(environment, "--city", CITY, "--format", "json")
+
+    assert code == 0, err
+    basis = json.loads(out)["basis"]
+    assert basis["network_synthetic"] is False
+    assert basis["population"] == source
+    rows = {r["region_adcode"]: r for r in basis["regions"]}
+    assert [r["region_adcode"] for r in basis["regions"]] == [CITY, EAST, WEST]
+    people = {unit: sum(p for _, _, p, _, u in CELLS if u == unit) for unit in (EAST, WEST)}
+    # a real network covering the city: every resident on real roads
+    for unit, residents in people.items():
+        assert rows[unit]["residents"] == rows[unit]["residents_on_real_roads"] == residents
+        assert rows[unit]["real_road_share"] == 1.0
+    assert rows[CITY]["residents"] == sum(people.values())
+    # east: a centre and a station, both real; west: a real township centre, a generated clinic
+    assert (rows[EAST]["facilities_real"], rows[EAST]["facilities_synthetic"]) == (2, 0)
+    assert (rows[WEST]["facilities_real"], rows[WEST]["facilities_synthetic"]) == (1, 1)
+    assert rows[WEST]["real_facility_share"] == 0.5
+    assert rows[CITY]["real_facility_share"] == 0.75
+
+    api = cast("FastAPI", client.app)
+    api.dependency_overrides[get_norm_catalogues] = lambda: environment.norms
+    body = client.get("/api/v1/compliance", params={"city": CITY}).json()
+    assert body["basis"] == basis
+
+
+def test_json_stays_pure_json_even_with_progress_forced(
+    environment: CheckEnvironment, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare_city(db_session)
+    monkeypatch.setenv("FPLAN_PROGRESS", "1")
+
+    code, out, err = check(environment, "--city", CITY, "--format", "json")
+
+    assert code == 0, err
+    assert json.loads(out)["city"] == CITY
+    assert "核查" not in err
+
+
+def test_forced_progress_labels_the_stage_in_chinese(
+    environment: CheckEnvironment, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo import messages
+
+    prepare_city(db_session)
+    monkeypatch.setenv("FPLAN_PROGRESS", "1")
+
+    code, _, err = check(environment, "--city", CITY)
+
+    assert code == 0, err
+    assert messages.text("progress.evaluation", "zh", city=CITY) in err
+    # without a terminal and unforced: no bar
+    monkeypatch.delenv("FPLAN_PROGRESS")
+    code, _, err = check(environment, "--city", CITY)
+    assert code == 0, err
+    assert messages.text("progress.evaluation", "zh", city=CITY) not in err

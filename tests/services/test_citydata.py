@@ -204,3 +204,38 @@ def test_demo_changsha_keeps_real_hospitals_and_fills_the_inventory(
     again = prepare_city(hunan, settings, "430100")
     assert again.steps == ()
     assert again.synthetic_facilities == summary.synthetic_facilities
+
+
+def _stored_cells(session: Session, city: str) -> list[tuple[object, ...]]:
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(
+                PopulationCell.region_adcode,
+                PopulationCell.population,
+                PopulationCell.urban,
+                PopulationCell.density_per_km2,
+                PopulationCell.road_length_m,
+                func.ST_AsEWKB(PopulationCell.geom),
+                func.ST_AsEWKB(PopulationCell.centroid),
+            )
+            .where(PopulationCell.city_adcode == city)
+            .order_by(PopulationCell.id)
+        )
+    ]
+
+
+def test_demo_surface_built_beside_the_store_is_the_one_built_after_it(
+    hunan: Session, settings: Settings
+) -> None:
+    # Yueyang has no network yet: the demo generates one and computes the population surface
+    # while storing it, from the arrays as they will load back
+    summary = prepare_city(hunan, settings, "430600", target_nodes=3_000, cell_size_m=2_000)
+    assert summary.steps[0].startswith("synthetic network")
+    assert summary.steps[1].startswith("population surface")
+    beside = _stored_cells(hunan, "430600")
+    assert len(beside) == summary.population_cells
+    # the surface built afterwards from the network as PostGIS gives it back: the same cells
+    net = networks._rebuild(hunan, networks.get_summary(hunan, summary.network_id))
+    citydata.build_population(hunan, "430600", net, summary.network_id, cell_size_m=2_000)
+    assert _stored_cells(hunan, "430600") == beside

@@ -70,6 +70,36 @@ def test_store_and_rebuild(db_session: Session, settings: Settings, tiny: Networ
     _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
 
 
+def test_stored_with_settings_the_cache_is_what_postgis_gives_back(
+    db_session: Session, settings: Settings, tiny: Network
+) -> None:
+    # classes out of order with one no edge uses: the cache holds them as PostGIS returns them
+    shuffled = Network(
+        crs=tiny.crs,
+        road_classes=(*tiny.road_classes, "motorway"),
+        synthetic=True,
+        **{n: getattr(tiny, n) for n in networks._ARRAYS},
+    )
+    assert list(shuffled.road_classes) != sorted(shuffled.road_classes)
+    summary = networks.store_network(
+        db_session, shuffled, name="tiny", source="test.osm", settings=settings
+    )
+    path = networks.cache_path(settings, summary)
+    assert path.is_file()
+    cached = networks.load_network(db_session, settings, summary.id)
+    rebuilt = networks._rebuild(db_session, summary)
+    assert (
+        cached.road_classes
+        == rebuilt.road_classes
+        == ("footway", "primary", "residential", "tertiary")
+    )
+    for name in networks._ARRAYS:
+        a, b = getattr(cached, name), getattr(rebuilt, name)
+        assert a.dtype == b.dtype, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    _assert_same(tiny, cached)
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "no-checksum"])
 def test_a_damaged_cache_file_is_rebuilt(
     db_session: Session, settings: Settings, tiny: Network, damage: str

@@ -138,3 +138,45 @@ def test_each_unit_ends_with_its_quota(method: str) -> None:
         assert plan.expected_after == pytest.approx(best)
     else:
         assert plan.expected_after <= best + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("q", "fleet", "value"),
+    [(0.5, [2, 1, 0], 120.0), (0.2, [1, 1, 1], 184.0)],
+)
+@pytest.mark.parametrize("method", ["exact", "greedy", "auto"])
+def test_the_busy_fraction_decides_between_backup_and_reach(
+    q: float, fleet: list[int], value: float, method: str
+) -> None:
+    """A hand-proved MEXCLP optimum (no published instance with its data and optimum was found
+    in the sources searched: Daskin 1983, *Transportation Science* 17(1):48–70, reports results
+    on a 55-node network without printing its data).
+
+    Demands A, B, C (100, 90 and 40 residents) are each reached by one site only (1, 2, 3), and
+    3 ambulances are placed on new stations. The objective is then a sum of concave functions of
+    each site's count, so the optimum takes the 3 largest marginal worths ``w (1 - q) q**(k-1)``
+    (an exchange argument):
+
+    * ``q = 0.5``: A's are 50, 25, 12.5; B's 45, 22.5; C's 20: take 50, 45, 25, i.e. two at site
+      1 (the second backs the first up while it is busy) and none at site 3; expected coverage
+      75 + 45 = 120. Covering all three (MCLP's answer) would give 50 + 45 + 20 = 115.
+    * ``q = 0.2``: A's are 80, 16; B's 72, 14.4; C's 32: take 80, 72, 32, one at each site;
+      expected coverage 184.
+    """
+    cost = np.array([[1.0, INF, INF], [INF, 1.0, INF], [INF, INF, 1.0]])
+    w = np.array([100.0, 90.0, 40.0])
+    plan = plan_ems(
+        cost,
+        w,
+        service_radius=1.0,
+        existing=[-1, -1, -1],
+        fleet_total=3,
+        max_new=3,
+        busy=q,
+        method=method,
+    )
+    assert plan.fleet.tolist() == fleet
+    assert plan.expected_after == pytest.approx(value)
+    assert _brute_force(np.eye(3), w, np.array([-1, -1, -1]), 3, 3, q) == pytest.approx(value)
+    # the exact solve proves it; the Lagrangian bound comes within 0.1 % of it
+    assert value - 1e-9 <= plan.bound <= value * 1.001
