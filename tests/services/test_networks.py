@@ -77,6 +77,7 @@ def test_stored_with_settings_the_cache_is_what_postgis_gives_back(
     shuffled = Network(
         crs=tiny.crs,
         road_classes=(*tiny.road_classes, "motorway"),
+        sources=tiny.sources,
         synthetic=True,
         **{n: getattr(tiny, n) for n in networks._ARRAYS},
     )
