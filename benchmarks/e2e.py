@@ -22,6 +22,10 @@ memory of the process that did the work: the command, or the server), ``target_s
     other to one scenario, each answered with its quick diff; median over :data:`N_SITES`
     sites after a first one that loads the city into the server (``first_s``): ``seconds``,
     ``max_s``, ``quick_diff_ms`` (the server's own figure for the diff).
+``e2e_report_yongzhou``
+    ``fplan report --city 431100 --format pdf`` in a fresh process from the prepared city with
+    no stored run (the evaluation, the maps and charts, WeasyPrint): ``cpu_s`` (the command's
+    user and system time), ``pages``, ``pdf_kb``.
 ``e2e_compliance_50_clients``
     ``GET /api/v1/compliance?city=431100`` (cached) under 50 concurrent clients for
     :data:`LOAD_SECONDS` s (``tools.loadtest``): ``p50_ms``, ``p95_ms`` (``seconds`` is the p95),
@@ -30,6 +34,7 @@ memory of the process that did the work: the command, or the server), ``target_s
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -59,6 +64,8 @@ TARGETS_S = {
     "e2e_check_cold": 3.0,
     "e2e_check_reused": 1.0,
     "e2e_scenario_add_site": 0.3,
+    # issue "What a planner reads": the PDF report of a prepared city in < 20 s
+    "e2e_report_yongzhou": 20.0,
     "e2e_compliance_50_clients": 0.060,
 }
 
@@ -191,6 +198,39 @@ def check_reused(options: BenchOptions) -> Record:
     seconds, peak, out = _fplan(env, "check", "--city", E2E_CITY, "--format", "json")
     results = len(json.loads(out)["results"])
     return _record("e2e_check_reused", seconds, peak, results=results)
+
+
+def report_yongzhou(options: BenchOptions) -> Record:
+    """``fplan report`` of Yongzhou as an A4 PDF from the prepared city, in a fresh process."""
+    env = _environment()
+    _prepared(env)
+    _forget_runs(env)
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / "yongzhou.pdf"
+        # the command's own CPU time too: on a shared machine the wall clock waits for others
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds, peak, _ = _fplan(
+            env, "report", "--city", E2E_CITY, "--format", "pdf", "--out", str(pdf)
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        pages = _pdf_pages(pdf)
+        size_kb = pdf.stat().st_size / 1024.0
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return _record(
+        "e2e_report_yongzhou",
+        seconds,
+        peak,
+        cpu_s=round(cpu_s, 2),
+        pages=pages,
+        pdf_kb=round(size_kb, 1),
+    )
+
+
+def _pdf_pages(pdf: Path) -> int:
+    """Pages of a PDF, read by poppler's ``pdfinfo`` (Debian ``poppler-utils``)."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = next(line for line in info.stdout.splitlines() if line.startswith("Pages:"))
+    return int(pages.split()[1])
 
 
 def _server_rss_mb(pid: int) -> float:

@@ -5,11 +5,18 @@ reads the city's network, residents and facilities as a compliance run does, app
 proposal in memory (:func:`app.services.scenario_runs.proposal_overlay`: the register is never
 written), evaluates the plan's rules before and after, and writes ``report.md`` and GeoJSON
 (WGS84) to ``--out``. ``--save-scenario NAME`` also stores the proposal as a scenario.
+
+Every sentence of the report and of the progress lines comes from the message catalogue
+(``geo/messages``, keys ``scenario.*``) in the reader's language: ``--lang``, else
+``FPLAN_LANG``, else Chinese. Progress goes to stderr, one line per step with its time
+(``--quiet``: none).
 """
 
 import argparse
 import json
 import math
+import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +41,8 @@ from app.services import inputs as city_inputs
 from app.services.inputs import CityInputs, FacilityOverlay
 from app.services.norms import NormCatalogues, get_catalogue, load_norms
 from app.settings import Settings
+from geo import messages
+from geo.messages import Lang
 from geo.norms import (
     SPATIAL_KINDS,
     FacilitySelector,
@@ -46,13 +55,58 @@ from geo.norms import (
 )
 
 
+class Steps:
+    """A script's progress on stderr: each step's label while it runs, then its time.
+
+    Parameters
+    ----------
+    lang
+        The reader's language of the labels.
+    quiet
+        True: say nothing (``--quiet``; ``fplan scenario run --json``).
+    """
+
+    def __init__(self, lang: Lang, *, quiet: bool = False) -> None:
+        from rich.console import Console
+
+        self.lang = lang
+        self.quiet = quiet
+        self.console = Console(stderr=True, highlight=False)
+
+    @contextmanager
+    def step(self, key: str, **fields: object) -> Iterator[None]:
+        """Say ``scenario.step.<key>`` while the block runs, then how long it took (seconds)."""
+        label = messages.text(f"scenario.step.{key}", self.lang, **fields)
+        if self.quiet:
+            yield
+            return
+        from rich.markup import escape
+
+        started = time.perf_counter()
+        with self.console.status(escape(label)):
+            yield
+        seconds = messages.number(time.perf_counter() - started, 1)
+        done = messages.text("scenario.step_done", self.lang, step=label, s=seconds)
+        self.console.print(done, markup=False)
+
+
 @dataclass
 class Env:
-    """A script's database session, settings and the plans' catalogues."""
+    """A script's database session, settings, the plans' catalogues, language and progress."""
 
     session: Session
     settings: Settings
     norms: NormCatalogues
+    steps: Steps
+
+    @property
+    def lang(self) -> Lang:
+        """The reader's language of the report."""
+        return self.steps.lang
+
+    def t(self, key: str, /, **fields: object) -> str:
+        """The catalogue's message ``scenario.<key>`` in the reader's language."""
+        return messages.text(f"scenario.{key}", self.lang, **fields)
 
 
 def positive_int(text: str) -> int:
@@ -73,44 +127,47 @@ def positive_float(text: str) -> float:
     return value
 
 
-def parser(description: str, *, default_city: str, name: str) -> argparse.ArgumentParser:
-    """The options every script takes; a script adds its own."""
+def both(key: str, /, **fields: object) -> str:
+    """A help text in both languages, Chinese first (``中文 / English``), from the catalogue."""
+    return f"{messages.text(key, 'zh', **fields)} / {messages.text(key, 'en', **fields)}"
+
+
+def reader_lang(value: str | None) -> Lang:
+    """The reader's language: ``--lang``, else ``FPLAN_LANG``, else Chinese."""
+    return messages.parse_lang(value or os.environ.get("FPLAN_LANG")) or messages.DEFAULT_LANG
+
+
+def parser(name: str, *, default_city: str) -> argparse.ArgumentParser:
+    """The options every script takes, their help in both languages; a script adds its own.
+
+    Parameters
+    ----------
+    name
+        The script's module name (``yongzhou_ems``): its description is the catalogue's
+        ``scenario.<name>.about``.
+    default_city
+        The adcode of the plan's own city.
+    """
     p = argparse.ArgumentParser(
         prog=f"python scenarios/{name}.py",
-        description=description,
+        description=both(f"scenario.{name}.about"),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--city", default=default_city, help="adcode of the city whose data to use")
-    p.add_argument("--out", type=Path, default=Path("out") / name, help="folder for the outputs")
+    p.add_argument("--city", default=default_city, help=both("scenario.opt.city"))
+    p.add_argument("--out", type=Path, default=Path("out") / name, help=both("scenario.opt.out"))
+    p.add_argument("--lang", choices=("zh", "en"), default=None, help=both("scenario.opt.lang"))
+    p.add_argument("--quiet", action="store_true", help=both("scenario.opt.quiet"))
+    p.add_argument("--database-url", default=None, help=both("scenario.opt.database_url"))
+    p.add_argument("--cache-dir", type=Path, default=None, help=both("scenario.opt.cache_dir"))
+    p.add_argument("--prepare", action="store_true", help=both("scenario.opt.prepare"))
     p.add_argument(
-        "--database-url", default=None, help="PostGIS URL (default: APP_DATABASE_URL or local)"
+        "--target-nodes", type=positive_int, default=None, help=both("scenario.opt.target_nodes")
     )
     p.add_argument(
-        "--cache-dir", type=Path, default=None, help="network cache folder (default: settings)"
+        "--cell-size-m", type=positive_float, default=500.0, help=both("scenario.opt.cell_size_m")
     )
-    p.add_argument(
-        "--prepare",
-        action="store_true",
-        help="prepare the city's demo data first where missing (as `fplan demo`)",
-    )
-    p.add_argument(
-        "--target-nodes", type=positive_int, default=None, help="with --prepare: network size"
-    )
-    p.add_argument(
-        "--cell-size-m",
-        type=positive_float,
-        default=500.0,
-        help="with --prepare: population cell side",
-    )
-    p.add_argument("--save-scenario", metavar="NAME", help="also store the proposal as a scenario")
-    p.add_argument(
-        "--author",
-        default="scenarios",
-        help=(
-            "author of a saved scenario: the name of the API token that may change it "
-            "(保存方案的作者：可修改该方案的 API 令牌名称)"
-        ),
-    )
+    p.add_argument("--save-scenario", metavar="NAME", help=both("scenario.opt.save_scenario"))
+    p.add_argument("--author", default="scenarios", help=both("scenario.opt.author"))
     return p
 
 
@@ -123,18 +180,22 @@ def environment(args: argparse.Namespace) -> Iterator[Env]:
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
     settings = Settings(**overrides)
+    steps = Steps(reader_lang(args.lang), quiet=args.quiet)
     engine = create_db_engine(settings, bounded=False)
     try:
         with create_session_factory(engine)() as session:
             if args.prepare:
-                demo.prepare_city(
-                    session,
-                    settings,
-                    args.city,
-                    target_nodes=args.target_nodes,
-                    cell_size_m=args.cell_size_m,
-                )
-            yield Env(session, settings, load_norms(settings))
+                with steps.step("prepare", city=args.city):
+                    demo.prepare_city(
+                        session,
+                        settings,
+                        args.city,
+                        target_nodes=args.target_nodes,
+                        cell_size_m=args.cell_size_m,
+                    )
+            with steps.step("norms"):
+                norms = load_norms(settings)
+            yield Env(session, settings, norms, steps)
     finally:
         engine.dispose()
 
@@ -177,9 +238,24 @@ class Evaluation:
 
 
 def evaluate(
-    env: Env, city: str, rules: Sequence[Rule], *, overlay: FacilityOverlay | None = None
+    env: Env,
+    city: str,
+    rules: Sequence[Rule],
+    *,
+    overlay: FacilityOverlay | None = None,
+    what: str = "before",
 ) -> Evaluation:
-    """Every rule in every region of ``city`` it applies to, the proposal applied in memory."""
+    """Every rule in every region of ``city`` it applies to, the proposal applied in memory.
+
+    ``what`` names the evaluation in the progress line (``scenario.what.<what>``).
+    """
+    with env.steps.step("evaluate", what=env.t(f"what.{what}")):
+        return _evaluate(env, city, rules, overlay)
+
+
+def _evaluate(
+    env: Env, city: str, rules: Sequence[Rule], overlay: FacilityOverlay | None
+) -> Evaluation:
     inputs = city_inputs.load_city_inputs(env.session, env.settings, city, overlay=overlay)
     evaluation = Evaluation(inputs, {})
     for rule in rules:
@@ -217,14 +293,19 @@ def propose_gap_sites(
     """Sites for ``rule`` (``request`` gives the model, k, type and candidates), each one that
     brings residents in proposed as a new facility named ``name`` and its rank, and ``rules``
     evaluated with them (in memory: the register is never written)."""
-    result = optimize.optimize_sites(env.session, env.settings, request, norms=env.norms, rule=rule)
+    with env.steps.step("optimize", model=model_label(env, request.model)):
+        result = optimize.optimize_sites(
+            env.session, env.settings, request, norms=env.norms, rule=rule
+        )
     sites = [s for s in result.chosen if s.residents > 0]
     changes: list[ChangeIn] = [
         add_change(s.lon, s.lat, {"name": f"{name} {n}", "type": s.type})
         for n, s in enumerate(sites, start=1)
     ]
     overlay = scenario_runs.proposal_overlay(env.session, city, changes) if changes else None
-    return GapSites(result, sites, changes, evaluate(env, city, rules, overlay=overlay))
+    return GapSites(
+        result, sites, changes, evaluate(env, city, rules, overlay=overlay, what="after")
+    )
 
 
 def save_scenario(
@@ -238,8 +319,9 @@ def save_scenario(
     )
     # owned by the token of that name, if there is one (else admins only change it)
     owner = auth.holder_named(env.session, args.author)
-    created, _ = scenarios.create_scenario(env.session, body, author=args.author, owner=owner)
-    env.session.commit()
+    with env.steps.step("save", name=args.save_scenario):
+        created, _ = scenarios.create_scenario(env.session, body, author=args.author, owner=owner)
+        env.session.commit()
     return created.id
 
 
@@ -321,8 +403,12 @@ def fmt(value: float | None, unit: str = "") -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def verdict(passed: bool | None) -> str:
-    return {True: "pass", False: "**fail**", None: "unknown"}[passed]
+def verdict(env: Env, status: str | None) -> str:
+    """A verdict in the reader's language; a fail in bold."""
+    if status is None:
+        return "—"
+    shown = messages.label("status", status, env.lang)
+    return f"**{shown}**" if status == "fail" else shown
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -332,8 +418,26 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     return [*out, ""]
 
 
-def compare_table(rule: Rule, before: Evaluation, after: Evaluation) -> list[str]:
-    """One rule's rows before and after: value, verdict and the shortfall in words."""
+def title(env: Env, rule: Rule) -> str:
+    """The rule's title in the reader's language."""
+    return rule.title_zh if env.lang == "zh" else rule.title_en
+
+
+def outcome(env: Env, row: RuleResult) -> str:
+    """A result's outcome sentence in the reader's language."""
+    return messages.outcome(
+        row.outcome.value,
+        shortfall=row.shortfall,
+        shortfall_unit=row.shortfall_unit,
+        text_en=row.shortfall_text,
+        text_zh=row.shortfall_text_zh,
+        lang=env.lang,
+    )
+
+
+def compare_table(env: Env, rule: Rule, before: Evaluation, after: Evaluation) -> list[str]:
+    """One rule: its title, citation and reading, then its rows before and after (value,
+    verdict and the outcome in words)."""
     rows = []
     for new in after.results[rule.id]:
         old = before.row(rule.id, new.region_adcode)
@@ -342,29 +446,91 @@ def compare_table(rule: Rule, before: Evaluation, after: Evaluation) -> list[str
                 f"{new.region_name} {new.region_adcode}",
                 fmt(old.value if old else None, new.unit),
                 fmt(new.value, new.unit),
-                f"{verdict(old.passed if old else None)} → {verdict(new.passed)}",
-                new.shortfall_text,
+                f"{verdict(env, old.outcome.value if old else None)} → "
+                f"{verdict(env, new.outcome.value)}",
+                outcome(env, new),
             ]
         )
-    title = f"**{rule.id}** — {rule.title_zh} ({rule.title_en}); {cite(rule)}"
-    return [title, "", *table(["region", "before", "after", "verdict", "after, in words"], rows)]
+    header = [env.t(f"col.{key}") for key in ("region", "before", "after", "verdict", "outcome")]
+    return [
+        f"**{title(env, rule)}**",
+        "",
+        cite(env, rule),
+        "",
+        *reading(env, rule),
+        *table(header, rows),
+    ]
 
 
-def cite(rule: Rule) -> str:
-    """The rule's primary citation: document, lines and quote."""
-    c = rule.citation
-    return f"{c.document} {c.lines_label}: 「{c.quote}」"
+def lines_text(env: Env, first: int, last: int) -> str:
+    """A plan's line range as a reader cites it (第1136～1142行 / L1136-1142)."""
+    span = f"{first}" if first == last else f"{first}～{last}"
+    if env.lang == "en":
+        span = f"{first}" if first == last else f"{first}-{last}"
+    return env.t("lines", span=span)
 
 
-def header(title: str, city_name: str, city: str, synthetic: bool) -> list[str]:
-    lines = [f"# {title}", "", f"City data: {city_name} ({city}).", ""]
+def cite(env: Env, rule: Rule, citation: int = 0) -> str:
+    """A citation of ``rule`` (its first by default): the plan's title, lines and quote."""
+    c = rule.citations[citation]
+    # rule ids start with their plan's city (a rule derived from one keeps the prefix)
+    plan = next(cat for cat in env.norms.catalogues if rule.id.startswith(f"{cat.city}."))
+    first, last = c.lines
+    return cite_plan(env, plan.city_adcode, first, last, c.quote)
+
+
+def cite_plan(env: Env, plan_city: str, first: int, last: int, quote: str) -> str:
+    """The plan of ``plan_city`` cited by title, lines and its own words."""
+    plan = get_catalogue(env.norms, plan_city)
+    name = plan.plan_title_zh if env.lang == "zh" else plan.plan_title_en
+    return env.t("cite", plan=name, lines=lines_text(env, first, last), quote=quote)
+
+
+def reading(env: Env, rule: Rule) -> list[str]:
+    """The catalogue's interpretation of ``rule`` as a paragraph, if it gives one."""
+    if rule.interpretation is None:
+        return []
+    return [env.t("reading", text=rule.interpretation.in_lang(env.lang)), ""]
+
+
+def model_label(env: Env, model: str) -> str:
+    """A location model as a reader names it (``lscp`` → 最少设施全覆盖)."""
+    return env.t(f"model.{model}")
+
+
+def solved(env: Env, result: OptimizeResult) -> str:
+    """How the sites were chosen: model, optimal or bounded, solver, time, candidates."""
+    quality = env.t("optimal") if result.exact else env.t("bound", bound=fmt(result.bound))
+    solver = messages.label("scenario.solver", result.solver, env.lang)
+    return env.t(
+        "solved",
+        model=model_label(env, result.model),
+        quality=quality,
+        solver=solver,
+        s=messages.number(result.solve_s, 2),
+        candidates=messages.number(result.candidates, 0),
+    )
+
+
+def header(env: Env, key: str, city_name: str, city: str, synthetic: bool) -> list[str]:
+    """The report's title (``scenario.<key>.title``), the city, and the synthetic warning."""
+    lines = [f"# {env.t(f'{key}.title')}", "", env.t("city_data", name=city_name, city=city), ""]
     if synthetic:
-        lines += [
-            "> The road network or facilities are synthetic (`fplan demo`): the figures show "
-            "the method, not the city.",
-            "",
-        ]
+        lines += [f"> {env.t('synthetic')}", ""]
     return lines
+
+
+def footer(env: Env, scenario_id: int | None, started: float) -> list[str]:
+    """The saved scenario's id, if any, and the time the script took."""
+    lines = [env.t("saved", id=scenario_id), ""] if scenario_id is not None else []
+    return [*lines, env.t("computed", s=messages.number(time.perf_counter() - started, 1))]
+
+
+def finish(env: Env, out: Path, written: Sequence[Path]) -> None:
+    """Say where the outputs are: the report first, then the GeoJSON files (stdout)."""
+    print(env.t("wrote", path=str(out.resolve())))
+    for path in written:
+        print(f"  {path.name}")
 
 
 def city_name(inputs: CityInputs, city: str) -> str:
@@ -378,19 +544,22 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
     from app.errors import AppError
     from geo.errors import GeoError
 
+    given = list(argv) if argv is not None else []
+    asked = given[given.index("--lang") + 1] if "--lang" in given[:-1] else None
+    error = messages.text("error", reader_lang(asked))
     try:
         return int(main_body(argv))
     except AppError as exc:
-        print(f"error: {exc.message}")
+        print(f"{error}: {exc.message}")
         for detail in exc.details:
             print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
         return 2
     except GeoError as exc:
         # the computation refused the input (an infeasible request, a solver out of time)
-        print(f"error: {exc}")
+        print(f"{error}: {exc}")
         return 2
     except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            print(f"error: {where}: {error['msg']}")
+        for problem in exc.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            print(f"{error}: {where}: {problem['msg']}")
         return 2

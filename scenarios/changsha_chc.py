@@ -19,8 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 if not __package__:
-    # run as `python scenarios/changsha_chc.py`: the project root holds the scenarios package
+    # run as a file: the project root on the path, and the project's own Python
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from scenarios._launch import use_project_python
+
+    use_project_python(__file__)
 
 from app.schemas.optimize import OptimizeRequest
 from geo.norms import Rule
@@ -38,6 +41,7 @@ def urban_part(rule: Rule) -> Rule:
     data["parameters"] = params
     data["applies_to"] = [scope for scope in data["applies_to"] if scope != "rural"]
     data["target"] = {"value": params["minutes_urban"], "unit": data["target"]["unit"]}
+    data["title_zh"] = f"{rule.title_zh}（城镇15分钟部分）"
     data["title_en"] = f"{rule.title_en} — urban part"
     # its own id, so that its results are told apart from the whole rule's
     data["id"] = f"{rule.id}_urban"
@@ -45,22 +49,24 @@ def urban_part(rule: Rule) -> Rule:
 
 
 def _body(argv: Sequence[str] | None) -> int:
-    p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="changsha_chc")
+    p = common.parser("changsha_chc", default_city=PLAN)
     p.add_argument(
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help="candidate spacing where the limit is smallest, metres "
-        "(default: from the rule, widened to fit)",
+        help=common.both("scenario.opt.spacing_m"),
     )
     p.add_argument(
         "--max-centres",
         type=common.positive_int,
         default=None,
-        help="at most this many centres (MCLP)",
+        help=common.both("scenario.changsha_chc.opt.max_centres"),
     )
     p.add_argument(
-        "--time-limit", type=common.positive_float, default=120.0, help="solver time limit, seconds"
+        "--time-limit",
+        type=common.positive_float,
+        default=120.0,
+        help=common.both("scenario.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()
@@ -86,45 +92,44 @@ def _body(argv: Sequence[str] | None) -> int:
         scenario_id = common.save_scenario(
             env,
             args,
-            description="Changsha 15-minute community centres (scenarios/changsha_chc.py)",
+            description=env.t("changsha_chc.description"),
             changes=changes,
         )
         outcome = before.spatial[urban.id]
         beyond = outcome.counted & ~outcome.covered
         people = before.inputs.context.points.population
         unreachable = result.uncovered_residents
+        t = env.t
         lines = common.header(
-            "Community health centres that close the 15-minute gap (Changsha plan)",
+            env,
+            "changsha_chc",
             common.city_name(before.inputs, args.city),
             args.city,
             before.inputs.context.synthetic,
         )
         lines += [
-            f"Plan: {common.cite(full)}; interpretation: {full.interpretation}",
+            t("plan", cite=common.cite(env, full)),
             "",
-            f"Urban residents beyond 15 minutes of a place of care: {int(people[beyond].sum()):,}.",
+            t("changsha_chc.beyond", n=f"{int(people[beyond].sum()):,}"),
             "",
-            f"**New community health centres:** {len(sites)} ({request.model}, "
-            f"{'optimal' if result.exact else f'bound {result.bound}'}, {result.solver}, "
-            f"{result.solve_s:.2f} s; {result.candidates} candidate nodes); they bring "
-            f"{result.gain:,.0f} urban residents within 15 minutes."
-            + (
-                f" {unreachable:,.0f} urban residents are beyond 15 minutes of every candidate "
-                "(off the road network or far from any node in a gap)."
-                if unreachable
-                else ""
-            ),
+            t(
+                "changsha_chc.centres",
+                n=len(sites),
+                how=common.solved(env, result),
+                gain=f"{result.gain:,.0f}",
+            )
+            + (t("changsha_chc.unreachable", n=f"{unreachable:,.0f}") if unreachable else ""),
             "",
-            "## The 15-minute (urban) part",
+            f"## {t('changsha_chc.urban_part')}",
             "",
-            *common.compare_table(urban, before, after),
-            "## The whole 1530 circle",
+            *common.compare_table(env, urban, before, after),
+            f"## {t('changsha_chc.whole')}",
             "",
-            *common.compare_table(full, before, after),
-            "## New centres",
+            *common.compare_table(env, full, before, after),
+            f"## {t('changsha_chc.new_centres')}",
             "",
             *common.table(
-                ["centre", "lon", "lat", "urban residents newly within 15 minutes"],
+                [t("col.centre"), t("col.lon"), t("col.lat"), t("changsha_chc.col_gained")],
                 [
                     [
                         f"新建社区卫生服务中心 {n}",
@@ -135,33 +140,40 @@ def _body(argv: Sequence[str] | None) -> int:
                     for n, s in enumerate(sites, start=1)
                 ],
             ),
+            *common.footer(env, scenario_id, started),
         ]
-        if scenario_id is not None:
-            lines += [f"Saved as scenario {scenario_id}.", ""]
-        lines.append(f"Computed in {time.perf_counter() - started:.1f} s.")
-        common.write_report(args.out / "report.md", lines)
-        common.write_geojson(
-            args.out / "centres.geojson",
-            [
-                common.point_feature(
-                    s.lon,
-                    s.lat,
-                    {"name": f"新建社区卫生服务中心 {n}", "urban_residents_gained": s.residents},
+        with env.steps.step("write"):
+            written = [common.write_report(args.out / "report.md", lines)]
+            written.append(
+                common.write_geojson(
+                    args.out / "centres.geojson",
+                    [
+                        common.point_feature(
+                            s.lon,
+                            s.lat,
+                            {
+                                "name": f"新建社区卫生服务中心 {n}",
+                                "urban_residents_gained": s.residents,
+                            },
+                        )
+                        for n, s in enumerate(sites, start=1)
+                    ],
                 )
-                for n, s in enumerate(sites, start=1)
-            ],
-        )
-        for label, evaluation in (("before", before), ("after", after)):
-            spatial = evaluation.spatial[urban.id]
-            common.write_geojson(
-                args.out / f"gaps_{label}.geojson",
-                common.zone_features(
-                    env.session,
-                    evaluation.inputs,
-                    spatial.counted & ~spatial.covered,
-                    {"rule": CIRCLE, "part": "urban, 15 minutes"},
-                ),
             )
+            for label, evaluation in (("before", before), ("after", after)):
+                spatial = evaluation.spatial[urban.id]
+                written.append(
+                    common.write_geojson(
+                        args.out / f"gaps_{label}.geojson",
+                        common.zone_features(
+                            env.session,
+                            evaluation.inputs,
+                            spatial.counted & ~spatial.covered,
+                            {"rule": CIRCLE, "part": "urban, 15 minutes"},
+                        ),
+                    )
+                )
+        common.finish(env, args.out, written)
     return 0
 
 

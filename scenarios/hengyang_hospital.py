@@ -17,8 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 if not __package__:
-    # run as `python scenarios/hengyang_hospital.py`: the project root holds the scenarios package
+    # run as a file: the project root on the path, and the project's own Python
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from scenarios._launch import use_project_python
+
+    use_project_python(__file__)
 
 import numpy as np
 from sqlalchemy import func, select
@@ -42,7 +45,7 @@ CIRCLES_MIN = (15.0, 30.0)
 def _site(env: common.Env, args: argparse.Namespace) -> tuple[float, float, str]:
     """The hospital's WGS84 point and how it was chosen."""
     if args.lon is not None and args.lat is not None:
-        return args.lon, args.lat, "given (--lon, --lat)"
+        return args.lon, args.lat, env.t("hengyang_hospital.site_given")
     row = env.session.execute(
         select(
             Region.name,
@@ -51,24 +54,35 @@ def _site(env: common.Env, args: argparse.Namespace) -> tuple[float, float, str]
         ).where(Region.adcode == args.district, Region.geom.is_not(None))
     ).first()
     if row is None:
-        msg = f"--district {args.district} is not a county-level unit with an area"
+        msg = env.t("hengyang_hospital.bad_district", district=args.district)
         raise InvalidInputError(msg, details=[{"field": "district", "msg": msg}])
-    return float(row[1]), float(row[2]), f"a point inside {row[0]} ({args.district})"
+    how = env.t("hengyang_hospital.site_inside", name=row[0], adcode=args.district)
+    return float(row[1]), float(row[2]), how
 
 
 def _body(argv: Sequence[str] | None) -> int:
-    p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="hengyang_hospital")
-    p.add_argument("--lon", type=float, default=None, help="site longitude (WGS84)")
-    p.add_argument("--lat", type=float, default=None, help="site latitude (WGS84)")
-    p.add_argument("--district", default=EAST_CITY_DISTRICT, help="default site: inside it")
+    p = common.parser("hengyang_hospital", default_city=PLAN)
+    both = common.both
+    p.add_argument("--lon", type=float, default=None, help=both("scenario.opt.lon"))
+    p.add_argument("--lat", type=float, default=None, help=both("scenario.opt.lat"))
+    p.add_argument(
+        "--district",
+        default=EAST_CITY_DISTRICT,
+        help=both("scenario.hengyang_hospital.opt.district"),
+    )
     # ≥ 1,500 beds, L328
     p.add_argument(
-        "--beds", type=common.positive_int, default=1500, help="beds of the new hospital"
+        "--beds",
+        type=common.positive_int,
+        default=1500,
+        help=both("scenario.hengyang_hospital.opt.beds"),
     )
-    p.add_argument("--name", default="衡阳市城东市级综合医院", help="name of the new hospital")
+    p.add_argument(
+        "--name", default="衡阳市城东市级综合医院", help=both("scenario.hengyang_hospital.opt.name")
+    )
     args = p.parse_args(argv)
     if (args.lon is None) != (args.lat is None):
-        p.error("give both --lon and --lat, or neither")
+        p.error(common.both("scenario.lon_lat_together"))
     started = time.perf_counter()
     with common.environment(args) as env:
         beds_rule = common.plan_rule(env, PLAN, BEDS)
@@ -81,59 +95,74 @@ def _body(argv: Sequence[str] | None) -> int:
         changes = [hospital]
         overlay = proposal_overlay(env.session, args.city, changes)
         before = common.evaluate(env, args.city, [beds_rule])
-        after = common.evaluate(env, args.city, [beds_rule], overlay=overlay)
+        after = common.evaluate(env, args.city, [beds_rule], overlay=overlay, what="after")
         scenario_id = common.save_scenario(
             env,
             args,
-            description="Hengyang east-city hospital (scenarios/hengyang_hospital.py)",
+            description=env.t("hengyang_hospital.description"),
             changes=changes,
         )
+        t = env.t
         lines = common.header(
-            "A new ≥ 1,500-bed general hospital in the east city (Hengyang plan)",
+            env,
+            "hengyang_hospital",
             common.city_name(before.inputs, args.city),
             args.city,
             before.inputs.context.synthetic,
         )
+        quote = "结合城东区域服务组团规划新建1处市级综合医院，床位数不低于1500张"
         lines += [
-            "Plan: 001_80cf858754c9910a.txt L328: 「结合城东区域服务组团规划新建1处市级综合医院，"
-            "床位数不低于1500张」.",
+            t("plan", cite=common.cite_plan(env, PLAN, 328, 328, quote)),
             "",
-            f"Site: ({lon:.5f}, {lat:.5f}), {how}; {args.beds:,} beds; {_road(after)}.",
+            t(
+                "hengyang_hospital.site",
+                lon=f"{lon:.5f}",
+                lat=f"{lat:.5f}",
+                how=how,
+                beds=f"{args.beds:,}",
+                road=_road(env, after),
+            ),
             "",
         ]
         features = []
-        for minutes in CIRCLES_MIN:
-            lines += _access_section(before, after, args.city, minutes)
-            features.append(_gain_zones(env, before, after, minutes))
+        with env.steps.step("access"):
+            for minutes in CIRCLES_MIN:
+                lines += _access_section(env, before, after, args.city, minutes)
+                features.append(_gain_zones(env, before, after, minutes))
         lines += [
-            "## Beds per 1,000 residents",
+            f"## {t('hengyang_hospital.beds')}",
             "",
-            *common.compare_table(beds_rule, before, after),
+            *common.compare_table(env, beds_rule, before, after),
+            *common.footer(env, scenario_id, started),
         ]
-        if scenario_id is not None:
-            lines += [f"Saved as scenario {scenario_id}.", ""]
-        lines.append(f"Computed in {time.perf_counter() - started:.1f} s.")
-        common.write_report(args.out / "report.md", lines)
-        site = common.point_feature(
-            lon, lat, {"name": args.name, "type": "general_hospital", "beds": args.beds}
-        )
-        common.write_geojson(args.out / "hospital.geojson", [site])
-        for minutes, zones in zip(CIRCLES_MIN, features, strict=True):
-            common.write_geojson(args.out / f"gains_{minutes:.0f}min.geojson", zones)
+        with env.steps.step("write"):
+            written = [common.write_report(args.out / "report.md", lines)]
+            site = common.point_feature(
+                lon, lat, {"name": args.name, "type": "general_hospital", "beds": args.beds}
+            )
+            written.append(common.write_geojson(args.out / "hospital.geojson", [site]))
+            for minutes, zones in zip(CIRCLES_MIN, features, strict=True):
+                path = args.out / f"gains_{minutes:.0f}min.geojson"
+                written.append(common.write_geojson(path, zones))
+        common.finish(env, args.out, written)
     return 0
 
 
-def _road(after: common.Evaluation) -> str:
+def _road(env: common.Env, after: common.Evaluation) -> str:
     """How far the new hospital (the last facility) is from the road network."""
     snap = after.inputs.context.snapped_sites("drive")
-    distance_m = float(snap.distance_m[-1])
+    distance_m = f"{float(snap.distance_m[-1]):,.0f}"
     if snap.node[-1] < 0:
-        return f"{distance_m:,.0f} m from the nearest road node: off the network, it reaches no one"
-    return f"{distance_m:,.0f} m from the nearest road node"
+        return env.t("hengyang_hospital.off_network", m=distance_m)
+    return env.t("hengyang_hospital.road", m=distance_m)
 
 
 def _access_section(
-    before: common.Evaluation, after: common.Evaluation, city: str, minutes: float
+    env: common.Env,
+    before: common.Evaluation,
+    after: common.Evaluation,
+    city: str,
+    minutes: float,
 ) -> list[str]:
     """Residents within ``minutes`` by car of a general hospital, per region, before and after."""
     rows = []
@@ -164,10 +193,11 @@ def _access_section(
                 f"{b.covered - a.covered:,}",
             ]
         )
+    header = [env.t(f"col.{key}") for key in ("region", "residents", "before", "after", "gain")]
     return [
-        f"## Within {minutes:.0f} minutes by car of a general hospital",
+        f"## {env.t('hengyang_hospital.within', minutes=f'{minutes:.0f}')}",
         "",
-        *common.table(["region", "residents", "before", "after", "gain"], rows),
+        *common.table(header, rows),
     ]
 
 

@@ -19,8 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 if not __package__:
-    # run as `python scenarios/jishou_villages.py`: the project root holds the scenarios package
+    # run as a file: the project root on the path, and the project's own Python
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from scenarios._launch import use_project_python
+
+    use_project_python(__file__)
 
 from app.schemas.optimize import OptimizeRequest
 from scenarios import _common as common
@@ -32,19 +35,24 @@ MOBILE_POINTS = 27
 
 
 def _body(argv: Sequence[str] | None) -> int:
-    p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="jishou_villages")
+    p = common.parser("jishou_villages", default_city=PLAN)
     p.add_argument(
-        "--points", type=common.positive_int, default=MOBILE_POINTS, help="mobile clinic points"
+        "--points",
+        type=common.positive_int,
+        default=MOBILE_POINTS,
+        help=common.both("scenario.jishou_villages.opt.points"),
     )
     p.add_argument(
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help="candidate spacing where the limit is smallest, metres "
-        "(default: from the rule, widened to fit)",
+        help=common.both("scenario.opt.spacing_m"),
     )
     p.add_argument(
-        "--time-limit", type=common.positive_float, default=60.0, help="solver time limit, seconds"
+        "--time-limit",
+        type=common.positive_float,
+        default=60.0,
+        help=common.both("scenario.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()
@@ -69,66 +77,72 @@ def _body(argv: Sequence[str] | None) -> int:
         scenario_id = common.save_scenario(
             env,
             args,
-            description="Jishou mobile clinic points (scenarios/jishou_villages.py)",
+            description=env.t("jishou_villages.description"),
             changes=changes,
         )
 
         outcome = before.spatial[RADIUS]
         without = outcome.counted & ~outcome.covered
         people = before.inputs.context.points.population
+        t = env.t
         lines = common.header(
-            "Village clinics within 2.5 km, the rural 30-minute circle, mobile clinic points "
-            "(Jishou plan)",
+            env,
+            "jishou_villages",
             common.city_name(before.inputs, args.city),
             args.city,
             before.inputs.context.synthetic,
         )
         lines += [
-            "Plan: 002_8fac2466e21989cb.txt L12: 「在无村医的27个村配备医疗巡诊点」.",
+            # the 27 villages without a village doctor, L12
+            t("plan", cite=common.cite_plan(env, PLAN, 12, 12, "在无村医的27个村配备医疗巡诊点")),
             "",
-            f"Rural residents beyond 2.5 km of every village clinic: "
-            f"{int(people[without].sum()):,} (they stand for the villages without a doctor).",
+            t("jishou_villages.without", n=f"{int(people[without].sum()):,}"),
             "",
-            f"**Mobile clinic points:** {len(sites)} of {args.points} asked bring "
-            f"{result.gain:,.0f} rural residents within 2.5 km "
-            f"({'optimal' if result.exact else f'bound {result.bound}'}, {result.solver}, "
-            f"{result.solve_s:.2f} s, {result.candidates} candidates).",
+            t(
+                "jishou_villages.points",
+                n=len(sites),
+                asked=args.points,
+                gain=f"{result.gain:,.0f}",
+                how=common.solved(env, result),
+            ),
             "",
-            "## Village clinic radius",
+            f"## {t('jishou_villages.radius')}",
             "",
-            *common.compare_table(radius, before, after),
-            "## Rural 30-minute circle",
+            *common.compare_table(env, radius, before, after),
+            f"## {t('jishou_villages.circle')}",
             "",
-            *common.compare_table(rules[1], before, after),
-            "## Mobile clinic points",
+            *common.compare_table(env, rules[1], before, after),
+            f"## {t('jishou_villages.mobile')}",
             "",
             *common.table(
-                ["point", "lon", "lat", "rural residents newly within 2.5 km"],
+                [t("col.point"), t("col.lon"), t("col.lat"), t("jishou_villages.col_gained")],
                 [
                     [f"医疗巡诊点 {n}", f"{s.lon:.5f}", f"{s.lat:.5f}", f"{s.residents:,.0f}"]
                     for n, s in enumerate(sites, start=1)
                 ],
             ),
+            *common.footer(env, scenario_id, started),
         ]
-        if scenario_id is not None:
-            lines += [f"Saved as scenario {scenario_id}.", ""]
-        lines.append(f"Computed in {time.perf_counter() - started:.1f} s.")
-        common.write_report(args.out / "report.md", lines)
-        common.write_geojson(
-            args.out / "villages_without_doctor.geojson",
-            common.zone_features(env.session, before.inputs, without, {"rule": RADIUS}),
-        )
-        common.write_geojson(
-            args.out / "mobile_points.geojson",
-            [
-                common.point_feature(
-                    s.lon,
-                    s.lat,
-                    {"name": f"医疗巡诊点 {n}", "residents_within_2_5_km": s.residents},
-                )
-                for n, s in enumerate(sites, start=1)
-            ],
-        )
+        with env.steps.step("write"):
+            written = [
+                common.write_report(args.out / "report.md", lines),
+                common.write_geojson(
+                    args.out / "villages_without_doctor.geojson",
+                    common.zone_features(env.session, before.inputs, without, {"rule": RADIUS}),
+                ),
+                common.write_geojson(
+                    args.out / "mobile_points.geojson",
+                    [
+                        common.point_feature(
+                            s.lon,
+                            s.lat,
+                            {"name": f"医疗巡诊点 {n}", "residents_within_2_5_km": s.residents},
+                        )
+                        for n, s in enumerate(sites, start=1)
+                    ],
+                ),
+            ]
+        common.finish(env, args.out, written)
     return 0
 
 

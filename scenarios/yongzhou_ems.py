@@ -35,8 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if not __package__:
-    # run as `python scenarios/yongzhou_ems.py`: the project root holds the scenarios package
+    # run as a file: the project root on the path, and the project's own Python
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from scenarios._launch import use_project_python
+
+    use_project_python(__file__)
 
 
 from app.schemas.facility import FacilityChanges
@@ -71,6 +74,10 @@ CENTRAL_TOWNSHIP = "中心卫生院"
 COUNTY_LEVELS = frozenset({"district", "county", "county_city"})
 
 
+# the stages in which stations are found, in order (their labels: scenario.yongzhou_ems.stage.*)
+STAGES = ("hospital", "central_township", "new")
+
+
 @dataclass
 class Station:
     stage: str
@@ -97,9 +104,10 @@ def _stage(
         spacing_m=args.spacing_m,
         time_limit_s=args.time_limit,
     )
-    result = optimize.optimize_sites(
-        env.session, env.settings, request, norms=env.norms, rule=rule, overlay=overlay
-    )
+    with env.steps.step("optimize", model=common.model_label(env, "lscp")):
+        result = optimize.optimize_sites(
+            env.session, env.settings, request, norms=env.norms, rule=rule, overlay=overlay
+        )
     return [
         Station("", s.name, s.lon, s.lat, s.facility_id, s.residents)
         for s in result.chosen
@@ -166,15 +174,16 @@ def _ems_fleet(
     request = OptimizeRequest(
         city=args.city, model="ems", candidates="gaps", time_limit_s=args.time_limit
     )
-    result = optimize.optimize_sites(
-        env.session,
-        env.settings,
-        request,
-        norms=env.norms,
-        rule=rules[0],
-        overlay=overlay,
-        fleet_rule=rules[1],
-    )
+    with env.steps.step("fleet"):
+        result = optimize.optimize_sites(
+            env.session,
+            env.settings,
+            request,
+            norms=env.norms,
+            rule=rules[0],
+            overlay=overlay,
+            fleet_rule=rules[1],
+        )
     assert result.ems is not None
     after: dict[int | str, int] = {}
     for station in result.ems.stations:
@@ -184,6 +193,7 @@ def _ems_fleet(
 
 
 def _size_fleet(
+    env: common.Env,
     evaluation: common.Evaluation,
     fleet_rule: Rule,
     min_share: float,
@@ -208,8 +218,12 @@ def _size_fleet(
                 row = evaluation.row(FLEET, region.adcode)
                 if row is not None and row.shortfall:
                     notes.append(
-                        f"{region.name} ({region.adcode}) is a zone without an area of its own: "
-                        f"its {row.shortfall:g} ambulance(s) cannot be placed at a point"
+                        env.t(
+                            "yongzhou_ems.zone_note",
+                            name=region.name,
+                            adcode=region.adcode,
+                            n=f"{row.shortfall:g}",
+                        )
                     )
             continue
         row = evaluation.row(FLEET, region.adcode)
@@ -219,7 +233,7 @@ def _size_fleet(
         present = sum(facilities[i].ambulances or 0 for i in mine)
         needed = max(0, sum(ambulances[facilities[i].id] for i in mine) - present)
         if math.ceil(row.target - row.value) > 0 and not mine:
-            notes.append(f"{region.name}: no EMS point to take its ambulance(s)")
+            notes.append(env.t("yongzhou_ems.no_point_note", name=region.name))
         fleet = sum(ambulances[facilities[i].id] for i in mine)
         required_np = math.ceil(min_share * fleet - 1e-9)
         present_np = sum(negative[facilities[i].id] for i in mine)
@@ -293,19 +307,18 @@ def _final_changes(
 
 
 def _body(argv: Sequence[str] | None) -> int:
-    p = common.parser(__doc__.split("\n\n")[0], default_city=PLAN, name="yongzhou_ems")
+    p = common.parser("yongzhou_ems", default_city=PLAN)
     p.add_argument(
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help="candidate spacing where the limit is smallest, metres "
-        "(default: from the rule, widened to fit)",
+        help=common.both("scenario.opt.spacing_m"),
     )
     p.add_argument(
         "--time-limit",
         type=common.positive_float,
         default=60.0,
-        help="solver time limit per stage, s",
+        help=common.both("scenario.yongzhou_ems.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()
@@ -336,11 +349,9 @@ def _body(argv: Sequence[str] | None) -> int:
         ]
         stations: list[Station] = []
         overlay: FacilityOverlay | None = None
-        stages: list[tuple[str, list[CandidatePoint] | str]] = [
-            ("grade-II+ hospital", hospitals),
-            ("central township health centre", townships),
-            ("new station", "gaps"),
-        ]
+        stages: list[tuple[str, list[CandidatePoint] | str]] = list(
+            zip(STAGES, (hospitals, townships, "gaps"), strict=True)
+        )
         for stage, candidates in stages:
             if not candidates:
                 continue
@@ -352,33 +363,35 @@ def _body(argv: Sequence[str] | None) -> int:
             stations += found
             if found:
                 overlay = proposal_overlay(env.session, args.city, _site_changes(stations, by_id))
-        with_sites = common.evaluate(env, args.city, rules, overlay=overlay)
+        with_sites = common.evaluate(env, args.city, rules, overlay=overlay, what="sites")
         assert isinstance(negative_rule.parameters, FleetRatioParameters)
         planned, ems = _ems_fleet(env, args, (radius, fleet_rule), overlay)
         fleet = _size_fleet(
-            with_sites, fleet_rule, negative_rule.parameters.min_share or 0.4, planned
+            env, with_sites, fleet_rule, negative_rule.parameters.min_share or 0.4, planned
         )
         changes = _final_changes(stations, fleet, by_id)
         final_overlay = proposal_overlay(env.session, args.city, changes) if changes else None
-        after = common.evaluate(env, args.city, rules, overlay=final_overlay)
+        after = common.evaluate(env, args.city, rules, overlay=final_overlay, what="after")
         scenario_id = common.save_scenario(
             env,
             args,
-            description="Yongzhou EMS stations and fleet (scenarios/yongzhou_ems.py)",
+            description=env.t("yongzhou_ems.description"),
             changes=changes,
         )
-        _write(
-            env,
-            args,
-            before=before,
-            after=after,
-            stations=stations,
-            fleet=fleet,
-            ems=ems,
-            rules=rules,
-            scenario_id=scenario_id,
-            started=started,
-        )
+        with env.steps.step("write"):
+            written = _write(
+                env,
+                args,
+                before=before,
+                after=after,
+                stations=stations,
+                fleet=fleet,
+                ems=ems,
+                rules=rules,
+                scenario_id=scenario_id,
+                started=started,
+            )
+        common.finish(env, args.out, written)
     return 0
 
 
@@ -394,75 +407,91 @@ def _write(
     rules: list[Rule],
     scenario_id: int | None,
     started: float,
-) -> None:
+) -> list[Path]:
     city: str = args.city
     out = args.out
     radius = rules[0]
     name = common.city_name(before.inputs, city)
-    lines = common.header(
-        "EMS stations within 5 km (urban) / 20 km (rural), and the fleet (Yongzhou plan)",
-        name,
-        city,
-        before.inputs.context.synthetic,
-    )
+    t = env.t
+    lines = common.header(env, "yongzhou_ems", name, city, before.inputs.context.synthetic)
     by_stage: dict[str, int] = {}
     for s in stations:
         by_stage[s.stage] = by_stage.get(s.stage, 0) + 1
-    summary = ", ".join(f"{n} {stage}(s)" for stage, n in by_stage.items()) or "none needed"
+    summary = (
+        "、".join(
+            t("yongzhou_ems.stage_count", n=n, stage=t(f"yongzhou_ems.stage.{stage}"))
+            for stage, n in by_stage.items()
+        )
+        if env.lang == "zh"
+        else ", ".join(
+            t("yongzhou_ems.stage_count", n=n, stage=t(f"yongzhou_ems.stage.{stage}"))
+            for stage, n in by_stage.items()
+        )
+    ) or t("yongzhou_ems.none_needed")
+    ambulances_after = sum(fleet.ambulances.values())
     lines += [
-        "Plan: 004_d7d4906956ec28ce.txt L1136–1142 (stations at grade-II+ hospitals and capable",
-        "central township health centres; 1 ambulance per 30,000 residents, 300% in counties;",
-        "≥ 40% negative-pressure).",
+        t("plan", cite=common.cite(env, radius)),
         "",
-        f"**Stations proposed:** {len(stations)} — {summary}.",
+        t("yongzhou_ems.plan_summary"),
         "",
-        "## What the plan costs",
+        t("yongzhou_ems.proposed", n=len(stations), summary=summary),
+        "",
+        f"## {t('yongzhou_ems.costs')}",
         "",
         *common.table(
-            ["", "before", "after", "added"],
+            ["", t("col.before"), t("col.after"), t("col.added")],
             [
                 [
-                    "EMS points (stations, hosts)",
+                    t("yongzhou_ems.row.points"),
                     len(fleet.ambulances) - len(stations),
                     len(fleet.ambulances),
                     len(stations),
                 ],
-                ["of them new stations to build", "", by_stage.get("new station", 0), ""],
+                [t("yongzhou_ems.row.new_stations"), "", by_stage.get("new", 0), ""],
                 [
-                    "ambulances",
+                    t("yongzhou_ems.row.ambulances"),
                     f"{ems.fleet_before:,}",
-                    f"{sum(fleet.ambulances.values()):,}",
-                    f"{sum(fleet.ambulances.values()) - ems.fleet_before:,}",
+                    f"{ambulances_after:,}",
+                    f"{ambulances_after - ems.fleet_before:,}",
                 ],
                 [
-                    "EMS points without an ambulance",
+                    t("yongzhou_ems.row.without_ambulance"),
                     "",
                     sum(1 for n in fleet.ambulances.values() if n == 0),
                     "",
                 ],
                 [
-                    "expected residents served (ambulances busy)",
+                    t("yongzhou_ems.row.expected"),
                     f"{ems.expected_before:,.0f}",
                     f"{ems.expected_after:,.0f}",
                     f"{ems.expected_after - ems.expected_before:,.0f}",
                 ],
             ],
         ),
-        f"Expected coverage (MEXCLP, Daskin 1983) assumes an ambulance busy "
-        f"{ems.busy_fraction:.1%} of the time: {ems.calls_per_1000_per_year:g} calls per 1,000 "
-        f"residents a year, {ems.minutes_per_call:g} minutes each (assumptions; no figure in the "
-        "plans).",
+        t(
+            "yongzhou_ems.busy",
+            busy=f"{ems.busy_fraction:.1%}",
+            calls=f"{ems.calls_per_1000_per_year:g}",
+            minutes=f"{ems.minutes_per_call:g}",
+        ),
         "",
-        "## Coverage of the station radius",
+        f"## {t('yongzhou_ems.radius')}",
         "",
-        *common.compare_table(radius, before, after),
-        "## Stations",
+        *common.compare_table(env, radius, before, after),
+        f"## {t('yongzhou_ems.stations')}",
         "",
         *common.table(
-            ["stage", "name", "lon", "lat", "residents newly within reach", "ambulances"],
+            [
+                t("col.stage"),
+                t("col.name"),
+                t("col.lon"),
+                t("col.lat"),
+                t("yongzhou_ems.col.gained"),
+                t("yongzhou_ems.col.ambulances"),
+            ],
             [
                 [
-                    s.stage,
+                    t(f"yongzhou_ems.stage.{s.stage}"),
                     s.name,
                     f"{s.lon:.5f}",
                     f"{s.lat:.5f}",
@@ -474,30 +503,31 @@ def _write(
                 for i, s in enumerate(stations, start=1)
             ],
         ),
-        "## Fleet per county-level unit",
+        f"## {t('yongzhou_ems.fleet')}",
         "",
         *common.table(
             [
-                "unit",
-                "residents",
-                "required",
-                "present",
-                "to add",
-                "negative-pressure required",
-                "present",
-                "to convert or add",
+                t(f"yongzhou_ems.col.{key}")
+                for key in (
+                    "unit",
+                    "residents",
+                    "required",
+                    "present",
+                    "to_add",
+                    "np_required",
+                    "np_present",
+                    "np_to_add",
+                )
             ],
             fleet.units,
         ),
-        *common.compare_table(rules[1], before, after),
-        *common.compare_table(rules[2], before, after),
+        *common.compare_table(env, rules[1], before, after),
+        *common.compare_table(env, rules[2], before, after),
     ]
     if fleet.notes:
-        lines += ["## Notes", "", *(f"- {n}" for n in fleet.notes), ""]
-    if scenario_id is not None:
-        lines += [f"Saved as scenario {scenario_id}.", ""]
-    lines.append(f"Computed in {time.perf_counter() - started:.1f} s.")
-    common.write_report(out / "report.md", lines)
+        lines += [f"## {t('notes')}", "", *(f"- {n}" for n in fleet.notes), ""]
+    lines += common.footer(env, scenario_id, started)
+    written = [common.write_report(out / "report.md", lines)]
 
     context = after.inputs.context
     lonlat = common.to_lonlat(context.net.crs, context.sites.x, context.sites.y)
@@ -522,13 +552,14 @@ def _write(
         for i, f in enumerate(context.sites.facilities)
         if i in set(select_facilities(context.sites, common.selectors(radius)).tolist())
     ]
-    common.write_geojson(out / "stations.geojson", features)
+    written.append(common.write_geojson(out / "stations.geojson", features))
     for label, evaluation in (("before", before), ("after", after)):
         outcome = evaluation.spatial[radius.id]
         gaps = common.zone_features(
             env.session, evaluation.inputs, outcome.counted & ~outcome.covered, {"rule": RADIUS}
         )
-        common.write_geojson(out / f"gaps_{label}.geojson", gaps)
+        written.append(common.write_geojson(out / f"gaps_{label}.geojson", gaps))
+    return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,13 +23,17 @@ from app.cli import (
     optimize,
     population,
     report,
+    scenario,
     serve,
     token,
 )
+from app.cli._help import both
 
 app = typer.Typer(
-    help="fplan: health facility planning on real road networks.",
+    help=both("cli.app"),
     no_args_is_help=True,
+    # no shell-completion options: their help is the library's, English only
+    add_completion=False,
     pretty_exceptions_show_locals=False,
     # plain help text: rich's formatter imports markdown and syntax highlighting (~0.5 s)
     rich_markup_mode=None,
@@ -47,6 +51,7 @@ norms.register(app)
 optimize.register(app)
 population.register(app)
 report.register(app)
+scenario.register(app)
 serve.register(app)
 token.register(app)
 loadtest.register(app)

@@ -240,8 +240,8 @@ def print_footer(
                 lang,
                 title=title,
                 rule=gap.rule_id.split(".", 1)[-1],
-                lines=gap.citation.lines,
-                needs="、".join(gap.needs) if lang == "zh" else ", ".join(gap.needs),
+                lines=messages.plan_lines(gap.citation.lines, lang),
+                needs=("、" if lang == "zh" else ", ").join(gap.needs_in(lang)),
             )
             console.print(escape(line), soft_wrap=True)
     if report.synthetic:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from app.cli._console import console
+from app.cli._help import both
 
 
 def _json_safe(value: Any) -> Any:
@@ -18,35 +19,26 @@ def _json_safe(value: Any) -> Any:
 
 def bench(
     *,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="print the records as a JSON list on stdout")
-    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=both("cli.bench.json"))] = False,
     case: Annotated[
         list[str] | None,
-        typer.Option("--case", help="run only this case (repeatable); see --list"),
+        typer.Option("--case", help=both("cli.bench.case")),
     ] = None,
-    quick: Annotated[
-        bool, typer.Option("--quick", help="leave out the heavy cases (the 1M-node network)")
-    ] = False,
-    list_cases: Annotated[bool, typer.Option("--list", help="list the cases and exit")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help=both("cli.bench.quick"))] = False,
+    list_cases: Annotated[bool, typer.Option("--list", help=both("cli.bench.list"))] = False,
     e2e: Annotated[
         bool,
         typer.Option(
             "--e2e",
-            help=(
-                "also the end-to-end cases at city scale (need the database)"
-                " · 另含城市规模端到端用例（需数据库）"
-            ),
+            help=both("cli.bench.e2e"),
         ),
     ] = False,
-    repeats: Annotated[
-        int, typer.Option(min=1, help="runs of our search per case; the best is reported")
-    ] = 3,
+    repeats: Annotated[int, typer.Option(min=1, help=both("cli.bench.repeats"))] = 3,
     in_process: Annotated[
         bool,
         typer.Option(
             "--in-process",
-            help="run the cases in this process (faster start; peak memory then accumulates)",
+            help=both("cli.bench.in_process"),
         ),
     ] = False,
 ) -> None:
@@ -100,4 +92,4 @@ def _format(value: Any) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("bench")(bench)
+    app.command("bench", help=both("cli.bench.help"))(bench)

@@ -22,6 +22,7 @@ import typer
 from rich.markup import escape
 
 from app.cli._console import Stages, console, progress_enabled
+from app.cli._help import both
 from geo import messages
 from geo.messages import Lang
 
@@ -75,33 +76,27 @@ def _environment(obj: object) -> Iterator[tuple["Session", "Settings"]]:
 def check(
     ctx: typer.Context,
     *,
-    city: Annotated[
-        str, typer.Option("--city", help="adcode of the city a plan governs, e.g. 431100")
-    ],
+    city: Annotated[str, typer.Option("--city", help=both("cli.opt.plan_city"))],
     output_format: Annotated[
         Format,
         typer.Option(
             "--format",
-            help="table (stdout), json or csv (stdout, or --out), xlsx, geojson or gpkg (--out)",
+            help=both("cli.check.format"),
         ),
     ] = Format.table,
     rules: Annotated[
         list[str] | None,
-        typer.Option("--rule", help="only this norm (its id or the part after the city); repeat"),
+        typer.Option("--rule", help=both("cli.check.rule")),
     ] = None,
     regions: Annotated[
         list[str] | None,
-        typer.Option("--region", help="only this region (adcode or name, e.g. 零陵区); repeat"),
+        typer.Option("--region", help=both("cli.check.region")),
     ] = None,
-    failing: Annotated[
-        bool, typer.Option("--failing", help="only the results that fall short")
-    ] = False,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="write the file here (xlsx, geojson, gpkg, csv)")
-    ] = None,
+    failing: Annotated[bool, typer.Option("--failing", help=both("cli.check.failing"))] = False,
+    out: Annotated[Path | None, typer.Option("--out", help=both("cli.check.out"))] = None,
     lang: Annotated[
         str | None,
-        typer.Option("--lang", help="zh (default) or en; else the FPLAN_LANG environment variable"),
+        typer.Option("--lang", help=both("cli.opt.lang")),
     ] = None,
 ) -> None:
     """核查规划指标 / Check every norm of CITY's plan in the city and each of its units."""
@@ -243,6 +238,8 @@ def _answer(
 
     from app.cli import _check_output as output
 
+    # the interpretations and data gaps in the reader's language, as the API gives them
+    report = report.for_reader(lang)
     if output_format == Format.json and not (rules or regions or failing):
         typer.echo(report.model_dump_json())
         return

@@ -13,13 +13,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from app.cli._help import both
 from app.cli.check import cli_lang
 from app.cli.norms import norms_app
 from geo import messages
 
-LangOption = Annotated[
-    str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
-]
+LangOption = Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))]
 
 
 def cities(lang: LangOption = None) -> None:
@@ -58,7 +57,7 @@ def cities(lang: LangOption = None) -> None:
 
 @norms_app.command("list")
 def list_norms(
-    city: Annotated[str, typer.Option("--city", help="adcode of the city, e.g. 431100")],
+    city: Annotated[str, typer.Option("--city", help=both("cli.opt.city"))],
     lang: LangOption = None,
 ) -> None:
     """列出规划指标 / List the norms of CITY's plan: title, kind, target, evaluated or gap."""

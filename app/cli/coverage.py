@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from app.cli._console import console
+from app.cli._help import both
 from geo.terms import Direction
 
 if TYPE_CHECKING:
@@ -41,34 +42,26 @@ def coverage(
     *,
     osm: Annotated[
         Path,
-        typer.Option("--osm", help="road network: .osm / .xml, .osm.pbf / .pbf, or osmnx .graphml"),
+        typer.Option("--osm", help=both("cli.coverage.osm")),
     ],
-    facilities: Annotated[Path, typer.Option("--facilities", help="CSV: lon, lat (WGS84), [id]")],
-    population: Annotated[
-        Path, typer.Option("--population", help="CSV: lon, lat (WGS84), population, [id]")
-    ],
+    facilities: Annotated[Path, typer.Option("--facilities", help=both("cli.coverage.facilities"))],
+    population: Annotated[Path, typer.Option("--population", help=both("cli.coverage.population"))],
     minutes: Annotated[
         float,
-        typer.Option(
-            "--minutes", min=0, help="travel-time threshold, minutes (ems: dispatch included)"
-        ),
+        typer.Option("--minutes", min=0, help=both("cli.coverage.minutes")),
     ],
-    mode: Annotated[Mode, typer.Option("--mode", help="travel mode")] = Mode.drive,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print one JSON object to stdout")
-    ] = False,
+    mode: Annotated[Mode, typer.Option("--mode", help=both("cli.coverage.mode"))] = Mode.drive,
+    as_json: Annotated[bool, typer.Option("--json", help=both("cli.opt.json_object"))] = False,
     direction: Annotated[
         Direction | None,
         typer.Option(
             "--direction",
-            help="default: to_facility (patients travel) for walk/drive, from_facility for ems",
+            help=both("cli.coverage.direction"),
         ),
     ] = None,
     max_snap_m: Annotated[
         float,
-        typer.Option(
-            "--max-snap-m", min=0, help="points farther from the network are off-network (m)"
-        ),
+        typer.Option("--max-snap-m", min=0, help=both("cli.coverage.max_snap_m")),
     ] = 500.0,  # geo.snap.MAX_SNAP_M, not imported here to keep `fplan --help` fast
 ) -> None:
     """Population covered within MINUTES of the nearest facility, and each facility's catchment.
@@ -208,4 +201,4 @@ def _print_table(summary: dict[str, Any], *, mode: str, minutes: float, directio
 
 
 def register(app: typer.Typer) -> None:
-    app.command("coverage")(coverage)
+    app.command("coverage", help=both("cli.coverage.help"))(coverage)

@@ -3,13 +3,12 @@
 import typer
 
 from app.cli._console import console
+from app.cli._help import both
 
-db_app = typer.Typer(
-    help="The database: start the local one, migrate.", no_args_is_help=True, rich_markup_mode=None
-)
+db_app = typer.Typer(help=both("cli.db.help"), no_args_is_help=True, rich_markup_mode=None)
 
 
-@db_app.command("up")
+@db_app.command("up", help=both("cli.db.up"))
 def db_up() -> None:
     """Start the local PostgreSQL cluster and create the database (when the URL is local)."""
     from app.db.local import ensure_local_database
@@ -18,8 +17,8 @@ def db_up() -> None:
     console.print(ensure_local_database(get_settings().database_url))
 
 
-@db_app.command("migrate")
-def db_migrate(revision: str = typer.Argument("head", help="target revision")) -> None:
+@db_app.command("migrate", help=both("cli.db.migrate"))
+def db_migrate(revision: str = typer.Argument("head", help=both("cli.db.revision"))) -> None:
     """Apply Alembic migrations up to REVISION."""
     from app.db.migrate import upgrade_database
     from app.settings import get_settings

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli._console import Stages, console, progress_enabled
+from app.cli._help import both
 from app.cli._session import open_session
 
 if TYPE_CHECKING:
@@ -13,17 +14,11 @@ if TYPE_CHECKING:
 
 
 def demo(
-    city: Annotated[str, typer.Option("--city", help="6-digit adcode, e.g. 430100 Changsha")],
-    seed: Annotated[int, typer.Option(help="seed of the synthetic network and facilities")] = 0,
-    nodes: Annotated[
-        int | None, typer.Option(help="size of a synthetic network, if one is generated")
-    ] = None,
-    refresh: Annotated[
-        bool, typer.Option("--refresh", help="regenerate the synthetic facilities")
-    ] = False,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
-    ] = None,
+    city: Annotated[str, typer.Option("--city", help=both("cli.demo.city"))],
+    seed: Annotated[int, typer.Option(help=both("cli.demo.seed"))] = 0,
+    nodes: Annotated[int | None, typer.Option(help=both("cli.demo.nodes"))] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help=both("cli.demo.refresh"))] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
 ) -> None:
     """准备城市数据 / Load what is missing for CITY: regions, roads, population, facilities.
 
@@ -108,4 +103,4 @@ def summary_lines(summary: "DemoSummary", lang: "Lang") -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
+    app.command("demo", help=both("cli.demo.help"))(demo)

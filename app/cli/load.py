@@ -6,28 +6,27 @@ from typing import Annotated
 import typer
 
 from app.cli._console import Stages, console, progress_enabled
+from app.cli._help import both
 
 load_app = typer.Typer(
-    help="Load reference data: regions, census, real facilities.",
+    help=both("cli.load.help"),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 
-@load_app.command("hunan")
+@load_app.command("hunan", help=both("cli.load.hunan"))
 def load_hunan(
     data_dir: Annotated[
         Path | None,
-        typer.Option(help="folder holding hunan/ and changsha/ (default: APP_DATA_DIR)"),
+        typer.Option(help=both("cli.load.data_dir")),
     ] = None,
-    if_empty: Annotated[
-        bool, typer.Option("--if-empty", help="do nothing when regions already exist")
-    ] = False,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help=both("cli.load.if_empty"))] = False,
     shipped: Annotated[
         bool,
         typer.Option(
             "--shipped",
-            help="load the tables the project ships (DATA.md) even when a data folder is set",
+            help=both("cli.load.shipped"),
         ),
     ] = False,
 ) -> None:

@@ -15,28 +15,29 @@ from typing import Annotated
 import typer
 
 from app.cli._console import console
+from app.cli._help import both
 
 
 def loadtest(
     *,
-    city: Annotated[str, typer.Option(help="adcode of a prepared city")] = "430100",
-    url: Annotated[
-        str | None, typer.Option(help="a running server; default: start one on loopback")
-    ] = None,
-    clients: Annotated[int, typer.Option(min=1, max=1000, help="concurrent clients")] = 50,
-    duration_s: Annotated[float, typer.Option(min=0.1, max=3600, help="seconds of load")] = 30.0,
-    think_s: Annotated[float, typer.Option(min=0, help="pause between a client's requests")] = 0.0,
-    facility_type: Annotated[str, typer.Option(help="coverage: facility type")] = (
+    city: Annotated[str, typer.Option(help=both("cli.loadtest.city"))] = "430100",
+    url: Annotated[str | None, typer.Option(help=both("cli.loadtest.url"))] = None,
+    clients: Annotated[int, typer.Option(min=1, max=1000, help=both("cli.loadtest.clients"))] = 50,
+    duration_s: Annotated[
+        float, typer.Option(min=0.1, max=3600, help=both("cli.loadtest.duration_s"))
+    ] = 30.0,
+    think_s: Annotated[float, typer.Option(min=0, help=both("cli.loadtest.think_s"))] = 0.0,
+    facility_type: Annotated[str, typer.Option(help=both("cli.loadtest.facility_type"))] = (
         "general_hospital"
     ),
-    minutes: Annotated[float, typer.Option(help="coverage: minutes")] = 30.0,
+    minutes: Annotated[float, typer.Option(help=both("cli.loadtest.minutes"))] = 30.0,
     token: Annotated[
-        str | None, typer.Option(envvar="FPLAN_TOKEN", help="API token, if reads need one")
+        str | None, typer.Option(envvar="FPLAN_TOKEN", help=both("cli.loadtest.token"))
     ] = None,
     server_workers: Annotated[
-        int, typer.Option(min=1, max=16, help="processes of the server it starts (not --url)")
+        int, typer.Option(min=1, max=16, help=both("cli.loadtest.server_workers"))
     ] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="print the statistics as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=both("cli.loadtest.json"))] = False,
 ) -> None:
     """Load the compliance and coverage endpoints of CITY; exit 1 on any error."""
     try:
@@ -86,4 +87,4 @@ def loadtest(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("loadtest")(loadtest)
+    app.command("loadtest", help=both("cli.loadtest.help"))(loadtest)

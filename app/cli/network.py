@@ -8,14 +8,15 @@ from typing import Annotated
 import typer
 
 from app.cli._console import Stages, console, peak_memory_mb, progress_enabled
+from app.cli._help import both
 from app.cli._session import open_session
 from geo import messages
 
 network_app = typer.Typer(
-    help="Road networks: import OSM, synthesize, list.", no_args_is_help=True, rich_markup_mode=None
+    help=both("cli.network.help"), no_args_is_help=True, rich_markup_mode=None
 )
 
-CityOption = Annotated[str, typer.Option("--city", help="6-digit adcode of the city, e.g. 433101")]
+CityOption = Annotated[str, typer.Option("--city", help=both("cli.network.city"))]
 
 
 def _print_summary(summary: object, population: object | None) -> None:
@@ -51,15 +52,11 @@ def _rebuild_population(  # type: ignore[no-untyped-def]
         return citydata.build_population(session, city, net, network_id)
 
 
-@network_app.command("synth")
+@network_app.command("synth", help=both("cli.network.synth"))
 def synth(
     city: CityOption,
-    nodes: Annotated[
-        int | None, typer.Option(help="target node count (default: ~10 per km², 5k–1M)")
-    ] = None,
-    seed: Annotated[
-        int, typer.Option(help="random seed; the same seed gives the same network")
-    ] = 0,
+    nodes: Annotated[int | None, typer.Option(help=both("cli.network.nodes"))] = None,
+    seed: Annotated[int, typer.Option(help=both("cli.network.seed"))] = 0,
 ) -> None:
     """Generate a synthetic network filling the city, on the real trunk roads when at hand."""
     from app.services import citydata
@@ -84,19 +81,17 @@ def synth(
     _print_summary(summary, population)
 
 
-@network_app.command("import")
+@network_app.command("import", help=both("cli.network.import"))
 def import_osm(  # noqa: PLR0917 - typer options are keyword arguments to the user
-    osm: Annotated[
-        Path | None, typer.Option("--osm", help=".osm.pbf, .osm (XML) or .graphml file")
-    ] = None,
+    osm: Annotated[Path | None, typer.Option("--osm", help=both("cli.network.osm"))] = None,
     edges: Annotated[
         Path | None,
         typer.Option("--edges", help="道路线图层 / road lines: .gpkg, .shp or .geojson (any CRS)"),
     ] = None,
     city: Annotated[
-        str | None, typer.Option("--city", help="6-digit adcode of the city it serves")
+        str | None, typer.Option("--city", help=both("cli.network.import_city"))
     ] = None,
-    name: Annotated[str | None, typer.Option(help="a name (default: the file name)")] = None,
+    name: Annotated[str | None, typer.Option(help=both("cli.network.name"))] = None,
     class_column: Annotated[
         str | None, typer.Option("--class-column", help="道路等级列 / road class column")
     ] = None,
@@ -114,11 +109,9 @@ def import_osm(  # noqa: PLR0917 - typer options are keyword arguments to the us
         ),
     ] = None,
     json_out: Annotated[
-        bool, typer.Option("--json", help="print one JSON object on stdout, no progress bars")
+        bool, typer.Option("--json", help=both("cli.opt.json_no_progress"))
     ] = False,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
-    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
 ) -> None:
     """Store a real network: OpenStreetMap (--osm) or a GIS road layer (--edges).
 
@@ -293,14 +286,23 @@ def _import_edges(
     return {}
 
 
-@network_app.command("list")
+@network_app.command("list", help=both("cli.network.list"))
 def list_networks(
-    city: Annotated[str | None, typer.Option("--city", help="only this city's networks")] = None,
+    city: Annotated[str | None, typer.Option("--city", help=both("cli.network.list_city"))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
 ) -> None:
     """List stored networks (the one each city is analysed on is marked)."""
+    from rich.console import Console
     from rich.table import Table
 
+    from app.cli.check import cli_lang
     from app.services import networks
+    from geo import messages
+
+    reader = cli_lang(lang)
+
+    def t(key: str) -> str:
+        return messages.text(key, reader)
 
     with open_session() as session:
         rows = networks.list_networks(session, city)
@@ -308,9 +310,10 @@ def list_networks(
             networks.find_network(session, c).id  # type: ignore[union-attr]
             for c in {r.city_adcode for r in rows if r.city_adcode}
         }
-    table = Table("id", "city", "name", "source", "nodes", "edges", "used")
+    columns = ("id", "city", "name", "source", "nodes", "edges", "used")
+    table = Table(*(t(f"network.col.{column}") for column in columns))
     for r in rows:
-        source = "[yellow]synthetic[/yellow]" if r.synthetic else r.source
+        source = f"[yellow]{t('source.synthetic')}[/yellow]" if r.synthetic else r.source
         table.add_row(
             str(r.id),
             r.city_adcode or "",
@@ -320,7 +323,8 @@ def list_networks(
             f"{r.n_edges:,}",
             "✓" if r.id in chosen else "",
         )
-    console.print(table)
+    # the listing is the answer: stdout, where `| cat` and redirects find it
+    Console(highlight=False).print(table)
 
 
 def register(app: typer.Typer) -> None:

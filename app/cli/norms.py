@@ -98,7 +98,7 @@ def validate(
 def verify(
     plans: Annotated[
         Path | None,
-        typer.Option("--plans", help="规划文本目录（含 seeds/）/ the plans folder holding seeds/"),
+        typer.Option("--plans", help="规划文本目录（含 seeds/） / the plans folder holding seeds/"),
     ] = None,
 ) -> None:
     """核对所有目录的引文 / Check every catalogue's quotes against the plan texts.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from app.cli._console import Stages, console, progress_enabled
+from app.cli._help import both
 from app.cli.check import CheckEnvironment
 
 if TYPE_CHECKING:
@@ -68,47 +69,43 @@ def result_json(result: "OptimizeResult") -> dict[str, Any]:
 def optimize(
     ctx: typer.Context,
     *,
-    city: Annotated[str, typer.Option("--city", help="adcode of the city, e.g. 431100")],
+    city: Annotated[str, typer.Option("--city", help=both("cli.opt.city"))],
     model: Annotated[
         Model | None,
         typer.Option(
             "--model",
-            help="lscp, mclp, pmedian or ems (stations and fleet together); default mclp with "
-            "--k, else lscp",
+            help=both("cli.optimize.model"),
         ),
     ] = None,
     rule: Annotated[
         str | None,
-        typer.Option("--rule", help="a spatial rule of the plan, e.g. yongzhou.ems_station_radius"),
+        typer.Option("--rule", help=both("cli.optimize.rule")),
     ] = None,
     minutes: Annotated[
-        float | None, typer.Option("--minutes", help="travel-time threshold, minutes")
+        float | None, typer.Option("--minutes", help=both("cli.optimize.minutes"))
     ] = None,
     radius_km: Annotated[
-        float | None, typer.Option("--radius-km", help="straight-line radius, kilometres")
+        float | None, typer.Option("--radius-km", help=both("cli.optimize.radius_km"))
     ] = None,
-    k: Annotated[int | None, typer.Option("--k", help="sites to open (mclp, pmedian)")] = None,
-    mode: Annotated[
-        Mode | None, typer.Option("--mode", help="with --minutes: walk, drive or ems")
-    ] = None,
+    k: Annotated[int | None, typer.Option("--k", help=both("cli.optimize.k"))] = None,
+    mode: Annotated[Mode | None, typer.Option("--mode", help=both("cli.optimize.mode"))] = None,
     facility_type: Annotated[
-        str | None, typer.Option("--facility-type", help="type of the new sites")
+        str | None, typer.Option("--facility-type", help=both("cli.optimize.facility_type"))
     ] = None,
     candidates: Annotated[
-        str, typer.Option("--candidates", help='"gaps" or "upgrade:<type>[,<type>…]"')
+        str, typer.Option("--candidates", help=both("cli.optimize.candidates"))
     ] = "gaps",
     spacing_m: Annotated[
         float | None,
         typer.Option(
             "--spacing-m",
-            help="gap candidates: one per square of this side where the limit is smallest "
-            "(default: a fifth of a radius, 1 km for a travel time; widened to fit)",
+            help=both("cli.optimize.spacing_m"),
         ),
     ] = None,
     time_limit_s: Annotated[
-        float, typer.Option("--time-limit", help="solver time limit, seconds")
+        float, typer.Option("--time-limit", help=both("cli.optimize.time_limit"))
     ] = 60.0,
-    json_out: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=both("cli.opt.json_one"))] = False,
 ) -> None:
     """Choose sites for a norm in CITY with a location model; print them and what they gain."""
     from pydantic import ValidationError
@@ -249,4 +246,4 @@ def _print_ems(result: "OptimizeResult") -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("optimize")(optimize)
+    app.command("optimize", help=both("cli.optimize.help"))(optimize)

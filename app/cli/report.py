@@ -11,21 +11,20 @@ from typing import Annotated, Literal
 import typer
 
 from app.cli._console import Stages, console, progress_enabled
+from app.cli._help import both
 from app.cli.check import cli_lang
 from geo import messages
 
 
 def report(
     *,
-    city: Annotated[str, typer.Option("--city", help="adcode of the city, e.g. 431100")],
-    out: Annotated[Path, typer.Option("--out", help="the file to write")],
-    output_format: Annotated[str, typer.Option("--format", help="html or pdf (A4)")] = "pdf",
+    city: Annotated[str, typer.Option("--city", help=both("cli.opt.city"))],
+    out: Annotated[Path, typer.Option("--out", help=both("cli.report.out"))],
+    output_format: Annotated[str, typer.Option("--format", help=both("cli.report.format"))] = "pdf",
     scenario: Annotated[
-        int | None, typer.Option("--scenario", help="a scenario of the city (its id)")
+        int | None, typer.Option("--scenario", help=both("cli.report.scenario"))
     ] = None,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh (default) or en; else FPLAN_LANG")
-    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
 ) -> None:
     """写出核查报告 / Write CITY's compliance report (norms, maps, charts, provenance)."""
     from app.cli._session import open_session

@@ -2,13 +2,13 @@
 
 import typer
 
+from app.cli._help import both
+
 
 def serve(
-    host: str | None = typer.Option(None, help="address to bind (default: APP_HOST or 127.0.0.1)"),
-    port: int | None = typer.Option(None, help="port (default: APP_PORT or 8000)"),
-    workers: int = typer.Option(
-        1, min=1, max=64, help="server processes; each keeps its own answer cache"
-    ),
+    host: str | None = typer.Option(None, help=both("cli.serve.host")),
+    port: int | None = typer.Option(None, help=both("cli.serve.port")),
+    workers: int = typer.Option(1, min=1, max=64, help=both("cli.serve.workers")),
 ) -> None:
     """Serve the API and the map."""
     import uvicorn
@@ -27,4 +27,4 @@ def serve(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+    app.command("serve", help=both("cli.serve.help"))(serve)

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli._console import console
+from app.cli._help import both
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-token_app = typer.Typer(
-    help="API tokens: create, list, revoke.", no_args_is_help=True, rich_markup_mode=None
-)
+token_app = typer.Typer(help=both("cli.token.help"), no_args_is_help=True, rich_markup_mode=None)
 
 
 class Role(StrEnum):
@@ -42,12 +41,12 @@ def _session(obj: object) -> Iterator["Session"]:
         yield session
 
 
-@token_app.command("create")
+@token_app.command("create", help=both("cli.token.create"))
 def create(
     ctx: typer.Context,
-    role: Annotated[Role, typer.Option("--role", help="viewer, planner or admin")],
-    name: Annotated[str, typer.Option("--name", help="who holds it, e.g. changsha-office")],
-    as_json: Annotated[bool, typer.Option("--json", help="print the token as JSON")] = False,
+    role: Annotated[Role, typer.Option("--role", help=both("cli.token.role"))],
+    name: Annotated[str, typer.Option("--name", help=both("cli.token.name"))],
+    as_json: Annotated[bool, typer.Option("--json", help=both("cli.token.json"))] = False,
 ) -> None:
     """Issue a token with ROLE; its secret is printed once and never stored."""
     from pydantic import ValidationError
@@ -72,12 +71,12 @@ def create(
     typer.echo(issued.secret)
 
 
-@token_app.command("list")
+@token_app.command("list", help=both("cli.token.list"))
 def list_(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=both("cli.opt.print_json"))] = False,
     include_revoked: Annotated[
-        bool, typer.Option("--all/--active", help="include revoked tokens")
+        bool, typer.Option("--all/--active", help=both("cli.token.all"))
     ] = True,
 ) -> None:
     """List the tokens (never their secrets)."""
@@ -106,10 +105,10 @@ def list_(
     console.print(table)
 
 
-@token_app.command("revoke")
+@token_app.command("revoke", help=both("cli.token.revoke"))
 def revoke(
     ctx: typer.Context,
-    token_id: Annotated[int, typer.Argument(help="the token's id (see `fplan token list`)")],
+    token_id: Annotated[int, typer.Argument(help=both("cli.token.id"))],
 ) -> None:
     """Revoke a token at once."""
     from app.errors import AppError

@@ -58,7 +58,15 @@ class ComplianceResult(BaseModel):
     target_scope: Literal["city", "unit"] = Field(
         description="city: a city-wide target judged on the city row only; unit: every unit"
     )
-    interpretation: str | None = Field(description="how the catalogue reads the plan here")
+    interpretation: str | None = Field(
+        description="how the catalogue reads the plan here, in the reader's language (lang)"
+    )
+    interpretation_zh: str | None = Field(default=None, description="the reading in Chinese")
+    interpretation_en: str | None = Field(default=None, description="the reading in English")
+
+    def reading(self, lang: "Lang") -> str | None:
+        """The interpretation in ``lang`` (None when the catalogue gives none)."""
+        return self.interpretation_en if lang == "en" else self.interpretation_zh
 
     def outcome(self, lang: "Lang") -> str:
         """The outcome sentence in ``lang`` (exports, the report and ``fplan check``)."""
@@ -91,14 +99,42 @@ class DataGapPublic(BaseModel):
     kind: str
     title_zh: str
     title_en: str
-    data_gap: str = Field(description="why it cannot be evaluated")
-    needs: list[str] = Field(description="the register fields or data sets it needs")
+    data_gap: str = Field(description="why it cannot be evaluated, in the reader's language")
+    data_gap_zh: str = Field(description="why, in Chinese")
+    data_gap_en: str = Field(description="why, in English")
+    needs: list[str] = Field(description="ids of the register fields or data sets it needs")
+    needs_labels: list[str] = Field(
+        description="what it needs, worded in the reader's language (e.g. 床位数 / beds)"
+    )
     applies_to: list[str]
     binding: Literal["binding", "expected"] | None
     year: int | None
-    interpretation: str | None
+    interpretation: str | None = Field(description="the reading, in the reader's language")
+    interpretation_zh: str | None = None
+    interpretation_en: str | None = None
     citation: CitationPublic
     citations: list[CitationPublic]
+
+    def why(self, lang: "Lang") -> str:
+        """Why the rule cannot be evaluated, in ``lang``."""
+        return self.data_gap_en if lang == "en" else self.data_gap_zh
+
+    def needs_in(self, lang: "Lang") -> list[str]:
+        """What the rule needs, as labels in ``lang`` (never the field ids)."""
+        from geo import messages
+
+        return [messages.need_label(need, lang) for need in self.needs]
+
+    def for_reader(self, lang: "Lang") -> "DataGapPublic":
+        """A copy whose reader fields (``data_gap``, ``needs_labels``, …) are in ``lang``."""
+        reading = self.interpretation_en if lang == "en" else self.interpretation_zh
+        return self.model_copy(
+            update={
+                "data_gap": self.why(lang),
+                "needs_labels": self.needs_in(lang),
+                "interpretation": reading,
+            }
+        )
 
 
 class PopulationSourcePublic(BaseModel):
@@ -173,6 +209,12 @@ class ComplianceReport(BaseModel):
         description="what the figures rest on: residents on real roads, the population "
         "source, real vs synthetic facilities, for the city and each unit",
     )
+
+    def for_reader(self, lang: "Lang") -> "ComplianceReport":
+        """A copy whose sentences for the reader (interpretations, data gaps) are in ``lang``."""
+        results = [r.model_copy(update={"interpretation": r.reading(lang)}) for r in self.results]
+        gaps = [gap.for_reader(lang) for gap in self.data_gaps]
+        return self.model_copy(update={"results": results, "data_gaps": gaps})
 
 
 class CoverageRegion(BaseModel):

@@ -41,6 +41,13 @@ class TargetPublic(BaseModel):
     unit: str
 
 
+class WordingPublic(BaseModel):
+    """A sentence of the catalogue in both languages."""
+
+    zh: str = Field(description="in Chinese")
+    en: str = Field(description="in English, the same meaning")
+
+
 class RulePublic(BaseModel):
     """One norm of one plan."""
 
@@ -63,9 +70,18 @@ class RulePublic(BaseModel):
     target_share: float | None = Field(
         description="spatial rules: the share of residents that must be within reach"
     )
-    interpretation: str | None = Field(description="how an ambiguous or silent plan is read")
-    data_gap: str | None = Field(description="why the data cannot evaluate it, if so")
-    needs: list[str] | None = Field(description="data-gap rules: the fields or data missing")
+    interpretation: WordingPublic | None = Field(
+        description="how an ambiguous or silent plan is read, in Chinese and English"
+    )
+    data_gap: WordingPublic | None = Field(
+        description="why the data cannot evaluate it, if so, in Chinese and English"
+    )
+    needs: list[str] | None = Field(
+        description="data-gap rules: ids of the register fields or data sets missing"
+    )
+    needs_labels: list[WordingPublic] | None = Field(
+        default=None, description="the same, worded (e.g. 床位数 / beds)"
+    )
     citations: list[CitationPublic]
 
 

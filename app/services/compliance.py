@@ -44,9 +44,11 @@ from app.services.inputs import (
 )
 from app.services.norms import NormCatalogues
 from app.settings import Settings
+from geo import messages
 from geo.norms import (
     SPATIAL_KINDS,
     Catalogue,
+    DataGap,
     Rule,
     RuleResult,
     Status,
@@ -256,10 +258,25 @@ def _report(
         ),
         counts=counts,
         results=results,
-        data_gaps=[
-            DataGapPublic.model_validate(gap.to_dict()) for gap in catalogue_data_gaps(catalogue)
-        ],
+        data_gaps=[_data_gap_public(gap) for gap in catalogue_data_gaps(catalogue)],
         basis=data_basis(session, prepared.city.adcode),
+    )
+
+
+def _data_gap_public(gap: DataGap) -> DataGapPublic:
+    # the reader fields are Chinese here; ComplianceReport.for_reader words them in the asked one
+    fields = gap.to_dict()
+    return DataGapPublic.model_validate(
+        {
+            **fields,
+            "data_gap": gap.data_gap.zh,
+            "data_gap_zh": gap.data_gap.zh,
+            "data_gap_en": gap.data_gap.en,
+            "needs_labels": [messages.need_label(need, "zh") for need in gap.needs],
+            "interpretation": gap.interpretation.zh if gap.interpretation else None,
+            "interpretation_zh": gap.interpretation.zh if gap.interpretation else None,
+            "interpretation_en": gap.interpretation.en if gap.interpretation else None,
+        }
     )
 
 
@@ -271,6 +288,7 @@ def _result_public(
     citations = [CitationPublic.model_validate({**c, **plan}) for c in row.citations]
     details = row.details or {}
     passed_status = "unknown" if row.passed is None else ("pass" if row.passed else "fail")
+    reading = rule.interpretation if rule else None
     return ComplianceResult(
         region_adcode=row.region_adcode,
         region_name=row.region_name,
@@ -298,7 +316,9 @@ def _result_public(
             else BaselinePublic.model_validate(rule.baseline.model_dump(mode="json"))
         ),
         target_scope=rule.scope_of_target.value if rule else "unit",
-        interpretation=rule.interpretation if rule else None,
+        interpretation=reading.zh if reading else None,
+        interpretation_zh=reading.zh if reading else None,
+        interpretation_en=reading.en if reading else None,
     )
 
 
@@ -421,8 +441,10 @@ def _remember(
 def report_csv(report: ComplianceReport) -> str:
     """The results as CSV, one row per rule and region, with the primary citation.
 
-    A second block, after one empty line, lists the norms the register cannot evaluate
-    (``DATA_GAP_COLUMNS``), once each.
+    The interpretation, the data gaps and what they need are in the reader's language of
+    ``report`` (:meth:`~app.schemas.compliance.ComplianceReport.for_reader`). A second block,
+    after one empty line, lists the norms the register cannot evaluate (``DATA_GAP_COLUMNS``),
+    once each.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -471,7 +493,7 @@ def report_csv(report: ComplianceReport) -> str:
                     gap.kind,
                     gap.binding or "",
                     "" if gap.year is None else gap.year,
-                    " ".join(gap.needs),
+                    "、".join(gap.needs_labels),
                     gap.data_gap,
                     gap.citation.document,
                     gap.citation.lines,

@@ -266,8 +266,8 @@ def _data_gap_sheet(sheet: Worksheet, report: ComplianceReport, lang: Lang) -> N
             [
                 title,
                 gap.rule_id,
-                "、".join(gap.needs),
-                gap.data_gap,
+                ("、" if lang == "zh" else ", ").join(gap.needs_in(lang)),
+                gap.why(lang),
                 gap.citation.lines,
                 gap.citation.quote,
             ]
@@ -344,6 +344,7 @@ def export_report(
     """``report`` as a file in ``fmt``, named ``compliance-<city>[-scenario-<id>].<fmt>``."""
     from app.services.export_layers import report_layers
 
+    report = report.for_reader(lang)
     stem = f"compliance-{report.city}"
     if report.scenario_id is not None:
         stem += f"-scenario-{report.scenario_id}"

@@ -20,6 +20,7 @@ from app.schemas.norms import CataloguePublic, CitationPublic, NormCatalogueList
 from app.services import catalogue_keys
 from app.services.catalogue_keys import norms_dir_of, seeds_dir_of
 from app.settings import Settings
+from geo import messages
 from geo.norms import (
     DEFAULT_CATALOGUE_DIR,
     SPATIAL_KINDS,
@@ -223,6 +224,14 @@ def _rule_public(rule: Rule, plan: PlanReference) -> RulePublic:
             "expected": None if rule.binding is None else rule.binding == Binding.EXPECTED,
             "target_scope": rule.scope_of_target.value,
             "target_share": rule.share_required if rule.kind in SPATIAL_KINDS else None,
+            "needs_labels": (
+                None
+                if rule.needs is None
+                else [
+                    {"zh": messages.need_label(n, "zh"), "en": messages.need_label(n, "en")}
+                    for n in rule.needs
+                ]
+            ),
             "citations": citation_public(rule, plan),
         }
     )

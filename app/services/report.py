@@ -40,8 +40,8 @@ th { background: #eef3f8; } td.num { text-align: right; white-space: nowrap; }
 blockquote { margin: 3pt 0; padding: 3pt 6pt; border-left: 2.5pt solid #1f4e79;
   background: #f5f7fa; font-size: 8.5pt; }
 .rule { page-break-inside: avoid; } figure { margin: 4pt 0; text-align: center; }
-figure svg { max-width: 100%; height: auto; }
-figure img { max-width: 100%; max-height: 160mm; width: auto; }
+figure img { image-resolution: 200dpi; max-width: 100%; }
+figure img.map { max-height: 160mm; }
 """
 
 
@@ -116,20 +116,26 @@ def _rule_section(
         _rows_table(rows, before, lang),
     ]
     number = report.plan.document_number or ""
+    lines = messages.plan_lines(first.citation.lines, lang)
     parts.append(
-        f"<blockquote>{escape(t('report.quote', lang))}（{escape(first.citation.lines)}"
+        f"<blockquote>{escape(t('report.quote', lang))}（{escape(lines)}"
         f"{'，' + escape(number) if number else ''}）：{escape(first.citation.quote)}</blockquote>"
     )
-    if first.interpretation:
+    reading = first.reading(lang)
+    if reading:
         parts.append(
-            f'<p class="meta">{escape(t("report.interpretation", lang))}：'
-            f"{escape(first.interpretation)}</p>"
+            f'<p class="meta">{escape(t("report.interpretation", lang))}：{escape(reading)}</p>'
         )
-    chart = report_figures.rule_chart(
-        [r for r in rows if r.region_adcode != report.city and r.status != "not_applicable"],
-        lang,
+    # a chart where units fall short: where they stand against the target
+    chart = (
+        report_figures.rule_chart(
+            [r for r in rows if r.region_adcode != report.city and r.status != "not_applicable"],
+            lang,
+        )
+        if failing
+        else None
     )
-    if chart is not None and failing:
+    if chart is not None:
         parts.append(f"<figure>{chart}</figure>")
     parts.append("</div>")
     return "".join(parts)
@@ -182,7 +188,7 @@ def report_html(
         + "</p>"
     )
     verdicts = export_layers.verdict_frame(session, report, lang)
-    gaps = export_layers.gap_frame(session, report, catalogue, lang)
+    gaps = report_figures.gap_cells(session, report.run_id)
     facilities = report_figures.city_facilities(session, report.city)
     body.append(f"<h2>{escape(t('report.map', lang))}</h2>")
     body.append(f"<figure>{report_figures.overview_map(verdicts, gaps, facilities, lang)}</figure>")
@@ -203,9 +209,12 @@ def report_html(
         body.append(f"<h2>{escape(t('report.data_gaps', lang))}</h2><ul>")
         for gap in report.data_gaps:
             gap_title = gap.title_zh if lang == "zh" else gap.title_en
+            needs = ("、" if lang == "zh" else ", ").join(gap.needs_in(lang))
+            lines = messages.plan_lines(gap.citation.lines, lang)
             body.append(
-                f"<li><b>{escape(gap_title)}</b>（{escape(gap.citation.lines)}）："
-                f"{escape(gap.citation.quote)}</li>"
+                f"<li><b>{escape(gap_title)}</b>（{escape(lines)}）："
+                f"{escape(gap.citation.quote)}<br>{escape(gap.why(lang))} "
+                f"{escape(t('report.needs', lang, needs=needs))}</li>"
             )
         body.append("</ul>")
     body.append(f"<h2>{escape(t('report.provenance', lang))}</h2>")

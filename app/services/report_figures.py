@@ -1,9 +1,11 @@
-"""The report's maps and charts, drawn on the server (matplotlib).
+"""The report's maps and charts, drawn on the server (matplotlib) as images at print resolution.
 
-The map, an inline PNG, shades each county-level unit by its number of failing norms, overlays
-the gap zones of the spatial norms and draws the facilities, real ones above and larger than
-synthetic ones. A chart per norm (SVG, text as paths) compares each unit's value with the
-target. Chinese is drawn with Debian's WenQuanYi Micro Hei (``make browser`` installs it).
+The map shades each county-level unit by its number of failing norms, overlays the cells the
+spatial norms find beyond reach (darker where more norms do) and draws the facilities, real ones
+above and larger than synthetic ones. A chart per norm compares each unit's value with the
+target. Both are PNG images: raster at print resolution keeps the PDF quick to typeset (an SVG of
+text paths is thousands of elements WeasyPrint styles and draws one by one). Chinese is drawn
+with Debian's WenQuanYi Micro Hei (``make browser`` installs it).
 """
 
 import base64
@@ -13,17 +15,20 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib as mpl
+import shapely
 
 mpl.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-from sqlalchemy import func, select
+from PIL import Image
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility, Region
@@ -35,6 +40,12 @@ CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 _FAIL_COLOURS = ["#1a9641", "#fdae61", "#f46d43", "#a50026"]
 _FAIL_BOUNDS = [0, 1, 3, 6, 1000]
 _GAP_COLOUR = "#6a3d9a"
+# the gap cells' shading by how many norms find them beyond reach: 1, 2, 3 or more
+_GAP_ALPHAS = (0.12, 0.2, 0.3)
+# print resolution: the A4 text width (180 mm) at 200 dpi, ≈ 1,400 pixels
+_DPI = 200
+# unit outlines simplified to about a pixel of the printed map (≈ 150 m), degrees
+_OUTLINE_TOLERANCE_DEG = 0.0015
 
 
 def _font() -> None:
@@ -46,22 +57,54 @@ def _font() -> None:
     mpl.rcParams["axes.unicode_minus"] = False
 
 
-def _png(figure: Figure) -> str:
-    # a map of thousands of zones and points is lighter as an image than as vector paths
+def _png(figure: Figure, *, css_class: str = "map", tight: bool = True) -> str:
+    # a map of thousands of cells and points, or a chart, is lighter as an image than as paths;
+    # a tight box draws the figure twice (once to measure), so the charts set their margins and
+    # their pixels are taken from the canvas as drawn (no PNG written and read back)
+    drawn: Image.Image
+    if tight:
+        drawn_png = io.BytesIO()
+        figure.savefig(drawn_png, format="png", dpi=_DPI, bbox_inches="tight")
+        drawn = Image.open(drawn_png)
+    else:
+        figure.set_dpi(_DPI)
+        canvas = FigureCanvasAgg(figure)
+        # matplotlib's Agg canvas is not annotated
+        canvas.draw()  # type: ignore[no-untyped-call]
+        pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+        drawn = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), pixels)
+    plt.close(figure)
+    # a palette of 256 colours, no alpha: WeasyPrint re-encodes every image it embeds, and an
+    # opaque palette image is a quarter of the bytes of RGBA and needs no separate alpha mask
+    palette = drawn.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=160, bbox_inches="tight")
-    plt.close(figure)
+    palette.save(buffer, format="png")
     encoded = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img alt="" src="data:image/png;base64,{encoded}">'
+    return f'<img class="{css_class}" alt="" src="data:image/png;base64,{encoded}">'
 
 
-def _svg(figure: Figure) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
-    text = buffer.getvalue()
-    # the XML prolog and DOCTYPE are not allowed inside HTML
-    return text[text.index("<svg") :]
+def gap_cells(session: Session, run_id: int) -> gpd.GeoDataFrame:
+    """The cells a run's spatial norms find beyond reach, dissolved by how many norms do.
+
+    One row per class (``norms``: 1, 2, 3 meaning three or more) with the union of its cells
+    (WGS84); empty when no norm finds anyone beyond reach.
+    """
+    rows = session.execute(
+        text(
+            "SELECT least(count(*), 3) AS norms, ST_AsBinary(c.geom) "
+            "FROM evaluation_results r CROSS JOIN LATERAL unnest(r.gap_cell_ids) AS g(cell_id) "
+            "JOIN population_cells c ON c.id = g.cell_id "
+            "WHERE r.run_id = :run GROUP BY c.id, c.geom"
+        ),
+        {"run": run_id},
+    ).all()
+    classes: dict[int, list[bytes]] = {}
+    for norms, wkb in rows:
+        classes.setdefault(int(norms), []).append(bytes(wkb))
+    keys = sorted(classes)
+    # the cells are a grid: their union is a coverage union (edges shared, never overlapping)
+    geometries = [shapely.coverage_union_all(shapely.from_wkb(classes[k])) for k in keys]
+    return gpd.GeoDataFrame({"norms": keys}, geometry=geometries, crs="EPSG:4326")
 
 
 def city_facilities(session: Session, city: str) -> gpd.GeoDataFrame:
@@ -93,24 +136,28 @@ def overview_map(
     facilities: gpd.GeoDataFrame,
     lang: Lang,
 ) -> str:
-    """The city map as an inline PNG: units by failing norms, gap zones, facilities (real on
-    top)."""
+    """The city map as an inline PNG: units by failing norms, the cells beyond reach
+    (:func:`gap_cells`), facilities (real on top)."""
     _font()
     figure, axes = plt.subplots(figsize=(7.0, 6.2))
     cmap = ListedColormap(_FAIL_COLOURS)
     norm = BoundaryNorm(_FAIL_BOUNDS, cmap.N)
-    verdicts.plot(
+    outlines = verdicts.assign(geometry=verdicts.geometry.simplify(_OUTLINE_TOLERANCE_DEG))
+    outlines.plot(
         ax=axes, column="fail_count", cmap=cmap, norm=norm, edgecolor="#555555", linewidth=0.6
     )
-    if not gaps.empty:
-        gaps.plot(ax=axes, color=_GAP_COLOUR, alpha=0.22, linewidth=0)
+    for _, zone in gaps.iterrows():
+        alpha = _GAP_ALPHAS[min(int(zone["norms"]), len(_GAP_ALPHAS)) - 1]
+        gaps[gaps["norms"] == zone["norms"]].plot(
+            ax=axes, color=_GAP_COLOUR, alpha=alpha, linewidth=0
+        )
     synthetic = facilities[facilities["synthetic"]]
     real = facilities[~facilities["synthetic"]]
     if not synthetic.empty:
         synthetic.plot(ax=axes, markersize=0.3, color="#7f7f7f", alpha=0.5)
     if not real.empty:
         real.plot(ax=axes, markersize=9, color="#08306b", edgecolor="white", linewidth=0.4)
-    for _, row in verdicts.iterrows():
+    for _, row in outlines.iterrows():
         point = row.geometry.representative_point()
         axes.annotate(row["name"], (point.x, point.y), ha="center", fontsize=7)
     handles: list[Artist] = [
@@ -148,8 +195,15 @@ def rule_chart(results: Sequence[ComplianceResult], lang: Lang) -> str | None:
     _font()
     share = rows[0].unit.startswith("share")
     scale = 100.0 if share else 1.0
-    figure, axes = plt.subplots(figsize=(6.6, 0.28 * len(rows) + 0.9))
     names = [r.region_name for r in rows]
+    height_in = 0.28 * len(rows) + 0.9
+    figure, axes = plt.subplots(figsize=(6.6, height_in))
+    # margins in inches, set here: the names' width at 7 pt (a CJK character is 1 em) on the left,
+    # the axis label below
+    left_in = 0.2 + max(len(name) for name in names) * 7 / 72
+    figure.subplots_adjust(
+        left=left_in / 6.6, right=0.97, top=1 - 0.1 / height_in, bottom=0.55 / height_in
+    )
     values = [float(r.value or 0) * scale for r in rows]
     targets = [float(r.target or 0) * scale for r in rows]
     colours = [{"pass": "#1a9641", "fail": "#d7191c"}.get(r.status, "#9e9e9e") for r in rows]
@@ -167,4 +221,4 @@ def rule_chart(results: Sequence[ComplianceResult], lang: Lang) -> str | None:
     axes.tick_params(axis="x", labelsize=7)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    return _svg(figure)
+    return _png(figure, css_class="chart", tight=False)

@@ -114,6 +114,35 @@ def label(prefix: str, value: str, lang: Lang = DEFAULT_LANG) -> str:
     return value.replace("_", " ")
 
 
+def need_label(need: str, lang: Lang = DEFAULT_LANG) -> str:
+    """Return what a data-gap rule needs as a reader's label (``beds`` → ``床位数``).
+
+    Parameters
+    ----------
+    need
+        A ``needs`` entry of the norm catalogue: a register field or a data set id.
+    lang
+        The reader's language.
+    """
+    return label("need", need, lang)
+
+
+def plan_lines(label: str, lang: Lang = DEFAULT_LANG) -> str:
+    """Return a citation's lines as a reader cites a plan (``L1266-1268`` → ``第1266～1268行``).
+
+    Parameters
+    ----------
+    label
+        The citation's lines as the catalogue writes them (``L195``, ``L1266-1268``).
+    lang
+        The reader's language; English keeps the label as it is.
+    """
+    if lang == "en":
+        return label
+    span = re.sub(r"L(?=[0-9])", "", label).replace("-", "～")
+    return text("report.lines", lang, span=span)
+
+
 def number(value: float, digits: int = 2) -> str:
     """Return a number with at most ``digits`` decimals, thousands separated (``"12,400.5"``)."""
     shown = f"{value:,.{digits}f}"

@@ -13,12 +13,13 @@ defect.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 import yaml
 from pydantic import (
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -57,6 +58,35 @@ _RULE_ID = r"^[a-z][a-z0-9]*\.[a-z0-9_]+$"
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Wording(_Model):
+    """A sentence of the catalogue in both languages: Chinese (``zh``) and English (``en``).
+
+    The shipped catalogues word each reading twice, with the same meaning. A planner's own
+    catalogue may give one plain string instead (the older form): it is then shown as it is in
+    both languages.
+    """
+
+    zh: str = Field(min_length=1, description="in Chinese (shown by default)")
+    en: str = Field(min_length=1, description="in English, the same meaning")
+
+    def in_lang(self, lang: str) -> str:
+        """Return the wording in ``lang`` (``"en"``; anything else reads Chinese)."""
+        return self.en if lang == "en" else self.zh
+
+
+def _either_form(value: Any) -> Any:
+    # the older single string is one wording shown in both languages
+    if isinstance(value, str):
+        return {"zh": value, "en": value}
+    return value
+
+
+# ``{zh: …, en: …}``, or one plain string shown in both languages
+WordingField = Annotated[
+    Wording, BeforeValidator(_either_form, json_schema_input_type=Wording | str)
+]
 
 
 class Baseline(_Model):
@@ -103,10 +133,12 @@ class Rule(_Model):
         For spatial rules: the share of residents (0–1] that must be within reach; where the
         plan gives none, ``interpretation`` says why this share is tested.
     interpretation
-        How the catalogue reads an ambiguous or silent plan.
+        How the catalogue reads an ambiguous or silent plan, in Chinese and English
+        (``{zh: …, en: …}``; one plain string is shown in both languages).
     data_gap
-        Why the facility data cannot evaluate the rule (one sentence); the rule is then listed
-        once per city in the ``data_gaps`` section of every output.
+        Why the facility data cannot evaluate the rule, in Chinese and English like
+        ``interpretation``; the rule is then listed once per city in the ``data_gaps`` section
+        of every output.
     needs
         With ``data_gap``: exactly what is missing (register fields or data sets).
     citations
@@ -126,8 +158,8 @@ class Rule(_Model):
     baseline: Baseline | None = None
     target_scope: TargetScope | None = None
     target_share: float | None = Field(default=None, gt=0, le=1)
-    interpretation: str | None = None
-    data_gap: str | None = None
+    interpretation: WordingField | None = None
+    data_gap: WordingField | None = None
     needs: tuple[str, ...] | None = None
     citations: tuple[Citation, ...] = Field(
         min_length=1, validation_alias=AliasChoices("citation", "citations")

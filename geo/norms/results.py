@@ -16,7 +16,7 @@ from typing import Any
 from geo.errors import NormEvaluationError
 from geo.norms import _text
 from geo.norms._regions import RegionIndex
-from geo.norms.catalogue import Baseline, PlanReference, Rule
+from geo.norms.catalogue import Baseline, PlanReference, Rule, Wording
 from geo.norms.citations import Citation
 from geo.norms.inputs import RegionInput
 from geo.norms.parameters import (
@@ -73,7 +73,8 @@ class RuleResult:
         then the known part.
     title_zh, title_en, binding, year, baseline, target_scope, interpretation
         What the verdict rests on, from the rule: its names, 约束性/预期性, the target year, the
-        plan's own baseline (in ``unit``), whether the target is city-wide, and its reading.
+        plan's own baseline (in ``unit``), whether the target is city-wide, and its reading
+        (Chinese and English).
     plan
         The plan the rule belongs to (title, document number, issuer); None until attached.
     """
@@ -100,7 +101,7 @@ class RuleResult:
     year: int | None = None
     baseline: Baseline | None = None
     target_scope: TargetScope = TargetScope.UNIT
-    interpretation: str | None = None
+    interpretation: Wording | None = None
     plan: PlanReference | None = None
 
     def __post_init__(self) -> None:
@@ -139,8 +140,12 @@ class RuleResult:
             "year": self.year,
             "baseline": None if self.baseline is None else self.baseline.model_dump(mode="json"),
             "target_scope": self.target_scope.value,
-            "interpretation": self.interpretation,
+            "interpretation": _wording(self.interpretation),
         }
+
+
+def _wording(wording: Wording | None) -> dict[str, str] | None:
+    return None if wording is None else wording.model_dump()
 
 
 def status_of(passed: bool | None) -> Status:
@@ -259,9 +264,10 @@ class DataGap:
     rule_id, kind, title_zh, title_en
         The rule.
     data_gap
-        Why it cannot be evaluated, one sentence.
+        Why it cannot be evaluated, one sentence in Chinese and English.
     needs
-        Exactly what is missing: register fields or data sets.
+        Exactly what is missing: register fields or data sets (ids; ``geo.messages.need_label``
+        words them).
     applies_to
         The region levels the rule would give rows for.
     binding, year, interpretation
@@ -274,12 +280,12 @@ class DataGap:
     kind: RuleKind
     title_zh: str
     title_en: str
-    data_gap: str
+    data_gap: Wording
     needs: tuple[str, ...]
     applies_to: tuple[str, ...]
     binding: Binding | None
     year: int | None
-    interpretation: str | None
+    interpretation: Wording | None
     citation: Citation
     citations: tuple[Citation, ...]
     plan: PlanReference | None = None
@@ -292,12 +298,12 @@ class DataGap:
             "kind": self.kind.value,
             "title_zh": self.title_zh,
             "title_en": self.title_en,
-            "data_gap": self.data_gap,
+            "data_gap": self.data_gap.model_dump(),
             "needs": list(self.needs),
             "applies_to": list(self.applies_to),
             "binding": None if self.binding is None else self.binding.value,
             "year": self.year,
-            "interpretation": self.interpretation,
+            "interpretation": _wording(self.interpretation),
             "citation": {**self.citation.model_dump(mode="json"), **plan},
             "citations": [{**c.model_dump(mode="json"), **plan} for c in self.citations],
         }
@@ -326,7 +332,15 @@ def data_gap_of(rule: Rule, plan: PlanReference | None = None) -> DataGap | None
 
 def not_evaluable_result(rule: Rule, region: RegionInput) -> RuleResult:
     """Return the row of a rule whose ``data_gap`` says the register cannot evaluate it."""
-    verdict = Verdict(None, None, None, None, f"not evaluable: {rule.data_gap}")
+    why = rule.data_gap
+    verdict = Verdict(
+        None,
+        None,
+        None,
+        None,
+        f"not evaluable: {why.en if why else ''}",
+        text_zh=f"无法核查：{why.zh if why else ''}",
+    )
     return make_result(rule, region, verdict, unit="", shortfall_unit="")
 
 

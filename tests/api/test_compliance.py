@@ -40,7 +40,7 @@ def test_compliance_reports_every_rule_and_region(prepared: TestClient) -> None:
         2025,
     )
     assert body["plan"]["document_number"] == "小政发〔2021〕1号"
-    assert body["data_gaps"] == []
+    assert [gap["rule_id"] for gap in body["data_gaps"]] == ["tiny.tcm_physicians"]
     circle = rows[("tiny.care_circle", EAST)]
     assert (circle["value"], circle["shortfall"], circle["unit"]) == (
         4000 / 6000,
@@ -53,6 +53,28 @@ def test_compliance_reports_every_rule_and_region(prepared: TestClient) -> None:
     assert again["results"] == body["results"]
 
 
+def test_readings_and_data_gaps_are_in_the_readers_language(prepared: TestClient) -> None:
+    zh = prepared.get("/api/v1/compliance", params={"city": CITY}).json()
+    en = prepared.get("/api/v1/compliance", params={"city": CITY, "lang": "en"}).json()
+    browser = prepared.get(
+        "/api/v1/compliance", params={"city": CITY}, headers={"Accept-Language": "en-GB,en"}
+    ).json()
+
+    circle = {r["region_adcode"]: r for r in zh["results"] if r["rule_id"] == "tiny.care_circle"}
+    assert circle[EAST]["interpretation"] == "未说明方式，按驾车计。"
+    assert circle[EAST]["interpretation_en"] == "No mode is stated; it is read as a drive."
+    english = {r["region_adcode"]: r for r in en["results"] if r["rule_id"] == "tiny.care_circle"}
+    assert english[EAST]["interpretation"] == "No mode is stated; it is read as a drive."
+    assert en["results"] == browser["results"]
+    # what the data gap needs is worded, never the field id
+    (gap_zh,), (gap_en,) = zh["data_gaps"], en["data_gaps"]
+    assert gap_zh["needs"] == ["tcm_physicians", "residential_compounds"]
+    assert gap_zh["needs_labels"] == ["中医类别执业（助理）医师数", "住宅小区"]
+    assert gap_en["needs_labels"] == ["TCM-category physicians", "residential compounds"]
+    assert gap_zh["data_gap"] == "尚无数据来源记录各机构的中医类别医师数。"
+    assert gap_en["data_gap"] == "No source records TCM physicians per facility yet."
+
+
 def test_compliance_as_csv(prepared: TestClient) -> None:
     response = prepared.get("/api/v1/compliance", params={"city": CITY, "format": "csv"})
 
@@ -60,8 +82,16 @@ def test_compliance_as_csv(prepared: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     # a BOM, so that Excel on Chinese Windows reads UTF-8
     assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    results, _, gaps = response.content.decode("utf-8-sig").partition("\r\n\r\n")
+    rows = list(csv.DictReader(io.StringIO(results)))
     assert len(rows) == 12
+    # the second block: the norm the register cannot evaluate, what it needs in words
+    (gap,) = csv.DictReader(io.StringIO(gaps))
+    assert (gap["data_gap_rule_id"], gap["needs"]) == (
+        "tiny.tcm_physicians",
+        "中医类别执业（助理）医师数、住宅小区",
+    )
+    assert gap["data_gap"] == "尚无数据来源记录各机构的中医类别医师数。"
     west = next(r for r in rows if (r["rule_id"], r["region_adcode"]) == ("tiny.ems_radius", WEST))
     assert (west["passed"], west["shortfall"], west["citation_lines"]) == ("false", "500", "L3")
     # the synthetic flag and the verdict in the reader's language (Chinese by default)
@@ -76,8 +106,11 @@ def test_compliance_as_csv(prepared: TestClient) -> None:
     english = prepared.get(
         "/api/v1/compliance", params={"city": CITY, "format": "csv", "lang": "en"}
     )
-    rows = list(csv.DictReader(io.StringIO(english.content.decode("utf-8-sig"))))
+    results, _, gaps = english.content.decode("utf-8-sig").partition("\r\n\r\n")
+    rows = list(csv.DictReader(io.StringIO(results)))
     assert {r["status_label"] for r in rows} <= {"pass", "fail"}
+    (gap,) = csv.DictReader(io.StringIO(gaps))
+    assert gap["data_gap"] == "No source records TCM physicians per facility yet."
 
 
 def test_an_unprepared_city_names_the_demo_command(api: TestClient) -> None:

@@ -35,7 +35,17 @@ def test_the_workbook_has_a_sheet_per_family_and_the_figures_of_the_json(
     assert kinds <= set(families)
     assert book.sheetnames[0] == "汇总"
     assert book.sheetnames[-1] == "数据来源"
-    assert {families[kind] for kind in kinds} == set(book.sheetnames[1:-1])
+    assert [*sorted(families[kind] for kind in kinds), "数据缺口"] == [
+        *sorted(book.sheetnames[1:-2]),
+        book.sheetnames[-2],
+    ]
+    # the data-gap sheet says what the norm needs in words, not as field ids
+    (gap,) = book["数据缺口"].iter_rows(min_row=2, values_only=True)
+    assert gap[1:4] == (
+        "tiny.tcm_physicians",
+        "中医类别执业（助理）医师数、住宅小区",
+        "尚无数据来源记录各机构的中医类别医师数。",
+    )
     # every result's value, target and shortfall sit under its rule id (row 2), in its region's row
     checked = 0
     for result in body["results"]:

@@ -43,6 +43,10 @@ def test_the_five_catalogues_with_every_citation(client: TestClient) -> None:
             assert citation["issuer_zh"]
         if rule["data_gap"] is not None:
             assert rule["needs"], rule["id"]
+            assert set(rule["data_gap"]) == {"zh", "en"}, rule["id"]
+            assert len(rule["needs_labels"]) == len(rule["needs"]), rule["id"]
+        if rule["interpretation"] is not None:
+            assert set(rule["interpretation"]) == {"zh", "en"}, rule["id"]
 
 
 def test_one_city_catalogue(client: TestClient) -> None:
@@ -56,6 +60,12 @@ def test_one_city_catalogue(client: TestClient) -> None:
     assert radius["parameters"]["radius_km_urban"] == 5
     assert radius["target"] == {"value": None, "min": 5.0, "max": 20.0, "unit": "km"}
     assert radius["citations"][0]["lines"] == "L1136-1138"
+    assert radius["interpretation"]["zh"].startswith("服务半径按字面理解为直线半径")
+    assert radius["interpretation"]["en"].startswith("服务半径 read literally")
+    tcm = next(r for r in catalogue["rules"] if r["id"] == "yongzhou.tcm_physicians_per_1000")
+    assert tcm["needs_labels"] == [
+        {"zh": "中医类别执业（助理）医师数", "en": "TCM-category physicians"}
+    ]
 
 
 def test_a_city_without_a_plan(client: TestClient) -> None:

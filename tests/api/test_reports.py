@@ -29,10 +29,22 @@ def test_the_html_report_has_every_norm_the_map_and_provenance(prepared: TestCli
     assert "数据来源" in page
     assert "<tr><th>真实路网上的居民</th><td>100.0%</td></tr>" in page
     assert "needs 5 more" not in page
+    # the reading in the reader's language, the plan's lines as a Chinese reader cites them,
+    # and the data gap with what it needs in words
+    assert "解读：未说明方式，按驾车计。" in page
+    assert "No mode is stated" not in page
+    assert "规划原文（第5行，小政发〔2021〕1号）：县域按服务人口的300%计算" in page
+    assert (
+        "尚无数据来源记录各机构的中医类别医师数。 需要：中医类别执业（助理）医师数、住宅小区"
+        in page
+    )
+    assert "tcm_physicians" not in page
 
     english = prepared.get(f"/api/v1/reports/{CITY}", params={"lang": "en"}).text
     assert '<html lang="en">' in english
     assert "plan norms compliance report" in english
+    assert "No mode is stated; it is read as a drive." in english
+    assert "Needs: TCM-category physicians, residential compounds." in english
 
 
 def test_the_pdf_report_renders_with_the_failing_norms_quotes(

@@ -108,6 +108,8 @@ def test_the_answer_groups_results_by_region_in_chinese(
     assert "《小城卫生健康规划》 小政发〔2021〕1号" in flat
     assert "共 12 条结果：达标 3，未达标 9，无法判断 0，参考 0，不适用 0" in flat
     assert "真实路网上的居民：100.0%（路网：tiny.osm）" in flat
+    # the norm the register cannot evaluate, with what it needs in words (never the field ids)
+    assert "（tcm_physicians，第6行）：需要 中医类别执业（助理）医师数、住宅小区" in flat
 
 
 def test_english_on_request(environment: CheckEnvironment, db_session: Session) -> None:
@@ -120,6 +122,7 @@ def test_english_on_request(environment: CheckEnvironment, db_session: Session) 
     assert "needs 5 more" in flat
     assert "12 results: 3 pass, 9 fail, 0 unknown, 0 info, 0 not applicable" in flat
     assert "residents on real roads: 100.0% (network: tiny.osm)" in flat
+    assert "needs TCM-category physicians, residential compounds" in flat
 
 
 def test_filters_keep_value_target_and_shortfall_at_80_columns(

@@ -73,3 +73,21 @@ def test_forced_progress_shows_each_pass_and_the_cost(
     took = messages.text("network.took", lang, seconds="", peak_mb="").split()[0]
     assert took in result.stderr
     assert ("用时" in result.stderr) is (lang == "zh")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_list_names_its_columns_in_the_readers_language(
+    runner: CliRunner, pbf: Path, lang: str
+) -> None:
+    imported = runner.invoke(app, ["network", "import", "--osm", str(pbf), "--json"])
+    assert imported.exit_code == 0, imported.output
+    network_id = json.loads(imported.stdout)["network"]["id"]
+
+    result = runner.invoke(app, ["network", "list", "--lang", lang], env={"COLUMNS": "200"})
+
+    assert result.exit_code == 0, result.output
+    for column in ("id", "name", "source", "nodes", "edges"):
+        assert messages.text(f"network.col.{column}", lang) in result.stdout
+    row = next(line for line in result.stdout.splitlines() if f" {network_id} " in line)
+    assert "13" in row
+    assert "28" in row

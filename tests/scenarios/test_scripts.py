@@ -2,10 +2,13 @@
 
 The database is created and migrated for this module, Jishou is prepared once (a synthetic
 network of about 4,000 nodes, 1 km population cells, demo facilities) and the database is dropped
-at the end. Each script runs through ``main([...])`` with ``--database-url``, as a planner runs it.
+at the end. Each script runs through ``main([...])`` with ``--database-url``, as a planner runs it,
+or through ``fplan scenario run``. The reports are read as a planner reads them: the Chinese one
+holds no English sentence and no internal id, the English one (``--lang en``) is English.
 """
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +19,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
+from app.cli import app
 from app.db.migrate import upgrade_database
 from app.db.models import Facility, Scenario, ScenarioChange
 from app.db.session import create_db_engine, create_session_factory
@@ -49,7 +54,7 @@ def database(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
     drop_database(own)
 
 
-def common_args(database: Settings, out: Path) -> list[str]:
+def common_args(database: Settings, out: Path, lang: str = "en") -> list[str]:
     return [
         "--city",
         JISHOU,
@@ -59,7 +64,29 @@ def common_args(database: Settings, out: Path) -> list[str]:
         str(database.cache_dir),
         "--out",
         str(out),
+        "--lang",
+        lang,
     ]
+
+
+# what a Chinese report may hold in Latin letters: proper names, units, the plan's own numbers,
+# the command that prepares a city, file names the report points to
+ALLOWED_LATIN = re.compile(
+    r"fplan demo|Daskin|HiGHS|GeoJSON|WGS84|km²?|\b[A-Z]{1,3}\b|"
+    r"[a-z_]+\.(?:geojson|md)\b|\b(?:lon|lat)\b"
+)
+# three Latin words in a row: an English sentence
+ENGLISH_SENTENCE = re.compile(r"[A-Za-z][A-Za-z'-]*(?:[ ,;:()-]+[A-Za-z][A-Za-z'-]*){2,}")
+# an id a person should not read: a rule id, a vocabulary id, a source id
+INTERNAL_ID = re.compile(
+    r"\b[a-z]+\.[a-z0-9]+_[a-z0-9_]+\b|\b[a-z]+_[a-z_]+\b|\b(?:real|synthetic|unknown|pass|fail)\b"
+)
+
+
+def english_in(report: str) -> list[str]:
+    """The English sentences and internal ids of a Chinese report (none expected)."""
+    bare = ALLOWED_LATIN.sub(" ", report)
+    return ENGLISH_SENTENCE.findall(bare) + INTERNAL_ID.findall(bare)
 
 
 def geojson(path: Path) -> list[dict[str, Any]]:
@@ -95,23 +122,24 @@ def test_yongzhou_ems_sites_stations_and_sizes_the_fleet(
 ) -> None:
     before = register(database)
 
-    code = yongzhou_ems.main(common_args(database, tmp_path))
+    code = yongzhou_ems.main(common_args(database, tmp_path, "zh"))
 
     assert code == 0
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
-    assert "## Fleet per county-level unit" in report
+    assert "## 各县市区的救护车" in report
+    assert english_in(report) == []
     # every resident within reach and the fleet sized: the radius, fleet and negative-pressure
     # rules (one row each for Jishou) all pass after
-    assert report.count("→ pass |") == 3, report
-    assert "→ **fail**" not in report
+    assert report.count("→ 达标 |") == 3, report
+    assert "→ **未达标**" not in report
     stations = geojson(tmp_path / "stations.geojson")
     proposed = [f for f in stations if f["properties"]["stage"] != "existing"]
     assert proposed
     assert all(f["properties"]["ambulances_after"] >= 1 for f in proposed)
     # no EMS point, old or new, is left without an ambulance; the cost is stated
     assert all(f["properties"]["ambulances_after"] >= 1 for f in stations)
-    assert "## What the plan costs" in report
-    assert "| EMS points without an ambulance |  | 0 |  |" in report
+    assert "## 规划的代价" in report
+    assert "| 没有救护车的急救点 |  | 0 |  |" in report
     assert geojson(tmp_path / "gaps_before.geojson")
     assert geojson(tmp_path / "gaps_after.geojson") == []
     # the register is read, never written
@@ -127,7 +155,7 @@ def test_hengyang_hospital_reports_access_and_beds(database: Settings, tmp_path:
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "## Within 15 minutes by car of a general hospital" in report
     assert "## Within 30 minutes by car of a general hospital" in report
-    assert "hengyang.beds_per_1000" in report
+    assert "## Beds per 1,000 residents" in report
     (site,) = geojson(tmp_path / "hospital.geojson")
     assert site["properties"]["beds"] == 1500
     # the site (a node in the west, beyond 30 minutes of every hospital) brings people within
@@ -230,7 +258,10 @@ def test_help(script: Any, capsys: pytest.CaptureFixture[str]) -> None:
         script.main(["--help"])
 
     assert exit_info.value.code == 0
-    assert "--city" in capsys.readouterr().out
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--city" in shown
+    # every option in both languages, Chinese first
+    assert "使用哪个城市的数据（行政区划代码） / adcode of the city whose data to use" in shown
 
 
 def test_a_script_runs_from_the_project_root() -> None:
@@ -244,4 +275,118 @@ def test_a_script_runs_from_the_project_root() -> None:
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert "mobile clinic points" in completed.stdout
+    assert "医疗巡诊点 / Jishou" in completed.stdout
+
+
+def test_a_script_runs_with_a_python_outside_the_project() -> None:
+    # a Python without the project's packages (as `python scenarios/x.py` outside .venv):
+    # the script restarts itself with the project's own Python
+    completed = subprocess.run(
+        [sys.executable, "-I", "-S", "scenarios/hengyang_hospital.py", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "衡阳：城东新建不少于1500张床位的市级综合医院" in completed.stdout
+
+
+def test_fplan_scenario_run_writes_a_chinese_report_with_progress(
+    database: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "jishou"
+    runner = CliRunner()
+    args = [
+        "scenario",
+        "run",
+        "jishou_villages",
+        "--city",
+        JISHOU,
+        "--out",
+        str(out),
+        "--database-url",
+        database.database_url,
+        "--cache-dir",
+        str(database.cache_dir),
+        "--points",
+        "5",
+    ]
+
+    result = runner.invoke(app, args, env={"FPLAN_LANG": ""})
+
+    assert result.exit_code == 0, result.output
+    # progress, one line per step with its time, and where the outputs are
+    assert "✓ 核查规划指标（现状）" in result.stderr
+    assert "✓ 选址：最大覆盖模型" in result.stderr
+    assert f"已写出：{out.resolve()}" in result.stdout
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("# 村卫生室2.5公里服务半径、农村30分钟就医圈与医疗巡诊点（吉首规划）")
+    plan = "《吉首市“十四五”卫生健康事业发展规划》"
+    assert f"{plan}第12行：「在无村医的27个村配备医疗巡诊点」" in report
+    assert "解读：服务半径按字面理解为直线半径" in report
+    assert "| 地区 | 之前 | 之后 | 结论 | 之后的结果 |" in report
+    assert english_in(report) == []
+
+    english = runner.invoke(app, [*args, "--lang", "en", "--out", str(tmp_path / "en")])
+
+    assert english.exit_code == 0, english.output
+    report_en = (tmp_path / "en" / "report.md").read_text(encoding="utf-8")
+    assert report_en.startswith("# Village clinics within 2.5 km, the rural 30-minute circle")
+    assert "Interpretation: 服务半径 (service radius) read literally" in report_en
+    assert "| region | before | after | verdict | after, in words |" in report_en
+    assert not re.search(r"[\u4e00-\u9fff]{2,}区|核查|之前|之后", report_en.split("|")[0])
+    assert "✓ checking the plan's norms (as is)" in english.stderr
+
+
+def test_fplan_scenario_run_json_lists_the_files(database: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "hospital"
+    result = CliRunner().invoke(
+        app,
+        [
+            "scenario",
+            "run",
+            "hengyang_hospital",
+            "--json",
+            "--city",
+            JISHOU,
+            "--out",
+            str(out),
+            "--database-url",
+            database.database_url,
+            "--cache-dir",
+            str(database.cache_dir),
+            "--lon",
+            "109.6415",
+            "--lat",
+            "28.2952",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    answer = json.loads(result.stdout)
+    assert answer["report"] == str((out / "report.md").resolve())
+    assert {Path(f).name for f in answer["files"]} == {
+        "report.md",
+        "hospital.geojson",
+        "gains_15min.geojson",
+        "gains_30min.geojson",
+    }
+    assert english_in((out / "report.md").read_text(encoding="utf-8")) == []
+
+
+def test_fplan_scenario_list_and_an_unknown_name() -> None:
+    runner = CliRunner()
+
+    listed = runner.invoke(app, ["scenario", "list"])
+    unknown = runner.invoke(app, ["scenario", "run", "nowhere"])
+
+    assert listed.exit_code == 0
+    for name in ("changsha_chc", "hengyang_hospital", "jishou_villages", "yongzhou_ems"):
+        assert name in listed.stdout
+    assert "永州：急救站服务半径城区5公里" in listed.stdout
+    assert unknown.exit_code == 2
+    assert "没有名为 nowhere 的规划脚本" in unknown.output

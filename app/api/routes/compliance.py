@@ -62,7 +62,8 @@ async def get_compliance(
                 city=city,
             )
         if format == "json":
-            return json_answer(report)
+            # the readings and data gaps follow the reader's language
+            return json_answer(report.for_reader(lang), {"Vary": "Accept-Language"})
         exported = compute(exports.export_report, report, get_catalogue(norms, city), format, lang)
         return Answer(
             exported.body,
@@ -75,5 +76,5 @@ async def get_compliance(
 
     key = None
     if scenario is None:
-        key = ("compliance", city, format, lang if format != "json" else "", catalogues_key(norms))
+        key = ("compliance", city, format, lang, catalogues_key(norms))
     return await cached_response(request, answers, key, answer)

@@ -18,6 +18,7 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.api.lang import LangDep
 from app.schemas.compliance import ComplianceReport
 from app.schemas.scenario import (
     ChangeIn,
@@ -152,16 +153,22 @@ _UNPREPARED: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{scenario_id}/compliance", response_model=ComplianceReport, responses=_UNPREPARED)
 def get_scenario_compliance(
+    *,
     compute: ComputeDep,
     settings: SettingsDep,
     norms: CataloguesDep,
     principal: PrincipalDep,
     scenario_id: ScenarioId,
+    lang: LangDep,
 ) -> ComplianceReport:
-    """The scenario's compliance report: the baseline's rules with its changes applied."""
-    return compute(
+    """The scenario's compliance report: the baseline's rules with its changes applied.
+
+    The interpretations and data gaps are in the reader's language (``lang``).
+    """
+    report = compute(
         scenario_runs.scenario_compliance, settings, scenario_id, norms=norms, principal=principal
     )
+    return report.for_reader(lang)
 
 
 @router.get("/{scenario_id}/diff", response_model=ScenarioDiff, responses=_UNPREPARED)

@@ -44,7 +44,8 @@ export interface Rule {
   applies_to: string[];
   parameters: { facilities?: FacilitySelector[] } | null;
   target: Target;
-  data_gap: string | null;
+  /** why the register cannot evaluate the norm, in both languages; null when it can */
+  data_gap: { zh: string; en: string } | null;
   citations: Citation[];
 }
 
@@ -94,6 +95,7 @@ export interface ComplianceResult {
   year: number | null;
   baseline: Baseline | null;
   target_scope: 'city' | 'unit';
+  /** the catalogue's reading in the reader's language (Accept-Language) */
   interpretation: string | null;
 }
 

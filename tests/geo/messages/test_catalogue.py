@@ -25,10 +25,17 @@ def test_both_catalogues_word_every_key_with_the_same_fields() -> None:
 
 
 def test_the_chinese_catalogue_has_no_english_sentence() -> None:
-    # a message of Latin words only (three or more) would be an untranslated English sentence
+    # a message of Latin words only (three or more) would be an untranslated English sentence;
+    # commands, options and environment variable names are typed as they are; a command's help
+    # may list the values an option takes (json、csv、xlsx), never three Latin words in a row
     for key, text in messages.catalogue("zh").items():
-        bare = re.sub(r"\{[a-z_]+(:[^}]*)?\}|fplan demo --city|km²", "", text)
-        assert len(re.findall(r"[A-Za-z]{2,}", bare)) < 3, (key, text)
+        bare = re.sub(
+            r"\{[a-z_]+(:[^}]*)?\}|fplan(?: [a-z]+)+|km²|--[a-z-]+|\b[A-Z]+_[A-Z_]+\b", "", text
+        )
+        if key.startswith("cli."):
+            assert not re.search(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){2,}", bare), (key, text)
+        else:
+            assert len(re.findall(r"[A-Za-z]{2,}", bare)) < 3, (key, text)
 
 
 def test_the_vocabularies_have_labels() -> None:

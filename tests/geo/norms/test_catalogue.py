@@ -286,21 +286,29 @@ def test_where_text_and_table_disagree_the_catalogue_says_which_it_uses(
     pharmacists = catalogues["yueyang"].rule("yueyang.pharmacists_per_1000")
 
     assert nurses.target.value == 4
-    assert "3.8" in nurses.interpretation
+    assert nurses.interpretation is not None
+    assert pharmacists.interpretation is not None
+    assert "3.8" in nurses.interpretation.en
+    assert "3.8" in nurses.interpretation.zh
     assert pharmacists.target.value == 0.54
-    assert "0.63" in pharmacists.interpretation
+    assert "0.63" in pharmacists.interpretation.en
+    assert "0.63" in pharmacists.interpretation.zh
 
 
 def test_ambiguous_norms_carry_an_interpretation(catalogues: dict[str, Catalogue]) -> None:
     circle = catalogues["changsha"].rule("changsha.care_circle_1530")
-    assert "never defines" in circle.interpretation
+    assert circle.interpretation is not None
+    assert "never defines" in circle.interpretation.en
+    assert "未加定义" in circle.interpretation.zh
     assert circle.parameters.minutes_urban == 15
     assert circle.parameters.minutes_rural == 30
 
     for city in ("yueyang", "hengyang", "yongzhou"):
         fleet = catalogues[city].rule(f"{city}.ambulance_fleet")
-        assert "县域" in fleet.interpretation
-        assert "county-level cities" in fleet.interpretation or "县级市" in fleet.interpretation
+        assert fleet.interpretation is not None
+        assert "县域" in fleet.interpretation.zh
+        assert "县级市" in fleet.interpretation.zh
+        assert "county-level cities" in fleet.interpretation.en
         assert fleet.parameters.base_multiplier_county == 3.0
         assert fleet.parameters.per_population == 30000
 
