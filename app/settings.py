@@ -83,6 +83,22 @@ class Settings(BaseSettings):
             raise ConfigurationError(msg)
         return self.data_dir
 
+    def data_file(self, *parts: str) -> Path | None:
+        """A file of the data folder (e.g. ``hunan/hunan_trunk_roads_osm.geojson``), or None.
+
+        None when no data folder is configured or the file is not in it: the caller falls back
+        to what it can do without (and says so).
+        """
+        if self.data_dir is None:
+            return None
+        path = self.data_dir.joinpath(*parts)
+        return path if path.is_file() else None
+
+
+# the real data the service uses when the data folder holds it (../shared/data/README.md)
+TRUNK_ROADS_FILE = ("hunan", "hunan_trunk_roads_osm.geojson")
+CHANGSHA_ROADS_FILE = ("changsha", "changsha_roads_osm2019.gpkg")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -1,12 +1,16 @@
 """``fplan demo``: make a city ready to analyse, real data first, the rest labelled synthetic."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli._console import Stages, console, progress_enabled
 from app.cli._help import both
 from app.cli._session import open_session
+
+if TYPE_CHECKING:
+    from app.services.demo import DemoSummary
+    from geo.messages import Lang
 
 
 def demo(
@@ -16,20 +20,22 @@ def demo(
     refresh: Annotated[bool, typer.Option("--refresh", help=both("cli.demo.refresh"))] = False,
     lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
 ) -> None:
-    """Load what is missing for CITY: regions, a road network, population, demo facilities.
+    """准备城市数据 / Load what is missing for CITY: regions, roads, population, facilities.
 
-    Then the plan's norms are evaluated once (when the city has a plan), so ``fplan check``
-    and the map answer at once; each stage shows a progress bar.
+    Real data first (the data folder's road layer and trunk roads, the real hospitals); the
+    summary says what is real and what synthetic. Then the plan's norms are evaluated once (when
+    the city has a plan), so ``fplan check`` and the map answer at once; each stage shows a
+    progress bar.
     """
-    from rich.table import Table
-
     from app.cli.check import cli_lang
     from app.services import compliance, norms
     from app.services.demo import prepare_city
     from app.settings import get_settings
+    from geo import messages
 
     settings = get_settings()
-    stages = Stages(cli_lang(lang), enabled=progress_enabled())
+    reader = cli_lang(lang)
+    stages = Stages(reader, enabled=progress_enabled())
     with open_session() as session, stages:
         summary = prepare_city(
             session,
@@ -51,16 +57,49 @@ def demo(
                 norms=catalogues,
                 progress=lambda _step, done, total: stages.update(done, total),
             )
-    for step in summary.steps or ("nothing to do: the city is ready",):
-        console.print(f"• {step}")
-    table = Table(show_header=False, title=f"city {city}")
-    network = "synthetic" if summary.network_synthetic else "real OSM"
-    table.add_row("road network", f"{summary.network_id} ({network})")
-    table.add_row("population cells", f"{summary.population_cells:,}")
-    table.add_row("residents", f"{summary.population:,}")
-    table.add_row("real facilities", f"{summary.real_facilities:,}")
-    table.add_row("synthetic facilities", f"{summary.synthetic_facilities:,}")
-    console.print(table)
+    for key, fields in summary.steps or (("demo.step_none", {}),):
+        console.print(f"• {messages.text(key, reader, **_numbers(fields))}")
+    for line in summary_lines(summary, reader):
+        console.print(line, soft_wrap=True)
+
+
+def _numbers(fields: dict[str, object]) -> dict[str, object]:
+    # counts read with thousands separators
+    return {k: f"{v:,}" if isinstance(v, int) else v for k, v in fields.items()}
+
+
+def summary_lines(summary: "DemoSummary", lang: "Lang") -> list[str]:
+    """What the city is analysed on, each line saying what is real and what synthetic."""
+    from rich.markup import escape
+
+    from geo import messages
+
+    def say(key: str, **fields: object) -> str:
+        return escape(messages.text(key, lang, **_numbers(fields)))
+
+    lines = [say("demo.title", city=summary.city_adcode)]
+    real, trunk = summary.real_roads, summary.trunk_roads
+    if real is not None and not summary.synthetic_roads:
+        lines.append(say("demo.roads_real", file=real))
+    elif real is not None and trunk is not None:
+        lines.append(say("demo.roads_joined_trunk", file=real, trunk=trunk))
+    elif real is not None:
+        lines.append(say("demo.roads_joined", file=real))
+    elif trunk is not None:
+        lines.append(say("demo.roads_trunk", trunk=trunk))
+    else:
+        lines.append(say("demo.roads_synthetic"))
+    if summary.real_road_share is not None:
+        lines.append(say("demo.real_road_share", share=f"{summary.real_road_share:.1%}"))
+    lines.append(say("demo.population", people=summary.population, cells=summary.population_cells))
+    lines.append(
+        say(
+            "demo.facilities",
+            real=summary.real_facilities,
+            synthetic=summary.synthetic_facilities,
+        )
+    )
+    return lines
 
 
 def register(app: typer.Typer) -> None:

@@ -58,16 +58,26 @@ def synth(
     nodes: Annotated[int | None, typer.Option(help=both("cli.network.nodes"))] = None,
     seed: Annotated[int, typer.Option(help=both("cli.network.seed"))] = 0,
 ) -> None:
-    """Generate a synthetic network filling the city (labelled synthetic everywhere)."""
+    """Generate a synthetic network filling the city, on the real trunk roads when at hand."""
     from app.services import citydata
+    from app.settings import TRUNK_ROADS_FILE, get_settings
+    from geo import messages
 
+    trunk = get_settings().data_file(*TRUNK_ROADS_FILE)
     with open_session() as session:
         with console.status(f"generating a synthetic network for {city}"):
-            summary = citydata.synthesize_network(session, city, target_nodes=nodes, seed=seed)
+            summary = citydata.synthesize_network(
+                session, city, target_nodes=nodes, seed=seed, trunk_roads=trunk
+            )
             session.commit()
         population = _rebuild_population(session, city, summary.id)
         session.commit()
     console.print("[yellow]synthetic[/yellow] network stored: figures on it are not real roads")
+    lang = messages.DEFAULT_LANG
+    if trunk is not None:
+        console.print(messages.text("network.trunk_real", lang, file=trunk.name))
+    else:
+        console.print(f"[yellow]{messages.text('network.trunk_missing', lang)}[/yellow]")
     _print_summary(summary, population)
 
 
@@ -206,6 +216,7 @@ def _import_edges(
 ) -> dict[str, object]:
     from app.services import road_files
     from app.settings import get_settings
+    from geo import messages
 
     with open_session() as session:
         with stages:
@@ -247,6 +258,10 @@ def _import_edges(
         f"real 真实 {done.real_segments:,}, "
         f"synthetic 模拟 {done.synthetic_segments:,}, connectors 连接段 {done.connectors:,}"
     )
+    others = {k: v for k, v in done.segments_by_source.items() if k not in {path.name, "synthetic"}}
+    for source, count in others.items():
+        line = messages.text("network.trunk_segments", messages.DEFAULT_LANG, source=source)
+        console.print(f"{line} {count:,}")
     assumed = [
         label
         for flag, label in (

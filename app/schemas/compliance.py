@@ -192,6 +192,11 @@ class ComplianceReport(BaseModel):
     reused: bool = Field(description="true when a stored run with the same inputs was returned")
     synthetic: bool = Field(description="true when the network or facilities are synthetic")
     network_id: int
+    real_road_share: float | None = Field(
+        default=None,
+        description="share (0–1) of the residents analysed on real roads (the real part of "
+        "their population cell's street length); null without a population surface",
+    )
     timings: dict[str, Any] = Field(description="seconds per step of the run that computed it")
     plan: PlanPublic
     counts: dict[ResultStatus, int] = Field(description="result rows per status")

@@ -31,7 +31,7 @@ from geo.network.osm import PbfTally
 from geo.network.readers import read_network
 from geo.population.surface import GHSL_SHARE_COLUMNS, build_population_grid, cell_origins
 from geo.population.urban import calibrate_urban
-from geo.synthetic.roads import build_synthetic_network
+from geo.synthetic.roads import TrunkRoads, build_synthetic_network
 
 # UTM zone 49N covers Hunan (108.8°E–114.3°E)
 HUNAN_CRS = "EPSG:32649"
@@ -128,12 +128,41 @@ def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.i
     return counts
 
 
+def read_trunk_roads(path: Path, boundary: shapely.Geometry) -> TrunkRoads:
+    """The real trunk roads of ``path`` (any CRS) near ``boundary`` (metric CRS), as segments."""
+    lines = gpd.read_file(path)
+    if lines.crs is None:
+        msg = f"{path.name}: the trunk-road file has no CRS"
+        raise InvalidInputError(msg, details=[{"field": "trunk_roads", "msg": msg}])
+    lines = lines.to_crs(HUNAN_CRS)
+    lines = lines[lines.geometry.intersects(shapely.envelope(boundary))]
+    # every vertex pair of a line is one straight segment
+    coords, line = shapely.get_coordinates(lines.geometry.to_numpy(), return_index=True)
+    start = np.flatnonzero(line[:-1] == line[1:])
+    return TrunkRoads(
+        x0=coords[start, 0],
+        y0=coords[start, 1],
+        x1=coords[start + 1, 0],
+        y1=coords[start + 1, 1],
+        source=path.name,
+    )
+
+
 def generate_network(
-    session: Session, city_adcode: str, *, target_nodes: int | None = None, seed: int = 0
+    session: Session,
+    city_adcode: str,
+    *,
+    target_nodes: int | None = None,
+    seed: int = 0,
+    trunk_roads: Path | None = None,
 ) -> tuple[Network, dict[str, Any]]:
     """Generate a labelled synthetic network filling the city's polygons (not stored).
 
-    Returns the network and the parameters it is stored with (:func:`store_synthetic`).
+    With ``trunk_roads`` (the real Hunan trunk-road skeleton, ``Settings.data_file``) the
+    local streets hang on those real roads (their edges' source is the file); without it the
+    generator invents motorways and roads between the seats, and the parameters say so
+    (``trunk_roads`` None). Returns the network and the parameters it is stored with
+    (:func:`store_synthetic`).
     """
     units = city_units(session, city_adcode)
     boundary = shapely.make_valid(units.union_all())
@@ -150,14 +179,24 @@ def generate_network(
     ]
     urban = units["urban_share"].fillna(0.5).to_numpy()
     urban_share = float(np.average(urban, weights=np.maximum(units["population"], 1)))
+    trunk = read_trunk_roads(trunk_roads, boundary) if trunk_roads is not None else None
     net = build_synthetic_network(
-        boundary, crs=HUNAN_CRS, target_nodes=nodes, seats=seats, seed=seed, urban_share=urban_share
+        boundary,
+        crs=HUNAN_CRS,
+        target_nodes=nodes,
+        seats=seats,
+        seed=seed,
+        urban_share=urban_share,
+        trunk=trunk,
     )
     params = {
         "generator": "geo.synthetic.roads",
         "target_nodes": nodes,
         "seed": seed,
         "urban_share": urban_share,
+        # the real roads the local streets hang on; None: invented arterials
+        "trunk_roads": trunk.source if trunk is not None else None,
+        "real_trunk_edges": int(net.edge_real.sum()),
     }
     return net, params
 
@@ -189,12 +228,16 @@ def synthesize_network(
     target_nodes: int | None = None,
     seed: int = 0,
     settings: Settings | None = None,
+    trunk_roads: Path | None = None,
 ) -> NetworkSummary:
     """Generate and store a labelled synthetic network filling the city's polygons.
 
-    With ``settings``, its compute arrays go to the disk cache as it is stored.
+    With ``settings``, its compute arrays go to the disk cache as it is stored; with
+    ``trunk_roads`` its local streets hang on the real trunk roads (:func:`generate_network`).
     """
-    net, params = generate_network(session, city_adcode, target_nodes=target_nodes, seed=seed)
+    net, params = generate_network(
+        session, city_adcode, target_nodes=target_nodes, seed=seed, trunk_roads=trunk_roads
+    )
     return store_synthetic(session, city_adcode, net, params, settings=settings)
 
 
@@ -217,7 +260,7 @@ def import_network(
     if not path.is_file():
         msg = f"no such file: {path}"
         raise InvalidInputError(msg, details=[{"field": "osm", "msg": msg}])
-    net = read_network(path, mode="all", progress=progress, tally=tally)
+    net = read_network(path, mode="all", progress=progress, tally=tally).with_source(path.name)
     if progress is not None:
         progress("store", 0, 1)
     params: dict[str, object] = {"file": path.name, "mode": "all"}
@@ -267,8 +310,14 @@ def population_surface(
         network.x[network.edge_v],
         network.y[network.edge_v],
     )
+    # urban residents on built-up streets (real ones first), rural ones on the village roads
     cells = build_population_grid(
-        units, cell_size_m=cell_size_m, segments=segments, segment_weight=weight
+        units,
+        cell_size_m=cell_size_m,
+        segments=segments,
+        segment_weight=weight,
+        segment_real=network.edge_real,
+        urban_population_column="urban_population",
     )
     # one definition of urban: each unit's census urban residents on its densest cells (D3)
     targets = {
@@ -312,6 +361,7 @@ def store_population(
                 "settlement_class": cells["settlement_class"].to_numpy(),
                 "urban": urban,
                 "road_length_m": cells["road_length_m"].to_numpy(),
+                "real_road_length_m": cells["real_road_length_m"].to_numpy(),
                 "synthetic": surface.synthetic,
                 "geom": ewkb(surface.polygons),
                 # where the cell's people meet the network: its road-weighted point, if it has roads

@@ -32,7 +32,7 @@ from app.schemas.compliance import (
     PlanPublic,
 )
 from app.schemas.norms import BaselinePublic, CitationPublic
-from app.services import stored_runs
+from app.services import road_files, stored_runs
 from app.services._tx import transaction
 from app.services.data_basis import data_basis
 from app.services.inputs import (
@@ -248,6 +248,9 @@ def _report(
         reused=reused,
         synthetic=run.synthetic,
         network_id=run.network_id,
+        real_road_share=road_files.network_real_road_share(
+            session, prepared.city.adcode, run.network_id
+        ),
         timings=run.timings,
         plan=PlanPublic(
             document=catalogue.document,

@@ -1,13 +1,21 @@
 """Prepare a city for analysis: reference data, a network, the population surface, demo facilities.
 
 Every step is skipped when its result is already there, so ``fplan demo`` (and ``make run``) is
-idempotent. Real data is used where it exists (regions and census, the Changsha hospitals, a real
-OSM network); the rest is generated and stored with ``source = 'synthetic'``.
+idempotent. Real data is used where it exists: regions and census, the Changsha hospitals, a real
+OSM network; a city's real road layer in the data folder (central Changsha:
+``changsha/changsha_roads_osm2019.gpkg``, :data:`REAL_ROAD_FILES`), joined to a synthetic network
+outside its area; and under every synthetic network the real Hunan trunk roads
+(``hunan/hunan_trunk_roads_osm.geojson``) when the data folder holds them. The rest is generated
+and stored with ``source = 'synthetic'``; :class:`DemoSummary` says which is which.
+
+Progress and the steps done are message keys of :mod:`geo.messages` (worded in the reader's
+language by the caller).
 """
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -16,23 +24,46 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Facility, PopulationCell, Region
-from app.services import citydata, networks, reference
+from app.db.models import Facility, PopulationCell, Region, RoadEdge, RoadNetwork
+from app.services import citydata, networks, reference, road_files
 from app.services._tx import transaction
-from app.settings import Settings
+from app.settings import CHANGSHA_ROADS_FILE, TRUNK_ROADS_FILE, Settings
 from geo.demo.generate import generate_demo_facilities
 from geo.demo.inventory import INVENTORY_KEYS, CityInventory, shipped_inventories
+from geo.network import SYNTHETIC_SOURCE
 
 # a step of the preparation, reported by its message key (geo.messages words it)
 Progress = Callable[[str], None]
 STEP_REFERENCE = "prepare.step.reference"
 STEP_NETWORK = "prepare.step.network"
+STEP_REAL_ROADS = "prepare.step.real_roads"
 STEP_POPULATION = "prepare.step.population"
 STEP_FACILITIES = "prepare.step.facilities"
+# a step done: a message key of geo.messages and its fields
+Step = tuple[str, dict[str, object]]
+
+# a city's real road layer in the data folder, imported by the demo (the rest synthetic)
+REAL_ROAD_FILES: dict[str, tuple[str, ...]] = {"430100": CHANGSHA_ROADS_FILE}
 
 
 @dataclass(frozen=True)
 class DemoSummary:
+    """What the city is analysed on, and which of it is real.
+
+    Attributes
+    ----------
+    real_roads
+        The real road file the network rests on (in part, when joined to a synthetic network),
+        None when it has no real roads but the trunk roads.
+    trunk_roads
+        The real trunk-road file the synthetic part hangs on; None when its arterials are
+        invented (or the network is real throughout).
+    synthetic_roads
+        Whether some of the network's edges are generated.
+    real_road_share
+        Share of the residents analysed on real roads (0–1), None without a population surface.
+    """
+
     city_adcode: str
     network_id: int
     network_synthetic: bool
@@ -40,7 +71,11 @@ class DemoSummary:
     population: int
     real_facilities: int
     synthetic_facilities: int
-    steps: tuple[str, ...]
+    steps: tuple[Step, ...]
+    real_roads: str | None = None
+    trunk_roads: str | None = None
+    synthetic_roads: bool = True
+    real_road_share: float | None = None
 
 
 def _city_facilities(session: Session, city: str, *, synthetic: bool) -> list[Facility]:
@@ -186,35 +221,41 @@ def prepare_city(
     ``progress`` is told the message key of each step as it starts (``STEP_*``).
     """
     say = progress or (lambda _: None)
-    steps: list[str] = []
+    steps: list[Step] = []
     if not reference.regions_exist(session):
         say(STEP_REFERENCE)
         reference.load_hunan(session, settings.reference_data_dir())
         session.commit()
-        steps.append("loaded reference data")
+        steps.append(("demo.step_reference", {}))
     citydata.get_city(session, city)
     network = networks.find_network(session, city)
     population = None
-    if network is None:
+    trunk = settings.data_file(*TRUNK_ROADS_FILE)
+    real_file = real_road_file(settings, city)
+    importing = real_file is not None and not _has_network_from(session, city, real_file.name)
+    # a synthetic network made before the trunk-road file was at hand is made again on it
+    if network is None or (trunk is not None and _lacks_trunk_roads(session, network)):
         say(STEP_NETWORK)
-        net, params = citydata.generate_network(session, city, target_nodes=target_nodes, seed=seed)
-        units = citydata.city_units(session, city)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # the population surface needs only the arrays (as they will load back from the
-            # store): it is computed on the second core while PostGIS stores the network
-            surface = pool.submit(
-                citydata.population_surface,
-                units,
-                networks.as_stored(net),
-                cell_size_m=cell_size_m,
-            )
-            network = citydata.store_synthetic(session, city, net, params, settings=settings)
-            session.commit()
-            steps.append(f"synthetic network {network.id} ({network.n_nodes:,} nodes)")
-            say(STEP_POPULATION)
-            population = citydata.store_population(session, city, surface.result(), network.id)
+        network, population = _synthetic_network(
+            session,
+            settings,
+            city,
+            trunk=trunk,
+            with_population=not importing,
+            target_nodes=target_nodes,
+            seed=seed,
+            cell_size_m=cell_size_m,
+            say=say,
+        )
+        steps.append(("demo.step_network", {"id": network.id, "nodes": network.n_nodes}))
+        if population is not None:
+            steps.append(("demo.step_population", {"cells": population.cells}))
+    if importing and real_file is not None:
+        say(STEP_REAL_ROADS)
+        done = road_files.import_edges(session, settings, real_file, city_adcode=city)
         session.commit()
-        steps.append(f"population surface ({population.cells:,} cells)")
+        network = networks.find_network(session, city) or done.network
+        steps.append(("demo.step_real_roads", {"file": real_file.name, "id": network.id}))
     population = population or citydata.population_summary(session, city)
     if population is None or population.network_id != network.id:
         say(STEP_POPULATION)
@@ -223,7 +264,7 @@ def prepare_city(
             session, city, net, network.id, cell_size_m=cell_size_m
         )
         session.commit()
-        steps.append(f"population surface ({population.cells:,} cells)")
+        steps.append(("demo.step_population", {"cells": population.cells}))
     synthetic = session.scalar(
         select(func.count())
         .select_from(Facility)
@@ -236,8 +277,10 @@ def prepare_city(
         say(STEP_FACILITIES)
         synthetic = generate_facilities(session, city, seed=seed)
         session.commit()
-        steps.append(f"{synthetic:,} synthetic facilities")
+        steps.append(("demo.step_facilities", {"count": synthetic}))
     real = len(_city_facilities(session, city, synthetic=False))
+    real_roads, trunk_roads, synthetic_roads = _road_sources(session, network.id)
+    share = road_files.real_road_share(session, city)
     return DemoSummary(
         city_adcode=city,
         network_id=network.id,
@@ -247,4 +290,79 @@ def prepare_city(
         real_facilities=real,
         synthetic_facilities=int(synthetic or 0),
         steps=tuple(steps),
+        real_roads=real_roads,
+        trunk_roads=trunk_roads,
+        synthetic_roads=synthetic_roads,
+        real_road_share=share[0] if share is not None else None,
     )
+
+
+def _synthetic_network(
+    session: Session,
+    settings: Settings,
+    city: str,
+    *,
+    trunk: Path | None,
+    with_population: bool,
+    target_nodes: int | None,
+    seed: int,
+    cell_size_m: float,
+    say: Progress,
+) -> tuple[networks.NetworkSummary, citydata.PopulationSummary | None]:
+    """Generate and store the city's synthetic network, and its population surface when asked."""
+    net, params = citydata.generate_network(
+        session, city, target_nodes=target_nodes, seed=seed, trunk_roads=trunk
+    )
+    if not with_population:
+        # joined to the real roads next: no population surface on it alone
+        network = citydata.store_synthetic(session, city, net, params, settings=settings)
+        session.commit()
+        return network, None
+    units = citydata.city_units(session, city)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the population surface needs only the arrays (as they will load back from the
+        # store): it is computed on the second core while PostGIS stores the network
+        surface = pool.submit(
+            citydata.population_surface, units, networks.as_stored(net), cell_size_m=cell_size_m
+        )
+        network = citydata.store_synthetic(session, city, net, params, settings=settings)
+        session.commit()
+        say(STEP_POPULATION)
+        population = citydata.store_population(session, city, surface.result(), network.id)
+    session.commit()
+    return network, population
+
+
+def real_road_file(settings: Settings, city: str) -> Path | None:
+    """The city's real road layer in the data folder, or None."""
+    parts = REAL_ROAD_FILES.get(city)
+    return settings.data_file(*parts) if parts is not None else None
+
+
+def _lacks_trunk_roads(session: Session, network: networks.NetworkSummary) -> bool:
+    """Whether ``network`` is synthetic and was generated without the real trunk roads."""
+    row = session.get(RoadNetwork, network.id)
+    return row is not None and row.synthetic and not (row.params or {}).get("trunk_roads")
+
+
+def _has_network_from(session: Session, city: str, file_name: str) -> bool:
+    """Whether the city already has a network read from ``file_name``."""
+    found = session.scalar(
+        select(func.count())
+        .select_from(RoadNetwork)
+        .where(RoadNetwork.city_adcode == city, RoadNetwork.source == file_name)
+    )
+    return bool(found)
+
+
+def _road_sources(session: Session, network_id: int) -> tuple[str | None, str | None, bool]:
+    """The real road file and trunk-road file(s) a network rests on (or None); any generated?"""
+    row = session.get(RoadNetwork, network_id)
+    if row is None:
+        return None, None, True
+    sources = set(
+        session.scalars(select(RoadEdge.source).where(RoadEdge.network_id == network_id).distinct())
+    )
+    real = row.source if not row.synthetic and row.source in sources else None
+    trunk = sorted(sources - {SYNTHETIC_SOURCE, real})
+    return real, (", ".join(trunk) or None), SYNTHETIC_SOURCE in sources

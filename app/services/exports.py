@@ -276,6 +276,11 @@ def _data_gap_sheet(sheet: Worksheet, report: ComplianceReport, lang: Lang) -> N
         sheet.column_dimensions[letter].width = width
 
 
+def _share_text(share: float | None) -> str:
+    """A share as a percentage with one decimal; empty when unknown."""
+    return "" if share is None else f"{share:.1%}"
+
+
 def _provenance_sheet(
     sheet: Worksheet,
     report: ComplianceReport,
@@ -297,6 +302,7 @@ def _provenance_sheet(
         ),
         (t("export.run", lang), report.run_id),
         (t("export.network", lang), f"#{report.network_id}"),
+        (t("export.real_road_share", lang), _share_text(report.real_road_share)),
         (
             t("col.synthetic", lang),
             t("export.synthetic_some" if report.synthetic else "export.synthetic_none", lang),
@@ -312,7 +318,7 @@ def _provenance_sheet(
     for row in rows:
         sheet.append(list(row))
     if report.synthetic:
-        for cell in sheet[8]:
+        for cell in sheet[9]:
             cell.fill = PatternFill("solid", fgColor=STATUS_FILLS["unknown"])
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 60

@@ -24,7 +24,7 @@ from app.db.models import RoadEdge, RoadNetwork, RoadNode
 from app.errors import NotFoundError
 from app.services._tx import transaction
 from app.settings import Settings
-from geo.network import Network
+from geo.network import Network, encode_sources
 
 # share of a city's area a real network must span to be preferred over a synthetic one
 CITY_COVER_MIN = 0.8
@@ -42,6 +42,7 @@ _ARRAYS = (
     "maxspeed_kph",
     "access",
     "urban",
+    "edge_source",
 )
 
 
@@ -135,6 +136,7 @@ def store_network(
                 "maxspeed_kph": net.maxspeed_kph,  # NaN is written as NULL
                 "length_m": net.length_m,
                 "access": net.access,
+                "source": np.asarray(net.sources, dtype=object)[net.edge_source],
                 "geom": ewkb_segments(
                     lon[net.edge_u], lat[net.edge_u], lon[net.edge_v], lat[net.edge_v]
                 ),
@@ -153,6 +155,10 @@ def as_stored(net: Network) -> Network:
     classes = sorted({net.road_classes[code] for code in used})
     recode = np.zeros(len(net.road_classes), dtype=np.int16)
     recode[used] = [classes.index(net.road_classes[code]) for code in used]
+    # the sources in order of first appearance, as _rebuild encodes the stored names
+    edge_source, sources = encode_sources(
+        np.asarray(net.sources, dtype=object)[net.edge_source], net.n_edges
+    )
     return Network(
         crs=net.crs,
         x=net.x.astype(np.float64),
@@ -168,6 +174,8 @@ def as_stored(net: Network) -> Network:
         maxspeed_kph=net.maxspeed_kph.astype(np.float64),
         access=net.access.astype(np.uint8),
         urban=net.urban.astype(np.bool_),
+        edge_source=edge_source,
+        sources=sources,
         synthetic=net.synthetic,
     )
 
@@ -232,12 +240,14 @@ def _rebuild(session: Session, summary: NetworkSummary) -> Network:
             RoadEdge.way_id,
             RoadEdge.maxspeed_kph,
             RoadEdge.access,
+            RoadEdge.source,
         )
         .where(RoadEdge.network_id == summary.id)
         .order_by(RoadEdge.idx),
         conn,
     )
     classes, codes = np.unique(edges["highway"].to_numpy(dtype=np.str_), return_inverse=True)
+    edge_source, sources = encode_sources(edges["source"].to_numpy(dtype=object), len(edges))
     return Network(
         crs=summary.crs,
         x=nodes["x_m"].to_numpy(dtype=np.float64),
@@ -253,6 +263,8 @@ def _rebuild(session: Session, summary: NetworkSummary) -> Network:
         maxspeed_kph=edges["maxspeed_kph"].to_numpy(dtype=np.float64, na_value=np.nan),
         access=edges["access"].to_numpy(dtype=np.uint8),
         urban=nodes["urban"].to_numpy(dtype=np.bool_),
+        edge_source=edge_source,
+        sources=sources,
         synthetic=summary.synthetic,
     )
 
@@ -296,6 +308,7 @@ def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
                 crs=summary.crs,
                 synthetic=summary.synthetic,
                 road_classes=tuple(str(c) for c in data["road_classes"]),
+                sources=tuple(str(c) for c in data["sources"]),
                 **{name: data[name] for name in _ARRAYS},
             )
     except Exception:
@@ -316,6 +329,7 @@ def _write_cache(path: Path, summary: NetworkSummary, net: Network) -> None:
         n_nodes=summary.n_nodes,
         n_edges=summary.n_edges,
         road_classes=np.asarray(net.road_classes, dtype=np.str_),
+        sources=np.asarray(net.sources, dtype=np.str_),
         **{name: getattr(net, name) for name in _ARRAYS},
     )
     # the checksum goes beside the file last: a file without one is never trusted

@@ -19,10 +19,12 @@ from geo import messages
 from geo.messages import Lang
 
 JOB_KIND = "prepare"
-# the steps of a preparation, as message keys (demo.prepare_city reports the first four)
+# the steps of a preparation, as message keys (demo.prepare_city reports the first five; the
+# real roads only where the data folder holds a city's road layer)
 STEPS = (
     demo.STEP_REFERENCE,
     demo.STEP_NETWORK,
+    demo.STEP_REAL_ROADS,
     demo.STEP_POPULATION,
     demo.STEP_FACILITIES,
     "prepare.step.compliance",
@@ -128,7 +130,10 @@ def start_preparation(
         run_compliance(job_session, settings, city_adcode, norms=norms)
         job_session.commit()
 
-    return jobs.start(JOB_KIND, city_adcode, work, steps=STEPS, client=client)
+    # the real-road step only where the data folder holds the city's road layer
+    real_roads = demo.real_road_file(settings, city_adcode) is not None
+    steps = tuple(s for s in STEPS if s != demo.STEP_REAL_ROADS or real_roads)
+    return jobs.start(JOB_KIND, city_adcode, work, steps=steps, client=client)
 
 
 def preparation(jobs: BackgroundJobs, city_adcode: str) -> Job:

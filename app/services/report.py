@@ -219,6 +219,8 @@ def report_html(
         body.append("</ul>")
     body.append(f"<h2>{escape(t('report.provenance', lang))}</h2>")
     inputs = t("export.synthetic_some" if report.synthetic else "export.synthetic_none", lang)
+    share = report.real_road_share
+    real_roads = "" if share is None else f"{share:.1%}"
     real = int((~facilities["synthetic"]).sum()) if not facilities.empty else 0
     synthetic = int(facilities["synthetic"].sum()) if not facilities.empty else 0
     body.append(
@@ -226,6 +228,7 @@ def report_html(
         f"<tr><th>{escape(t('report.real_facilities', lang))}</th><td>{real}</td></tr>"
         f"<tr><th>{escape(t('report.synthetic_facilities', lang))}</th><td>{synthetic}</td></tr>"
         f"<tr><th>{escape(t('export.network', lang))}</th><td>#{report.network_id}</td></tr>"
+        f"<tr><th>{escape(t('export.real_road_share', lang))}</th><td>{real_roads}</td></tr>"
         f"<tr><th>{escape(t('col.synthetic', lang))}</th><td>"
         f"{escape(inputs)}</td></tr>"
         f"<tr><th>{escape(t('export.data_version', lang))}</th><td>{version}</td></tr>"

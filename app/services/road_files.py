@@ -9,9 +9,10 @@ and, with a city, stores the network the city is analysed on:
 - else the real network inside its area (the convex hull of its nodes, within the city) joined
   to the city's synthetic network outside it (:func:`geo.network.merge.join_networks`).
 
-The network's ``params`` keep the real area (WGS84 WKT), the defaults assumed and the segment
-counts by source; the population surface is rebuilt on it, and :func:`real_road_share` gives the
-share of the city's residents whose cell lies on real roads.
+Every edge keeps its source (the file's name, the trunk-road file under the synthetic part, or
+``synthetic``); the network's ``params`` keep the real area (WGS84 WKT), the defaults assumed and
+the segment counts by source. The population surface is rebuilt on it, and
+:func:`real_road_share` gives the share of the city's residents on real roads.
 """
 
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from app.db.models import RoadNetwork
 from app.errors import InvalidInputError
 from app.services import networks
 from app.services.networks import CITY_COVER_MIN, NetworkSummary
-from app.settings import Settings
+from app.settings import TRUNK_ROADS_FILE, Settings
 from geo.errors import NetworkInputError
 
 SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
@@ -41,6 +42,9 @@ class EdgeImport:
     segments: int
     real_segments: int
     synthetic_segments: int
+    # road segments by edge source: the file, the trunk-road file under the synthetic part,
+    # "synthetic" (generated roads and connectors)
+    segments_by_source: dict[str, int]
     connectors: int
     city_cover_share: float | None
     speeds_assumed: bool
@@ -95,6 +99,7 @@ def import_edges(
     from pyproj import Transformer
 
     from app.services import citydata
+    from geo.network import SYNTHETIC_SOURCE
     from geo.network.edges import network_from_lines
     from geo.network.merge import join_networks
 
@@ -113,7 +118,8 @@ def import_edges(
         )
     except NetworkInputError as exc:
         raise InvalidInputError(str(exc), details=[{"field": "edges", "msg": str(exc)}]) from exc
-    real = lines.network
+    # every edge of the file is real, named by the file it came from
+    real = lines.network.with_source(path.name)
     params: dict[str, Any] = {
         "file": path.name,
         "mode": "all",
@@ -144,8 +150,10 @@ def import_edges(
             real_area.simplify(50.0), to_wgs84.transform, interleaved=False
         )
         params["real_area_wgs84"] = shapely.to_wkt(area_wgs84, rounding_precision=6)
-    total_segments = int(np.count_nonzero(net.oneway | (net.edge_u < net.edge_v)))
-    params.update(real_segments=real_segments, connectors=connectors)
+    one_way = net.oneway | (net.edge_u < net.edge_v)
+    codes = np.bincount(net.edge_source[one_way], minlength=len(net.sources))
+    by_source = {name: int(n) for name, n in zip(net.sources, codes, strict=True) if n}
+    params.update(real_segments=real_segments, connectors=connectors, segments_by_source=by_source)
     say("store_network")
     summary = networks.store_network(
         session,
@@ -159,7 +167,8 @@ def import_edges(
         network=summary,
         segments=lines.segments,
         real_segments=real_segments,
-        synthetic_segments=total_segments - real_segments,
+        synthetic_segments=by_source.get(SYNTHETIC_SOURCE, 0),
+        segments_by_source=by_source,
         connectors=connectors,
         city_cover_share=cover,
         speeds_assumed=lines.speeds_assumed,
@@ -183,14 +192,15 @@ def _synthetic_network(session: Session, settings: Settings, city_adcode: str) -
     ).first()
     network_id = row.id if row is not None else None
     if network_id is None:
-        network_id = citydata.synthesize_network(session, city_adcode).id
+        trunk = settings.data_file(*TRUNK_ROADS_FILE)
+        network_id = citydata.synthesize_network(session, city_adcode, trunk_roads=trunk).id
     return networks.load_network(session, settings, network_id)
 
 
 _SHARE = text(
     """
-    SELECT COALESCE(SUM(c.population) FILTER (
-               WHERE ST_Covers(ST_GeomFromText(:area, 4326), c.centroid)), 0) AS real,
+    SELECT COALESCE(SUM(c.population * CASE WHEN c.road_length_m > 0
+                        THEN c.real_road_length_m / c.road_length_m ELSE 0 END), 0) AS real,
            COALESCE(SUM(c.population), 0) AS total
     FROM population_cells AS c
     WHERE c.city_adcode = :city AND c.network_id = :network
@@ -201,31 +211,32 @@ _SHARE = text(
 def real_road_share(session: Session, city_adcode: str) -> tuple[float, str] | None:
     """Share of the city's residents analysed on real roads, and the network's source.
 
-    1.0 on a real network that covers the city, 0.0 on a synthetic one; on a joined network the
-    share of residents whose population cell's centre lies in the real area. None when the city
-    has no network or no population surface on it.
+    Each population cell counts the share of its street length that is real (edges whose
+    source is a real file): 1.0 on a real network, 0.0 on a synthetic one, and on a joined
+    network the residents placed on the real streets. None when the city has no network or no
+    population surface on it.
     """
     summary = networks.find_network(session, city_adcode)
     if summary is None:
         return None
-    row = session.get(RoadNetwork, summary.id)
-    area = (row.params or {}).get("real_area_wgs84") if row is not None else None
-    if area is None:
-        return (0.0 if summary.synthetic else 1.0), summary.source
-    real, total = session.execute(
-        _SHARE, {"area": area, "city": city_adcode, "network": summary.id}
-    ).one()
-    if not total:
-        return None
-    return float(real) / float(total), summary.source
+    share = network_real_road_share(session, city_adcode, summary.id)
+    return (share, summary.source) if share is not None else None
+
+
+def network_real_road_share(session: Session, city_adcode: str, network_id: int) -> float | None:
+    """Share (0–1) of the city's residents on real roads of network ``network_id``.
+
+    None when the city has no population surface on that network.
+    """
+    real, total = session.execute(_SHARE, {"city": city_adcode, "network": network_id}).one()
+    return float(real) / float(total) if total else None
 
 
 _UNIT_RESIDENTS = text(
     """
     SELECT c.region_adcode,
-           COALESCE(SUM(c.population) FILTER (
-               WHERE CAST(:area AS text) IS NOT NULL
-                 AND ST_Covers(ST_GeomFromText(CAST(:area AS text), 4326), c.centroid)), 0) AS real,
+           COALESCE(SUM(c.population * CASE WHEN c.road_length_m > 0
+                        THEN c.real_road_length_m / c.road_length_m ELSE 0 END), 0) AS real,
            COALESCE(SUM(c.population), 0) AS total
     FROM population_cells AS c
     WHERE c.city_adcode = :city AND c.network_id = :network
@@ -239,17 +250,11 @@ def real_road_residents(session: Session, city_adcode: str) -> dict[str, tuple[i
     """Per county-level unit of the city: residents on real roads, and residents (persons).
 
     The figures of :func:`real_road_share` unit by unit, on the network the city is analysed
-    on: all residents on a real network covering the city, none on a synthetic one, those whose
-    cell's centre lies in the real area on a joined one. None when the city has no network.
+    on (each cell counting the real share of its street length, rounded to whole residents).
+    None when the city has no network.
     """
     summary = networks.find_network(session, city_adcode)
     if summary is None:
         return None
-    row = session.get(RoadNetwork, summary.id)
-    area = (row.params or {}).get("real_area_wgs84") if row is not None else None
-    rows = session.execute(
-        _UNIT_RESIDENTS, {"area": area, "city": city_adcode, "network": summary.id}
-    ).all()
-    if area is None:
-        return {str(u): (0 if summary.synthetic else int(n), int(n)) for u, _, n in rows}
-    return {str(u): (int(real), int(n)) for u, real, n in rows}
+    rows = session.execute(_UNIT_RESIDENTS, {"city": city_adcode, "network": summary.id}).all()
+    return {str(u): (round(float(real)), int(n)) for u, real, n in rows}

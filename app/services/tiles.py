@@ -127,7 +127,7 @@ WITH bounds AS (
                ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326
     ),
     edges AS (
-        SELECT e.highway, e.oneway, e.geom
+        SELECT e.highway, e.oneway, e.source = 'synthetic' AS synthetic, e.geom
         FROM road_edges AS e, bounds AS b
         WHERE e.network_id = ANY(:network_ids)
           AND e.geom && b.env4326
@@ -136,13 +136,14 @@ WITH bounds AS (
           AND (CAST(:classes AS varchar[]) IS NULL OR e.highway = ANY(:classes))
     ),
     lines AS (
-        SELECT highway, oneway, (ST_Dump(ST_LineMerge(ST_Collect(geom)))).geom AS geom
+        SELECT highway, oneway, synthetic,
+               (ST_Dump(ST_LineMerge(ST_Collect(geom)))).geom AS geom
         FROM edges
-        GROUP BY highway, oneway
+        GROUP BY highway, oneway, synthetic
     ),
     rows AS (
         SELECT ST_AsMVTGeom(ST_Transform(l.geom, 3857), b.env, :extent, :buffer, true) AS geom,
-               l.highway, l.oneway
+               l.highway, l.oneway, l.synthetic
         FROM lines AS l, bounds AS b
     )
 SELECT ST_AsMVT(rows.*, 'roads', :extent, 'geom') FROM rows WHERE geom IS NOT NULL

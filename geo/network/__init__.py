@@ -13,6 +13,12 @@ from geo.network.core import (
     DRIVE_HIGHWAYS as DRIVE_HIGHWAYS,
 )
 from geo.network.core import (
+    REAL_SOURCE as REAL_SOURCE,
+)
+from geo.network.core import (
+    SYNTHETIC_SOURCE as SYNTHETIC_SOURCE,
+)
+from geo.network.core import (
     WALK as WALK,
 )
 from geo.network.core import (
@@ -29,6 +35,9 @@ from geo.network.core import (
 )
 from geo.network.core import (
     encode_classes as encode_classes,
+)
+from geo.network.core import (
+    encode_sources as encode_sources,
 )
 from geo.network.core import (
     mode_bit as mode_bit,

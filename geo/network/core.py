@@ -16,7 +16,7 @@ Mode filters by OSM ``highway`` class (readers refine them with ``service``/``ac
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,6 +45,12 @@ WALK_HIGHWAYS: frozenset[str] = frozenset(
 )
 
 _T = TypeVar("_T")
+
+# the source name of every generated edge (synthetic networks, connectors between networks);
+# any other name is a real source: the file or extract the edge was read from
+SYNTHETIC_SOURCE: Final = "synthetic"
+# the source name of real edges whose file is not known (arrays built in code)
+REAL_SOURCE: Final = "real"
 
 # bits of the per-edge ``access`` mask
 WALK: int = 1
@@ -79,6 +85,41 @@ def encode_classes(highway: ArrayLike | Sequence[str]) -> tuple[NDArray[np.int16
         msg = "highway holds missing values; every edge needs an OSM highway class"
         raise NetworkInputError(msg)
     return codes.astype(np.int16), tuple(str(c) for c in classes)
+
+
+def encode_sources(
+    source: ArrayLike | Sequence[str] | str, n: int
+) -> tuple[NDArray[np.uint8], tuple[str, ...]]:
+    """Encode edge source names as ``uint8`` codes (at most 256 sources in one network).
+
+    Parameters
+    ----------
+    source
+        One name for all ``n`` edges, or one name per edge.
+    n
+        Number of edges.
+
+    Returns
+    -------
+    tuple
+        ``(codes, sources)``: ``sources[codes[i]]`` is the source of edge ``i``.
+    """
+    import pandas as pd
+
+    if isinstance(source, str):
+        return np.zeros(n, dtype=np.uint8), (source,)
+    values = np.asarray(source, dtype=object).reshape(-1)
+    if values.shape[0] != n:
+        msg = f"source has {values.shape[0]} values, expected {n}"
+        raise NetworkInputError(msg)
+    codes, names = pd.factorize(values)
+    if (codes < 0).any():
+        msg = "source holds missing values; every edge needs a source name"
+        raise NetworkInputError(msg)
+    if len(names) > 256:
+        msg = f"a network holds at most 256 sources, got {len(names)}"
+        raise NetworkInputError(msg)
+    return codes.astype(np.uint8), tuple(str(c) for c in names) or (REAL_SOURCE,)
 
 
 def default_access(road_class: NDArray[np.int16], classes: Sequence[str]) -> NDArray[np.uint8]:
@@ -175,6 +216,11 @@ class Network:
         Bit mask per edge of the modes allowed on it (:data:`WALK`, :data:`DRIVE`).
     urban
         Whether each node lies in an urban area (urban speed table) or not; all urban by default.
+    edge_source
+        Code of each edge's source: an index into ``sources``.
+    sources
+        Source names: :data:`SYNTHETIC_SOURCE` for generated edges, else the file or extract the
+        edges were read from (real roads).
     synthetic
         True for generated networks; carried into every result so synthetic figures are never
         mistaken for real ones.
@@ -194,6 +240,8 @@ class Network:
     maxspeed_kph: NDArray[np.float64]
     access: NDArray[np.uint8]
     urban: NDArray[np.bool_]
+    edge_source: NDArray[np.uint8]
+    sources: tuple[str, ...]
     synthetic: bool = False
     _cache: dict[Hashable, object] = field(default_factory=dict, init=False, repr=False)
 
@@ -211,6 +259,18 @@ class Network:
     def highway(self) -> NDArray[np.str_]:
         """OSM ``highway`` value of each edge (decoded from ``road_class``)."""
         return np.asarray(self.road_classes, dtype=str)[self.road_class]
+
+    @property
+    def edge_real(self) -> NDArray[np.bool_]:
+        """Whether each edge is a real road (its source is not :data:`SYNTHETIC_SOURCE`)."""
+        real = np.array([name != SYNTHETIC_SOURCE for name in self.sources], dtype=np.bool_)
+        return real[self.edge_source] if len(real) else np.zeros(self.n_edges, dtype=np.bool_)
+
+    def with_source(self, name: str) -> "Network":
+        """A copy whose edges all come from the source ``name`` (a file name, or synthetic)."""
+        return replace(
+            self, edge_source=np.zeros(self.n_edges, dtype=np.uint8), sources=(str(name),)
+        )
 
     def cached(self, key: Hashable, build: Callable[[], _T]) -> _T:
         """Return the value cached under ``key``, building and storing it on first use.
@@ -396,6 +456,7 @@ def network_from_arrays(
     node_id: ArrayLike | None = None,
     urban: ArrayLike | None = None,
     access: ArrayLike | None = None,
+    source: ArrayLike | Sequence[str] | str | None = None,
     synthetic: bool = False,
 ) -> Network:
     """Build a :class:`Network` from road segments given as arrays.
@@ -426,6 +487,10 @@ def network_from_arrays(
     access
         Per segment bit mask of allowed modes (:data:`WALK` | :data:`DRIVE`); default from
         ``highway`` (:func:`default_access`).
+    source
+        Source name of every segment (one name, or one per segment): the file or extract it was
+        read from, or :data:`SYNTHETIC_SOURCE`; default :data:`SYNTHETIC_SOURCE` for a synthetic
+        network, else :data:`REAL_SOURCE`.
     synthetic
         True for generated networks.
 
@@ -479,6 +544,9 @@ def network_from_arrays(
     if acc.shape[0] != m:
         msg = f"access has {acc.shape[0]} values, expected {m}"
         raise NetworkInputError(msg)
+    if source is None:
+        source = SYNTHETIC_SOURCE if synthetic else REAL_SOURCE
+    edge_source, sources = encode_sources(source, m)
 
     # directed edges: every segment forward, then the two-way segments backward
     back = np.flatnonzero(~ow)
@@ -498,6 +566,8 @@ def network_from_arrays(
         maxspeed_kph=maxspeed[order],
         access=acc[order],
         urban=is_urban,
+        edge_source=edge_source[order],
+        sources=tuple(sources),
         synthetic=synthetic,
     )
 
@@ -518,13 +588,17 @@ def assemble_network(
     maxspeed_kph: NDArray[np.float64],
     access: NDArray[np.uint8],
     urban: NDArray[np.bool_],
+    edge_source: NDArray[np.uint8] | None = None,
+    sources: Sequence[str] | None = None,
     synthetic: bool = False,
 ) -> Network:
     """Build a :class:`Network` from *directed* edge arrays, taken as they are.
 
     Unlike :func:`network_from_arrays`, no reverse edges are added: each row is one direction
     of travel, and ``oneway`` only says whether walking may use the reverse. For readers of
-    graphs that are already directed (osmnx); arguments as the :class:`Network` attributes.
+    graphs that are already directed (osmnx); arguments as the :class:`Network` attributes
+    (without ``edge_source``, every edge comes from one source: :data:`SYNTHETIC_SOURCE` or
+    :data:`REAL_SOURCE` by ``synthetic``).
     """
     n, m = x.shape[0], edge_u.shape[0]
     sizes = {
@@ -539,9 +613,15 @@ def assemble_network(
         "maxspeed_kph": maxspeed_kph.shape[0] == m,
         "access": access.shape[0] == m,
     }
+    if edge_source is None or sources is None:
+        edge_source = np.zeros(m, dtype=np.uint8)
+        sources = (SYNTHETIC_SOURCE if synthetic else REAL_SOURCE,)
+    sizes["edge_source"] = edge_source.shape[0] == m
     wrong = [name for name, ok in sizes.items() if not ok]
     if m and (int(road_class.min()) < 0 or int(road_class.max()) >= len(road_classes)):
         wrong.append("road_class (codes outside road_classes)")
+    if m and int(edge_source.max()) >= len(sources):
+        wrong.append("edge_source (codes outside sources)")
     if wrong:
         msg = f"array length mismatch for {', '.join(wrong)} ({n} nodes, {m} edges)"
         raise NetworkInputError(msg)
@@ -560,5 +640,7 @@ def assemble_network(
         maxspeed_kph=np.ascontiguousarray(maxspeed_kph, dtype=np.float64),
         access=np.ascontiguousarray(access, dtype=np.uint8),
         urban=np.ascontiguousarray(urban, dtype=np.bool_),
+        edge_source=np.ascontiguousarray(edge_source, dtype=np.uint8),
+        sources=tuple(sources),
         synthetic=synthetic,
     )

@@ -4,8 +4,8 @@ A bureau's road file often covers the centre of a city only (central Changsha: 7
 :func:`join_networks` keeps the real network whole, keeps the synthetic edges lying wholly outside
 the real network's area, and joins the two: every synthetic node that lost a neighbour to the real
 area is linked to its nearest real node by a connector of the class of the edge it lost. Each
-segment keeps its source (:attr:`JoinedNetwork.segment_real`), and the real area says which
-residents are analysed on real roads.
+edge keeps its source (:attr:`geo.network.Network.edge_source`: the real file's name, the
+synthetic network's sources, and :data:`~geo.network.core.SYNTHETIC_SOURCE` for connectors).
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import NetworkInputError
-from geo.network.core import Network, network_from_arrays
+from geo.network.core import SYNTHETIC_SOURCE, Network, network_from_arrays
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,13 @@ def join_networks(real: Network, synthetic: Network, real_area: BaseGeometry) ->
     highway = np.concatenate(
         [real.highway[seg_r], synthetic.highway[seg_s[keep]], crossing_class]
     ).astype(str)
+    source = np.concatenate(
+        [
+            np.asarray(real.sources, dtype=object)[real.edge_source[seg_r]],
+            np.asarray(synthetic.sources, dtype=object)[synthetic.edge_source[seg_s[keep]]],
+            np.full(n_conn, SYNTHETIC_SOURCE, dtype=object),
+        ]
+    )
     network = network_from_arrays(
         x,
         y,
@@ -133,6 +140,7 @@ def join_networks(real: Network, synthetic: Network, real_area: BaseGeometry) ->
                 synthetic.access[seg_s[crossing]][first],
             ]
         ),
+        source=source,
     )
     segment_real = np.concatenate(
         [np.ones(len(seg_r), dtype=bool), np.zeros(int(keep.sum()) + n_conn, dtype=bool)]

@@ -125,6 +125,8 @@ def _keep_mask(net: Network, mask: int) -> Network:
         maxspeed_kph=net.maxspeed_kph[keep],
         access=(net.access[keep] & mask).astype(np.uint8),
         urban=net.urban[used],
+        edge_source=net.edge_source[keep],
+        sources=net.sources,
         synthetic=net.synthetic,
     )
 

@@ -9,38 +9,40 @@ by :func:`geo.population.points.read_points` instead.
 
 Dasymetric method (:func:`build_population_grid`)
 --------------------------------------------------
+Residents live where they live: a county's urban residents in its built-up area, its rural
+residents in villages along the rural roads. The method says so with the figures the project
+ships (the census urban share and GHSL shares of each county) and the street network.
+
 1. *Cut.* A square grid anchored at whole multiples of the cell size is intersected with the
    region polygons; a cell cut by a county boundary gives one piece per county.
 2. *Roads.* Road segments are split at the grid lines, and each sub-segment's length (times its
    weight) goes to the piece holding its midpoint; a sub-segment crossing a county boundary inside
-   a cell goes wholly to one side.
-3. *GHSL split.* The census total is split by the county's GHSL settlement shares (the share of
-   its people living in each GHS-SMOD R2023A class, normalised to sum to one) into
-
-   * dense urban: urban centre (30) + dense urban cluster (23), cells of >= 1,500 inh/km²;
-   * other urban: semi-dense urban cluster (22) + suburban (21), cells of >= 300 inh/km²;
-   * rural cluster (13), cells of >= 300 inh/km² in clusters of 500 to 5,000 people;
-   * low-density rural (12), 50 to 300 inh/km²;
-   * very-low-density rural (11), under 50 inh/km².
-
-   Classes 30, 23, 22 and 21 are the *urban* people: together they form the "urban centres" and
-   "urban clusters" of Degree of Urbanisation level 1 (cities, towns and semi-dense areas); 13,
-   12 and 11 are its "rural grid cells". That reading follows the GHS-SMOD R2023A class codes
-   (Schiavina, Melchiorri, Pesaresi, JRC, doi:10.2905/A0DF7A6F-49DE-46EA-9BDE-563437A6E2BA),
-   whose first level is the aggregation of 30 / 21-23 / 11-13.
-4. *Footprints.* Pieces with roads are ranked by street length per km², densest first. The
-   dense-urban, other-urban and rural-cluster parts, in that order, each take the next pieces of
-   the ranking and are spread over them in proportion to street length, as widely as possible
-   while every piece they take still gets at least its class's density (1,500, 300, 300 inh/km²)
-   from that part alone: the footprint stops before the piece that would fall below. A part
-   always takes at least one piece; when the ranking is used up, the part is spread over all
-   pieces by street length. The shares are those of GHSL's own population estimate, applied to
-   the census total.
-5. *Background.* The low-density rural part is spread over all pieces of the county in
-   proportion to street length; the very-low-density rural part in proportion to area (people
-   off the mapped roads: it is the area floor that keeps roadless pieces from being empty).
-6. *No roads.* A county without any road length spreads all its people in proportion to area.
-7. *Integers.* The fractional counts are rounded by the largest-remainder (Hamilton) method
+   a cell goes wholly to one side. The length of *real* segments (surveyed roads, not generated
+   ones) is kept apart as well.
+3. *Urban and rural residents.* A county's urban residents are its census urban residents (the
+   census urban share times its population; where the census gives none, the share of its people
+   in GHSL's urban classes 30, 23, 22 and 21); the rest are rural.
+4. *Built-up pieces.* A piece is built-up when it holds at least
+   :data:`BUILT_UP_MIN_STREET_KM_PER_KM2` km of street per km², the least a planned town's
+   streets give (GB 50220-95). Pieces are ranked for the urban residents: built-up on *real*
+   streets alone first (a surveyed built-up area is where the town is), then other built-up
+   pieces (a synthetic town grid is an invented stand-in, used only where the real streets do
+   not suffice or are missing), then every other piece with roads; densest streets first within
+   each rank.
+5. *Urban footprint.* The urban residents take the first pieces of that ranking until their
+   area reaches :data:`URBAN_LAND_PER_RESIDENT_M2` m² per urban resident (the least built-up land
+   per resident GB 50137-2011 plans for; at least one piece), and are spread over them in
+   proportion to street length.
+6. *Rural residents.* The share of the county's people GHSL finds in very-low-density rural
+   cells (class 11, under 50 inh/km²) lives off the mapped roads: it is spread over the pieces
+   outside the footprint in proportion to area (the area floor that keeps roadless pieces from
+   being empty). The other rural residents are spread over the pieces outside the footprint
+   that are not built-up (the villages' roads), in proportion to street length; built-up pieces
+   the urban residents did not need (an invented town grid where the real town is surveyed)
+   get none of them. Where no such piece has roads, over all pieces outside the footprint by
+   street length, else by area.
+7. *No roads.* A county without any road length spreads all its people in proportion to area.
+8. *Integers.* The fractional counts are rounded by the largest-remainder (Hamilton) method
    within each county, ties going to the earlier piece, so each county's pieces sum *exactly* to
    its census total and the output is deterministic.
 
@@ -70,30 +72,34 @@ from geo.population.settlement import (
     GHSL_CLASSES,
     GHSL_SHARE_COLUMNS,
     SETTLEMENT_CLASSES,
-    URBAN_CENTRE_MIN_DENSITY_PER_KM2,
-    URBAN_CLUSTER_MIN_DENSITY_PER_KM2,
+    URBAN_GHSL_CLASSES,
     classify_settlement_grid,
 )
 
 __all__ = [
+    "BUILT_UP_MIN_STREET_KM_PER_KM2",
     "GHSL_CLASSES",
     "GHSL_SHARE_COLUMNS",
     "SETTLEMENT_CLASSES",
+    "URBAN_LAND_PER_RESIDENT_M2",
     "PopulationError",
     "Segments",
     "build_population_grid",
     "cell_origins",
 ]
 
-# clustered parts placed on the densest streets: (GHSL class positions, minimum density)
-_FOOTPRINT_PARTS: Final[tuple[tuple[tuple[int, ...], float], ...]] = (
-    ((0, 1), URBAN_CENTRE_MIN_DENSITY_PER_KM2),
-    ((2, 3), URBAN_CLUSTER_MIN_DENSITY_PER_KM2),
-    ((4,), URBAN_CLUSTER_MIN_DENSITY_PER_KM2),
+# the least street a planned town has: the lower bounds of a medium city's arterial (1.0),
+# secondary (1.2) and branch (3.0) road densities, km/km² (GB 50220-95 《城市道路交通规划设计
+# 规范》, table 7.1.6-2); service roads and alleys of a complete map only add to it
+BUILT_UP_MIN_STREET_KM_PER_KM2: Final[float] = 5.2
+# the least built-up land planned per urban resident, m² (GB 50137-2011 《城市用地分类与规划建设
+# 用地标准》, table 4.2.1: 65.0–115.0 m² per person); Changsha's 2020 built-up area per urban
+# resident is of this order
+URBAN_LAND_PER_RESIDENT_M2: Final[float] = 65.0
+_URBAN_CLASSES: Final[tuple[int, ...]] = tuple(
+    i for i, c in enumerate(GHSL_CLASSES) if c in URBAN_GHSL_CLASSES
 )
-_LOW_DENSITY_RURAL: Final[int] = 5
-_VERY_LOW_DENSITY_RURAL: Final[int] = 6
-
+_VERY_LOW_DENSITY_RURAL: Final[int] = GHSL_CLASSES.index("very_low_density_rural")
 _M2_PER_KM2: Final[float] = 1e6
 
 Segments = tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike]
@@ -105,8 +111,10 @@ def build_population_grid(
     cell_size_m: float = 500.0,
     segments: Segments | None = None,
     segment_weight: ArrayLike = 1.0,
+    segment_real: ArrayLike = False,
     region_column: str = "adcode",
     population_column: str = "population",
+    urban_population_column: str | None = None,
     share_columns: Mapping[str, str] = GHSL_SHARE_COLUMNS,
     cluster_rule: bool = True,
 ) -> gpd.GeoDataFrame:
@@ -126,8 +134,14 @@ def build_population_grid(
     segment_weight
         Multiplier of each segment's length (scalar or one per segment, >= 0): 0 for roads with
         no residents (motorways), 0.5 for each direction of a two-way road of a directed network.
+    segment_real
+        Whether each segment is a real (surveyed) road rather than a generated one (scalar or one
+        per segment); real built-up streets rank before synthetic ones for urban residents.
     region_column, population_column
         Columns holding the region code and the census population.
+    urban_population_column
+        Column of each region's census urban residents (whole people, at most its population;
+        NaN where unknown). None, or NaN in a row: the GHSL urban classes' share of its people.
     share_columns
         Column of each GHSL class share, keyed by the names in :data:`GHSL_CLASSES`.
     cluster_rule
@@ -143,7 +157,8 @@ def build_population_grid(
         ``population`` (people, int), ``area_km2`` (piece area), ``density_per_km2`` (piece
         people per km²), ``cell_density_per_km2`` (the whole cell's, which sets the class),
         ``settlement_class`` (one of :data:`SETTLEMENT_CLASSES`), ``urban`` (urban centre or
-        cluster), ``road_length_m`` (weighted street length in the piece), ``road_x_m`` /
+        cluster), ``road_length_m`` (weighted street length in the piece),
+        ``real_road_length_m`` (the part of it on real roads), ``road_x_m`` /
         ``road_y_m`` (length-weighted mean of the piece's road midpoints, NaN without roads)
         and ``geometry`` (the piece polygon).
 
@@ -163,13 +178,25 @@ def build_population_grid(
         population_column=population_column,
         share_columns=share_columns,
     )
+    urban_people = _urban_residents(
+        gdf_regions, urban_population_column, population, shares, np.asarray(codes).astype(object)
+    )
     xmin, ymin, xmax, ymax = (float(b) for b in gdf_regions.total_bounds)
     grid = make_grid((xmin, ymin, xmax, ymax), float(cell_size_m))
     pieces = cut_regions(grid, geometries)
     _check_every_region_has_cells(pieces, np.asarray(codes).astype(object), population)
 
-    road_m, road_x_m, road_y_m = _road_lengths(grid, pieces, segments, segment_weight)
-    expected = _expected_population(pieces, road_m, population, shares)
+    road_m, real_m, road_x_m, road_y_m = _road_lengths(
+        grid, pieces, segments, segment_weight, segment_real
+    )
+    expected = _expected_population(
+        pieces,
+        road_m=road_m,
+        real_m=real_m,
+        population=population,
+        urban_people=urban_people,
+        shares=shares,
+    )
     people = _largest_remainder(expected, pieces.region, population)
     area_km2 = pieces.area_m2 / _M2_PER_KM2
     classes, cell_density = _classify_pieces(grid, pieces, people, area_km2, cluster_rule)
@@ -185,6 +212,7 @@ def build_population_grid(
             "settlement_class": classes,
             "urban": classes != "rural",
             "road_length_m": road_m,
+            "real_road_length_m": real_m,
             "road_x_m": road_x_m,
             "road_y_m": road_y_m,
         },
@@ -318,6 +346,30 @@ def _check_shares(
     return normalised
 
 
+def _urban_residents(
+    gdf: pd.DataFrame,
+    column: str | None,
+    population: NDArray[np.int64],
+    shares: NDArray[np.float64],
+    names: NDArray[Any],
+) -> NDArray[np.float64]:
+    """Urban residents per region: the census figure, else the GHSL urban classes' share."""
+    ghsl: NDArray[np.float64] = population * shares[:, list(_URBAN_CLASSES)].sum(axis=1)
+    if column is None:
+        return ghsl
+    _require_columns(gdf, [column], what="regions")
+    census = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isfinite(census) & ((census < 0.0) | (census > population))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"region {names[first]!r}: {column!r} is {float(census[first])!r}, "
+            f"not between 0 and its population {int(population[first])}"
+        )
+        raise PopulationError(msg)
+    return np.asarray(np.where(np.isfinite(census), census, ghsl), dtype=np.float64)
+
+
 def _check_every_region_has_cells(
     pieces: Pieces, codes: NDArray[Any], population: NDArray[np.int64]
 ) -> None:
@@ -356,18 +408,30 @@ def _segment_arrays(
 
 
 def _road_lengths(
-    grid: Grid, pieces: Pieces, segments: Segments | None, segment_weight: ArrayLike
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted road length per piece (metres) and its length-weighted midpoint (metres)."""
+    grid: Grid,
+    pieces: Pieces,
+    segments: Segments | None,
+    segment_weight: ArrayLike,
+    segment_real: ArrayLike,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted road length per piece, its real part (metres) and its mean midpoint (metres)."""
     n = pieces.region.shape[0]
     if segments is None:
         nan = np.full(n, np.nan)
-        return np.zeros(n), nan, nan.copy()
+        return np.zeros(n), np.zeros(n), nan, nan.copy()
     x0, y0, x1, y1, weight = _segment_arrays(segments, segment_weight)
+    real = np.broadcast_to(np.asarray(segment_real, dtype=np.bool_), weight.shape)
     mid_x, mid_y, length_m = split_segments(grid, x0, y0, x1, y1, weight=weight)
     piece = locate_points(grid, pieces, mid_x, mid_y)
     inside = piece >= 0
     road_m = np.bincount(piece[inside], weights=length_m[inside], minlength=n).astype(np.float64)
+    # the real segments alone, split and placed the same way
+    real_x, real_y, real_length_m = split_segments(
+        grid, x0[real], y0[real], x1[real], y1[real], weight=weight[real]
+    )
+    real_piece = locate_points(grid, pieces, real_x, real_y)
+    real_in = real_piece >= 0
+    real_m = np.bincount(real_piece[real_in], weights=real_length_m[real_in], minlength=n)
     sum_x = np.bincount(piece[inside], weights=(length_m * mid_x)[inside], minlength=n)
     sum_y = np.bincount(piece[inside], weights=(length_m * mid_y)[inside], minlength=n)
     has_road = road_m > 0.0
@@ -375,63 +439,82 @@ def _road_lengths(
     road_y = np.full(n, np.nan)
     np.divide(sum_x, road_m, out=road_x, where=has_road)
     np.divide(sum_y, road_m, out=road_y, where=has_road)
-    return road_m, road_x, road_y
+    return road_m, np.asarray(real_m, dtype=np.float64), road_x, road_y
 
 
 def _expected_population(
     pieces: Pieces,
+    *,
     road_m: NDArray[np.float64],
+    real_m: NDArray[np.float64],
     population: NDArray[np.int64],
+    urban_people: NDArray[np.float64],
     shares: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """Fractional people per piece, region by region (pieces are ordered by region)."""
     expected = np.zeros(pieces.region.shape[0])
     bounds = np.searchsorted(pieces.region, np.arange(population.shape[0] + 1))
+    off_road = population * shares[:, _VERY_LOW_DENSITY_RURAL]
     for r in range(population.shape[0]):
         lo, hi = int(bounds[r]), int(bounds[r + 1])
         if population[r] == 0 or hi == lo:
             continue
         expected[lo:hi] = _allocate_region(
-            pieces.area_m2[lo:hi], road_m[lo:hi], float(population[r]) * shares[r]
+            pieces.area_m2[lo:hi],
+            road_m[lo:hi],
+            real_m[lo:hi],
+            total=float(population[r]),
+            urban=float(urban_people[r]),
+            off_road=float(off_road[r]),
         )
     return expected
 
 
 def _allocate_region(
-    area_m2: NDArray[np.float64], road_m: NDArray[np.float64], parts: NDArray[np.float64]
+    area_m2: NDArray[np.float64],
+    road_m: NDArray[np.float64],
+    real_m: NDArray[np.float64],
+    *,
+    total: float,
+    urban: float,
+    off_road: float,
 ) -> NDArray[np.float64]:
-    """Spread one region's people, split by GHSL class in ``parts``, over its pieces."""
+    """Spread one region's people (``urban`` of them urban) over its pieces (module docstring)."""
     by_area: NDArray[np.float64] = area_m2 / float(area_m2.sum())
-    total_road_m = road_m.sum()
-    if total_road_m <= 0.0:
-        return float(parts.sum()) * by_area
-    by_road = road_m / total_road_m
+    if road_m.sum() <= 0.0:
+        return total * by_area
     out = np.zeros(area_m2.shape[0])
 
-    # the clustered parts take the densest streets in turn
+    # rank: built-up on real streets alone, other built-up, other pieces with roads
+    street_km_per_km2 = road_m * 1e3 / area_m2
+    built_up = street_km_per_km2 >= BUILT_UP_MIN_STREET_KM_PER_KM2
+    real_built_up = real_m * 1e3 / area_m2 >= BUILT_UP_MIN_STREET_KM_PER_KM2
+    rank = np.where(real_built_up, 0, np.where(built_up, 1, 2))
     with_road = np.flatnonzero(road_m > 0.0)
-    road_density = road_m[with_road] / area_m2[with_road]
-    ranked = with_road[np.argsort(-road_density, kind="stable")]
-    taken = 0
-    for classes, min_density_per_km2 in _FOOTPRINT_PARTS:
-        people = float(parts[list(classes)].sum())
-        if people <= 0.0:
-            continue
-        rest = ranked[taken:]
-        if rest.shape[0] == 0:
-            out += people * by_road
-            continue
-        cum_road_m = np.cumsum(road_m[rest])
-        # density of each piece if the footprint ended there; falls as the footprint grows
-        density = people * road_m[rest] / cum_road_m / (area_m2[rest] / _M2_PER_KM2)
-        short = density < min_density_per_km2
-        n_taken = max(1, int(np.argmax(short)) if short.any() else rest.shape[0])
-        chosen = rest[:n_taken]
-        out[chosen] += people * road_m[chosen] / cum_road_m[n_taken - 1]
-        taken += n_taken
+    ranked = with_road[np.lexsort((-street_km_per_km2[with_road], rank[with_road]))]
 
-    out += float(parts[_LOW_DENSITY_RURAL]) * by_road
-    out += float(parts[_VERY_LOW_DENSITY_RURAL]) * by_area
+    # the urban footprint: the first pieces whose area holds the urban residents' land
+    land_m2 = urban * URBAN_LAND_PER_RESIDENT_M2
+    n_taken = min(int(np.searchsorted(np.cumsum(area_m2[ranked]), land_m2)) + 1, len(ranked))
+    footprint = ranked[:n_taken] if urban > 0.0 else ranked[:0]
+    if footprint.shape[0]:
+        out[footprint] += urban * road_m[footprint] / road_m[footprint].sum()
+
+    # the rural residents: off the roads by area, the others on the village roads by length
+    outside = np.ones(area_m2.shape[0], dtype=np.bool_)
+    outside[footprint] = False
+    if not outside.any():
+        out += (total - urban) * road_m / road_m.sum()
+        return out
+    rural = total - urban
+    off = min(off_road, rural)
+    out[outside] += off * area_m2[outside] / area_m2[outside].sum()
+    villages = outside & ~built_up & (road_m > 0.0)
+    if not villages.any():
+        villages = outside & (road_m > 0.0)
+    weight = road_m if villages.any() else area_m2
+    where = villages if villages.any() else outside
+    out[where] += (rural - off) * weight[where] / weight[where].sum()
     return out
 
 

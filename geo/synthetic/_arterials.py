@@ -83,15 +83,23 @@ def arterials(
     ground_tree: cKDTree,
     x: FloatArray,
     y: FloatArray,
+    between_seats: bool = True,
 ) -> tuple[IntArray, IntArray, ClassArray]:
-    """Lay trunk, primary, secondary and radial tertiary roads on the nodes nearest their line."""
+    """Lay trunk, primary, secondary and radial tertiary roads on the nodes nearest their line.
+
+    With ``between_seats=False`` (real trunk roads join the seats) only the radial roads.
+    """
     n_seats = seat.x.shape[0]
     major, radius_m = layers.major, layers.radius_m
     spacing_m, block_max_m = layers.spacing_m, layers.block_max_m
     # between seats: a trunk road beside each motorway (the old national road); other Delaunay
     # pairs of major seats primary, pairs with one major seat or on the spanning tree of all
     # seats secondary, the rest tertiary
-    pairs = pairs_inside(boundary, seat, candidate_pairs(seat.x, seat.y))
+    pairs = (
+        pairs_inside(boundary, seat, candidate_pairs(seat.x, seat.y))
+        if between_seats
+        else np.zeros((0, 2), dtype=np.int64)
+    )
     tree_pairs = spanning_pairs(seat.x, seat.y)
     tree_key = tree_pairs[:, 0] * n_seats + tree_pairs[:, 1]
     in_tree = np.isin(pairs[:, 0] * n_seats + pairs[:, 1], tree_key)

@@ -80,6 +80,9 @@ class Layers:
     rural: Part
     rural_fringe: IntArray
     spacing_m: float
+    # True when ``motorway`` holds real trunk roads (every node a junction with the local roads)
+    # instead of generated motorways
+    real_trunk: bool = False
 
     @property
     def n_nodes(self) -> int:

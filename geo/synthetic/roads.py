@@ -26,6 +26,12 @@ The hierarchy is built around seats (towns), each an ``(x, y, weight)``:
 5. every piece left apart (clipped grid corners, islands of a MultiPolygon) linked to the largest
    connected component by its shortest link.
 
+Given real trunk roads (:class:`TrunkRoads`, e.g. Hunan's OpenStreetMap trunk-road skeleton),
+steps 3 and 4 change: no motorway or road between seats is invented; the real roads, clipped to
+the boundary with a shape point every km, take their place (class ``trunk``, their source the
+real file's name), and every shape point is a junction linked to the nearest town or rural node,
+so the local streets hang on the real roads. The radial tertiary roads out of the seats stay.
+
 All nodes lie inside the boundary; edges are straight two-way segments. The output is a pure
 function of ``(boundary, parameters, seed)``: one seed gives the same arrays, byte for byte.
 """
@@ -43,7 +49,7 @@ from shapely.geometry import GeometryCollection, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import SyntheticInputError
-from geo.network import Network, network_from_arrays
+from geo.network import SYNTHETIC_SOURCE, Network, network_from_arrays
 from geo.synthetic._arterials import arterials, motorways
 from geo.synthetic._graph import dedupe_edges, link_components, link_nearest
 from geo.synthetic._parts import (
@@ -58,6 +64,7 @@ from geo.synthetic._parts import (
     FloatArray,
     IntArray,
     Layers,
+    Part,
     Seats,
     TownShapes,
     codes,
@@ -65,6 +72,7 @@ from geo.synthetic._parts import (
 from geo.synthetic._rural import calibrated_rural, thin_rural
 from geo.synthetic._seats import major_seat_count, pairs_inside, place_seats, spanning_pairs
 from geo.synthetic._towns import calibrated_towns, fit_blocks, town_seams
+from geo.synthetic._trunk import TRUNK_NODE_SPACING_M, trunk_layer
 
 __all__ = [
     "DEFAULT_URBAN_SHARE",
@@ -72,6 +80,7 @@ __all__ = [
     "NODE_COUNT_TOLERANCE",
     "SyntheticInputError",
     "SyntheticRoads",
+    "TrunkRoads",
     "build_synthetic_network",
     "generate_road_arrays",
 ]
@@ -98,6 +107,25 @@ MAX_TARGET_NODES: Final = 2_000_000
 
 
 @dataclass(frozen=True)
+class TrunkRoads:
+    """Real trunk roads to hang a synthetic network on, as straight segments.
+
+    Attributes
+    ----------
+    x0, y0, x1, y1
+        Segment ends in the boundary's metric CRS, metres.
+    source
+        Name of the file they were read from (the edges' source).
+    """
+
+    x0: FloatArray
+    y0: FloatArray
+    x1: FloatArray
+    y1: FloatArray
+    source: str
+
+
+@dataclass(frozen=True)
 class SyntheticRoads:
     """A synthetic road network as arrays, in the boundary's metric CRS.
 
@@ -117,8 +145,10 @@ class SyntheticRoads:
         The seats the network was built around (metres, relative weight), heaviest first.
     seat_node
         The node nearest each seat.
+    edge_real
+        Whether each segment is a real trunk road (:class:`TrunkRoads`) rather than generated.
     synthetic
-        Always True: this network is invented, not surveyed.
+        Always True: this network is invented, not surveyed (except the real trunk roads).
     """
 
     x: FloatArray
@@ -132,6 +162,7 @@ class SyntheticRoads:
     seat_y: FloatArray
     seat_weight: FloatArray
     seat_node: IntArray
+    edge_real: BoolArray
     synthetic: bool = True
 
     @property
@@ -156,6 +187,7 @@ def generate_road_arrays(
     block_max_m: float = DEFAULT_BLOCK_MAX_M,
     rural_loop_share: float = DEFAULT_RURAL_LOOP_SHARE,
     track_share: float = DEFAULT_TRACK_SHARE,
+    trunk: TrunkRoads | None = None,
 ) -> SyntheticRoads:
     """Generate a synthetic road network filling ``boundary``.
 
@@ -182,6 +214,9 @@ def generate_road_arrays(
         Share (0–1) of the rural lattice's loops kept beyond its random spanning tree.
     track_share
         Share (0–1) of those kept loops tagged ``track`` rather than ``unclassified``.
+    trunk
+        Real trunk roads in the boundary's CRS: laid instead of invented motorways and roads
+        between seats (see the module docstring). None: the generated ones.
 
     Returns
     -------
@@ -206,8 +241,18 @@ def generate_road_arrays(
     shapely.prepare(boundary)
     rng = np.random.default_rng(seed)
 
+    # the real trunk roads first: the towns and the rural lattice share the nodes left; a shape
+    # point at least every km, sparser where the whole network is (small targets on big areas)
+    real_trunk = None
+    if trunk is not None:
+        spacing_m = max(TRUNK_NODE_SPACING_M, math.sqrt(boundary.area / target_nodes))
+        real_trunk = trunk_layer(
+            boundary, trunk.x0, trunk.y0, trunk.x1, trunk.y1, spacing_m=spacing_m
+        )
+    free_nodes = target_nodes - (real_trunk.x.shape[0] if real_trunk is not None else 0)
+
     # seats, heaviest first, and their town shapes (drawn once, before any calibration)
-    urban_target = max(1, round(target_nodes * urban_share))
+    urban_target = max(1, round(free_nodes * urban_share))
     seat = place_seats(boundary, seats, rng, max_seats=max(1, urban_target // _MIN_TOWN_NODES))
     n_seats = int(seat.x.shape[0])
     shapes = TownShapes(
@@ -225,6 +270,7 @@ def generate_road_arrays(
         rng=rng,
         loop_share=rural_loop_share,
         track_share=track_share,
+        trunk=real_trunk,
     )
     n_nodes = layers.n_nodes
     if abs(n_nodes / target_nodes - 1.0) > NODE_COUNT_TOLERANCE:
@@ -233,7 +279,7 @@ def generate_road_arrays(
             f"(got {n_nodes} nodes); give fewer seats or a larger target"
         )
         raise SyntheticInputError(msg)
-    x, y, edge_u, edge_v, edge_cls = _join(boundary, seat, layers)
+    x, y, edge_u, edge_v, edge_cls, edge_real = _join(boundary, seat, layers)
     urban = np.zeros(n_nodes, dtype=np.bool_)
     urban[: layers.town.x.shape[0]] = True
     _, seat_node = cKDTree(np.column_stack([x, y])).query(np.column_stack([seat.x, seat.y]))
@@ -249,6 +295,7 @@ def generate_road_arrays(
         seat_y=seat.y,
         seat_weight=seat.weight,
         seat_node=np.asarray(seat_node, dtype=np.int64),
+        edge_real=edge_real,
     )
 
 
@@ -262,10 +309,15 @@ def _layers(
     rng: np.random.Generator,
     loop_share: float,
     track_share: float,
+    trunk: Part | None,
 ) -> Layers:
-    """Build the towns, motorways and rural lattice, sized to ``target_nodes`` together."""
+    """Build the towns, motorways (or real trunk roads) and rural lattice, sized together."""
     major = major_seat_count(seat.x.shape[0])
-    motorway_pairs = pairs_inside(boundary, seat, spanning_pairs(seat.x[:major], seat.y[:major]))
+    motorway_pairs = (
+        pairs_inside(boundary, seat, spanning_pairs(seat.x[:major], seat.y[:major]))
+        if trunk is None
+        else np.zeros((0, 2), dtype=np.int64)
+    )
 
     # town grids first: their size is what the urban share asks for
     shapes = fit_blocks(shapes, seat, urban_target, boundary.area)
@@ -274,7 +326,15 @@ def _layers(
 
     # motorway shape points outside the towns, then the rural lattice fills the remaining count
     block_max_m = float(shapes.block_m.max())
-    motorway, motorway_ends, interchanges = motorways(seat, motorway_pairs, town_tree, block_max_m)
+    if trunk is None:
+        motorway, motorway_ends, interchanges = motorways(
+            seat, motorway_pairs, town_tree, block_max_m
+        )
+    else:
+        # the real roads: every shape point is a junction with the local roads
+        motorway = trunk
+        motorway_ends = np.arange(motorway.x.shape[0], dtype=np.int64)
+        interchanges = np.zeros(0, dtype=np.int64)
     rural_target = max(1, target_nodes - town.x.shape[0] - motorway.x.shape[0])
     rural_area_m2 = max(boundary.area - float(np.sum(math.pi * radius_m**2)), 0.05 * boundary.area)
     rural, rural_fringe, spacing_m = calibrated_rural(
@@ -300,13 +360,17 @@ def _layers(
         rural=rural,
         rural_fringe=rural_fringe,
         spacing_m=spacing_m,
+        real_trunk=trunk is not None,
     )
 
 
 def _join(
     boundary: Polygon | MultiPolygon, seat: Seats, layers: Layers
-) -> tuple[FloatArray, FloatArray, IntArray, IntArray, ClassArray]:
-    """Number all nodes (towns, rural, motorways), add junctions and arterials, connect all."""
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray, ClassArray, BoolArray]:
+    """Number all nodes (towns, rural, motorways), add junctions and arterials, connect all.
+
+    The last array says which segments are real trunk roads.
+    """
     town, rural, motorway = layers.town, layers.rural, layers.motorway
     n_town, n_rural = town.x.shape[0], rural.x.shape[0]
     ground = n_town + n_rural
@@ -329,11 +393,22 @@ def _join(
     parts.append((seam_u, seam_v, codes(seam_u, RESIDENTIAL)))
     ground_tree = cKDTree(np.column_stack([x[:ground], y[:ground]]))
     ramps = np.concatenate([layers.motorway_ends, layers.interchanges]) + ground
-    parts.append((ramps, link_nearest(ground_tree, x[ramps], y[ramps]), codes(ramps, MOTORWAY)))
+    # a motorway joins at ramps; a real trunk road meets a local road at each shape point
+    ramp_class = UNCLASSIFIED if layers.real_trunk else MOTORWAY
+    parts.append((ramps, link_nearest(ground_tree, x[ramps], y[ramps]), codes(ramps, ramp_class)))
 
-    # arterials between and out of the seats, on the nodes nearest their straight line
+    # arterials between (unless real roads join the seats) and out of the seats, on the nodes
+    # nearest their straight line
     parts.append(
-        arterials(boundary, seat, layers, ground_tree=ground_tree, x=x[:ground], y=y[:ground])
+        arterials(
+            boundary,
+            seat,
+            layers,
+            ground_tree=ground_tree,
+            x=x[:ground],
+            y=y[:ground],
+            between_seats=not layers.real_trunk,
+        )
     )
 
     # one edge per node pair (most important class wins), then everything in one component
@@ -351,7 +426,13 @@ def _join(
             np.concatenate([edge_cls, codes(link_u, UNCLASSIFIED)]),
             n_nodes,
         )
-    return x, y, edge_u, edge_v, edge_cls
+    # the real trunk segments, found again by their node pair (deduplication reorders edges)
+    real = np.zeros(edge_u.shape[0], dtype=np.bool_)
+    if layers.real_trunk and motorway.u.shape[0]:
+        tu, tv = motorway.u + ground, motorway.v + ground
+        trunk_key = np.minimum(tu, tv) * np.int64(n_nodes) + np.maximum(tu, tv)
+        real = np.isin(edge_u * np.int64(n_nodes) + edge_v, trunk_key)
+    return x, y, edge_u, edge_v, edge_cls, real
 
 
 def build_synthetic_network(
@@ -366,6 +447,7 @@ def build_synthetic_network(
     block_max_m: float = DEFAULT_BLOCK_MAX_M,
     rural_loop_share: float = DEFAULT_RURAL_LOOP_SHARE,
     track_share: float = DEFAULT_TRACK_SHARE,
+    trunk: TrunkRoads | None = None,
 ) -> Network:
     """Build a :class:`~geo.network.Network` from :func:`generate_road_arrays`, marked synthetic.
 
@@ -377,11 +459,15 @@ def build_synthetic_network(
         The boundary's CRS, e.g. ``"EPSG:32649"``.
     target_nodes, seats, seed, urban_share, block_min_m, block_max_m, rural_loop_share, track_share
         As for :func:`generate_road_arrays`.
+    trunk
+        Real trunk roads to hang the network on (:func:`generate_road_arrays`).
 
     Returns
     -------
     Network
-        The network, built with ``synthetic=True``; speeds follow the ``highway`` classes.
+        The network, built with ``synthetic=True``; speeds follow the ``highway`` classes. The
+        real trunk roads' edges have the trunk file as their source, all others
+        :data:`~geo.network.SYNTHETIC_SOURCE`.
     """
     roads = generate_road_arrays(
         boundary,
@@ -393,6 +479,12 @@ def build_synthetic_network(
         block_max_m=block_max_m,
         rural_loop_share=rural_loop_share,
         track_share=track_share,
+        trunk=trunk,
+    )
+    source = (
+        np.where(roads.edge_real, trunk.source, SYNTHETIC_SOURCE)
+        if trunk is not None
+        else SYNTHETIC_SOURCE
     )
     return network_from_arrays(
         roads.x,
@@ -403,6 +495,7 @@ def build_synthetic_network(
         crs=crs,
         oneway=roads.oneway,
         urban=roads.urban,
+        source=source,
         synthetic=True,
     )
 

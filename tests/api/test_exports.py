@@ -65,6 +65,7 @@ def test_the_workbook_has_a_sheet_per_family_and_the_figures_of_the_json(
     assert provenance["核算编号"] == body["run_id"]
     # the tiny city's network and register are real
     assert (body["synthetic"], provenance["模拟数据"]) == (False, "真实数据")
+    assert (body["real_road_share"], provenance["真实路网上的居民"]) == (1.0, "100.0%")
     assert isinstance(provenance["数据版本"], int)
 
 

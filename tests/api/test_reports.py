@@ -27,6 +27,7 @@ def test_the_html_report_has_every_norm_the_map_and_provenance(prepared: TestCli
         assert result["citation"]["quote"] in page
     assert "小政发〔2021〕1号" in page
     assert "数据来源" in page
+    assert "<tr><th>真实路网上的居民</th><td>100.0%</td></tr>" in page
     assert "needs 5 more" not in page
     # the reading in the reader's language, the plan's lines as a Chinese reader cites them,
     # and the data gap with what it needs in words

@@ -199,6 +199,8 @@ def add_network(db_session: Session) -> RoadNetwork:
                 oneway=oneway,
                 length_m=1950.0,
                 access=3,
+                # the motorway generated, the other roads from a file
+                source="synthetic" if highway == "motorway" else "tiny.gpkg",
                 geom=f"SRID=4326;LINESTRING({lons[u]} {LAT}, {lons[v]} {LAT})",
             )
         )
@@ -303,6 +305,9 @@ def test_roads_are_drawn_once_per_street_and_by_class_with_zoom(
     assert lines["residential"]["parts"] in ([street], [street[::-1]])
     assert lines["residential"]["properties"]["oneway"] is False
     assert lines["primary"]["properties"]["oneway"] is True
+    # every line says whether it is a real road or a generated one
+    assert lines["residential"]["properties"]["synthetic"] is False
+    assert lines["motorway"]["properties"]["synthetic"] is True
     # at z8 the residential street is left out, the primary and the motorway stay
     far = decode(get_tile(client, "roads", 8, params={"city": CITY}).content)
     assert {f["properties"]["highway"] for f in far["roads"]} == {"primary", "motorway"}

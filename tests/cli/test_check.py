@@ -82,6 +82,8 @@ def test_json_has_the_figures_of_the_api(
     }
     assert {"status", "title_zh", "title_en", "binding", "year", "baseline"} <= set(first)
     assert set(printed) >= {"plan", "counts", "data_gaps"}
+    # the tiny city's street is real: every resident is analysed on real roads
+    assert printed["real_road_share"] == 1.0
 
     api = cast("FastAPI", client.app)
     api.dependency_overrides[get_norm_catalogues] = lambda: environment.norms
@@ -105,6 +107,7 @@ def test_the_answer_groups_results_by_region_in_chinese(
     assert "needs 5 more" not in flat
     assert "《小城卫生健康规划》 小政发〔2021〕1号" in flat
     assert "共 12 条结果：达标 3，未达标 9，无法判断 0，参考 0，不适用 0" in flat
+    assert "真实路网上的居民：100.0%（路网：tiny.osm）" in flat
     # the norm the register cannot evaluate, with what it needs in words (never the field ids)
     assert "（tcm_physicians，第6行）：需要 中医类别执业（助理）医师数、住宅小区" in flat
 
@@ -118,6 +121,7 @@ def test_english_on_request(environment: CheckEnvironment, db_session: Session) 
     flat = " ".join(out.split())
     assert "needs 5 more" in flat
     assert "12 results: 3 pass, 9 fail, 0 unknown, 0 info, 0 not applicable" in flat
+    assert "residents on real roads: 100.0% (network: tiny.osm)" in flat
     assert "needs TCM-category physicians, residential compounds" in flat
 
 

@@ -12,11 +12,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -179,12 +180,48 @@ def test_jishou_villages_places_mobile_clinic_points(database: Settings, tmp_pat
     assert geojson(tmp_path / "villages_without_doctor.geojson")
 
 
+# the places of care of the Changsha "1530" circle (geo/norms/catalogue/changsha.yaml)
+CARE_TYPES = [
+    "general_hospital",
+    "tcm_hospital",
+    "maternal_child_hospital",
+    "township_health_center",
+    "community_health_center",
+    "community_health_station",
+]
+
+
+@contextmanager
+def without_places_of_care(database: Settings) -> Iterator[None]:
+    """The register without its places of care while the block runs, then exactly as before."""
+    engine = create_db_engine(database)
+    types = {"types": CARE_TYPES}
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE TABLE care_aside AS SELECT * FROM facilities WHERE type = ANY(:types)"
+                ),
+                types,
+            )
+            conn.execute(text("DELETE FROM facilities WHERE type = ANY(:types)"), types)
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO facilities SELECT * FROM care_aside"))
+            conn.execute(text("DROP TABLE care_aside"))
+        engine.dispose()
+
+
 def test_changsha_chc_closes_the_urban_gap_and_saves_a_scenario(
     database: Settings, tmp_path: Path
 ) -> None:
-    code = changsha_chc.main(
-        [*common_args(database, tmp_path), "--save-scenario", "15分钟社区中心", "--author", "t"]
-    )
+    # Jishou's urban residents live in its compact town, all within 15 minutes of a place of care
+    # (DATA.md, population); without those places the script must close the whole urban gap
+    with without_places_of_care(database):
+        code = changsha_chc.main(
+            [*common_args(database, tmp_path), "--save-scenario", "15分钟社区中心", "--author", "t"]
+        )
 
     assert code == 0
     centres = geojson(tmp_path / "centres.geojson")

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Facility, PopulationCell, Region, RoadNetwork
-from app.services import citydata, networks
+from app.cli.demo import summary_lines
+from app.db.models import Facility, PopulationCell, Region, RoadEdge, RoadNetwork
+from app.services import citydata, networks, road_files
 from app.services.demo import prepare_city
 from app.services.reference import load_hunan
-from app.settings import Settings
+from app.settings import TRUNK_ROADS_FILE, Settings
 from geo.demo.inventory import get_inventory
+from geo.network import SYNTHETIC_SOURCE
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +61,59 @@ def test_synthetic_jishou_is_labelled_and_population_exact(
     assert row is not None
     assert row.synthetic
     assert row.params["target_nodes"] == 4_000
+    # no trunk-road file given: the arterials are invented, and the network says so
+    assert row.params["trunk_roads"] is None
 
     net = networks.load_network(hunan, settings, summary.id)
     assert net.synthetic
     assert net.n_nodes == summary.n_nodes
+    assert net.sources == (SYNTHETIC_SOURCE,)
     population = citydata.build_population(hunan, "433101", net, summary.id, cell_size_m=1_000)
     assert population.population == 408_812
     assert population.synthetic is True
     assert _cell_sums(hunan, "433101") == {"433101": 408_812}
+    assert road_files.real_road_share(hunan, "433101") == (0.0, "synthetic")
+
+
+def test_synthetic_jishou_hangs_on_the_real_trunk_roads(hunan: Session, settings: Settings) -> None:
+    trunk = settings.data_file(*TRUNK_ROADS_FILE)
+    assert trunk is not None
+    summary = citydata.synthesize_network(hunan, "433101", target_nodes=4_000, trunk_roads=trunk)
+    row = hunan.get(RoadNetwork, summary.id)
+    assert row is not None
+    assert row.params["trunk_roads"] == trunk.name
+    edges = dict(
+        hunan.execute(
+            select(RoadEdge.source, func.count())
+            .where(RoadEdge.network_id == summary.id)
+            .group_by(RoadEdge.source)
+        ).all()
+    )
+    assert set(edges) == {trunk.name, SYNTHETIC_SOURCE}
+    assert edges[trunk.name] == row.params["real_trunk_edges"] > 0
+    classes = dict(
+        hunan.execute(
+            select(RoadEdge.highway, func.count())
+            .where(RoadEdge.network_id == summary.id, RoadEdge.source == trunk.name)
+            .group_by(RoadEdge.highway)
+        ).all()
+    )
+    # the real roads are the trunk roads; no motorway is invented beside them
+    assert set(classes) == {"trunk"}
+    motorways = hunan.scalar(
+        select(func.count()).where(
+            RoadEdge.network_id == summary.id, RoadEdge.highway == "motorway"
+        )
+    )
+    assert motorways == 0
+
+    net = networks.load_network(hunan, settings, summary.id)
+    population = citydata.build_population(hunan, "433101", net, summary.id, cell_size_m=1_000)
+    assert population.population == 408_812
+    share = road_files.network_real_road_share(hunan, "433101", summary.id)
+    assert share is not None
+    # some residents live along the real trunk roads, most on the synthetic streets
+    assert 0.0 < share < 0.5
 
 
 def test_yongzhou_counties_sum_to_census_with_zones(hunan: Session, settings: Settings) -> None:
@@ -123,6 +170,20 @@ def test_demo_changsha_keeps_real_hospitals_and_fills_the_inventory(
 ) -> None:
     summary = prepare_city(hunan, settings, "430100", target_nodes=6_000, cell_size_m=2_000)
     assert summary.real_facilities == 51
+    # real roads wherever the data folder has them: the central network, the trunk roads
+    assert summary.real_roads == "changsha_roads_osm2019.gpkg"
+    assert summary.trunk_roads == "hunan_trunk_roads_osm.geojson"
+    assert summary.synthetic_roads
+    assert summary.real_road_share is not None
+    # the central layer's units hold 73 % of the residents; the trunk roads add a little
+    assert 0.5 < summary.real_road_share < 0.8
+    zh = " ".join(summary_lines(summary, "zh"))
+    assert "真实路网（changsha_roads_osm2019.gpkg）覆盖的范围以外为模拟路网" in zh
+    assert "真实干线公路上（hunan_trunk_roads_osm.geojson）" in zh
+    assert "设施：真实 51 处" in zh
+    en = " ".join(summary_lines(summary, "en"))
+    assert "roads: real where changsha_roads_osm2019.gpkg has them" in en
+    assert "facilities: 51 real" in en
     rows = hunan.execute(
         select(Facility.type, Facility.source, func.count())
         .join(Region, Region.adcode == Facility.region_adcode)
@@ -170,8 +231,7 @@ def test_demo_surface_built_beside_the_store_is_the_one_built_after_it(
     # Yueyang has no network yet: the demo generates one and computes the population surface
     # while storing it, from the arrays as they will load back
     summary = prepare_city(hunan, settings, "430600", target_nodes=3_000, cell_size_m=2_000)
-    assert summary.steps[0].startswith("synthetic network")
-    assert summary.steps[1].startswith("population surface")
+    assert [key for key, _ in summary.steps[:2]] == ["demo.step_network", "demo.step_population"]
     beside = _stored_cells(hunan, "430600")
     assert len(beside) == summary.population_cells
     # the surface built afterwards from the network as PostGIS gives it back: the same cells

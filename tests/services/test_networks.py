@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.db.models import RoadEdge, RoadNode
 from app.services import networks
 from app.settings import Settings
-from geo.network import Network, network_from_arrays
+from geo.network import SYNTHETIC_SOURCE, Network, network_from_arrays
 
 
 @pytest.fixture
@@ -33,9 +33,11 @@ def tiny() -> Network:
 def _assert_same(a: Network, b: Network) -> None:
     assert (a.crs, a.synthetic) == (b.crs, b.synthetic)
     for name in (*networks._ARRAYS, "highway"):
-        if name == "road_class":  # codes may be renumbered; the class names must match
+        if name in {"road_class", "edge_source"}:  # codes may be renumbered; names must match
             continue
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    sources_a = np.asarray(a.sources)[a.edge_source]
+    np.testing.assert_array_equal(sources_a, np.asarray(b.sources)[b.edge_source])
 
 
 def test_store_and_rebuild(db_session: Session, settings: Settings, tiny: Network) -> None:
@@ -75,6 +77,7 @@ def test_stored_with_settings_the_cache_is_what_postgis_gives_back(
     shuffled = Network(
         crs=tiny.crs,
         road_classes=(*tiny.road_classes, "motorway"),
+        sources=tiny.sources,
         synthetic=True,
         **{n: getattr(tiny, n) for n in networks._ARRAYS},
     )
@@ -124,6 +127,33 @@ def test_a_damaged_cache_file_is_rebuilt(
     _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
 
 
+def test_edge_sources_round_trip(db_session: Session, settings: Settings, tiny: Network) -> None:
+    # the square's segments from a file, its diagonal generated: a joined network
+    joined = network_from_arrays(
+        tiny.x,
+        tiny.y,
+        np.array([0, 1, 2, 3, 0]),
+        np.array([1, 2, 3, 0, 2]),
+        np.array(["residential", "primary", "residential", "footway", "tertiary"]),
+        crs=tiny.crs,
+        oneway=np.array([False, False, False, False, True]),
+        source=np.array([SYNTHETIC_SOURCE] + ["streets.gpkg"] * 3 + [SYNTHETIC_SOURCE]),
+    )
+    summary = networks.store_network(db_session, joined, name="j", source="streets.gpkg")
+    stored = db_session.execute(
+        select(RoadEdge.source, func.count())
+        .where(RoadEdge.network_id == summary.id)
+        .group_by(RoadEdge.source)
+        .order_by(RoadEdge.source)
+    ).all()
+    # 4 two-way segments give 8 edges, the one-way diagonal 1
+    assert [tuple(r) for r in stored] == [("streets.gpkg", 6), (SYNTHETIC_SOURCE, 3)]
+    rebuilt = networks.load_network(db_session, settings, summary.id)  # from PostGIS
+    _assert_same(joined, rebuilt)
+    _assert_same(joined, networks.load_network(db_session, settings, summary.id))  # the cache
+    assert int(rebuilt.edge_real.sum()) == 6
+
+
 @pytest.mark.usefixtures("tiny_city")
 def test_real_network_preferred(db_session: Session, tiny: Network) -> None:
     assert networks.find_network(db_session, "439900") is None
@@ -132,6 +162,7 @@ def test_real_network_preferred(db_session: Session, tiny: Network) -> None:
     real_net = Network(
         crs=tiny.crs,
         road_classes=tiny.road_classes,
+        sources=("city.osm.pbf",),
         **{n: getattr(tiny, n) for n in networks._ARRAYS},
     )
     real = networks.store_network(

@@ -75,4 +75,6 @@ class RoadEdge(Base):
     length_m: Mapped[float] = mapped_column(Float)
     # bit mask of the modes allowed (geo.network.WALK | DRIVE)
     access: Mapped[int] = mapped_column(SmallInteger)
+    # where the edge comes from: "synthetic" (generated) or the real file / extract it was read from
+    source: Mapped[str] = mapped_column(String(200))
     geom: Mapped[WKBElement] = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True))

@@ -35,6 +35,8 @@ class PopulationCell(Base):
     settlement_class: Mapped[str] = mapped_column(String(16))
     urban: Mapped[bool] = mapped_column(Boolean)
     road_length_m: Mapped[float] = mapped_column(Float)
+    # the part of road_length_m on real roads (edges whose source is a real file)
+    real_road_length_m: Mapped[float] = mapped_column(Float, server_default="0")
     # true when the weights came from a synthetic network: the totals are real, the pattern is not
     synthetic: Mapped[bool] = mapped_column(Boolean)
     geom: Mapped[WKBElement] = mapped_column(

@@ -198,6 +198,11 @@ function ramp(stops, input) {
 
 /** @type {ExpressionSpecification} */
 const SYNTHETIC = ['to-boolean', ['get', 'synthetic']];
+/**
+ * A generated road is drawn paler than a real one (road tiles say which is which).
+ * @type {ExpressionSpecification}
+ */
+const SYNTHETIC_ROAD_OPACITY = ['case', SYNTHETIC, 0.55, 1];
 
 /** @type {GapCollection} */
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -382,7 +387,11 @@ export function buildStyle(city) {
         source: 'roads',
         'source-layer': 'roads',
         layout: { 'line-cap': 'round', 'line-join': 'round' },
-        paint: { 'line-color': '#7d766b', 'line-width': roadWidth(1.6) },
+        paint: {
+          'line-color': '#7d766b',
+          'line-width': roadWidth(1.6),
+          'line-opacity': SYNTHETIC_ROAD_OPACITY,
+        },
       },
       {
         id: 'roads',
@@ -390,7 +399,11 @@ export function buildStyle(city) {
         source: 'roads',
         'source-layer': 'roads',
         layout: { 'line-cap': 'round', 'line-join': 'round' },
-        paint: { 'line-color': roadMatch('color'), 'line-width': roadWidth(1) },
+        paint: {
+          'line-color': roadMatch('color'),
+          'line-width': roadWidth(1),
+          'line-opacity': SYNTHETIC_ROAD_OPACITY,
+        },
       },
       {
         id: 'districts-line',

@@ -7,11 +7,14 @@ import pytest
 from geo.errors import ModeError, NetworkInputError
 from geo.network import (
     DRIVE,
+    REAL_SOURCE,
+    SYNTHETIC_SOURCE,
     WALK,
     Network,
     assemble_network,
     default_access,
     encode_classes,
+    encode_sources,
     network_from_arrays,
 )
 from geo.network.speeds import travel_model
@@ -196,6 +199,35 @@ def test_synthetic_flag_travels_with_the_network() -> None:
     net = network_from_arrays([0, 1], [0, 0], [0], [1], ["road"], crs=CRS, synthetic=True)
     assert net.synthetic
     assert net.with_urban([True, False]).synthetic
+
+
+def test_every_edge_keeps_its_source() -> None:
+    net = network_from_arrays(
+        [0.0, 100.0, 200.0],
+        [0.0, 0.0, 0.0],
+        [0, 1],
+        [1, 2],
+        ["residential"] * 2,
+        crs=CRS,
+        oneway=[False, True],
+        source=["roads.gpkg", SYNTHETIC_SOURCE],
+    )
+    # three directed edges: both ways of the file's street, one way of the synthetic one
+    assert net.sources == ("roads.gpkg", SYNTHETIC_SOURCE)
+    assert net.edge_source.tolist() == [0, 1, 0]
+    assert net.edge_real.tolist() == [True, False, True]
+    assert net.with_source("trunk.geojson").edge_real.tolist() == [True] * 3
+    # without a name: generated edges are synthetic, the others real
+    assert network_from_arrays([0, 1], [0, 0], [0], [1], ["road"], crs=CRS).sources == (
+        REAL_SOURCE,
+    )
+    generated = network_from_arrays([0, 1], [0, 0], [0], [1], ["road"], crs=CRS, synthetic=True)
+    assert generated.edge_real.tolist() == [False, False]
+    with pytest.raises(NetworkInputError, match="source has 1 values, expected 2"):
+        network_from_arrays(
+            [0, 1, 2], [0, 0, 0], [0, 1], [1, 2], ["road"] * 2, crs=CRS, source=["a"]
+        )
+    assert encode_sources("x", 2)[1] == ("x",)
 
 
 def test_network_without_edges() -> None:

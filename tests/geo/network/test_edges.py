@@ -9,7 +9,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 
 from geo.errors import NetworkInputError
-from geo.network.core import network_from_arrays
+from geo.network.core import SYNTHETIC_SOURCE, network_from_arrays
 from geo.network.edges import DEFAULT_CLASS, network_from_lines
 from geo.network.merge import join_networks
 
@@ -90,7 +90,13 @@ def test_a_real_network_joins_a_synthetic_one_where_they_meet() -> None:
     # real: a street along y = 0 from x = 0 to 1000; synthetic: a grid line along y = 0 from
     # x = -2000 to 3000 (nodes every 500 m) and a spur inside the real area
     real = network_from_arrays(
-        [0.0, 500.0, 1000.0], [0.0, 0.0, 0.0], [0, 1], [1, 2], ["residential"] * 2, crs=UTM
+        [0.0, 500.0, 1000.0],
+        [0.0, 0.0, 0.0],
+        [0, 1],
+        [1, 2],
+        ["residential"] * 2,
+        crs=UTM,
+        source="streets.gpkg",
     )
     xs = np.arange(-2000.0, 3001.0, 500.0)
     synthetic = network_from_arrays(
@@ -113,6 +119,11 @@ def test_a_real_network_joins_a_synthetic_one_where_they_meet() -> None:
     assert joined.segment_real.tolist() == [True, True] + [False] * (6 + 2)
     assert net.n_edges == 2 * (2 + 6 + 2)
     assert not net.synthetic
+    # every edge keeps its source: the file's two streets (both directions) are the real ones
+    assert net.sources == ("streets.gpkg", SYNTHETIC_SOURCE)
+    segment_source = np.asarray(net.sources)[net.edge_source[: 2 + 6 + 2]]
+    assert segment_source.tolist() == ["streets.gpkg"] * 2 + [SYNTHETIC_SOURCE] * 8
+    assert int(net.edge_real.sum()) == 4
     # every piece, connectors too (the straight gap to the nearest real node), is 500 m long
     assert net.length_m == pytest.approx(np.full(net.n_edges, 500.0))
     # everything is one connected network

@@ -69,42 +69,79 @@ def test_very_low_density_rural_people_follow_area_and_ties_go_to_the_first_cell
     assert grid["population"].tolist() == [4, 3]
 
 
-def test_dense_urban_part_spreads_until_the_least_dense_cell_would_fall_below_1500() -> None:
-    gdf = regions(("A", shapely.box(0, 0, 3000, 1000), 10_000, shares(urban_centre=1.0)))
-    # 4, 2 and 1 km of street in three 1 km² cells
-    roads = segs(
-        *((0, y, 1000, y) for y in (200, 300, 500, 800)),
-        *((1000, y, 2000, y) for y in (200, 500)),
-        (2000, 500, 3000, 500),
+def lines_in_cell(col: int, km: int, *, y0: float = 100.0) -> list[tuple[float, ...]]:
+    """``km`` horizontal 1 km streets across the 1 km cell of column ``col``, 100 m apart."""
+    return [
+        (col * 1000.0, y0 + 100.0 * i, col * 1000.0 + 1000.0, y0 + 100.0 * i) for i in range(km)
+    ]
+
+
+def test_urban_residents_take_real_built_up_streets_first_then_synthetic_ones() -> None:
+    gdf = regions(
+        (
+            "A",
+            shapely.box(0, 0, 4000, 1000),
+            25_000,
+            shares(urban_centre=0.8, low_density_rural=0.16, very_low_density_rural=0.04),
+        )
     )
-    grid = build_population_grid(gdf, cell_size_m=1000.0, segments=roads)
+    gdf["urban_population"] = 20_000
+    # km of street per 1 km² cell: 6 synthetic, 6 real, 8 synthetic, 2 real
+    rows = [*lines_in_cell(0, 6), *lines_in_cell(1, 6), *lines_in_cell(2, 8), *lines_in_cell(3, 2)]
+    real = np.array([False] * 6 + [True] * 6 + [False] * 8 + [True] * 2)
+    grid = build_population_grid(
+        gdf,
+        cell_size_m=1000.0,
+        segments=segs(*rows),
+        segment_real=real,
+        urban_population_column="urban_population",
+    )
 
-    assert grid["road_length_m"].tolist() == [4000.0, 2000.0, 1000.0]
-    # footprint of 2 cells: 10000 * 2000 / 6000 = 3333 >= 1500, a third would get
-    # 10000 * 1000 / 7000 = 1429 < 1500; so 6666.7 and 3333.3 -> 6667 and 3333
-    assert grid["population"].tolist() == [6667, 3333, 0]
+    assert grid["road_length_m"].tolist() == [6000.0, 6000.0, 8000.0, 2000.0]
+    assert grid["real_road_length_m"].tolist() == [0.0, 6000.0, 0.0, 2000.0]
+    # 20,000 urban residents need 20,000 x 65 m² = 1.3 km²: two cells, the real built-up one
+    # (6 km/km² >= 5.2) first, then the densest synthetic one; by street length 6 : 8 ->
+    # 8,571.4 and 11,428.6. Rural 5,000: the very-low-density 4 % of 25,000 (1,000) by area
+    # over cells 0 and 3 (500 each), the other 4,000 on the village roads of cell 3; the
+    # synthetic grid the town did not need (cell 0) gets none of them
+    assert grid["population"].tolist() == [500, 8571, 11429, 4500]
+    assert grid["population"].sum() == 25_000
 
 
-def test_parts_take_successive_footprints_then_the_area_floor() -> None:
+def test_without_a_census_figure_the_ghsl_urban_classes_give_the_urban_residents() -> None:
     gdf = regions(
         (
             "A",
             shapely.box(0, 0, 3000, 1000),
-            10_000,
-            shares(urban_centre=0.5, suburban=0.3, very_low_density_rural=0.2),
+            1_000,
+            shares(urban_centre=0.3, suburban=0.2, low_density_rural=0.5),
         )
     )
-    roads = segs(
-        *((0, y, 1000, y) for y in (100, 200, 300, 400)),
-        *((1000, y, 2000, y) for y in (500, 600)),
-        (2000, 500, 3000, 500),
+    gdf["urban_population"] = np.nan
+    roads = segs(*lines_in_cell(0, 1), *lines_in_cell(1, 3))
+    grid = build_population_grid(
+        gdf, cell_size_m=1000.0, segments=roads, urban_population_column="urban_population"
     )
+
+    # 500 urban (30 % + 20 %) need 0.0325 km²: one cell, the densest (no cell is built-up);
+    # the 500 rural on the other road cell, none on the roadless one
+    assert grid["population"].tolist() == [500, 500, 0]
+
+
+def test_more_urban_residents_than_the_built_up_land_holds_spill_to_the_next_streets() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 3000, 1000), 40_000, shares(urban_centre=1.0)))
+    roads = segs(*lines_in_cell(0, 9), *lines_in_cell(1, 6), *lines_in_cell(2, 1))
     grid = build_population_grid(gdf, cell_size_m=1000.0, segments=roads)
 
-    # dense urban 5000 on cells 0-1 (5000 * 1000 / 7000 = 714 < 1500 stops the third):
-    # 3333.3 and 1666.7; suburban 3000 on cell 2 alone; very-low-density 2000 by area: 666.7 each
-    # -> 4000, 2333.3, 3666.7 -> 4000, 2333, 3667
-    assert grid["population"].tolist() == [4000, 2333, 3667]
+    # 40,000 x 65 m² = 2.6 km²: all three cells, by street length 9 : 6 : 1
+    assert grid["population"].tolist() == [22_500, 15_000, 2_500]
+
+
+def test_census_urban_residents_beyond_the_population_name_the_region() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 1000, 1000), 10, shares(urban_centre=1.0)))
+    gdf["urban_population"] = 11
+    with pytest.raises(PopulationError, match=r"'A': 'urban_population' is 11\.0"):
+        build_population_grid(gdf, urban_population_column="urban_population")
 
 
 def test_a_county_without_roads_still_gets_its_people_by_area() -> None:
