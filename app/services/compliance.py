@@ -238,6 +238,9 @@ def _report(
         # read in the same transaction: a query outside one would open a transaction that no
         # service commits, and the run's later notes (stored_runs.remember) would be lost
         basis = data_basis(session, prepared.city.adcode)
+        real_road_share = road_files.network_real_road_share(
+            session, prepared.city.adcode, run.network_id
+        )
     counts = {status: sum(r.status == status for r in results) for status in STATUSES}
     return ComplianceReport(
         city=prepared.city.adcode,
@@ -248,9 +251,7 @@ def _report(
         reused=reused,
         synthetic=run.synthetic,
         network_id=run.network_id,
-        real_road_share=road_files.network_real_road_share(
-            session, prepared.city.adcode, run.network_id
-        ),
+        real_road_share=real_road_share,
         timings=run.timings,
         plan=PlanPublic(
             document=catalogue.document,
