@@ -63,6 +63,11 @@ class ComplianceResult(BaseModel):
     )
     interpretation_zh: str | None = Field(default=None, description="the reading in Chinese")
     interpretation_en: str | None = Field(default=None, description="the reading in English")
+    message: str | None = Field(
+        default=None,
+        description="the outcome sentence (verdict, value against target, shortfall) in the "
+        "reader's language (lang or Accept-Language; Chinese by default)",
+    )
 
     def reading(self, lang: "Lang") -> str | None:
         """The interpretation in ``lang`` (None when the catalogue gives none)."""
@@ -212,7 +217,10 @@ class ComplianceReport(BaseModel):
 
     def for_reader(self, lang: "Lang") -> "ComplianceReport":
         """A copy whose sentences for the reader (interpretations, data gaps) are in ``lang``."""
-        results = [r.model_copy(update={"interpretation": r.reading(lang)}) for r in self.results]
+        results = [
+            r.model_copy(update={"interpretation": r.reading(lang), "message": r.outcome(lang)})
+            for r in self.results
+        ]
         gaps = [gap.for_reader(lang) for gap in self.data_gaps]
         return self.model_copy(update={"results": results, "data_gaps": gaps})
 

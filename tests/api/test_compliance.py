@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -66,6 +67,13 @@ def test_readings_and_data_gaps_are_in_the_readers_language(prepared: TestClient
     english = {r["region_adcode"]: r for r in en["results"] if r["rule_id"] == "tiny.care_circle"}
     assert english[EAST]["interpretation"] == "No mode is stated; it is read as a drive."
     assert en["results"] == browser["results"]
+    # the outcome sentence in the reader's language, the same one `fplan check` prints
+    for zh_row, en_row in zip(zh["results"], en["results"], strict=True):
+        assert zh_row["message"]
+        assert en_row["message"]
+        if zh_row["status"] == "fail":
+            assert re.search(r"[\u4e00-\u9fff]", zh_row["message"]), zh_row
+            assert not re.search(r"[\u4e00-\u9fff]", en_row["message"]), en_row
     # what the data gap needs is worded, never the field id
     (gap_zh,), (gap_en,) = zh["data_gaps"], en["data_gaps"]
     assert gap_zh["needs"] == ["tcm_physicians", "residential_compounds"]
