@@ -24,14 +24,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+# the subgradient schedule of the covering bound
+from geo.locate._lagrange import THETA_MIN, THETA_STALL, THETA_START
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-# subgradient schedule, as geo.locate._lagrange's: step factor 2, halved after this many
-# iterations without a better bound, stopped once negligible
-_THETA_START = 2.0
-_THETA_STALL = 5
-_THETA_MIN = 1e-4
 
 
 class EmsUnits(NamedTuple):
@@ -146,17 +143,17 @@ def lagrangian_bound(
     n = np.asarray(reach @ fleet.astype(np.float64), dtype=np.float64).reshape(-1)
     lam = w * (1.0 - q) * np.power(q, n)
     best = float(w.sum())
-    theta, stall = _THETA_START, 0
+    theta, stall = THETA_START, 0
     for _ in range(max_iterations):
         bound, g = _relaxed(reach, reach_t, w, lam, q=q, start=start, units=units, ranks=ranks)
         if bound < best - 1e-9:
             best, stall = bound, 0
         else:
             stall += 1
-            if stall >= _THETA_STALL:
+            if stall >= THETA_STALL:
                 theta, stall = theta / 2.0, 0
         norm = float(g @ g)
-        done = best - value <= tolerance * max(best, 1e-9) or theta < _THETA_MIN
+        done = best - value <= tolerance * max(best, 1e-9) or theta < THETA_MIN
         if done or norm == 0.0 or time.perf_counter() - started > time_limit_s:
             break
         step = theta * max(bound - value, 1e-9 * max(best, 1.0)) / norm

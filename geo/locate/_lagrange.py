@@ -26,9 +26,9 @@ BoolArray = NDArray[np.bool_]
 # subgradient schedule (Held, Wolfe & Crowder 1974): step factor 2, halved after this many
 # iterations without a better bound (5 closed Yongzhou's EMS instance fastest of 5, 10, 15);
 # stop once the factor is negligible
-_THETA_START = 2.0
-_THETA_STALL = 5
-_THETA_MIN = 1e-4
+THETA_START = 2.0
+THETA_STALL = 5
+THETA_MIN = 1e-4
 
 
 class LagrangeResult(NamedTuple):
@@ -116,8 +116,8 @@ def max_cover_bound(
     lam = np.where(counts > 0, w / np.maximum(counts, 1.0), 0.0)
     free = p - int(fixed.sum())
     bound = float(w.sum())
-    theta, stall, iterations = _THETA_START, 0, 0
-    while iterations < max_iterations and theta > _THETA_MIN:
+    theta, stall, iterations = THETA_START, 0, 0
+    while iterations < max_iterations and theta > THETA_MIN:
         iterations += 1
         column = np.asarray(
             np.bincount(candidate, weights=lam[demand], minlength=pairs.n_candidate),
@@ -130,7 +130,7 @@ def max_cover_bound(
             bound, stall = value, 0
         else:
             stall += 1
-            if stall >= _THETA_STALL:
+            if stall >= THETA_STALL:
                 theta, stall = theta / 2.0, 0
         # the relaxed solution's sites are a feasible solution too
         cover = np.bincount(
@@ -303,7 +303,7 @@ def median_bound(
     u = served.copy()
     free = p - int(fixed.sum())
     best = -np.inf
-    theta, stall = _THETA_START, 0
+    theta, stall = THETA_START, 0
     for _ in range(max_iterations):
         reduced = np.minimum(wcost - u[demand], 0.0)
         r = np.asarray(
@@ -318,7 +318,7 @@ def median_bound(
             best, stall = value, 0
         else:
             stall += 1
-            if stall >= _THETA_STALL:
+            if stall >= THETA_STALL:
                 theta, stall = theta / 2.0, 0
         assigned = np.bincount(
             demand,
@@ -328,7 +328,7 @@ def median_bound(
         g = np.where(counted, 1.0 - assigned - from_existing, 0.0)
         norm = float(g @ g)
         gap = target - best
-        if norm == 0.0 or gap <= tolerance * max(abs(target), 1e-9) or theta < _THETA_MIN:
+        if norm == 0.0 or gap <= tolerance * max(abs(target), 1e-9) or theta < THETA_MIN:
             break
         if time.perf_counter() - started > time_limit_s:
             break
