@@ -222,8 +222,10 @@ def _quote_notes(quotes_verified: bool) -> list[str]:
         return []
     # both languages: the note travels with outputs handed on
     return [
-        "[yellow]引文未经核对：未提供规划原文（APP_PLANS_DIR）。[/yellow]\n"
-        "[yellow]Quotes unverified: no plan texts at hand (APP_PLANS_DIR).[/yellow]"
+        "\n".join(
+            f"[yellow]{escape(messages.text('check.quotes_unverified', lang))}[/yellow]"
+            for lang in messages.LANGS
+        )
     ]
 
 
