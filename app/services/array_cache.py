@@ -102,8 +102,18 @@ def _write(path: Path, arrays: Mapping[str, NDArray[np.generic]]) -> None:
 
 
 def _prune(folder: Path) -> None:
-    files = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in files[MAX_FILES:]:
+    # other writers' files come and go meanwhile: their temporary files are theirs to rename,
+    # and a file gone between the listing and its stat is simply no longer there
+    dated = []
+    for file in folder.glob("*.npz"):
+        if file.name.endswith(".tmp.npz"):
+            continue
+        try:
+            dated.append((file.stat().st_mtime_ns, file))
+        except FileNotFoundError:
+            continue
+    dated.sort(key=lambda pair: pair[0], reverse=True)
+    for _, old in dated[MAX_FILES:]:
         old.unlink(missing_ok=True)
 
 

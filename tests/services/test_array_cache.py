@@ -127,3 +127,29 @@ def test_the_cached_snapper_answers_as_snap_xy(db_session: Session, own_cache: S
     # the point beyond the limit is off-network only with one
     assert snapper(net, x, y, mode="walk", max_snap_m=500.0).node[2] == -1
     assert snapper(net, x, y, mode="walk", max_snap_m=None).node[2] >= 0
+
+
+def test_pruning_leaves_other_writers_files_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # another writer's temporary file (renamed by it, never pruned) and a file that vanishes
+    # between the listing and its stat (another process pruned it): neither fails a write
+    monkeypatch.setattr(array_cache, "MAX_FILES", 1)
+    other = tmp_path / "snap-a.123-456.tmp.npz"
+    other.write_bytes(b"half written")
+    real_stat = Path.stat
+    gone = tmp_path / "snap-gone.npz"
+    gone.write_bytes(b"")
+
+    def stat(self: Path, **kwargs: object) -> object:
+        if self == gone:
+            raise FileNotFoundError(self)
+        return real_stat(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", stat)
+    array_cache._write(tmp_path / "snap-b.npz", {"x": np.arange(3)})
+    array_cache._write(tmp_path / "snap-c.npz", {"x": np.arange(4)})
+
+    assert other.exists()
+    assert (tmp_path / "snap-c.npz").exists()
+    assert not (tmp_path / "snap-b.npz").exists()
