@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.db.bulk import bulk_load, copy_rows, ewkb_points, ewkb_segments
+from app.db.bulk import bulk_load, copy_batches, ewkb_points, ewkb_segments
 from app.db.models import RoadEdge, RoadNetwork, RoadNode
 from app.errors import NotFoundError
 from app.services._tx import transaction
@@ -108,44 +109,68 @@ def store_network(
         session.add(row)
         session.flush()
         session.refresh(row)
-        copy_rows(
+        # nodes and edges go in batch by batch: a province's network never exists as rows whole
+        copy_batches(
             session,
             "road_nodes",
-            {
-                "network_id": row.id,
-                "idx": np.arange(net.n_nodes),
-                "node_id": net.node_id,
-                "x_m": net.x,
-                "y_m": net.y,
-                "urban": net.urban,
-                "geom": ewkb_points(lon, lat),
-            },
+            net.n_nodes,
+            lambda rows: _node_columns(net, row.id, rows, lon, lat),
         )
-        copy_rows(
+        copy_batches(
             session,
             "road_edges",
-            {
-                "network_id": row.id,
-                "idx": np.arange(net.n_edges),
-                "u": net.edge_u,
-                "v": net.edge_v,
-                "way_id": net.way_id,
-                # the class names as objects: a few strings shared by every edge
-                "highway": np.asarray(net.road_classes, dtype=object)[net.road_class],
-                "oneway": net.oneway,
-                "maxspeed_kph": net.maxspeed_kph,  # NaN is written as NULL
-                "length_m": net.length_m,
-                "access": net.access,
-                "source": np.asarray(net.sources, dtype=object)[net.edge_source],
-                "geom": ewkb_segments(
-                    lon[net.edge_u], lat[net.edge_u], lon[net.edge_v], lat[net.edge_v]
-                ),
-            },
+            net.n_edges,
+            lambda rows: _edge_columns(net, row.id, rows, lon, lat),
         )
         summary = _summary(row)
     if settings is not None:
         _write_cache(cache_path(settings, summary), summary, as_stored(net))
     return summary
+
+
+def _node_columns(
+    net: Network,
+    network_id: int,
+    rows: slice,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+) -> dict[str, Any]:
+    """The ``road_nodes`` columns of the nodes ``rows`` (``lon``, ``lat``: every node, WGS84)."""
+    return {
+        "network_id": network_id,
+        "idx": np.arange(rows.start, rows.stop),
+        "node_id": net.node_id[rows],
+        "x_m": net.x[rows],
+        "y_m": net.y[rows],
+        "urban": net.urban[rows],
+        "geom": ewkb_points(lon[rows], lat[rows]),
+    }
+
+
+def _edge_columns(
+    net: Network,
+    network_id: int,
+    rows: slice,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+) -> dict[str, Any]:
+    """The ``road_edges`` columns of the directed edges ``rows``."""
+    u, v = net.edge_u[rows], net.edge_v[rows]
+    return {
+        "network_id": network_id,
+        "idx": np.arange(rows.start, rows.stop),
+        "u": u,
+        "v": v,
+        "way_id": net.way_id[rows],
+        # the class names as objects: a few strings shared by every edge
+        "highway": np.asarray(net.road_classes, dtype=object)[net.road_class[rows]],
+        "oneway": net.oneway[rows],
+        "maxspeed_kph": net.maxspeed_kph[rows],  # NaN is written as NULL
+        "length_m": net.length_m[rows],
+        "access": net.access[rows],
+        "source": np.asarray(net.sources, dtype=object)[net.edge_source[rows]],
+        "geom": ewkb_segments(lon[u], lat[u], lon[v], lat[v]),
+    }
 
 
 def as_stored(net: Network) -> Network:

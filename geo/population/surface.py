@@ -204,7 +204,7 @@ def build_population_grid(
 
     area = _check_real_area(real_area)
     road_m, real_m, road_x_m, road_y_m = _road_lengths(
-        grid, pieces, segments, segment_weight, segment_real, area
+        grid, pieces, segments, segment_weight, segment_real, real_area=area
     )
     expected = _expected_population(
         pieces,
@@ -453,6 +453,7 @@ def _road_lengths(
     segments: Segments | None,
     segment_weight: ArrayLike,
     segment_real: ArrayLike,
+    *,
     real_area: BaseGeometry | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Weighted road length per piece, its real part (metres) and its mean midpoint (metres).

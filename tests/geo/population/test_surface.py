@@ -484,7 +484,9 @@ def test_bad_segments_raise() -> None:
         build_population_grid(gdf, segments=([0.0], [0.0], [1.0], [1.0]), segment_weight=-1.0)
     with pytest.raises(PopulationError, match="real_area"):
         build_population_grid(
-            gdf, segments=([0.0], [0.0], [1.0], [1.0]), real_area=shapely.LineString([(0, 0), (1, 1)])
+            gdf,
+            segments=([0.0], [0.0], [1.0], [1.0]),
+            real_area=shapely.LineString([(0, 0), (1, 1)]),
         )
 
 
