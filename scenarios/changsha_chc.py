@@ -28,6 +28,7 @@ if not __package__:
 from app.schemas.optimize import OptimizeRequest
 from geo.norms import Rule
 from scenarios import _common as common
+from scenarios._parser import help_text
 
 PLAN = "430100"
 CIRCLE = "changsha.care_circle_1530"
@@ -54,19 +55,19 @@ def _body(argv: Sequence[str] | None) -> int:
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help=common.both("scenario.opt.spacing_m"),
+        help=help_text("scenario.opt.spacing_m"),
     )
     p.add_argument(
         "--max-centres",
         type=common.positive_int,
         default=None,
-        help=common.both("scenario.changsha_chc.opt.max_centres"),
+        help=help_text("scenario.changsha_chc.opt.max_centres"),
     )
     p.add_argument(
         "--time-limit",
         type=common.positive_float,
         default=120.0,
-        help=common.both("scenario.opt.time_limit"),
+        help=help_text("scenario.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()

@@ -27,6 +27,7 @@ if not __package__:
 
 from app.schemas.optimize import OptimizeRequest
 from scenarios import _common as common
+from scenarios._parser import help_text
 
 PLAN = "433101"
 RADIUS, CIRCLE = "jishou.village_clinic_radius", "jishou.rural_care_circle_30min"
@@ -40,19 +41,19 @@ def _body(argv: Sequence[str] | None) -> int:
         "--points",
         type=common.positive_int,
         default=MOBILE_POINTS,
-        help=common.both("scenario.jishou_villages.opt.points"),
+        help=help_text("scenario.jishou_villages.opt.points"),
     )
     p.add_argument(
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help=common.both("scenario.opt.spacing_m"),
+        help=help_text("scenario.opt.spacing_m"),
     )
     p.add_argument(
         "--time-limit",
         type=common.positive_float,
         default=60.0,
-        help=common.both("scenario.opt.time_limit"),
+        help=help_text("scenario.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()

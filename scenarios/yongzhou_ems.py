@@ -52,6 +52,7 @@ from geo import messages
 from geo.norms import FacilityInput, Rule, select_facilities
 from geo.norms.parameters import FleetRatioParameters
 from scenarios import _common as common
+from scenarios._parser import help_text
 
 PLAN = "431100"
 RADIUS, FLEET, NEGATIVE = (
@@ -313,13 +314,13 @@ def _body(argv: Sequence[str] | None) -> int:
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help=common.both("scenario.opt.spacing_m"),
+        help=help_text("scenario.opt.spacing_m"),
     )
     p.add_argument(
         "--time-limit",
         type=common.positive_float,
         default=60.0,
-        help=common.both("scenario.yongzhou_ems.opt.time_limit"),
+        help=help_text("scenario.yongzhou_ems.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()

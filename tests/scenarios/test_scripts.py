@@ -28,6 +28,7 @@ from app.db.session import create_db_engine, create_session_factory
 from app.services.demo import prepare_city
 from app.settings import Settings
 from scenarios import changsha_chc, hengyang_hospital, jishou_villages, yongzhou_ems
+from tests._english import english_sentences
 from tests.conftest import drop_database, recreate_database
 
 JISHOU = "433101"
@@ -274,8 +275,29 @@ def test_help(script: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 0
     shown = " ".join(capsys.readouterr().out.split())
     assert "--city" in shown
-    # every option in both languages, Chinese first
-    assert "使用哪个城市的数据（行政区划代码） / adcode of the city whose data to use" in shown
+    # Chinese by default: the options, and argparse's own words, from the catalogue
+    assert shown.startswith("用法：python scenarios/")
+    assert "使用哪个城市的数据（行政区划代码）（默认：" in shown
+    assert "显示本帮助并退出" in shown
+    assert english_sentences(shown) == []
+    with pytest.raises(SystemExit):
+        script.main(["--lang", "en", "--help"])
+    english = " ".join(capsys.readouterr().out.split())
+    assert english.startswith("Usage: python scenarios/")
+    assert "adcode of the city whose data to use (default: " in english
+    assert "使用哪个城市" not in english
+
+
+def test_a_bad_option_is_named_in_the_readers_language(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as chinese:
+        jishou_villages.main(["--points", "0"])
+    said = capsys.readouterr().err
+    with pytest.raises(SystemExit) as english:
+        jishou_villages.main(["--lang", "en", "--bogus"])
+
+    assert chinese.value.code == english.value.code == 2
+    assert "错误：--points：应为不小于 1 的整数，收到 0" in said
+    assert "Error: unrecognized arguments: --bogus" in capsys.readouterr().err
 
 
 def test_a_script_runs_from_the_project_root() -> None:
@@ -289,7 +311,7 @@ def test_a_script_runs_from_the_project_root() -> None:
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert "医疗巡诊点 / Jishou" in completed.stdout
+    assert "吉首：村卫生室2.5公里服务半径、农村30分钟就医圈和医疗巡诊点" in completed.stdout
 
 
 def test_a_script_runs_with_a_python_outside_the_project() -> None:
