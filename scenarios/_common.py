@@ -454,6 +454,9 @@ def outcome(env: Env, row: RuleResult) -> str:
         text_en=row.shortfall_text,
         text_zh=row.shortfall_text_zh,
         lang=env.lang,
+        value=row.value,
+        target=row.target,
+        unit=row.unit,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from app.cli._console import console
-from app.cli._help import both, reader_lang
+from app.cli._help import both, reader_lang, say
 
 
 def loadtest(
@@ -43,7 +43,7 @@ def loadtest(
     try:
         import aiohttp  # noqa: F401  (only to say what is missing)
     except ImportError as exc:
-        msg = "the load generator needs aiohttp: install the dev dependencies (make setup)"
+        msg = say("cli.loadtest.needs_aiohttp")
         raise typer.BadParameter(msg) from exc
     targets = {
         "compliance": f"/api/v1/compliance?city={city}",
