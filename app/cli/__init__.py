@@ -88,8 +88,9 @@ def main() -> None:
             console.print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
         raise SystemExit(2 if exc.status_code < 500 else 1) from None
     except GeoError as exc:
-        # the computation refused its input (an unreadable file, a bad parameter): one line
-        said = messages.text("cli.chrome.error", lang, message=exc)
+        # the computation refused its input (an unreadable file, a bad parameter): one line,
+        # in the reader's language where the error is worded from the catalogue
+        said = messages.text("cli.chrome.error", lang, message=exc.localized(lang))
         console.print(said, style="red", soft_wrap=True, highlight=False, markup=False)
         raise SystemExit(2) from None
     finally:
