@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 
 from rich.console import Console
 
+from geo import messages
+from geo.messages import Lang
+
 # a request slower than this counts as an error (and frees its client); above the server's own
 # computation deadline (compute_timeout_s, 120 s by default), so the server's 503/504 are seen
 REQUEST_TIMEOUT_S = 180.0
@@ -145,14 +148,22 @@ def run_load(
 
 
 def print_stats(
-    console: Console, stats: Sequence[TargetStats], *, clients: int, duration_s: float
+    console: Console,
+    stats: Sequence[TargetStats],
+    *,
+    clients: int,
+    duration_s: float,
+    lang: Lang = messages.DEFAULT_LANG,
 ) -> None:
-    """The statistics as a table on ``console``, then the errors of each target."""
+    """The statistics as a table on ``console``, then the errors of each target, in ``lang``."""
     from rich.table import Table
 
-    table = Table(title=f"{clients} clients for {duration_s:g} s")
-    for column in ("target", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s"):
-        table.add_column(column, justify="right" if column != "target" else "left")
+    def t(key: str, **fields: object) -> str:
+        return messages.text(f"loadtest.{key}", lang, **fields)
+
+    table = Table(title=t("title", clients=clients, seconds=f"{duration_s:g}"))
+    for column in ("target", "requests", "errors", "p50", "p95", "p99", "max", "per_second"):
+        table.add_column(t(f"col.{column}"), justify="right" if column != "target" else "left")
     for s in stats:
         table.add_row(
             s.name,
@@ -167,4 +178,5 @@ def print_stats(
     console.print(table)
     for s in stats:
         if s.errors:
-            console.print(f"[red]{s.name}: {s.errors} errors[/red] {s.statuses}")
+            said = t("errors", target=s.name, n=s.errors, statuses=s.statuses)
+            console.print(said, style="red", markup=False)

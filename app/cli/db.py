@@ -3,7 +3,7 @@
 import typer
 
 from app.cli._console import console
-from app.cli._help import both
+from app.cli._help import both, say
 
 db_app = typer.Typer(help=both("cli.db.help"), no_args_is_help=True, rich_markup_mode=None)
 
@@ -24,7 +24,7 @@ def db_migrate(revision: str = typer.Argument("head", help=both("cli.db.revision
     from app.settings import get_settings
 
     upgrade_database(get_settings().database_url, revision)
-    console.print(f"database migrated to {revision}")
+    console.print(say("cli.db.migrated", revision=revision))
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli._console import console
-from app.cli._help import both
+from app.cli._help import both, reader_lang, say
+from geo import messages
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -57,17 +58,20 @@ def create(
     try:
         request = TokenCreate(name=name, role=role.value)
     except ValidationError as exc:
-        msg = "--name: letters, digits, space and - _ . @ ( ), at most 100 characters"
+        msg = say("cli.token.bad_name")
         raise typer.BadParameter(msg) from exc
     with _session(ctx.obj) as session:
         issued = auth.create_token(session, request)
     if as_json:
         typer.echo(issued.model_dump_json())
         return
-    console.print(
-        f"token {issued.id} ({issued.role}) for {issued.name}: send it as "
-        "[bold]Authorization: Bearer <secret>[/bold]; it is shown only now"
+    said = say(
+        "cli.token.issued",
+        id=issued.id,
+        role=messages.label("role", issued.role, reader_lang()),
+        name=issued.name,
     )
+    console.print(said, markup=False)
     typer.echo(issued.secret)
 
 
@@ -89,17 +93,18 @@ def list_(
     if as_json:
         typer.echo(json.dumps([t.model_dump(mode="json") for t in tokens]))
         return
-    table = Table(title="API tokens")
-    for column in ("id", "name", "role", "prefix", "created", "last used", "revoked"):
-        table.add_column(column)
+    lang = reader_lang()
+    table = Table(title=say("cli.token.title"))
+    for column in ("id", "name", "role", "prefix", "created", "last_used", "revoked"):
+        table.add_column(say(f"cli.token.col.{column}"))
     for t in tokens:
         table.add_row(
             str(t.id),
             t.name,
-            t.role,
+            messages.label("role", t.role, lang),
             f"{t.prefix}…",
             f"{t.created_at:%Y-%m-%d %H:%M}",
-            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else say("cli.token.never"),
             f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
         )
     console.print(table)
@@ -118,9 +123,12 @@ def revoke(
         with _session(ctx.obj) as session:
             token = auth.revoke_token(session, token_id)
     except AppError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
+        said = say("cli.chrome.error", message=exc.localized(reader_lang()))
+        console.print(said, style="red", markup=False)
         raise typer.Exit(2) from exc
-    console.print(f"token {token.id} ({token.name}, {token.prefix}…) revoked {token.revoked_at}")
+    revoked = f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else ""
+    said = say("cli.token.revoked", id=token.id, name=token.name, prefix=token.prefix, at=revoked)
+    console.print(said, markup=False)
 
 
 def register(app: typer.Typer) -> None:
