@@ -1,7 +1,14 @@
-"""Wording of results: numbers, plurals and facility descriptions (English; Chinese nouns)."""
+"""Wording of results: numbers, plurals, facility descriptions and the catalogue's sentences.
+
+Every verdict sentence is a keyed message of the catalogue (``geo/messages/{zh,en}.po``,
+``verdict.*`` keys); :func:`worded` fills one in both languages from named values. The noun
+tables here are the evaluators' English vocabulary (their units name catalogue keys too).
+"""
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
+from geo import messages
 from geo.norms.parameters import FacilitySelector
 from geo.norms.terms import CapacityField, FacilityType, Grade, ServiceFlag
 
@@ -52,17 +59,31 @@ CAPACITY_NOUNS: dict[CapacityField, tuple[str, str]] = {
     CapacityField.CHILDCARE_PLACES: ("childcare place", "childcare places"),
 }
 
-# the Chinese names of the capacities, as the plans write them
-CAPACITY_NOUNS_ZH: dict[CapacityField, str] = {
-    CapacityField.BEDS: "床位",
-    CapacityField.ICU_BEDS: "重症监护床位",
-    CapacityField.PHYSICIANS: "执业（助理）医师",
-    CapacityField.NURSES: "注册护士",
-    CapacityField.GENERAL_PRACTITIONERS: "全科医生",
-    CapacityField.PHARMACISTS: "药师（士）",
-    CapacityField.AMBULANCES: "救护车",
-    CapacityField.NEGATIVE_PRESSURE_AMBULANCES: "负压救护车",
-}
+
+class Words(NamedTuple):
+    """One sentence (or part of one) in English and in Chinese."""
+
+    en: str
+    zh: str
+
+
+def worded(key: str, **values: object) -> Words:
+    """Return the catalogue's message ``key`` in both languages, its fields filled from ``values``.
+
+    A value given as :class:`Words` fills each language with its own wording; any other value
+    fills both (numbers take the message's format, e.g. ``{known:,}`` for thousands).
+    """
+    en = {name: value.en if isinstance(value, Words) else value for name, value in values.items()}
+    zh = {name: value.zh if isinstance(value, Words) else value for name, value in values.items()}
+    return Words(messages.text(key, "en", **en), messages.text(key, "zh", **zh))
+
+
+def joined(*parts: Words) -> Words:
+    """Return sentence parts run together (a verdict and its note), each language on its own."""
+    return Words("".join(part.en for part in parts), "".join(part.zh for part in parts))
+
+
+NO_WORDS = Words("", "")
 
 
 def capacity_nouns(field: CapacityField) -> tuple[str, str]:
@@ -72,8 +93,47 @@ def capacity_nouns(field: CapacityField) -> tuple[str, str]:
 
 
 def capacity_noun_zh(field: CapacityField) -> str:
-    """Return the Chinese noun of a capacity (its field name when unlisted)."""
-    return CAPACITY_NOUNS_ZH.get(field, field.value)
+    """Return the Chinese noun of a capacity, from the catalogue's units (``beds`` → 床位)."""
+    return messages.unit_label(capacity_nouns(field)[1], "zh")
+
+
+def plural_noun(number: float, field: CapacityField) -> str:
+    """Return the English noun of a capacity for ``number`` of it (``1 bed``, ``2 beds``)."""
+    singular, plural = capacity_nouns(field)
+    return singular if number == 1 else plural
+
+
+def count_zh(number: float, plural: str) -> str:
+    """Return a count with its measure word, as the plans write it (``1,234张床位``)."""
+    return messages.amount_text(number, plural, "zh").replace(" ", "")
+
+
+def counted(number: int, field: CapacityField, *, more: bool = False) -> Words:
+    """Return a count of a capacity in both languages (``3 more beds`` / ``3张床位``).
+
+    Parameters
+    ----------
+    number
+        How many, in the capacity's unit (beds, ambulances, staff).
+    field
+        The capacity counted.
+    more
+        Word it as what is missing (``3 more beds``); Chinese says that in the sentence (尚缺).
+    """
+    noun = plural_noun(number, field)
+    if more:
+        noun = messages.text("verdict.more_noun", "en", noun=noun)
+    return Words(f"{number:,} {noun}", count_zh(number, capacity_nouns(field)[1]))
+
+
+def figure(number: int, field: CapacityField) -> Words:
+    """Return a bare count in English, with its measure word in Chinese (``12`` / ``12张床位``)."""
+    return Words(f"{number:,}", count_zh(number, capacity_nouns(field)[1]))
+
+
+def noun_words(number: float, field: CapacityField) -> Words:
+    """Return the noun of a capacity in both languages (``ambulance(s)`` / ``救护车``)."""
+    return Words(plural_noun(number, field), capacity_noun_zh(field))
 
 
 FLAG_PHRASES: dict[ServiceFlag, str] = {

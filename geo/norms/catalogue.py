@@ -185,7 +185,7 @@ class Rule(_Model):
         binding, expected = data.get("binding"), data.pop("expected", None)
         if isinstance(binding, bool) or isinstance(expected, bool):
             if binding is True and expected is True:
-                msg = "a rule is binding (约束性) or expected (预期性), not both"
+                msg = "a rule is binding or expected, not both"
                 raise ValueError(msg)
             label = Binding.BINDING if binding is True else None
             data["binding"] = Binding.EXPECTED if expected is True else label

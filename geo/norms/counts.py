@@ -4,6 +4,7 @@ import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
+from geo import messages
 from geo.norms import _text
 from geo.norms._regions import RegionIndex, selects
 from geo.norms.catalogue import Rule
@@ -120,7 +121,7 @@ def _unknown_figures(params: FacilityPerPopulationParameters, region: RegionInpu
     if params.per_admin_unit == "township" and region.township_count is None:
         missing.append("township count")
     if params.per_admin_unit == "subdistrict" and region.subdistrict_count is None:
-        missing.append("sub-district (街道) count")
+        missing.append(messages.text("figure.subdistrict_count", "en"))
     return " and ".join(missing) or "a figure"
 
 
@@ -468,23 +469,26 @@ def _share_of_beds(params: StaffingParameters, subjects: Sequence[FacilityInput]
         missing = sum(under)
         more = _more(missing, staff_singular, staff_plural)
         parts.append(f"needs {more} at {len(under)} of {total:,} {noun}")
+    above = _text.worded(
+        "verdict.staff_band.over",
+        over=len(over),
+        total=total,
+        noun=_text.Words(noun, _text.capacity_noun_zh(params.attribute)),
+        percent=_text.percent(float(high or 0)),
+    )
     if over:
-        parts.append(
-            f"{len(over)} of {total:,} {noun} above {_text.percent(float(high or 0))} of beds"
-        )
+        parts.append(above.en)
     if unknown:
         parts.append(f"beds or {staff_plural} unknown at {len(unknown)} of {total:,} {noun}")
     if under:
         return Verdict(float(good), float(total), False, float(sum(under)), "; ".join(parts))
     if over:
         # above the band is information: the plan asks to expand ICU beds, not to cap them (D11)
-        text = "information: " + "; ".join(parts)
-        text_zh = (
-            f"仅供参考：{total:,}个机构中{len(over)}个{_text.capacity_noun_zh(params.attribute)}"
-            f"超过床位的{_text.percent(float(high or 0))}（规划要求扩增，不作为不达标）"
+        said = _text.worded(
+            "verdict.staff_band.over_info", parts=_text.Words("; ".join(parts), above.zh)
         )
         return Verdict(
-            float(good + len(over)), float(total), None, None, text, Status.INFO, text_zh
+            float(good + len(over)), float(total), None, None, said.en, Status.INFO, said.zh
         )
     if unknown:
         return Verdict(float(good), float(total), None, None, parts[0])

@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from geo import messages
 from geo.norms import _text
 from geo.norms._regions import HOST_LEVELS, RegionIndex
 from geo.norms.catalogue import Rule
@@ -158,63 +157,62 @@ def evaluate_fleet_ratio(
 def _fleet_size(params: FleetRatioParameters, region: RegionInput, tally: _Tally) -> Verdict:
     required = required_ambulances(region, params)
     if required is None:
-        text = "population unknown: cannot size the fleet"
-        return Verdict(float(tally.known), None, None, None, text, text_zh="常住人口未知，无法测算")
+        said = _text.worded("verdict.fleet.population_unknown")
+        return Verdict(float(tally.known), None, None, None, said.en, text_zh=said.zh)
     return _fleet_verdict(tally, required)
 
 
-def _fleet_verdict(tally: _Tally, required: int, *, note: str = "", note_zh: str = "") -> Verdict:
+def _fleet_verdict(tally: _Tally, required: int, *, note: _text.Words = _text.NO_WORDS) -> Verdict:
     has = float(tally.known)
     decided = tally.decides(required)
-    if tally.unknown:
-        unknown = f"ambulances unknown at {tally.unknown} of {tally.facilities} EMS facilities"
-        unknown_zh = f"{tally.facilities}个急救单位中{tally.unknown}个救护车数未知"
+    known, unknown = tally.known, tally.unknown
+    if unknown:
+        part = _text.worded("verdict.fleet.unknown", unknown=unknown, facilities=tally.facilities)
         if decided is True:
-            text = f"{unknown}; the known {tally.known:,} already meet the {required:,} required"
-            text_zh = f"{unknown_zh}；已知{tally.known:,}辆已达到所需{required:,}辆"
-            return Verdict(
-                has, float(required), True, 0.0, text + note, None, text_zh + note_zh, tally.unknown
+            said = _text.worded(
+                "verdict.fleet.unknown_met", unknown_part=part, known=known, required=required
             )
+            said = _text.joined(said, note)
+            return Verdict(has, float(required), True, 0.0, said.en, None, said.zh, unknown)
         if decided is False:
             # at least this many are missing whatever the unknown fleets hold
             least = required - (tally.most or 0)
-            more = _text.count(least, "more ambulance", "more ambulances")
-            text = (
-                f"needs at least {more}: {unknown}, and even at the largest fleet of their "
-                f"type they would total {tally.most:,} of {required:,} required"
+            said = _text.worded(
+                "verdict.fleet.unknown_short",
+                unknown_part=part,
+                least=least,
+                noun=_text.noun_words(least, CapacityField.AMBULANCES),
+                most=tally.most,
+                required=required,
             )
-            text_zh = (
-                f"至少尚缺{least:,}辆救护车：{unknown_zh}，即使按同类最大配置也只有"
-                f"{tally.most:,}辆，所需{required:,}辆"
-            )
+            said = _text.joined(said, note)
             return Verdict(
-                has,
-                float(required),
-                False,
-                float(least),
-                text + note,
-                None,
-                text_zh + note_zh,
-                tally.unknown,
+                has, float(required), False, float(least), said.en, None, said.zh, unknown
             )
-        text = f"{unknown}; {tally.known:,} known of {required:,} required"
-        text_zh = f"{unknown_zh}；已知{tally.known:,}辆，所需{required:,}辆"
-        return Verdict(
-            has, float(required), None, None, text + note, None, text_zh + note_zh, tally.unknown
+        said = _text.worded(
+            "verdict.fleet.unknown_undecided", unknown_part=part, known=known, required=required
         )
-    if tally.known >= required:
-        text = f"has {_text.count(tally.known, 'ambulance', 'ambulances')}; {required:,} required"
-        text_zh = f"现有救护车{tally.known:,}辆，所需{required:,}辆"
-        return Verdict(has, float(required), True, 0.0, text + note, None, text_zh + note_zh)
-    missing = required - tally.known
-    text = (
-        f"needs {_text.count(missing, 'more ambulance', 'more ambulances')} "
-        f"(has {tally.known:,} of {required:,} required)"
+        said = _text.joined(said, note)
+        return Verdict(has, float(required), None, None, said.en, None, said.zh, unknown)
+    if known >= required:
+        said = _text.worded(
+            "verdict.fleet.met",
+            known=known,
+            noun=_text.noun_words(known, CapacityField.AMBULANCES),
+            required=required,
+        )
+        said = _text.joined(said, note)
+        return Verdict(has, float(required), True, 0.0, said.en, None, said.zh)
+    missing = required - known
+    said = _text.worded(
+        "verdict.fleet.short",
+        missing=missing,
+        noun=_text.noun_words(missing, CapacityField.AMBULANCES),
+        known=known,
+        required=required,
     )
-    text_zh = f"尚缺{missing:,}辆救护车（现有{tally.known:,}辆，所需{required:,}辆）"
-    return Verdict(
-        has, float(required), False, float(missing), text + note, None, text_zh + note_zh
-    )
+    said = _text.joined(said, note)
+    return Verdict(has, float(required), False, float(missing), said.en, None, said.zh)
 
 
 def _city_fleet(
@@ -227,8 +225,8 @@ def _city_fleet(
     facilities: Sequence[FacilityInput],
 ) -> Verdict:
     if city.population is None or params.per_population is None:
-        text = "population unknown: cannot size the fleet"
-        return Verdict(float(tally.known), None, None, None, text, text_zh="常住人口未知，无法测算")
+        said = _text.worded("verdict.fleet.population_unknown")
+        return Verdict(float(tally.known), None, None, None, said.en, text_zh=said.zh)
     # the 地市 unit at 100% (国卫医发〔2020〕19号's two units: 地市 100%, 县域 300%)
     base = Fraction(city.population) * _exact(params.base_multiplier_other)
     required = math.ceil(base / params.per_population)
@@ -249,15 +247,15 @@ def _city_fleet(
             gross += need - unit_tally.known
         elif decided is None:
             undecided += 1
-    note = (
-        f"; {_text.count(short, 'county-level unit', 'county-level units')} short "
-        f"of its own base, gross shortfall {_text.count(gross, 'ambulance', 'ambulances')}"
+    note = _text.worded(
+        "verdict.fleet.units_short",
+        short=short,
+        units=_text.worded("noun.county_unit" if short == 1 else "noun.county_units"),
+        gross=_text.counted(gross, CapacityField.AMBULANCES),
     )
-    note_zh = f"；{short}个县市区未达本单位标准，缺口合计{gross:,}辆"
     if undecided:
-        note += f" ({undecided} undecided: fleet or population unknown)"
-        note_zh += f"（另{undecided}个因车辆或人口未知无法判定）"
-    return _fleet_verdict(tally, required, note=note, note_zh=note_zh)
+        note = _text.joined(note, _text.worded("verdict.fleet.units_undecided", n=undecided))
+    return _fleet_verdict(tally, required, note=note)
 
 
 def _negative_pressure(params: FleetRatioParameters, fleet: Sequence[FacilityInput]) -> Verdict:
@@ -268,40 +266,40 @@ def _negative_pressure(params: FleetRatioParameters, fleet: Sequence[FacilityInp
         if f.ambulances is None or (f.ambulances > 0 and f.negative_pressure_ambulances is None)
     ]
     if unknown:
-        text = (
-            f"fleet or negative-pressure count unknown at {len(unknown)} of {len(fleet)} "
-            "EMS facilities"
-        )
-        text_zh = f"{len(fleet)}个急救单位中{len(unknown)}个救护车或负压车数未知"
-        return Verdict(None, None, None, None, text, text_zh=text_zh, unknown=len(unknown))
+        said = _text.worded("verdict.negative.unknown", unknown=len(unknown), facilities=len(fleet))
+        return Verdict(None, None, None, None, said.en, text_zh=said.zh, unknown=len(unknown))
     total = sum(f.ambulances or 0 for f in fleet)
     negative = sum(f.negative_pressure_ambulances or 0 for f in fleet if f.ambulances)
     if total == 0:
-        text = "not applicable: no ambulances recorded, so there is no fleet to take a share of"
-        text_zh = "不适用：无救护车记录，无从计算负压车占比"
-        return Verdict(0.0, 0.0, None, None, text, Status.NOT_APPLICABLE, text_zh)
+        said = _text.worded("verdict.negative.no_fleet")
+        return Verdict(0.0, 0.0, None, None, said.en, Status.NOT_APPLICABLE, said.zh)
 
     min_share = _exact(params.min_share or 0)
     required = math.ceil(min_share * total)
     replace = max(0, required - negative)
-    share = f"{negative:,} of {total:,} ambulances are negative-pressure"
+    share = _text.worded("verdict.negative.share", negative=negative, total=total)
     if replace == 0:
-        text = f"{share} ({_text.percent(negative / total)})"
-        text_zh = f"救护车{total:,}辆中负压车{negative:,}辆（{_text.percent(negative / total)}）"
-        return Verdict(float(negative), float(required), True, 0.0, text, text_zh=text_zh)
+        said = _text.worded(
+            "verdict.negative.met",
+            negative=negative,
+            total=total,
+            percent=_text.percent(negative / total),
+        )
+        return Verdict(float(negative), float(required), True, 0.0, said.en, text_zh=said.zh)
     # added vehicles enlarge the fleet: (negative + k) / (total + k) >= min_share
     add = math.ceil((min_share * total - negative) / (1 - min_share)) if min_share < 1 else None
-    added = "" if add is None else f", or add {add:,} new ones to the fleet"
-    added_zh = "" if add is None else f"，或新增负压救护车{add:,}辆"
-    text = (
-        f"replace or upgrade {_text.count(replace, 'ambulance', 'ambulances')} to "
-        f"negative-pressure{added}: {share}, {_text.percent(float(min_share))} required"
+    added = _text.NO_WORDS if add is None else _text.worded("verdict.negative.or_add", add=add)
+    said = _text.worded(
+        "verdict.negative.short",
+        replace=replace,
+        noun=_text.noun_words(replace, CapacityField.AMBULANCES),
+        added=added,
+        share_part=share,
+        percent=_text.percent(float(min_share)),
     )
-    text_zh = (
-        f"需将{replace:,}辆现有救护车替换或改造为负压车{added_zh}："
-        f"现有{total:,}辆中负压车{negative:,}辆，要求{_text.percent(float(min_share))}"
+    return Verdict(
+        float(negative), float(required), False, float(replace), said.en, text_zh=said.zh
     )
-    return Verdict(float(negative), float(required), False, float(replace), text, text_zh=text_zh)
 
 
 def evaluate_resource_ratio(
@@ -333,36 +331,39 @@ def evaluate_resource_ratio(
 def _resource_ratio(
     rule: Rule, params: ResourceRatioParameters, region: RegionInput, tally: _Tally
 ) -> Verdict:
-    singular, plural = _text.capacity_nouns(params.resource)
     per = params.per_population
     target = rule.target.value
     if target is None or region.population is None:
-        return Verdict(None, target, None, None, "population unknown", text_zh="常住人口未知")
+        said = _text.worded("verdict.ratio.population_unknown")
+        return Verdict(None, target, None, None, said.en, text_zh=said.zh)
     if region.population == 0:
-        return Verdict(None, target, None, None, "no residents", text_zh="无常住人口")
+        said = _text.worded("verdict.ratio.no_residents")
+        return Verdict(None, target, None, None, said.en, text_zh=said.zh)
 
     # the count the target implies; unknown capacities can only add to the known part
     required = math.ceil(_exact(target) * region.population / per)
     ratio = tally.known * per / region.population
-    measured = f"{_text.number(ratio)} per {per:,} residents against {_text.number(target)}"
-    measured_zh = f"每{per:,}人{_text.number(ratio)}，目标{_text.number(target)}"
+    measured = _text.worded(
+        "verdict.ratio.measured", ratio=_text.number(ratio), per=per, target=_text.number(target)
+    )
     if tally.unknown:
         return _ratio_with_unknowns(
-            params,
-            tally,
-            required=required,
-            ratio=ratio,
-            target=target,
-            measured=(measured, measured_zh),
+            params, tally, required=required, ratio=ratio, target=target, measured=measured
         )
     if tally.known >= required:
-        text = f"{_text.count(tally.known, singular, plural)}: {measured}"
-        text_zh = f"现有{_count_zh(tally.known, plural)}（{measured_zh}）"
-        return Verdict(ratio, target, True, 0.0, text, text_zh=text_zh)
+        said = _text.worded(
+            "verdict.ratio.met",
+            count=_text.counted(tally.known, params.resource),
+            measured=measured,
+        )
+        return Verdict(ratio, target, True, 0.0, said.en, text_zh=said.zh)
     missing = required - tally.known
-    text = f"needs {_text.count(missing, f'more {singular}', f'more {plural}')}: {measured}"
-    text_zh = f"尚缺{_count_zh(missing, plural)}（{measured_zh}）"
-    return Verdict(ratio, target, False, float(missing), text, text_zh=text_zh)
+    said = _text.worded(
+        "verdict.ratio.short",
+        count=_text.counted(missing, params.resource, more=True),
+        measured=measured,
+    )
+    return Verdict(ratio, target, False, float(missing), said.en, text_zh=said.zh)
 
 
 def _ratio_with_unknowns(
@@ -372,47 +373,35 @@ def _ratio_with_unknowns(
     required: int,
     ratio: float,
     target: float,
-    measured: tuple[str, str],
+    measured: _text.Words,
 ) -> Verdict:
     """Decide a ratio from its known part where that settles it (item 4: unknowns)."""
-    plural = _text.capacity_nouns(params.resource)[1]
-    noun_zh = _text.capacity_noun_zh(params.resource)
-    measured_en, measured_zh = measured
-    unknown = f"{plural} unknown at {tally.unknown} of {tally.facilities} facilities"
-    unknown_zh = f"{tally.facilities}个机构中{tally.unknown}个{noun_zh}数未知"
+    resource = params.resource
+    part = _text.worded(
+        "verdict.ratio.unknown",
+        noun=_text.Words(_text.capacity_nouns(resource)[1], _text.capacity_noun_zh(resource)),
+        unknown=tally.unknown,
+        facilities=tally.facilities,
+    )
+    counts = {
+        "unknown_part": part,
+        "known": _text.figure(tally.known, resource),
+        "required": _text.figure(required, resource),
+        "measured": measured,
+    }
     decided = tally.decides(required)
     if decided is True:
-        text = (
-            f"{unknown}; the known {tally.known:,} already reach the {required:,} required "
-            f"({measured_en})"
-        )
-        text_zh = (
-            f"{unknown_zh}；已知的{_count_zh(tally.known, plural)}已达到所需的"
-            f"{_count_zh(required, plural)}（{measured_zh}）"
-        )
-        return Verdict(ratio, target, True, 0.0, text, None, text_zh, tally.unknown)
+        said = _text.worded("verdict.ratio.unknown_met", **counts)
+        return Verdict(ratio, target, True, 0.0, said.en, None, said.zh, tally.unknown)
     if decided is False:
         # at least this many are missing whatever the unknown facilities hold
         least = required - (tally.most or 0)
-        text = (
-            f"needs at least {least:,} more {plural}: {unknown}, and even at the largest value "
-            f"of their type in the register they would total {tally.most:,} of {required:,} "
-            f"required (known part: {measured_en})"
+        said = _text.worded(
+            "verdict.ratio.unknown_short",
+            least=_text.counted(least, resource, more=True),
+            most=_text.figure(tally.most or 0, resource),
+            **counts,
         )
-        text_zh = (
-            f"至少尚缺{_count_zh(least, plural)}：{unknown_zh}，即使按登记中同类机构的最大值"
-            f"也只有{_count_zh(tally.most or 0, plural)}，所需{_count_zh(required, plural)}"
-            f"（已知部分：{measured_zh}）"
-        )
-        return Verdict(ratio, target, False, float(least), text, None, text_zh, tally.unknown)
-    text = f"{unknown}; {tally.known:,} known of {required:,} required (known part: {measured_en})"
-    text_zh = (
-        f"{unknown_zh}；已知{_count_zh(tally.known, plural)}，所需{_count_zh(required, plural)}"
-        f"（已知部分：{measured_zh}）"
-    )
-    return Verdict(ratio, target, None, None, text, None, text_zh, tally.unknown)
-
-
-def _count_zh(n: float, plural: str) -> str:
-    """A count with its measure word, as the plans write it (``1,234张床位``)."""
-    return messages.amount_text(n, plural, "zh").replace(" ", "")
+        return Verdict(ratio, target, False, float(least), said.en, None, said.zh, tally.unknown)
+    said = _text.worded("verdict.ratio.unknown_undecided", **counts)
+    return Verdict(ratio, target, None, None, said.en, None, said.zh, tally.unknown)

@@ -215,41 +215,44 @@ def settle(rule: Rule, row: RuleResult, region: RegionInput, index: RegionIndex)
     if region.level == RegionLevel.ZONE and not index.is_city(region):
         host = index.host_of(region)
         if host is None:
-            text = (
-                "not applicable: a development zone with no host unit recorded holds no facilities"
-            )
-            text_zh = "不适用：该开发区（管理区）无所属县市区记录，区内不单独配置机构"
+            said = _text.worded("verdict.zone.no_host")
         else:
-            text = f"not applicable: a development zone; its residents count in {host.name}"
-            text_zh = f"不适用：开发区（管理区）的常住人口计入{host.name}"
+            said = _text.worded("verdict.zone.hosted", host=host.name)
         return replace(
             row,
             value=None,
             target=None,
             passed=None,
             shortfall=None,
-            shortfall_text=text,
-            shortfall_text_zh=text_zh,
+            shortfall_text=said.en,
+            shortfall_text_zh=said.zh,
             status=Status.NOT_APPLICABLE,
         )
     judged = row.outcome in (Status.PASS, Status.FAIL, Status.UNKNOWN)
     if rule.scope_of_target == TargetScope.CITY and not index.is_city(region) and judged:
-        target = "" if row.target is None else f" of {_text.number(row.target)}"
-        target_zh = "" if row.target is None else f"（{_text.number(row.target)}）"
-        here = "unknown" if row.value is None else _text.number(row.value)
-        known = " (known part)" if row.unknown_facilities and row.value is not None else ""
-        text = (
-            f"information: {here}{known} {row.unit} here; the city-wide target{target} "
-            "is judged on the city row only"
+        target = (
+            _text.NO_WORDS
+            if row.target is None
+            else _text.worded("verdict.city_target.target", target=_text.number(row.target))
         )
-        here_zh = "未知" if row.value is None else _text.number(row.value)
-        text_zh = f"仅供参考：本单位为{here_zh}；全市目标{target_zh}只在全市一行判定"
+        here = (
+            _text.worded("value.unknown")
+            if row.value is None
+            else _text.Words(_text.number(row.value), _text.number(row.value))
+        )
+        partial = row.unknown_facilities and row.value is not None
+        known = _text.worded("verdict.city_target.known_part") if partial else _text.NO_WORDS
+        # the Chinese sentence leaves the unit to the table's unit column
+        unit = _text.Words(row.unit, "")
+        said = _text.worded(
+            "verdict.city_target.info", here=here, known=known, unit=unit, target=target
+        )
         return replace(
             row,
             passed=None,
             shortfall=None,
-            shortfall_text=text,
-            shortfall_text_zh=text_zh,
+            shortfall_text=said.en,
+            shortfall_text_zh=said.zh,
             status=Status.INFO,
         )
     return row
@@ -333,14 +336,11 @@ def data_gap_of(rule: Rule, plan: PlanReference | None = None) -> DataGap | None
 def not_evaluable_result(rule: Rule, region: RegionInput) -> RuleResult:
     """Return the row of a rule whose ``data_gap`` says the register cannot evaluate it."""
     why = rule.data_gap
-    verdict = Verdict(
-        None,
-        None,
-        None,
-        None,
-        f"not evaluable: {why.en if why else ''}",
-        text_zh=f"无法核查：{why.zh if why else ''}",
+    said = _text.worded(
+        "verdict.not_evaluable",
+        why=_text.Words(why.en, why.zh) if why else _text.NO_WORDS,
     )
+    verdict = Verdict(None, None, None, None, said.en, text_zh=said.zh)
     return make_result(rule, region, verdict, unit="", shortfall_unit="")
 
 

@@ -555,7 +555,7 @@ def test_the_older_boolean_labels_read_as_binding_or_expected(
     rule = load_catalogue(write_catalogue(tmp_path, expected), seeds_dir=seeds_dir).rules[0]
 
     assert rule.binding == Binding.EXPECTED
-    assert "binding (约束性) or expected (预期性), not both" in refusal(
+    assert "a rule is binding or expected, not both" in refusal(
         write_catalogue(tmp_path, both), seeds_dir
     )
 

@@ -1,0 +1,127 @@
+"""The norms' sentences come from the message catalogue: no Chinese string literal in the
+evaluators' code, and every key they use is worded in both catalogues with the same fields."""
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from geo import messages
+from geo.norms import _text
+
+NORMS = Path(_text.__file__).parent
+MODULES = sorted(NORMS.glob("*.py"))
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+# data tables whose English vocabulary quotes the plans' own Chinese terms (中医馆, 治未病 …)
+DATA_TABLES = {("_text.py", "FLAG_PHRASES")}
+
+# the calls whose first argument is a catalogue key
+KEY_CALLS = {"worded", "text", "has"}
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    """The ids of the string constants that are docstrings (module, class, function)."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+def _table_strings(tree: ast.Module, module: str) -> set[int]:
+    """The ids of the string constants inside the known data tables of ``module``."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            if any((module, name) in DATA_TABLES for name in names) and node.value is not None:
+                found |= {id(sub) for sub in ast.walk(node.value) if isinstance(sub, ast.Constant)}
+    return found
+
+
+def _cjk_literals(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    allowed = _docstrings(tree) | _table_strings(tree, path.name)
+    return [
+        f"{path.name}:{node.lineno}: {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in allowed
+        and CJK.search(node.value)
+    ]
+
+
+def _keys_used(path: Path) -> set[str]:
+    """The catalogue keys a module passes to ``worded`` / ``messages.text`` as literals."""
+    keys: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in KEY_CALLS:
+            continue
+        # a key chosen by a condition (``"a" if n == 1 else "b"``) names both
+        keys |= {
+            sub.value
+            for sub in ast.walk(node.args[0])
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+        }
+    return keys
+
+
+def _fields(message: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(message) if name}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
+def test_no_chinese_string_literal_in_the_norms_code(path: Path) -> None:
+    assert _cjk_literals(path) == []
+
+
+def test_the_check_finds_a_chinese_literal(tmp_path: Path) -> None:
+    # the walk sees f-string parts and skips docstrings and comments
+    module = tmp_path / "probe.py"
+    module.write_text(
+        '"""规划的句子。"""\n# 注释\nx = 3\ntext_zh = f"尚缺{x}辆救护车"\n', encoding="utf-8"
+    )
+
+    assert _cjk_literals(module) == ["probe.py:4: '尚缺'", "probe.py:4: '辆救护车'"]
+
+
+def test_every_key_the_norms_use_is_in_both_catalogues() -> None:
+    keys = set().union(*(_keys_used(path) for path in MODULES))
+    zh, en = messages.catalogue("zh"), messages.catalogue("en")
+
+    assert {key for key in keys if key.startswith("verdict.")} >= {
+        "verdict.fleet.short",
+        "verdict.ratio.short",
+        "verdict.zone.hosted",
+        "verdict.not_evaluable",
+    }
+    for key in sorted(keys):
+        assert key in zh, key
+        assert key in en, key
+        assert _fields(zh[key]) == _fields(en[key]), key
+
+
+def test_a_verdict_sentence_is_filled_in_each_language() -> None:
+    said = _text.worded(
+        "verdict.ratio.short",
+        count=_text.Words("3 more beds", "3张床位"),
+        measured=_text.worded(
+            "verdict.ratio.measured", ratio="7.9", per=1000, target=_text.number(8)
+        ),
+    )
+
+    assert said == _text.Words(
+        "needs 3 more beds: 7.9 per 1,000 residents against 8",
+        "尚缺3张床位（每1,000人7.9，目标8）",
+    )
