@@ -301,6 +301,8 @@ def cache_path(settings: Settings, summary: NetworkSummary) -> Path:
 
 
 _log = logging.getLogger(__name__)
+# the layout of the cache file: a file of another layout (an older release's) is rebuilt quietly
+_CACHE_FORMAT = 2
 # the checksum is read in blocks, so a large network's file is never held twice in memory
 _HASH_BLOCK_BYTES = 1 << 20
 
@@ -327,6 +329,8 @@ def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
             _log.warning("network cache %s does not match its checksum: rebuilding", path.name)
             return None
         with np.load(path, allow_pickle=False) as data:
+            if "format" not in data.files or int(data["format"]) != _CACHE_FORMAT:
+                return None
             if (int(data["n_nodes"]), int(data["n_edges"])) != (summary.n_nodes, summary.n_edges):
                 return None
             return Network(
@@ -336,9 +340,9 @@ def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
                 sources=tuple(str(c) for c in data["sources"]),
                 **{name: data[name] for name in _ARRAYS},
             )
-    except Exception:
+    except Exception as exc:
         # whatever makes it unreadable, PostGIS holds the network: rebuild from there
-        _log.warning("network cache %s cannot be read: rebuilding", path.name, exc_info=True)
+        _log.warning("network cache %s cannot be read (%r): rebuilding", path.name, exc)
         return None
 
 
@@ -351,6 +355,7 @@ def _write_cache(path: Path, summary: NetworkSummary, net: Network) -> None:
     tmp = path.with_name(f"{path.stem}.{writer}.tmp.npz")
     np.savez(
         tmp,
+        format=_CACHE_FORMAT,
         n_nodes=summary.n_nodes,
         n_edges=summary.n_edges,
         road_classes=np.asarray(net.road_classes, dtype=np.str_),
