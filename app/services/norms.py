@@ -92,13 +92,15 @@ class CatalogueStore:
         self, settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR
     ) -> NormCatalogues:
         """As :func:`load_norms`, reusing the set loaded from unchanged files."""
-        seeds_dir, norms_dir = seeds_dir_of(settings), norms_dir_of(settings)
-        key = (directory, seeds_dir, norms_dir)
+        # the folders as configured: resolving them takes system calls, a recheck's work
+        configured = (directory, settings.plans_dir, settings.norms_dir)
         now = time.monotonic()
         with self._lock:
-            recent = self._recent.get(key)
+            recent = self._recent.get(configured)
         if recent is not None and now - recent[0] < RECHECK_S:
             return recent[1]
+        seeds_dir, norms_dir = seeds_dir_of(settings), norms_dir_of(settings)
+        key = (directory, seeds_dir, norms_dir)
         # an added, edited or removed file in either folder has another stamp: read afresh
         stamp = (*_stamp(directory), ("--", 0), *_stamp(norms_dir))
         loaded_key = (key, stamp)
@@ -111,7 +113,7 @@ class CatalogueStore:
                     self._loaded.pop(next(iter(self._loaded)))
                 self._loaded[loaded_key] = norms
         with self._lock:
-            self._recent[key] = (now, norms)
+            self._recent[configured] = (now, norms)
         return norms
 
 
