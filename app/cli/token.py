@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from app.cli._console import console
 from app.cli._help import both
 
 if TYPE_CHECKING:
+    import psycopg
     from sqlalchemy.orm import Session
 
 token_app = typer.Typer(help=both("cli.token.help"), no_args_is_help=True, rich_markup_mode=None)
@@ -39,6 +40,23 @@ def _session(obj: object) -> Iterator["Session"]:
 
     with open_session() as session:
         yield session
+
+
+@contextmanager
+def _plain(obj: object) -> Iterator["psycopg.Connection[Any]"]:
+    """The psycopg connection of a given session, else a read-only one of the settings'."""
+    if obj is not None:
+        from sqlalchemy.orm import Session
+
+        if isinstance(obj, Session):
+            driver = obj.connection().connection.driver_connection
+            assert driver is not None  # a session's connection is open
+            yield driver
+            return
+    from app.db.plain import read_only
+
+    with read_only() as conn:
+        yield conn
 
 
 @token_app.command("create", help=both("cli.token.create"))
@@ -82,25 +100,29 @@ def list_(
     """List the tokens (never their secrets)."""
     from rich.table import Table
 
-    from app.services import auth
+    from app.services import listings
 
-    with _session(ctx.obj) as session:
-        tokens = auth.list_tokens(session, include_revoked=include_revoked)
+    # a plain read (no ORM: the listing answers at once), on the caller's session if given
+    with _plain(ctx.obj) as conn:
+        tokens = listings.token_rows(conn, include_revoked=include_revoked)
     if as_json:
-        typer.echo(json.dumps([t.model_dump(mode="json") for t in tokens]))
+        from app.schemas.token import TokenPublic
+
+        public = [TokenPublic.model_validate(t).model_dump(mode="json") for t in tokens]
+        typer.echo(json.dumps(public))
         return
     table = Table(title="API tokens")
     for column in ("id", "name", "role", "prefix", "created", "last used", "revoked"):
         table.add_column(column)
     for t in tokens:
         table.add_row(
-            str(t.id),
-            t.name,
-            t.role,
-            f"{t.prefix}…",
-            f"{t.created_at:%Y-%m-%d %H:%M}",
-            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
-            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+            str(t["id"]),
+            t["name"],
+            t["role"],
+            f"{t['prefix']}…",
+            f"{t['created_at']:%Y-%m-%d %H:%M}",
+            f"{t['last_used_at']:%Y-%m-%d %H:%M}" if t["last_used_at"] else "never",
+            f"{t['revoked_at']:%Y-%m-%d %H:%M}" if t["revoked_at"] else "",
         )
     console.print(table)
 
