@@ -168,7 +168,8 @@ def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -
     there; a catalogue of ``APP_NORMS_DIR`` is checked against its plan text when that lies
     beside it (the file its ``document`` names), and replaces a shipped catalogue of its city.
     Without texts the catalogues load with their quotes unverified
-    (:meth:`NormCatalogues.quotes_verified`). Each call reads the files (a command runs once);
+    (:meth:`NormCatalogues.quotes_verified`). Each call reads the files (a command runs once),
+    and checks the quotes unless a load of these very files did (:mod:`catalogue_keys`);
     the service keeps a :class:`CatalogueStore`, which sees an added or edited file within
     :data:`RECHECK_S` seconds: no restart.
 
@@ -180,6 +181,13 @@ def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -
     """
     # the files' digest before and after: a load that raced an edit is not remembered
     before = catalogue_keys.files_digest(settings, directory=directory)
+    known = catalogue_keys.recall(settings, before)
+    if known is not None:
+        # these very files (plan texts and checking code included) loaded and passed before:
+        # their quotes need no second check (the largest part of a load)
+        again = _read(directory, None, norms_dir_of(settings))
+        if {c.city_adcode: catalogue_sha256(c) for c in again.catalogues} == known.sha256:
+            return NormCatalogues(again.catalogues, known.verified)
     norms = _read(directory, seeds_dir_of(settings), norms_dir_of(settings))
     if catalogue_keys.files_digest(settings, directory=directory) == before:
         keys = catalogue_keys.CatalogueKeys(
