@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import NotFoundError
-from app.schemas.norms import CataloguePublic, CitationPublic, NormCatalogueList, RulePublic
 from app.services import catalogue_keys
 from app.services.catalogue_keys import norms_dir_of, seeds_dir_of
 from app.settings import Settings
@@ -33,6 +33,10 @@ from geo.norms import (
     load_catalogue,
     load_catalogues,
 )
+
+if TYPE_CHECKING:
+    # the public forms load when an answer needs them, not with a command's catalogues
+    from app.schemas.norms import CitationPublic, NormCatalogueList, RulePublic
 
 
 @dataclass(frozen=True)
@@ -215,8 +219,10 @@ def catalogue_sha256(catalogue: Catalogue) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def citation_public(rule: Rule, plan: PlanReference | None = None) -> list[CitationPublic]:
+def citation_public(rule: Rule, plan: PlanReference | None = None) -> list["CitationPublic"]:
     """The citations of ``rule`` in their public form, the primary one first, naming the plan."""
+    from app.schemas.norms import CitationPublic
+
     named = {} if plan is None else plan.as_dict()
     return [
         CitationPublic.model_validate({**c.model_dump(mode="json"), **named})
@@ -224,7 +230,9 @@ def citation_public(rule: Rule, plan: PlanReference | None = None) -> list[Citat
     ]
 
 
-def _rule_public(rule: Rule, plan: PlanReference) -> RulePublic:
+def _rule_public(rule: Rule, plan: PlanReference) -> "RulePublic":
+    from app.schemas.norms import RulePublic
+
     data = rule.model_dump(mode="json", exclude={"citations", "binding"})
     return RulePublic.model_validate(
         {
@@ -247,8 +255,10 @@ def _rule_public(rule: Rule, plan: PlanReference) -> RulePublic:
     )
 
 
-def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> NormCatalogueList:
+def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> "NormCatalogueList":
     """Every catalogue (or the one of ``city_adcode``) with its rules and citations."""
+    from app.schemas.norms import CataloguePublic, NormCatalogueList
+
     chosen = [get_catalogue(norms, city_adcode)] if city_adcode is not None else norms.catalogues
     return NormCatalogueList(
         catalogues=[
