@@ -24,11 +24,10 @@ from app.db.bulk import bulk_load, copy_batches, ewkb_points, ewkb_segments
 from app.db.models import RoadEdge, RoadNetwork, RoadNode
 from app.errors import NotFoundError
 from app.services._tx import transaction
+from app.services.city_rules import network_rank
 from app.settings import Settings
 from geo.network import Network, encode_sources
 
-# share of a city's area a real network must span to be preferred over a synthetic one
-CITY_COVER_MIN = 0.8
 # arrays of geo.network.Network that are saved and rebuilt
 _ARRAYS = (
     "x",
@@ -206,22 +205,16 @@ def as_stored(net: Network) -> Network:
 
 
 def _rank(row: RoadNetwork) -> tuple[int, float] | None:
-    # a real network that covers the city first, then a synthetic one; partial extracts never
-    covers = float((row.params or {}).get("city_cover_share", 1.0))
-    if row.synthetic:
-        return 1, -row.created_at.timestamp()
-    if covers >= CITY_COVER_MIN:
-        return 0, -row.created_at.timestamp()
-    return None
+    return network_rank(synthetic=row.synthetic, params=row.params, created_at=row.created_at)
 
 
 def find_network(session: Session, city_adcode: str) -> NetworkSummary | None:
     """The network a city is analysed on.
 
     Real OSM input takes precedence over a synthetic network when it covers the city (at least
-    :data:`CITY_COVER_MIN` of its area); a smaller real extract (a campus, a district) is kept
-    for the map and for ``fplan coverage`` but never stands for the city. Among equals the
-    newest wins.
+    :data:`~app.services.city_rules.CITY_COVER_MIN` of its area); a smaller real extract (a
+    campus, a district) is kept for the map and for ``fplan coverage`` but never stands for the
+    city. Among equals the newest wins.
     """
     rows = session.scalars(
         select(RoadNetwork).where(RoadNetwork.city_adcode == city_adcode).order_by(RoadNetwork.id)
