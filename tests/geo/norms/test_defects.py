@@ -158,6 +158,25 @@ def test_d2_unit_rows_of_a_city_wide_ratio_are_information() -> None:
     assert county.target_scope == "city"
 
 
+def test_d2_a_unit_row_with_unknown_beds_says_its_value_is_the_known_part() -> None:
+    facilities = [
+        hospital(1, COUNTY, beds=400),
+        hospital(3, COUNTY, beds=None),
+        hospital(2, DISTRICT, beds=2000),
+    ]
+
+    rows = by_region(evaluate_rule(beds_rule(), city_with_zones(), facilities, city_adcode=CITY))
+
+    county = rows[COUNTY]
+    assert county.shortfall_text == (
+        "information: 3.33 (known part) beds per 1,000 residents here; the city-wide target "
+        "of 8 is judged on the city row only"
+    )
+    assert county.shortfall_text_zh == (
+        "仅供参考：本单位为3.33（已知部分）；全市目标（8）只在全市一行判定"
+    )
+
+
 # --- D3: one definition of urban, equal to the census share per unit ---
 
 
