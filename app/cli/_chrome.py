@@ -10,7 +10,7 @@ usage error from the exception's fields (:func:`error_text`) before it is shown.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any, NoReturn
 
 import typer.core
@@ -173,13 +173,96 @@ class ReaderError(click_errors.ClickException):
         _click.echo(said, file=file, err=file is None, color=color)
 
 
+# the placeholders Click and Typer write in usage lines and beside options, by catalogue key
+_PLACEHOLDERS = {
+    "[OPTIONS]": "cli.chrome.ph.options",
+    "COMMAND": "cli.chrome.ph.command",
+    "[ARGS]...": "cli.chrome.ph.args",
+    "<str>": "cli.chrome.ph.str",
+    "<list[str]>": "cli.chrome.ph.strs",
+    "<int>": "cli.chrome.ph.int",
+    "<float>": "cli.chrome.ph.float",
+    "<path>": "cli.chrome.ph.path",
+}
+
+
+def placeholders(text: str, lang: Lang) -> str:
+    """``text`` with Click's and Typer's placeholders (``[OPTIONS]``, ``<str>`` …) in ``lang``."""
+    for shown, key in _PLACEHOLDERS.items():
+        if shown in text:
+            text = text.replace(shown, messages.text(key, lang))
+    return text
+
+
+# a wide (CJK) character with the closing punctuation that may not start a line, a run of
+# narrow non-space characters, or a run of spaces: the units a line is broken between
+_TOKENS = re.compile(r"[\u2e80-\uffff][，。；：、！？）》」』”]*|[^\s\u2e80-\uffff]+|\s+")
+_WIDE = re.compile(r"[\u2e80-\uffff]")
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """``text`` broken into lines of at most ``width`` terminal cells (a Chinese character is two
+    cells wide), between words and between Chinese characters, never before closing punctuation."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, space = "", ""
+        for token in _TOKENS.findall(paragraph):
+            if token.isspace():
+                space = " " if line else ""
+                continue
+            if line and cell_len(line) + cell_len(space) + cell_len(token) > width:
+                lines.append(line)
+                line, space = "", ""
+            line += space + token
+            space = ""
+        lines.append(line)
+    return lines
+
+
 class ReaderFormatter(_click.HelpFormatter):
-    """Click's help formatter with the usage prefix and headings in the reader's language."""
+    """Click's help formatter in the reader's language: usage prefix, placeholders and headings
+    from the catalogue, and Chinese wrapped by its width on screen."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         if prefix is None:
             prefix = messages.text("cli.chrome.usage", reader_lang())
-        super().write_usage(prog, args, prefix)
+        super().write_usage(prog, placeholders(args, reader_lang()), prefix)
+
+    def write_text(self, text: str) -> None:
+        if not _WIDE.search(text):
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        for line in wrap_cells(text, max(self.width - self.current_indent, 11)):
+            self.write(f"{indent}{line}\n" if line else "\n")
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        from rich.cells import cell_len
+
+        lang = reader_lang()
+        rows = [(placeholders(a, lang), b) for a, b in rows]
+        if not any(_WIDE.search(a + b) for a, b in rows):
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        first_col = min(max(cell_len(a) for a, _ in rows), col_max) + col_spacing
+        text_width = max(self.width - first_col - self.current_indent, 10)
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if cell_len(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - cell_len(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = wrap_cells(second, text_width)
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
 
     def write_heading(self, heading: str) -> None:
         said = messages.text("cli.chrome.heading", reader_lang(), name=heading)

@@ -14,7 +14,8 @@ def db_up() -> None:
     from app.db.local import ensure_local_database
     from app.settings import get_settings
 
-    console.print(ensure_local_database(get_settings().database_url))
+    for key, fields in ensure_local_database(get_settings().database_url):
+        console.print(say(key, **fields))
 
 
 @db_app.command("migrate", help=both("cli.db.migrate"))

@@ -10,6 +10,7 @@ import typer
 from app.cli._console import Stages, console, peak_memory_mb, progress_enabled
 from app.cli._help import both, reader_lang
 from app.cli._session import open_session
+from app.db.plain import read_only
 from geo import messages
 
 network_app = typer.Typer(
@@ -322,7 +323,7 @@ def list_networks(
     from rich.table import Table
 
     from app.cli.check import cli_lang
-    from app.services import networks
+    from app.services import listings
     from geo import messages
 
     reader = cli_lang(lang)
@@ -330,24 +331,24 @@ def list_networks(
     def t(key: str) -> str:
         return messages.text(key, reader)
 
-    with open_session() as session:
-        rows = networks.list_networks(session, city)
-        chosen = {
-            networks.find_network(session, c).id  # type: ignore[union-attr]
-            for c in {r.city_adcode for r in rows if r.city_adcode}
-        }
+    # a plain read (no ORM, no numpy): the listing answers at once
+    with read_only() as conn:
+        rows = listings.network_rows(conn, city)
+        # the network each listed city is analysed on, among all of that city's networks
+        every = rows if city is None else listings.network_rows(conn)
+        chosen = set(listings.chosen_networks(every).values())
     columns = ("id", "city", "name", "source", "nodes", "edges", "used")
     table = Table(*(t(f"network.col.{column}") for column in columns))
     for r in rows:
-        source = f"[yellow]{t('source.synthetic')}[/yellow]" if r.synthetic else r.source
+        source = f"[yellow]{t('source.synthetic')}[/yellow]" if r["synthetic"] else r["source"]
         table.add_row(
-            str(r.id),
-            r.city_adcode or "",
-            r.name,
+            str(r["id"]),
+            r["city_adcode"] or "",
+            r["name"],
             source,
-            f"{r.n_nodes:,}",
-            f"{r.n_edges:,}",
-            "✓" if r.id in chosen else "",
+            f"{r['n_nodes']:,}",
+            f"{r['n_edges']:,}",
+            "✓" if r["id"] in chosen else "",
         )
     # the listing is the answer: stdout, where `| cat` and redirects find it
     Console(highlight=False).print(table)

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,7 @@ from app.cli._help import both, reader_lang, say
 from geo import messages
 
 if TYPE_CHECKING:
+    import psycopg
     from sqlalchemy.orm import Session
 
 token_app = typer.Typer(help=both("cli.token.help"), no_args_is_help=True, rich_markup_mode=None)
@@ -40,6 +41,23 @@ def _session(obj: object) -> Iterator["Session"]:
 
     with open_session() as session:
         yield session
+
+
+@contextmanager
+def _plain(obj: object) -> Iterator["psycopg.Connection[Any]"]:
+    """The psycopg connection of a given session, else a read-only one of the settings'."""
+    if obj is not None:
+        from sqlalchemy.orm import Session
+
+        if isinstance(obj, Session):
+            driver = obj.connection().connection.driver_connection
+            assert driver is not None  # a session's connection is open
+            yield driver
+            return
+    from app.db.plain import read_only
+
+    with read_only() as conn:
+        yield conn
 
 
 @token_app.command("create", help=both("cli.token.create"))
@@ -86,12 +104,16 @@ def list_(
     """List the tokens (never their secrets)."""
     from rich.table import Table
 
-    from app.services import auth
+    from app.services import listings
 
-    with _session(ctx.obj) as session:
-        tokens = auth.list_tokens(session, include_revoked=include_revoked)
+    # a plain read (no ORM: the listing answers at once), on the caller's session if given
+    with _plain(ctx.obj) as conn:
+        tokens = listings.token_rows(conn, include_revoked=include_revoked)
     if as_json:
-        typer.echo(json.dumps([t.model_dump(mode="json") for t in tokens]))
+        from app.schemas.token import TokenPublic
+
+        public = [TokenPublic.model_validate(t).model_dump(mode="json") for t in tokens]
+        typer.echo(json.dumps(public))
         return
     lang = reader_lang()
     table = Table(title=say("cli.token.title"))
@@ -99,13 +121,13 @@ def list_(
         table.add_column(say(f"cli.token.col.{column}"))
     for t in tokens:
         table.add_row(
-            str(t.id),
-            t.name,
-            messages.label("role", t.role, lang),
-            f"{t.prefix}…",
-            f"{t.created_at:%Y-%m-%d %H:%M}",
-            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else say("cli.token.never"),
-            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+            str(t["id"]),
+            t["name"],
+            messages.label("role", t["role"], lang),
+            f"{t['prefix']}…",
+            f"{t['created_at']:%Y-%m-%d %H:%M}",
+            f"{t['last_used_at']:%Y-%m-%d %H:%M}" if t["last_used_at"] else say("cli.token.never"),
+            f"{t['revoked_at']:%Y-%m-%d %H:%M}" if t["revoked_at"] else "",
         )
     console.print(table)
 

@@ -18,13 +18,9 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.cli._help import lang_from, reader_lang
-from geo import messages
 from tests._english import english_sentences
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# helped by docstrings in app/cli/cities.py, changed on another branch: its two commands take
-# their help from the catalogue's cli.cities.help and cli.norms.list once it is merged
-PENDING = {"fplan cities": "cli.cities.help", "fplan norms list": "cli.norms.list"}
 FPLAN = str(Path(sys.executable).with_name("fplan"))
 
 
@@ -64,9 +60,6 @@ def test_every_command_and_option_is_helped_in_chinese() -> None:
 
     assert len(helps) > 130
     for where, text in helps:
-        if where in PENDING:
-            assert english_sentences(messages.text(PENDING[where])) == [], where
-            continue
         assert CJK.search(text), (where, text)
         assert english_sentences(text) == [], (where, text)
 
@@ -76,13 +69,32 @@ def test_the_chinese_help_pages_hold_no_english_sentence() -> None:
         shown = fplan(*args)
 
         assert shown.returncode == 0, shown.stderr
-        # the commands' list names `cities` by its pending docstring (PENDING)
-        page = "\n".join(line for line in shown.stdout.splitlines() if "cities" not in line)
+        page = shown.stdout
         assert page.startswith(f"用法：fplan {' '.join(args[:-1])}".replace("  ", " ").rstrip())
         assert "选项：" in page
         assert "显示本帮助并退出" in page
         assert english_sentences(page) == [], (args, english_sentences(page))
     assert "命令：" in fplan("--help").stdout
+
+
+def test_chinese_help_fits_the_terminal_by_its_width_on_screen() -> None:
+    """A Chinese character takes two cells: the help is wrapped by cells, so no line passes the
+    terminal's 100 columns, and the option column is aligned on screen."""
+    from rich.cells import cell_len
+
+    for args in (["--help"], ["network", "import", "--help"], ["check", "--help"]):
+        lines = fplan(*args).stdout.splitlines()
+
+        assert max(cell_len(line) for line in lines) <= 100, args
+        # every option's help starts in the same screen column
+        starts = {
+            cell_len(line[: line.index(parts[1].strip())])
+            for line in lines
+            if line.startswith("  --") and len(parts := line[2:].split("  ", 1)) == 2
+        }
+        assert len(starts) == 1, (args, starts)
+    usage = fplan("--help").stdout.splitlines()[0]
+    assert usage == "用法：fplan [选项] 命令 [参数]..."
 
 
 def test_defaults_and_required_options_are_marked_in_chinese() -> None:
@@ -112,7 +124,7 @@ def test_a_bad_option_gets_a_chinese_error_naming_it() -> None:
 
     assert failed.returncode == 2
     assert failed.stdout == ""
-    assert "用法：fplan check [OPTIONS]" in failed.stderr
+    assert "用法：fplan check [选项]" in failed.stderr
     assert "运行“fplan check --help”查看帮助。" in failed.stderr
     assert "错误：没有 --bogus 这个选项" in failed.stderr
     assert english_sentences(failed.stderr) == []
@@ -150,7 +162,7 @@ def test_the_help_and_errors_of_a_command_run_in_process_are_chinese_too() -> No
     failed = runner.invoke(app, ["report", "--city", "430100", "--bogus"], prog_name="fplan")
 
     assert page.exit_code == 0
-    assert page.stdout.startswith("用法：fplan report [OPTIONS]")
+    assert page.stdout.startswith("用法：fplan report [选项]")
     assert "写出 CITY 的核查报告" in page.stdout
     assert failed.exit_code == 2
     assert "错误：没有 --bogus 这个选项" in failed.stderr

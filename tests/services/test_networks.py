@@ -1,5 +1,9 @@
 """Road networks round-trip through PostGIS and the disk cache, bit for bit."""
 
+import hashlib
+import logging
+from pathlib import Path
+
 import numpy as np
 import pytest
 from pyproj import Transformer
@@ -164,6 +168,38 @@ def test_a_damaged_cache_file_is_rebuilt(
     assert path.read_bytes() == good
     assert checksum.is_file()
     _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
+
+
+def test_a_cache_file_of_an_older_layout_is_rebuilt_quietly(
+    db_session: Session,
+    settings: Settings,
+    tiny: Network,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A file an earlier release wrote (checksum right, no layout mark, no ``sources``) is
+    replaced without a warning: nothing is wrong with it but its age."""
+    summary = networks.store_network(db_session, tiny, name="tiny", source="test.osm")
+    path = networks.cache_path(settings, summary)
+    networks.load_network(db_session, settings, summary.id)
+    good = path.read_bytes()
+    old = tmp_path / "old.npz"
+    np.savez(
+        old,
+        n_nodes=summary.n_nodes,
+        n_edges=summary.n_edges,
+        road_classes=np.asarray(tiny.road_classes, dtype=np.str_),
+        **{name: getattr(tiny, name) for name in networks._ARRAYS},
+    )
+    path.write_bytes(old.read_bytes())
+    checksum = path.with_name(path.name + ".sha256")
+    checksum.write_text(hashlib.sha256(path.read_bytes()).hexdigest() + "\n")
+
+    with caplog.at_level(logging.WARNING, logger=networks.__name__):
+        _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
+
+    assert not caplog.records
+    assert path.read_bytes() == good
 
 
 def test_edge_sources_round_trip(db_session: Session, settings: Settings, tiny: Network) -> None:
