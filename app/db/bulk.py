@@ -8,7 +8,8 @@ catalogue, so a new column is one more entry in the caller's mapping. Geometries
 """
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -278,9 +279,26 @@ def copy_rows(session: Session, table: str, columns: Mapping[str, Any]) -> None:
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
     with raw.cursor() as cur, cur.copy(statement) as copy:
         copy.write(_HEADER)
-        for chunk in _chunks(fields, n_rows):
-            copy.write(chunk)
+        _write_overlapped(copy.write, _chunks(fields, n_rows))
         copy.write(_TRAILER)
+
+
+def _write_overlapped(write: Callable[[bytes], None], chunks: Iterator[bytes]) -> None:
+    """``write`` every chunk in order, each one while the next is encoded.
+
+    A chunk is far larger than the socket's buffers, so a plain loop leaves the server idle
+    while the client encodes and the client idle while the server parses; here one thread
+    sends (waiting on the socket, without the GIL) while this one encodes, and at most two
+    chunks are held at once.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fplan-copy") as sender:
+        sent: Future[None] | None = None
+        for chunk in chunks:
+            if sent is not None:
+                sent.result()
+            sent = sender.submit(write, chunk)
+        if sent is not None:
+            sent.result()
 
 
 # a table is rebuilt around a load (keys, indexes and foreign keys dropped, then made again in one
