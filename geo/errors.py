@@ -5,12 +5,55 @@ wrong and is answered as a client error; ``LocationSolverError`` means the solve
 ``NormsError`` covers the norm catalogue and its evaluators.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Self
+
+if TYPE_CHECKING:
+    from geo.messages import Lang
 
 
 class GeoError(Exception):
-    """Base class of every error raised by the ``geo`` package."""
+    """Base class of every error raised by the ``geo`` package.
+
+    An error built by :meth:`worded` carries its message's catalogue key (:mod:`geo.messages`),
+    the input it names (``field``) and the message's fields, so the service, the CLI and the
+    map can say it in their reader's language (:meth:`localized`); its own text is Chinese.
+    """
+
+    key: str | None = None
+    field: str | None = None
+    fields: Mapping[str, object] = MappingProxyType({})
+
+    @classmethod
+    def worded(cls, key: str, /, *, field: str, **fields: object) -> Self:
+        """The error worded by the catalogue's message ``key``, naming the input ``field``.
+
+        Parameters
+        ----------
+        key
+            The message's key in :mod:`geo.messages`; its text may use ``{field}`` and the
+            names of ``fields``.
+        field
+            The input at fault, as the caller named it (a parameter of the function).
+        **fields
+            The values the message shows.
+        """
+        from geo import messages
+
+        error = cls(messages.text(key, messages.DEFAULT_LANG, field=field, **fields))
+        error.key, error.field, error.fields = key, field, MappingProxyType(dict(fields))
+        return error
+
+    def localized(self, lang: "Lang") -> str:
+        """The message in ``lang``: the catalogue's where the error is worded, else its text."""
+        from geo import messages
+
+        if self.key is None:
+            return str(self)
+        return messages.text(self.key, lang, field=self.field, **self.fields)
 
 
 class InputError(GeoError, ValueError):

@@ -546,7 +546,8 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
 
     given = list(argv) if argv is not None else []
     asked = given[given.index("--lang") + 1] if "--lang" in given[:-1] else None
-    error = messages.text("error", reader_lang(asked))
+    reader = reader_lang(asked)
+    error = messages.text("error", reader)
     try:
         return int(main_body(argv))
     except AppError as exc:
@@ -556,7 +557,7 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
         return 2
     except GeoError as exc:
         # the computation refused the input (an infeasible request, a solver out of time)
-        print(f"{error}: {exc}")
+        print(f"{error}: {exc.localized(reader)}")
         return 2
     except ValidationError as exc:
         for problem in exc.errors():

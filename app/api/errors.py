@@ -89,8 +89,14 @@ def register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GeoError)
     def _geo_error(request: Request, exc: GeoError) -> JSONResponse:
         status, code = geo_status(exc)
+        lang = request_lang(request)
+        if exc.key is not None:
+            # worded from the catalogue: the reader's language, naming the input at fault
+            message = exc.localized(lang)
+            details = [{"field": exc.field, "msg": message}]
+            return JSONResponse(_body(code, message, details), status_code=status)
         detail = str(exc)
-        message = localized_message(code, detail, request_lang(request))
+        message = localized_message(code, detail, lang)
         return JSONResponse(_body(code, message, [{"msg": detail}]), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)

@@ -5,6 +5,10 @@ dependencies inside the function so ``fplan --help`` stays fast.
 """
 
 import gc
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -28,6 +32,9 @@ from app.cli import (
     token,
 )
 from app.cli._help import both
+
+if TYPE_CHECKING:
+    from geo.messages import Lang
 
 app = typer.Typer(
     help=both("cli.app"),
@@ -57,6 +64,14 @@ token.register(app)
 loadtest.register(app)
 
 
+def _reader_lang(argv: Sequence[str]) -> "Lang":
+    """The reader's language of a failed command: its ``--lang``, else ``FPLAN_LANG``, else zh."""
+    from geo import messages
+
+    asked = argv[list(argv).index("--lang") + 1] if "--lang" in argv[:-1] else None
+    return messages.parse_lang(asked or os.environ.get("FPLAN_LANG")) or messages.DEFAULT_LANG
+
+
 def main() -> None:
     from app.cli._console import console
     from app.errors import AppError
@@ -71,8 +86,10 @@ def main() -> None:
             console.print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
         raise SystemExit(2 if exc.status_code < 500 else 1) from None
     except GeoError as exc:
-        # the computation refused its input (an unreadable file, a bad parameter): one line
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
+        # the computation refused its input (an unreadable file, a bad parameter): one line,
+        # in the reader's language where the error is worded from the catalogue
+        said = exc.localized(_reader_lang(sys.argv[1:]))
+        console.print(f"[red]error:[/red] {said}", soft_wrap=True, highlight=False)
         raise SystemExit(2) from None
     finally:
         # the command is done: the interpreter's last collections would only walk what it built

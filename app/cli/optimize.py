@@ -106,17 +106,22 @@ def optimize(
         float, typer.Option("--time-limit", help=both("cli.optimize.time_limit"))
     ] = 60.0,
     json_out: Annotated[bool, typer.Option("--json", help=both("cli.opt.json_one"))] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
 ) -> None:
     """Choose sites for a norm in CITY with a location model; print them and what they gain."""
     from pydantic import ValidationError
 
     from app.cli._session import open_session
+    from app.cli.check import cli_lang
     from app.errors import AppError
     from app.schemas.optimize import OptimizeRequest
     from app.services import norms as norms_service
     from app.services import optimize as service
     from app.settings import get_settings
+    from geo import messages
+    from geo.errors import GeoError, LocationSolverError
 
+    reader = cli_lang(lang)
     try:
         request = OptimizeRequest(
             city=city,
@@ -134,7 +139,13 @@ def optimize(
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"])
-            console.print(f"[red]error:[/red] {field}: {error['msg']}")
+            # the validator's own words are English: a Chinese reader gets the field named
+            said = (
+                error["msg"]
+                if reader == "en"
+                else messages.text("error.invalid_fields", reader, fields=field)
+            )
+            console.print(f"[red]error:[/red] {field}: {said}")
         raise typer.Exit(2) from exc
     stages = Stages(enabled=progress_enabled(json_mode=json_out))
     try:
@@ -153,8 +164,12 @@ def optimize(
                     session, settings, request, norms=catalogues, progress=stages.stage
                 )
     except AppError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
+        console.print(f"[red]error:[/red] {exc.localized(reader)}", soft_wrap=True)
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
+    except GeoError as exc:
+        # a location model's refusal, worded from the catalogue in the reader's language
+        console.print(f"[red]error:[/red] {exc.localized(reader)}", soft_wrap=True)
+        raise typer.Exit(1 if isinstance(exc, LocationSolverError) else 2) from exc
 
     if json_out:
         typer.echo(json.dumps(result_json(result), ensure_ascii=False))

@@ -98,14 +98,17 @@ def travel_time_matrix(
     node_indices(demand[demand >= 0], n_nodes=net.n_nodes, name="demand_nodes")
     candidates = node_indices(candidate_nodes, n_nodes=net.n_nodes, name="candidate_nodes")
     if limit_s is not None and not (np.isfinite(limit_s) and limit_s >= 0):
-        msg = f"limit_s must be a finite number of seconds >= 0, got {limit_s}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.limit", field="limit_s", value=limit_s)
     leg_s = None
     if demand_snap_m is not None:
         snap_m = np.asarray(demand_snap_m, dtype=np.float64).reshape(-1)
         if snap_m.shape != demand.shape:
-            msg = f"demand_snap_m has {snap_m.shape[0]} values for {demand.shape[0]} demands"
-            raise LocationInputError(msg)
+            raise LocationInputError.worded(
+                "locate.error.count_demands",
+                field="demand_snap_m",
+                given=snap_m.shape[0],
+                n=demand.shape[0],
+            )
         leg_s = access_leg_s(snap_m, mode)
     graph = net.mode_graph(mode, model=model)
     delay_s = (model if model is not None else net.default_model(mode)).dispatch_delay_s
@@ -222,8 +225,7 @@ def radius_matrix(
         [np.asarray(site_x, dtype=np.float64), np.asarray(site_y, dtype=np.float64)]
     )
     if limit_m is not None and not (np.isfinite(limit_m) and limit_m >= 0):
-        msg = f"limit_m must be a finite number of metres >= 0, got {limit_m}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.limit", field="limit_m", value=limit_m)
     bound = limit_m if limit_m is not None else np.inf
     site_tree = cKDTree(sites)
     pairs = site_tree.sparse_distance_matrix(

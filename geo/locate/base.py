@@ -170,8 +170,9 @@ def _cost_pairs(cost_matrix: ArrayLike | sp.sparray | sp.spmatrix) -> Pairs:
     if sp.issparse(cost_matrix):
         sparse = cast("sp.sparray | sp.spmatrix", cost_matrix)
         if sparse.ndim != 2:
-            msg = f"cost_matrix must be two-dimensional, got shape {sparse.shape}"
-            raise LocationInputError(msg)
+            raise LocationInputError.worded(
+                "locate.error.matrix_2d", field="cost_matrix", shape=tuple(sparse.shape)
+            )
         n_d, n_c = (int(s) for s in sparse.shape)
         if sparse.format == "csr":
             # a CSR array is demand-major: once canonical, its pairs need no sort
@@ -188,26 +189,25 @@ def _cost_pairs(cost_matrix: ArrayLike | sp.sparray | sp.spmatrix) -> Pairs:
             cols = np.asarray(coo.col, dtype=np.int64)
             data = np.asarray(coo.data, dtype=np.float64)
         if not np.isfinite(data).all():
-            msg = "a sparse cost_matrix must store finite costs only (absent = unreachable)"
-            raise LocationInputError(msg)
+            raise LocationInputError.worded("locate.error.sparse_finite", field="cost_matrix")
     else:
         dense = np.asarray(cost_matrix, dtype=np.float64)
         if dense.ndim != 2:
-            msg = f"cost_matrix must be two-dimensional (demand x candidate), got {dense.shape}"
-            raise LocationInputError(msg)
+            raise LocationInputError.worded(
+                "locate.error.matrix_2d", field="cost_matrix", shape=dense.shape
+            )
         if np.isnan(dense).any():
-            msg = "cost_matrix holds NaN; use inf for unreachable pairs"
-            raise LocationInputError(msg)
+            raise LocationInputError.worded("locate.error.matrix_nan", field="cost_matrix")
         n_d, n_c = dense.shape
         rows, cols = np.nonzero(np.isfinite(dense))
         rows, cols = rows.astype(np.int64), cols.astype(np.int64)
         data = dense[rows, cols]
     if (data < 0).any():
-        msg = "cost_matrix holds negative costs; travel times and distances are >= 0"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.matrix_negative", field="cost_matrix")
     if n_d == 0 or n_c == 0:
-        msg = f"cost_matrix needs at least one demand and one candidate, got {n_d} x {n_c}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.matrix_empty", field="cost_matrix", demands=n_d, candidates=n_c
+        )
     if ordered:
         return Pairs(rows, cols, data, n_d, n_c)
     order = np.lexsort((cols, rows))
@@ -219,11 +219,11 @@ def _weights(weights: ArrayLike | None, n: int, *, name: str = "weights") -> Flo
         return np.ones(n)
     arr = np.asarray(weights, dtype=np.float64).reshape(-1)
     if arr.shape[0] != n:
-        msg = f"{name} has {arr.shape[0]} values for {n} demands (rows of cost_matrix)"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.count_demands", field=name, given=arr.shape[0], n=n
+        )
     if not np.isfinite(arr).all() or (arr < 0).any():
-        msg = f"{name} must be finite and >= 0 for every demand"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.weights", field=name)
     return arr
 
 
@@ -233,11 +233,11 @@ def _radius(service_radius: ArrayLike, n: int) -> FloatArray:
         arr = np.full(n, float(arr))
     arr = arr.reshape(-1)
     if arr.shape[0] != n:
-        msg = f"service_radius has {arr.shape[0]} values for {n} demands; give one or a scalar"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.count_radius", field="service_radius", given=arr.shape[0], n=n
+        )
     if np.isnan(arr).any() or (arr < 0).any():
-        msg = "service_radius must be >= 0 (same unit as cost_matrix) for every demand"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.radius", field="service_radius")
     return arr
 
 
@@ -246,8 +246,9 @@ def _mask(values: ArrayLike | None, n: int, *, name: str) -> BoolArray:
         return np.zeros(n, dtype=np.bool_)
     arr = np.asarray(values).reshape(-1)
     if arr.dtype != np.bool_ or arr.shape[0] != n:
-        msg = f"{name} must be a boolean mask of {n} values, got {arr.dtype} of {arr.shape[0]}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.mask", field=name, n=n, dtype=str(arr.dtype), given=arr.shape[0]
+        )
     return arr
 
 
@@ -259,8 +260,9 @@ def _predefined(values: ArrayLike | None, n_candidate: int) -> BoolArray:
     if idx.size and (
         not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0 or idx.max() >= n_candidate
     ):
-        msg = f"predefined_facilities must be candidate indices in [0, {n_candidate})"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.predefined", field="predefined_facilities", n=n_candidate
+        )
     fixed[idx.astype(np.int64)] = True
     return fixed
 
@@ -270,22 +272,24 @@ def _capacity(capacities: ArrayLike | None, n_candidate: int) -> FloatArray | No
         return None
     arr = np.asarray(capacities, dtype=np.float64).reshape(-1)
     if arr.shape[0] != n_candidate:
-        msg = f"capacities has {arr.shape[0]} values for {n_candidate} candidates"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.count_candidates", field="capacities", given=arr.shape[0], n=n_candidate
+        )
     if np.isnan(arr).any() or (arr < 0).any():
-        msg = "capacities must be >= 0 residents per candidate (inf: uncapacitated)"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.capacities", field="capacities")
     return arr
 
 
 def _p(p_facilities: int, fixed: BoolArray) -> int:
     if isinstance(p_facilities, bool) or not isinstance(p_facilities, int | np.integer):
-        msg = f"p_facilities must be an integer, got {p_facilities!r}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.k_integer", field="p_facilities", value=repr(p_facilities)
+        )
     p = int(p_facilities)
     if p < int(fixed.sum()):
-        msg = f"p_facilities={p} is fewer than the {int(fixed.sum())} predefined facilities"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.k_below_fixed", field="p_facilities", value=p, fixed=int(fixed.sum())
+        )
     # k larger than the number of candidates opens at most all of them
     return min(p, int(fixed.shape[0]))
 
@@ -295,15 +299,18 @@ def _solve_options(
 ) -> int:
     """Check the options of ``solve``; return the size limit (``default`` when None)."""
     if method not in _METHODS:
-        msg = f"unknown method {method!r}; expected one of {', '.join(_METHODS)}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.method", field="method", value=method, expected=", ".join(_METHODS)
+        )
     if not (time_limit_s > 0):
-        msg = f"time_limit_s must be > 0 seconds, got {time_limit_s}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.time_limit", field="time_limit_s", value=time_limit_s
+        )
     limit = default if max_exact_pairs is None else int(max_exact_pairs)
     if limit < 0:
-        msg = f"max_exact_pairs must be >= 0, got {max_exact_pairs}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.not_negative", field="max_exact_pairs", value=max_exact_pairs
+        )
     return limit
 
 
@@ -317,11 +324,12 @@ def _uncoverable(
     if lonely.size and not allow_uncovered:
         shown = ", ".join(str(i) for i in lonely[:10])
         more = " …" if lonely.size > 10 else ""
-        msg = (
-            f"{lonely.size} demand(s) cannot be {what} by any candidate (rows {shown}{more}); "
-            "add candidates, raise the radius, or pass allow_uncovered=True"
+        raise LocationInfeasibleError.worded(
+            f"locate.error.unreachable_{what}",
+            field="cost_matrix",
+            n=int(lonely.size),
+            rows=f"{shown}{more}",
         )
-        raise LocationInfeasibleError(msg)
     return need & has_pair, lonely
 
 
@@ -365,8 +373,7 @@ def _choose(method: str, n_pairs: int, max_exact_pairs: int, *, greedy_ok: bool)
     """True to run the MILP first."""
     if method == "greedy":
         if not greedy_ok:
-            msg = "no greedy heuristic for capacitated models; use method='exact' or 'auto'"
-            raise LocationInputError(msg)
+            raise LocationInputError.worded("locate.error.greedy_capacitated", field="method")
         return False
     return method == "exact" or n_pairs <= max_exact_pairs or not greedy_ok
 
@@ -382,11 +389,13 @@ def _joined(status: str, more: str) -> str:
 def _raise_infeasible(milp: MilpSolution, name: str) -> None:
     """Raise when HiGHS proved the model infeasible or failed without a time-limit stop."""
     if milp.infeasible:
-        msg = f"{name}: no choice of candidates satisfies the model ({milp.message})"
-        raise LocationInfeasibleError(msg)
+        raise LocationInfeasibleError.worded(
+            "locate.error.infeasible", field="p_facilities", model=name, status=milp.message
+        )
     if milp.open is None and "limit" not in milp.message.lower():
-        msg = f"{name}: HiGHS returned no solution ({milp.message})"
-        raise LocationSolverError(msg)
+        raise LocationSolverError.worded(
+            "locate.error.no_solution", field="time_limit_s", model=name, status=milp.message
+        )
 
 
 def _gain(weights: FloatArray, assignment: sp.csr_array) -> float:

@@ -57,15 +57,15 @@ def thin_nodes(net: Network, nodes: ArrayLike, spacing_m: float | ArrayLike) -> 
     spacing = np.asarray(spacing_m, dtype=np.float64)
     if spacing.ndim:
         if spacing.shape[0] != net.n_nodes:
-            msg = f"spacing_m has {spacing.shape[0]} values for {net.n_nodes} nodes"
-            raise LocationInputError(msg)
+            raise LocationInputError.worded(
+                "locate.error.count_nodes", field="spacing_m", given=spacing.shape[0], n=net.n_nodes
+            )
         sides = spacing[picked]
         parts = [thin_nodes(net, picked[sides == side], float(side)) for side in np.unique(sides)]
         return np.sort(np.concatenate([np.zeros(0, dtype=np.int64), *parts])).astype(np.int64)
     spacing_m = float(spacing)
     if not (np.isfinite(spacing_m) and spacing_m > 0):
-        msg = f"spacing_m must be > 0 metres, got {spacing_m}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.spacing", field="spacing_m", value=spacing_m)
     if picked.size == 0:
         return picked
     x, y = net.x[picked], net.y[picked]
@@ -100,8 +100,9 @@ def settlement_node_limits(net: Network, limits: ArrayLike, urban: ArrayLike) ->
     values = np.asarray(limits, dtype=np.float64).reshape(-1)
     flags = np.asarray(urban, dtype=np.bool_).reshape(-1)
     if values.size == 0 or values.shape != flags.shape:
-        msg = "limits and urban must have one value per point, and at least one point"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.limits_urban", field="limits", given=values.size, n=flags.size
+        )
     top = float(values.max())
     urban_limit = float(values[flags].max()) if flags.any() else top
     rural_limit = float(values[~flags].max()) if (~flags).any() else top
@@ -126,11 +127,9 @@ def limit_spacing(node_limit: ArrayLike, spacing_m: float) -> FloatArray:
     """
     limit = np.asarray(node_limit, dtype=np.float64).reshape(-1)
     if limit.size == 0 or not (np.isfinite(limit).all() and (limit > 0).all()):
-        msg = "node_limit must be finite and > 0 at every node"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.node_limit_positive", field="node_limit")
     if not (np.isfinite(spacing_m) and spacing_m > 0):
-        msg = f"spacing_m must be > 0 metres, got {spacing_m}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.spacing", field="spacing_m", value=spacing_m)
     return np.asarray(spacing_m * limit / float(limit.min()), dtype=np.float64)
 
 
@@ -219,19 +218,21 @@ def scaled_gap_candidates(
     """
     measure = np.asarray(node_measure, dtype=np.float64).reshape(-1)
     if measure.shape[0] != net.n_nodes:
-        msg = f"node_measure has {measure.shape[0]} nodes, the network {net.n_nodes}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.count_nodes", field="node_measure", given=measure.shape[0], n=net.n_nodes
+        )
     limit = np.broadcast_to(np.asarray(node_limit, dtype=np.float64), measure.shape)
     if not (np.isfinite(limit).all() and (limit >= 0).all()):
-        msg = "node_limit must be finite and >= 0 at every node"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.node_limit", field="node_limit")
     spacing = np.asarray(spacing_m, dtype=np.float64)
     if spacing.size == 0 or not (np.isfinite(spacing).all() and (spacing > 0).all()):
-        msg = f"spacing_m must be > 0 metres, got {spacing.min(initial=np.nan)}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.spacing", field="spacing_m", value=spacing.min(initial=np.nan)
+        )
     if max_candidates is not None and max_candidates < 1:
-        msg = f"max_candidates must be >= 1, got {max_candidates}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.at_least_one", field="max_candidates", value=max_candidates
+        )
     gap = np.flatnonzero(net.mode_nodes(mode) & ~(measure <= limit)).astype(np.int64)
     lived = np.zeros(0, dtype=np.int64)
     if demand_nodes is not None:

@@ -394,8 +394,13 @@ class MCLP(_CoveringModel):
                 bound, source = -milp.dual_bound, "milp"
         if is_open is None or (not exact and greedy_ok and not heuristic_first):
             if not greedy_ok:
-                msg = f"{self.name}: HiGHS found no solution within {time_limit_s} s ({status})"
-                raise LocationSolverError(msg)
+                raise LocationSolverError.worded(
+                    "locate.error.no_solution_in_time",
+                    field="time_limit_s",
+                    model=self.name,
+                    seconds=time_limit_s,
+                    status=status,
+                )
             # no MILP solution, or one not proven optimal: the heuristic may do better
             found = self._heuristic(
                 work, work_weight, method=method, time_limit_s=time_limit_s, start=is_open

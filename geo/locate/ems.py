@@ -71,8 +71,16 @@ def busy_fraction(
         ``residents x calls per hour x hours per call / ambulances``, capped below 1.
     """
     if ambulances <= 0 or residents < 0 or calls_per_1000_per_year < 0 or minutes_per_call < 0:
-        msg = "busy_fraction needs ambulances > 0 and residents, call rate and time >= 0"
-        raise LocationInputError(msg)
+        field = (
+            "ambulances"
+            if ambulances <= 0
+            else "residents"
+            if residents < 0
+            else "calls_per_1000_per_year"
+            if calls_per_1000_per_year < 0
+            else "minutes_per_call"
+        )
+        raise LocationInputError.worded("locate.error.busy_inputs", field=field)
     calls_per_hour = residents / 1000.0 * calls_per_1000_per_year / _HOURS_PER_YEAR
     return float(min(calls_per_hour * minutes_per_call / 60.0 / ambulances, 0.99))
 
@@ -186,14 +194,17 @@ def plan_ems(
     reach = within.matrix()
     have = np.asarray(existing, dtype=np.int64).reshape(-1)
     if have.shape[0] != pairs.n_candidate:
-        msg = f"existing has {have.shape[0]} values for {pairs.n_candidate} sites"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.count_candidates",
+            field="existing",
+            given=have.shape[0],
+            n=pairs.n_candidate,
+        )
     if not (0.0 <= busy < 1.0):
-        msg = f"busy must be a probability in [0, 1), got {busy}"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded("locate.error.busy", field="busy", value=busy)
     if max_new < 0 or fleet_total < 0:
-        msg = "max_new and fleet_total must be >= 0"
-        raise LocationInputError(msg)
+        field, value = ("max_new", max_new) if max_new < 0 else ("fleet_total", fleet_total)
+        raise LocationInputError.worded("locate.error.not_negative", field=field, value=value)
     station = have >= 0
     before = np.where(station, np.maximum(have, 0), 0).astype(np.int64)
     start = np.where(station, np.maximum(have, 1), 0).astype(np.int64)
@@ -258,8 +269,9 @@ def plan_ems(
         if relaxed < bound:
             bound, source = relaxed, "lagrangian"
     else:
-        msg = f"unknown method {method!r}; expected auto, exact or greedy"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.method", field="method", value=method, expected="auto, exact, greedy"
+        )
     covered_after, expected_after = expected_coverage(reach, w, fleet, busy)
     return EmsPlan(
         fleet=fleet,
@@ -367,8 +379,8 @@ def _quotas(
     if group is None and group_fleet is None:
         return None
     if group is None or group_fleet is None:
-        msg = "give both group and group_fleet, or neither"
-        raise LocationInputError(msg)
+        field = "group_fleet" if group_fleet is None else "group"
+        raise LocationInputError.worded("locate.error.group_pair", field=field)
     site_group = np.asarray(group, dtype=np.int64).reshape(-1)
     target = np.asarray(group_fleet, dtype=np.int64).reshape(-1)
     if (
@@ -376,8 +388,9 @@ def _quotas(
         or (site_group < 0).any()
         or (site_group.size and site_group.max() >= target.shape[0])
     ):
-        msg = f"group must give each of the {n_sites} sites a group in [0, {target.shape[0]})"
-        raise LocationInputError(msg)
+        raise LocationInputError.worded(
+            "locate.error.group", field="group", n=n_sites, groups=target.shape[0]
+        )
     present = np.bincount(site_group, weights=start, minlength=target.shape[0]).astype(np.int64)
     has_site = np.bincount(site_group, minlength=target.shape[0]) > 0
     # a group ends with at least its stations' vehicles; without a site it cannot take more
@@ -473,8 +486,9 @@ def _exact(
         options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0},
     )
     if res.x is None:
-        msg = f"MEXCLP: HiGHS returned no solution ({res.message})"
-        raise LocationSolverError(msg)
+        raise LocationSolverError.worded(
+            "locate.error.no_solution", field="time_limit_s", model="MEXCLP", status=res.message
+        )
     fleet = np.rint(res.x[:n_s]).astype(np.int64)
     dual = getattr(res, "mip_dual_bound", None)
     bound = -float(dual) if dual is not None and np.isfinite(dual) else float(w.sum())

@@ -122,8 +122,9 @@ class PMedian:
             else np.asarray(existing_cost, dtype=np.float64).reshape(-1)
         )
         if existing.shape[0] != n_d or np.isnan(existing).any() or (existing < 0).any():
-            msg = f"existing_cost must hold {n_d} costs >= 0 (inf: no existing facility)"
-            raise LocationInputError(msg)
+            raise LocationInputError.worded(
+                "locate.error.existing_cost", field="existing_cost", n=n_d
+            )
         fixed = _predefined(predefined_facilities, n_c)
         return cls(
             pairs,
@@ -206,16 +207,23 @@ class PMedian:
                 bound, source = milp.dual_bound, "milp"
         if is_open is None or (not exact and greedy_ok):
             if not greedy_ok:
-                msg = f"{self.name}: HiGHS found no solution within {time_limit_s} s ({status})"
-                raise LocationSolverError(msg)
+                raise LocationSolverError.worded(
+                    "locate.error.no_solution_in_time",
+                    field="time_limit_s",
+                    model=self.name,
+                    seconds=time_limit_s,
+                    status=status,
+                )
             # no MILP solution, or one not proven optimal: the greedy may do better
             greedy = greedy_p_median(pairs, weight, existing, p=self.p, fixed=self.fixed)
             if is_open is None and greedy.infeasible_demands.size:
-                msg = (
-                    f"{self.name}: {greedy.infeasible_demands.size} demand(s) stay unreached "
-                    f"with {self.p} sites; allow more sites"
+                raise LocationInfeasibleError.worded(
+                    "locate.error.too_few_sites",
+                    field="p_facilities",
+                    model=self.name,
+                    n=int(greedy.infeasible_demands.size),
+                    k=self.p,
                 )
-                raise LocationInfeasibleError(msg)
             if is_open is None or _median_cost(pairs, weight, existing, greedy.open) < _median_cost(
                 pairs, weight, existing, is_open
             ):

@@ -1,8 +1,10 @@
 """Errors of the pure ``geo`` package answer through one table, with the standard error body."""
 
+import re
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -20,6 +22,7 @@ from geo.errors import (
     NetworkFormatError,
     NormEvaluationError,
 )
+from geo.locate import MCLP, plan_ems
 
 
 @pytest.mark.parametrize(
@@ -75,3 +78,56 @@ def test_a_geo_input_error_in_a_route_is_a_422_with_the_standard_body(
     assert english.json() == {
         "error": {"code": "invalid_input", "message": message, "details": [{"msg": message}]}
     }
+
+
+# the location models' refusals, as a route that hands its query to geo.locate words them
+LOCATE_REFUSALS = [
+    ({"k": 1.5}, "p_facilities", "1.5", "must be an integer"),
+    ({"busy": 1.2}, "busy", "1.2", "must be in [0, 1)"),
+    ({"candidates": 0}, "cost_matrix", "2 × 0", "at least one demand and one candidate"),
+    ({"weights": 3}, "weights", "3", "weights has 3 values for 2 demands"),
+]
+
+
+@pytest.mark.parametrize(("query", "field", "shown", "english"), LOCATE_REFUSALS)
+def test_a_location_models_refusal_names_the_field_in_the_readers_language(
+    client: TestClient, query: dict[str, float], field: str, shown: str, english: str
+) -> None:
+    app = cast("FastAPI", client.app)
+
+    @app.get("/api/v1/test-locate")
+    def locate(
+        k: float = 1, busy: float = 0.3, candidates: int = 2, weights: int = 2
+    ) -> dict[str, float]:
+        cost = np.ones((2, candidates))
+        mclp = MCLP.from_cost_matrix(
+            cost, np.ones(weights), service_radius=1.0, p_facilities=cast("int", k)
+        )
+        plan = plan_ems(
+            cost,
+            np.ones(2),
+            service_radius=1.0,
+            existing=np.full(candidates, -1),
+            fleet_total=1,
+            max_new=1,
+            busy=busy,
+        )
+        return {"mclp": mclp.solve().objective, "ems": plan.expected_after}
+
+    assert client.get("/api/v1/test-locate").status_code == 200
+    chinese = client.get("/api/v1/test-locate", params=query)
+    assert chinese.status_code == 422
+    error = chinese.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert error["details"][0]["field"] == field
+    # Chinese by default, from the catalogue: the field and the value named, no English words
+    assert field in error["message"]
+    assert shown in error["message"]
+    assert re.search("[\u4e00-\u9fff]", error["message"])
+    assert not re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}", error["message"])
+    for asked in ({"lang": "en"}, {}):
+        headers = {} if asked else {"Accept-Language": "en-GB,en;q=0.9"}
+        answer = client.get("/api/v1/test-locate", params={**query, **asked}, headers=headers)
+        assert answer.status_code == 422
+        assert english in answer.json()["error"]["message"]
+        assert answer.json()["error"]["details"][0]["field"] == field

@@ -6,6 +6,7 @@ nodes are 113.08, 113.09 and 113.10 (``tests/fixtures/compliance_city.py``).
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,27 @@ def test_the_rule_gives_the_model_type_and_spacing(environment: CheckEnvironment
     ],
 )
 def test_bad_options_are_named(environment: CheckEnvironment, args: list[str], words: str) -> None:
-    code, _, err = run(environment, *args)
+    code, _, err = run(environment, *args, "--lang", "en")
 
     assert code == 2
     assert words in err
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--model", "mclp", "--rule", "tiny.care_circle"], "k"),
+        (["--model", "mclp", "--k", "0", "--rule", "tiny.care_circle"], "k"),
+    ],
+)
+def test_refusals_are_chinese_by_default(
+    environment: CheckEnvironment, args: list[str], field: str
+) -> None:
+    code, _, err = run(environment, *args)
+
+    assert code == 2
+    said = " ".join(err.split())
+    assert field in said
+    assert re.search("[\u4e00-\u9fff]", said)
+    # no English sentence: the validator's and the service's words come in Chinese
+    assert not re.search(r"[A-Za-z]{3,}(?: [A-Za-z]{3,}){2,}", said.replace("error:", ""))

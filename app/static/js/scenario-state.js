@@ -10,7 +10,7 @@ import { $ } from './state.js';
  * @import { Map as MapLibreMap, Marker } from 'maplibre-gl'
  * @import { Card } from './cards.js'
  * @import { MapLibre, PageState } from './state.js'
- * @import { GapCollection, OptimizeResult, QuickDiff, Rule } from './types.js'
+ * @import { GapCollection, OptimizeResult, QuickDiff, Rule, ScenarioSummary } from './types.js'
  */
 
 /**
@@ -57,6 +57,8 @@ import { $ } from './state.js';
  * @property {OptimizeResult | null} suggestions
  * @property {QuickDiff | null} lastDiff
  * @property {boolean} busy
+ * @property {OptimizeResult | null} emsPlan the last EMS station-and-fleet plan
+ * @property {ScenarioSummary | null} emsSaved the scenario it was saved as
  */
 
 // the type proposed when the chosen norm names none (the most common new primary facility)

@@ -13,6 +13,7 @@
 // sites' layers are drawn by scenario-panel.js.
 
 import { TOKEN_KEY, hasToken, request, setToken } from './api.js';
+import { ems, renderEmsPlan, renderEmsSection, resetEmsPlan, wireEmsPlan } from './ems-plan.js';
 import { facilityTypeName, t } from './i18n.js';
 import {
   drawSites,
@@ -55,6 +56,7 @@ function render() {
   renderSites();
   renderSaved();
   renderSuggestions(addSuggested);
+  renderEmsPlan();
 }
 
 // ---- writing the scenario
@@ -334,6 +336,7 @@ function wire() {
   $('scenario-undo').addEventListener('click', undo);
   $('scenario-save').addEventListener('click', save);
   $('scenario-suggest').addEventListener('click', suggest);
+  wireEmsPlan();
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && ctx.state.placing) setPlacing(false);
   });
@@ -353,6 +356,7 @@ function reset() {
     added: new Set(),
     lastDiff: null,
   });
+  resetEmsPlan();
   $('scenario-name', HTMLInputElement).value = '';
   const ctx = mode.ctx;
   if (!ctx) return;
@@ -413,6 +417,12 @@ const view = {
   get busy() {
     return scenario.busy;
   },
+  get emsPlan() {
+    return ems.result;
+  },
+  get emsSaved() {
+    return ems.saved;
+  },
 };
 
 export const scenarioMode = {
@@ -437,6 +447,7 @@ export const scenarioMode = {
     if (!ctx || !scenario.open) return;
     if ((ctx.state.rule?.id ?? null) !== mode.matchedRule) matchTypeToRule();
     renderButtons();
+    renderEmsSection();
   },
 
   languageChanged() {

@@ -42,7 +42,8 @@ export interface Rule {
   title_en: string;
   kind: string;
   applies_to: string[];
-  parameters: { facilities?: FacilitySelector[] } | null;
+  /** `measure`: what a `fleet_ratio` rule counts (`fleet_size`: the ambulance fleet) */
+  parameters: { facilities?: FacilitySelector[]; measure?: string } | null;
   target: Target;
   /** why the register cannot evaluate the norm, in both languages; null when it can */
   data_gap: { zh: string; en: string } | null;
@@ -190,6 +191,11 @@ export interface ScenarioSummary {
   name: string;
   city: string;
   version: number;
+  n_changes?: number;
+}
+
+export interface ScenarioList {
+  scenarios: ScenarioSummary[];
 }
 
 export interface ChangePublic {
@@ -240,7 +246,45 @@ export interface ChosenSite {
   county_name: string | null;
 }
 
+/** One county-level unit of an EMS station-and-fleet plan (model `ems`). */
+export interface EmsCounty {
+  adcode: string;
+  name: string;
+  residents: number;
+  stations_before: number;
+  stations_after: number;
+  fleet_required: number;
+  fleet_before: number;
+  fleet_after: number;
+  covered_before: number;
+  covered_after: number;
+  expected_before: number;
+  expected_after: number;
+}
+
+export interface EmsSummary {
+  busy_fraction: number;
+  calls_per_1000_per_year: number;
+  minutes_per_call: number;
+  fleet_required: number;
+  fleet_before: number;
+  fleet_after: number;
+  stations_before: number;
+  stations_after: number;
+  new_stations: number;
+  stations_without_ambulance: number;
+  covered_before: number;
+  covered_after: number;
+  expected_before: number;
+  expected_after: number;
+  counties: EmsCounty[];
+}
+
 export interface OptimizeResult {
+  /** model `ems`: the stations and fleet per county-level unit */
+  ems?: EmsSummary | null;
+  /** the scenario the answer was saved as (`save_as_scenario`) */
+  scenario_id?: number | null;
   chosen: ChosenSite[];
   population_total: number;
   population_baseline: number;

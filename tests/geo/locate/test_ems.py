@@ -98,8 +98,10 @@ def test_busy_fraction_from_calls_and_service_time() -> None:
     # 876,600 residents x 10 calls per 1,000 a year = 1 call an hour; 60 min each; 4 vehicles
     q = busy_fraction(876_600, 4, calls_per_1000_per_year=10.0, minutes_per_call=60.0)
     assert q == pytest.approx(0.25)
-    with pytest.raises(LocationInputError, match="ambulances > 0"):
+    with pytest.raises(LocationInputError, match="ambulances") as caught:
         busy_fraction(1000, 0, calls_per_1000_per_year=10.0, minutes_per_call=60.0)
+    assert caught.value.field == "ambulances"
+    assert "ambulances must be more than 0" in caught.value.localized("en")
 
 
 @pytest.mark.parametrize("method", ["exact", "greedy"])

@@ -10,6 +10,7 @@ with weights 10, 20, 30, 40, 50, 60 (210 residents).
 
 import itertools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from spopt import locate as spopt_locate
 
+from geo.errors import GeoError
 from geo.locate import (
     LSCP,
     MCLP,
@@ -45,6 +47,10 @@ COST = np.array(
 WEIGHTS = np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0])
 # residential streets at 36 km/h = 10 m/s: a 100 m segment takes exactly 10 s
 FAST = travel_model("drive", speed_kph={"residential": 36.0})
+
+
+def _english(caught: pytest.ExceptionInfo[GeoError]) -> str:
+    return caught.value.localized("en")
 
 
 # MCLP
@@ -230,8 +236,9 @@ def test_lscp_covers_only_what_existing_facilities_leave() -> None:
 
 def test_lscp_unreachable_demand_is_an_error_or_reported() -> None:
     cost = np.vstack([COST, [INF, 11.0, 50.0, INF]])
-    with pytest.raises(LocationInfeasibleError, match=r"1 demand\(s\) cannot be covered.*rows 6"):
+    with pytest.raises(LocationInfeasibleError) as caught:
         LSCP.from_cost_matrix(cost, service_radius=RADIUS).solve()
+    assert re.search(r"1 demand\(s\) cannot be covered.*rows 6", _english(caught))
     res = LSCP.from_cost_matrix(cost, service_radius=RADIUS, allow_uncovered=True).solve()
     assert res.uncovered.tolist() == [6]
     assert res.chosen.tolist() == [0, 2]
@@ -311,8 +318,10 @@ def test_p_median_too_few_sites_is_infeasible() -> None:
     model = PMedian.from_cost_matrix(cost, [1.0, 1.0], p_facilities=1)
     with pytest.raises(LocationInfeasibleError):
         model.solve()
-    with pytest.raises(LocationInfeasibleError, match="unreached"):
+    with pytest.raises(LocationInfeasibleError) as caught:
         model.solve(method="greedy")
+    assert caught.value.field == "p_facilities"
+    assert "unreached" in _english(caught)
 
 
 # bounds and exactness on random instances
@@ -421,21 +430,29 @@ def test_objectives_equal_spopt() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"),
+    ("kwargs", "field", "match"),
     [
-        ({"cost_matrix": [1.0, 2.0]}, "two-dimensional"),
-        ({"cost_matrix": [[np.nan]]}, "NaN"),
-        ({"cost_matrix": [[-1.0]]}, "negative"),
-        ({"cost_matrix": np.zeros((1, 0)), "weights": [1.0]}, "at least one demand and one"),
-        ({"weights": [1.0, 2.0]}, "weights has 2 values for 1 demands"),
-        ({"service_radius": [1.0, 2.0]}, "service_radius has 2 values"),
-        ({"p_facilities": 0, "predefined_facilities": [0]}, "fewer than the 1 predefined"),
-        ({"predefined_facilities": [3]}, r"candidate indices in \[0, 1\)"),
-        ({"capacities": [-1.0]}, "capacities must be >= 0"),
-        ({"covered_by_existing": [1]}, "boolean mask"),
+        ({"cost_matrix": [1.0, 2.0]}, "cost_matrix", "two-dimensional"),
+        ({"cost_matrix": [[np.nan]]}, "cost_matrix", "NaN"),
+        ({"cost_matrix": [[-1.0]]}, "cost_matrix", "negative"),
+        (
+            {"cost_matrix": np.zeros((1, 0)), "weights": [1.0]},
+            "cost_matrix",
+            "at least one demand and one",
+        ),
+        ({"weights": [1.0, 2.0]}, "weights", "weights has 2 values for 1 demands"),
+        ({"service_radius": [1.0, 2.0]}, "service_radius", "service_radius has 2 values"),
+        (
+            {"p_facilities": 0, "predefined_facilities": [0]},
+            "p_facilities",
+            "fewer than the 1 predefined",
+        ),
+        ({"predefined_facilities": [3]}, "predefined_facilities", r"candidate indices in \[0, 1\)"),
+        ({"capacities": [-1.0]}, "capacities", "capacities must be at least 0"),
+        ({"covered_by_existing": [1]}, "covered_by_existing", "true/false values"),
     ],
 )
-def test_bad_input_is_refused_by_name(kwargs: dict[str, Any], match: str) -> None:
+def test_bad_input_is_refused_by_name(kwargs: dict[str, Any], field: str, match: str) -> None:
     args: dict[str, Any] = {
         "cost_matrix": [[1.0]],
         "weights": [1.0],
@@ -444,18 +461,25 @@ def test_bad_input_is_refused_by_name(kwargs: dict[str, Any], match: str) -> Non
     }
     args.update(kwargs)
     cost, weights = args.pop("cost_matrix"), args.pop("weights")
-    with pytest.raises(LocationInputError, match=match):
+    with pytest.raises(LocationInputError) as caught:
         MCLP.from_cost_matrix(cost, weights, **args)
+    # Chinese by default, English on request, both naming the input at fault
+    assert caught.value.field == field
+    assert field in str(caught.value)
+    assert re.search("[\u4e00-\u9fff]", str(caught.value))
+    assert re.search(match, _english(caught))
 
 
 def test_bad_solve_options_are_refused() -> None:
     model = MCLP.from_cost_matrix(COST, WEIGHTS, service_radius=RADIUS, p_facilities=1)
-    with pytest.raises(LocationInputError, match="unknown method"):
+    with pytest.raises(LocationInputError) as caught:
         model.solve(method="simplex")
+    assert "unknown method" in _english(caught)
     with pytest.raises(LocationInputError, match="time_limit_s"):
         model.solve(time_limit_s=0.0)
     capped = MCLP.from_cost_matrix(
         COST, WEIGHTS, service_radius=RADIUS, p_facilities=1, capacities=[1.0] * 4
     )
-    with pytest.raises(LocationInputError, match="no greedy heuristic for capacitated"):
+    with pytest.raises(LocationInputError) as caught:
         capped.solve(method="greedy")
+    assert "no greedy heuristic for capacitated" in _english(caught)
