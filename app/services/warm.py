@@ -18,14 +18,16 @@ def load_search() -> None:
 
 
 def start_search_warm_up() -> threading.Thread:
-    """:func:`load_search` in a daemon thread, started now; returns the thread.
+    """:func:`load_search` in a thread, started now; returns the thread.
 
     A command about to evaluate (a ``fplan check`` with no stored run) starts it before its
     imports and database reads, which it then overlaps instead of delaying the first search.
+    Not a daemon: a command that ends early (a refused input) waits for the load to finish
+    rather than tear the interpreter down under a thread inside LLVM.
     """
     # the module (numpy only) is imported here, so the thread imports nothing but numba
     import geo.access._buckets  # noqa: F401 (imported for the thread)
 
-    thread = threading.Thread(target=load_search, name="fplan-warm-up", daemon=True)
+    thread = threading.Thread(target=load_search, name="fplan-warm-up")
     thread.start()
     return thread
