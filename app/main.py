@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from app.api.answer_lane import AnswerLane, AnswerLaneMiddleware
 from app.api.deps import check_read_access
 from app.api.errors import register_error_handlers
 from app.api.middleware import BodySizeLimitMiddleware
@@ -92,6 +93,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    # a repeated cached read is answered before routing (outermost: a GET has no body)
+    app.state.answer_lane = AnswerLane(
+        app,
+        app.state.answers,
+        app.state.catalogues,
+        settings,
+        max_entries=settings.answer_cache_entries,
+    )
+    app.add_middleware(AnswerLaneMiddleware, lane=app.state.answer_lane)
 
     # a probe carries no token: /health stays open whatever the settings
     app.include_router(health.router, prefix=API_PREFIX)

@@ -10,10 +10,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from app.db.plain import DEFAULT_DATABASE_URL
 
-# the local Debian cluster that `make run` starts is the embedded default
-DEFAULT_DATABASE_URL = "postgresql+psycopg://fplan:fplan@127.0.0.1:5432/fplan"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _shared_dir(name: str) -> Path | None:

@@ -53,6 +53,7 @@ from geo.norms import (
     evaluate_spatial_rule,
     gap_zones,
 )
+from scenarios._parser import ReaderParser, help_text, refusal
 
 
 class Steps:
@@ -111,25 +112,26 @@ class Env:
 
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        msg = f"must be at least 1, got {value}"
+        msg = refusal("scenario.args.positive_int", value=text)
         raise argparse.ArgumentTypeError(msg)
     return value
 
 
 def positive_float(text: str) -> float:
     """An argparse type: a finite number above 0."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not (math.isfinite(value) and value > 0):
-        msg = f"must be a number above 0, got {text}"
+        msg = refusal("scenario.args.positive_float", value=text)
         raise argparse.ArgumentTypeError(msg)
     return value
-
-
-def both(key: str, /, **fields: object) -> str:
-    """A help text in both languages, Chinese first (``中文 / English``), from the catalogue."""
-    return f"{messages.text(key, 'zh', **fields)} / {messages.text(key, 'en', **fields)}"
 
 
 def reader_lang(value: str | None) -> Lang:
@@ -138,7 +140,7 @@ def reader_lang(value: str | None) -> Lang:
 
 
 def parser(name: str, *, default_city: str) -> argparse.ArgumentParser:
-    """The options every script takes, their help in both languages; a script adds its own.
+    """The options every script takes, helped in the reader's language; a script adds its own.
 
     Parameters
     ----------
@@ -148,26 +150,35 @@ def parser(name: str, *, default_city: str) -> argparse.ArgumentParser:
     default_city
         The adcode of the plan's own city.
     """
-    p = argparse.ArgumentParser(
+    p = ReaderParser(
         prog=f"python scenarios/{name}.py",
-        description=both(f"scenario.{name}.about"),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=help_text(f"scenario.{name}.about"),
     )
-    p.add_argument("--city", default=default_city, help=both("scenario.opt.city"))
-    p.add_argument("--out", type=Path, default=Path("out") / name, help=both("scenario.opt.out"))
-    p.add_argument("--lang", choices=("zh", "en"), default=None, help=both("scenario.opt.lang"))
-    p.add_argument("--quiet", action="store_true", help=both("scenario.opt.quiet"))
-    p.add_argument("--database-url", default=None, help=both("scenario.opt.database_url"))
-    p.add_argument("--cache-dir", type=Path, default=None, help=both("scenario.opt.cache_dir"))
-    p.add_argument("--prepare", action="store_true", help=both("scenario.opt.prepare"))
+    p.add_argument("--city", default=default_city, help=help_text("scenario.opt.city"))
     p.add_argument(
-        "--target-nodes", type=positive_int, default=None, help=both("scenario.opt.target_nodes")
+        "--out", type=Path, default=Path("out") / name, help=help_text("scenario.opt.out")
     )
     p.add_argument(
-        "--cell-size-m", type=positive_float, default=500.0, help=both("scenario.opt.cell_size_m")
+        "--lang", choices=("zh", "en"), default=None, help=help_text("scenario.opt.lang")
     )
-    p.add_argument("--save-scenario", metavar="NAME", help=both("scenario.opt.save_scenario"))
-    p.add_argument("--author", default="scenarios", help=both("scenario.opt.author"))
+    p.add_argument("--quiet", action="store_true", help=help_text("scenario.opt.quiet"))
+    p.add_argument("--database-url", default=None, help=help_text("scenario.opt.database_url"))
+    p.add_argument("--cache-dir", type=Path, default=None, help=help_text("scenario.opt.cache_dir"))
+    p.add_argument("--prepare", action="store_true", help=help_text("scenario.opt.prepare"))
+    p.add_argument(
+        "--target-nodes",
+        type=positive_int,
+        default=None,
+        help=help_text("scenario.opt.target_nodes"),
+    )
+    p.add_argument(
+        "--cell-size-m",
+        type=positive_float,
+        default=500.0,
+        help=help_text("scenario.opt.cell_size_m"),
+    )
+    p.add_argument("--save-scenario", metavar="NAME", help=help_text("scenario.opt.save_scenario"))
+    p.add_argument("--author", default="scenarios", help=help_text("scenario.opt.author"))
     return p
 
 
@@ -348,7 +359,11 @@ def zone_features(
     mask: NDArray[np.bool_],
     properties: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """The population cells under ``mask`` dissolved into zones per county, as features."""
+    """The population cells under ``mask`` dissolved into zones per county, as features.
+
+    Each zone carries ``properties`` and its county-level unit: ``region`` (its name, as a
+    person reads it) and ``region_adcode``.
+    """
     points = np.flatnonzero(mask)
     if points.size == 0:
         return []
@@ -366,12 +381,14 @@ def zone_features(
         [int(r[2]) for r in rows],
         [str(r[1]) for r in rows],
     )
+    names = {region.adcode: region.name for region in inputs.regions}
     return [
         {
             "type": "Feature",
             "geometry": mapping(zone.geometry),
             "properties": {
                 **properties,
+                "region": names.get(zone.key, zone.key),
                 "region_adcode": zone.key,
                 "residents": zone.population,
                 "cells": zone.n_cells,
@@ -423,6 +440,11 @@ def title(env: Env, rule: Rule) -> str:
     return rule.title_zh if env.lang == "zh" else rule.title_en
 
 
+def rule_properties(env: Env, rule: Rule) -> dict[str, str]:
+    """A map layer's rule: its title in the reader's language beside its id (``rule_id``)."""
+    return {"rule": title(env, rule), "rule_id": rule.id}
+
+
 def outcome(env: Env, row: RuleResult) -> str:
     """A result's outcome sentence in the reader's language."""
     return messages.outcome(
@@ -432,6 +454,9 @@ def outcome(env: Env, row: RuleResult) -> str:
         text_en=row.shortfall_text,
         text_zh=row.shortfall_text_zh,
         lang=env.lang,
+        value=row.value,
+        target=row.target,
+        unit=row.unit,
     )
 
 

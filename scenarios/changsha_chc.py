@@ -28,6 +28,7 @@ if not __package__:
 from app.schemas.optimize import OptimizeRequest
 from geo.norms import Rule
 from scenarios import _common as common
+from scenarios._parser import help_text
 
 PLAN = "430100"
 CIRCLE = "changsha.care_circle_1530"
@@ -54,19 +55,19 @@ def _body(argv: Sequence[str] | None) -> int:
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help=common.both("scenario.opt.spacing_m"),
+        help=help_text("scenario.opt.spacing_m"),
     )
     p.add_argument(
         "--max-centres",
         type=common.positive_int,
         default=None,
-        help=common.both("scenario.changsha_chc.opt.max_centres"),
+        help=help_text("scenario.changsha_chc.opt.max_centres"),
     )
     p.add_argument(
         "--time-limit",
         type=common.positive_float,
         default=120.0,
-        help=common.both("scenario.opt.time_limit"),
+        help=help_text("scenario.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()
@@ -85,7 +86,7 @@ def _body(argv: Sequence[str] | None) -> int:
             time_limit_s=args.time_limit,
         )
         proposed = common.propose_gap_sites(
-            env, args.city, request, rule=urban, rules=rules, name="新建社区卫生服务中心"
+            env, args.city, request, rule=urban, rules=rules, name=env.t("changsha_chc.centre")
         )
         result, sites, changes = proposed.result, proposed.sites, proposed.changes
         after = proposed.after
@@ -132,7 +133,7 @@ def _body(argv: Sequence[str] | None) -> int:
                 [t("col.centre"), t("col.lon"), t("col.lat"), t("changsha_chc.col_gained")],
                 [
                     [
-                        f"新建社区卫生服务中心 {n}",
+                        f"{t('changsha_chc.centre')} {n}",
                         f"{s.lon:.5f}",
                         f"{s.lat:.5f}",
                         f"{s.residents:,.0f}",
@@ -152,7 +153,7 @@ def _body(argv: Sequence[str] | None) -> int:
                             s.lon,
                             s.lat,
                             {
-                                "name": f"新建社区卫生服务中心 {n}",
+                                "name": f"{t('changsha_chc.centre')} {n}",
                                 "urban_residents_gained": s.residents,
                             },
                         )
@@ -169,7 +170,10 @@ def _body(argv: Sequence[str] | None) -> int:
                             env.session,
                             evaluation.inputs,
                             spatial.counted & ~spatial.covered,
-                            {"rule": CIRCLE, "part": "urban, 15 minutes"},
+                            {
+                                **common.rule_properties(env, urban),
+                                "part": t("changsha_chc.urban_part"),
+                            },
                         ),
                     )
                 )

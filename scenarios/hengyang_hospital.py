@@ -29,8 +29,10 @@ from sqlalchemy import func, select
 from app.db.models import Region
 from app.errors import InvalidInputError
 from app.services.scenario_runs import proposal_overlay
+from geo import messages
 from geo.norms import FacilitySelector, FacilityType, coverage_by_region, select_facilities
 from scenarios import _common as common
+from scenarios._parser import help_text
 
 PLAN = "430400"
 BEDS = "hengyang.beds_per_1000"
@@ -62,27 +64,28 @@ def _site(env: common.Env, args: argparse.Namespace) -> tuple[float, float, str]
 
 def _body(argv: Sequence[str] | None) -> int:
     p = common.parser("hengyang_hospital", default_city=PLAN)
-    both = common.both
-    p.add_argument("--lon", type=float, default=None, help=both("scenario.opt.lon"))
-    p.add_argument("--lat", type=float, default=None, help=both("scenario.opt.lat"))
+    p.add_argument("--lon", type=float, default=None, help=help_text("scenario.opt.lon"))
+    p.add_argument("--lat", type=float, default=None, help=help_text("scenario.opt.lat"))
     p.add_argument(
         "--district",
         default=EAST_CITY_DISTRICT,
-        help=both("scenario.hengyang_hospital.opt.district"),
+        help=help_text("scenario.hengyang_hospital.opt.district"),
     )
     # ≥ 1,500 beds, L328
     p.add_argument(
         "--beds",
         type=common.positive_int,
         default=1500,
-        help=both("scenario.hengyang_hospital.opt.beds"),
+        help=help_text("scenario.hengyang_hospital.opt.beds"),
     )
     p.add_argument(
-        "--name", default="衡阳市城东市级综合医院", help=both("scenario.hengyang_hospital.opt.name")
+        "--name",
+        default="衡阳市城东市级综合医院",
+        help=help_text("scenario.hengyang_hospital.opt.name"),
     )
     args = p.parse_args(argv)
     if (args.lon is None) != (args.lat is None):
-        p.error(common.both("scenario.lon_lat_together"))
+        p.error(help_text("scenario.lon_lat_together"))
     started = time.perf_counter()
     with common.environment(args) as env:
         beds_rule = common.plan_rule(env, PLAN, BEDS)
@@ -138,7 +141,14 @@ def _body(argv: Sequence[str] | None) -> int:
         with env.steps.step("write"):
             written = [common.write_report(args.out / "report.md", lines)]
             site = common.point_feature(
-                lon, lat, {"name": args.name, "type": "general_hospital", "beds": args.beds}
+                lon,
+                lat,
+                {
+                    "name": args.name,
+                    "type": messages.label("facility_type", "general_hospital", env.lang),
+                    "type_id": "general_hospital",
+                    "beds": args.beds,
+                },
             )
             written.append(common.write_geojson(args.out / "hospital.geojson", [site]))
             for minutes, zones in zip(CIRCLES_MIN, features, strict=True):

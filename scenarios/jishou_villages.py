@@ -27,6 +27,7 @@ if not __package__:
 
 from app.schemas.optimize import OptimizeRequest
 from scenarios import _common as common
+from scenarios._parser import help_text
 
 PLAN = "433101"
 RADIUS, CIRCLE = "jishou.village_clinic_radius", "jishou.rural_care_circle_30min"
@@ -40,19 +41,19 @@ def _body(argv: Sequence[str] | None) -> int:
         "--points",
         type=common.positive_int,
         default=MOBILE_POINTS,
-        help=common.both("scenario.jishou_villages.opt.points"),
+        help=help_text("scenario.jishou_villages.opt.points"),
     )
     p.add_argument(
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help=common.both("scenario.opt.spacing_m"),
+        help=help_text("scenario.opt.spacing_m"),
     )
     p.add_argument(
         "--time-limit",
         type=common.positive_float,
         default=60.0,
-        help=common.both("scenario.opt.time_limit"),
+        help=help_text("scenario.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()
@@ -70,7 +71,7 @@ def _body(argv: Sequence[str] | None) -> int:
             time_limit_s=args.time_limit,
         )
         proposed = common.propose_gap_sites(
-            env, args.city, request, rule=radius, rules=rules, name="医疗巡诊点"
+            env, args.city, request, rule=radius, rules=rules, name=env.t("jishou_villages.point")
         )
         result, sites, changes = proposed.result, proposed.sites, proposed.changes
         after = proposed.after
@@ -117,7 +118,12 @@ def _body(argv: Sequence[str] | None) -> int:
             *common.table(
                 [t("col.point"), t("col.lon"), t("col.lat"), t("jishou_villages.col_gained")],
                 [
-                    [f"医疗巡诊点 {n}", f"{s.lon:.5f}", f"{s.lat:.5f}", f"{s.residents:,.0f}"]
+                    [
+                        f"{t('jishou_villages.point')} {n}",
+                        f"{s.lon:.5f}",
+                        f"{s.lat:.5f}",
+                        f"{s.residents:,.0f}",
+                    ]
                     for n, s in enumerate(sites, start=1)
                 ],
             ),
@@ -128,7 +134,9 @@ def _body(argv: Sequence[str] | None) -> int:
                 common.write_report(args.out / "report.md", lines),
                 common.write_geojson(
                     args.out / "villages_without_doctor.geojson",
-                    common.zone_features(env.session, before.inputs, without, {"rule": RADIUS}),
+                    common.zone_features(
+                        env.session, before.inputs, without, common.rule_properties(env, radius)
+                    ),
                 ),
                 common.write_geojson(
                     args.out / "mobile_points.geojson",
@@ -136,7 +144,10 @@ def _body(argv: Sequence[str] | None) -> int:
                         common.point_feature(
                             s.lon,
                             s.lat,
-                            {"name": f"医疗巡诊点 {n}", "residents_within_2_5_km": s.residents},
+                            {
+                                "name": f"{env.t('jishou_villages.point')} {n}",
+                                "residents_within_2_5_km": s.residents,
+                            },
                         )
                         for n, s in enumerate(sites, start=1)
                     ],

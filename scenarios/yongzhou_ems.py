@@ -48,9 +48,11 @@ from app.schemas.scenario import ChangeIn, UpdateChange
 from app.services import optimize
 from app.services.inputs import FacilityOverlay, added_facility_id
 from app.services.scenario_runs import proposal_overlay
+from geo import messages
 from geo.norms import FacilityInput, Rule, select_facilities
 from geo.norms.parameters import FleetRatioParameters
 from scenarios import _common as common
+from scenarios._parser import help_text
 
 PLAN = "431100"
 RADIUS, FLEET, NEGATIVE = (
@@ -312,13 +314,13 @@ def _body(argv: Sequence[str] | None) -> int:
         "--spacing-m",
         type=common.positive_float,
         default=None,
-        help=common.both("scenario.opt.spacing_m"),
+        help=help_text("scenario.opt.spacing_m"),
     )
     p.add_argument(
         "--time-limit",
         type=common.positive_float,
         default=60.0,
-        help=common.both("scenario.yongzhou_ems.opt.time_limit"),
+        help=help_text("scenario.yongzhou_ems.opt.time_limit"),
     )
     args = p.parse_args(argv)
     started = time.perf_counter()
@@ -359,7 +361,7 @@ def _body(argv: Sequence[str] | None) -> int:
             for n, station in enumerate(found, start=1):
                 station.stage = stage
                 if station.facility_id is None:
-                    station.name = f"新建急救站 {n}"
+                    station.name = f"{env.t('yongzhou_ems.new_station')} {n}"
             stations += found
             if found:
                 overlay = proposal_overlay(env.session, args.city, _site_changes(stations, by_id))
@@ -542,8 +544,10 @@ def _write(
             float(lonlat[i][1]),
             {
                 "name": f.name,
-                "type": f.type.value,
-                "stage": stage_of.get(f.id, "existing"),
+                "type": messages.label("facility_type", f.type.value, env.lang),
+                "type_id": f.type.value,
+                "stage": t(f"yongzhou_ems.stage.{stage_of.get(f.id, 'existing')}"),
+                "stage_id": stage_of.get(f.id, "existing"),
                 "ambulances_before": (old[f.id].ambulances or 0) if f.id in old else 0,
                 "ambulances_after": f.ambulances or 0,
                 "negative_pressure_after": f.negative_pressure_ambulances or 0,
@@ -556,7 +560,10 @@ def _write(
     for label, evaluation in (("before", before), ("after", after)):
         outcome = evaluation.spatial[radius.id]
         gaps = common.zone_features(
-            env.session, evaluation.inputs, outcome.counted & ~outcome.covered, {"rule": RADIUS}
+            env.session,
+            evaluation.inputs,
+            outcome.counted & ~outcome.covered,
+            common.rule_properties(env, radius),
         )
         written.append(common.write_geojson(out / f"gaps_{label}.geojson", gaps))
     return written

@@ -5,10 +5,7 @@ dependencies inside the function so ``fplan --help`` stays fast.
 """
 
 import gc
-import os
-import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Annotated
 
 import typer
 
@@ -31,13 +28,13 @@ from app.cli import (
     serve,
     token,
 )
-from app.cli._help import both
-
-if TYPE_CHECKING:
-    from geo.messages import Lang
+from app.cli._chrome import ReaderGroup
+from app.cli._help import both, reader_lang
 
 app = typer.Typer(
     help=both("cli.app"),
+    # usage line, headings, help option and usage errors in the reader's language
+    cls=ReaderGroup,
     no_args_is_help=True,
     # no shell-completion options: their help is the library's, English only
     add_completion=False,
@@ -64,32 +61,37 @@ token.register(app)
 loadtest.register(app)
 
 
-def _reader_lang(argv: Sequence[str]) -> "Lang":
-    """The reader's language of a failed command: its ``--lang``, else ``FPLAN_LANG``, else zh."""
-    from geo import messages
-
-    asked = argv[list(argv).index("--lang") + 1] if "--lang" in argv[:-1] else None
-    return messages.parse_lang(asked or os.environ.get("FPLAN_LANG")) or messages.DEFAULT_LANG
+@app.callback()
+def _reader(
+    lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
+) -> None:
+    # the language is read from the command line before it is parsed (reader_lang); declared
+    # here so that `fplan --lang en --help` is a command line Click accepts
+    del lang
 
 
 def main() -> None:
     from app.cli._console import console
     from app.errors import AppError
+    from geo import messages
     from geo.errors import GeoError
+
+    lang = reader_lang()
 
     try:
         app()
     except AppError as exc:
         # a domain error is the user's to fix: say what, no traceback
-        console.print(f"[red]error:[/red] {exc.message}")
+        said = messages.text("cli.chrome.error", lang, message=exc.localized(lang))
+        console.print(said, style="red", soft_wrap=True, highlight=False, markup=False)
         for detail in exc.details:
             console.print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
         raise SystemExit(2 if exc.status_code < 500 else 1) from None
     except GeoError as exc:
         # the computation refused its input (an unreadable file, a bad parameter): one line,
         # in the reader's language where the error is worded from the catalogue
-        said = exc.localized(_reader_lang(sys.argv[1:]))
-        console.print(f"[red]error:[/red] {said}", soft_wrap=True, highlight=False)
+        said = messages.text("cli.chrome.error", lang, message=exc.localized(lang))
+        console.print(said, style="red", soft_wrap=True, highlight=False, markup=False)
         raise SystemExit(2) from None
     finally:
         # the command is done: the interpreter's last collections would only walk what it built

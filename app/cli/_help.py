@@ -1,8 +1,52 @@
-"""Help texts of the ``fplan`` commands and options, from the message catalogue, Chinese first."""
+"""The reader's language of one ``fplan`` run, and the help texts in it, from the catalogue.
+
+Help texts are built when the commands are declared, before Click parses the command line, so
+the language is read then from the command line itself (``--lang en`` anywhere), else from
+``FPLAN_LANG``, else Chinese.
+"""
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from functools import cache
 
 from geo import messages
+from geo.messages import Lang
 
 
-def both(key: str, /, **fields: object) -> str:
-    """The catalogue's ``key`` in Chinese, then in English: ``中文 / English``."""
-    return f"{messages.text(key, 'zh', **fields)} / {messages.text(key, 'en', **fields)}"
+def lang_from(argv: Sequence[str], environ: Mapping[str, str]) -> Lang:
+    """Return the language a command line asks for: ``--lang X``, else ``FPLAN_LANG``, else zh.
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name.
+    environ
+        The environment (``FPLAN_LANG``).
+    """
+    asked: str | None = None
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            asked = argv[index + 1]
+        elif arg.startswith("--lang="):
+            asked = arg.partition("=")[2]
+    return (
+        messages.parse_lang(asked)
+        or messages.parse_lang(environ.get("FPLAN_LANG"))
+        or messages.DEFAULT_LANG
+    )
+
+
+@cache
+def reader_lang() -> Lang:
+    """The language of this run's help and usage errors (read once, from ``sys.argv``)."""
+    return lang_from(sys.argv[1:], os.environ)
+
+
+def say(key: str, /, **fields: object) -> str:
+    """The catalogue's message ``key`` in the reader's language (:func:`reader_lang`)."""
+    return messages.text(key, reader_lang(), **fields)
+
+
+# help texts, named from when they showed both languages side by side
+both = say

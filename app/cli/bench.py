@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from app.cli._console import console
-from app.cli._help import both
+from app.cli._help import both, reader_lang, say
 
 
 def _json_safe(value: Any) -> Any:
@@ -60,14 +60,14 @@ def bench(
         cases = service.select_cases(case or (), quick=quick, e2e=e2e)
         options = service.BenchOptions(data_dir=get_settings().require_data_dir(), repeats=repeats)
     except AppError as exc:
-        console.print(f"[red]{exc.message}[/red]")
+        console.print(exc.localized(reader_lang()), style="red", markup=False)
         raise typer.Exit(code=2) from exc
 
     records = service.run_cases(
         cases,
         options,
         isolate=not in_process,
-        on_start=lambda c: console.print(f"running {c.name} …"),
+        on_start=lambda c: console.print(say("cli.bench.running", case=c.name)),
     )
     if json_out:
         safe = [{k: _json_safe(v) for k, v in r.items()} for r in records]

@@ -99,7 +99,7 @@ def check(
         typer.Option("--lang", help=both("cli.opt.lang")),
     ] = None,
 ) -> None:
-    """核查规划指标 / Check every norm of CITY's plan in the city and each of its units."""
+    """Check every norm of CITY's plan in the city and each of its units."""
     from app.errors import AppError
 
     reader = cli_lang(lang)
@@ -311,4 +311,4 @@ def _answer(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command("check", help=both("cli.check.help"))(check)

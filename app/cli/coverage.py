@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from app.cli._console import console
-from app.cli._help import both
+from app.cli._help import both, reader_lang, say
 from geo.terms import Direction
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from geo.messages import Lang
 
 
 class Mode(StrEnum):
@@ -73,7 +75,7 @@ def coverage(
 
     from geo.access.context import AccessContext
     from geo.access.points import points_xy
-    from geo.errors import GeoError
+    from geo.errors import GeoError, PopulationError
     from geo.network.readers import read_network
     from geo.network.snap import project_lonlat
 
@@ -84,7 +86,6 @@ def coverage(
         if direction is not None
         else ("from_facility" if mode_name == "ems" else "to_facility")
     )
-    from geo.errors import PopulationError
     from geo.population.points import read_points
 
     try:
@@ -92,7 +93,8 @@ def coverage(
         pop = read_points(population, weight_column="population")
     except PopulationError as exc:
         # exit code 2, as for any bad command-line input
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        said = say("cli.chrome.error", message=exc)
+        console.print(said, style="red", soft_wrap=True, markup=False)
         raise typer.Exit(2) from exc
 
     timings: dict[str, float] = {}
@@ -107,16 +109,22 @@ def coverage(
     )
     try:
         with progress:
-            step = progress.add_task(f"reading {osm.name}", total=4)
+            step = progress.add_task(say("cli.coverage.reading", name=osm.name), total=4)
             start = time.perf_counter()
             net = read_network(osm, mode=mode_name)
             timings["load_s"] = time.perf_counter() - start
-            progress.update(step, advance=1, description=f"building the {mode_name} graph")
+            progress.update(
+                step,
+                advance=1,
+                description=say(
+                    "cli.coverage.building", mode=say(f"cli.coverage.mode.{mode_name}")
+                ),
+            )
 
             start = time.perf_counter()
             graph = net.mode_graph(mode_name)
             timings["build_s"] = time.perf_counter() - start
-            progress.update(step, advance=1, description="snapping points")
+            progress.update(step, advance=1, description=say("cli.coverage.snapping"))
 
             start = time.perf_counter()
             # the one coverage path of geo.access, as the /coverage report
@@ -129,7 +137,9 @@ def coverage(
             snapped_fac = context.snapped_sites(mode_name)
             context.snapped_points(mode_name)
             timings["snap_s"] = time.perf_counter() - start
-            progress.update(step, advance=1, description=f"searching {minutes:g} minutes")
+            progress.update(
+                step, advance=1, description=say("cli.coverage.searching", minutes=f"{minutes:g}")
+            )
 
             start = time.perf_counter()
             result = context.coverage(
@@ -143,7 +153,7 @@ def coverage(
             progress.update(step, advance=1)
     except GeoError as exc:
         # the computation refused its input: one line and exit code 2, as main() answers
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        console.print(say("cli.chrome.error", message=exc), style="red", soft_wrap=True)
         raise typer.Exit(2) from exc
 
     share = result.covered_share
@@ -164,37 +174,54 @@ def coverage(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
         return
-    _print_table(summary, mode=mode_name, minutes=minutes, direction=search_direction)
+    _print_table(
+        summary,
+        mode=say(f"cli.coverage.mode.{mode_name}"),
+        minutes=minutes,
+        direction=search_direction,
+        lang=reader_lang(),
+    )
     if net.synthetic:
-        console.print("[yellow]synthetic network: figures are not real[/yellow]")
+        console.print(say("cli.coverage.synthetic"), style="yellow")
 
 
-def _print_table(summary: dict[str, Any], *, mode: str, minutes: float, direction: str) -> None:
+def _print_table(
+    summary: dict[str, Any], *, mode: str, minutes: float, direction: str, lang: "Lang"
+) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{mode} coverage within {minutes:g} min ({direction})")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
+    from geo import messages
+
+    def t(key: str, **fields: object) -> str:
+        return messages.text(f"cli.coverage.{key}", lang, **fields)
+
+    towards = t(f"direction.{direction}")
+    table = Table(title=t("title", mode=mode, minutes=f"{minutes:g}", direction=towards))
+    table.add_column(t("col.figure"))
+    table.add_column(t("col.value"), justify="right")
     share = summary["covered_share"]
     rows = [
-        ("nodes", f"{summary['nodes']:,}"),
-        ("edges", f"{summary['edges']:,}"),
-        ("facilities", f"{summary['facilities']:,}"),
-        ("population", f"{summary['population_total']:,.0f}"),
-        ("covered", f"{summary['population_covered']:,.0f}"),
-        ("covered share", "n/a" if share is None else f"{share:.1%}"),
-        ("off-network points", f"{summary['off_network_points']:,}"),
+        (t("row.nodes"), f"{summary['nodes']:,}"),
+        (t("row.edges"), f"{summary['edges']:,}"),
+        (t("row.facilities"), f"{summary['facilities']:,}"),
+        (t("row.population"), f"{summary['population_total']:,.0f}"),
+        (t("row.covered"), f"{summary['population_covered']:,.0f}"),
+        (t("row.covered_share"), messages.value_text(share, "share", lang)),
+        (t("row.off_network"), f"{summary['off_network_points']:,}"),
     ]
-    rows += [(name, f"{seconds:.3f} s") for name, seconds in summary["timings"].items()]
+    rows += [
+        (t(f"row.{name}"), t("seconds", seconds=f"{seconds:.3f}"))
+        for name, seconds in summary["timings"].items()
+    ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
 
     # the ten largest catchments: the full list is in --json
     top = sorted(summary["per_facility"], key=lambda f: -f["population"])[:10]
-    catchments = Table(title="largest catchments")
-    catchments.add_column("facility id")
-    catchments.add_column("population", justify="right")
+    catchments = Table(title=t("catchments"))
+    catchments.add_column(t("col.facility"))
+    catchments.add_column(t("col.population"), justify="right")
     for item in top:
         catchments.add_row(str(item["id"]), f"{item['population']:,.0f}")
     console.print(catchments)

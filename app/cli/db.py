@@ -3,7 +3,7 @@
 import typer
 
 from app.cli._console import console
-from app.cli._help import both
+from app.cli._help import both, say
 
 db_app = typer.Typer(help=both("cli.db.help"), no_args_is_help=True, rich_markup_mode=None)
 
@@ -14,7 +14,8 @@ def db_up() -> None:
     from app.db.local import ensure_local_database
     from app.settings import get_settings
 
-    console.print(ensure_local_database(get_settings().database_url))
+    for key, fields in ensure_local_database(get_settings().database_url):
+        console.print(say(key, **fields))
 
 
 @db_app.command("migrate", help=both("cli.db.migrate"))
@@ -24,7 +25,7 @@ def db_migrate(revision: str = typer.Argument("head", help=both("cli.db.revision
     from app.settings import get_settings
 
     upgrade_database(get_settings().database_url, revision)
-    console.print(f"database migrated to {revision}")
+    console.print(say("cli.db.migrated", revision=revision))
 
 
 def register(app: typer.Typer) -> None:

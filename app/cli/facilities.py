@@ -7,10 +7,12 @@ from typing import Annotated
 import typer
 
 from app.cli._console import Stages, console, progress_enabled
+from app.cli._help import both, reader_lang, say
 from app.cli._session import open_session
+from geo import messages
 
 facilities_app = typer.Typer(
-    help="机构名录 / Facility registers: import Excel or CSV.", no_args_is_help=True
+    help=both("cli.facilities.help"), no_args_is_help=True, rich_markup_mode=None
 )
 
 
@@ -20,26 +22,23 @@ class Datum(StrEnum):
     bd09 = "bd09"
 
 
-@facilities_app.command("import")
+@facilities_app.command("import", help=both("cli.facilities.import"))
 def import_file(
-    file: Annotated[Path, typer.Argument(help="名录 / the register, .xlsx or .csv")],
+    file: Annotated[Path, typer.Argument(help=both("cli.facilities.file"))],
     crs: Annotated[
         Datum,
-        typer.Option("--crs", help="坐标系 / datum: wgs84, gcj02 (高德 Amap), bd09 (百度 Baidu)"),
+        typer.Option("--crs", help=both("cli.facilities.crs")),
     ],
     city: Annotated[
         str | None,
-        typer.Option("--city", help="城市代码 / every facility must lie in this city, e.g. 430100"),
+        typer.Option("--city", help=both("cli.facilities.city")),
     ] = None,
     columns: Annotated[
         str | None,
-        typer.Option(
-            "--columns",
-            help="列名对照 / the file's own headers: 'HEADER=column,…', e.g. '医院名称=name'",
-        ),
+        typer.Option("--columns", help=both("cli.facilities.columns")),
     ] = None,
 ) -> None:
-    """导入名录，全部或全不 / Import a register: every row checked, all of it or nothing.
+    """Import a register: every row checked, all of it or nothing.
 
     Headers and type, grade and ownership values may be Chinese or English (名称, 类型, 经度, 纬度,
     床位数 …; 村卫生室 or village_clinic …, see app/services/register_terms.py). UTF-8 (with or
@@ -50,9 +49,10 @@ def import_file(
     from app.services import register
 
     if not file.is_file():
-        msg = f"没有这个文件 / no such file: {file}"
+        msg = say("cli.no_such_file", file=file)
         raise typer.BadParameter(msg)
-    stages = Stages(enabled=progress_enabled())
+    lang = reader_lang()
+    stages = Stages(lang, enabled=progress_enabled())
     try:
         with open_session() as session:
             with stages:
@@ -66,27 +66,26 @@ def import_file(
                 )
             session.commit()
     except AppError as exc:
-        console.print("[red]未导入 / nothing imported:[/red]", end=" ")
-        console.print(exc.message, markup=False)
+        console.print(say("cli.nothing_imported"), style="red", end=" ")
+        console.print(exc.localized(lang), markup=False)
         for detail in exc.details:
             where = ", ".join(f"{k} {detail[k]}" for k in ("row", "line") if k in detail)
             console.print(f"  {where}: {detail.get('field', '')}: {detail.get('msg', '')}")
         raise typer.Exit(2) from exc
 
     result = done.result
-    console.print(
-        f"已导入 {result.imported} 个机构 / imported {result.imported} facilities "
-        f"from {result.source} ({result.crs} → WGS84)"
-    )
-    console.print(f"类型 / types: {', '.join(done.types)}; 城市 / cities: {', '.join(done.cities)}")
+    said = say("cli.facilities.imported", n=result.imported, source=result.source, crs=result.crs)
+    console.print(said, markup=False)
+    types = "、".join(messages.label("facility_type", t, lang) for t in done.types)
+    console.print(say("cli.facilities.types", types=types, cities="、".join(done.cities)))
     if done.replaced:
-        replaced = ", ".join(f"{t} {n}" for t, n in done.replaced.items())
-        console.print(
-            f"已替换模拟机构 / replaced synthetic facilities: {replaced} "
-            f"(总计 total {sum(done.replaced.values())})"
+        replaced = "、".join(
+            f"{messages.label('facility_type', t, lang)} {n}" for t, n in done.replaced.items()
         )
+        total = sum(done.replaced.values())
+        console.print(say("cli.facilities.replaced", replaced=replaced, total=total))
     else:
-        console.print("无模拟机构被替换 / no synthetic facility replaced")
+        console.print(say("cli.facilities.none_replaced"))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,8 @@ from typing import Annotated
 import typer
 
 from app.cli._console import Stages, console, progress_enabled
-from app.cli._help import both
+from app.cli._help import both, reader_lang, say
+from geo import messages
 
 load_app = typer.Typer(
     help=both("cli.load.help"),
@@ -45,21 +46,25 @@ def load_hunan(
     folder = None if shipped else (data_dir or settings.reference_data_dir())
     engine = create_db_engine(settings, bounded=False)
     try:
-        with create_session_factory(engine)() as session, Stages(enabled=progress_enabled()) as bar:
+        with (
+            create_session_factory(engine)() as session,
+            Stages(reader_lang(), enabled=progress_enabled()) as bar,
+        ):
             bar.stage("load_regions")
             summary = reference.load_hunan(session, folder, if_empty=if_empty)
     finally:
         engine.dispose()
     if summary.skipped:
-        console.print("regions already loaded; nothing done (--if-empty)")
+        console.print(say("cli.load.skipped"))
         return
 
-    table = Table(title=f"Hunan reference data from {summary.source}")
+    table = Table(title=say("cli.load.title", source=summary.source))
     for column in ("rows", "inserted", "updated", "unchanged"):
-        table.add_column(column, justify="right" if column != "rows" else "left")
+        said = say(f"cli.load.col.{column}")
+        table.add_column(said, justify="right" if column != "rows" else "left")
     regions_total = sum(summary.regions_by_level.values())
     table.add_row(
-        f"regions ({regions_total})",
+        say("cli.load.regions", n=regions_total),
         str(summary.regions_inserted),
         str(summary.regions_updated),
         str(summary.regions_unchanged),
@@ -68,16 +73,19 @@ def load_hunan(
         summary.facilities_inserted + summary.facilities_updated + summary.facilities_unchanged
     )
     table.add_row(
-        f"Changsha hospitals ({facilities_total})",
+        say("cli.load.hospitals", n=facilities_total),
         str(summary.facilities_inserted),
         str(summary.facilities_updated),
         str(summary.facilities_unchanged),
     )
     console.print(table)
-    levels = ", ".join(f"{level} {n}" for level, n in summary.regions_by_level.items())
-    console.print(f"levels: {levels}")
-    checked = ", ".join(f"{code} {n:,}" for code, n in summary.population_checked.items())
-    console.print(f"2020 residents, equal to the official totals: {checked}")
+    levels = "、".join(
+        f"{messages.label('region_level', level, reader_lang())} {n}"
+        for level, n in summary.regions_by_level.items()
+    )
+    console.print(say("cli.load.levels", levels=levels))
+    checked = "、".join(f"{code} {n:,}" for code, n in summary.population_checked.items())
+    console.print(say("cli.load.census_checked", checked=checked))
 
 
 def register(app: typer.Typer) -> None:

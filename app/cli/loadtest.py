@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from app.cli._console import console
-from app.cli._help import both
+from app.cli._help import both, reader_lang, say
 
 
 def loadtest(
@@ -43,7 +43,7 @@ def loadtest(
     try:
         import aiohttp  # noqa: F401  (only to say what is missing)
     except ImportError as exc:
-        msg = "the load generator needs aiohttp: install the dev dependencies (make setup)"
+        msg = say("cli.loadtest.needs_aiohttp")
         raise typer.BadParameter(msg) from exc
     targets = {
         "compliance": f"/api/v1/compliance?city={city}",
@@ -81,7 +81,7 @@ def loadtest(
     if as_json:
         typer.echo(json.dumps([asdict(s) for s in stats]))
     else:
-        print_stats(console, stats, clients=clients, duration_s=duration_s)
+        print_stats(console, stats, clients=clients, duration_s=duration_s, lang=reader_lang())
     if any(s.errors for s in stats):
         raise typer.Exit(1)
 

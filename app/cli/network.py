@@ -3,13 +3,14 @@
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from app.cli._console import Stages, console, peak_memory_mb, progress_enabled
-from app.cli._help import both
+from app.cli._help import both, reader_lang
 from app.cli._session import open_session
+from app.db.plain import read_only
 from geo import messages
 
 network_app = typer.Typer(
@@ -19,36 +20,53 @@ network_app = typer.Typer(
 CityOption = Annotated[str, typer.Option("--city", help=both("cli.network.city"))]
 
 
-def _print_summary(summary: object, population: object | None) -> None:
+def _print_summary(summary: Any, population: Any | None, lang: messages.Lang) -> None:
+    """The stored network (and the population surface rebuilt on it) as labelled rows."""
     from rich.table import Table
 
-    table = Table(show_header=False)
-    for key, value in vars(summary).items():
-        table.add_row(key, str(value))
+    def t(key: str) -> str:
+        return messages.text(key, lang)
+
+    source = t("source.synthetic") if summary.synthetic else summary.source
+    rows = [
+        (t("network.col.id"), str(summary.id)),
+        (t("network.col.city"), summary.city_adcode or ""),
+        (t("network.col.name"), summary.name),
+        (t("network.col.source"), source),
+        (t("network.col.nodes"), f"{summary.n_nodes:,}"),
+        (t("network.col.edges"), f"{summary.n_edges:,}"),
+        (t("cli.network.crs"), summary.crs),
+    ]
     if population is not None:
-        for key, value in vars(population).items():
-            table.add_row(
-                f"population.{key}", f"{value:,}" if isinstance(value, int) else str(value)
-            )
+        estimate = t("source.synthetic") if population.synthetic else t("source.real")
+        rows += [
+            (t("cli.network.cells"), f"{population.cells:,}"),
+            (t("cli.network.people"), f"{population.population:,}"),
+            (t("cli.network.urban_people"), f"{population.urban_population:,}"),
+            (t("cli.network.spread"), estimate),
+        ]
+    table = Table(show_header=False)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
 def _rebuild_population(  # type: ignore[no-untyped-def]
-    session, city: str, network_id: int, *, stages: Stages | None = None
+    session, city: str, network_id: int, *, lang: messages.Lang, stages: Stages | None = None
 ):
     from app.services import citydata, networks
     from app.settings import get_settings
 
     chosen = networks.find_network(session, city)
     if chosen is None or chosen.id != network_id:
-        console.print("the city keeps its current network: population surface unchanged")
+        console.print(messages.text("cli.network.kept", lang))
         return None
     if stages is not None:
         stages.stage("population", city=city)
     net = networks.load_network(session, get_settings(), network_id)
     if stages is not None:
         return citydata.build_population(session, city, net, network_id)
-    with console.status("building the population surface"):
+    with console.status(messages.text("cli.network.building_population", lang)):
         return citydata.build_population(session, city, net, network_id)
 
 
@@ -61,24 +79,23 @@ def synth(
     """Generate a synthetic network filling the city, on the real trunk roads when at hand."""
     from app.services import citydata
     from app.settings import TRUNK_ROADS_FILE, get_settings
-    from geo import messages
 
+    lang = reader_lang()
     trunk = get_settings().data_file(*TRUNK_ROADS_FILE)
     with open_session() as session:
-        with console.status(f"generating a synthetic network for {city}"):
+        with console.status(messages.text("cli.network.generating", lang, city=city)):
             summary = citydata.synthesize_network(
                 session, city, target_nodes=nodes, seed=seed, trunk_roads=trunk
             )
             session.commit()
-        population = _rebuild_population(session, city, summary.id)
+        population = _rebuild_population(session, city, summary.id, lang=lang)
         session.commit()
-    console.print("[yellow]synthetic[/yellow] network stored: figures on it are not real roads")
-    lang = messages.DEFAULT_LANG
+    console.print(messages.text("cli.network.synthetic_stored", lang), style="yellow")
     if trunk is not None:
         console.print(messages.text("network.trunk_real", lang, file=trunk.name))
     else:
         console.print(f"[yellow]{messages.text('network.trunk_missing', lang)}[/yellow]")
-    _print_summary(summary, population)
+    _print_summary(summary, population, lang)
 
 
 @network_app.command("import", help=both("cli.network.import"))
@@ -86,27 +103,24 @@ def import_osm(  # noqa: PLR0917 - typer options are keyword arguments to the us
     osm: Annotated[Path | None, typer.Option("--osm", help=both("cli.network.osm"))] = None,
     edges: Annotated[
         Path | None,
-        typer.Option("--edges", help="道路线图层 / road lines: .gpkg, .shp or .geojson (any CRS)"),
+        typer.Option("--edges", help=both("cli.network.edges")),
     ] = None,
     city: Annotated[
         str | None, typer.Option("--city", help=both("cli.network.import_city"))
     ] = None,
     name: Annotated[str | None, typer.Option(help=both("cli.network.name"))] = None,
     class_column: Annotated[
-        str | None, typer.Option("--class-column", help="道路等级列 / road class column")
+        str | None, typer.Option("--class-column", help=both("cli.network.class_column"))
     ] = None,
     speed_column: Annotated[
-        str | None, typer.Option("--speed-column", help="车速列 km/h / speed column, km/h")
+        str | None, typer.Option("--speed-column", help=both("cli.network.speed_column"))
     ] = None,
     oneway_column: Annotated[
-        str | None, typer.Option("--oneway-column", help="单行列 / one-way column")
+        str | None, typer.Option("--oneway-column", help=both("cli.network.oneway_column"))
     ] = None,
     map_classes: Annotated[
         Path | None,
-        typer.Option(
-            "--map-classes",
-            help="等级对照 / class values to OSM highway classes (YAML or CSV value,highway)",
-        ),
+        typer.Option("--map-classes", help=both("cli.network.map_classes")),
     ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help=both("cli.opt.json_no_progress"))
@@ -125,7 +139,7 @@ def import_osm(  # noqa: PLR0917 - typer options are keyword arguments to the us
     from app.cli.check import cli_lang
 
     if (osm is None) == (edges is None):
-        msg = "give exactly one of --osm FILE or --edges FILE / 须且仅须给出 --osm 或 --edges"
+        msg = messages.text("cli.network.one_source", cli_lang(lang))
         raise typer.BadParameter(msg)
     reader = cli_lang(lang)
     started = time.monotonic()
@@ -182,7 +196,11 @@ def _import_osm(
             session, path, city_adcode=city, name=name, progress=on_read, tally=tally
         )
         session.commit()
-        population = _rebuild_population(session, city, summary.id, stages=stages) if city else None
+        population = (
+            _rebuild_population(session, city, summary.id, lang=stages.lang, stages=stages)
+            if city
+            else None
+        )
         session.commit()
     if json_out:
         record = {
@@ -191,7 +209,7 @@ def _import_osm(
             "read": vars(tally) if tally.highway_ways else None,
         }
         return record
-    _print_summary(summary, population)
+    _print_summary(summary, population, stages.lang)
     if tally.highway_ways:
         read = messages.text("network.pbf_read", stages.lang, **_thousands(vars(tally)))
         console.print(read, highlight=False)
@@ -234,7 +252,9 @@ def _import_edges(
             )
             session.commit()
             population = (
-                _rebuild_population(session, city, done.network.id, stages=stages) if city else None
+                _rebuild_population(session, city, done.network.id, lang=stages.lang, stages=stages)
+                if city
+                else None
             )
             session.commit()
         share = road_files.real_road_share(session, city) if city else None
@@ -252,37 +272,44 @@ def _import_edges(
             "real_road_share": None if share is None else share[0],
         }
         return record
-    _print_summary(done.network, population)
-    console.print(
-        f"segments 路段: {done.segments:,} from the file 来自文件; "
-        f"real 真实 {done.real_segments:,}, "
-        f"synthetic 模拟 {done.synthetic_segments:,}, connectors 连接段 {done.connectors:,}"
+    lang = stages.lang
+
+    def t(key: str, **fields: object) -> str:
+        return messages.text(key, lang, **fields)
+
+    _print_summary(done.network, population, lang)
+    segments = t(
+        "cli.network.segments",
+        segments=f"{done.segments:,}",
+        real=f"{done.real_segments:,}",
+        synthetic=f"{done.synthetic_segments:,}",
+        connectors=f"{done.connectors:,}",
     )
+    console.print(segments, highlight=False)
     others = {k: v for k, v in done.segments_by_source.items() if k not in {path.name, "synthetic"}}
     for source, count in others.items():
-        line = messages.text("network.trunk_segments", messages.DEFAULT_LANG, source=source)
-        console.print(f"{line} {count:,}")
+        console.print(f"{t('network.trunk_segments', source=source)} {count:,}", highlight=False)
     assumed = [
-        label
-        for flag, label in (
-            (done.classes_assumed, "classes 等级 (unclassified)"),
-            (done.speeds_assumed, "speeds 车速 (planning speed of the class 按等级规划车速)"),
-            (done.oneway_assumed, "one-way 单行 (two-way 双向)"),
+        t(key)
+        for flag, key in (
+            (done.classes_assumed, "cli.network.assumed_classes"),
+            (done.speeds_assumed, "cli.network.assumed_speeds"),
+            (done.oneway_assumed, "cli.network.assumed_oneway"),
         )
         if flag
     ]
     if assumed:
-        console.print(f"[yellow]assumed 假定: {'; '.join(assumed)}[/yellow]")
+        console.print(t("cli.network.assumed", what="；".join(assumed)), style="yellow")
     if done.unmapped_classes:
-        console.print(
-            f"[yellow]unmapped classes 未对照等级 → unclassified: "
-            f"{', '.join(done.unmapped_classes)}[/yellow]"
-        )
+        unmapped = t("cli.network.unmapped", classes=", ".join(done.unmapped_classes))
+        console.print(unmapped, style="yellow", markup=False)
     if share is not None:
-        console.print(
-            f"residents on real roads 真实路网上的居民: {share[0]:.1%} "
-            f"(real area covers 真实路网覆盖 {done.city_cover_share or 0:.1%} of the city 城市面积)"
+        real_share = t(
+            "cli.network.real_share",
+            share=f"{share[0]:.1%}",
+            cover=f"{done.city_cover_share or 0:.1%}",
         )
+        console.print(real_share, highlight=False)
     return {}
 
 
@@ -296,7 +323,7 @@ def list_networks(
     from rich.table import Table
 
     from app.cli.check import cli_lang
-    from app.services import networks
+    from app.services import listings
     from geo import messages
 
     reader = cli_lang(lang)
@@ -304,24 +331,24 @@ def list_networks(
     def t(key: str) -> str:
         return messages.text(key, reader)
 
-    with open_session() as session:
-        rows = networks.list_networks(session, city)
-        chosen = {
-            networks.find_network(session, c).id  # type: ignore[union-attr]
-            for c in {r.city_adcode for r in rows if r.city_adcode}
-        }
+    # a plain read (no ORM, no numpy): the listing answers at once
+    with read_only() as conn:
+        rows = listings.network_rows(conn, city)
+        # the network each listed city is analysed on, among all of that city's networks
+        every = rows if city is None else listings.network_rows(conn)
+        chosen = set(listings.chosen_networks(every).values())
     columns = ("id", "city", "name", "source", "nodes", "edges", "used")
     table = Table(*(t(f"network.col.{column}") for column in columns))
     for r in rows:
-        source = f"[yellow]{t('source.synthetic')}[/yellow]" if r.synthetic else r.source
+        source = f"[yellow]{t('source.synthetic')}[/yellow]" if r["synthetic"] else r["source"]
         table.add_row(
-            str(r.id),
-            r.city_adcode or "",
-            r.name,
+            str(r["id"]),
+            r["city_adcode"] or "",
+            r["name"],
             source,
-            f"{r.n_nodes:,}",
-            f"{r.n_edges:,}",
-            "✓" if r.id in chosen else "",
+            f"{r['n_nodes']:,}",
+            f"{r['n_edges']:,}",
+            "✓" if r["id"] in chosen else "",
         )
     # the listing is the answer: stdout, where `| cat` and redirects find it
     Console(highlight=False).print(table)

@@ -19,6 +19,7 @@ from app.cli.check import CheckEnvironment
 
 if TYPE_CHECKING:
     from app.schemas.optimize import OptimizeResult
+    from geo.messages import Lang
 
 JSON_FIELDS = (
     "model",
@@ -145,9 +146,10 @@ def optimize(
                 if reader == "en"
                 else messages.text("error.invalid_fields", reader, fields=field)
             )
-            console.print(f"[red]error:[/red] {field}: {said}")
+            shown = messages.text("cli.chrome.error", reader, message=f"{field}: {said}")
+            console.print(shown, style="red", markup=False)
         raise typer.Exit(2) from exc
-    stages = Stages(enabled=progress_enabled(json_mode=json_out))
+    stages = Stages(reader, enabled=progress_enabled(json_mode=json_out))
     try:
         if isinstance(ctx.obj, CheckEnvironment):
             settings = ctx.obj.settings
@@ -164,90 +166,91 @@ def optimize(
                     session, settings, request, norms=catalogues, progress=stages.stage
                 )
     except AppError as exc:
-        console.print(f"[red]error:[/red] {exc.localized(reader)}", soft_wrap=True)
+        said = messages.text("cli.chrome.error", reader, message=exc.localized(reader))
+        console.print(said, style="red", soft_wrap=True, markup=False)
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
     except GeoError as exc:
         # a location model's refusal, worded from the catalogue in the reader's language
-        console.print(f"[red]error:[/red] {exc.localized(reader)}", soft_wrap=True)
+        said = messages.text("cli.chrome.error", reader, message=exc.localized(reader))
+        console.print(said, style="red", soft_wrap=True, markup=False)
         raise typer.Exit(1 if isinstance(exc, LocationSolverError) else 2) from exc
 
     if json_out:
         typer.echo(json.dumps(result_json(result), ensure_ascii=False))
     else:
-        _print_result(result)
+        _print_result(result, reader)
 
 
-_COLUMNS = (
-    ("rank", "排名"),
-    ("lon", "经度"),
-    ("lat", "纬度"),
-    ("county", "县区"),
-    ("nearest road", "最近道路"),
-    ("type", "类型"),
-    ("name", "名称"),
-    ("adds", "新增"),
-)
+_COLUMNS = ("rank", "lon", "lat", "county", "road", "type", "name", "adds")
 
 
-def _print_result(result: "OptimizeResult") -> None:
+def _print_result(result: "OptimizeResult", lang: "Lang") -> None:
     from rich.table import Table
 
     from app.services.optimize_answer import road_zh
+    from geo import messages
 
-    table = Table(title=f"{result.model} 选址 sites — {result.norm} ({result.city})")
-    for en, zh in _COLUMNS:
-        table.add_column(
-            f"{zh} {en}", justify="right" if en in ("rank", "lon", "lat", "adds") else "left"
-        )
+    def t(key: str, **fields: object) -> str:
+        return messages.text(key, lang, **fields)
+
+    model = t(f"optimize.model.{result.model}")
+    table = Table(title=t("cli.optimize.title", model=model, city=result.city))
+    for column in _COLUMNS:
+        right = column in ("rank", "lon", "lat", "adds")
+        table.add_column(t(f"cli.optimize.col.{column}"), justify="right" if right else "left")
     for site in result.chosen:
-        road = (
-            "—"
-            if site.road is None
-            else f"{road_zh(site.road)} {site.road} {site.road_m or 0:,.0f} m"
-        )
+        if site.road is None:
+            road = "—"
+        else:
+            # the road's class as the reader names it (OSM's own word in English)
+            named = road_zh(site.road) if lang == "zh" else site.road
+            road = f"{named} {site.road_m or 0:,.0f} m"
         table.add_row(
             str(site.rank),
             f"{site.lon:.5f}",
             f"{site.lat:.5f}",
             f"{site.county_name or ''} {site.county_adcode or ''}".strip(),
             road,
-            site.type,
+            messages.label("facility_type", site.type, lang),
             site.name,
             f"{site.marginal:,.0f}",
         )
     console.print(table)
     if result.ems is not None:
-        _print_ems(result)
-    console.print(result.summary_zh)
-    console.print(result.summary_en)
-    console.print(f"{result.gap_zh} {result.gap_en}")
-    console.print(
-        f"候选点 candidates {result.candidates:,}; 目标值 objective {result.objective:,.0f}; "
-        f"界 bound {result.bound if result.bound is None else f'{result.bound:,.0f}'} "
-        f"({result.bound_source}); {result.solver}; 候选 {result.candidates_s:.2f} s, "
-        f"矩阵 matrix {result.matrix_s:.2f} s, 求解 solve {result.solve_s:.2f} s"
+        _print_ems(result, lang)
+    english = lang == "en"
+    console.print(result.summary_en if english else result.summary_zh)
+    console.print(result.gap_en if english else result.gap_zh)
+    bound = "—" if result.bound is None else f"{result.bound:,.0f}"
+    stats = t(
+        "cli.optimize.stats",
+        candidates=f"{result.candidates:,}",
+        objective=f"{result.objective:,.0f}",
+        bound=bound,
+        bound_source=result.bound_source,
+        solver=messages.label("scenario.solver", result.solver, lang),
+        candidates_s=f"{result.candidates_s:.2f}",
+        matrix_s=f"{result.matrix_s:.2f}",
+        solve_s=f"{result.solve_s:.2f}",
     )
-    for note, note_zh in zip(result.notes, result.notes_zh, strict=False):
-        console.print(f"[yellow]注 note:[/yellow] {note_zh} / {note}")
+    console.print(stats, highlight=False, markup=False)
+    for note in result.notes if english else result.notes_zh:
+        console.print(t("cli.optimize.note", note=note), style="yellow", markup=False)
     if result.synthetic:
-        console.print("[yellow]synthetic network or facilities: the figures are not real[/yellow]")
+        console.print(t("cli.optimize.synthetic"), style="yellow")
 
 
-def _print_ems(result: "OptimizeResult") -> None:
+def _print_ems(result: "OptimizeResult", lang: "Lang") -> None:
     from rich.table import Table
 
+    from geo import messages
+
     assert result.ems is not None
-    table = Table(title="各县区急救站与车辆 stations and fleet per county-level unit")
-    heads = (
-        "县区 unit",
-        "站 stations",
-        "车 fleet",
-        "要求 required",
-        "覆盖 covered",
-        "期望覆盖 expected",
-    )
+    table = Table(title=messages.text("cli.optimize.ems_title", lang))
+    heads = ("unit", "stations", "fleet", "required", "covered", "expected")
     for head in heads:
-        table.add_column(head, justify="left" if head.startswith("县区") else "right")
+        said = messages.text(f"cli.optimize.ems.{head}", lang)
+        table.add_column(said, justify="left" if head == "unit" else "right")
     for c in result.ems.counties:
         table.add_row(
             f"{c.name} {c.adcode}",

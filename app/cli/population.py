@@ -7,10 +7,11 @@ from typing import Annotated
 import typer
 
 from app.cli._console import Stages, console, progress_enabled
+from app.cli._help import both, reader_lang, say
 from app.cli._session import open_session
 
 population_app = typer.Typer(
-    help="人口分布 / Population surface: import a raster or a point grid.", no_args_is_help=True
+    help=both("cli.population.help"), no_args_is_help=True, rich_markup_mode=None
 )
 
 
@@ -19,36 +20,32 @@ class Calibrate(StrEnum):
     none = "none"
 
 
-@population_app.command("import")
+@population_app.command("import", help=both("cli.population.import"))
 def import_population(
-    city: Annotated[str, typer.Option("--city", help="城市代码 / city adcode, e.g. 430100")],
+    city: Annotated[str, typer.Option("--city", help=both("cli.opt.city"))],
     raster: Annotated[
         Path | None,
-        typer.Option("--raster", help="人口栅格 / population raster (GeoTIFF, any CRS)"),
+        typer.Option("--raster", help=both("cli.population.raster")),
     ] = None,
     points: Annotated[
         Path | None,
-        typer.Option(
-            "--points", help="人口点或格网 / point or polygon grid (CSV lon,lat or GeoPackage)"
-        ),
+        typer.Option("--points", help=both("cli.population.points")),
     ] = None,
     column: Annotated[
-        str, typer.Option("--column", help="人口列 / population column of --points")
+        str, typer.Option("--column", help=both("cli.population.column"))
     ] = "population",
     calibrate: Annotated[
         Calibrate,
-        typer.Option(
-            "--calibrate",
-            help="census: 各县合计等于普查 / each county sums to its census total; none: as is",
-        ),
+        typer.Option("--calibrate", help=both("cli.population.calibrate")),
     ] = Calibrate.census,
 ) -> None:
-    """把人口放到分析单元上 / Put a raster's or grid's people on the city's analysis cells."""
+    """Put a raster's or grid's people on the city's analysis cells."""
     from app.errors import AppError
     from app.services import population_files
 
     source = raster or points
-    stages = Stages(enabled=progress_enabled())
+    lang = reader_lang()
+    stages = Stages(lang, enabled=progress_enabled())
     current: list[str] = []
 
     def on_step(step: str, done: int, total: int) -> None:
@@ -71,20 +68,23 @@ def import_population(
                 )
             session.commit()
     except AppError as exc:
-        console.print("[red]未导入 / nothing imported:[/red]", end=" ")
-        console.print(exc.message, markup=False)
+        console.print(say("cli.nothing_imported"), style="red", end=" ")
+        console.print(exc.localized(lang), markup=False)
         raise typer.Exit(2) from exc
-    console.print(
-        f"人口 population {done.population:,} on 单元 cells {done.cells:,} from {done.source} "
-        f"(source holds 源数据 {done.source_population:,.0f}; calibrate 校准: {done.calibrate})"
+    said = say(
+        "cli.population.imported",
+        people=f"{done.population:,}",
+        cells=f"{done.cells:,}",
+        source=done.source,
+        source_people=f"{done.source_population:,.0f}",
+        calibrate=say(f"cli.population.calibrated.{done.calibrate}"),
     )
+    console.print(said, markup=False)
     for unit, people in done.by_unit.items():
         console.print(f"  {unit}: {people:,}")
     if done.empty_units:
-        console.print(
-            f"[yellow]no one in the source 源数据中无人口 → spread evenly 平均分布: "
-            f"{', '.join(done.empty_units)}[/yellow]"
-        )
+        said = say("cli.population.spread", units="、".join(done.empty_units))
+        console.print(said, style="yellow", markup=False)
 
 
 def register(app: typer.Typer) -> None:

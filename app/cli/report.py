@@ -26,7 +26,7 @@ def report(
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
 ) -> None:
-    """写出核查报告 / Write CITY's compliance report (norms, maps, charts, provenance)."""
+    """Write CITY's compliance report (norms, maps, charts, provenance)."""
     from app.cli._session import open_session
     from app.errors import AppError
     from app.services import compliance, norms, scenario_runs
@@ -71,4 +71,4 @@ def report(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report")(report)
+    app.command("report", help=both("cli.report.help"))(report)

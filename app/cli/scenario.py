@@ -25,7 +25,9 @@ from geo import messages
 # the scripts of scenarios/, each with main(argv) -> int
 SCRIPTS = ("changsha_chc", "hengyang_hospital", "jishou_villages", "yongzhou_ems")
 
-scenario_app = typer.Typer(help=both("cli.scenario.help"), no_args_is_help=True)
+scenario_app = typer.Typer(
+    help=both("cli.scenario.help"), no_args_is_help=True, rich_markup_mode=None
+)
 
 LangOption = Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))]
 

@@ -9,14 +9,16 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from app.cli._console import console
-from app.cli._help import both
+from app.cli._help import both, reader_lang, say
+from geo import messages
 
 if TYPE_CHECKING:
+    import psycopg
     from sqlalchemy.orm import Session
 
 token_app = typer.Typer(help=both("cli.token.help"), no_args_is_help=True, rich_markup_mode=None)
@@ -41,6 +43,23 @@ def _session(obj: object) -> Iterator["Session"]:
         yield session
 
 
+@contextmanager
+def _plain(obj: object) -> Iterator["psycopg.Connection[Any]"]:
+    """The psycopg connection of a given session, else a read-only one of the settings'."""
+    if obj is not None:
+        from sqlalchemy.orm import Session
+
+        if isinstance(obj, Session):
+            driver = obj.connection().connection.driver_connection
+            assert driver is not None  # a session's connection is open
+            yield driver
+            return
+    from app.db.plain import read_only
+
+    with read_only() as conn:
+        yield conn
+
+
 @token_app.command("create", help=both("cli.token.create"))
 def create(
     ctx: typer.Context,
@@ -57,17 +76,20 @@ def create(
     try:
         request = TokenCreate(name=name, role=role.value)
     except ValidationError as exc:
-        msg = "--name: letters, digits, space and - _ . @ ( ), at most 100 characters"
+        msg = say("cli.token.bad_name")
         raise typer.BadParameter(msg) from exc
     with _session(ctx.obj) as session:
         issued = auth.create_token(session, request)
     if as_json:
         typer.echo(issued.model_dump_json())
         return
-    console.print(
-        f"token {issued.id} ({issued.role}) for {issued.name}: send it as "
-        "[bold]Authorization: Bearer <secret>[/bold]; it is shown only now"
+    said = say(
+        "cli.token.issued",
+        id=issued.id,
+        role=messages.label("role", issued.role, reader_lang()),
+        name=issued.name,
     )
+    console.print(said, markup=False)
     typer.echo(issued.secret)
 
 
@@ -82,25 +104,30 @@ def list_(
     """List the tokens (never their secrets)."""
     from rich.table import Table
 
-    from app.services import auth
+    from app.services import listings
 
-    with _session(ctx.obj) as session:
-        tokens = auth.list_tokens(session, include_revoked=include_revoked)
+    # a plain read (no ORM: the listing answers at once), on the caller's session if given
+    with _plain(ctx.obj) as conn:
+        tokens = listings.token_rows(conn, include_revoked=include_revoked)
     if as_json:
-        typer.echo(json.dumps([t.model_dump(mode="json") for t in tokens]))
+        from app.schemas.token import TokenPublic
+
+        public = [TokenPublic.model_validate(t).model_dump(mode="json") for t in tokens]
+        typer.echo(json.dumps(public))
         return
-    table = Table(title="API tokens")
-    for column in ("id", "name", "role", "prefix", "created", "last used", "revoked"):
-        table.add_column(column)
+    lang = reader_lang()
+    table = Table(title=say("cli.token.title"))
+    for column in ("id", "name", "role", "prefix", "created", "last_used", "revoked"):
+        table.add_column(say(f"cli.token.col.{column}"))
     for t in tokens:
         table.add_row(
-            str(t.id),
-            t.name,
-            t.role,
-            f"{t.prefix}…",
-            f"{t.created_at:%Y-%m-%d %H:%M}",
-            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
-            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+            str(t["id"]),
+            t["name"],
+            messages.label("role", t["role"], lang),
+            f"{t['prefix']}…",
+            f"{t['created_at']:%Y-%m-%d %H:%M}",
+            f"{t['last_used_at']:%Y-%m-%d %H:%M}" if t["last_used_at"] else say("cli.token.never"),
+            f"{t['revoked_at']:%Y-%m-%d %H:%M}" if t["revoked_at"] else "",
         )
     console.print(table)
 
@@ -118,9 +145,12 @@ def revoke(
         with _session(ctx.obj) as session:
             token = auth.revoke_token(session, token_id)
     except AppError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
+        said = say("cli.chrome.error", message=exc.localized(reader_lang()))
+        console.print(said, style="red", markup=False)
         raise typer.Exit(2) from exc
-    console.print(f"token {token.id} ({token.name}, {token.prefix}…) revoked {token.revoked_at}")
+    revoked = f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else ""
+    said = say("cli.token.revoked", id=token.id, name=token.name, prefix=token.prefix, at=revoked)
+    console.print(said, markup=False)
 
 
 def register(app: typer.Typer) -> None:

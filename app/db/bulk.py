@@ -5,13 +5,15 @@ Columns go in as numpy arrays and are encoded, vectorised, in the binary format 
 (https://www.postgresql.org/docs/15/sql-copy.html, "Binary Format"): the server parses no text,
 and no Python loop runs per row. The binary form of each column follows its type in the
 catalogue, so a new column is one more entry in the caller's mapping. Geometries go in as EWKB.
+A table of tens of millions of rows goes in batch by batch (:func:`copy_batches`): only one
+batch's columns and bytes are in memory at a time.
 """
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -260,45 +262,85 @@ def copy_rows(session: Session, table: str, columns: Mapping[str, Any]) -> None:
         geometry column takes EWKB (:func:`ewkb`, :func:`ewkb_points`, :func:`ewkb_segments`).
     """
     types = _column_types(session, table)
+    fields, n_rows = _fields(types, table, columns)
+    with _copy_in(session, table, list(columns)) as write:
+        for chunk in _chunks(fields, n_rows):
+            write(chunk)
+
+
+def copy_batches(
+    session: Session,
+    table: str,
+    n_rows: int,
+    columns_of: Callable[[slice], Mapping[str, Any]],
+    *,
+    batch_rows: int = _CHUNK_ROWS,
+) -> None:
+    """Write ``n_rows`` rows into ``table`` with one binary ``COPY``, ``batch_rows`` at a time.
+
+    ``columns_of(rows)`` gives the columns of the rows ``rows`` (a slice of ``range(n_rows)``)
+    as :func:`copy_rows` takes them, the same names every time. Only one batch is built and
+    encoded at a time, so the memory a load takes is bounded by ``batch_rows``, whatever
+    ``n_rows``; the rows written are those of :func:`copy_rows` on the whole columns.
+    """
+    if batch_rows < 1:
+        msg = f"batch_rows must be at least 1, got {batch_rows}"
+        raise ValueError(msg)
+    types = _column_types(session, table)
+    slices = (slice(a, min(a + batch_rows, n_rows)) for a in range(0, n_rows, batch_rows))
+    first = next(slices, None)
+    if first is None:
+        return
+    first_columns = columns_of(first)
+    names = list(first_columns)
+    batches = chain([(first, first_columns)], ((rows, columns_of(rows)) for rows in slices))
+    with _copy_in(session, table, names) as write:
+        for rows, columns in batches:
+            if list(columns) != names:
+                msg = f"{table}: batch {rows.start}:{rows.stop} has columns {list(columns)}"
+                raise ValueError(msg)
+            fields, got = _fields(types, table, columns, n_rows=rows.stop - rows.start)
+            for chunk in _chunks(fields, got):
+                write(chunk)
+
+
+def _fields(
+    types: Mapping[str, str],
+    table: str,
+    columns: Mapping[str, Any],
+    *,
+    n_rows: int | None = None,
+) -> tuple[list[Field], int]:
+    """The encoded fields of ``columns`` and their row count (``n_rows`` when given)."""
     lengths = {len(v) for v in columns.values() if np.ndim(v) > 0}
+    if n_rows is not None:
+        lengths.add(n_rows)
     if len(lengths) > 1:
         msg = f"{table}: columns of different lengths {sorted(lengths)}"
         raise ValueError(msg)
-    n_rows = lengths.pop() if lengths else 1
+    rows = lengths.pop() if lengths else 1
     unknown = [name for name in columns if name not in types]
     if unknown:
         msg = f"{table} has no column(s) {', '.join(unknown)}"
         raise ValueError(msg)
     fields = [
-        _field(values, n_rows, types[name], f"{table}.{name}") for name, values in columns.items()
+        _field(values, rows, types[name], f"{table}.{name}") for name, values in columns.items()
     ]
+    return fields, rows
+
+
+@contextmanager
+def _copy_in(session: Session, table: str, names: list[str]) -> Iterator[Callable[[bytes], None]]:
+    """A binary ``COPY`` into ``table``'s ``names`` in the session's transaction: its writer."""
     connection = session.connection()
     connection.info[WROTE_FLAG] = True
     raw = connection.connection.driver_connection
     assert raw is not None, "COPY needs a live DBAPI connection"
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+    statement = f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
     with raw.cursor() as cur, cur.copy(statement) as copy:
         copy.write(_HEADER)
-        _write_overlapped(copy.write, _chunks(fields, n_rows))
+        yield copy.write
         copy.write(_TRAILER)
-
-
-def _write_overlapped(write: Callable[[bytes], None], chunks: Iterator[bytes]) -> None:
-    """``write`` every chunk in order, each one while the next is encoded.
-
-    A chunk is far larger than the socket's buffers, so a plain loop leaves the server idle
-    while the client encodes and the client idle while the server parses; here one thread
-    sends (waiting on the socket, without the GIL) while this one encodes, and at most two
-    chunks are held at once.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fplan-copy") as sender:
-        sent: Future[None] | None = None
-        for chunk in chunks:
-            if sent is not None:
-                sent.result()
-            sent = sender.submit(write, chunk)
-        if sent is not None:
-            sent.result()
 
 
 # a table is rebuilt around a load (keys, indexes and foreign keys dropped, then made again in one

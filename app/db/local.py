@@ -34,7 +34,7 @@ def list_clusters() -> list[Cluster]:
     """Return the Debian clusters that ``pg_lsclusters`` reports."""
     if shutil.which("pg_lsclusters") is None:
         msg = "PostgreSQL is not installed: run `make run`, or set APP_DATABASE_URL"
-        raise ConfigurationError(msg)
+        raise ConfigurationError(msg, key="db.error.not_installed")
     out = subprocess.run(["pg_lsclusters", "-h"], check=True, capture_output=True, text=True).stdout
     clusters = []
     for line in out.splitlines():
@@ -52,25 +52,29 @@ def _as_postgres(args: list[str], *, sql_input: str | None = None) -> str:
     return done.stdout
 
 
-def ensure_local_database(database_url: str) -> str:
+Step = tuple[str, dict[str, object]]
+
+
+def ensure_local_database(database_url: str) -> list[Step]:
     """Start the local cluster if needed and create the URL's role and database.
 
-    Returns a one-line account of what was done. The role is a superuser of this local cluster
-    because ``CREATE EXTENSION postgis`` (the first migration) requires one.
+    Returns what was done, as message-catalogue keys with their fields (``db.step.*``). The
+    role is a superuser of this local cluster because ``CREATE EXTENSION postgis`` (the first
+    migration) requires one.
     """
     if not is_local_url(database_url):
-        return "database is remote; nothing to start"
+        return [("db.step.remote", {})]
     url = make_url(database_url)
     port = url.port or 5432
     clusters = list_clusters()
     cluster = next((c for c in clusters if c.port == port), None)
     if cluster is None:
         msg = f"no local PostgreSQL cluster listens on port {port}"
-        raise ConfigurationError(msg)
-    actions = []
+        raise ConfigurationError(msg, key="db.error.no_cluster", fields={"port": port})
+    actions: list[Step] = []
     if not cluster.running:
         subprocess.run(["pg_ctlcluster", cluster.version, cluster.name, "start"], check=True)
-        actions.append(f"started cluster {cluster.version}/{cluster.name}")
+        actions.append(("db.step.started", {"cluster": f"{cluster.version}/{cluster.name}"}))
     params = {
         "role": url.username or "fplan",
         "password": url.password or "",
@@ -81,9 +85,9 @@ def ensure_local_database(database_url: str) -> str:
     psql += [arg for key, value in params.items() for arg in ("-v", f"{key}={value}")]
     if not _as_postgres(psql, sql_input="SELECT 1 FROM pg_roles WHERE rolname = :'role'").strip():
         _as_postgres(psql, sql_input="CREATE ROLE :\"role\" LOGIN SUPERUSER PASSWORD :'password'")
-        actions.append(f"created role {params['role']}")
+        actions.append(("db.step.role", {"role": params["role"]}))
     db_exists = _as_postgres(psql, sql_input="SELECT 1 FROM pg_database WHERE datname = :'dbname'")
     if not db_exists.strip():
         _as_postgres(psql, sql_input='CREATE DATABASE :"dbname" OWNER :"role"')
-        actions.append(f"created database {params['dbname']}")
-    return "; ".join(actions) or f"database {params['dbname']} ready on port {port}"
+        actions.append(("db.step.created", {"database": params["dbname"]}))
+    return actions or [("db.step.ready", {"database": params["dbname"], "port": port})]

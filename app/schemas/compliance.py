@@ -84,6 +84,9 @@ class ComplianceResult(BaseModel):
             text_en=self.shortfall_text,
             text_zh=self.shortfall_text_zh,
             lang=lang,
+            value=self.value,
+            target=self.target,
+            unit=self.unit,
         )
 
 

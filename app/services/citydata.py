@@ -15,11 +15,12 @@ import pandas as pd
 import shapely
 from geoalchemy2.shape import to_shape
 from numpy.typing import NDArray
+from pyproj import Transformer
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.bulk import bulk_load, copy_rows, ewkb
-from app.db.models import PopulationCell, Region
+from app.db.models import PopulationCell, Region, RoadNetwork
 from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
 from app.services.networks import NetworkSummary, store_network
@@ -293,12 +294,18 @@ class PopulationSurface:
 
 
 def population_surface(
-    units: gpd.GeoDataFrame, network: Network, *, cell_size_m: float = 500.0
+    units: gpd.GeoDataFrame,
+    network: Network,
+    *,
+    cell_size_m: float = 500.0,
+    real_area: shapely.Geometry | None = None,
 ) -> PopulationSurface:
     """Disaggregate the census of ``units`` to cells weighted by the network's drivable streets.
 
-    ``units`` are the city's (:func:`city_units`). Pure computation, no database: it may run
-    beside a database write (``fplan demo`` computes it while the network is stored).
+    ``units`` are the city's (:func:`city_units`); ``real_area`` is where a joined network's
+    real road file is the complete street map, in the network's CRS (:func:`real_area_of`).
+    Pure computation, no database: it may run beside a database write (``fplan demo``
+    computes it while the network is stored).
     """
     units = units.to_crs(network.crs)
     # a two-way street appears once per direction; motorways house nobody
@@ -317,6 +324,7 @@ def population_surface(
         segments=segments,
         segment_weight=weight,
         segment_real=network.edge_real,
+        real_area=real_area,
         urban_population_column="urban_population",
     )
     # one definition of urban: each unit's census urban residents on its densest cells (D3)
@@ -386,9 +394,31 @@ def build_population(
     *,
     cell_size_m: float = 500.0,
 ) -> PopulationSummary:
-    """Disaggregate the city's census to cells weighted by the network's drivable streets; store."""
-    surface = population_surface(city_units(session, city_adcode), network, cell_size_m=cell_size_m)
+    """Disaggregate the city's census to cells weighted by the network's drivable streets; store.
+
+    On a joined network the residents inside its real road file's area are placed on the real
+    streets alone (:func:`real_area_of`).
+    """
+    area = real_area_of(session, network_id, network.crs) if network_id is not None else None
+    surface = population_surface(
+        city_units(session, city_adcode), network, cell_size_m=cell_size_m, real_area=area
+    )
     return store_population(session, city_adcode, surface, network_id)
+
+
+def real_area_of(session: Session, network_id: int, crs: str) -> shapely.Geometry | None:
+    """Where a joined network's real road file is the complete street map, in ``crs``.
+
+    The area :func:`app.services.road_files.import_edges` recorded (``params.real_area_wgs84``);
+    None for a network read or generated whole.
+    """
+    row = session.get(RoadNetwork, network_id)
+    wkt = (row.params or {}).get("real_area_wgs84") if row is not None else None
+    if not wkt:
+        return None
+    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    area = shapely.transform(shapely.from_wkt(wkt), to_metric.transform, interleaved=False)
+    return shapely.make_valid(area)
 
 
 def population_summary(session: Session, city_adcode: str) -> PopulationSummary | None:

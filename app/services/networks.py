@@ -16,18 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.db.bulk import bulk_load, copy_rows, ewkb_points, ewkb_segments
+from app.db.bulk import bulk_load, copy_batches, ewkb_points, ewkb_segments
 from app.db.models import RoadEdge, RoadNetwork, RoadNode
 from app.errors import NotFoundError
 from app.services._tx import transaction
+from app.services.city_rules import network_rank
 from app.settings import Settings
 from geo.network import Network, encode_sources
 
-# share of a city's area a real network must span to be preferred over a synthetic one
-CITY_COVER_MIN = 0.8
 # arrays of geo.network.Network that are saved and rebuilt
 _ARRAYS = (
     "x",
@@ -108,44 +108,68 @@ def store_network(
         session.add(row)
         session.flush()
         session.refresh(row)
-        copy_rows(
+        # nodes and edges go in batch by batch: a province's network never exists as rows whole
+        copy_batches(
             session,
             "road_nodes",
-            {
-                "network_id": row.id,
-                "idx": np.arange(net.n_nodes),
-                "node_id": net.node_id,
-                "x_m": net.x,
-                "y_m": net.y,
-                "urban": net.urban,
-                "geom": ewkb_points(lon, lat),
-            },
+            net.n_nodes,
+            lambda rows: _node_columns(net, row.id, rows, lon, lat),
         )
-        copy_rows(
+        copy_batches(
             session,
             "road_edges",
-            {
-                "network_id": row.id,
-                "idx": np.arange(net.n_edges),
-                "u": net.edge_u,
-                "v": net.edge_v,
-                "way_id": net.way_id,
-                # the class names as objects: a few strings shared by every edge
-                "highway": np.asarray(net.road_classes, dtype=object)[net.road_class],
-                "oneway": net.oneway,
-                "maxspeed_kph": net.maxspeed_kph,  # NaN is written as NULL
-                "length_m": net.length_m,
-                "access": net.access,
-                "source": np.asarray(net.sources, dtype=object)[net.edge_source],
-                "geom": ewkb_segments(
-                    lon[net.edge_u], lat[net.edge_u], lon[net.edge_v], lat[net.edge_v]
-                ),
-            },
+            net.n_edges,
+            lambda rows: _edge_columns(net, row.id, rows, lon, lat),
         )
         summary = _summary(row)
     if settings is not None:
         _write_cache(cache_path(settings, summary), summary, as_stored(net))
     return summary
+
+
+def _node_columns(
+    net: Network,
+    network_id: int,
+    rows: slice,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+) -> dict[str, Any]:
+    """The ``road_nodes`` columns of the nodes ``rows`` (``lon``, ``lat``: every node, WGS84)."""
+    return {
+        "network_id": network_id,
+        "idx": np.arange(rows.start, rows.stop),
+        "node_id": net.node_id[rows],
+        "x_m": net.x[rows],
+        "y_m": net.y[rows],
+        "urban": net.urban[rows],
+        "geom": ewkb_points(lon[rows], lat[rows]),
+    }
+
+
+def _edge_columns(
+    net: Network,
+    network_id: int,
+    rows: slice,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+) -> dict[str, Any]:
+    """The ``road_edges`` columns of the directed edges ``rows``."""
+    u, v = net.edge_u[rows], net.edge_v[rows]
+    return {
+        "network_id": network_id,
+        "idx": np.arange(rows.start, rows.stop),
+        "u": u,
+        "v": v,
+        "way_id": net.way_id[rows],
+        # the class names as objects: a few strings shared by every edge
+        "highway": np.asarray(net.road_classes, dtype=object)[net.road_class[rows]],
+        "oneway": net.oneway[rows],
+        "maxspeed_kph": net.maxspeed_kph[rows],  # NaN is written as NULL
+        "length_m": net.length_m[rows],
+        "access": net.access[rows],
+        "source": np.asarray(net.sources, dtype=object)[net.edge_source[rows]],
+        "geom": ewkb_segments(lon[u], lat[u], lon[v], lat[v]),
+    }
 
 
 def as_stored(net: Network) -> Network:
@@ -181,22 +205,16 @@ def as_stored(net: Network) -> Network:
 
 
 def _rank(row: RoadNetwork) -> tuple[int, float] | None:
-    # a real network that covers the city first, then a synthetic one; partial extracts never
-    covers = float((row.params or {}).get("city_cover_share", 1.0))
-    if row.synthetic:
-        return 1, -row.created_at.timestamp()
-    if covers >= CITY_COVER_MIN:
-        return 0, -row.created_at.timestamp()
-    return None
+    return network_rank(synthetic=row.synthetic, params=row.params, created_at=row.created_at)
 
 
 def find_network(session: Session, city_adcode: str) -> NetworkSummary | None:
     """The network a city is analysed on.
 
     Real OSM input takes precedence over a synthetic network when it covers the city (at least
-    :data:`CITY_COVER_MIN` of its area); a smaller real extract (a campus, a district) is kept
-    for the map and for ``fplan coverage`` but never stands for the city. Among equals the
-    newest wins.
+    :data:`~app.services.city_rules.CITY_COVER_MIN` of its area); a smaller real extract (a
+    campus, a district) is kept for the map and for ``fplan coverage`` but never stands for the
+    city. Among equals the newest wins.
     """
     rows = session.scalars(
         select(RoadNetwork).where(RoadNetwork.city_adcode == city_adcode).order_by(RoadNetwork.id)
@@ -276,6 +294,8 @@ def cache_path(settings: Settings, summary: NetworkSummary) -> Path:
 
 
 _log = logging.getLogger(__name__)
+# the layout of the cache file: a file of another layout (an older release's) is rebuilt quietly
+_CACHE_FORMAT = 2
 # the checksum is read in blocks, so a large network's file is never held twice in memory
 _HASH_BLOCK_BYTES = 1 << 20
 
@@ -302,6 +322,8 @@ def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
             _log.warning("network cache %s does not match its checksum: rebuilding", path.name)
             return None
         with np.load(path, allow_pickle=False) as data:
+            if "format" not in data.files or int(data["format"]) != _CACHE_FORMAT:
+                return None
             if (int(data["n_nodes"]), int(data["n_edges"])) != (summary.n_nodes, summary.n_edges):
                 return None
             return Network(
@@ -311,9 +333,9 @@ def _read_cache(path: Path, summary: NetworkSummary) -> Network | None:
                 sources=tuple(str(c) for c in data["sources"]),
                 **{name: data[name] for name in _ARRAYS},
             )
-    except Exception:
+    except Exception as exc:
         # whatever makes it unreadable, PostGIS holds the network: rebuild from there
-        _log.warning("network cache %s cannot be read: rebuilding", path.name, exc_info=True)
+        _log.warning("network cache %s cannot be read (%r): rebuilding", path.name, exc)
         return None
 
 
@@ -326,6 +348,7 @@ def _write_cache(path: Path, summary: NetworkSummary, net: Network) -> None:
     tmp = path.with_name(f"{path.stem}.{writer}.tmp.npz")
     np.savez(
         tmp,
+        format=_CACHE_FORMAT,
         n_nodes=summary.n_nodes,
         n_edges=summary.n_edges,
         road_classes=np.asarray(net.road_classes, dtype=np.str_),

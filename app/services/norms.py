@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import NotFoundError
-from app.schemas.norms import CataloguePublic, CitationPublic, NormCatalogueList, RulePublic
 from app.services import catalogue_keys
 from app.services.catalogue_keys import norms_dir_of, seeds_dir_of
 from app.settings import Settings
@@ -33,6 +33,10 @@ from geo.norms import (
     load_catalogue,
     load_catalogues,
 )
+
+if TYPE_CHECKING:
+    # the public forms load when an answer needs them, not with a command's catalogues
+    from app.schemas.norms import CitationPublic, NormCatalogueList, RulePublic
 
 
 @dataclass(frozen=True)
@@ -92,13 +96,15 @@ class CatalogueStore:
         self, settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR
     ) -> NormCatalogues:
         """As :func:`load_norms`, reusing the set loaded from unchanged files."""
-        seeds_dir, norms_dir = seeds_dir_of(settings), norms_dir_of(settings)
-        key = (directory, seeds_dir, norms_dir)
+        # the folders as configured: resolving them takes system calls, a recheck's work
+        configured = (directory, settings.plans_dir, settings.norms_dir)
         now = time.monotonic()
         with self._lock:
-            recent = self._recent.get(key)
+            recent = self._recent.get(configured)
         if recent is not None and now - recent[0] < RECHECK_S:
             return recent[1]
+        seeds_dir, norms_dir = seeds_dir_of(settings), norms_dir_of(settings)
+        key = (directory, seeds_dir, norms_dir)
         # an added, edited or removed file in either folder has another stamp: read afresh
         stamp = (*_stamp(directory), ("--", 0), *_stamp(norms_dir))
         loaded_key = (key, stamp)
@@ -111,7 +117,7 @@ class CatalogueStore:
                     self._loaded.pop(next(iter(self._loaded)))
                 self._loaded[loaded_key] = norms
         with self._lock:
-            self._recent[key] = (now, norms)
+            self._recent[configured] = (now, norms)
         return norms
 
 
@@ -166,7 +172,8 @@ def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -
     there; a catalogue of ``APP_NORMS_DIR`` is checked against its plan text when that lies
     beside it (the file its ``document`` names), and replaces a shipped catalogue of its city.
     Without texts the catalogues load with their quotes unverified
-    (:meth:`NormCatalogues.quotes_verified`). Each call reads the files (a command runs once);
+    (:meth:`NormCatalogues.quotes_verified`). Each call reads the files (a command runs once),
+    and checks the quotes unless a load of these very files did (:mod:`catalogue_keys`);
     the service keeps a :class:`CatalogueStore`, which sees an added or edited file within
     :data:`RECHECK_S` seconds: no restart.
 
@@ -178,6 +185,13 @@ def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -
     """
     # the files' digest before and after: a load that raced an edit is not remembered
     before = catalogue_keys.files_digest(settings, directory=directory)
+    known = catalogue_keys.recall(settings, before)
+    if known is not None:
+        # these very files (plan texts and checking code included) loaded and passed before:
+        # their quotes need no second check (the largest part of a load)
+        again = _read(directory, None, norms_dir_of(settings))
+        if {c.city_adcode: catalogue_sha256(c) for c in again.catalogues} == known.sha256:
+            return NormCatalogues(again.catalogues, known.verified)
     norms = _read(directory, seeds_dir_of(settings), norms_dir_of(settings))
     if catalogue_keys.files_digest(settings, directory=directory) == before:
         keys = catalogue_keys.CatalogueKeys(
@@ -205,8 +219,10 @@ def catalogue_sha256(catalogue: Catalogue) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def citation_public(rule: Rule, plan: PlanReference | None = None) -> list[CitationPublic]:
+def citation_public(rule: Rule, plan: PlanReference | None = None) -> list["CitationPublic"]:
     """The citations of ``rule`` in their public form, the primary one first, naming the plan."""
+    from app.schemas.norms import CitationPublic
+
     named = {} if plan is None else plan.as_dict()
     return [
         CitationPublic.model_validate({**c.model_dump(mode="json"), **named})
@@ -214,7 +230,9 @@ def citation_public(rule: Rule, plan: PlanReference | None = None) -> list[Citat
     ]
 
 
-def _rule_public(rule: Rule, plan: PlanReference) -> RulePublic:
+def _rule_public(rule: Rule, plan: PlanReference) -> "RulePublic":
+    from app.schemas.norms import RulePublic
+
     data = rule.model_dump(mode="json", exclude={"citations", "binding"})
     return RulePublic.model_validate(
         {
@@ -237,8 +255,10 @@ def _rule_public(rule: Rule, plan: PlanReference) -> RulePublic:
     )
 
 
-def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> NormCatalogueList:
+def list_norms(norms: NormCatalogues, city_adcode: str | None = None) -> "NormCatalogueList":
     """Every catalogue (or the one of ``city_adcode``) with its rules and citations."""
+    from app.schemas.norms import CataloguePublic, NormCatalogueList
+
     chosen = [get_catalogue(norms, city_adcode)] if city_adcode is not None else norms.catalogues
     return NormCatalogueList(
         catalogues=[

@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Region
 from app.errors import InvalidInputError, NotFoundError
+from app.services import city_rules
 from geo.datum import to_wgs84
 
 # the county-level units a facility belongs to (zones have no polygon)
-COUNTY_LEVELS = ("district", "county", "county_city")
+COUNTY_LEVELS = city_rules.COUNTY_LEVELS
 
 
 def get_city(session: Session, city_adcode: str) -> Region:

@@ -4,7 +4,7 @@
 split at shared vertices, ends snapped, documented defaults for missing class, speed and one-way)
 and, with a city, stores the network the city is analysed on:
 
-- when the file covers the city (:data:`app.services.networks.CITY_COVER_MIN` of its area), the
+- when the file covers the city (:data:`app.services.city_rules.CITY_COVER_MIN` of its area), the
   real network alone;
 - else the real network inside its area (the convex hull of its nodes, within the city) joined
   to the city's synthetic network outside it (:func:`geo.network.merge.join_networks`).
@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from app.db.models import RoadNetwork
 from app.errors import InvalidInputError
 from app.services import networks
-from app.services.networks import CITY_COVER_MIN, NetworkSummary
+from app.services.city_rules import CITY_COVER_MIN
+from app.services.networks import NetworkSummary
 from app.settings import TRUNK_ROADS_FILE, Settings
 from geo.errors import NetworkInputError
 

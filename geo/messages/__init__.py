@@ -196,6 +196,26 @@ def unit_label(unit: str, lang: Lang = DEFAULT_LANG) -> str:
     return unit
 
 
+def amount_text(amount: float, unit: str, lang: Lang = DEFAULT_LANG) -> str:
+    """Return a count with its unit as a planner writes it (``12 个机构``, ``5 辆救护车``).
+
+    Parameters
+    ----------
+    amount
+        How many, in ``unit``; whole counts show no decimals.
+    unit
+        The evaluator's (English) unit, e.g. ``"facilities"``, ``"beds"``, ``"residents"``.
+    lang
+        The reader's language; Chinese puts the unit's measure word (个, 辆, 张, 名 …) between
+        the number and the noun (``count.<unit>`` keys of the catalogue).
+    """
+    digits = 0 if float(amount).is_integer() or amount >= 100 else 2
+    shown = number(amount, digits)
+    if has(f"count.{unit}", lang):
+        return text(f"count.{unit}", lang, n=shown)
+    return f"{shown} {unit_label(unit, lang)}".strip()
+
+
 def outcome(
     status: str,
     *,
@@ -204,12 +224,17 @@ def outcome(
     text_en: str,
     text_zh: str | None,
     lang: Lang = DEFAULT_LANG,
+    value: float | None = None,
+    target: float | None = None,
+    unit: str = "",
 ) -> str:
     """Return a result's outcome sentence in ``lang``.
 
     English is the evaluator's sentence as it is. Chinese is the evaluator's Chinese sentence
-    where it words one, otherwise one built here from the structured fields (verdict, shortfall
-    in its natural unit), so no Chinese reader gets an English sentence.
+    where it words one, otherwise one built here from the structured fields, as a planner
+    writes it: what is missing with its measure word, then what there is against the target
+    (``尚缺 3 个机构（现有 9 个机构，需 12 个机构）``), so no Chinese reader gets an English
+    sentence.
 
     Parameters
     ----------
@@ -221,16 +246,28 @@ def outcome(
         The evaluator's sentences; ``text_zh`` may be None.
     lang
         The reader's language.
+    value, target, unit
+        What was measured and what the rule requires, in ``unit`` (None when unknown).
     """
     if lang == "en":
         return text_en
     if text_zh:
         return text_zh
     if status == "fail" and shortfall is not None and shortfall > 0:
-        digits = 0 if float(shortfall).is_integer() or shortfall >= 100 else 2
         if shortfall_unit.startswith("share"):
-            amount, unit = f"{number(shortfall * 100, 1)}", "个百分点"
+            said = text("outcome.short_share", lang, amount=number(shortfall * 100, 1))
+        elif shortfall_unit == "residents":
+            said = text("outcome.short_residents", lang, amount=number(shortfall, 0))
         else:
-            amount, unit = number(shortfall, digits), unit_label(shortfall_unit, lang)
-        return text("outcome.short", lang, amount=amount, unit=unit)
+            said = text("outcome.short", lang, amount=amount_text(shortfall, shortfall_unit, lang))
+        if value is None or target is None:
+            return said
+        if unit == shortfall_unit:
+            has_text, need_text = amount_text(value, unit, lang), amount_text(target, unit, lang)
+            return said + text("outcome.against", lang, value=has_text, target=need_text)
+        # shares read as percentages; a rate keeps its unit after the number
+        shown = "" if unit.startswith("share") else f" {unit_label(unit, lang)}"
+        has_text = value_text(value, unit, lang) + shown
+        need_text = value_text(target, unit, lang) + shown
+        return said + text("outcome.against_share", lang, value=has_text, target=need_text)
     return text(f"outcome.{status}", lang) if has(f"outcome.{status}", lang) else ""

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from geo import messages
 from geo.norms import _text
 from geo.norms._regions import HOST_LEVELS, RegionIndex
 from geo.norms.catalogue import Rule
@@ -183,7 +184,7 @@ def _fleet_verdict(tally: _Tally, required: int, *, note: str = "", note_zh: str
                 f"type they would total {tally.most:,} of {required:,} required"
             )
             text_zh = (
-                f"至少需增加救护车{least:,}辆：{unknown_zh}，即使按同类最大配置也只有"
+                f"至少尚缺{least:,}辆救护车：{unknown_zh}，即使按同类最大配置也只有"
                 f"{tally.most:,}辆，所需{required:,}辆"
             )
             return Verdict(
@@ -210,7 +211,7 @@ def _fleet_verdict(tally: _Tally, required: int, *, note: str = "", note_zh: str
         f"needs {_text.count(missing, 'more ambulance', 'more ambulances')} "
         f"(has {tally.known:,} of {required:,} required)"
     )
-    text_zh = f"需增加救护车{missing:,}辆（现有{tally.known:,}辆，所需{required:,}辆）"
+    text_zh = f"尚缺{missing:,}辆救护车（现有{tally.known:,}辆，所需{required:,}辆）"
     return Verdict(
         has, float(required), False, float(missing), text + note, None, text_zh + note_zh
     )
@@ -333,7 +334,6 @@ def _resource_ratio(
     rule: Rule, params: ResourceRatioParameters, region: RegionInput, tally: _Tally
 ) -> Verdict:
     singular, plural = _text.capacity_nouns(params.resource)
-    noun_zh = _text.capacity_noun_zh(params.resource)
     per = params.per_population
     target = rule.target.value
     if target is None or region.population is None:
@@ -357,11 +357,11 @@ def _resource_ratio(
         )
     if tally.known >= required:
         text = f"{_text.count(tally.known, singular, plural)}: {measured}"
-        text_zh = f"{noun_zh}{tally.known:,}：{measured_zh}"
+        text_zh = f"现有{_count_zh(tally.known, plural)}（{measured_zh}）"
         return Verdict(ratio, target, True, 0.0, text, text_zh=text_zh)
     missing = required - tally.known
     text = f"needs {_text.count(missing, f'more {singular}', f'more {plural}')}: {measured}"
-    text_zh = f"需增加{noun_zh}{missing:,}：{measured_zh}"
+    text_zh = f"尚缺{_count_zh(missing, plural)}（{measured_zh}）"
     return Verdict(ratio, target, False, float(missing), text, text_zh=text_zh)
 
 
@@ -386,7 +386,10 @@ def _ratio_with_unknowns(
             f"{unknown}; the known {tally.known:,} already reach the {required:,} required "
             f"({measured_en})"
         )
-        text_zh = f"{unknown_zh}；已知{tally.known:,}已达到所需{required:,}（{measured_zh}）"
+        text_zh = (
+            f"{unknown_zh}；已知的{_count_zh(tally.known, plural)}已达到所需的"
+            f"{_count_zh(required, plural)}（{measured_zh}）"
+        )
         return Verdict(ratio, target, True, 0.0, text, None, text_zh, tally.unknown)
     if decided is False:
         # at least this many are missing whatever the unknown facilities hold
@@ -397,10 +400,19 @@ def _ratio_with_unknowns(
             f"required (known part: {measured_en})"
         )
         text_zh = (
-            f"至少需增加{noun_zh}{least:,}：{unknown_zh}，即使按登记中同类机构的最大值也只有"
-            f"{tally.most:,}，所需{required:,}（已知部分：{measured_zh}）"
+            f"至少尚缺{_count_zh(least, plural)}：{unknown_zh}，即使按登记中同类机构的最大值"
+            f"也只有{_count_zh(tally.most or 0, plural)}，所需{_count_zh(required, plural)}"
+            f"（已知部分：{measured_zh}）"
         )
         return Verdict(ratio, target, False, float(least), text, None, text_zh, tally.unknown)
     text = f"{unknown}; {tally.known:,} known of {required:,} required (known part: {measured_en})"
-    text_zh = f"{unknown_zh}；已知{tally.known:,}，所需{required:,}（已知部分：{measured_zh}）"
+    text_zh = (
+        f"{unknown_zh}；已知{_count_zh(tally.known, plural)}，所需{_count_zh(required, plural)}"
+        f"（已知部分：{measured_zh}）"
+    )
     return Verdict(ratio, target, None, None, text, None, text_zh, tally.unknown)
+
+
+def _count_zh(n: float, plural: str) -> str:
+    """A count with its measure word, as the plans write it (``1,234张床位``)."""
+    return messages.amount_text(n, plural, "zh").replace(" ", "")

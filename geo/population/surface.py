@@ -18,17 +18,22 @@ ships (the census urban share and GHSL shares of each county) and the street net
 2. *Roads.* Road segments are split at the grid lines, and each sub-segment's length (times its
    weight) goes to the piece holding its midpoint; a sub-segment crossing a county boundary inside
    a cell goes wholly to one side. The length of *real* segments (surveyed roads, not generated
-   ones) is kept apart as well.
+   ones) is kept apart as well. Where a real road file is the complete street map (its *real
+   area*, e.g. a planning institute's layer of the city centre), generated sub-segments inside
+   it are left out (there they are only links joining the generated network to the real one),
+   and a piece whose centre lies in it is *surveyed*: its residents are placed by its real
+   streets alone (what generated streets it has lie in its part beyond the area).
 3. *Urban and rural residents.* A county's urban residents are its census urban residents (the
    census urban share times its population; where the census gives none, the share of its people
    in GHSL's urban classes 30, 23, 22 and 21); the rest are rural.
 4. *Built-up pieces.* A piece is built-up when it holds at least
    :data:`BUILT_UP_MIN_STREET_KM_PER_KM2` km of street per km², the least a planned town's
    streets give (GB 50220-95). Pieces are ranked for the urban residents: built-up on *real*
-   streets alone first (a surveyed built-up area is where the town is), then other built-up
-   pieces (a synthetic town grid is an invented stand-in, used only where the real streets do
-   not suffice or are missing), then every other piece with roads; densest streets first within
-   each rank.
+   streets alone first (a surveyed built-up area is where the town is); then, when the
+   county's town is surveyed (it has such a piece inside the real area), its other surveyed
+   pieces with roads; then other built-up pieces (a synthetic town grid is an invented
+   stand-in for the county's whole town, used only where the real streets are missing); then
+   every other piece with roads; densest streets first within each rank.
 5. *Urban footprint.* The urban residents take the first pieces of that ranking until their
    area reaches :data:`URBAN_LAND_PER_RESIDENT_M2` m² per urban resident (the least built-up land
    per resident GB 50137-2011 plans for; at least one piece), and are spread over them in
@@ -41,6 +46,11 @@ ships (the census urban share and GHSL shares of each county) and the street net
    the urban residents did not need (an invented town grid where the real town is surveyed)
    get none of them. Where no such piece has roads, over all pieces outside the footprint by
    street length, else by area.
+
+   Surveyed and generated street lengths are not one measure: a generated grid is drawn at the
+   density its generator chose, not where people are found. So when the pieces of step 5 or 6
+   are partly surveyed, the residents are first shared between the surveyed pieces and the
+   others in proportion to their area, then spread by street length within each.
 7. *No roads.* A county without any road length spreads all its people in proportion to area.
 8. *Integers.* The fractional counts are rounded by the largest-remainder (Hamilton) method
    within each county, ties going to the earlier piece, so each county's pieces sum *exactly* to
@@ -65,6 +75,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import ArrayLike, NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import PopulationError
 from geo.population._grid import Grid, Pieces, cut_regions, locate_points, make_grid, split_segments
@@ -112,6 +123,7 @@ def build_population_grid(
     segments: Segments | None = None,
     segment_weight: ArrayLike = 1.0,
     segment_real: ArrayLike = False,
+    real_area: BaseGeometry | None = None,
     region_column: str = "adcode",
     population_column: str = "population",
     urban_population_column: str | None = None,
@@ -137,6 +149,10 @@ def build_population_grid(
     segment_real
         Whether each segment is a real (surveyed) road rather than a generated one (scalar or one
         per segment); real built-up streets rank before synthetic ones for urban residents.
+    real_area
+        Where the real segments are the complete street map (a road file's coverage), a
+        (multi)polygon in the regions' CRS: pieces whose centre lies in it are surveyed, and
+        generated segments inside it carry no residents. None: no piece is surveyed.
     region_column, population_column
         Columns holding the region code and the census population.
     urban_population_column
@@ -166,8 +182,8 @@ def build_population_grid(
     ------
     PopulationError
         On a missing column, a geographic or missing CRS, a bad geometry, a duplicate code, a
-        negative or fractional population, bad shares, or bad segments; the message names the
-        column or region.
+        negative or fractional population, bad shares, bad segments or a real area that is not
+        a polygon; the message names the column or region.
     """
     if not np.isfinite(cell_size_m) or cell_size_m < 1.0:
         msg = f"cell_size_m must be a finite number of metres >= 1, got {cell_size_m!r}"
@@ -186,13 +202,15 @@ def build_population_grid(
     pieces = cut_regions(grid, geometries)
     _check_every_region_has_cells(pieces, np.asarray(codes).astype(object), population)
 
+    area = _check_real_area(real_area)
     road_m, real_m, road_x_m, road_y_m = _road_lengths(
-        grid, pieces, segments, segment_weight, segment_real
+        grid, pieces, segments, segment_weight, segment_real, real_area=area
     )
     expected = _expected_population(
         pieces,
         road_m=road_m,
         real_m=real_m,
+        surveyed=_surveyed(pieces, area),
         population=population,
         urban_people=urban_people,
         shares=shares,
@@ -404,7 +422,29 @@ def _segment_arrays(
     return (*arrays, weight)
 
 
+def _check_real_area(real_area: BaseGeometry | None) -> BaseGeometry | None:
+    """The real area, prepared for point tests; None stays None."""
+    if real_area is None:
+        return None
+    # GEOS type ids 3 Polygon, 6 MultiPolygon (shapely.GeometryType)
+    if shapely.get_type_id(real_area) not in (3, 6) or shapely.is_empty(real_area):
+        msg = f"real_area must be a non-empty (multi)polygon, got {real_area.geom_type}"
+        raise PopulationError(msg)
+    shapely.prepare(real_area)
+    return real_area
+
+
 # --- allocation
+
+
+def _surveyed(pieces: Pieces, real_area: BaseGeometry | None) -> NDArray[np.bool_]:
+    """Whether each piece's centre (a point on its surface) lies in the real area."""
+    if real_area is None:
+        return np.zeros(pieces.region.shape[0], dtype=np.bool_)
+    inner = shapely.point_on_surface(pieces.geometry)
+    return np.asarray(
+        shapely.contains_xy(real_area, shapely.get_x(inner), shapely.get_y(inner)), dtype=np.bool_
+    )
 
 
 def _road_lengths(
@@ -413,22 +453,38 @@ def _road_lengths(
     segments: Segments | None,
     segment_weight: ArrayLike,
     segment_real: ArrayLike,
+    *,
+    real_area: BaseGeometry | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted road length per piece, its real part (metres) and its mean midpoint (metres)."""
+    """Weighted road length per piece, its real part (metres) and its mean midpoint (metres).
+
+    Generated sub-segments inside ``real_area`` are left out.
+    """
     n = pieces.region.shape[0]
     if segments is None:
         nan = np.full(n, np.nan)
         return np.zeros(n), np.zeros(n), nan, nan.copy()
     x0, y0, x1, y1, weight = _segment_arrays(segments, segment_weight)
     real = np.broadcast_to(np.asarray(segment_real, dtype=np.bool_), weight.shape)
-    mid_x, mid_y, length_m = split_segments(grid, x0, y0, x1, y1, weight=weight)
-    piece = locate_points(grid, pieces, mid_x, mid_y)
-    inside = piece >= 0
-    road_m = np.bincount(piece[inside], weights=length_m[inside], minlength=n).astype(np.float64)
     # the real segments alone, split and placed the same way
     real_x, real_y, real_length_m = split_segments(
         grid, x0[real], y0[real], x1[real], y1[real], weight=weight[real]
     )
+    if real_area is None:
+        mid_x, mid_y, length_m = split_segments(grid, x0, y0, x1, y1, weight=weight)
+    else:
+        # in the real area the generated segments are links to the real streets, not streets
+        gen = ~real
+        gen_x, gen_y, gen_m = split_segments(
+            grid, x0[gen], y0[gen], x1[gen], y1[gen], weight=weight[gen]
+        )
+        kept = ~shapely.contains_xy(real_area, gen_x, gen_y)
+        mid_x = np.concatenate([real_x, gen_x[kept]])
+        mid_y = np.concatenate([real_y, gen_y[kept]])
+        length_m = np.concatenate([real_length_m, gen_m[kept]])
+    piece = locate_points(grid, pieces, mid_x, mid_y)
+    inside = piece >= 0
+    road_m = np.bincount(piece[inside], weights=length_m[inside], minlength=n).astype(np.float64)
     real_piece = locate_points(grid, pieces, real_x, real_y)
     real_in = real_piece >= 0
     real_m = np.bincount(real_piece[real_in], weights=real_length_m[real_in], minlength=n)
@@ -447,6 +503,7 @@ def _expected_population(
     *,
     road_m: NDArray[np.float64],
     real_m: NDArray[np.float64],
+    surveyed: NDArray[np.bool_],
     population: NDArray[np.int64],
     urban_people: NDArray[np.float64],
     shares: NDArray[np.float64],
@@ -463,6 +520,7 @@ def _expected_population(
             pieces.area_m2[lo:hi],
             road_m[lo:hi],
             real_m[lo:hi],
+            surveyed[lo:hi],
             total=float(population[r]),
             urban=float(urban_people[r]),
             off_road=float(off_road[r]),
@@ -474,6 +532,7 @@ def _allocate_region(
     area_m2: NDArray[np.float64],
     road_m: NDArray[np.float64],
     real_m: NDArray[np.float64],
+    surveyed: NDArray[np.bool_],
     *,
     total: float,
     urban: float,
@@ -481,15 +540,21 @@ def _allocate_region(
 ) -> NDArray[np.float64]:
     """Spread one region's people (``urban`` of them urban) over its pieces (module docstring)."""
     by_area: NDArray[np.float64] = area_m2 / float(area_m2.sum())
+    # a surveyed piece's residents follow its real streets
+    road_m = np.where(surveyed, real_m, road_m)
     if road_m.sum() <= 0.0:
         return total * by_area
     out = np.zeros(area_m2.shape[0])
 
-    # rank: built-up on real streets alone, other built-up, other pieces with roads
+    # rank: built-up on real streets, the surveyed rest of a surveyed town, other built-up,
+    # other pieces with roads
     street_km_per_km2 = road_m * 1e3 / area_m2
     built_up = street_km_per_km2 >= BUILT_UP_MIN_STREET_KM_PER_KM2
     real_built_up = real_m * 1e3 / area_m2 >= BUILT_UP_MIN_STREET_KM_PER_KM2
-    rank = np.where(real_built_up, 0, np.where(built_up, 1, 2))
+    town_surveyed = bool((real_built_up & surveyed).any())
+    rank = np.where(
+        real_built_up, 0, np.where(surveyed & town_surveyed, 1, np.where(built_up, 2, 3))
+    )
     with_road = np.flatnonzero(road_m > 0.0)
     ranked = with_road[np.lexsort((-street_km_per_km2[with_road], rank[with_road]))]
 
@@ -498,13 +563,13 @@ def _allocate_region(
     n_taken = min(int(np.searchsorted(np.cumsum(area_m2[ranked]), land_m2)) + 1, len(ranked))
     footprint = ranked[:n_taken] if urban > 0.0 else ranked[:0]
     if footprint.shape[0]:
-        out[footprint] += urban * road_m[footprint] / road_m[footprint].sum()
+        out += _by_street_length(urban, footprint, road_m, area_m2, surveyed)
 
     # the rural residents: off the roads by area, the others on the village roads by length
     outside = np.ones(area_m2.shape[0], dtype=np.bool_)
     outside[footprint] = False
     if not outside.any():
-        out += (total - urban) * road_m / road_m.sum()
+        out += _by_street_length(total - urban, with_road, road_m, area_m2, surveyed)
         return out
     rural = total - urban
     off = min(off_road, rural)
@@ -512,9 +577,32 @@ def _allocate_region(
     villages = outside & ~built_up & (road_m > 0.0)
     if not villages.any():
         villages = outside & (road_m > 0.0)
-    weight = road_m if villages.any() else area_m2
-    where = villages if villages.any() else outside
-    out[where] += (rural - off) * weight[where] / weight[where].sum()
+    if villages.any():
+        out += _by_street_length(rural - off, np.flatnonzero(villages), road_m, area_m2, surveyed)
+    else:
+        out[outside] += (rural - off) * area_m2[outside] / area_m2[outside].sum()
+    return out
+
+
+def _by_street_length(
+    people: float,
+    where: NDArray[np.int64],
+    road_m: NDArray[np.float64],
+    area_m2: NDArray[np.float64],
+    surveyed: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """``people`` over the pieces ``where`` (all with roads) by street length.
+
+    Surveyed and other pieces first share them by area (module docstring, step 6).
+    """
+    out = np.zeros(area_m2.shape[0])
+    parts = [where[surveyed[where]], where[~surveyed[where]]]
+    if not (parts[0].shape[0] and parts[1].shape[0]):
+        out[where] = people * road_m[where] / road_m[where].sum()
+        return out
+    land_m2 = area_m2[where].sum()
+    for part in parts:
+        out[part] = people * (area_m2[part].sum() / land_m2) * road_m[part] / road_m[part].sum()
     return out
 
 

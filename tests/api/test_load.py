@@ -43,3 +43,7 @@ def test_fifty_clients_get_no_error(served: Served, capsys: pytest.CaptureFixtur
         assert s.requests > 0, s
         assert s.errors == 0, s.statuses
         assert s.statuses == {"200": s.requests}
+    # the clients accept gzip as a browser does, and the cached compliance answer comes so
+    compliance = stats[0]
+    assert compliance.encodings == {"gzip": compliance.requests}
+    assert compliance.body_bytes > 0

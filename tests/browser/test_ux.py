@@ -2,10 +2,10 @@
 the report opens from "打印报告", an export downloads, districts are shaded by their distance
 from the target."""
 
-import re
 from collections.abc import Callable
 
 from app.settings import Settings
+from tests._english import english_sentences
 from tests.browser.conftest import CITY, MapPage, revoke
 from tests.browser.test_map import spatial_rule_with_gaps
 from tests.browser.test_scenario import issue_token, open_scenario_mode
@@ -13,20 +13,6 @@ from tests.browser.test_scenario import issue_token, open_scenario_mode
 MapPageFactory = Callable[..., MapPage]
 
 UNPREPARED = "430400"  # Hengyang: has a plan, not prepared in the browser tests' database
-
-# Latin words a Chinese page may show: proper names of formats and tools, the language switch
-# and the commands a planner types (fplan demo --city …, fplan token create --role …)
-ALLOWED = re.compile(
-    r"fplan [a-z]+(?: [a-z]+)?(?: --[a-z-]+(?: [\w.]+)?)*|"
-    r"GeoPackage|GeoJSON|QGIS|Excel|CSV|PDF|OpenStreetMap|MapLibre|EN|"
-    r"\b[A-Z]{1,4}\d*\b|L\d+(-\d+)?|km²?|\d"
-)
-# three Latin words in a row (after the allowed ones are removed) make an English sentence
-SENTENCE = re.compile(r"[A-Za-z][a-z'’-]+(?:[\s,;:]+[A-Za-z][a-z'’-]+){2,}")
-
-
-def english_sentences(text: str) -> list[str]:
-    return SENTENCE.findall(ALLOWED.sub(" ", text))
 
 
 def test_the_chinese_page_has_no_english_sentence(map_page: MapPageFactory) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 
 from app.settings import Settings
+from tests._english import english_sentences
 from tests.browser.conftest import CITY, REAL_HOSPITAL, MapPage, revoke
 from tests.browser.test_scenario import issue_token, open_scenario_mode
-from tests.browser.test_ux import english_sentences
 
 MapPageFactory = Callable[..., MapPage]
 

@@ -103,7 +103,7 @@ def test_the_answer_groups_results_by_region_in_chinese(
     for heading in ("测试市 439900", "东区 439901", "西县 439902"):
         assert heading in out
     flat = " ".join(out.split())
-    assert "需增加救护车5辆" in flat
+    assert "尚缺5辆救护车" in flat
     assert "needs 5 more" not in flat
     assert "《小城卫生健康规划》 小政发〔2021〕1号" in flat
     assert "共 12 条结果：达标 3，未达标 9，无法判断 0，参考 0，不适用 0" in flat

@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
@@ -31,7 +32,13 @@ def runner(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     def test_session() -> Iterator[Session]:
         yield db_session
 
+    @contextmanager
+    def test_connection() -> Iterator[Any]:
+        yield db_session.connection().connection.driver_connection
+
     monkeypatch.setattr("app.cli.network.open_session", test_session)
+    # the listing's plain read too
+    monkeypatch.setattr("app.cli.network.read_only", test_connection)
     return CliRunner()
 
 

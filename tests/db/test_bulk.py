@@ -1,5 +1,7 @@
 """Binary COPY writes every column type exactly; indexes and keys come back after a bulk load."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 import shapely
@@ -68,6 +70,69 @@ def test_every_type_round_trips(db_session: Session, probe: str) -> None:
     np.testing.assert_array_equal(line_x, lon)
     assert set(line_end) == {"POINT(112 27)"}
     assert set(multi) == {"MULTIPOLYGON(((111.1 26,111.1 26.1,111 26.1,111 26,111.1 26)))"}
+
+
+def _probe_columns(rows: slice) -> dict[str, object]:
+    """Columns of the probe rows ``rows``: every kind of field, a NULL in each batch."""
+    i = np.arange(rows.start, rows.stop)
+    return {
+        "i4": i,
+        "i8": 5,
+        "f8": np.where(i % 4 == 0, np.nan, i / 8),
+        "b": i % 3 == 0,
+        "t": np.array([None if k % 5 == 0 else f"第{k}" for k in i], dtype=object),
+        "p": bulk.ewkb_points(111.0 + i / 100, 26.0 + i / 1000),
+    }
+
+
+def _probe_rows(session: Session) -> list[tuple[object, ...]]:
+    return list(
+        session.execute(text("SELECT i4, i8, f8, b, t, ST_AsText(p) FROM bulk_probe ORDER BY i4"))
+    )
+
+
+def test_batches_write_the_rows_of_one_copy_asking_each_batch_once(
+    db_session: Session, probe: str
+) -> None:
+    n = 23
+    bulk.copy_rows(db_session, probe, _probe_columns(slice(0, n)))
+    whole = _probe_rows(db_session)
+    db_session.execute(text("TRUNCATE bulk_probe"))
+    asked: list[tuple[int, int]] = []
+
+    def columns_of(rows: slice) -> dict[str, object]:
+        asked.append((rows.start, rows.stop))
+        return _probe_columns(rows)
+
+    bulk.copy_batches(db_session, probe, n, columns_of, batch_rows=5)
+
+    assert asked == [(0, 5), (5, 10), (10, 15), (15, 20), (20, 23)]
+    assert _probe_rows(db_session) == whole
+    assert len(whole) == n
+    # no rows: nothing asked, nothing written
+    bulk.copy_batches(db_session, probe, 0, columns_of, batch_rows=5)
+    assert len(asked) == 5
+    with pytest.raises(ValueError, match="batch_rows"):
+        bulk.copy_batches(db_session, probe, n, columns_of, batch_rows=0)
+
+
+@pytest.mark.parametrize(
+    ("columns_of", "names"),
+    [
+        # a batch with other columns than the first
+        (lambda rows: {"i4": np.arange(rows.start, rows.stop)} if rows.start else {"i8": 1}, "i4"),
+        # a batch of the wrong length
+        (lambda rows: {"i4": np.arange(rows.start, rows.stop + 1)}, "different lengths"),
+    ],
+)
+def test_a_bad_batch_is_refused(
+    db_session: Session,
+    probe: str,
+    columns_of: Callable[[slice], dict[str, object]],
+    names: str,
+) -> None:
+    with pytest.raises(ValueError, match=names):
+        bulk.copy_batches(db_session, probe, 10, columns_of, batch_rows=4)
 
 
 def test_fixed_width_ewkb_is_shapely_s() -> None:

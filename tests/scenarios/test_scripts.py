@@ -28,6 +28,7 @@ from app.db.session import create_db_engine, create_session_factory
 from app.services.demo import prepare_city
 from app.settings import Settings
 from scenarios import changsha_chc, hengyang_hospital, jishou_villages, yongzhou_ems
+from tests._english import english_sentences
 from tests.conftest import drop_database, recreate_database
 
 JISHOU = "433101"
@@ -133,14 +134,20 @@ def test_yongzhou_ems_sites_stations_and_sizes_the_fleet(
     assert report.count("→ 达标 |") == 3, report
     assert "→ **未达标**" not in report
     stations = geojson(tmp_path / "stations.geojson")
-    proposed = [f for f in stations if f["properties"]["stage"] != "existing"]
+    proposed = [f for f in stations if f["properties"]["stage_id"] != "existing"]
     assert proposed
     assert all(f["properties"]["ambulances_after"] >= 1 for f in proposed)
     # no EMS point, old or new, is left without an ambulance; the cost is stated
     assert all(f["properties"]["ambulances_after"] >= 1 for f in stations)
     assert "## 规划的代价" in report
     assert "| 没有救护车的急救点 |  | 0 |  |" in report
-    assert geojson(tmp_path / "gaps_before.geojson")
+    # the map layers speak the reader's language; ids ride beside them
+    shown = [f["properties"][key] for f in stations for key in ("type", "stage")]
+    assert all(re.search(r"[\u4e00-\u9fff]", value) for value in shown), shown
+    assert "ems_station" in {f["properties"]["type_id"] for f in stations}
+    gap = geojson(tmp_path / "gaps_before.geojson")[0]["properties"]
+    assert gap["rule_id"] == yongzhou_ems.RADIUS
+    assert english_in(f"{gap['rule']} {gap['region']}") == []
     assert geojson(tmp_path / "gaps_after.geojson") == []
     # the register is read, never written
     assert register(database) == before
@@ -158,6 +165,10 @@ def test_hengyang_hospital_reports_access_and_beds(database: Settings, tmp_path:
     assert "## Beds per 1,000 residents" in report
     (site,) = geojson(tmp_path / "hospital.geojson")
     assert site["properties"]["beds"] == 1500
+    assert (site["properties"]["type"], site["properties"]["type_id"]) == (
+        "general hospital",
+        "general_hospital",
+    )
     # the site (a node in the west, beyond 30 minutes of every hospital) brings people within
     # both circles; the zones hold exactly the residents the tables count as gained
     for minutes in (15, 30):
@@ -177,7 +188,11 @@ def test_jishou_villages_places_mobile_clinic_points(database: Settings, tmp_pat
     points = geojson(tmp_path / "mobile_points.geojson")
     assert 0 < len(points) <= 27
     assert all(p["properties"]["residents_within_2_5_km"] > 0 for p in points)
-    assert geojson(tmp_path / "villages_without_doctor.geojson")
+    assert points[0]["properties"]["name"] == "mobile clinic point 1"
+    zones = geojson(tmp_path / "villages_without_doctor.geojson")
+    assert zones
+    assert zones[0]["properties"]["rule_id"] == jishou_villages.RADIUS
+    assert not re.search(r"[\u4e00-\u9fff]", zones[0]["properties"]["rule"])
 
 
 # the places of care of the Changsha "1530" circle (geo/norms/catalogue/changsha.yaml)
@@ -260,8 +275,29 @@ def test_help(script: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 0
     shown = " ".join(capsys.readouterr().out.split())
     assert "--city" in shown
-    # every option in both languages, Chinese first
-    assert "使用哪个城市的数据（行政区划代码） / adcode of the city whose data to use" in shown
+    # Chinese by default: the options, and argparse's own words, from the catalogue
+    assert shown.startswith("用法：python scenarios/")
+    assert "使用哪个城市的数据（行政区划代码）（默认：" in shown
+    assert "显示本帮助并退出" in shown
+    assert english_sentences(shown) == []
+    with pytest.raises(SystemExit):
+        script.main(["--lang", "en", "--help"])
+    english = " ".join(capsys.readouterr().out.split())
+    assert english.startswith("Usage: python scenarios/")
+    assert "adcode of the city whose data to use (default: " in english
+    assert "使用哪个城市" not in english
+
+
+def test_a_bad_option_is_named_in_the_readers_language(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as chinese:
+        jishou_villages.main(["--points", "0"])
+    said = capsys.readouterr().err
+    with pytest.raises(SystemExit) as english:
+        jishou_villages.main(["--lang", "en", "--bogus"])
+
+    assert chinese.value.code == english.value.code == 2
+    assert "错误：--points：应为不小于 1 的整数，收到 0" in said
+    assert "Error: unrecognized arguments: --bogus" in capsys.readouterr().err
 
 
 def test_a_script_runs_from_the_project_root() -> None:
@@ -275,7 +311,7 @@ def test_a_script_runs_from_the_project_root() -> None:
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert "医疗巡诊点 / Jishou" in completed.stdout
+    assert "吉首：村卫生室2.5公里服务半径、农村30分钟就医圈和医疗巡诊点" in completed.stdout
 
 
 def test_a_script_runs_with_a_python_outside_the_project() -> None:

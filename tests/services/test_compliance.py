@@ -84,7 +84,7 @@ def test_every_rule_in_every_region_with_exact_figures(
         "base, gross shortfall 7 ambulances"
     )
     assert rows[("tiny.ambulance_fleet", CITY)].shortfall_text_zh == (
-        "需增加救护车3辆（现有2辆，所需5辆）；2个县市区未达本单位标准，缺口合计7辆"
+        "尚缺3辆救护车（现有2辆，所需5辆）；2个县市区未达本单位标准，缺口合计7辆"
     )
     assert rows[("tiny.ambulance_fleet", CITY)].status == "fail"
     assert (report.plan.plan_title_zh, report.plan.document_number) == (

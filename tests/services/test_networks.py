@@ -1,11 +1,16 @@
 """Road networks round-trip through PostGIS and the disk cache, bit for bit."""
 
+import hashlib
+import logging
+from pathlib import Path
+
 import numpy as np
 import pytest
 from pyproj import Transformer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db import bulk
 from app.db.models import RoadEdge, RoadNode
 from app.services import networks
 from app.settings import Settings
@@ -70,6 +75,44 @@ def test_store_and_rebuild(db_session: Session, settings: Settings, tiny: Networ
     _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
 
 
+def test_a_network_larger_than_a_batch_round_trips(db_session: Session, settings: Settings) -> None:
+    # a 260 x 260 street grid: 67,600 nodes and 269,360 directed edges, more than one batch each
+    side = 260
+    assert side * side > bulk._CHUNK_ROWS
+    ij = np.arange(side * side)
+    east = ij[ij % side < side - 1]
+    north = ij[ij < side * (side - 1)]
+    grid = network_from_arrays(
+        700_000.0 + 50.0 * (ij % side),
+        3_120_000.0 + 50.0 * (ij // side),
+        np.concatenate([east, north]),
+        np.concatenate([east + 1, north + side]),
+        np.where(np.arange(len(east) + len(north)) % 7 == 0, "primary", "residential"),
+        crs="EPSG:32649",
+    ).with_source("grid.gpkg")
+
+    summary = networks.store_network(db_session, grid, name="grid", source="grid.gpkg")
+
+    _assert_same(grid, networks.load_network(db_session, settings, summary.id))
+    # the last edge's geometry joins its end nodes' WGS84 points
+    last = grid.n_edges - 1
+    start, end = db_session.execute(
+        select(
+            func.ST_AsText(func.ST_StartPoint(RoadEdge.geom)),
+            func.ST_AsText(func.ST_EndPoint(RoadEdge.geom)),
+        ).where(RoadEdge.network_id == summary.id, RoadEdge.idx == last)
+    ).one()
+    nodes = dict(
+        db_session.execute(
+            select(RoadNode.idx, func.ST_AsText(RoadNode.geom)).where(
+                RoadNode.network_id == summary.id,
+                RoadNode.idx.in_([int(grid.edge_u[last]), int(grid.edge_v[last])]),
+            )
+        ).all()
+    )
+    assert (start, end) == (nodes[int(grid.edge_u[last])], nodes[int(grid.edge_v[last])])
+
+
 def test_stored_with_settings_the_cache_is_what_postgis_gives_back(
     db_session: Session, settings: Settings, tiny: Network
 ) -> None:
@@ -125,6 +168,38 @@ def test_a_damaged_cache_file_is_rebuilt(
     assert path.read_bytes() == good
     assert checksum.is_file()
     _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
+
+
+def test_a_cache_file_of_an_older_layout_is_rebuilt_quietly(
+    db_session: Session,
+    settings: Settings,
+    tiny: Network,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A file an earlier release wrote (checksum right, no layout mark, no ``sources``) is
+    replaced without a warning: nothing is wrong with it but its age."""
+    summary = networks.store_network(db_session, tiny, name="tiny", source="test.osm")
+    path = networks.cache_path(settings, summary)
+    networks.load_network(db_session, settings, summary.id)
+    good = path.read_bytes()
+    old = tmp_path / "old.npz"
+    np.savez(
+        old,
+        n_nodes=summary.n_nodes,
+        n_edges=summary.n_edges,
+        road_classes=np.asarray(tiny.road_classes, dtype=np.str_),
+        **{name: getattr(tiny, name) for name in networks._ARRAYS},
+    )
+    path.write_bytes(old.read_bytes())
+    checksum = path.with_name(path.name + ".sha256")
+    checksum.write_text(hashlib.sha256(path.read_bytes()).hexdigest() + "\n")
+
+    with caplog.at_level(logging.WARNING, logger=networks.__name__):
+        _assert_same(tiny, networks.load_network(db_session, settings, summary.id))
+
+    assert not caplog.records
+    assert path.read_bytes() == good
 
 
 def test_edge_sources_round_trip(db_session: Session, settings: Settings, tiny: Network) -> None:

@@ -12,6 +12,7 @@ from app.services import norms
 from app.services.norms import CatalogueStore, catalogue_sha256, load_norms
 from app.settings import Settings
 from geo.norms import DEFAULT_CATALOGUE_DIR
+from geo.norms import catalogue as catalogue_module
 
 
 @pytest.fixture
@@ -46,6 +47,34 @@ def test_an_edited_catalogue_loads_afresh(
     after = store.load(plans_settings, directory=folder)
     assert after is not before
     assert after == before
+
+
+def test_the_same_files_again_load_without_a_second_quote_check(
+    shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plans = tmp_path / "plans"
+    shutil.copytree(shared_dir / "plans" / "seeds", plans / "seeds")
+    settings = Settings(plans_dir=plans, cache_dir=tmp_path / "cache")
+    checked: list[str] = []
+    real = catalogue_module.check_citation
+
+    def counted(*args: object, **kwargs: object) -> object:
+        checked.append("quote")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalogue_module, "check_citation", counted)
+    first = load_norms(settings)
+    assert checked
+    assert first.verified == frozenset(first.cities)
+    checked.clear()
+    again = load_norms(settings)
+    assert again == first
+    assert checked == []
+    # another plan text is another set of files: its quotes are checked again
+    seed = sorted((plans / "seeds").glob("*.txt"))[0]
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert load_norms(settings) == first
+    assert checked
 
 
 def test_the_content_key_hashes_every_catalogue(plans_settings: Settings) -> None:

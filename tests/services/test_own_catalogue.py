@@ -40,10 +40,10 @@ def test_readme_example_validates_with_and_without_its_plan_text(tmp_path: Path)
 
     checked = runner.invoke(cli, ["norms", "validate", str(catalogue), "--plan", str(plan)])
     assert checked.exit_code == 0, checked.output
-    assert "quotes checked" in checked.output
+    assert "引文已与原文核对" in checked.output
     unverified = runner.invoke(cli, ["norms", "validate", str(catalogue)])
     assert unverified.exit_code == 0, unverified.output
-    assert "quotes unverified" in unverified.output
+    assert "引文未经核对" in unverified.output
 
     # a wrong quote and a wrong field: both named by rule
     broken = (

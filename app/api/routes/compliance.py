@@ -77,4 +77,4 @@ async def get_compliance(
     key = None
     if scenario is None:
         key = ("compliance", city, format, lang, catalogues_key(norms))
-    return await cached_response(request, answers, key, answer)
+    return await cached_response(request, answers, key, answer, catalogues=norms)

@@ -97,4 +97,4 @@ async def get_coverage_areas(
 
     # a scenario's areas follow its changes and its reader: never cached
     key = None if scenario is not None else ("coverage_areas", city, rule, catalogues_key(norms))
-    return await cached_response(request, answers, key, areas)
+    return await cached_response(request, answers, key, areas, catalogues=norms)

@@ -55,4 +55,4 @@ async def list_gaps(
 
     # a scenario's zones follow its changes and its reader: never cached
     key = None if scenario is not None else ("gaps", city, rule, catalogues_key(norms))
-    return await cached_response(request, answers, key, collection)
+    return await cached_response(request, answers, key, collection, catalogues=norms)

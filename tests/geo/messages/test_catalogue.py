@@ -90,11 +90,11 @@ def test_outcome_is_chinese_even_without_an_evaluator_sentence() -> None:
             text_en="1,201,377 residents beyond 15 minutes",
             text_zh=None,
         )
-        == "尚差 1,201,377 人"
+        == "尚有 1,201,377 名居民未覆盖"
     )
     assert messages.outcome(
-        "fail", shortfall=5, shortfall_unit="ambulances", text_en="x", text_zh="需增加救护车5辆"
-    ) == ("需增加救护车5辆")
+        "fail", shortfall=5, shortfall_unit="ambulances", text_en="x", text_zh="尚缺5辆救护车"
+    ) == ("尚缺5辆救护车")
     assert (
         messages.outcome("pass", shortfall=0, shortfall_unit="beds", text_en="ok", text_zh=None)
         == "已达标"
@@ -105,3 +105,53 @@ def test_outcome_is_chinese_even_without_an_evaluator_sentence() -> None:
         )
         == "ok"
     )
+
+
+def test_outcome_reads_as_a_planner_writes_it() -> None:
+    # a count takes its measure word, then what there is against what is needed
+    assert (
+        messages.outcome(
+            "fail",
+            shortfall=12,
+            shortfall_unit="facilities",
+            text_en="x",
+            text_zh=None,
+            value=3,
+            target=15,
+            unit="facilities",
+        )
+        == "尚缺 12 个机构（现有 3 个机构，需 15 个机构）"
+    )
+    # a coverage shortfall counts residents; the share reads as a percentage against the target
+    assert (
+        messages.outcome(
+            "fail",
+            shortfall=1201377,
+            shortfall_unit="residents",
+            text_en="x",
+            text_zh=None,
+            value=0.743,
+            target=1.0,
+            unit="share of residents",
+        )
+        == "尚有 1,201,377 名居民未覆盖（现为 74.3%，目标 100%）"
+    )
+    assert messages.outcome(
+        "fail", shortfall=0.05, shortfall_unit="share of residents", text_en="x", text_zh=None
+    ) == ("尚差 5 个百分点")
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "zh"),
+    [
+        (12, "facilities", "12 个机构"),
+        (3, "ambulances", "3 辆救护车"),
+        (1500, "beds", "1,500 张床位"),
+        (4, "GPs", "4 名全科医生"),
+        (2, "licensed physicians", "2 名执业（助理）医师"),
+        (800, "residents", "800 人"),
+    ],
+)
+def test_counts_take_their_measure_word(amount: int, unit: str, zh: str) -> None:
+    assert messages.amount_text(amount, unit) == zh
+    assert messages.amount_text(amount, unit, "en") == f"{messages.number(amount)} {unit}"

@@ -458,7 +458,8 @@ def test_d10_rows_carry_titles_label_year_baseline_and_the_plan(
     assert data["unit"] == "beds per 1,000 residents"
     assert data["citation"]["plan_title_zh"] == catalogue.plan_title_zh
     assert data["citation"]["document_number"] == "长政办发〔2021〕62号"
-    assert data["shortfall_text_zh"].startswith("需增加床位")
+    assert data["shortfall_text_zh"].startswith("尚缺")
+    assert "张床位（每1,000人" in data["shortfall_text_zh"]
     # data-gap rules give no rows: they are listed once
     assert not any(r.rule_id in {g.rule_id for g in catalogue_data_gaps(catalogue)} for r in rows)
 

@@ -108,6 +108,68 @@ def test_urban_residents_take_real_built_up_streets_first_then_synthetic_ones() 
     assert grid["population"].sum() == 25_000
 
 
+def test_a_surveyed_town_spills_to_its_surveyed_streets_not_to_a_synthetic_town_grid() -> None:
+    gdf = regions(
+        (
+            "A",
+            shapely.box(0, 0, 5000, 1000),
+            22_000,
+            shares(urban_centre=0.9, low_density_rural=0.1),
+        )
+    )
+    gdf["urban_population"] = 20_000
+    # a real road file covers cells 0-2 (6, 3 and 1 km/km² of real street); cells 3 and 4
+    # beyond it hold a synthetic town grid (8 km/km²) and rural roads (2 km/km²)
+    rows = [*lines_in_cell(0, 6), *lines_in_cell(1, 3), *lines_in_cell(2, 1)]
+    rows += [*lines_in_cell(3, 8), *lines_in_cell(4, 2)]
+    real = np.array([True] * 10 + [False] * 10)
+    grid = build_population_grid(
+        gdf,
+        cell_size_m=1000.0,
+        segments=segs(*rows),
+        segment_real=real,
+        real_area=shapely.box(0, 0, 3000, 1000),
+        urban_population_column="urban_population",
+    )
+
+    # 20,000 urban residents need 1.3 km²: the real built-up cell 0, then the surveyed cell
+    # with the densest real streets (cell 1), not the synthetic grid; by street length 6 : 3 ->
+    # 13,333.3 and 6,666.7. The 2,000 rural residents go to the village roads of cells 2
+    # (surveyed) and 4 (synthetic), shared by area 1 : 1 (by length it would be 1 : 2)
+    assert grid["population"].tolist() == [13_333, 6_667, 1_000, 0, 1_000]
+    # without the real area the synthetic grid is the town's second cell (6 : 8), and the
+    # rural residents follow the village roads' length (3 : 1 : 2)
+    plain = build_population_grid(
+        gdf,
+        cell_size_m=1000.0,
+        segments=segs(*rows),
+        segment_real=real,
+        urban_population_column="urban_population",
+    )
+    assert plain["population"].tolist() == [8_571, 1_000, 333, 11_429, 667]
+
+
+def test_generated_links_inside_the_real_area_carry_no_street_length() -> None:
+    gdf = regions(("A", shapely.box(0, 0, 2000, 1000), 1_000, shares(low_density_rural=1.0)))
+    # 300 m of real street in cell 0; a generated link from cell 1 into it, 1,000 m long
+    roads = segs((100, 100, 400, 100), (1500, 500, 500, 500))
+    grid = build_population_grid(
+        gdf,
+        segments=roads,
+        segment_real=[True, False],
+        real_area=shapely.box(0, 0, 1000, 1000),
+        cell_size_m=1000.0,
+    )
+
+    # the 500 m inside the real area are dropped, the 500 m beyond it kept
+    assert grid["road_length_m"].tolist() == [300.0, 500.0]
+    assert grid["real_road_length_m"].tolist() == [300.0, 0.0]
+    # the road point of cell 0 is its real street's midpoint, not pulled towards the link
+    assert (grid["road_x_m"][0], grid["road_y_m"][0]) == (250.0, 100.0)
+    # 1,000 rural residents shared by area 1 : 1 between the surveyed cell and the other
+    assert grid["population"].tolist() == [500, 500]
+
+
 def test_without_a_census_figure_the_ghsl_urban_classes_give_the_urban_residents() -> None:
     gdf = regions(
         (
@@ -420,6 +482,12 @@ def test_bad_segments_raise() -> None:
         build_population_grid(gdf, segments=([0.0], [np.nan], [1.0], [1.0]))
     with pytest.raises(PopulationError, match="segment_weight"):
         build_population_grid(gdf, segments=([0.0], [0.0], [1.0], [1.0]), segment_weight=-1.0)
+    with pytest.raises(PopulationError, match="real_area"):
+        build_population_grid(
+            gdf,
+            segments=([0.0], [0.0], [1.0], [1.0]),
+            real_area=shapely.LineString([(0, 0), (1, 1)]),
+        )
 
 
 # --- real Hunan counties ---------------------------------------------------------------------
