@@ -118,6 +118,10 @@ def check(
             if stored is not None:
                 report, verified = stored
             else:
+                from app.services.warm import start_search_warm_up
+
+                # the search's compiled code loads while the inputs are read
+                start_search_warm_up()
                 from app.services import compliance, norms
 
                 catalogues = given or norms.load_norms(settings)

@@ -46,6 +46,8 @@ def demo(
             refresh_facilities=refresh,
             progress=stages.stage_key,
         )
+        # what is prepared is kept; the evaluation below then commits its own run
+        session.commit()
         catalogues = norms.load_norms(settings)
         if catalogues.for_city(city) is not None:
             # the step the map's preparation also ends with (app.services.preparation)

@@ -13,7 +13,7 @@ language by the caller).
 """
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Facility, PopulationCell, Region, RoadEdge, RoadNetwork
 from app.services import citydata, networks, reference, road_files
 from app.services._tx import transaction
+from app.services.warm import start_search_warm_up
 from app.settings import CHANGSHA_ROADS_FILE, TRUNK_ROADS_FILE, Settings
 from geo.demo.generate import generate_demo_facilities
 from geo.demo.inventory import INVENTORY_KEYS, CityInventory, shipped_inventories
@@ -168,14 +169,58 @@ def _city_population(session: Session, adcode: str) -> int:
     return int(region.population or 0) if region is not None else 0
 
 
+@dataclass(frozen=True)
+class _FacilityBasis:
+    """What demo facilities are drawn from besides the cells: read from the database first."""
+
+    units: gpd.GeoDataFrame
+    existing: gpd.GeoDataFrame
+    inventory: CityInventory
+
+
+def _facility_basis(session: Session, city: str) -> _FacilityBasis:
+    units = citydata.city_units(session, city)
+    existing = _existing_frame(_city_facilities(session, city, synthetic=False), units.crs)
+    return _FacilityBasis(units, existing, city_inventory(session, city))
+
+
+def _draw_facilities(
+    cells: gpd.GeoDataFrame, basis: _FacilityBasis, *, seed: int
+) -> gpd.GeoDataFrame:
+    """The demo facilities (WGS84) for ``cells``: pure computation, no database."""
+    return generate_demo_facilities(
+        cells, basis.units, basis.inventory, existing=basis.existing, seed=seed
+    ).to_crs("EPSG:4326")
+
+
+def _surface_cells(surface: citydata.PopulationSurface, crs: str) -> gpd.GeoDataFrame:
+    """The cells of ``surface`` as :func:`_cells_frame` reads them back once stored.
+
+    The same columns, order (the rows are stored in this order) and geometries (the WGS84
+    MultiPolygons whose EWKB is stored), projected the same way: equal to the value.
+    """
+    cells = surface.cells
+    return gpd.GeoDataFrame(
+        {
+            "region_adcode": [str(code) for code in cells["region_adcode"]],
+            "population": cells["population"].to_numpy(dtype=np.int64),
+            "urban": cells["urban"].to_numpy(dtype=bool),
+            "settlement_class": [str(kind) for kind in cells["settlement_class"]],
+        },
+        geometry=surface.polygons,
+        crs="EPSG:4326",
+    ).to_crs(crs)
+
+
 def generate_facilities(session: Session, city: str, *, seed: int = 0) -> int:
     """Replace the city's synthetic facilities by a new demo set; returns how many."""
-    units = citydata.city_units(session, city)
-    cells = _cells_frame(session, city, units.crs)
-    existing = _existing_frame(_city_facilities(session, city, synthetic=False), units.crs)
-    demo = generate_demo_facilities(
-        cells, units, city_inventory(session, city), existing=existing, seed=seed
-    ).to_crs("EPSG:4326")
+    basis = _facility_basis(session, city)
+    cells = _cells_frame(session, city, basis.units.crs)
+    return _store_facilities(session, city, _draw_facilities(cells, basis, seed=seed))
+
+
+def _store_facilities(session: Session, city: str, demo: gpd.GeoDataFrame) -> int:
+    """Replace the city's synthetic facilities by ``demo`` (WGS84); returns how many."""
     # column by column: Python values without boxing every cell (thousands of rows, ~40 fields)
     fields = demo.drop(columns="geometry")
     records = [
@@ -233,15 +278,20 @@ def prepare_city(
     trunk = settings.data_file(*TRUNK_ROADS_FILE)
     real_file = real_road_file(settings, city)
     importing = real_file is not None and not _has_network_from(session, city, real_file.name)
+    # the facilities step's question, asked first: the network and population steps leave
+    # the facilities as they are
+    synthetic = _synthetic_count(session, city)
+    drawn = None
     # a synthetic network made before the trunk-road file was at hand is made again on it
     if network is None or (trunk is not None and _lacks_trunk_roads(session, network)):
         say(STEP_NETWORK)
-        network, population = _synthetic_network(
+        network, population, drawn = _synthetic_network(
             session,
             settings,
             city,
             trunk=trunk,
             with_population=not importing,
+            facilities_seed=seed if refresh_facilities or not synthetic else None,
             target_nodes=target_nodes,
             seed=seed,
             cell_size_m=cell_size_m,
@@ -265,17 +315,13 @@ def prepare_city(
         )
         session.commit()
         steps.append(("demo.step_population", {"cells": population.cells}))
-    synthetic = session.scalar(
-        select(func.count())
-        .select_from(Facility)
-        .join(Region, Region.adcode == Facility.region_adcode)
-        .where(
-            (Region.city_adcode == city) | (Region.adcode == city), Facility.source == "synthetic"
-        )
-    )
     if refresh_facilities or not synthetic:
         say(STEP_FACILITIES)
-        synthetic = generate_facilities(session, city, seed=seed)
+        if drawn is not None:
+            # drawn from the cells just stored, while the network was stored
+            synthetic = _store_facilities(session, city, drawn)
+        else:
+            synthetic = generate_facilities(session, city, seed=seed)
         session.commit()
         steps.append(("demo.step_facilities", {"count": synthetic}))
     real = len(_city_facilities(session, city, synthetic=False))
@@ -297,6 +343,19 @@ def prepare_city(
     )
 
 
+def _synthetic_count(session: Session, city: str) -> int:
+    """How many synthetic facilities the city has."""
+    found = session.scalar(
+        select(func.count())
+        .select_from(Facility)
+        .join(Region, Region.adcode == Facility.region_adcode)
+        .where(
+            (Region.city_adcode == city) | (Region.adcode == city), Facility.source == "synthetic"
+        )
+    )
+    return int(found or 0)
+
+
 def _synthetic_network(
     session: Session,
     settings: Settings,
@@ -304,12 +363,17 @@ def _synthetic_network(
     *,
     trunk: Path | None,
     with_population: bool,
+    facilities_seed: int | None,
     target_nodes: int | None,
     seed: int,
     cell_size_m: float,
     say: Progress,
-) -> tuple[networks.NetworkSummary, citydata.PopulationSummary | None]:
-    """Generate and store the city's synthetic network, and its population surface when asked."""
+) -> tuple[networks.NetworkSummary, citydata.PopulationSummary | None, gpd.GeoDataFrame | None]:
+    """Generate and store the city's synthetic network, and its population surface when asked.
+
+    With ``facilities_seed`` (and the population surface), the demo facilities are drawn too,
+    from the surface's cells, and returned to be stored (WGS84); else the third item is None.
+    """
     net, params = citydata.generate_network(
         session, city, target_nodes=target_nodes, seed=seed, trunk_roads=trunk
     )
@@ -317,20 +381,35 @@ def _synthetic_network(
         # joined to the real roads next: no population surface on it alone
         network = citydata.store_synthetic(session, city, net, params, settings=settings)
         session.commit()
-        return network, None
+        return network, None, None
     units = citydata.city_units(session, city)
+    basis = _facility_basis(session, city) if facilities_seed is not None else None
+
+    def draw(
+        surface: "Future[citydata.PopulationSurface]", basis: _FacilityBasis | None
+    ) -> gpd.GeoDataFrame | None:
+        drawn = None
+        if basis is not None and facilities_seed is not None:
+            cells = _surface_cells(surface.result(), basis.units.crs)
+            drawn = _draw_facilities(cells, basis, seed=facilities_seed)
+        # the city is evaluated next: its compiled search loads meanwhile
+        start_search_warm_up()
+        return drawn
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # the population surface needs only the arrays (as they will load back from the
-        # store): it is computed on the second core while PostGIS stores the network
+        # on the second core while PostGIS stores the network and then the cells (the main
+        # thread mostly waits for the server): the population surface, which needs only the
+        # arrays (as they load back from the store), then the facilities drawn on its cells
         surface = pool.submit(
             citydata.population_surface, units, networks.as_stored(net), cell_size_m=cell_size_m
         )
+        drawn = pool.submit(draw, surface, basis)
         network = citydata.store_synthetic(session, city, net, params, settings=settings)
         session.commit()
         say(STEP_POPULATION)
         population = citydata.store_population(session, city, surface.result(), network.id)
-    session.commit()
-    return network, population
+        session.commit()
+    return network, population, drawn.result()
 
 
 def real_road_file(settings: Settings, city: str) -> Path | None:

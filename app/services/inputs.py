@@ -285,16 +285,22 @@ def _sub_units(
 
 def register_facilities(session: Session, city: Region) -> list[LocatedFacility]:
     """The city's facilities in the register (ordered by id), with their WGS84 locations."""
+    # the columns as plain rows, not ORM objects: no identity map, no geometry parsed per row
+    # (a city has thousands of facilities)
+    fields = [column for column in Facility.__table__.c if column.name != "geom"]
     rows = session.execute(
-        select(Facility, func.ST_X(Facility.geom), func.ST_Y(Facility.geom))
+        select(
+            *fields, func.ST_X(Facility.geom).label("lon"), func.ST_Y(Facility.geom).label("lat")
+        )
         .join(Region, Region.adcode == Facility.region_adcode)
         .where(_member_filter(city))
         .order_by(Facility.id)
     ).all()
-    return [LocatedFacility(_facility_input(f), float(lon), float(lat)) for f, lon, lat in rows]
+    return [LocatedFacility(_facility_input(f), float(f.lon), float(f.lat)) for f in rows]
 
 
-def _facility_input(f: Facility) -> FacilityInput:
+def _facility_input(f: Any) -> FacilityInput:
+    """A facility of the register (a row of its columns, or the ORM object) as a run reads it."""
     standard = f.primary_care_standard
     return FacilityInput(
         id=f.id,

@@ -6,8 +6,11 @@ and, with a city, stores the network the city is analysed on:
 
 - when the file covers the city (:data:`app.services.city_rules.CITY_COVER_MIN` of its area), the
   real network alone;
-- else the real network inside its area (the convex hull of its nodes, within the city) joined
-  to the city's synthetic network outside it (:func:`geo.network.merge.join_networks`).
+- else (its extent, the convex hull of its nodes, covers less) the real network inside its
+  area (the land near its roads within the city, :func:`geo.network.merge.road_area`) joined
+  to the city's synthetic network outside it (:func:`geo.network.merge.join_networks`:
+  connectors of at most :data:`~geo.network.merge.MAX_CONNECTOR_M`, save a synthetic part's
+  only link, counted in ``params.long_connectors``).
 
 Every edge keeps its source (the file's name, the trunk-road file under the synthetic part, or
 ``synthetic``); the network's ``params`` keep the real area (WGS84 WKT), the defaults assumed and
@@ -52,6 +55,8 @@ class EdgeImport:
     classes_assumed: bool
     oneway_assumed: bool
     unmapped_classes: list[str] = field(default_factory=list)
+    # connectors longer than geo.network.merge.MAX_CONNECTOR_M (a synthetic part's only link)
+    long_connectors: int = 0
 
 
 def read_class_map(path: Path | None) -> dict[str, str]:
@@ -102,7 +107,7 @@ def import_edges(
     from app.services import citydata
     from geo.network import SYNTHETIC_SOURCE
     from geo.network.edges import network_from_lines
-    from geo.network.merge import join_networks
+    from geo.network.merge import AREA_CELL_M, ROAD_REACH_M, join_networks, road_area
 
     say = progress or (lambda _: None)
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
@@ -132,24 +137,30 @@ def import_edges(
     if city_adcode is not None:
         units = citydata.city_units(session, city_adcode).to_crs(real.crs)
         city_area = shapely.make_valid(units.union_all())
+        # the file's extent (the convex hull of its nodes) says whether it covers the city
         hull = shapely.convex_hull(shapely.multipoints(np.column_stack([real.x, real.y])))
-        real_area = shapely.make_valid(hull.intersection(city_area))
+        real_area = _polygons(hull.intersection(city_area).simplify(AREA_CELL_M / 2))
         cover = round(float(real_area.area / city_area.area), 6)
         params["real_cover_share"] = cover
         if cover < CITY_COVER_MIN:
+            # joined, the real area is the land near the file's roads within the city: the
+            # join and the population surface (params.real_area_wgs84) use this one geometry
+            near = road_area(real).intersection(city_area)
+            real_area = _polygons(near.simplify(AREA_CELL_M / 2))
+            params["real_area_reach_m"] = ROAD_REACH_M
             say("synthetic_outside")
             synthetic = _synthetic_network(session, settings, city_adcode)
             say("join")
             joined = join_networks(real, synthetic, real_area)
             net, connectors = joined.network, joined.connectors
+            params["connector_max_m"] = round(float(joined.connector_m.max(initial=0.0)), 1)
+            params["long_connectors"] = joined.long_connectors
             real_segments = int(joined.segment_real.sum())
             params["joined_with_network"] = "synthetic"
         # the joined network stands for the whole city; the real area says where it is real
         params["city_cover_share"] = 1.0 if cover < CITY_COVER_MIN else cover
         to_wgs84 = Transformer.from_crs(real.crs, "EPSG:4326", always_xy=True)
-        area_wgs84 = shapely.transform(
-            real_area.simplify(50.0), to_wgs84.transform, interleaved=False
-        )
+        area_wgs84 = shapely.transform(real_area, to_wgs84.transform, interleaved=False)
         params["real_area_wgs84"] = shapely.to_wkt(area_wgs84, rounding_precision=6)
     one_way = net.oneway | (net.edge_u < net.edge_v)
     codes = np.bincount(net.edge_source[one_way], minlength=len(net.sources))
@@ -176,7 +187,17 @@ def import_edges(
         classes_assumed=lines.classes_assumed,
         oneway_assumed=lines.oneway_assumed,
         unmapped_classes=list(lines.unmapped_classes),
+        long_connectors=params.get("long_connectors", 0),
     )
+
+
+def _polygons(geom: Any) -> Any:
+    """The polygons of a simplified area, valid (simplifying may collapse a sliver to a line)."""
+    import shapely
+
+    parts = shapely.get_parts(shapely.make_valid(geom))
+    # GEOS type id 3: Polygon
+    return shapely.union_all(parts[shapely.get_type_id(parts) == 3])
 
 
 def _synthetic_network(session: Session, settings: Settings, city_adcode: str) -> Any:

@@ -16,6 +16,10 @@ from geo.norms.terms import (
 )
 from geo.terms import AdminLevel, PrimaryCareStandard
 
+# the vocabularies' field names, listed once: a city's register builds thousands of facilities
+_CAPACITY_NAMES = tuple(name.value for name in CapacityField)
+_FLAG_NAMES = tuple((flag, flag.value) for flag in ServiceFlag)
+
 
 @dataclass(frozen=True, slots=True)
 class RegionInput:
@@ -121,12 +125,12 @@ class FacilityInput:
 
     def __post_init__(self) -> None:
         # the vocabulary may name fields this input does not carry yet: they read as unknown
-        for name in CapacityField:
-            number = getattr(self, name.value, None)
+        for name in _CAPACITY_NAMES:
+            number = getattr(self, name, None)
             if number is not None and number < 0:
-                msg = f"facility {self.id}: {name.value} must not be negative"
+                msg = f"facility {self.id}: {name} must not be negative"
                 raise ValueError(msg)
-        flags = frozenset(flag for flag in ServiceFlag if getattr(self, flag.value, False))
+        flags = frozenset(flag for flag, name in _FLAG_NAMES if getattr(self, name, False))
         # frozen dataclass: derived fields are set through object.__setattr__
         object.__setattr__(self, "flags", flags)
 

@@ -71,6 +71,9 @@ def test_a_clone_without_shared_data_sets_up_and_checks_a_city(
         assert "行政区（152）" in flat
         assert "长沙医院（51）" in flat
         _fplan(clone, env, "demo", "--city", "433101")
+        # the demo evaluated the plan and kept its run: the check answers from it
+        answer = _fplan(clone, env, "check", "--city", "433101", "--format", "json")
+        assert '"reused":true' in answer
         report = _fplan(clone, env, "check", "--city", "433101")
         # Jishou's plan, its rules by their Chinese titles, and the honest note on the quotes
         assert "吉首市" in report

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.cli.demo import summary_lines
 from app.db.models import Facility, PopulationCell, Region, RoadEdge, RoadNetwork
 from app.services import citydata, networks, road_files
-from app.services.demo import prepare_city
+from app.services.demo import generate_facilities, prepare_city
 from app.services.reference import load_hunan
 from app.settings import TRUNK_ROADS_FILE, Settings
 from geo.demo.inventory import get_inventory
@@ -225,15 +225,41 @@ def _stored_cells(session: Session, city: str) -> list[tuple[object, ...]]:
     ]
 
 
+def _synthetic_facilities(session: Session, city: str) -> list[dict[str, object]]:
+    """The city's synthetic facilities, every column but the id and the write times, in order."""
+    skip = {"id", "created_at", "updated_at", "geom"}
+    columns = [c for c in Facility.__table__.c if c.name not in skip]
+    rows = session.execute(
+        select(*columns, func.ST_AsEWKB(Facility.geom).label("ewkb"))
+        .join(Region, Region.adcode == Facility.region_adcode)
+        .where(
+            (Region.city_adcode == city) | (Region.adcode == city),
+            Facility.source == "synthetic",
+        )
+        .order_by(Facility.id)
+    ).all()
+    return [{**row._asdict(), "ewkb": bytes(row.ewkb)} for row in rows]
+
+
 def test_demo_surface_built_beside_the_store_is_the_one_built_after_it(
     hunan: Session, settings: Settings
 ) -> None:
     # Yueyang has no network yet: the demo generates one and computes the population surface
     # while storing it, from the arrays as they will load back
     summary = prepare_city(hunan, settings, "430600", target_nodes=3_000, cell_size_m=2_000)
-    assert [key for key, _ in summary.steps[:2]] == ["demo.step_network", "demo.step_population"]
+    assert [key for key, _ in summary.steps[:3]] == [
+        "demo.step_network",
+        "demo.step_population",
+        "demo.step_facilities",
+    ]
     beside = _stored_cells(hunan, "430600")
     assert len(beside) == summary.population_cells
+    # the facilities were drawn on the surface's cells while the network was stored: the same
+    # as drawn on the cells read back from PostGIS afterwards
+    drawn = _synthetic_facilities(hunan, "430600")
+    assert len(drawn) == summary.synthetic_facilities > 0
+    generate_facilities(hunan, "430600", seed=0)
+    assert _synthetic_facilities(hunan, "430600") == drawn
     # the surface built afterwards from the network as PostGIS gives it back: the same cells
     net = networks._rebuild(hunan, networks.get_summary(hunan, summary.network_id))
     citydata.build_population(hunan, "430600", net, summary.network_id, cell_size_m=2_000)

@@ -10,6 +10,7 @@ from app.db.models import PopulationCell, RoadEdge, RoadNetwork
 from app.services import citydata, networks, road_files
 from app.services.reference import load_hunan
 from app.settings import Settings
+from geo.network.merge import MAX_CONNECTOR_M
 
 CHANGSHA = "430100"
 
@@ -39,7 +40,11 @@ def test_central_changsha_layer_joined_to_the_synthetic_rest(
     assert row is not None
     assert row.params["speeds_assumed"] is True
     assert row.params["real_segments"] == 74_527
-    assert row.params["real_area_wgs84"].startswith("POLYGON")
+    # the land within a kilometre of the layer's roads: the centre and the corridors it maps
+    assert row.params["real_area_wgs84"].startswith("MULTIPOLYGON")
+    # the networks meet where they are near: no connector crosses kilometres of unmapped land
+    assert done.long_connectors == 0
+    assert 0 < row.params["connector_max_m"] < MAX_CONNECTOR_M
     synthetic = db_session.scalars(
         select(RoadNetwork).where(RoadNetwork.city_adcode == CHANGSHA, RoadNetwork.synthetic)
     ).all()
@@ -73,8 +78,9 @@ def test_central_changsha_layer_joined_to_the_synthetic_rest(
         ).all()
     )
     assert by_unit["430102"] == pytest.approx(1.0)  # 芙蓉区: wholly inside the layer
-    # 开福区 lies inside it too: the links joining the synthetic rest cross it and house nobody
-    assert by_unit["430105"] == pytest.approx(1.0, abs=1e-3)
+    # 开福区 lies inside it too, save patches over a kilometre from the layer's roads, where
+    # the synthetic streets stay
+    assert by_unit["430105"] == pytest.approx(0.99, abs=0.01)
     # 雨花区's town is surveyed: the urban residents its built-up streets cannot hold go to its
     # other surveyed streets, not to the synthetic town grid drawn beyond the layer
     assert by_unit["430111"] > 0.95

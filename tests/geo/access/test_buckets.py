@@ -5,6 +5,9 @@ rule can be checked against a brute force: per source one networkx Dijkstra, the
 minimum over sources, the label the lowest source index reaching that minimum.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -13,7 +16,8 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geo.access._buckets import MAX_RING, bucket_search, bucket_width
+from geo.access import _buckets
+from geo.access._buckets import MAX_RING, bucket_search, bucket_width, warm_up
 
 INF = np.inf
 
@@ -172,3 +176,23 @@ def test_random_real_weights_equal_scipy_exactly(seed: int) -> None:
     want = dijkstra(matrix, directed=True, indices=sources, min_only=True, limit=60.0)
     assert np.array_equal(time, want)
     assert ((label >= 0) == np.isfinite(want)).all()
+
+
+def _dispatcher() -> Any:
+    """The numba dispatcher behind the search (made at its first call)."""
+    cells = [cell.cell_contents for cell in _buckets._search.__closure__ or ()]
+    return next(value for value in cells if hasattr(value, "signatures"))
+
+
+def test_the_warm_up_in_a_thread_loads_the_search_every_call_uses() -> None:
+    # the warm-up and a search start together: one dispatcher, one signature (the warm-up's
+    # types are those of a real call), and the search's answer is the usual one
+    matrix = csr(4, [(0, 1, 10.0), (1, 2, 10.0), (2, 3, 10.0)])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        warm = pool.submit(warm_up)
+        searched = pool.submit(search, matrix, [1], [0], limit=10.0, offset=60.0)
+        warm.result()
+        time, label = searched.result()
+    assert time.tolist() == [INF, 60.0, 70.0, INF]
+    assert label.tolist() == [-1, 0, 0, -1]
+    assert len(_dispatcher().signatures) == 1
