@@ -1,8 +1,10 @@
 """Wording of results: numbers, plurals, facility descriptions and the catalogue's sentences.
 
 Every verdict sentence is a keyed message of the catalogue (``geo/messages/{zh,en}.po``,
-``verdict.*`` keys); :func:`worded` fills one in both languages from named values. The noun
-tables here are the evaluators' English vocabulary (their units name catalogue keys too).
+``verdict.*`` keys); :func:`worded` fills one in both languages from named values. Facility
+nouns (``noun.facility.*``), grades, service flags and the selector descriptions built from them
+come from the catalogue too; the capacity nouns here are the evaluators' English units, which
+name the catalogue's ``unit.*`` and ``count.*`` keys.
 """
 
 from collections.abc import Iterable, Sequence
@@ -10,36 +12,7 @@ from typing import NamedTuple
 
 from geo import messages
 from geo.norms.parameters import FacilitySelector
-from geo.norms.terms import CapacityField, FacilityType, Grade, ServiceFlag
-
-FACILITY_NOUNS: dict[FacilityType, tuple[str, str]] = {
-    FacilityType.GENERAL_HOSPITAL: ("general hospital", "general hospitals"),
-    FacilityType.TCM_HOSPITAL: ("TCM hospital", "TCM hospitals"),
-    FacilityType.MATERNAL_CHILD_HOSPITAL: (
-        "maternal and child health institution",
-        "maternal and child health institutions",
-    ),
-    FacilityType.SPECIALTY_HOSPITAL: ("specialty hospital", "specialty hospitals"),
-    FacilityType.PSYCHIATRIC_HOSPITAL: ("psychiatric hospital", "psychiatric hospitals"),
-    FacilityType.TOWNSHIP_HEALTH_CENTER: ("township health centre", "township health centres"),
-    FacilityType.COMMUNITY_HEALTH_CENTER: (
-        "community health centre",
-        "community health centres",
-    ),
-    FacilityType.COMMUNITY_HEALTH_STATION: (
-        "community health station",
-        "community health stations",
-    ),
-    FacilityType.VILLAGE_CLINIC: ("village clinic", "village clinics"),
-    FacilityType.EMS_CENTER: ("EMS centre", "EMS centres"),
-    FacilityType.EMS_STATION: ("EMS station", "EMS stations"),
-    FacilityType.CHILDCARE_INSTITUTION: ("childcare institution", "childcare institutions"),
-    FacilityType.MENTAL_REHAB_INSTITUTION: (
-        "community mental-rehabilitation institution",
-        "community mental-rehabilitation institutions",
-    ),
-    FacilityType.BLOOD_COLLECTION_POINT: ("blood-collection point", "blood-collection points"),
-}
+from geo.norms.terms import CapacityField, FacilityType, Grade
 
 CAPACITY_NOUNS: dict[CapacityField, tuple[str, str]] = {
     CapacityField.BEDS: ("bed", "beds"),
@@ -136,29 +109,6 @@ def noun_words(number: float, field: CapacityField) -> Words:
     return Words(plural_noun(number, field), capacity_noun_zh(field))
 
 
-FLAG_PHRASES: dict[ServiceFlag, str] = {
-    ServiceFlag.PSYCHIATRIC_WARD: "with a psychiatric ward",
-    ServiceFlag.CRITICAL_MATERNAL_CENTRE: "with a critical maternal care centre",
-    ServiceFlag.CRITICAL_NEONATAL_CENTRE: "with a critical neonatal care centre",
-    ServiceFlag.EMS_STATION_HOSTED: "hosting an EMS station",
-    ServiceFlag.GERIATRICS_DEPT: "with a geriatrics department",
-    ServiceFlag.OPHTHALMOLOGY_DEPT: "with an ophthalmology department",
-    ServiceFlag.PSYCHOLOGY_CLINIC: "with a psychology clinic",
-    ServiceFlag.REHABILITATION_DEPT: "with a rehabilitation department",
-    ServiceFlag.HOSPICE_CARE: "providing hospice care",
-    ServiceFlag.TCM_HALL: "with a TCM hall (中医馆)",
-    ServiceFlag.TCM_PREVENTIVE_CARE: "offering preventive TCM (治未病)",
-    ServiceFlag.INFECTIOUS_WARD: "with an infectious-disease ward",
-    ServiceFlag.CENTRAL_TOWNSHIP: "designated central (中心乡镇卫生院)",
-}
-
-GRADE_WORDS = {
-    Grade.TERTIARY: "grade III",
-    Grade.SECONDARY: "grade II",
-    Grade.PRIMARY: "grade I",
-    Grade.NONE: "ungraded",
-}
-
 HOSPITAL_TYPES = frozenset(
     {
         FacilityType.GENERAL_HOSPITAL,
@@ -173,11 +123,6 @@ CENTRE_TYPES = frozenset(
 )
 
 
-def count(number: int, singular: str, plural: str) -> str:
-    """Return ``"1 bed"`` / ``"12,400 beds"``."""
-    return f"{number:,} {singular if number == 1 else plural}"
-
-
 def number(value: float) -> str:
     """Return a ratio with at most two decimals and no trailing zeros (``"3.9"``, ``"8"``)."""
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -189,50 +134,135 @@ def percent(share: float) -> str:
     return f"{number(share * 100)}%"
 
 
-def _facility_nouns(kind: FacilityType) -> tuple[str, str]:
-    # a type added to the vocabulary reads by its name until it is worded here
+def listed(parts: Sequence[Words], joiner: str) -> Words:
+    """Return parts joined by the catalogue's joiner ``joiner`` (``noun.or``: " or " / 或)."""
+    between = worded(joiner)
+    return Words(
+        between.en.join(part.en for part in parts), between.zh.join(part.zh for part in parts)
+    )
+
+
+class Nouns(NamedTuple):
+    """A noun for facilities: English singular and plural, and the one Chinese noun."""
+
+    one: str
+    many: str
+    zh: str
+
+    @property
+    def singular(self) -> Words:
+        """The singular noun in both languages."""
+        return Words(self.one, self.zh)
+
+    @property
+    def plural(self) -> Words:
+        """The plural noun in both languages."""
+        return Words(self.many, self.zh)
+
+    def of(self, number: int) -> Words:
+        """The noun for ``number`` of them (``1 centre``, ``2 centres``)."""
+        return self.singular if number == 1 else self.plural
+
+
+def catalogue_nouns(key: str) -> Nouns:
+    """Return the nouns the catalogue gives under ``key`` (singular) and ``key.many``."""
+    one, many = worded(key), worded(f"{key}.many")
+    return Nouns(one.en, many.en, one.zh)
+
+
+def tally(number: int, nouns: Nouns, *, more: bool = False) -> Words:
+    """Return a count of facilities in both languages (``3 more centres`` / ``3个卫生院``).
+
+    ``more`` words it as what is missing in English; Chinese says that in the sentence (尚缺).
+    """
+    noun = nouns.of(number)
+    if more:
+        noun = Words(messages.text("verdict.more_noun", "en", noun=noun.en), noun.zh)
+    return worded("count.facility", n=f"{number:,}", noun=noun)
+
+
+def amount(number: int, unit: str, *, more: bool = False) -> Words:
+    """Return a count in an evaluator's unit (``12 ICU beds`` / ``12张重症监护床位``)."""
+    noun = messages.text("verdict.more_noun", "en", noun=unit) if more else unit
+    return Words(f"{number:,} {noun}", count_zh(number, unit))
+
+
+def _facility_nouns(kind: FacilityType) -> Nouns:
+    key = f"noun.facility.{kind.value}"
+    if messages.has(key, "en"):
+        return catalogue_nouns(key)
+    # a type added to the vocabulary reads by its label until its nouns are worded
     name = kind.value.replace("_", " ")
-    return FACILITY_NOUNS.get(kind, (name, f"{name}s"))
+    return Nouns(name, f"{name}s", messages.label("facility_type", kind.value, "zh"))
 
 
-def facility_noun(types: Iterable[FacilityType], *, plural: bool = True) -> str:
+def facility_noun(types: Iterable[FacilityType]) -> Nouns:
     """Name a set of facility types with one noun: "hospitals", "centres", or the type's name."""
     kinds = frozenset(types)
     if len(kinds) == 1:
         (only,) = kinds
-        return _facility_nouns(only)[1 if plural else 0]
+        return _facility_nouns(only)
     if kinds <= HOSPITAL_TYPES:
-        return "hospitals" if plural else "hospital"
+        return catalogue_nouns("noun.facility.hospitals")
     if kinds <= CENTRE_TYPES:
-        return "centres" if plural else "centre"
+        return catalogue_nouns("noun.facility.centres")
     if len(kinds) <= 3:
         # keep the declaration order of the types so the wording is stable
-        ordered = [t for t in FacilityType if t in kinds]
-        return " or ".join(_facility_nouns(t)[1 if plural else 0] for t in ordered)
-    return "health facilities" if plural else "health facility"
+        each = [_facility_nouns(t) for t in FacilityType if t in kinds]
+        one = listed([nouns.singular for nouns in each], "noun.or")
+        many = listed([nouns.plural for nouns in each], "noun.or")
+        return Nouns(one.en, many.en, one.zh)
+    return catalogue_nouns("noun.facility.health_facilities")
 
 
-def describe_selector(selector: FacilitySelector, *, plural: bool = False) -> str:
-    """Describe one selector, e.g. ``"public hospital with a psychiatric ward"``."""
-    words: list[str] = []
-    if selector.ownership is not None:
-        words.append(selector.ownership.value)
-    words.append(facility_noun(selector.facility_types, plural=plural))
-    if selector.min_grade is not None:
-        words.append(f"of {GRADE_WORDS[selector.min_grade]} or above")
-    words.extend(
-        FLAG_PHRASES.get(flag, f"with {flag.value.replace('_', ' ')}") for flag in selector.flags
+def _flag_words(flag: str) -> Words:
+    key = f"flag.{flag}"
+    if messages.has(key, "en"):
+        return worded("selector.flag", flag=worded(key))
+    # a flag added to the vocabulary reads by its name until it is worded
+    name = flag.replace("_", " ")
+    return worded("selector.flag", flag=Words(f"with {name}", name))
+
+
+def describe_selector(selector: FacilitySelector) -> Nouns:
+    """Describe one selector, e.g. ``"public hospital with a psychiatric ward"``.
+
+    Returns the English singular and plural and the Chinese noun (设精神科的公立医院).
+    """
+    nouns = facility_noun(selector.facility_types)
+    ownership = (
+        NO_WORDS
+        if selector.ownership is None
+        else worded(f"selector.ownership.{selector.ownership.value}")
     )
-    return " ".join(words)
+    grade = (
+        NO_WORDS
+        if selector.min_grade is None
+        else worded("selector.min_grade", grade=worded(f"grade.{selector.min_grade.value}"))
+    )
+    flags = joined(*(_flag_words(flag) for flag in selector.flags))
+    one, many = (
+        worded("selector.described", ownership=ownership, noun=noun, grade=grade, flags=flags)
+        for noun in (nouns.singular, nouns.plural)
+    )
+    return Nouns(one.en, many.en, one.zh)
 
 
-def describe_selectors(selectors: Sequence[FacilitySelector], *, plural: bool = False) -> str:
-    """Describe any-of selectors, joined with "or"."""
-    return " or ".join(describe_selector(selector, plural=plural) for selector in selectors)
+def describe_selectors(selectors: Sequence[FacilitySelector]) -> Nouns:
+    """Describe any-of selectors, joined with "or" (或)."""
+    each = [describe_selector(selector) for selector in selectors]
+    one = listed([nouns.singular for nouns in each], "noun.or")
+    many = listed([nouns.plural for nouns in each], "noun.or")
+    return Nouns(one.en, many.en, one.zh)
 
 
-def names(items: Sequence[str], *, limit: int = 3) -> str:
-    """List a few names, then how many more (``"A, B, C and 4 more"``)."""
-    shown = ", ".join(items[:limit])
+def grade_words(grade: Grade) -> Words:
+    """Return a grade as the plans name it (``grade II`` / 二级)."""
+    return worded(f"grade.{grade.value}")
+
+
+def names(items: Sequence[str], *, limit: int = 3) -> Words:
+    """List a few names, then how many more (``A, B, C and 4 more`` / ``A、B、C等（另有4个）``)."""
+    shown = listed([Words(item, item) for item in items[:limit]], "names.separator")
     rest = len(items) - limit
-    return f"{shown} and {rest} more" if rest > 0 else shown
+    return worded("names.more", shown=shown, rest=rest) if rest > 0 else shown

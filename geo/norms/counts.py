@@ -16,7 +16,7 @@ from geo.norms.parameters import (
     PresenceParameters,
     StaffingParameters,
 )
-from geo.norms.results import RuleResult, Verdict, make_result
+from geo.norms.results import RuleResult, Verdict, make_result, said_verdict
 from geo.norms.terms import GRADE_RANK, PopulationBasis, Status
 
 _FACILITIES = "facilities"
@@ -38,20 +38,8 @@ def basis_population(region: RegionInput, basis: PopulationBasis) -> int | None:
     return urban if basis == PopulationBasis.URBAN else region.population - urban
 
 
-def _nouns(selectors: Sequence[FacilitySelector]) -> tuple[str, str]:
-    types = [t for selector in selectors for t in selector.facility_types]
-    return _text.facility_noun(types, plural=False), _text.facility_noun(types)
-
-
-def _more(number: int, singular: str, plural: str) -> str:
-    return _text.count(number, f"more {singular}", f"more {plural}")
-
-
-def _all_of(total: int, nouns: tuple[str, str], verbs: tuple[str, str]) -> str:
-    """Return ``"the one centre has"`` or ``"all 3 centres have"``."""
-    if total == 1:
-        return f"the one {nouns[0]} {verbs[0]}"
-    return f"all {total:,} {nouns[1]} {verbs[1]}"
+def _nouns(selectors: Sequence[FacilitySelector]) -> _text.Nouns:
+    return _text.facility_noun([t for selector in selectors for t in selector.facility_types])
 
 
 def evaluate_facility_per_population(
@@ -86,88 +74,105 @@ def evaluate_facility_per_population(
     return make_result(rule, region, verdict, unit=_FACILITIES, shortfall_unit=_FACILITIES)
 
 
+# the way of counting per resident, by the residents counted
+_PER_RESIDENTS = {
+    PopulationBasis.TOTAL: "verdict.count.per_residents",
+    PopulationBasis.URBAN: "verdict.count.per_urban_residents",
+    PopulationBasis.RURAL: "verdict.count.per_rural_residents",
+}
+
+
 def _requirements(
     params: FacilityPerPopulationParameters, region: RegionInput
-) -> dict[str, int | None]:
+) -> list[tuple[_text.Words, int | None]]:
     """Return each way of counting the rule allows, with the facilities it requires."""
-    requirements: dict[str, int | None] = {}
+    requirements: list[tuple[_text.Words, int | None]] = []
     if params.residents_per_facility_max is not None:
         residents = basis_population(region, params.population_basis)
-        basis = (
-            ""
-            if params.population_basis == PopulationBasis.TOTAL
-            else f" {params.population_basis.value}"
+        way = _text.worded(
+            _PER_RESIDENTS[params.population_basis], n=params.residents_per_facility_max
         )
-        way = f"one per {params.residents_per_facility_max:,}{basis} residents"
         need = (
             None if residents is None else math.ceil(residents / params.residents_per_facility_max)
         )
-        requirements[way] = need
+        requirements.append((way, need))
     if params.per_admin_unit == "township":
-        requirements["one per township"] = region.township_count
+        requirements.append((_text.worded("verdict.count.per_township"), region.township_count))
     elif params.per_admin_unit == "subdistrict":
-        requirements["one per sub-district"] = region.subdistrict_count
+        way = _text.worded("verdict.count.per_subdistrict")
+        requirements.append((way, region.subdistrict_count))
     return requirements
 
 
-def _unknown_figures(params: FacilityPerPopulationParameters, region: RegionInput) -> str:
+def _unknown_figures(params: FacilityPerPopulationParameters, region: RegionInput) -> _text.Words:
     """Name the figures a count rule lacks (population, urban share, township count …)."""
-    missing: list[str] = []
+    missing: list[_text.Words] = []
     if params.residents_per_facility_max is not None:
         if region.population is None:
-            missing.append("population")
+            missing.append(_text.worded("figure.population"))
         elif params.population_basis != PopulationBasis.TOTAL and region.urban_share is None:
-            missing.append("urban share")
+            missing.append(_text.worded("figure.urban_share"))
     if params.per_admin_unit == "township" and region.township_count is None:
-        missing.append("township count")
+        missing.append(_text.worded("figure.township_count"))
     if params.per_admin_unit == "subdistrict" and region.subdistrict_count is None:
-        missing.append(messages.text("figure.subdistrict_count", "en"))
-    return " and ".join(missing) or "a figure"
+        missing.append(_text.worded("figure.subdistrict_count"))
+    if not missing:
+        return _text.worded("figure.any")
+    return _text.listed(missing, "noun.and")
 
 
 def _count(params: FacilityPerPopulationParameters, region: RegionInput, present: int) -> Verdict:
-    singular, plural = _nouns(params.facilities)
+    nouns = _nouns(params.facilities)
     requirements = _requirements(params, region)
-    known = {way: need for way, need in requirements.items() if need is not None}
-    unknown = [way for way, need in requirements.items() if need is None]
+    known = [(way, need) for way, need in requirements if need is not None]
+    unknown = _text.listed([way for way, need in requirements if need is None], "noun.or")
     if not known:
         lacking = _unknown_figures(params, region)
-        text = f"cannot count {' or '.join(unknown)}: {lacking} unknown"
-        return Verdict(float(present), None, None, None, text)
+        said = _text.worded("verdict.count.uncountable", ways=unknown, lacking=lacking)
+        return said_verdict(float(present), None, None, None, said)
 
     # meeting any one way of counting satisfies the rule; the easiest is the target
-    way, target = min(known.items(), key=lambda item: item[1])
+    way, target = min(known, key=lambda item: item[1])
     missing = max(0, target - present)
     if missing == 0:
-        text = f"has {_text.count(present, singular, plural)}; {target:,} needed ({way})"
-        return Verdict(float(present), float(target), True, 0.0, text)
-    more = _more(missing, singular, plural)
-    if unknown:
-        text = f"needs {more} by {way}; {' or '.join(unknown)} cannot be counted (data unknown)"
-        return Verdict(float(present), float(target), None, None, text)
-    text = f"needs {more} ({way}; has {present:,})"
-    return Verdict(float(present), float(target), False, float(missing), text)
+        count = _text.tally(present, nouns)
+        said = _text.worded("verdict.count.met", count=count, target=target, way=way)
+        return said_verdict(float(present), float(target), True, 0.0, said)
+    more = _text.tally(missing, nouns, more=True)
+    if unknown.en:
+        said = _text.worded("verdict.count.short_undecided", more=more, way=way, ways=unknown)
+        return said_verdict(float(present), float(target), None, None, said)
+    said = _text.worded("verdict.count.short", more=more, way=way, present=present)
+    return said_verdict(float(present), float(target), False, float(missing), said)
 
 
 def _below(
     below: Sequence[FacilityInput],
     large: Sequence[FacilityInput],
-    unknown_note: str,
-    undecided: int,
-    what: str,
+    notes: Sequence[_text.Words],
+    what: dict[str, object],
 ) -> Verdict:
     """The verdict when some large-catchment facilities fall short: a fail, naming them."""
-    text = f"{len(below)} of {len(large)} {what}: {_text.names([f.name for f in below])}"
-    if unknown_note or undecided:
-        note = unknown_note + (f"; standard not recorded for {undecided}" if undecided else "")
-        return Verdict(None, None, False, float(len(below)), text + note)
-    return Verdict(
-        float(len(large) - len(below)), float(len(large)), False, float(len(below)), text
+    said = _text.worded(
+        "verdict.catchment.below",
+        below=len(below),
+        large=len(large),
+        names=_text.names([f.name for f in below]),
+        **what,
+    )
+    if notes:
+        said = _text.listed([said, *notes], "verdict.sep")
+        return said_verdict(None, None, False, float(len(below)), said)
+    return said_verdict(
+        float(len(large) - len(below)), float(len(large)), False, float(len(below)), said
     )
 
 
 _STANDARD_RANK = {"basic": 1, "recommended": 2}
-_STANDARD_WORDS = {"basic": "the basic standard", "recommended": "the recommended standard"}
+_STANDARD_WORDS = {
+    "basic": "verdict.catchment.standard.basic",
+    "recommended": "verdict.catchment.standard.recommended",
+}
 
 
 def _meets(params: FacilityPerPopulationParameters, facility: FacilityInput) -> bool | None:
@@ -182,20 +187,22 @@ def _meets(params: FacilityPerPopulationParameters, facility: FacilityInput) -> 
     return _STANDARD_RANK.get(facility.primary_care_standard, 0) >= _STANDARD_RANK[standard]
 
 
-def _short_of(params: FacilityPerPopulationParameters) -> str:
+def _short_of(params: FacilityPerPopulationParameters) -> _text.Words:
     """Say what the failing facilities lack: "are below grade II", "are not at the … standard"."""
     if params.required_standard is None and params.required_grade is not None:
-        return f"are below {_text.GRADE_WORDS[params.required_grade]}"
-    return f"are not {_requirement_words(params)}"
+        grade = _text.grade_words(params.required_grade)
+        return _text.worded("verdict.catchment.below_grade", grade=grade)
+    return _text.worded("verdict.catchment.not_meeting", requirement=_requirement_words(params))
 
 
-def _requirement_words(params: FacilityPerPopulationParameters) -> str:
+def _requirement_words(params: FacilityPerPopulationParameters) -> _text.Words:
     words = []
     if params.required_grade is not None:
-        words.append(f"{_text.GRADE_WORDS[params.required_grade]} or above")
+        grade = _text.grade_words(params.required_grade)
+        words.append(_text.worded("verdict.catchment.grade", grade=grade))
     if params.required_standard is not None:
-        words.append(f"at {_STANDARD_WORDS[params.required_standard]}")
-    return " and ".join(words)
+        words.append(_text.worded(_STANDARD_WORDS[params.required_standard]))
+    return _text.listed(words, "verdict.catchment.and")
 
 
 def _catchment(
@@ -203,10 +210,10 @@ def _catchment(
     present: Sequence[FacilityInput],
     catchments: Mapping[int | str, int] | None,
 ) -> Verdict:
-    singular, plural = _nouns(params.facilities)
+    nouns = _nouns(params.facilities)
     threshold = params.catchment_min_residents or 0
     if catchments is None:
-        return Verdict(None, None, None, None, "catchment populations not given")
+        return said_verdict(None, None, None, None, _text.worded("verdict.catchment.not_given"))
     requirement = _requirement_words(params)
 
     unknown = [f for f in present if catchments.get(f.id) is None]
@@ -214,31 +221,42 @@ def _catchment(
     verdicts = [(f, _meets(params, f)) for f in large]
     below = [f for f, ok in verdicts if ok is False]
     undecided = [f for f, ok in verdicts if ok is None]
-    serving = f"serving {threshold:,} or more residents"
-    unknown_note = f"; catchment unknown for {len(unknown)} of {len(present)} {plural}"
+    unknown_note = _text.worded(
+        "verdict.catchment.unknown", unknown=len(unknown), present=len(present), nouns=nouns.plural
+    )
     if below:
-        return _below(
-            below,
-            large,
-            unknown_note if unknown else "",
-            len(undecided),
-            f"{plural} {serving} {_short_of(params)}",
-        )
+        notes = [unknown_note] if unknown else []
+        if undecided:
+            notes.append(_text.worded("verdict.catchment.unrecorded", n=len(undecided)))
+        what = {"nouns": nouns.plural, "threshold": threshold, "short_of": _short_of(params)}
+        return _below(below, large, notes, what)
     if undecided:
-        text = (
-            f"standard not recorded for {len(undecided)} of {len(large)} {plural} {serving} "
-            f"(each must be {requirement})"
+        said = _text.worded(
+            "verdict.catchment.undecided",
+            undecided=len(undecided),
+            large=len(large),
+            nouns=nouns.plural,
+            threshold=threshold,
+            requirement=requirement,
         )
         good = float(len(large) - len(undecided))
-        return Verdict(good, float(len(large)), None, None, text, unknown=len(undecided))
+        return said_verdict(good, float(len(large)), None, None, said, unknown=len(undecided))
     if unknown:
-        return Verdict(None, None, None, None, unknown_note.removeprefix("; "))
+        return said_verdict(None, None, None, None, unknown_note)
     if not large:
-        text = f"no {singular} serves {threshold:,} or more residents"
-        return Verdict(0.0, 0.0, True, 0.0, text)
-    text = f"{_all_of(len(large), (singular, plural), ('is', 'are'))} {requirement}"
-    text = f"{text} ({serving})"
-    return Verdict(float(len(large)), float(len(large)), True, 0.0, text)
+        said = _text.worded(
+            "verdict.catchment.none_large", noun=nouns.singular, threshold=threshold
+        )
+        return said_verdict(0.0, 0.0, True, 0.0, said)
+    said = _text.worded(
+        "verdict.catchment.met_one" if len(large) == 1 else "verdict.catchment.met_all",
+        noun=nouns.singular,
+        nouns=nouns.plural,
+        n=len(large),
+        requirement=requirement,
+        threshold=threshold,
+    )
+    return said_verdict(float(len(large)), float(len(large)), True, 0.0, said)
 
 
 def evaluate_presence(
@@ -269,8 +287,7 @@ def evaluate_presence(
 
 
 def _presence_count(params: PresenceParameters, region: RegionInput, present: int) -> Verdict:
-    singular = _text.describe_selectors(params.facilities)
-    plural = _text.describe_selectors(params.facilities, plural=True)
+    nouns = _text.describe_selectors(params.facilities)
     need = params.min_count
 
     # a population threshold can exempt the region
@@ -285,26 +302,25 @@ def _presence_count(params: PresenceParameters, region: RegionInput, present: in
                 params.applies_at_threshold and population == threshold
             )
         if applies is False:
-            limit = "at least" if params.applies_at_threshold else "more than"
-            text = (
-                f"not required: {population:,} residents, the rule applies to {limit} {threshold:,}"
+            said = _text.worded(
+                "verdict.presence.exempt_at_least"
+                if params.applies_at_threshold
+                else "verdict.presence.exempt_more_than",
+                population=population,
+                threshold=threshold,
             )
-            return Verdict(float(present), 0.0, True, 0.0, text)
+            return said_verdict(float(present), 0.0, True, 0.0, said)
 
-    has = f"has {_text.count(present, singular, plural)}"
     if present >= need:
-        return Verdict(float(present), float(need), True, 0.0, has)
+        said = _text.worded("verdict.presence.has", count=_text.tally(present, nouns))
+        return said_verdict(float(present), float(need), True, 0.0, said)
     missing = need - present
-    text = f"needs {_more(missing, singular, plural)}"
+    more = _text.tally(missing, nouns, more=True)
     if applies is None:
-        return Verdict(
-            float(present),
-            float(need),
-            None,
-            None,
-            f"{text} if the population exceeds {threshold:,}; population unknown",
-        )
-    return Verdict(float(present), float(need), False, float(missing), text)
+        said = _text.worded("verdict.presence.short_if", more=more, threshold=threshold)
+        return said_verdict(float(present), float(need), None, None, said)
+    said = _text.worded("verdict.presence.short", more=more)
+    return said_verdict(float(present), float(need), False, float(missing), said)
 
 
 def _every_subject(
@@ -312,36 +328,50 @@ def _every_subject(
     subject: Sequence[FacilitySelector],
     subjects: Sequence[FacilityInput],
 ) -> Verdict:
-    singular = _text.describe_selectors(subject)
-    plural = _text.describe_selectors(subject, plural=True)
-    requirement = _text.describe_selectors(params.facilities)
+    nouns = _text.describe_selectors(subject)
+    requirement = _text.describe_selectors(params.facilities).singular
     failing = [f for f in subjects if not selects(params.facilities, f)]
     total, good = len(subjects), len(subjects) - len(failing)
     if not subjects:
-        return Verdict(0.0, 0.0, True, 0.0, f"no {plural} in the region")
+        said = _text.worded("verdict.none_in_region", nouns=nouns.plural)
+        return said_verdict(0.0, 0.0, True, 0.0, said)
     if params.share_of_subjects is not None:
-        return _share_of_subjects(params.share_of_subjects, good, total, (singular, plural))
+        return _share_of_subjects(params.share_of_subjects, good, total, nouns)
     if not failing:
-        every = _all_of(total, (singular, plural), ("meets", "meet"))
-        text = f"{every} the rule (each a {requirement})"
-        return Verdict(float(good), float(total), True, 0.0, text)
-    names = _text.names([f.name for f in failing])
-    text = (
-        f"{len(failing)} of {total:,} {plural} fall short (each must be a {requirement}): {names}"
+        said = _text.worded(
+            "verdict.subjects.met_one" if total == 1 else "verdict.subjects.met_all",
+            noun=nouns.singular,
+            nouns=nouns.plural,
+            n=total,
+            requirement=requirement,
+        )
+        return said_verdict(float(good), float(total), True, 0.0, said)
+    said = _text.worded(
+        "verdict.subjects.short",
+        failing=len(failing),
+        total=total,
+        nouns=nouns.plural,
+        requirement=requirement,
+        names=_text.names([f.name for f in failing]),
     )
-    return Verdict(float(good), float(total), False, float(len(failing)), text)
+    return said_verdict(float(good), float(total), False, float(len(failing)), said)
 
 
-def _share_of_subjects(share: float, good: int, total: int, nouns: tuple[str, str]) -> Verdict:
+def _share_of_subjects(share: float, good: int, total: int, nouns: _text.Nouns) -> Verdict:
     # exact: 50% of 7 county hospitals is 4 (ceil 3.5), not 3
     need = math.ceil(Fraction(str(share)) * total)
-    meet = f"{good:,} of {total:,} {nouns[1]} meet the rule ({_text.percent(share)} required)"
-    if good >= need:
-        return Verdict(float(good), float(need), True, 0.0, meet)
-    missing = need - good
-    return Verdict(
-        float(good), float(need), False, float(missing), f"{meet}; {missing:,} more needed"
+    meet = _text.worded(
+        "verdict.subjects.share",
+        good=good,
+        total=total,
+        nouns=nouns.plural,
+        percent=_text.percent(share),
     )
+    if good >= need:
+        return said_verdict(float(good), float(need), True, 0.0, meet)
+    missing = need - good
+    said = _text.worded("verdict.subjects.share_short", meet=meet, missing=missing)
+    return said_verdict(float(good), float(need), False, float(missing), said)
 
 
 def evaluate_city_total(
@@ -372,15 +402,26 @@ def evaluate_city_total(
         values = [f.capacity(params.field) for f in selected]
         known = sum(v for v in values if v is not None)
         unknown = sum(v is None for v in values)
-    has = f"{known:,} {unit}; {need:,} required"
+    has = _text.worded(
+        "verdict.city_total.has",
+        known=_text.amount(known, unit),
+        need=_text.Words(f"{need:,}", _text.count_zh(need, unit)),
+    )
     if known >= need:
-        verdict = Verdict(float(known), float(need), True, 0.0, has)
+        verdict = said_verdict(float(known), float(need), True, 0.0, has)
     elif unknown:
-        text = f"{has}; {unit} unknown at {unknown} of {len(selected):,} facilities"
-        verdict = Verdict(float(known), float(need), None, None, text)
+        said = _text.worded(
+            "verdict.city_total.unknown",
+            has=has,
+            unit=_text.Words(unit, messages.unit_label(unit, "zh")),
+            unknown=unknown,
+            selected=len(selected),
+        )
+        verdict = said_verdict(float(known), float(need), None, None, said)
     else:
-        text = f"needs {need - known:,} more {unit} ({has})"
-        verdict = Verdict(float(known), float(need), False, float(need - known), text)
+        more = _text.amount(need - known, unit, more=True)
+        said = _text.worded("verdict.city_total.short", more=more, has=has)
+        verdict = said_verdict(float(known), float(need), False, float(need - known), said)
     return make_result(rule, region, verdict, unit=unit, shortfall_unit=unit)
 
 
@@ -417,34 +458,54 @@ def evaluate_staffing(
 def _minimum_each(
     params: StaffingParameters, minimum: int, subjects: Sequence[FacilityInput]
 ) -> Verdict:
-    staff_singular, staff_plural = _text.capacity_nouns(params.attribute)
+    staff = _text.noun_words(2, params.attribute)
     nouns = _nouns(params.facilities)
-    noun = nouns[1]
     total = len(subjects)
     staffed = [(f, f.capacity(params.attribute)) for f in subjects]
     unknown = [f for f, have in staffed if have is None]
     gaps = [minimum - have for _, have in staffed if have is not None and have < minimum]
     good = total - len(unknown) - len(gaps)
-    unknown_note = f"{staff_plural} unknown at {len(unknown)} of {total:,} {noun}"
+    unknown_note = _text.worded(
+        "verdict.staffing.unknown",
+        staff=staff,
+        unknown=len(unknown),
+        total=total,
+        nouns=nouns.plural,
+    )
     if gaps:
         missing = sum(gaps)
-        more = _more(missing, staff_singular, staff_plural)
-        text = f"needs {more} at {len(gaps)} of {total:,} {noun}"
+        said = _text.worded(
+            "verdict.staffing.short",
+            more=_text.counted(missing, params.attribute, more=True),
+            short=len(gaps),
+            total=total,
+            nouns=nouns.plural,
+        )
         if unknown:
-            text = f"{text}; {unknown_note}"
-        return Verdict(float(good), float(total), False, float(missing), text)
+            said = _text.listed([said, unknown_note], "verdict.sep")
+        return said_verdict(float(good), float(total), False, float(missing), said)
     if unknown:
-        return Verdict(float(good), float(total), None, None, unknown_note)
+        return said_verdict(float(good), float(total), None, None, unknown_note)
     if not subjects:
-        return Verdict(0.0, 0.0, True, 0.0, f"no {noun} in the region")
-    text = f"{_all_of(total, nouns, ('has', 'have'))} at least {minimum} {staff_plural}"
-    return Verdict(float(total), float(total), True, 0.0, text)
+        said = _text.worded("verdict.none_in_region", nouns=nouns.plural)
+        return said_verdict(0.0, 0.0, True, 0.0, said)
+    # a minimum is worded in the plural, as the rule states it ("at least 4 GPs")
+    at_least = _text.Words(
+        f"{minimum} {staff.en}", _text.count_zh(minimum, _text.capacity_nouns(params.attribute)[1])
+    )
+    said = _text.worded(
+        "verdict.staffing.met_one" if total == 1 else "verdict.staffing.met_all",
+        noun=nouns.singular,
+        nouns=nouns.plural,
+        n=total,
+        minimum=at_least,
+    )
+    return said_verdict(float(total), float(total), True, 0.0, said)
 
 
 def _share_of_beds(params: StaffingParameters, subjects: Sequence[FacilityInput]) -> Verdict:
-    staff_singular, staff_plural = _text.capacity_nouns(params.attribute)
+    staff = _text.noun_words(2, params.attribute)
     nouns = _nouns(params.facilities)
-    noun = nouns[1]
     low = Fraction(str(params.min_share_of_beds or 0))
     high = None if params.max_share_of_beds is None else Fraction(str(params.max_share_of_beds))
 
@@ -464,36 +525,57 @@ def _share_of_beds(params: StaffingParameters, subjects: Sequence[FacilityInput]
     total = len(counted)
     good = total - len(unknown) - len(under) - len(over)
 
-    parts: list[str] = []
+    parts: list[_text.Words] = []
     if under:
-        missing = sum(under)
-        more = _more(missing, staff_singular, staff_plural)
-        parts.append(f"needs {more} at {len(under)} of {total:,} {noun}")
-    above = _text.worded(
-        "verdict.staff_band.over",
-        over=len(over),
-        total=total,
-        noun=_text.Words(noun, _text.capacity_noun_zh(params.attribute)),
-        percent=_text.percent(float(high or 0)),
-    )
+        said = _text.worded(
+            "verdict.staffing.short",
+            more=_text.counted(sum(under), params.attribute, more=True),
+            short=len(under),
+            total=total,
+            nouns=nouns.plural,
+        )
+        parts.append(said)
     if over:
-        parts.append(above.en)
+        said = _text.worded(
+            "verdict.staff_band.over",
+            over=len(over),
+            total=total,
+            noun=nouns.plural,
+            percent=_text.percent(float(high or 0)),
+        )
+        parts.append(said)
     if unknown:
-        parts.append(f"beds or {staff_plural} unknown at {len(unknown)} of {total:,} {noun}")
+        said = _text.worded(
+            "verdict.staff_band.unknown",
+            staff=staff,
+            unknown=len(unknown),
+            total=total,
+            nouns=nouns.plural,
+        )
+        parts.append(said)
     if under:
-        return Verdict(float(good), float(total), False, float(sum(under)), "; ".join(parts))
+        said = _text.listed(parts, "verdict.sep")
+        return said_verdict(float(good), float(total), False, float(sum(under)), said)
     if over:
         # above the band is information: the plan asks to expand ICU beds, not to cap them (D11)
         said = _text.worded(
-            "verdict.staff_band.over_info", parts=_text.Words("; ".join(parts), above.zh)
+            "verdict.staff_band.over_info", parts=_text.listed(parts, "verdict.sep")
         )
-        return Verdict(
-            float(good + len(over)), float(total), None, None, said.en, Status.INFO, said.zh
+        return said_verdict(
+            float(good + len(over)), float(total), None, None, said, status=Status.INFO
         )
     if unknown:
-        return Verdict(float(good), float(total), None, None, parts[0])
+        return said_verdict(float(good), float(total), None, None, parts[0])
     if not counted:
-        return Verdict(0.0, 0.0, True, 0.0, f"no {noun} with beds in the region")
+        said = _text.worded("verdict.staff_band.no_beds", nouns=nouns.plural)
+        return said_verdict(0.0, 0.0, True, 0.0, said)
     band = _text.percent(float(low)) + ("" if high is None else f"–{_text.percent(float(high))}")
-    text = f"{_all_of(total, nouns, ('has', 'have'))} {staff_plural} at {band} of beds"
-    return Verdict(float(total), float(total), True, 0.0, text)
+    said = _text.worded(
+        "verdict.staff_band.met_one" if total == 1 else "verdict.staff_band.met_all",
+        noun=nouns.singular,
+        nouns=nouns.plural,
+        n=total,
+        staff=staff,
+        band=band,
+    )
+    return said_verdict(float(total), float(total), True, 0.0, said)

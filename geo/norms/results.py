@@ -67,7 +67,8 @@ class RuleResult:
         ``pass``, ``fail``, ``unknown``, ``info`` (a unit's value against a city-wide target, not
         judged) or ``not_applicable`` (a zone, whose residents count in its host unit).
     shortfall_text_zh
-        The outcome in Chinese, where the evaluator words it (None otherwise).
+        The outcome in Chinese, from the same catalogue message as ``shortfall_text`` (None
+        only for a row built by hand without one).
     unknown_facilities
         Facilities whose capacity the rule counts but the register does not give; ``value`` is
         then the known part.
@@ -160,8 +161,8 @@ class Verdict:
     """What an evaluator found in one region, before it is tied to the rule and the region.
 
     ``status`` overrides the one ``passed`` implies (info, not_applicable); ``text_zh`` is the
-    Chinese of ``text`` where the evaluator words it; ``unknown`` counts the facilities whose
-    capacity is unknown (``value`` is then the known part).
+    Chinese of ``text``, both from one catalogue message (:func:`said_verdict`); ``unknown``
+    counts the facilities whose capacity is unknown (``value`` is then the known part).
     """
 
     value: float | None
@@ -172,6 +173,20 @@ class Verdict:
     status: Status | None = None
     text_zh: str | None = None
     unknown: int = 0
+
+
+def said_verdict(
+    value: float | None,
+    target: float | None,
+    passed: bool | None,
+    shortfall: float | None,
+    said: _text.Words,
+    *,
+    status: Status | None = None,
+    unknown: int = 0,
+) -> Verdict:
+    """Return a verdict whose sentence is ``said`` in both languages (from the catalogue)."""
+    return Verdict(value, target, passed, shortfall, said.en, status, said.zh, unknown)
 
 
 def make_result(
@@ -390,7 +405,8 @@ def coverage_result(
     # the share the rule tests: target_share, else the parameters' min_share (1: everyone)
     min_share = rule.share_required
     if population_total == 0:
-        verdict = Verdict(None, min_share, None, None, "no residents to cover")
+        said = _text.worded("verdict.coverage.no_residents")
+        verdict = said_verdict(None, min_share, None, None, said)
         return make_result(rule, region, verdict, unit=unit, shortfall_unit="residents")
 
     # residents to bring within reach so that at least min_share are covered
@@ -399,41 +415,68 @@ def coverage_result(
     uncovered = population_total - population_covered
     share = population_covered / population_total
     if shortfall == 0:
-        text = f"{_text.percent(share)} of {population_total:,} residents within {reach}"
-    elif min_share == 1:
-        text = f"{uncovered:,} residents beyond {reach}"
-    else:
-        text = (
-            f"{uncovered:,} residents beyond {reach}; {shortfall:,} more must be reached "
-            f"for {_text.percent(min_share)}"
+        said = _text.worded(
+            "verdict.coverage.met",
+            percent=_text.percent(share),
+            total=population_total,
+            reach=reach,
         )
-    verdict = Verdict(share, min_share, shortfall == 0, float(shortfall), text)
+    elif min_share == 1:
+        said = _text.worded("verdict.coverage.short", uncovered=uncovered, reach=reach)
+    else:
+        said = _text.worded(
+            "verdict.coverage.short_share",
+            uncovered=uncovered,
+            reach=reach,
+            shortfall=shortfall,
+            percent=_text.percent(min_share),
+        )
+    verdict = said_verdict(share, min_share, shortfall == 0, float(shortfall), said)
     return make_result(rule, region, verdict, unit=unit, shortfall_unit="residents")
 
 
 def _reach_phrase(
     params: TravelTimeCoverageParameters | RadiusCoverageParameters | EmsResponseParameters,
-) -> str:
-    target = _text.describe_selectors(params.facilities)
+) -> _text.Words:
+    target = _text.describe_selectors(params.facilities).singular
     if isinstance(params, TravelTimeCoverageParameters):
-        way = "on foot" if params.mode == TravelMode.WALK else "by car"
-        limits = _settlement_limits(params.settlement_thresholds(), "minutes")
-        return f"{limits} {way} from the nearest {target}"
+        way = _text.worded(
+            "verdict.reach.walk" if params.mode == TravelMode.WALK else "verdict.reach.drive"
+        )
+        limits = _settlement_limits(params.settlement_thresholds(), "verdict.reach.minutes")
+        return _text.worded("verdict.reach.travel", limits=limits, way=way, target=target)
     if isinstance(params, RadiusCoverageParameters):
-        how = "straight-line" if params.distance == DistanceKind.STRAIGHT else "by road"
-        limits = _settlement_limits(params.settlement_thresholds(), "km")
-        return f"{limits} ({how}) from the nearest {target}"
+        how = _text.worded(
+            "verdict.reach.straight"
+            if params.distance == DistanceKind.STRAIGHT
+            else "verdict.reach.road"
+        )
+        limits = _settlement_limits(params.settlement_thresholds(), "verdict.reach.km")
+        return _text.worded("verdict.reach.radius", limits=limits, how=how, target=target)
     parts = []
     if params.radius_km is not None:
-        parts.append(f"{_text.number(params.radius_km)} km")
+        parts.append(_text.worded("verdict.reach.km", n=_text.number(params.radius_km)))
     if params.minutes is not None:
-        parts.append(f"{_text.number(params.minutes)} minutes by car")
-    return f"{' and '.join(parts)} from the nearest {target}"
+        minutes = _text.number(params.minutes)
+        parts.append(_text.worded("verdict.reach.minutes_by_car", n=minutes))
+    limits = _text.listed(parts, "verdict.reach.and")
+    return _text.worded("verdict.reach.ems", parts=limits, target=target)
 
 
-def _settlement_limits(thresholds: dict[Scope, float], unit: str) -> str:
+# the settlement types a spatial rule can set its own threshold for (SETTLEMENT_SCOPES)
+_SCOPE_WORDS = {Scope.URBAN: "verdict.reach.scope.urban", Scope.RURAL: "verdict.reach.scope.rural"}
+
+
+def _settlement_limits(thresholds: dict[Scope, float], key: str) -> _text.Words:
+    """Return the thresholds in the unit of message ``key`` (``15 minutes``, ``5 km``)."""
     if len(thresholds) == 1 or len(set(thresholds.values())) == 1:
-        return f"{_text.number(next(iter(thresholds.values())))} {unit}"
-    return " / ".join(
-        f"{_text.number(limit)} {unit} ({scope.value})" for scope, limit in thresholds.items()
-    )
+        return _text.worded(key, n=_text.number(next(iter(thresholds.values()))))
+    each = [
+        _text.worded(
+            "verdict.reach.scoped",
+            limit=_text.worded(key, n=_text.number(limit)),
+            scope=_text.worded(_SCOPE_WORDS[scope]),
+        )
+        for scope, limit in thresholds.items()
+    ]
+    return _text.Words(" / ".join(part.en for part in each), " / ".join(part.zh for part in each))

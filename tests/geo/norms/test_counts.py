@@ -80,6 +80,7 @@ def test_one_station_per_10000_urban_residents() -> None:
     assert short.shortfall_text == (
         "needs 2 more community health stations (one per 10,000 urban residents; has 3)"
     )
+    assert short.shortfall_text_zh == "尚缺2个社区卫生服务站（每10,000名城镇常住人口一个，现有3个）"
     assert short.unit == "facilities"
     # without an urban share the urban population is unknown
     assert results["439902"].passed is None
@@ -163,6 +164,9 @@ def test_centres_serving_80000_must_be_grade_ii() -> None:
     assert result.shortfall_text == (
         "1 of 2 community health centres serving 80,000 or more residents are below grade II: "
         "community_health_center 1"
+    )
+    assert result.shortfall_text_zh == (
+        "服务80,000人及以上的2个社区卫生服务中心中有1个低于二级：community_health_center 1"
     )
 
 
@@ -327,6 +331,9 @@ def test_every_grade_ii_hospital_hosts_an_ems_station() -> None:
         "1 of 2 hospitals of grade II or above fall short (each must be a hospital hosting an "
         "EMS station): tcm_hospital 2"
     )
+    assert first.shortfall_text_zh == (
+        "2个二级及以上医院中1个未达要求（每个须为设急救站的医院）：tcm_hospital 2"
+    )
     assert results["439902"].shortfall_text == (
         "the one hospital of grade II or above meets the rule (each a hospital hosting an EMS "
         "station)"
@@ -399,6 +406,10 @@ def test_four_gps_at_every_primary_centre() -> None:
     assert results["439902"].passed is None
     assert results["439902"].shortfall_text == "GPs unknown at 1 of 1 centres"
     assert results["439903"].shortfall_text == "the one centre has at least 4 GPs"
+    assert short.shortfall_text_zh == (
+        "4个乡镇卫生院和社区卫生服务中心中2个未达标，合计尚缺3名全科医生；"
+        "4个乡镇卫生院和社区卫生服务中心中1个全科医生数未知"
+    )
     assert results["439903"].passed is True
 
 
@@ -447,6 +458,9 @@ def test_icu_beds_between_2_and_5_percent_of_beds() -> None:
     assert first.shortfall_text == (
         "needs 4 more ICU beds at 1 of 3 general hospitals; "
         "1 of 3 general hospitals above 5% of beds"
+    )
+    assert first.shortfall_text_zh == (
+        "3个综合医院中1个未达标，合计尚缺4张重症监护床位；3个综合医院中1个超出床位的5%上限"
     )
     assert results["439902"].passed is True
     assert (

@@ -214,6 +214,9 @@ def test_d4_a_city_total_of_icu_beds() -> None:
 
     assert outcome(row) == ("fail", 1100.0, 1150.0, False, 50.0)
     assert row.shortfall_text == "needs 50 more ICU beds (1,100 ICU beds; 1,150 required)"
+    assert row.shortfall_text_zh == (
+        "尚缺50张重症监护床位（现有1,100张重症监护床位，需1,150张重症监护床位）"
+    )
 
 
 def test_d4_half_the_county_hospitals_at_grade_iii() -> None:
@@ -240,6 +243,7 @@ def test_d4_half_the_county_hospitals_at_grade_iii() -> None:
     assert row.shortfall_text == (
         "1 of 3 general hospitals meet the rule (50% required); 1 more needed"
     )
+    assert row.shortfall_text_zh == "3个综合医院中1个符合要求（要求50%）；尚缺1个"
 
 
 # --- D5: catchments shared with the township health centres ---

@@ -94,6 +94,7 @@ def test_coverage_text_for_urban_and_rural_radii() -> None:
         "3 residents beyond 5 km (urban) / 20 km (rural) (straight-line) from the nearest "
         "EMS station"
     )
+    assert result.shortfall_text_zh == "3名常住人口在距最近的急救站直线城镇5公里 / 农村20公里以外"
 
 
 def test_coverage_counts_are_checked() -> None:
@@ -148,7 +149,7 @@ def test_result_json_carries_the_citation() -> None:
         "citation": {"document": "seed.txt", "lines": "L7-9", "quote": "引文"},
         "citations": [{"document": "seed.txt", "lines": "L7-9", "quote": "引文"}],
         "status": "pass",
-        "shortfall_text_zh": None,
+        "shortfall_text_zh": "现有1个急救中心",
         "unknown_facilities": 0,
         "title_zh": "测试",
         "title_en": "test",
