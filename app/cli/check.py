@@ -104,8 +104,7 @@ def check(
 
     reader = cli_lang(lang)
     if not re.fullmatch(r"[0-9]{6}", city):
-        msg = f"--city must be a 6-digit adcode, got {city!r}"
-        raise typer.BadParameter(msg)
+        raise typer.BadParameter(messages.text("cli.bad_adcode", reader, value=city))
     if output_format in _FILES and out is None:
         raise typer.BadParameter(messages.text("check.out_needed", reader, format=output_format))
     to_file = output_format in _FILES or (output_format == Format.csv and out is not None)
@@ -240,7 +239,10 @@ def cli_lang(value: str | None) -> Lang:
         return messages.DEFAULT_LANG
     parsed = messages.parse_lang(given)
     if parsed is None:
-        msg = f"--lang must be zh or en, got {given!r}"
+        # the language asked for is unknown: say so in the default one, and in English
+        msg = " / ".join(
+            messages.text("cli.bad_lang", lang, value=given) for lang in messages.LANGS
+        )
         raise typer.BadParameter(msg)
     return parsed
 

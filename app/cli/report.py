@@ -35,10 +35,9 @@ def report(
 
     reader = cli_lang(lang)
     if not re.fullmatch(r"[0-9]{6}", city):
-        msg = f"--city must be a 6-digit adcode, got {city!r}"
-        raise typer.BadParameter(msg)
+        raise typer.BadParameter(messages.text("cli.bad_adcode", reader, value=city))
     if output_format not in ("html", "pdf"):
-        msg = f"--format must be html or pdf, got {output_format!r}"
+        msg = messages.text("cli.bad_report_format", reader, value=output_format)
         raise typer.BadParameter(msg)
     fmt: Literal["html", "pdf"] = "pdf" if output_format == "pdf" else "html"
     settings = get_settings()

@@ -1,20 +1,21 @@
 """The message catalogue: every word a person reads, in Chinese (the default) and English.
 
 One gettext catalogue per language (``zh.po``, ``en.po`` beside this module), read directly with
-Babel (no compiled ``.mo``). Message ids are keys (``status.fail``, ``kind.fleet_ratio``,
-``unit.beds``); a message may hold ``{name}`` fields filled by :func:`text`. ``geo`` wording,
-the API, the CLI, the exports and the reports all read this one catalogue, so a label is worded
-once. :func:`unit_label` turns the evaluators' English units ("beds per 1,000 residents") into
-the reader's language from the same catalogue.
+Babel (no compiled ``.mo``); the parsed messages are kept beside the module's compiled code,
+keyed by the file's content, so a command does not parse the same file twice. Message ids are
+keys (``status.fail``, ``kind.fleet_ratio``, ``unit.beds``); a message may hold ``{name}``
+fields filled by :func:`text`. ``geo`` wording, the API, the CLI, the exports and the reports all
+read this one catalogue, so a label is worded once. :func:`unit_label` turns the evaluators'
+English units ("beds per 1,000 residents") into the reader's language from the same catalogue.
 """
 
+import hashlib
+import json
+import os
 import re
 from functools import cache
 from pathlib import Path
 from typing import Final, Literal, get_args
-
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
 
 Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = get_args(Lang)
@@ -37,13 +38,48 @@ def catalogue(lang: Lang) -> dict[str, str]:
     dict[str, str]
         Every translated message; keys without a translation are left out.
     """
-    with (_HERE / f"{lang}.po").open("rb") as handle:
-        po: Catalog = read_po(handle, locale=lang)
+    source = (_HERE / f"{lang}.po").read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    parsed = _HERE / "__pycache__" / f"messages.{lang}.{digest}.json"
+    try:
+        loaded = json.loads(parsed.read_bytes())
+        if isinstance(loaded, dict):
+            return loaded
+    except (OSError, ValueError):
+        pass
+    messages = _parse(source, lang)
+    _keep(parsed, messages)
+    return messages
+
+
+def _parse(source: bytes, lang: Lang) -> dict[str, str]:
+    """The translated messages of a ``.po`` file's bytes, as key → text (Babel)."""
+    import io
+
+    from babel.messages.pofile import read_po
+
+    po = read_po(io.BytesIO(source), locale=lang)
     return {
         str(message.id): str(message.string)
         for message in po
         if message.id and isinstance(message.id, str) and message.string
     }
+
+
+def _keep(path: Path, messages: dict[str, str]) -> None:
+    """Write the parsed messages to ``path`` whole (a temporary file renamed), dropping the
+    older parses of that language; a folder that cannot be written only costs a parse."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(messages, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+        prefix = path.name.rsplit(".", 2)[0]
+        for old in path.parent.glob(f"{prefix}.*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def parse_lang(value: str | None) -> Lang | None:

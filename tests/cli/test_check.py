@@ -215,6 +215,10 @@ def test_a_bad_adcode_is_refused(environment: CheckEnvironment) -> None:
     code, _, err = check(environment, "--city", "4399")
 
     assert code == 2
+    assert "--city 应为 6 位行政区划代码" in err
+    assert "'4399'" in err
+    code, _, err = check(environment, "--city", "4399", "--lang", "en")
+    assert code == 2
     assert "6-digit adcode" in err
 
 

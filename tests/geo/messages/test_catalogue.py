@@ -155,3 +155,25 @@ def test_outcome_reads_as_a_planner_writes_it() -> None:
 def test_counts_take_their_measure_word(amount: int, unit: str, zh: str) -> None:
     assert messages.amount_text(amount, unit) == zh
     assert messages.amount_text(amount, unit, "en") == f"{messages.number(amount)} {unit}"
+
+
+def test_a_kept_parse_is_read_back_and_a_damaged_one_parsed_again() -> None:
+    """The parsed catalogue is kept under the file's content hash; a damaged copy is never
+    trusted, and either way the messages are the ``.po`` file's."""
+    import hashlib
+
+    from geo.messages import _HERE, _parse
+
+    source = (_HERE / "zh.po").read_bytes()
+    kept = _HERE / "__pycache__" / f"messages.zh.{hashlib.sha256(source).hexdigest()[:16]}.json"
+    expected = _parse(source, "zh")
+    messages.catalogue.cache_clear()
+    try:
+        assert messages.catalogue("zh") == expected
+        assert kept.is_file()
+        kept.write_text("{not json", encoding="utf-8")
+        messages.catalogue.cache_clear()
+        assert messages.catalogue("zh") == expected
+        assert messages.catalogue("zh")["status.fail"] == expected["status.fail"]
+    finally:
+        messages.catalogue.cache_clear()
