@@ -104,6 +104,11 @@ def figure(number: int, field: CapacityField) -> Words:
     return Words(f"{number:,}", count_zh(number, capacity_nouns(field)[1]))
 
 
+def plural_words(field: CapacityField) -> Words:
+    """Return the plural noun of a capacity in both languages (``GPs`` / ``全科医生``)."""
+    return Words(capacity_nouns(field)[1], capacity_noun_zh(field))
+
+
 def noun_words(number: float, field: CapacityField) -> Words:
     """Return the noun of a capacity in both languages (``ambulance(s)`` / ``救护车``)."""
     return Words(plural_noun(number, field), capacity_noun_zh(field))

@@ -458,7 +458,7 @@ def evaluate_staffing(
 def _minimum_each(
     params: StaffingParameters, minimum: int, subjects: Sequence[FacilityInput]
 ) -> Verdict:
-    staff = _text.noun_words(2, params.attribute)
+    staff = _text.plural_words(params.attribute)
     nouns = _nouns(params.facilities)
     total = len(subjects)
     staffed = [(f, f.capacity(params.attribute)) for f in subjects]
@@ -504,7 +504,7 @@ def _minimum_each(
 
 
 def _share_of_beds(params: StaffingParameters, subjects: Sequence[FacilityInput]) -> Verdict:
-    staff = _text.noun_words(2, params.attribute)
+    staff = _text.plural_words(params.attribute)
     nouns = _nouns(params.facilities)
     low = Fraction(str(params.min_share_of_beds or 0))
     high = None if params.max_share_of_beds is None else Fraction(str(params.max_share_of_beds))

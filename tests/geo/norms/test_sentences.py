@@ -244,3 +244,15 @@ def test_a_list_of_names_says_how_many_more() -> None:
     assert _text.names(["甲", "乙", "丙", "丁", "戊"]) == _text.Words(
         "甲, 乙, 丙 and 2 more", "甲、乙、丙等（另有2个）"
     )
+
+
+def test_every_facility_type_grade_and_flag_is_worded() -> None:
+    # a missing word would show a Chinese reader the vocabulary's id
+    keys = [f"noun.facility.{kind.value}" for kind in FacilityType]
+    keys += [f"noun.facility.{kind.value}.many" for kind in FacilityType]
+    keys += [f"grade.{grade.value}" for grade in Grade]
+    keys += [f"flag.{flag.value}" for flag in ServiceFlag]
+    keys += [f"selector.ownership.{owner.value}" for owner in Ownership]
+    for key in keys:
+        assert messages.has(key, "zh"), key
+        assert messages.has(key, "en"), key
