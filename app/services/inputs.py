@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Facility, PopulationCell, Region
 from app.errors import ConflictError
-from app.services import array_cache, networks
+from app.services import array_cache, networks, stored_runs
 from app.services._tx import transaction
 from app.services.divisions import SubUnits, township_counts
 from app.services.norms import NormCatalogues, catalogue_sha256, get_catalogue
@@ -194,6 +194,7 @@ def prepare_city(
         ]
     inputs = {
         "engine_version": ENGINE_VERSION,
+        "code": stored_runs.report_key(),
         "catalogue": {"city": catalogue.city, "sha256": catalogue_sha256(catalogue)},
         "network": {
             "id": network.id,

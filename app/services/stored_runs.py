@@ -25,20 +25,19 @@ from sqlalchemy import text
 from app.services import catalogue_keys
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.orm import Session
 
     from app.settings import Settings
 
-_APP_DIR = Path(__file__).resolve().parents[1]
-# the code a stored report's bytes depend on: the report's schema and how a run builds and
-# fingerprints it (a change in any gives another key, so older reports are built afresh)
-_REPORT_SOURCES = (
-    _APP_DIR / "schemas" / "compliance.py",
-    _APP_DIR / "schemas" / "norms.py",
-    _APP_DIR / "services" / "compliance.py",
-    _APP_DIR / "services" / "inputs.py",
-    _APP_DIR / "services" / "stored_runs.py",
-)
+_TOP = Path(__file__).resolve().parents[2]
+# what turns inputs into a stored verdict and report besides the data: the engine and its
+# wording (geo, with the message catalogue), and the services and schemas that fingerprint,
+# store and shape the results (a change in any gives another key, so nothing stored by other
+# code is served)
+_CODE_FOLDERS = (_TOP / "geo", _TOP / "app" / "services", _TOP / "app" / "schemas")
+_CODE_SUFFIXES = frozenset({".py", ".po", ".yaml"})
 
 # the current data version, unless this transaction changed data it has not committed (the
 # trigger of migration 0007 notes that in a transaction-local setting)
@@ -66,13 +65,27 @@ _REMEMBER_REPORT = text(
 )
 
 
+def source_digest(roots: "Sequence[Path]") -> str:
+    """A digest of the code and catalogue files under ``roots``: their names and contents (hex,
+    64 characters)."""
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 @cache
 def report_key() -> str:
-    """A digest of the code that shapes a stored report (hex, 64 characters)."""
-    digest = hashlib.sha256()
-    for path in _REPORT_SOURCES:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """A digest of the code that computes, words and shapes a stored run and its report.
+
+    It joins a run's fingerprint (:func:`app.services.inputs.prepare_city`) and keys its stored
+    report, so a release that computes or words a verdict otherwise never serves what the
+    previous one stored, even when nobody bumped ``ENGINE_VERSION``.
+    """
+    return source_digest(_CODE_FOLDERS)
 
 
 def data_version(session: "Session") -> int | None:

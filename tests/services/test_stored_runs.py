@@ -157,3 +157,41 @@ def test_the_stored_report_is_committed_for_the_next_process(
 
     assert stored is not None
     assert stored.run_id == first.run_id
+
+
+def test_the_code_digest_follows_every_code_and_catalogue_file(tmp_path: Path) -> None:
+    """Editing, adding or renaming an engine file or a message catalogue gives another digest;
+    compiled files do not count."""
+    (tmp_path / "norms").mkdir()
+    (tmp_path / "norms" / "counts.py").write_text("X = 1\n", encoding="utf-8")
+    (tmp_path / "zh.po").write_text('msgid "a"\nmsgstr "甲"\n', encoding="utf-8")
+    first = stored_runs.source_digest([tmp_path])
+
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "counts.cpython-311.pyc").write_bytes(b"compiled")
+    (tmp_path / "notes.txt").write_text("not code", encoding="utf-8")
+    assert stored_runs.source_digest([tmp_path]) == first
+
+    (tmp_path / "zh.po").write_text('msgid "a"\nmsgstr "乙"\n', encoding="utf-8")
+    worded = stored_runs.source_digest([tmp_path])
+    assert worded != first
+    (tmp_path / "norms" / "counts.py").rename(tmp_path / "norms" / "ratios.py")
+    renamed = stored_runs.source_digest([tmp_path])
+    assert renamed not in (first, worded)
+    assert len(renamed) == 64
+
+
+def test_a_run_is_fingerprinted_with_the_code_that_computed_it(
+    city: Session, own: Settings
+) -> None:
+    report = run_compliance(city, own, CITY, norms=_load(own))
+
+    stored = city.execute(
+        text("SELECT inputs ->> 'code', report_key FROM evaluation_runs WHERE id = :r"),
+        {"r": report.run_id},
+    ).one()
+    assert stored[0] == stored_runs.report_key()
+    assert stored_runs.report_key() == stored_runs.source_digest(
+        [Path(stored_runs.__file__).resolve().parents[2] / "geo"]
+        + [Path(stored_runs.__file__).resolve().parents[1] / f for f in ("services", "schemas")]
+    )
