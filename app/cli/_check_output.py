@@ -80,6 +80,9 @@ def _value(number: float | None, unit: str, lang: Lang) -> str:
 def _shortfall(r: ComplianceResult, lang: Lang) -> str:
     if r.shortfall is None:
         return messages.text("value.unknown", lang)
+    if messages.has(f"count.{r.shortfall_unit}", lang):
+        # a count with its measure word: 25 辆救护车
+        return messages.amount_text(r.shortfall, r.shortfall_unit, lang)
     unit = messages.unit_label(r.shortfall_unit, lang)
     return f"{_value(r.shortfall, r.shortfall_unit, lang)} {unit}".strip()
 
@@ -141,7 +144,7 @@ def print_heading(console: Console, report: ComplianceReport, lang: Lang) -> Non
                 lang,
                 title=plan.plan_title_zh if lang == "zh" else plan.plan_title_en,
                 number=number,
-                document=plan.document,
+                issuer=plan.issuer_zh,
             )
         )
     )

@@ -146,7 +146,7 @@ def test_filters_keep_value_target_and_shortfall_at_80_columns(
     # every failing unit, its figures and verdict on one line of at most 80 columns
     for r in failing:
         assert f"{r['region_name']} {r['region_adcode']}" in lines
-        figures = f"现状 {r['value']:g} · 目标 {r['target']:g} · 差距 {r['shortfall']:g} 救护车"
+        figures = f"现状 {r['value']:g} · 目标 {r['target']:g} · 差距 {r['shortfall']:g} 辆救护车"
         line = next(line for line in lines if figures in line)
         assert "未达标" in line
         assert display_width(line) <= 80
