@@ -126,7 +126,7 @@ function planName(citation) {
   const title = language() === 'en' ? citation.plan_title_en : citation.plan_title_zh;
   if (!title) return html`<code>${citation.document}</code>, `;
   const number = citation.document_number ? html` <span data-field="document-number">${citation.document_number}</span>` : '';
-  return html`<span data-field="plan-title">${title}</span>${number} (<code>${citation.document}</code>), `;
+  return html`<span data-field="plan-title">${title}</span>${number}, `;
 }
 
 /**
