@@ -19,9 +19,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Integer, Text, cast, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.db.models import EvaluationResult, EvaluationRun
 from app.errors import ConflictError
@@ -113,10 +114,10 @@ def _no_progress(_: str, __: int, ___: int) -> None:
 
 def _evaluate(
     catalogue: Catalogue, inputs: CityInputs, progress: Progress, *, done: int, total: int
-) -> tuple[list[RuleResult], list[list[int] | None], dict[str, float]]:
+) -> tuple[list[RuleResult], list[str | None], dict[str, float]]:
     """Every rule of the catalogue; per row the ids of the cells it finds underserved."""
     rows: list[RuleResult] = []
-    gaps: list[list[int] | None] = []
+    gaps: list[str | None] = []
     seconds: dict[str, float] = {}
     city = catalogue.city_adcode
     for step, rule in enumerate(catalogue.rules, start=done):
@@ -143,26 +144,32 @@ def _evaluate(
 
 def _gap_cells(
     results: Sequence[RuleResult], inputs: CityInputs, underserved: np.ndarray, city: str
-) -> list[list[int] | None]:
+) -> list[str | None]:
     # units keep their own cells; the city row keeps them only when no unit has a row (a
     # county-level city such as Jishou, or a rule for the city alone)
     has_units = any(r.region_adcode != city for r in results)
     codes = inputs.context.points.region_adcode
-    out: list[list[int] | None] = []
+    out: list[str | None] = []
     for result in results:
         if result.region_adcode == city:
             cells = None if has_units else inputs.cell_ids[underserved]
         else:
             cells = inputs.cell_ids[underserved & (codes == result.region_adcode)]
-        out.append(None if cells is None else cells.tolist())
+        out.append(None if cells is None else _array_literal(cells))
     return out
+
+
+def _array_literal(cells: np.ndarray) -> str:
+    """Cell ids as PostgreSQL's array text (``{1,2,3}``): a city's hundred thousand gap cells
+    are sent as one string, not adapted one Python int at a time."""
+    return "{" + ",".join(map(str, cells.tolist())) + "}"
 
 
 def _store(
     session: Session,
     prepared: PreparedCity,
     rows: Sequence[RuleResult],
-    gaps: Sequence[list[int] | None],
+    gaps: Sequence[str | None],
     timings: dict[str, Any],
 ) -> EvaluationRun | None:
     """Insert the run and its rows; None when another check stored the same inputs first."""
@@ -201,7 +208,7 @@ def _store(
                         "shortfall_text_zh": row.shortfall_text_zh,
                         "unknown_facilities": row.unknown_facilities,
                     },
-                    gap_cell_ids=gap,
+                    gap_cell_ids=None if gap is None else cast(literal(gap, Text), ARRAY(Integer)),
                 )
                 for idx, (row, gap) in enumerate(zip(rows, gaps, strict=True))
             )
@@ -231,6 +238,8 @@ def _report(
             select(EvaluationResult)
             .where(EvaluationResult.run_id == run.id)
             .order_by(EvaluationResult.idx)
+            # the gap cells are the map's and the export's, not the report's
+            .options(defer(EvaluationResult.gap_cell_ids))
         ).all()
         catalogue = prepared.catalogue
         rules = {rule.id: rule for rule in catalogue.rules}
