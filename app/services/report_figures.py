@@ -146,11 +146,10 @@ def overview_map(
     outlines.plot(
         ax=axes, column="fail_count", cmap=cmap, norm=norm, edgecolor="#555555", linewidth=0.6
     )
-    for _, zone in gaps.iterrows():
-        alpha = _GAP_ALPHAS[min(int(zone["norms"]), len(_GAP_ALPHAS)) - 1]
-        gaps[gaps["norms"] == zone["norms"]].plot(
-            ax=axes, color=_GAP_COLOUR, alpha=alpha, linewidth=0
-        )
+    # one layer per number of norms a cell fails, each drawn once: its shade says how many
+    for count in sorted(set(gaps["norms"])) if not gaps.empty else ():
+        alpha = _GAP_ALPHAS[min(int(count), len(_GAP_ALPHAS)) - 1]
+        gaps[gaps["norms"] == count].plot(ax=axes, color=_GAP_COLOUR, alpha=alpha, linewidth=0)
     synthetic = facilities[facilities["synthetic"]]
     real = facilities[~facilities["synthetic"]]
     if not synthetic.empty:
@@ -181,7 +180,8 @@ def overview_map(
         messages.text("report.real_facilities", lang),
         messages.text("report.synthetic_facilities", lang),
     ]
-    axes.legend(handles, labels, loc="lower left", fontsize=7, framealpha=0.9)
+    # beside the map, not over any unit
+    axes.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
     axes.set_axis_off()
     return _png(figure)
 
