@@ -30,16 +30,19 @@ body { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-
   line-height: 1.45; color: #222; }
 h1 { font-size: 17pt; margin: 0 0 4pt; } h2 { font-size: 13pt; margin: 14pt 0 6pt;
   border-bottom: 1.5pt solid #1f4e79; color: #1f4e79; }
-h3 { font-size: 10.5pt; margin: 10pt 0 3pt; page-break-after: avoid; }
+h3 { font-size: 10.5pt; margin: 10pt 0 3pt; }
+h2, h3, .meta { break-after: avoid; }
 .meta { color: #555; font-size: 8.5pt; } .warn { background: #fff4ce; padding: 4pt 6pt; }
 table { border-collapse: collapse; width: 100%; margin: 3pt 0 6pt; font-size: 8.5pt; }
 th, td { border: 0.5pt solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }
 th { background: #eef3f8; } td.num { text-align: right; white-space: nowrap; }
 .pass { background: #c6efce; } .fail { background: #ffc7ce; } .unknown { background: #ffeb9c; }
 .info { background: #ddebf7; } .not_applicable { background: #ededed; }
+td.pass, td.fail, td.unknown, td.info, td.not_applicable { white-space: nowrap; }
 blockquote { margin: 3pt 0; padding: 3pt 6pt; border-left: 2.5pt solid #1f4e79;
   background: #f5f7fa; font-size: 8.5pt; }
-.rule { page-break-inside: avoid; } figure { margin: 4pt 0; text-align: center; }
+/* a norm flows on from the one before; a row, a quote or a chart is never split */
+tr, blockquote, figure { break-inside: avoid; } figure { margin: 4pt 0; text-align: center; }
 figure img { image-resolution: 200dpi; max-width: 100%; }
 figure img.map { max-height: 160mm; }
 """
