@@ -56,17 +56,7 @@ def help_text(key: str, /, **fields: object) -> HelpText:
 
 def lang_of(argv: Sequence[str]) -> Lang:
     """The language a command line asks for: ``--lang X``, else ``FPLAN_LANG``, else zh."""
-    asked: str | None = None
-    for index, arg in enumerate(argv):
-        if arg == "--lang" and index + 1 < len(argv):
-            asked = argv[index + 1]
-        elif arg.startswith("--lang="):
-            asked = arg.partition("=")[2]
-    return (
-        messages.parse_lang(asked)
-        or messages.parse_lang(os.environ.get("FPLAN_LANG"))
-        or messages.DEFAULT_LANG
-    )
+    return messages.lang_of_command_line(argv, os.environ)
 
 
 def refusal(key: str, /, **fields: object) -> str:

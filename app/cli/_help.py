@@ -15,26 +15,8 @@ from geo.messages import Lang
 
 
 def lang_from(argv: Sequence[str], environ: Mapping[str, str]) -> Lang:
-    """Return the language a command line asks for: ``--lang X``, else ``FPLAN_LANG``, else zh.
-
-    Parameters
-    ----------
-    argv
-        The arguments after the program name.
-    environ
-        The environment (``FPLAN_LANG``).
-    """
-    asked: str | None = None
-    for index, arg in enumerate(argv):
-        if arg == "--lang" and index + 1 < len(argv):
-            asked = argv[index + 1]
-        elif arg.startswith("--lang="):
-            asked = arg.partition("=")[2]
-    return (
-        messages.parse_lang(asked)
-        or messages.parse_lang(environ.get("FPLAN_LANG"))
-        or messages.DEFAULT_LANG
-    )
+    """Return the language a command line asks for (:func:`geo.messages.lang_of_command_line`)."""
+    return messages.lang_of_command_line(argv, environ)
 
 
 @cache

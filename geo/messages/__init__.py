@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Final, Literal, get_args
@@ -91,6 +92,26 @@ def parse_lang(value: str | None) -> Lang | None:
         if primary == lang:
             return lang
     return None
+
+
+def lang_of_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Lang:
+    """The language a command line asks for: ``--lang X`` (or ``--lang=X``) anywhere, else the
+    environment's ``FPLAN_LANG``, else Chinese.
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name.
+    environ
+        The environment (``FPLAN_LANG``).
+    """
+    asked: str | None = None
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            asked = argv[index + 1]
+        elif arg.startswith("--lang="):
+            asked = arg.partition("=")[2]
+    return parse_lang(asked) or parse_lang(environ.get("FPLAN_LANG")) or DEFAULT_LANG
 
 
 def negotiate(accept_language: str | None) -> Lang:
