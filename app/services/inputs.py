@@ -46,9 +46,6 @@ from geo.norms import (
 )
 from geo.terms import PLAN_CAPACITY_FIELDS, UNRECORDED_FLAGS, AdminLevel, PrimaryCareStandard
 
-# bump when an evaluator changes its answers, so runs stored by the old code are not reused
-ENGINE_VERSION = 3
-
 
 def _demo_hint(city_adcode: str, what: str) -> ConflictError:
     msg = f"city {city_adcode} has no {what}; run `fplan demo --city {city_adcode}` to prepare it"
@@ -193,7 +190,8 @@ def prepare_city(
             for r in _region_rows(session, city)
         ]
     inputs = {
-        "engine_version": ENGINE_VERSION,
+        # the code that computes and words a verdict: a release that answers otherwise never
+        # reuses a run an earlier one stored
         "code": stored_runs.report_key(),
         "catalogue": {"city": catalogue.city, "sha256": catalogue_sha256(catalogue)},
         "network": {

@@ -147,7 +147,7 @@ def overview_map(
         ax=axes, column="fail_count", cmap=cmap, norm=norm, edgecolor="#555555", linewidth=0.6
     )
     # one layer per number of norms a cell fails, each drawn once: its shade says how many
-    for count in sorted(set(gaps["norms"])) if not gaps.empty else ():
+    for count in sorted(gaps["norms"].unique()) if "norms" in gaps else ():
         alpha = _GAP_ALPHAS[min(int(count), len(_GAP_ALPHAS)) - 1]
         gaps[gaps["norms"] == count].plot(ax=axes, color=_GAP_COLOUR, alpha=alpha, linewidth=0)
     synthetic = facilities[facilities["synthetic"]]

@@ -83,7 +83,7 @@ def report_key() -> str:
 
     It joins a run's fingerprint (:func:`app.services.inputs.prepare_city`) and keys its stored
     report, so a release that computes or words a verdict otherwise never serves what the
-    previous one stored, even when nobody bumped ``ENGINE_VERSION``.
+    previous one stored.
     """
     return source_digest(_CODE_FOLDERS)
 
