@@ -538,6 +538,8 @@ def _write(
         for i, s in enumerate(stations, start=1)
     }
     old = {f.id: f for f in before.inputs.facilities}
+    # the stations the radius norm counts, chosen once (not once per facility)
+    counted = set(select_facilities(context.sites, common.selectors(radius)).tolist())
     features = [
         common.point_feature(
             float(lonlat[i][0]),
@@ -554,7 +556,7 @@ def _write(
             },
         )
         for i, f in enumerate(context.sites.facilities)
-        if i in set(select_facilities(context.sites, common.selectors(radius)).tolist())
+        if i in counted
     ]
     written.append(common.write_geojson(out / "stations.geojson", features))
     for label, evaluation in (("before", before), ("after", after)):
