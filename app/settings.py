@@ -10,18 +10,16 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.db.plain import DEFAULT_DATABASE_URL
+# the defaults are shared with the plain reader of the listing commands (app.environment)
+from app.environment import DEFAULT_CACHE_DIR, DEFAULT_DATABASE_URL, PROJECT_ROOT, shared_dir
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _shared_dir(name: str) -> Path | None:
-    """Return ``../shared/<name>`` beside the project (or the working directory) when it exists."""
-    for base in (PROJECT_ROOT, Path.cwd()):
-        candidate = (base / ".." / "shared" / name).resolve()
-        if candidate.is_dir():
-            return candidate
-    return None
+__all__ = [
+    "CHANGSHA_ROADS_FILE",
+    "PROJECT_ROOT",
+    "TRUNK_ROADS_FILE",
+    "Settings",
+    "get_settings",
+]
 
 
 class Settings(BaseSettings):
@@ -30,11 +28,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APP_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
-    data_dir: Path | None = Field(default_factory=lambda: _shared_dir("data"))
-    plans_dir: Path | None = Field(default_factory=lambda: _shared_dir("plans"))
+    data_dir: Path | None = Field(default_factory=lambda: shared_dir("data"))
+    plans_dir: Path | None = Field(default_factory=lambda: shared_dir("plans"))
     # a planner's own catalogues (a city without a shipped one, or a newer plan), read live
     norms_dir: Path | None = None
-    cache_dir: Path = PROJECT_ROOT / ".cache"
+    cache_dir: Path = DEFAULT_CACHE_DIR
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     db_pool_size: int = Field(default=10, ge=1)

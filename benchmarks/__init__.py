@@ -210,6 +210,11 @@ for _name, _run, _what in (
     ("e2e_demo_yongzhou", "demo_yongzhou", "fplan demo, 永州 from empty · 从空城市准备永州"),
     ("e2e_check_cold", "check_cold", "fplan check, 永州, no stored run · 无已存结果"),
     ("e2e_check_reused", "check_reused", "fplan check, 永州, stored run reused · 复用已存结果"),
+    (
+        "e2e_listing_commands",
+        "listing_commands",
+        "fplan cities, network list, token list, norms list, --help … · 只查看的命令",
+    ),
     ("e2e_report_yongzhou", "report_yongzhou", "fplan report, 永州, A4 PDF · 永州核查报告 PDF"),
     (
         "e2e_scenario_add_site",

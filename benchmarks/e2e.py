@@ -17,6 +17,11 @@ memory of the process that did the work: the command, or the server), ``target_s
     ``fplan check --city 431100 --format json`` with no stored run (a new evaluation).
 ``e2e_check_reused``
     The same again: the stored run is reused.
+``e2e_listing_commands``
+    The commands that only look (:data:`LISTING_COMMANDS`: ``--help``, ``--version``, ``cities``,
+    ``network list``, ``token list``, ``norms list``, ``scenario list`` …), each run
+    :data:`LISTING_RUNS` times in a fresh process after one untimed run: ``<command>_s`` the
+    median of each, ``seconds`` the slowest median (``slowest`` names it), against the target.
 ``e2e_scenario_add_site``
     ``POST /api/v1/scenarios/{id}/changes`` adding one community health centre after the
     other to one scenario, each answered with its quick diff; median over :data:`N_SITES`
@@ -58,6 +63,19 @@ SITES = (
     (111.700, 26.380),
 )
 N_SITES = len(SITES) - 1
+# the commands that only look, by the name of their field, and the whole-process runs of each
+LISTING_COMMANDS = {
+    "help": ("--help",),
+    "version": ("--version",),
+    "cities": ("cities",),
+    "network_list": ("network", "list"),
+    "token_list": ("token", "list"),
+    "token_list_json": ("token", "list", "--json"),
+    "norms_list": ("norms", "list", "--city", E2E_CITY),
+    "scenario_list": ("scenario", "list"),
+    "check_help": ("check", "--help"),
+}
+LISTING_RUNS = 10
 LOAD_CLIENTS = 50
 LOAD_SECONDS = 10.0
 # the targets of issue "Speed", seconds
@@ -65,6 +83,8 @@ TARGETS_S = {
     "e2e_demo_yongzhou": 15.0,
     "e2e_check_cold": 3.0,
     "e2e_check_reused": 1.0,
+    # issue "Speed" 4: a command that does not compute answers in < 0.3 s (the whole process)
+    "e2e_listing_commands": 0.3,
     "e2e_scenario_add_site": 0.3,
     # issue "What a planner reads": the PDF report of a prepared city in < 20 s
     "e2e_report_yongzhou": 20.0,
@@ -200,6 +220,23 @@ def check_reused(options: BenchOptions) -> Record:
     seconds, peak, out = _fplan(env, "check", "--city", E2E_CITY, "--format", "json")
     results = len(json.loads(out)["results"])
     return _record("e2e_check_reused", seconds, peak, results=results)
+
+
+def listing_commands(options: BenchOptions) -> Record:
+    """The commands that only look, each as a whole process, on the prepared city."""
+    env = _environment()
+    _prepared(env)
+    medians: dict[str, float] = {}
+    peak = 0.0
+    for name, args in LISTING_COMMANDS.items():
+        # untimed: a first listing of changed catalogue files loads and keeps them
+        _fplan(env, *args)
+        runs = [_fplan(env, *args) for _ in range(LISTING_RUNS)]
+        medians[name] = statistics.median(seconds for seconds, _, _ in runs)
+        peak = max(peak, *(rss for _, rss, _ in runs))
+    slowest = max(medians, key=medians.__getitem__)
+    per_command = {f"{name}_s": seconds for name, seconds in medians.items()}
+    return _record("e2e_listing_commands", medians[slowest], peak, slowest=slowest, **per_command)
 
 
 def report_yongzhou(options: BenchOptions) -> Record:

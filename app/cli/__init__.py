@@ -61,13 +61,25 @@ token.register(app)
 loadtest.register(app)
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"fplan {version('fplan')}")
+        raise typer.Exit
+
+
 @app.callback()
 def _reader(
     lang: Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help=both("cli.opt.version"), callback=_version, is_eager=True),
+    ] = False,
 ) -> None:
     # the language is read from the command line before it is parsed (reader_lang); declared
     # here so that `fplan --lang en --help` is a command line Click accepts
-    del lang
+    del lang, version
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from typer import _click
 from typer._click import exceptions as click_errors
 
 from app.cli._help import reader_lang
+from app.cli._params import take_plain_values
 from geo import messages
 from geo.messages import Lang
 
@@ -55,7 +56,9 @@ _DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"valid boolean"), "cli.chrome.want_boolean"),
 )
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+# wide character classes take milliseconds to compile: left to re's cache, compiled when
+# help or an error is first shown, not by every command
+_CJK = r"[\u4e00-\u9fff]"
 
 
 def _gettext(lang: Lang) -> Callable[[str], str]:
@@ -79,7 +82,7 @@ def _detail(message: str, lang: Lang) -> str:
     if suggested:
         said = _detail(suggested.group("said"), lang)
         return messages.text("cli.chrome.did_you_mean", lang, said=said, names=suggested["names"])
-    if _CJK.search(message):
+    if re.search(_CJK, message):
         return message
     for pattern, key in _DETAILS:
         match = pattern.search(message)
@@ -196,8 +199,8 @@ def placeholders(text: str, lang: Lang) -> str:
 
 # a wide (CJK) character with the closing punctuation that may not start a line, a run of
 # narrow non-space characters, or a run of spaces: the units a line is broken between
-_TOKENS = re.compile(r"[\u2e80-\uffff][，。；：、！？）》」』”]*|[^\s\u2e80-\uffff]+|\s+")
-_WIDE = re.compile(r"[\u2e80-\uffff]")
+_TOKENS = r"[\u2e80-\uffff][，。；：、！？）》」』”]*|[^\s\u2e80-\uffff]+|\s+"
+_WIDE = r"[\u2e80-\uffff]"
 
 
 def wrap_cells(text: str, width: int) -> list[str]:
@@ -208,7 +211,7 @@ def wrap_cells(text: str, width: int) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, space = "", ""
-        for token in _TOKENS.findall(paragraph):
+        for token in re.findall(_TOKENS, paragraph):
             if token.isspace():
                 space = " " if line else ""
                 continue
@@ -231,7 +234,7 @@ class ReaderFormatter(_click.HelpFormatter):
         super().write_usage(prog, placeholders(args, reader_lang()), prefix)
 
     def write_text(self, text: str) -> None:
-        if not _WIDE.search(text):
+        if not re.search(_WIDE, text):
             super().write_text(text)
             return
         indent = " " * self.current_indent
@@ -245,7 +248,7 @@ class ReaderFormatter(_click.HelpFormatter):
 
         lang = reader_lang()
         rows = [(placeholders(a, lang), b) for a, b in rows]
-        if not any(_WIDE.search(a + b) for a, b in rows):
+        if not any(re.search(_WIDE, a + b) for a, b in rows):
             super().write_dl(rows, col_max, col_spacing)
             return
         first_col = min(max(cell_len(a) for a, _ in rows), col_max) + col_spacing
@@ -279,12 +282,14 @@ class ReaderContext(_click.Context):
         option = command.get_help_option(self)
         if option is not None:
             option.help = messages.text("cli.chrome.help_option", reader_lang())
+            take_plain_values([option])
 
 
 def _speak(command: _click.Command) -> None:
     # every command of the tree opens a reader's context, and draws plain help: rich's panels
     # are titled by the library in English
     command.context_class = ReaderContext
+    take_plain_values(command.params)
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():
@@ -300,6 +305,7 @@ class ReaderGroup(typer.core.TyperGroup):
         super().__init__(*args, **kwargs)
         # typer words its headings and defaults through gettext: answer from the catalogue
         typer.core._ = _gettext(reader_lang())  # type: ignore[attr-defined,assignment]
+        take_plain_values(self.params)
         for sub in self.commands.values():
             _speak(sub)
 

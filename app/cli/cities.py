@@ -23,31 +23,33 @@ LangOption = Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lan
 
 def cities(lang: LangOption = None) -> None:
     """有规划的城市及准备情况 / List the cities with a plan, and whether each is prepared."""
+    from app import environment
     from app.db.plain import read_only
-    from app.services import listings, norms
-    from app.settings import get_settings
+    from app.services import listings
 
     reader = cli_lang(lang)
     t = messages.text
     out = Console(highlight=False)
-    catalogues = sorted(norms.load_norms(get_settings()).catalogues, key=lambda c: c.city_adcode)
+    # the catalogues as kept by their last load (no YAML, no pydantic) unless they changed
+    catalogues = sorted(
+        listings.listed_catalogues(environment.folders()), key=lambda c: c["city_adcode"]
+    )
     # a plain read (no ORM, no numpy): the same answer as inputs.require_prepared, at once
     with read_only() as conn:
-        prepared = listings.prepared_cities(conn, [c.city_adcode for c in catalogues])
+        prepared = listings.prepared_cities(conn, [c["city_adcode"] for c in catalogues])
     out.print(f"[bold]{t('cities.title', reader)}[/bold]")
     for catalogue in catalogues:
-        if catalogue.city_adcode in prepared:
+        adcode = catalogue["city_adcode"]
+        if adcode in prepared:
             state = f"[green]{t('cities.prepared', reader)}[/green]"
         else:
-            state = (
-                f"[yellow]{t('cities.not_prepared', reader, adcode=catalogue.city_adcode)}[/yellow]"
-            )
-        name = catalogue.city_name_zh if reader == "zh" else catalogue.city_name_en
-        title = catalogue.plan_title_zh if reader == "zh" else catalogue.plan_title_en
-        number = f" {catalogue.document_number}" if catalogue.document_number else ""
+            state = f"[yellow]{t('cities.not_prepared', reader, adcode=adcode)}[/yellow]"
+        name = catalogue[f"city_name_{reader}"]
+        title = catalogue[f"plan_title_{reader}"]
+        number = f" {catalogue['document_number']}" if catalogue["document_number"] else ""
         out.print(
-            f"{catalogue.city_adcode} {escape(name)} · "
-            f"{t('cities.norms', reader, n=len(catalogue.rules))} · {state}",
+            f"{adcode} {escape(name)} · {t('cities.norms', reader, n=len(catalogue['rules']))} · "
+            f"{state}",
             soft_wrap=True,
         )
         out.print(f"    《{escape(title)}》{escape(number)}", soft_wrap=True)
@@ -59,34 +61,45 @@ def list_norms(
     lang: LangOption = None,
 ) -> None:
     """列出规划指标 / List the norms of CITY's plan: title, kind, target, evaluated or gap."""
-    from app.services import norms
-    from app.settings import get_settings
+    from app import environment
+    from app.services import listings
 
     reader = cli_lang(lang)
     t = messages.text
-    catalogue = norms.get_catalogue(norms.load_norms(get_settings()), city)
+    listed = listings.listed_catalogues(environment.folders())
+    catalogue = next((c for c in listed if c["city_adcode"] == city), None)
+    if catalogue is None:
+        # no plan for the city: the service's error, which names the cities that have one
+        from app.services import norms
+        from app.settings import get_settings
+
+        loaded = norms.get_catalogue(norms.load_norms(get_settings()), city)
+        catalogue = norms.listed_catalogue(loaded)
     out = Console(highlight=False)
-    name = catalogue.city_name_zh if reader == "zh" else catalogue.city_name_en
-    out.print(f"[bold]{escape(t('norms.title', reader, city=name, n=len(catalogue.rules)))}[/bold]")
-    for rule in catalogue.rules:
-        title = rule.title_zh if reader == "zh" else rule.title_en
-        target = rule.target
+    name = catalogue[f"city_name_{reader}"]
+    rules = catalogue["rules"]
+    out.print(f"[bold]{escape(t('norms.title', reader, city=name, n=len(rules)))}[/bold]")
+    for rule in rules:
+        title = rule[f"title_{reader}"]
+        target = rule["target"]
         figure = (
-            messages.number(target.value)
-            if target.value is not None
-            else "–".join(messages.number(v) for v in (target.min, target.max) if v is not None)
+            messages.number(target["value"])
+            if target["value"] is not None
+            else "–".join(
+                messages.number(v) for v in (target["min"], target["max"]) if v is not None
+            )
         )
-        unit = messages.label("target_unit", target.unit.value, reader)
+        unit = messages.label("target_unit", target["unit"], reader)
         state = (
             f"[yellow]{t('norms.data_gap', reader)}[/yellow]"
-            if rule.data_gap
+            if rule["data_gap"]
             else f"[green]{t('norms.evaluated', reader)}[/green]"
         )
         out.print(
-            f"{escape(rule.id)} · {escape(title)}\n"
-            f"    {messages.label('kind', rule.kind.value, reader)} · "
+            f"{escape(rule['id'])} · {escape(title)}\n"
+            f"    {messages.label('kind', rule['kind'], reader)} · "
             f"{t('col.target', reader)} {figure} {escape(unit)} · {state} · "
-            f"{messages.plan_lines(rule.citation.lines_label, reader)}",
+            f"{messages.plan_lines(rule['lines'], reader)}",
             soft_wrap=True,
         )
 

@@ -110,10 +110,8 @@ def list_(
     with _plain(ctx.obj) as conn:
         tokens = listings.token_rows(conn, include_revoked=include_revoked)
     if as_json:
-        from app.schemas.token import TokenPublic
-
-        public = [TokenPublic.model_validate(t).model_dump(mode="json") for t in tokens]
-        typer.echo(json.dumps(public))
+        # the API's listed form (TokenPublic), written without pydantic
+        typer.echo(json.dumps(listings.public_tokens(tokens)))
         return
     lang = reader_lang()
     table = Table(title=say("cli.token.title"))

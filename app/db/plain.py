@@ -3,35 +3,23 @@
 Such a command asks one or two short queries. SQLAlchemy (about 0.2 s to import), the ORM models
 and pydantic-settings (about 0.15 s) would cost more than everything else it does, so these
 reads use psycopg alone, in a read-only session, on the database the settings name:
-:func:`database_url` reads ``APP_DATABASE_URL`` as :class:`app.settings.Settings` does (a test
-ties the two). Nothing here writes.
+:func:`app.environment.database_url` reads ``APP_DATABASE_URL`` as
+:class:`app.settings.Settings` does (a test ties the two). Nothing here writes.
 """
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from app.environment import database_url
+
 if TYPE_CHECKING:
     import psycopg
 
-# the local Debian cluster that `make run` starts is the embedded default
-DEFAULT_DATABASE_URL = "postgresql+psycopg://fplan:fplan@127.0.0.1:5432/fplan"
 # Settings.db_connect_timeout_s's default, seconds
 CONNECT_TIMEOUT_S = 5
 _DRIVER = re.compile(r"^postgresql\+\w+://")
-
-
-def database_url() -> str:
-    """The SQLAlchemy URL of the database, as the settings read it from the environment."""
-    # pydantic-settings matches the name case-insensitively; the last match in the environment
-    # is the one it keeps
-    url = DEFAULT_DATABASE_URL
-    for name, value in os.environ.items():
-        if name.lower() == "app_database_url":
-            url = value
-    return url
 
 
 def libpq_url(database_url: str) -> str:

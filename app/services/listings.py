@@ -1,15 +1,19 @@
-"""What the commands that only look list, read with plain SQL (:mod:`app.db.plain`).
+"""What the commands that only look list, read with plain SQL (:mod:`app.db.plain`) or kept.
 
-``fplan token list``, ``fplan network list`` and ``fplan cities`` answer in a fraction of a second
-from these reads: no ORM, no numpy. Each gives what its service counterpart gives, and tests
-tie the two: :func:`token_rows` as :func:`app.services.auth.list_tokens`, :func:`chosen_networks`
-as :func:`app.services.networks.find_network`, :func:`prepared_cities` as
-:func:`app.services.inputs.require_prepared` (a city is prepared when that raises nothing).
+``fplan token list``, ``fplan network list``, ``fplan cities`` and ``fplan norms list`` answer in
+a fraction of a second from these reads: no ORM, no numpy, no pydantic. Each gives what its
+service counterpart gives, and tests tie the two: :func:`token_rows` (and :func:`public_tokens`)
+as :func:`app.services.auth.list_tokens`, :func:`chosen_networks` as
+:func:`app.services.networks.find_network`, :func:`prepared_cities` as
+:func:`app.services.inputs.require_prepared` (a city is prepared when that raises nothing), and
+:func:`listed_catalogues` as :func:`app.services.norms.load_norms`.
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from app.services import catalogue_keys
 from app.services.city_rules import COUNTY_LEVELS, network_rank
 
 if TYPE_CHECKING:
@@ -27,16 +31,19 @@ _NETWORKS = """
 SELECT id, city_adcode, name, source, synthetic, crs, n_nodes, n_edges, params, created_at
 FROM road_networks {where} ORDER BY id
 """
-# per city: a city-level region, population cells, facilities in its units (or in itself)
-_CITY_PARTS = """
-SELECT r.adcode,
-       r.level = ANY(%(levels)s) AS is_city,
-       EXISTS (SELECT 1 FROM population_cells c WHERE c.city_adcode = r.adcode) AS has_cells,
-       EXISTS (
-           SELECT 1 FROM facilities f JOIN regions m ON m.adcode = f.region_adcode
-           WHERE m.city_adcode = r.adcode OR m.adcode = r.adcode
-       ) AS has_facilities
-FROM regions r WHERE r.adcode = ANY(%(cities)s)
+# the asked cities that are city-level regions with population cells and facilities in their
+# units (or in themselves); driven by the few asked codes, so each test is an index probe (a
+# correlated subquery per region let the planner scan every cell of the one city that has any)
+_CITIES_WITH_PARTS = """
+SELECT r.adcode
+FROM unnest(%(cities)s::varchar[]) AS asked(adcode)
+JOIN regions r ON r.adcode = asked.adcode
+WHERE r.level = ANY(%(levels)s)
+  AND EXISTS (SELECT 1 FROM population_cells c WHERE c.city_adcode = asked.adcode)
+  AND EXISTS (
+      SELECT 1 FROM facilities f JOIN regions m ON m.adcode = f.region_adcode
+      WHERE m.city_adcode = r.adcode OR m.adcode = r.adcode
+  )
 """
 
 
@@ -79,12 +86,54 @@ def chosen_networks(rows: Iterable[Row]) -> dict[str, int]:
 def prepared_cities(conn: Connection, city_adcodes: Sequence[str]) -> set[str]:
     """The cities of ``city_adcodes`` that are prepared: a network, residents and facilities."""
     cities = list(city_adcodes)
-    parts = _rows(conn, _CITY_PARTS, {"levels": ["prefecture", *COUNTY_LEVELS], "cities": cities})
+    levels = ["prefecture", *COUNTY_LEVELS]
+    parts = _rows(conn, _CITIES_WITH_PARTS, {"levels": levels, "cities": cities})
     networks = chosen_networks(
         _rows(conn, _NETWORKS.format(where="WHERE city_adcode = ANY(%s)"), (cities,))
     )
-    return {
-        p["adcode"]
-        for p in parts
-        if p["is_city"] and p["has_cells"] and p["has_facilities"] and p["adcode"] in networks
-    }
+    return {p["adcode"] for p in parts if p["adcode"] in networks}
+
+
+def _json_time(moment: datetime | None) -> str | None:
+    # as pydantic writes a datetime in JSON: ISO 8601, UTC as "Z"
+    if moment is None:
+        return None
+    text = moment.isoformat()
+    return text[: -len("+00:00")] + "Z" if text.endswith("+00:00") else text
+
+
+def public_tokens(rows: Iterable[Row]) -> list[Row]:
+    """Token rows (:func:`token_rows`) as the API lists them in JSON
+    (``TokenPublic.model_dump(mode="json")``), without pydantic."""
+    return [
+        {
+            **row,
+            "created_at": _json_time(row["created_at"]),
+            "last_used_at": _json_time(row["last_used_at"]),
+            "revoked_at": _json_time(row["revoked_at"]),
+        }
+        for row in rows
+    ]
+
+
+def listed_catalogues(folders: catalogue_keys.Folders) -> list[Row]:
+    """Every plan's catalogue as the listing commands print it
+    (:func:`app.services.norms.listed_catalogue`), in load order.
+
+    Read from the catalogue keys of these very files (:mod:`catalogue_keys`) when a load kept
+    them; else the catalogues are loaded (and checked) as :func:`app.services.norms.load_norms`
+    does, which keeps them for the next listing.
+
+    Raises
+    ------
+    geo.errors.CatalogueError
+        From the load, when a catalogue is defective.
+    """
+    known = catalogue_keys.recall(folders, catalogue_keys.files_digest(folders))
+    if known is not None:
+        return list(known.listed)
+    from app.services import norms
+    from app.settings import get_settings
+
+    loaded = norms.load_norms(get_settings())
+    return [norms.listed_catalogue(c) for c in loaded.catalogues]

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.errors import NotFoundError
 from app.services import catalogue_keys
@@ -197,6 +197,7 @@ def load_norms(settings: Settings, *, directory: Path = DEFAULT_CATALOGUE_DIR) -
         keys = catalogue_keys.CatalogueKeys(
             sha256={c.city_adcode: catalogue_sha256(c) for c in norms.catalogues},
             verified=norms.verified,
+            listed=tuple(listed_catalogue(c) for c in norms.catalogues),
         )
         catalogue_keys.remember(settings, before, keys)
     return norms
@@ -211,6 +212,40 @@ def get_catalogue(norms: NormCatalogues, city_adcode: str) -> Catalogue:
         )
         raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
     return catalogue
+
+
+def listed_catalogue(catalogue: Catalogue) -> dict[str, Any]:
+    """A catalogue as ``fplan cities`` and ``fplan norms list`` print it, in plain JSON values.
+
+    Kept with the catalogue keys (:mod:`catalogue_keys`), so a listing of unchanged files reads
+    this instead of the catalogues. Targets are the plan's figures in the unit named (``unit``
+    is a :class:`geo.norms.TargetUnit` value), ``lines`` the primary citation's plan lines.
+    """
+    return {
+        "city_adcode": catalogue.city_adcode,
+        "city_name_zh": catalogue.city_name_zh,
+        "city_name_en": catalogue.city_name_en,
+        "plan_title_zh": catalogue.plan_title_zh,
+        "plan_title_en": catalogue.plan_title_en,
+        "document_number": catalogue.document_number,
+        "rules": [
+            {
+                "id": rule.id,
+                "title_zh": rule.title_zh,
+                "title_en": rule.title_en,
+                "kind": rule.kind.value,
+                "target": {
+                    "value": rule.target.value,
+                    "min": rule.target.min,
+                    "max": rule.target.max,
+                    "unit": rule.target.unit.value,
+                },
+                "data_gap": rule.data_gap is not None,
+                "lines": rule.citation.lines_label,
+            }
+            for rule in catalogue.rules
+        ],
+    }
 
 
 def catalogue_sha256(catalogue: Catalogue) -> str:

@@ -116,6 +116,7 @@ def test_end_to_end_cases_run_only_when_asked_for() -> None:
         "e2e_demo_yongzhou",
         "e2e_check_cold",
         "e2e_check_reused",
+        "e2e_listing_commands",
         "e2e_report_yongzhou",
         "e2e_scenario_add_site",
         "e2e_compliance_50_clients",

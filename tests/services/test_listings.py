@@ -5,6 +5,7 @@
 same data, inside the test's transaction (the reads run on the session's own connection).
 """
 
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from app import environment as environment_module
 from app.db import plain
 from app.db.models import Facility, PopulationCell, RoadNetwork
 from app.errors import AppError
@@ -45,6 +47,32 @@ def test_the_plain_url_is_the_settings_url(
     assert plain.libpq_url(plain.database_url()).startswith("postgresql://")
 
 
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {},
+        {"APP_PLANS_DIR": "/srv/plans", "APP_NORMS_DIR": "own", "APP_CACHE_DIR": "/tmp/c"},
+        {"app_norms_dir": "lower", "APP_NORMS_DIR": "upper"},
+        {"APP_NORMS_DIR": "", "app_cache_dir": "relative/cache"},
+    ],
+)
+def test_the_plain_folders_are_the_settings_folders(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]
+) -> None:
+    for name in list(os.environ):
+        if name.lower() in {"app_plans_dir", "app_norms_dir", "app_cache_dir"}:
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    plain = environment_module.folders()
+    assert (plain.plans_dir, plain.norms_dir, plain.cache_dir) == (
+        settings.plans_dir,
+        settings.norms_dir,
+        settings.cache_dir,
+    )
+
+
 def test_libpq_url_keeps_everything_but_the_driver() -> None:
     url = "postgresql+psycopg://fplan:p%40ss@127.0.0.1:5432/fplan_x?sslmode=disable"
     assert (
@@ -72,6 +100,8 @@ def test_token_rows_are_the_listed_tokens(db_session: Session) -> None:
         expected = auth.list_tokens(db_session, include_revoked=include_revoked)
         rows = listings.token_rows(driver(db_session), include_revoked=include_revoked)
         assert [TokenPublic.model_validate(r) for r in rows] == expected
+        # the JSON listing, written without pydantic, is the API's
+        assert listings.public_tokens(rows) == [t.model_dump(mode="json") for t in expected]
     assert len(listings.token_rows(driver(db_session), include_revoked=False)) == len(listed) - 1
 
 
