@@ -101,8 +101,9 @@ def pydantic_text(error: Mapping[str, Any], lang: Lang = DEFAULT_LANG) -> str:
     reason = ctx.get("error")
     if kind in ("value_error", "assertion_error"):
         # our own validators word their refusal; a bare ValueError's text is English
-        if hasattr(reason, "localized"):
-            return text("pydantic.value_error", lang, field=field, error=reason.localized(lang))
+        worded = getattr(reason, "localized", None)
+        if callable(worded):
+            return text("pydantic.value_error", lang, field=field, error=worded(lang))
         if lang == "en" and reason is not None:
             return text("pydantic.value_error", lang, field=field, error=str(reason))
         return text("pydantic.other", lang, field=field, value=value)
