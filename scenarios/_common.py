@@ -576,8 +576,8 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
     try:
         return int(main_body(argv))
     except AppError as exc:
-        print(f"{error}: {exc.message}")
-        for detail in exc.details:
+        print(f"{error}: {exc.localized(reader)}")
+        for detail in exc.localized_details(reader):
             print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
         return 2
     except GeoError as exc:

@@ -75,11 +75,7 @@ def _cells(session: Session, city_adcode: str) -> tuple[Any, int]:
         .order_by(PopulationCell.id)
     ).all()
     if not rows:
-        msg = (
-            f"city {city_adcode} has no population surface yet: run fplan demo --city "
-            f"{city_adcode} (or fplan network import) first / 尚无人口分布，请先准备城市"
-        )
-        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
+        raise NotFoundError.worded("error.population.none", field="city", city=city_adcode)
     frame = gpd.GeoDataFrame(
         {
             "id": [r[0] for r in rows],
@@ -119,8 +115,7 @@ def import_population(
     from geo.population.raster import calibrate_to_totals, point_cell_sums, raster_cell_sums
 
     if (raster is None) == (points is None):
-        msg = "give exactly one of --raster FILE or --points FILE"
-        raise InvalidInputError(msg, details=[{"field": "source", "msg": msg}])
+        raise InvalidInputError.worded("error.population.one_source", field="source")
     cells, network_id = _cells(session, city_adcode)
     path = raster if raster is not None else points
     assert path is not None
@@ -136,10 +131,11 @@ def import_population(
         else:
             sums = point_cell_sums(*_read_points(path, column, cells.crs), cells)
     except InputError as exc:
-        raise InvalidInputError(str(exc), details=[{"field": "source", "msg": str(exc)}]) from exc
+        raise InvalidInputError.worded("error.source", field="source", reason=exc) from exc
     if sums.sum() <= 0:
-        msg = f"{path.name} holds nobody on the cells of {city_adcode} / 该文件在城市范围内无人口"
-        raise InvalidInputError(msg, details=[{"field": "source", "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.population.nobody", field="source", name=path.name, city=city_adcode
+        )
 
     units = cells["region_adcode"].to_numpy().astype(str)
     empty: list[str] = []

@@ -152,8 +152,9 @@ def _upsert_hospitals(
     )
     for facility in session.scalars(stmt):
         if facility.external_id in existing:
-            msg = f"two facilities share source {HOSPITAL_SOURCE!r} and id {facility.external_id!r}"
-            raise ConflictError(msg)
+            raise ConflictError.worded(
+                "error.reference.twin", source=HOSPITAL_SOURCE, id=facility.external_id
+            )
         existing[facility.external_id or ""] = facility
 
     inserted = updated = 0

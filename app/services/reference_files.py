@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from app.errors import ConfigurationError, InvalidInputError
+from app.errors import ConfigurationError, InvalidInputError, Listed, Worded
 from geo.datum import gcj02_to_wgs84
 
 COUNTIES_FILE: Final = Path("hunan") / "hunan_counties.geojson"
@@ -154,17 +154,23 @@ class FileProblems:
     def raise_if_any(self) -> None:
         if not self.items:
             return
-        shown = "; ".join(f"{p['field']}: {p['msg']}" for p in self.items[:5])
-        more = f" (and {len(self.items) - 5} more)" if len(self.items) > 5 else ""
-        msg = f"refusing to load the Hunan reference data: {shown}{more}"
-        raise InvalidInputError(msg, details=self.items)
+        shown = Listed(
+            [
+                Worded("error.reference.problem", file=p["field"], problem=p["msg"])
+                for p in self.items[:5]
+            ]
+        )
+        more = len(self.items) - 5
+        key = "error.reference.refused_more" if more > 0 else "error.reference.refused"
+        raise InvalidInputError.worded(key, details=self.items, shown=shown, more=more)
 
 
 def _require_file(data_dir: Path, relative: Path) -> Path:
     path = data_dir / relative
     if not path.is_file():
-        msg = f"missing {relative} in the data directory {data_dir}"
-        raise ConfigurationError(msg)
+        raise ConfigurationError.worded(
+            "error.data.missing", name=str(relative), folder=str(data_dir)
+        )
     return path
 
 

@@ -61,8 +61,7 @@ def _read_table(
 ) -> list[dict[str, str]]:
     path = SHIPPED_DIR / name
     if not path.is_file():
-        msg = f"the shipped table app/data/{name} is missing from the installation"
-        raise ConfigurationError(msg)
+        raise ConfigurationError.worded("error.data.shipped_missing", name=name)
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
@@ -99,8 +98,9 @@ def _boundaries(name: str, problems: FileProblems) -> dict[str, tuple[str, Multi
     try:
         text = (resources.files(BOUNDARY_PACKAGE) / "data" / name).read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError) as exc:
-        msg = f"the boundaries of the {BOUNDARY_PACKAGE} package are missing ({exc}): reinstall it"
-        raise ConfigurationError(msg) from exc
+        raise ConfigurationError.worded(
+            "error.data.boundaries_missing", package=BOUNDARY_PACKAGE, reason=str(exc)
+        ) from exc
     features = []
     for feature in json.loads(text)["features"]:
         gb = str((feature.get("properties") or {}).get("gb", ""))

@@ -71,8 +71,7 @@ def read_class_map(path: Path | None) -> dict[str, str]:
 
     data = yaml.safe_load(text_)
     if not isinstance(data, dict):
-        msg = f"{path.name}: expected a mapping of class values to OSM highway classes"
-        raise InvalidInputError(msg, details=[{"field": "map_classes", "msg": msg}])
+        raise InvalidInputError.worded("error.roads.class_map", field="map_classes", name=path.name)
     return {str(k): str(v) for k, v in data.items()}
 
 
@@ -111,8 +110,9 @@ def import_edges(
 
     say = progress or (lambda _: None)
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
-        msg = f"expected an existing {', '.join(SUFFIXES)} file, got {path}"
-        raise InvalidInputError(msg, details=[{"field": "edges", "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.roads.file", field="edges", suffixes=", ".join(SUFFIXES), path=str(path)
+        )
     say("read_file")
     try:
         lines = network_from_lines(
@@ -123,7 +123,7 @@ def import_edges(
             class_map=class_map,
         )
     except NetworkInputError as exc:
-        raise InvalidInputError(str(exc), details=[{"field": "edges", "msg": str(exc)}]) from exc
+        raise InvalidInputError.worded("error.source", field="edges", reason=exc) from exc
     # every edge of the file is real, named by the file it came from
     real = lines.network.with_source(path.name)
     params: dict[str, Any] = {

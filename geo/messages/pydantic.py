@@ -57,6 +57,14 @@ def pydantic_field(loc: Sequence[str | int]) -> str:
     return ".".join(str(part) for part in parts)
 
 
+def problem_field(error: Mapping[str, Any]) -> str:
+    """The field one pydantic problem names (:func:`pydantic_field` of its ``loc``); none for
+    a body that is not JSON, whose ``loc`` holds the position where reading stopped."""
+    if error.get("type") in ("json_invalid", "json_type"):
+        return ""
+    return pydantic_field(error.get("loc", ()))
+
+
 def _shown(value: object) -> str:
     # a value as the sentence shows it: strings quoted, long ones cut
     shown = repr(value) if isinstance(value, str) else str(value)
@@ -95,7 +103,7 @@ def pydantic_text(error: Mapping[str, Any], lang: Lang = DEFAULT_LANG) -> str:
         sentence naming the field and the value.
     """
     kind = str(error.get("type", ""))
-    field = pydantic_field(error.get("loc", ())) or text("pydantic.whole_input", lang)
+    field = problem_field(error) or text("pydantic.whole_input", lang)
     ctx = dict(error.get("ctx") or {})
     value = _shown(error.get("input"))
     reason = ctx.get("error")
@@ -113,3 +121,29 @@ def pydantic_text(error: Mapping[str, Any], lang: Lang = DEFAULT_LANG) -> str:
     if not kind or not has(key, lang):
         return text("pydantic.other", lang, field=field, value=value)
     return text(key, lang, **{**ctx, "field": field, "value": value})
+
+
+class PydanticProblem(str):
+    """One pydantic problem as a sentence: its English text (:func:`pydantic_text`), said in
+    another language by :meth:`localized`, so a list of problems can be kept as text and worded
+    for each reader later.
+
+    Parameters
+    ----------
+    error
+        One item of ``ValidationError.errors()``.
+    """
+
+    error: Mapping[str, Any]
+
+    def __new__(cls, error: Mapping[str, Any]) -> "PydanticProblem":
+        problem = super().__new__(cls, pydantic_text(error, "en"))
+        problem.error = {k: error[k] for k in ("type", "loc", "input", "ctx") if k in error}
+        return problem
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PydanticProblem, (self.error,))
+
+    def localized(self, lang: Lang) -> str:
+        """The problem in ``lang``."""
+        return pydantic_text(self.error, lang)
