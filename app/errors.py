@@ -5,7 +5,7 @@ The data and service layers raise these; each class carries its status code, and
 a web framework, so scripts and ``geo``-side callers may raise and catch them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -84,6 +84,48 @@ class Listed(str):
         """The sentences in ``lang``."""
         said = _said({str(n): item for n, item in enumerate(self.items)}, lang)
         return ("; " if lang == "en" else "；").join(str(s) for s in said.values())
+
+
+class Choices(str):
+    """The values a field takes, as its reader reads them: English lists the codes (``tertiary,
+    secondary``); Chinese adds each code's label where the catalogue has one (``tertiary（三级）、
+    secondary（二级）``), since the file must hold the code.
+
+    Parameters
+    ----------
+    values
+        The codes.
+    vocabulary
+        The catalogue's prefix of their labels (``grade``, ``facility_type``); None for none.
+    """
+
+    values: tuple[str, ...]
+    vocabulary: str | None
+
+    def __new__(cls, values: Sequence[str], *, vocabulary: str | None = None) -> Self:
+        choices = super().__new__(cls, ", ".join(values))
+        choices.values, choices.vocabulary = tuple(values), vocabulary
+        return choices
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_choices, (list(self.values), self.vocabulary))
+
+    def localized(self, lang: "Lang") -> str:
+        """The values in ``lang``."""
+        from geo import messages
+
+        if lang == "en":
+            return str(self)
+        shown = []
+        for value in self.values:
+            key = f"{self.vocabulary}.{value}"
+            labelled = self.vocabulary is not None and messages.has(key, lang)
+            shown.append(f"{value}（{messages.text(key, lang)}）" if labelled else value)
+        return "、".join(shown)
+
+
+def _choices(values: list[str], vocabulary: str | None) -> Choices:
+    return Choices(values, vocabulary=vocabulary)
 
 
 class AppError(Exception):

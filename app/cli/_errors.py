@@ -10,7 +10,7 @@ _PLACES = ("row", "line", "feature")
 
 
 def detail_lines(exc: AppError, lang: Lang) -> list[str]:
-    """The error's details, one line each: ``第 3 行，文件第 4 行：name：名称缺失或为空``.
+    """The error's details, one line each: ``第 3 行、文件第 4 行：name：名称缺失或为空``.
 
     Parameters
     ----------
@@ -19,8 +19,12 @@ def detail_lines(exc: AppError, lang: Lang) -> list[str]:
     lang
         The reader's language.
     """
+    details = exc.localized_details(lang)
+    if len(details) == 1 and details[0].get("msg") == exc.localized(lang):
+        # the one detail is the message itself, already shown
+        return []
     lines = []
-    for detail in exc.localized_details(lang):
+    for detail in details:
         places = [
             messages.text(f"cli.error.{place}", lang, n=detail[place])
             for place in _PLACES

@@ -44,7 +44,7 @@ from app.db.models.facility import (
     PRIMARY_CARE_STANDARDS,
     SERVICE_FLAGS,
 )
-from app.errors import ConflictError, InvalidInputError, Worded
+from app.errors import Choices, ConflictError, InvalidInputError, Worded
 from app.schemas.facility import FacilityCreate
 from app.schemas.imports import FacilityImportResult, ImportFormat
 from app.services import citydata
@@ -173,13 +173,19 @@ def _maybe_flag(value: object) -> tuple[bool | None, str | None]:
     return _flag(value)
 
 
+# the catalogue's labels of a column's codes
+_VOCABULARIES = {"type": "facility_type", "grade": "grade"}
+
+
 def _choice(value: object, allowed: Sequence[str], what: str) -> tuple[str | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     if isinstance(value, str) and value.strip() in allowed:
         return value.strip(), None
+    # listed with the labels a Chinese reader knows the codes by (三级, 乡镇卫生院)
+    allowed_shown = Choices(allowed, vocabulary=_VOCABULARIES.get(what))
     return None, Worded(
-        "error.import.unknown_choice", what=what, value=value, allowed=", ".join(allowed)
+        "error.import.unknown_choice", what=what, value=value, allowed=allowed_shown
     )
 
 
@@ -459,7 +465,7 @@ def _locate(
     located: dict[int, tuple[str, float, float]] = {}
     for j, k in enumerate(placed):
         where = rows[k].where
-        given = f"({lon[j]!r}, {lat[j]!r}) [{crs}]"
+        given = f"({float(lon[j])!r}, {float(lat[j])!r}) [{crs}]"
         if j not in found:
             key = "error.point.outside_swapped" if j in swapped else "error.point.outside"
             problems.add(where, "lon,lat", Worded(key, point=given))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import AppError, InvalidInputError, Listed, NotFoundError, Worded
+from app.errors import AppError, Choices, InvalidInputError, Listed, NotFoundError, Worded
 from geo import messages
 from tests._english import english_sentences
 
@@ -132,6 +132,14 @@ def test_listed_sentences_are_each_said_and_joined_per_language() -> None:
 
     assert listed == "facilities; road network"
     assert listed.localized("zh") == "机构；路网"
+
+
+def test_choices_list_codes_and_in_chinese_their_labels() -> None:
+    grades = Choices(["tertiary", "none"], vocabulary="grade")
+
+    assert grades == grades.localized("en") == "tertiary, none"
+    assert grades.localized("zh") == "tertiary（三级）、none（未定级）"
+    assert pickle.loads(pickle.dumps(grades)).localized("zh") == grades.localized("zh")
 
 
 @pytest.mark.parametrize("lang", messages.LANGS)
