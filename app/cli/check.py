@@ -151,7 +151,9 @@ def check(
                 else []
             )
     except AppError as exc:
-        console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
+        console.print(
+            f"[red]{messages.text('error', reader)}:[/red] {escape(exc.localized(reader))}"
+        )
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
     _answer(report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes)
 
