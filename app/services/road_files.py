@@ -21,7 +21,7 @@ the segment counts by source. The population surface is rebuilt on it, and
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import text
@@ -33,7 +33,10 @@ from app.services import networks
 from app.services.city_rules import CITY_COVER_MIN
 from app.services.networks import NetworkSummary
 from app.settings import TRUNK_ROADS_FILE, Settings
-from geo.errors import NetworkInputError
+from geo.errors import NetworkFormatError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 
@@ -75,6 +78,19 @@ def read_class_map(path: Path | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def _read_layer(path: Path) -> "gpd.GeoDataFrame":
+    """The road layer of a GIS file; a file GDAL cannot read is refused, naming it."""
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        return gpd.read_file(path)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise NetworkFormatError.worded(
+            "input.network.unreadable_gis", field="edges", name=path.name
+        ) from exc
+
+
 def import_edges(
     session: Session,
     settings: Settings,
@@ -96,10 +112,11 @@ def import_edges(
     Raises
     ------
     InvalidInputError
-        The file is missing, of an unknown kind, or its lines or columns are unusable.
+        The file is missing or of an unknown kind.
+    NetworkFormatError, NetworkInputError
+        The file cannot be read, or its lines or columns are unusable (worded by the catalogue).
     """
     # the writers' libraries load here: real_road_share (every fplan check) needs none of them
-    import geopandas as gpd
     import shapely
     from pyproj import Transformer
 
@@ -114,16 +131,16 @@ def import_edges(
             "error.roads.file", field="edges", suffixes=", ".join(SUFFIXES), path=str(path)
         )
     say("read_file")
-    try:
-        lines = network_from_lines(
-            gpd.read_file(path),
-            class_column=class_column,
-            speed_column=speed_column,
-            oneway_column=oneway_column,
-            class_map=class_map,
-        )
-    except NetworkInputError as exc:
-        raise InvalidInputError.worded("error.source", field="edges", reason=exc) from exc
+    gdf = _read_layer(path)
+    # a refusal of the lines (no CRS, a named column missing, no line) is worded by geo, in
+    # the reader's language where it is shown
+    lines = network_from_lines(
+        gdf,
+        class_column=class_column,
+        speed_column=speed_column,
+        oneway_column=oneway_column,
+        class_map=class_map,
+    )
     # every edge of the file is real, named by the file it came from
     real = lines.network.with_source(path.name)
     params: dict[str, Any] = {
