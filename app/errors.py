@@ -3,6 +3,12 @@
 The data and service layers raise these; each class carries its status code, and only
 :func:`app.api.errors.register_error_handlers` turns them into HTTP answers. Nothing here imports
 a web framework, so scripts and ``geo``-side callers may raise and catch them.
+
+Every error a person reads is built from the message catalogue (:mod:`geo.messages`) by
+:meth:`AppError.worded`: its English text is the catalogue's English, and the answer, the command
+line and the planner scripts say its message (:meth:`AppError.localized`) and each detail
+(:meth:`AppError.localized_details`, whose ``msg`` is a :class:`Worded` sentence) in their
+reader's language.
 """
 
 from collections.abc import Mapping, Sequence
