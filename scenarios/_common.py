@@ -573,12 +573,15 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
     given = list(argv) if argv is not None else []
     asked = given[given.index("--lang") + 1] if "--lang" in given[:-1] else None
     reader = reader_lang(asked)
-    error = messages.text("error", reader)
+
+    def error(message: str) -> str:
+        return messages.text("cli.chrome.error", reader, message=message)
+
     try:
         return int(main_body(argv))
     except AppError as exc:
         said = exc.localized(reader)
-        print(f"{error}: {said}")
+        print(error(said))
         # a detail that repeats the message (the one field it names) is not shown again
         for detail in exc.localized_details(reader):
             if detail.get("msg") == said:
@@ -587,10 +590,10 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
         return 2
     except GeoError as exc:
         # the computation refused the input (an infeasible request, a solver out of time)
-        print(f"{error}: {exc.localized(reader)}")
+        print(error(exc.localized(reader)))
         return 2
     except ValidationError as exc:
         # pydantic's problems worded from the catalogue, each naming its field
         for problem in exc.errors():
-            print(f"{error}: {pydantic_text(problem, reader)}")
+            print(error(pydantic_text(problem, reader)))
         return 2

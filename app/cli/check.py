@@ -151,9 +151,8 @@ def check(
                 else []
             )
     except AppError as exc:
-        console.print(
-            f"[red]{messages.text('error', reader)}:[/red] {escape(exc.localized(reader))}"
-        )
+        said = messages.text("cli.chrome.error", reader, message=exc.localized(reader))
+        console.print(escape(said), style="red")
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
     _answer(report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes)
 
@@ -291,7 +290,7 @@ def _answer(
             report, rules=rules, regions=regions, failing=failing, lang=lang
         )
     except output.SelectionError as exc:
-        console.print(f"[red]{messages.text('error', lang)}:[/red] {exc}")
+        console.print(escape(messages.text("cli.chrome.error", lang, message=exc)), style="red")
         raise typer.Exit(2) from exc
     if output_format == Format.json:
         typer.echo(report.model_copy(update={"results": results}).model_dump_json())

@@ -103,8 +103,8 @@ def test_service_errors_print_in_the_readers_language(settings: Settings, tmp_pa
     }
     english = {
         "token": ["Error: API token 999 not found"],
-        "check": ["error: city 999999 not found; load the reference data with `fplan load hunan`"],
-        "report": ["error: city 431100 not found; load the reference data with `fplan load hunan`"],
+        "check": ["Error: city 999999 not found; load the reference data with `fplan load hunan`"],
+        "report": ["Error: city 431100 not found; load the reference data with `fplan load hunan`"],
         "import": [
             "nothing imported: 2 rows of register.csv are invalid; nothing was imported",
             "  row 1, line 2: name: the name is missing or empty",
@@ -113,7 +113,7 @@ def test_service_errors_print_in_the_readers_language(settings: Settings, tmp_pa
             "  row 2, line 3: lon: 'abc' is not a number of degrees",
         ],
         "scenario": [
-            "error: city 431100 not found; load the reference data with `fplan load hunan`"
+            "Error: city 431100 not found; load the reference data with `fplan load hunan`"
         ],
     }
     for name, args in commands.items():
