@@ -328,9 +328,10 @@ def _check_citations(
     path: Path, key: str, citations: tuple[Citation, ...], seeds_dir: Path
 ) -> None:
     for citation in citations:
-        problem = check_citation(citation, seeds_dir=seeds_dir)
-        if problem is not None:
-            msg = f"{path.name}: {key}: {problem}"
+        defect = check_citation(citation, seeds_dir=seeds_dir)
+        if defect is not None:
+            # the inventories' checks speak to their maintainers, in English
+            msg = f"{path.name}: {key}: {defect.localized('en')}"
             raise InventoryError(msg)
 
 
