@@ -568,24 +568,32 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
 
     from app.errors import AppError
     from geo.errors import GeoError
+    from geo.messages.pydantic import pydantic_text
 
     given = list(argv) if argv is not None else []
     asked = given[given.index("--lang") + 1] if "--lang" in given[:-1] else None
     reader = reader_lang(asked)
-    error = messages.text("error", reader)
+
+    def error(message: str) -> str:
+        return messages.text("cli.chrome.error", reader, message=message)
+
     try:
         return int(main_body(argv))
     except AppError as exc:
-        print(f"{error}: {exc.message}")
-        for detail in exc.details:
+        said = exc.localized(reader)
+        print(error(said))
+        # a detail that repeats the message (the one field it names) is not shown again
+        for detail in exc.localized_details(reader):
+            if detail.get("msg") == said:
+                continue
             print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
         return 2
     except GeoError as exc:
         # the computation refused the input (an infeasible request, a solver out of time)
-        print(f"{error}: {exc.localized(reader)}")
+        print(error(exc.localized(reader)))
         return 2
     except ValidationError as exc:
+        # pydantic's problems worded from the catalogue, each naming its field
         for problem in exc.errors():
-            where = ".".join(str(part) for part in problem["loc"])
-            print(f"{error}: {where}: {problem['msg']}")
+            print(error(pydantic_text(problem, reader)))
         return 2
