@@ -7,6 +7,7 @@ wrong and is answered as a client error; ``LocationSolverError`` means the solve
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Self
@@ -39,11 +40,12 @@ class GeoError(Exception):
         field
             The input at fault, as the caller named it (a parameter of the function).
         **fields
-            The values the message shows.
+            The values the message shows; a tuple is a list, joined as ``lang`` lists things.
         """
         from geo import messages
 
-        error = cls(messages.text(key, messages.DEFAULT_LANG, field=field, **fields))
+        lang = messages.DEFAULT_LANG
+        error = cls(messages.text(key, lang, field=field, **_worded(lang, fields)))
         error.key, error.field, error.fields = key, field, MappingProxyType(dict(fields))
         return error
 
@@ -53,7 +55,7 @@ class GeoError(Exception):
 
         if self.key is None:
             return str(self)
-        return messages.text(self.key, lang, field=self.field, **self.fields)
+        return messages.text(self.key, lang, field=self.field, **_worded(lang, self.fields))
 
 
 class InputError(GeoError, ValueError):
@@ -116,16 +118,99 @@ class NormsError(GeoError):
     """Base class of every error of the norm catalogue and its evaluators."""
 
 
+class CatalogueDefectError(NormsError, ValueError):
+    """A defect a catalogue model finds in what it was given, worded by a catalogue key.
+
+    Raised with :meth:`GeoError.worded` inside the catalogue's validators (a ``ValueError``, so
+    pydantic reports it as a ``value_error``) and returned by the citation check; ``field`` is
+    the field at fault, relative to the model that found it. :func:`geo.norms.catalogue.
+    load_catalogue` turns each into a :class:`CatalogueProblem` with the full field path.
+    """
+
+
+def _worded(lang: "Lang", values: Mapping[str, object]) -> dict[str, object]:
+    # a list of choices is joined as the reader's language lists things (、 or ", ")
+    from geo import messages
+
+    between = messages.text("names.separator", lang)
+    return {
+        name: between.join(str(item) for item in value) if isinstance(value, tuple) else value
+        for name, value in values.items()
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogueProblem:
-    """One defect in a catalogue file: the rule it concerns (or None for the file) and what."""
+    """One defect in a catalogue file: where it is, what is wrong, and the value given.
+
+    Attributes
+    ----------
+    rule_id
+        The rule concerned (its id, or ``rules[3]`` when it has none); None for the file.
+    key
+        The message of :mod:`geo.messages` saying what is wrong (``catalogue.type.*`` for a
+        field of the wrong form, ``catalogue.defect.*`` for a rule that does not hold together).
+    field
+        The field at fault as the file writes it, within the rule (``parameters.minutes_rural``,
+        ``citation.lines``) or the file (``city_adcode``); None for the rule or file as a whole.
+    fields
+        The values the message shows (a tuple is a list of choices).
+    given
+        The value the file gives, as shown to the reader (None when there is none to show).
+    """
 
     rule_id: str | None
-    message: str
+    key: str
+    field: str | None = None
+    fields: Mapping[str, object] = dataclass_field(default_factory=dict)
+    given: str | None = None
+
+    def message(self, lang: "Lang | None" = None) -> str:
+        """What is wrong, in ``lang`` (Chinese by default)."""
+        from geo import messages
+
+        lang = lang or messages.DEFAULT_LANG
+        return messages.text(self.key, lang, field=self.field or "", **_worded(lang, self.fields))
+
+    def where(self, lang: "Lang | None" = None) -> str:
+        """Where the defect is: the rule and the field, in ``lang``."""
+        from geo import messages
+
+        lang = lang or messages.DEFAULT_LANG
+        if self.rule_id and self.field:
+            return messages.text(
+                "catalogue.where.rule_field", lang, rule=self.rule_id, field=self.field
+            )
+        if self.rule_id:
+            return messages.text("catalogue.where.rule", lang, rule=self.rule_id)
+        if self.field:
+            return messages.text("catalogue.where.field", lang, field=self.field)
+        return messages.text("catalogue.where.file", lang)
+
+    def line(self, lang: "Lang | None" = None) -> str:
+        """The defect as one line: where, what is wrong, and the value given."""
+        from geo import messages
+
+        lang = lang or messages.DEFAULT_LANG
+        given = (
+            "" if self.given is None else messages.text("catalogue.given", lang, value=self.given)
+        )
+        return messages.text(
+            "catalogue.line", lang, where=self.where(lang), what=self.message(lang), given=given
+        )
+
+    def as_dict(self, lang: "Lang | None" = None) -> dict[str, str | None]:
+        """The defect for a JSON answer: rule, field, the value given, and the message."""
+        return {
+            "rule": self.rule_id,
+            "field": self.field,
+            "value": self.given,
+            "code": self.key,
+            "msg": self.message(lang),
+        }
 
     def __str__(self) -> str:
-        where = f"rule {self.rule_id!r}" if self.rule_id else "catalogue"
-        return f"{where}: {self.message}"
+        return self.line()
 
 
 class CatalogueError(NormsError):
@@ -142,9 +227,21 @@ class CatalogueError(NormsError):
     def __init__(self, path: Path, problems: list[CatalogueProblem]) -> None:
         self.path = path
         self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"{path}: {len(problems)} {noun}:\n{lines}")
+        super().__init__(self.localized(None))
+
+    def headline(self, lang: "Lang | None" = None) -> str:
+        """The file (its name, never a machine path) and how many defects it has."""
+        from geo import messages
+
+        lang = lang or messages.DEFAULT_LANG
+        return messages.text(
+            "catalogue.error.headline", lang, name=self.path.name, count=len(self.problems)
+        )
+
+    def localized(self, lang: "Lang | None") -> str:
+        """The file, then every defect on a line of its own, in ``lang`` (Chinese by default)."""
+        lines = "\n".join(f"  {problem.line(lang)}" for problem in self.problems)
+        return f"{self.headline(lang)}\n{lines}"
 
 
 class NormEvaluationError(NormsError, ValueError):

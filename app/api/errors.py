@@ -92,6 +92,11 @@ def register_error_handlers(app: FastAPI) -> None:
     def _geo_error(request: Request, exc: GeoError) -> JSONResponse:
         status, code = geo_status(exc)
         lang = request_lang(request)
+        if isinstance(exc, CatalogueError):
+            # a defective catalogue: the file, then each defect with its rule and field
+            message = localized_message(code, exc.localized(lang), lang)
+            details = [problem.as_dict(lang) for problem in exc.problems]
+            return JSONResponse(_body(code, message, details), status_code=status)
         if exc.key is not None:
             # worded from the catalogue: the reader's language, naming the input at fault
             message = exc.localized(lang)

@@ -4,12 +4,19 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli._console import console
 from app.cli._help import both, say
+from geo import messages
+
+if TYPE_CHECKING:
+    from geo.errors import CatalogueError
+    from geo.messages import Lang
+
+LangOption = Annotated[str | None, typer.Option("--lang", help=both("cli.opt.lang"))]
 
 norms_app = typer.Typer(help=both("cli.norms.help"), no_args_is_help=True, rich_markup_mode=None)
 
@@ -25,33 +32,26 @@ def schema() -> None:
     typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
-def _problems(exc: Exception) -> None:
-    from geo.errors import CatalogueError
-
-    if isinstance(exc, CatalogueError):
-        console.print(say("cli.norms.invalid"), style="red", end=" ")
-        console.print(exc.path.name, markup=False)
-        for problem in exc.problems:
-            where = (
-                say("cli.norms.where_rule", rule=problem.rule_id)
-                if problem.rule_id
-                else say("cli.norms.where_catalogue")
-            )
-            console.print(f"  {where}: {problem.message}", markup=False)
-    else:
-        console.print(say("cli.norms.invalid"), style="red", end=" ")
-        console.print(str(exc), markup=False)
+def _problems(exc: "CatalogueError", *, headline: str, lang: "Lang") -> None:
+    """Print a catalogue's defects, one a line: where (rule, field), what, the value given."""
+    said = messages.text(headline, lang, name=exc.path.name, count=len(exc.problems))
+    console.print(said, style="red", markup=False, highlight=False)
+    for problem in exc.problems:
+        console.print(f"  {problem.line(lang)}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _document_name(file: Path) -> str:
-    """The plan text file name a catalogue's citations name (its ``document`` field)."""
+def _document_name(file: Path) -> str | None:
+    """The plan text file name a catalogue's citations name (its ``document`` field), or None
+    when the file gives none usable (the catalogue's own check then says what is wrong)."""
     import yaml
 
-    header = yaml.safe_load(file.read_text(encoding="utf-8"))
+    try:
+        header = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return None
     document = header.get("document") if isinstance(header, dict) else None
-    if not isinstance(document, str) or "/" in document or "\\" in document:
-        msg = say("cli.norms.no_document")
-        raise ValueError(msg)
+    if not isinstance(document, str) or not document or "/" in document or "\\" in document:
+        return None
     return document
 
 
@@ -62,35 +62,57 @@ def validate(
         Path | None,
         typer.Option("--plan", help=both("cli.norms.plan")),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=both("cli.norms.json"))] = False,
+    lang: LangOption = None,
 ) -> None:
     """Check one catalogue: every field, and the quotes when --plan is given.
 
-    Errors name the rule and the field; the exit code is 2 when the catalogue is invalid.
+    Each defect is printed with its rule, its field and the value given, in the reader's
+    language; the exit code is 2 when the catalogue is invalid.
     """
+    from app.cli.check import cli_lang
     from geo.errors import CatalogueError
     from geo.norms import load_catalogue
 
-    if not file.is_file():
-        msg = say("cli.no_such_file", file=file)
-        raise typer.BadParameter(msg)
+    reader = cli_lang(lang)
+    for given in (file, plan):
+        if given is not None and not given.is_file():
+            msg = messages.text("cli.no_such_file", reader, file=given)
+            raise typer.BadParameter(msg)
     try:
-        if plan is None:
+        document = None if plan is None else _document_name(file)
+        if plan is None or document is None:
             catalogue = load_catalogue(file, seeds_dir=None)
         else:
             # the citations name the plan by its file name: check them against a copy so named
-            document = _document_name(file)
             with tempfile.TemporaryDirectory() as folder:
                 shutil.copyfile(plan, Path(folder) / document)
                 catalogue = load_catalogue(file, seeds_dir=Path(folder))
-    except (CatalogueError, OSError, ValueError) as exc:
-        _problems(exc)
+    except CatalogueError as exc:
+        if as_json:
+            problems = [problem.as_dict(reader) for problem in exc.problems]
+            answer = {"file": exc.path.name, "valid": False, "problems": problems}
+            typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        else:
+            _problems(exc, headline="cli.norms.problems", lang=reader)
         raise typer.Exit(2) from exc
-    quotes = say("cli.norms.quotes_checked" if plan is not None else "cli.norms.quotes_unchecked")
-    said = say(
+    if as_json:
+        answer = {
+            "file": file.name,
+            "valid": True,
+            "city_adcode": catalogue.city_adcode,
+            "rules": len(catalogue.rules),
+            "quotes_checked": plan is not None,
+        }
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    quotes_key = "cli.norms.quotes_checked" if plan is not None else "cli.norms.quotes_unchecked"
+    said = messages.text(
         "cli.norms.valid",
+        reader,
         city=f"{catalogue.city_name_zh} {catalogue.city_adcode}",
         rules=len(catalogue.rules),
-        quotes=quotes,
+        quotes=messages.text(quotes_key, reader),
     )
     console.print(said, style="green", markup=False)
 
@@ -101,38 +123,41 @@ def verify(
         Path | None,
         typer.Option("--plans", help=both("cli.norms.plans")),
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Check every catalogue's quotes against the plan texts.
 
     The plans folder defaults to APP_PLANS_DIR; the catalogues are the shipped ones and those of
     APP_NORMS_DIR (checked against a plan text beside them).
     """
+    from app.cli.check import cli_lang
     from app.services import norms
     from app.services.catalogue_keys import seeds_dir_of
     from app.settings import get_settings
     from geo.errors import CatalogueError
 
+    reader = cli_lang(lang)
     settings = get_settings()
     if plans is not None:
         settings = settings.model_copy(update={"plans_dir": plans})
     if seeds_dir_of(settings) is None:
-        console.print(say("cli.norms.no_plans"), style="red", markup=False)
+        console.print(messages.text("cli.norms.no_plans", reader), style="red", markup=False)
         raise typer.Exit(2)
     try:
         loaded = norms.load_norms(settings)
     except CatalogueError as exc:
-        console.print(say("cli.norms.quotes_wrong"), style="red", end=" ")
-        console.print(str(exc), markup=False)
+        _problems(exc, headline="cli.norms.quotes_wrong", lang=reader)
         raise typer.Exit(2) from exc
     for catalogue in loaded.catalogues:
         verified = loaded.quotes_verified(catalogue.city_adcode)
-        state = say("cli.norms.verified" if verified else "cli.norms.unverified")
+        state_key = "cli.norms.verified" if verified else "cli.norms.unverified"
         quotes = sum(len(rule.citations) for rule in catalogue.rules)
-        said = say(
+        said = messages.text(
             "cli.norms.city_quotes",
+            reader,
             city=f"{catalogue.city_adcode} {catalogue.city_name_zh}",
             quotes=quotes,
-            state=state,
+            state=messages.text(state_key, reader),
         )
         console.print(said, style="green" if verified else "yellow", markup=False)
 

@@ -157,8 +157,12 @@ def _read(directory: Path, seeds_dir: Path | None, norms_dir: Path | None) -> No
     for catalogue in catalogues:
         for rule in catalogue.rules:
             if rule.id in owner and owner[rule.id] != catalogue.city_adcode:
-                msg = f"duplicate rule id: in the catalogues of {owner[rule.id]} and "
-                problems.append(CatalogueProblem(rule.id, msg + catalogue.city_adcode))
+                fields = {"first": owner[rule.id], "second": catalogue.city_adcode}
+                problems.append(
+                    CatalogueProblem(
+                        rule.id, "catalogue.defect.duplicate_across", field="id", fields=fields
+                    )
+                )
             owner.setdefault(rule.id, catalogue.city_adcode)
     if problems:
         raise CatalogueError(norms_dir or directory, problems)

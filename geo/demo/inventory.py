@@ -349,10 +349,10 @@ def _check_citations(
     path: Path, key: str, citations: tuple[Citation, ...], seeds_dir: Path
 ) -> None:
     for citation in citations:
-        problem = check_citation(citation, seeds_dir=seeds_dir)
-        if problem is not None:
-            # a shipped file's quote not found in its plan: a defect for its author
-            msg = f"{path.name}: {key}: {problem}"
+        defect = check_citation(citation, seeds_dir=seeds_dir)
+        if defect is not None:
+            # a shipped file's quote not found in its plan: a defect for its author (English)
+            msg = f"{path.name}: {key}: {defect.localized('en')}"
             raise GeoError(msg)
 
 

@@ -26,7 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from geo.errors import CatalogueError, CatalogueProblem
+from geo.errors import CatalogueDefectError, CatalogueError, CatalogueProblem
+from geo.norms._problems import problem_of_defect, problems_of, shown, yaml_problem
 from geo.norms._seeds import SeedText
 from geo.norms.citations import Citation, check_citation
 from geo.norms.parameters import (
@@ -175,8 +176,11 @@ class Rule(_Model):
         parameters = data.get("parameters")
         if isinstance(parameters, dict) and "kind" in data:
             if "kind" in parameters:
-                msg = "state kind on the rule only, not inside parameters"
-                raise ValueError(msg)
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.kind_in_parameters",
+                    field="parameters.kind",
+                    given=str(parameters["kind"]),
+                )
             data["parameters"] = {"kind": data["kind"], **parameters}
         for key in ("citation", "citations"):
             if isinstance(data.get(key), dict):
@@ -185,60 +189,89 @@ class Rule(_Model):
         binding, expected = data.get("binding"), data.pop("expected", None)
         if isinstance(binding, bool) or isinstance(expected, bool):
             if binding is True and expected is True:
-                msg = "a rule is binding or expected, not both"
-                raise ValueError(msg)
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.binding_and_expected", field="expected"
+                )
             label = Binding.BINDING if binding is True else None
             data["binding"] = Binding.EXPECTED if expected is True else label
         elif expected is not None:
-            msg = "expected: give binding: expected instead"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.expected_label", field="expected", given=str(expected)
+            )
         return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.parameters is None and self.data_gap is None:
-            msg = "parameters are required unless data_gap says why the rule cannot be evaluated"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.parameters_or_gap", field="parameters"
+            )
         if self.data_gap is not None and not self.needs:
-            msg = "a data_gap rule needs 'needs': the register fields or data sets it lacks"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded("catalogue.defect.gap_needs", field="needs")
         if self.needs is not None and self.data_gap is None:
-            msg = "'needs' belongs to data_gap rules"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded("catalogue.defect.needs_without_gap", field="needs")
         if self.target_share is not None and self.kind not in SPATIAL_KINDS:
-            msg = "target_share belongs to spatial rules (share of residents within reach)"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.share_not_spatial",
+                field="target_share",
+                kinds=tuple(kind.value for kind in RuleKind if kind in SPATIAL_KINDS),
+                given=f"{self.target_share:g}",
+            )
         if not self.region_scopes:
-            msg = "applies_to needs at least one region level (city, district, county …)"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.no_region_level",
+                field="applies_to",
+                choices=tuple(scope.value for scope in Scope if scope in REGION_SCOPES),
+            )
         if self.parameters is not None:
-            problem = self.parameters.target_problem(self.target)
+            problem = (
+                self.parameters.target_problem(self.target)
+                or self._scope_problem()
+                or self._share_problem()
+            )
             if problem is not None:
-                raise ValueError(problem)
-            problem = self._scope_problem() or self._share_problem()
-            if problem is not None:
-                raise ValueError(problem)
+                raise problem
         return self
 
-    def _scope_problem(self) -> str | None:
+    def _scope_problem(self) -> CatalogueDefectError | None:
         params = self.parameters
         if isinstance(params, TravelTimeCoverageParameters | RadiusCoverageParameters):
+            thresholds = tuple(scope.value for scope in params.settlement_thresholds())
             if set(params.settlement_thresholds()) != self.settlements:
-                return "applies_to urban/rural must match the urban/rural thresholds given"
+                return CatalogueDefectError.worded(
+                    "catalogue.defect.settlements_match",
+                    field="applies_to",
+                    thresholds=thresholds or ("-",),
+                    given=sorted(scope.value for scope in self.settlements),
+                )
         elif self.settlements and not isinstance(params, EmsResponseParameters):
-            return "urban/rural in applies_to belong to spatial rules only"
+            return CatalogueDefectError.worded(
+                "catalogue.defect.settlements_not_spatial",
+                field="applies_to",
+                given=sorted(scope.value for scope in self.settlements),
+            )
         if (
             isinstance(params, FacilityPerPopulationParameters)
             and params.per_admin_unit
             and Scope(params.per_admin_unit) not in self.applies_to
         ):
-            return f"a per-{params.per_admin_unit} rule must list it in applies_to"
+            return CatalogueDefectError.worded(
+                "catalogue.defect.per_unit_in_applies_to",
+                field="applies_to",
+                unit=params.per_admin_unit,
+                given=[scope.value for scope in self.applies_to],
+            )
         return None
 
-    def _share_problem(self) -> str | None:
+    def _share_problem(self) -> CatalogueDefectError | None:
         legacy = getattr(self.parameters, "min_share", None)
         if self.kind in SPATIAL_KINDS and self.target_share is not None and legacy != 1.0:
-            return "give the share once: target_share on the rule, not min_share in parameters"
+            return CatalogueDefectError.worded(
+                "catalogue.defect.share_twice",
+                field="parameters.min_share",
+                share="target_share",
+                given=f"{legacy:g}",
+            )
         return None
 
     @property
@@ -372,7 +405,8 @@ def _load_catalogue(path: Path, *, seeds_dir: Path | None, seeds: dict[str, Seed
     raw = _read_yaml(path)
     raw_rules = raw.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
-        raise CatalogueError(path, [CatalogueProblem(None, "'rules' must be a non-empty list")])
+        problem = CatalogueProblem(None, "catalogue.defect.no_rules", field="rules")
+        raise CatalogueError(path, [problem])
 
     # rules one by one, so each problem names its rule
     problems: list[CatalogueProblem] = []
@@ -389,38 +423,50 @@ def _load_catalogue(path: Path, *, seeds_dir: Path | None, seeds: dict[str, Seed
     try:
         catalogue = Catalogue.model_validate({**header, "rules": rules})
     except ValidationError as exc:
-        problems.extend(
-            CatalogueProblem(None, line)
-            for line in _error_lines(exc)
-            if not line.startswith("rules")
-        )
+        problems.extend(problems_of(exc, None, skip="rules"))
 
     # ids: the city prefix and uniqueness within the file
     seen: set[str] = set()
     city = header.get("city")
     for rule in rules:
         if rule.id in seen:
-            problems.append(CatalogueProblem(rule.id, "duplicate rule id in this catalogue"))
+            problems.append(CatalogueProblem(rule.id, "catalogue.defect.duplicate_id", field="id"))
         seen.add(rule.id)
         if isinstance(city, str) and not rule.id.startswith(f"{city}."):
-            problems.append(CatalogueProblem(rule.id, f"rule ids must start with '{city}.'"))
+            problems.append(
+                CatalogueProblem(
+                    rule.id,
+                    "catalogue.defect.id_prefix",
+                    field="id",
+                    fields={"prefix": f"{city}."},
+                    given=rule.id,
+                )
+            )
 
     # citations: the plan's own seed, and the quote where the lines say
     document = header.get("document")
     for rule in rules:
-        for citation in rule.citations:
+        for index, citation in enumerate(rule.citations):
+            where = "citation" if len(rule.citations) == 1 else f"citation[{index}]"
             if isinstance(document, str) and citation.document != document:
-                msg = f"cites {citation.document}, not this plan's {document}"
-                problems.append(CatalogueProblem(rule.id, msg))
+                problems.append(
+                    CatalogueProblem(
+                        rule.id,
+                        "catalogue.defect.other_plan",
+                        field=f"{where}.document",
+                        fields={"document": document},
+                        given=citation.document,
+                    )
+                )
                 continue
             # without the plan texts the quote stays unverified (the caller says so)
-            problem = (
+            defect = (
                 None
                 if seeds_dir is None
                 else check_citation(citation, seeds_dir=seeds_dir, seeds=seeds)
             )
-            if problem is not None:
-                problems.append(CatalogueProblem(rule.id, problem))
+            if defect is not None:
+                problems.append(problem_of_defect(defect, rule.id, prefix=(where,)))
 
     if problems or catalogue is None:
         raise CatalogueError(path, problems)
@@ -446,8 +492,7 @@ def load_catalogues(
     """
     paths = sorted(directory.glob("*.yaml"))
     if not paths:
-        msg = "no *.yaml catalogue in the folder"
-        raise CatalogueError(directory, [CatalogueProblem(None, msg)])
+        raise CatalogueError(directory, [CatalogueProblem(None, "catalogue.defect.no_files")])
     seeds: dict[str, SeedText] = {}
     catalogues = [_load_catalogue(path, seeds_dir=seeds_dir, seeds=seeds) for path in paths]
 
@@ -457,8 +502,12 @@ def load_catalogues(
     for path, catalogue in zip(paths, catalogues, strict=True):
         for rule in catalogue.rules:
             if rule.id in owner:
-                msg = f"duplicate rule id: in {owner[rule.id]} and {path.name}"
-                problems.append(CatalogueProblem(rule.id, msg))
+                fields = {"first": owner[rule.id], "second": path.name}
+                problems.append(
+                    CatalogueProblem(
+                        rule.id, "catalogue.defect.duplicate_across", field="id", fields=fields
+                    )
+                )
             owner.setdefault(rule.id, path.name)
     if problems:
         raise CatalogueError(directory, problems)
@@ -470,9 +519,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         # both loaders are safe loaders (no arbitrary objects); ruff cannot see through getattr
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506
     except yaml.YAMLError as exc:
-        raise CatalogueError(path, [CatalogueProblem(None, f"not valid YAML: {exc}")]) from exc
+        raise CatalogueError(path, [yaml_problem(exc)]) from exc
+    except UnicodeDecodeError as exc:
+        problem = CatalogueProblem(None, "catalogue.defect.not_utf8")
+        raise CatalogueError(path, [problem]) from exc
     if not isinstance(raw, dict):
-        raise CatalogueError(path, [CatalogueProblem(None, "the file must hold a mapping")])
+        problem = CatalogueProblem(None, "catalogue.defect.not_a_mapping", given=shown(raw))
+        raise CatalogueError(path, [problem])
     return raw
 
 
@@ -484,34 +537,26 @@ def _raw_rule_id(raw_rule: Any, index: int) -> str:
 
 def _validate_rule(raw_rule: Any, rule_id: str) -> tuple[Rule | None, list[CatalogueProblem]]:
     if not isinstance(raw_rule, dict):
-        return None, [CatalogueProblem(rule_id, "a rule must be a mapping")]
+        problem = CatalogueProblem(
+            rule_id, "catalogue.defect.rule_not_a_mapping", given=shown(raw_rule)
+        )
+        return None, [problem]
     kind = raw_rule.get("kind")
-    known = [k.value for k in RuleKind]
+    known = tuple(k.value for k in RuleKind)
     if kind is None:
-        return None, [CatalogueProblem(rule_id, "missing field 'kind'")]
+        return None, [CatalogueProblem(rule_id, "catalogue.type.missing", field="kind")]
     if kind not in known:
-        msg = f"unknown kind {kind!r}; known kinds: {', '.join(known)}"
-        return None, [CatalogueProblem(rule_id, msg)]
+        fields = {"expected": known}
+        problem = CatalogueProblem(
+            rule_id, "catalogue.defect.unknown_kind", field="kind", fields=fields, given=shown(kind)
+        )
+        return None, [problem]
     try:
         return Rule.model_validate(raw_rule), []
     except ValidationError as exc:
-        return None, [CatalogueProblem(rule_id, line) for line in _error_lines(exc)]
-
-
-def _error_lines(exc: ValidationError) -> list[str]:
-    lines: list[str] = []
-    for error in exc.errors(include_url=False):
-        # drop the discriminator tag pydantic adds to the location of a union member
-        loc = [str(part) for part in error["loc"] if part not in _KIND_VALUES]
-        where = ".".join(loc)
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "missing":
-            message = "missing field"
-        lines.append(f"{where}: {message}" if where else message)
-    return lines
-
-
-_KIND_VALUES = frozenset(k.value for k in RuleKind)
+        # a single citation mapping is written without an index (citation.lines)
+        single = {key for key in ("citation", "citations") if isinstance(raw_rule.get(key), dict)}
+        return None, problems_of(exc, rule_id, single=single)
 
 
 def rules_by_id(catalogues: Iterable[Catalogue]) -> Mapping[str, Rule]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
+from geo.errors import CatalogueDefectError
 from geo.norms._seeds import SeedText
 
 _LINES = re.compile(r"^L?(\d+)(?:\s*[-–—]\s*L?(\d+))?$")
@@ -38,8 +39,9 @@ class Citation(BaseModel):
         if isinstance(value, str):
             match = _LINES.match(value.strip())
             if match is None:
-                msg = f"lines must look like 'L1136-1140' or 'L195', got {value!r}"
-                raise ValueError(msg)
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.lines_form", field="lines", given=value
+                )
             first = int(match.group(1))
             last = int(match.group(2) or first)
             return (first, last)
@@ -52,8 +54,9 @@ class Citation(BaseModel):
     def _check_order(cls, value: tuple[int, int]) -> tuple[int, int]:
         first, last = value
         if first < 1 or last < first:
-            msg = f"lines must run forwards from line 1, got {first}-{last}"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.lines_order", field="lines", given=f"L{first}-{last}"
+            )
         return value
 
     @field_serializer("lines")
@@ -69,8 +72,11 @@ class Citation(BaseModel):
 
 def check_citation(
     citation: Citation, *, seeds_dir: Path, seeds: dict[str, SeedText] | None = None
-) -> str | None:
+) -> CatalogueDefectError | None:
     """Check one citation against its seed text; return the defect, or None when it holds.
+
+    The defect is worded by the message catalogue and names the citation's field at fault
+    (``document``, ``lines`` or ``quote``).
 
     Parameters
     ----------
@@ -86,25 +92,34 @@ def check_citation(
     if seed is None:
         path = seeds_dir / citation.document
         if not path.is_file():
-            return f"document {citation.document!r} is not in {seeds_dir}"
+            return CatalogueDefectError.worded(
+                "catalogue.defect.no_plan_text", field="document", given=citation.document
+            )
         seed = SeedText.read(path)
         cache[citation.document] = seed
     first, last = citation.lines
     if last > seed.line_count:
-        return (
-            f"lines {citation.lines_label} out of range: "
-            f"{citation.document} has {seed.line_count} lines"
+        return CatalogueDefectError.worded(
+            "catalogue.defect.lines_beyond",
+            field="lines",
+            document=citation.document,
+            count=seed.line_count,
+            given=citation.lines_label,
         )
     spans = seed.locate(citation.quote)
     if not spans:
-        return f"quote not found in {citation.document}: {_shorten(citation.quote)!r}"
-    if not any(start <= last and end >= first for start, end in spans):
-        found = ", ".join(
-            f"L{start}" if start == end else f"L{start}-{end}" for start, end in spans
+        return CatalogueDefectError.worded(
+            "catalogue.defect.quote_not_found",
+            field="quote",
+            document=citation.document,
+            given=citation.quote,
         )
-        return f"quote found at {found}, not at the cited {citation.lines_label}"
+    if not any(start <= last and end >= first for start, end in spans):
+        found = tuple(f"L{start}" if start == end else f"L{start}-{end}" for start, end in spans)
+        return CatalogueDefectError.worded(
+            "catalogue.defect.quote_elsewhere",
+            field="lines",
+            found=found,
+            given=citation.lines_label,
+        )
     return None
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}…"

@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from geo.errors import CatalogueDefectError
 from geo.norms.terms import (
     GRADE_RANK,
     CapacityField,
@@ -63,14 +64,17 @@ class Target(_Model):
     @model_validator(mode="after")
     def _one_form(self) -> Self:
         if self.value is not None and (self.min is not None or self.max is not None):
-            msg = "give either value or min/max, not both"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded("catalogue.defect.target_both", field="value")
         if self.value is None and self.min is None and self.max is None:
-            msg = "give value, or min and/or max"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded("catalogue.defect.target_none", field="value")
         if self.min is not None and self.max is not None and self.min > self.max:
-            msg = f"min {self.min} is above max {self.max}"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.min_above_max",
+                field="min",
+                low="min",
+                high="max",
+                given=f"{self.min:g} > {self.max:g}",
+            )
         return self
 
     def contains(self, number: float) -> bool:
@@ -122,25 +126,41 @@ class FacilitySelector(_Model):
 
 Selectors = Annotated[tuple[FacilitySelector, ...], Field(min_length=1)]
 
+# the thresholds a coverage rule gives one or both of
+_URBAN_RURAL_MINUTES = ("minutes_urban", "minutes_rural")
+_URBAN_RURAL_KM = ("radius_km_urban", "radius_km_rural")
+
 
 def _range_problem(
     target: Target, unit: TargetUnit, values: Mapping[str, float | None]
-) -> str | None:
+) -> CatalogueDefectError | None:
     """Check that the target has ``unit`` and that every given parameter value fits it."""
     if target.unit != unit:
-        return f"target unit {target.unit.value!r} does not fit; expected {unit.value!r}"
+        return CatalogueDefectError.worded(
+            "catalogue.defect.target_unit",
+            field="target.unit",
+            expected=unit.value,
+            given=target.unit.value,
+        )
     for name, number in values.items():
         if number is not None and not target.contains(number):
-            return f"parameter {name}={number:g} lies outside the target {_describe(target)}"
+            return CatalogueDefectError.worded(
+                "catalogue.defect.outside_target",
+                field=f"parameters.{name}",
+                name=name,
+                target=_describe(target),
+                unit=target.unit.value,
+                given=f"{number:g}",
+            )
     return None
 
 
 def _describe(target: Target) -> str:
     if target.value is not None:
-        return f"{target.value:g} {target.unit.value}"
+        return f"{target.value:g}"
     low = "" if target.min is None else f"{target.min:g}"
     high = "" if target.max is None else f"{target.max:g}"
-    return f"{low}–{high} {target.unit.value}"
+    return f"{low}–{high}"
 
 
 class TravelTimeCoverageParameters(_Model):
@@ -162,11 +182,12 @@ class TravelTimeCoverageParameters(_Model):
     @model_validator(mode="after")
     def _some_threshold(self) -> Self:
         if self.minutes_urban is None and self.minutes_rural is None:
-            msg = "give minutes_urban and/or minutes_rural"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.one_of", field="minutes_urban", names=_URBAN_RURAL_MINUTES
+            )
         return self
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         values = {"minutes_urban": self.minutes_urban, "minutes_rural": self.minutes_rural}
         return _range_problem(target, TargetUnit.MINUTES, values)
@@ -195,17 +216,22 @@ class RadiusCoverageParameters(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.radius_km_urban is None and self.radius_km_rural is None:
-            msg = "give radius_km_urban and/or radius_km_rural"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.one_of", field="radius_km_urban", names=_URBAN_RURAL_KM
+            )
         if self.distance == DistanceKind.NETWORK and self.mode is None:
-            msg = "a network distance needs a mode (walk or drive)"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.network_needs_mode",
+                field="mode",
+                choices=tuple(mode.value for mode in TravelMode),
+            )
         if self.distance == DistanceKind.STRAIGHT and self.mode is not None:
-            msg = "a straight-line distance takes no mode"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.straight_takes_no_mode", field="mode", given=self.mode.value
+            )
         return self
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         values = {"radius_km_urban": self.radius_km_urban, "radius_km_rural": self.radius_km_rural}
         return _range_problem(target, TargetUnit.KM, values)
@@ -235,11 +261,12 @@ class EmsResponseParameters(_Model):
     @model_validator(mode="after")
     def _some_threshold(self) -> Self:
         if self.radius_km is None and self.minutes is None:
-            msg = "give radius_km and/or minutes"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.one_of", field="radius_km", names=("radius_km", "minutes")
+            )
         return self
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         if target.unit == TargetUnit.KM:
             return _range_problem(target, TargetUnit.KM, {"radius_km": self.radius_km})
@@ -269,17 +296,32 @@ class FleetRatioParameters(_Model):
     def _consistent(self) -> Self:
         if self.measure == "fleet_size":
             if self.per_population is None or self.base_multiplier_county is None:
-                msg = "fleet_size needs per_population and base_multiplier_county"
-                raise ValueError(msg)
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.measure_needs",
+                    field="per_population"
+                    if self.per_population is None
+                    else "base_multiplier_county",
+                    measure=self.measure,
+                    names=("per_population", "base_multiplier_county"),
+                )
             if self.min_share is not None:
-                msg = "fleet_size takes no min_share (make a negative_pressure_share rule)"
-                raise ValueError(msg)
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.fleet_size_no_share",
+                    field="min_share",
+                    measure=self.measure,
+                    other="negative_pressure_share",
+                    given=f"{self.min_share:g}",
+                )
         elif self.min_share is None:
-            msg = "negative_pressure_share needs min_share"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.measure_needs",
+                field="min_share",
+                measure=self.measure,
+                names=("min_share",),
+            )
         return self
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         if self.measure == "fleet_size":
             values = {"per_population": float(self.per_population or 0)}
@@ -314,12 +356,15 @@ class ResourceRatioParameters(_Model):
     @classmethod
     def _countable(cls, value: CapacityField) -> CapacityField:
         if value not in _RATIO_RESOURCES:
-            allowed = ", ".join(sorted(r.value for r in _RATIO_RESOURCES))
-            msg = f"resource must be one of {allowed}"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.not_a_ratio_resource",
+                field="resource",
+                choices=tuple(sorted(r.value for r in _RATIO_RESOURCES)),
+                given=value.value,
+            )
         return value
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         unit = (
             TargetUnit.PER_1000_RESIDENTS
@@ -327,7 +372,9 @@ class ResourceRatioParameters(_Model):
             else TargetUnit.PER_10000_RESIDENTS
         )
         if target.value is None:
-            return "a resource ratio target needs a single value"
+            return CatalogueDefectError.worded(
+                "catalogue.defect.ratio_single_value", field="target.value"
+            )
         return _range_problem(target, unit, {})
 
 
@@ -358,46 +405,64 @@ class FacilityPerPopulationParameters(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        count_fields = (
-            self.residents_per_facility_min,
-            self.residents_per_facility_max,
-            self.per_admin_unit,
-        )
+        count_fields = {
+            "residents_per_facility_min": self.residents_per_facility_min,
+            "residents_per_facility_max": self.residents_per_facility_max,
+            "per_admin_unit": self.per_admin_unit,
+        }
         if self.method == "count":
             if self.residents_per_facility_max is None and self.per_admin_unit is None:
-                msg = "a count rule needs residents_per_facility_max and/or per_admin_unit"
-                raise ValueError(msg)
-            catchment_only = (
-                self.catchment_min_residents,
-                self.required_grade,
-                self.required_standard,
-                self.competitors,
-            )
-            if any(value is not None for value in catchment_only):
-                msg = (
-                    "catchment_min_residents, required_grade, required_standard and competitors "
-                    "belong to method: catchment"
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.one_of",
+                    field="residents_per_facility_max",
+                    names=("residents_per_facility_max", "per_admin_unit"),
                 )
-                raise ValueError(msg)
+            catchment_only = {
+                "catchment_min_residents": self.catchment_min_residents,
+                "required_grade": self.required_grade,
+                "required_standard": self.required_standard,
+                "competitors": self.competitors,
+            }
+            if any(value is not None for value in catchment_only.values()):
+                given = next(name for name, value in catchment_only.items() if value is not None)
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.only_for_method",
+                    field=given,
+                    names=tuple(catchment_only),
+                    method="catchment",
+                )
             low, high = self.residents_per_facility_min, self.residents_per_facility_max
             if low is not None and (high is None or low > high):
-                msg = "residents_per_facility_min needs a larger residents_per_facility_max"
-                raise ValueError(msg)
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.min_above_max",
+                    field="residents_per_facility_min",
+                    low="residents_per_facility_min",
+                    high="residents_per_facility_max",
+                    given=f"{low} > {high}" if high is not None else str(low),
+                )
         else:
             if self.catchment_min_residents is None or (
                 self.required_grade is None and self.required_standard is None
             ):
-                msg = (
-                    "a catchment rule needs catchment_min_residents and required_grade "
-                    "and/or required_standard"
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.catchment_needs",
+                    field="catchment_min_residents"
+                    if self.catchment_min_residents is None
+                    else "required_grade",
+                    names=("required_grade", "required_standard"),
+                    minimum="catchment_min_residents",
                 )
-                raise ValueError(msg)
-            if any(value is not None for value in count_fields):
-                msg = "residents_per_facility_* and per_admin_unit belong to method: count"
-                raise ValueError(msg)
+            if any(value is not None for value in count_fields.values()):
+                given = next(name for name, value in count_fields.items() if value is not None)
+                raise CatalogueDefectError.worded(
+                    "catalogue.defect.only_for_method",
+                    field=given,
+                    names=tuple(count_fields),
+                    method="count",
+                )
         return self
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         values: dict[str, float | None]
         if self.method == "catchment":
@@ -414,7 +479,13 @@ class FacilityPerPopulationParameters(_Model):
             if self.per_admin_unit == "township"
             else TargetUnit.FACILITIES_PER_SUBDISTRICT
         )
-        return _range_problem(target, unit, {"facilities per unit": 1.0})
+        # one facility per township or sub-district: the target must allow one
+        problem = _range_problem(target, unit, {})
+        if problem is None and not target.contains(1.0):
+            return CatalogueDefectError.worded(
+                "catalogue.defect.one_per_unit", field="target", given=_describe(target)
+            )
+        return problem
 
 
 def _as_float(value: int | None) -> float | None:
@@ -441,18 +512,24 @@ class PresenceParameters(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.subject is not None and self.min_count != 1:
-            msg = "min_count does not apply when every subject facility is checked"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.min_count_with_subject",
+                field="min_count",
+                subject="subject",
+                given=str(self.min_count),
+            )
         if self.share_of_subjects is not None and self.subject is None:
-            msg = "share_of_subjects needs subject (the facilities the share is of)"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.share_needs_subject", field="share_of_subjects", subject="subject"
+            )
         return self
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         if self.subject is not None:
             share = 1.0 if self.share_of_subjects is None else self.share_of_subjects
-            return _range_problem(target, TargetUnit.SHARE_OF_FACILITIES, {"share": share})
+            values = {"share_of_subjects": share}
+            return _range_problem(target, TargetUnit.SHARE_OF_FACILITIES, values)
         return _range_problem(target, TargetUnit.FACILITIES, {"min_count": float(self.min_count)})
 
 
@@ -468,7 +545,7 @@ class CityTotalParameters(_Model):
     field: CapacityField | None = None
     min: float = Field(gt=0)
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         unit = TargetUnit.FACILITIES if self.field is None else TargetUnit.TOTAL
         return _range_problem(target, unit, {"min": self.min})
@@ -493,21 +570,36 @@ class StaffingParameters(_Model):
     def _one_mode(self) -> Self:
         share_mode = self.min_share_of_beds is not None or self.max_share_of_beds is not None
         if (self.min_per_facility is None) == (not share_mode):
-            msg = "give either min_per_facility or min_share_of_beds (and max_share_of_beds)"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.either_or",
+                field="min_per_facility",
+                one="min_per_facility",
+                other="min_share_of_beds",
+            )
         if share_mode and self.min_share_of_beds is None:
-            msg = "a share-of-beds rule needs min_share_of_beds"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.share_of_beds_needs_min",
+                field="min_share_of_beds",
+                names=("min_share_of_beds",),
+            )
         low, high = self.min_share_of_beds, self.max_share_of_beds
         if low is not None and high is not None and low > high:
-            msg = "min_share_of_beds is above max_share_of_beds"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.min_above_max",
+                field="min_share_of_beds",
+                low="min_share_of_beds",
+                high="max_share_of_beds",
+                given=f"{low:g} > {high:g}",
+            )
         if share_mode and self.attribute == CapacityField.BEDS:
-            msg = "a share of beds needs an attribute other than beds"
-            raise ValueError(msg)
+            raise CatalogueDefectError.worded(
+                "catalogue.defect.share_of_beds_attribute",
+                field="attribute",
+                given=self.attribute.value,
+            )
         return self
 
-    def target_problem(self, target: Target) -> str | None:
+    def target_problem(self, target: Target) -> CatalogueDefectError | None:
         """Describe how ``target`` disagrees with these parameters, or return None."""
         values: dict[str, float | None]
         if self.min_per_facility is not None:

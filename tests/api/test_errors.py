@@ -33,7 +33,10 @@ from geo.locate import MCLP, plan_ems
         (LocationInfeasibleError("no candidate reaches demand 3"), (422, "infeasible")),
         (LocationSolverError("no solution within 1 s"), (504, "computation_timeout")),
         (
-            CatalogueError(Path("hengyang.yaml"), [CatalogueProblem("r1", "no quote")]),
+            CatalogueError(
+                Path("hengyang.yaml"),
+                [CatalogueProblem("r1", "catalogue.defect.duplicate_id", field="id")],
+            ),
             (503, "not_configured"),
         ),
         # not an input error: ours to fix

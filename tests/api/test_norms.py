@@ -1,6 +1,7 @@
 """``/norms``: the five plans' catalogues with their citations."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -8,6 +9,8 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_session
 from app.main import create_app
 from app.settings import Settings
+from tests._catalogues import readme_catalogue
+from tests._english import english_sentences
 
 
 def test_the_five_catalogues_with_every_citation(client: TestClient) -> None:
@@ -101,3 +104,39 @@ def test_without_plan_texts_the_catalogues_load_unverified(
     assert sum(len(c["rules"]) for c in catalogues) == 174
     assert all(c["quotes_verified"] is False for c in catalogues)
     assert all(c["plan_title_zh"] and c["issuer_zh"] for c in catalogues)
+
+
+def test_a_defective_own_catalogue_is_a_503_naming_rule_and_field(
+    settings: Settings, db_session: Session, tmp_path: Path
+) -> None:
+    """A broken catalogue in APP_NORMS_DIR: each defect in the reader's language, with its
+    rule, field and the value given; no English sentence for a Chinese reader."""
+    own = tmp_path / "norms"
+    own.mkdir()
+    broken = readme_catalogue().replace("minutes_rural: 15", "minutes_rural: fifteen")
+    (own / "zhuzhou.yaml").write_text(broken, encoding="utf-8")
+    app = create_app(settings.model_copy(update={"norms_dir": own}))
+    app.dependency_overrides[get_session] = lambda: db_session
+    with TestClient(app) as own_client:
+        chinese = own_client.get("/api/v1/norms")
+        english = own_client.get("/api/v1/norms", headers={"Accept-Language": "en"})
+
+    assert chinese.status_code == english.status_code == 503
+    said = chinese.json()["error"]
+    assert said["code"] == "not_configured"
+    assert said["details"] == [
+        {
+            "rule": "zhuzhou.care_circle_15min",
+            "field": "parameters.minutes_rural",
+            "value": "fifteen",
+            "code": "catalogue.type.float_parsing",
+            "msg": "应为数字",
+        }
+    ]
+    assert "zhuzhou.yaml" in said["message"]
+    assert "规则 zhuzhou.care_circle_15min 的 parameters.minutes_rural" in said["message"]
+    assert english_sentences(said["message"]) == []
+    told = english.json()["error"]
+    assert told["details"][0]["msg"] == "should be a number"
+    assert "rule zhuzhou.care_circle_15min, field parameters.minutes_rural" in told["message"]
+    assert "(given: fifteen)" in told["message"]

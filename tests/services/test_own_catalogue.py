@@ -1,6 +1,5 @@
 """A plan for any city: the README's Zhuzhou catalogue validates, loads live and is checked."""
 
-import re
 import time
 from pathlib import Path
 
@@ -11,29 +10,17 @@ from typer.testing import CliRunner
 from app.cli import app as cli
 from app.services import compliance, demo, norms
 from app.services.reference import load_hunan
-from app.settings import PROJECT_ROOT, Settings
+from app.settings import Settings
 from geo.errors import CatalogueError
 from geo.norms import load_catalogue
+from tests._catalogues import PLAN_TEXT, readme_catalogue
 
 ZHUZHOU = "430200"
-# the plan text the example's quotes stand in (line 2 and line 3, as cited)
-PLAN_TEXT = (
-    "株洲市卫生健康规划（示例）\n"
-    "到2025年，每千人口医疗卫生机构床位数达到7.5张。\n"
-    "基本建成15分钟就医圈。\n"
-)
-
-
-def _readme_catalogue() -> str:
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n(.*?)```", readme, flags=re.DOTALL)
-    (block,) = [b for b in blocks if 'city_adcode: "430200"' in b]
-    return block
 
 
 def test_readme_example_validates_with_and_without_its_plan_text(tmp_path: Path) -> None:
     catalogue = tmp_path / "zhuzhou.yaml"
-    catalogue.write_text(_readme_catalogue(), encoding="utf-8")
+    catalogue.write_text(readme_catalogue(), encoding="utf-8")
     plan = tmp_path / "plan.txt"
     plan.write_text(PLAN_TEXT, encoding="utf-8")
     runner = CliRunner()
@@ -47,7 +34,7 @@ def test_readme_example_validates_with_and_without_its_plan_text(tmp_path: Path)
 
     # a wrong quote and a wrong field: both named by rule
     broken = (
-        _readme_catalogue()
+        readme_catalogue()
         .replace("达到7.5张", "达到9张")
         .replace("minutes_rural: 15", "minutes_rural: fifteen")
     )
@@ -77,7 +64,7 @@ def test_own_catalogue_loads_without_restart_and_zhuzhou_is_checked(
     store = norms.CatalogueStore()
     assert store.load(live).for_city(ZHUZHOU) is None
 
-    (own / "zhuzhou.yaml").write_text(_readme_catalogue(), encoding="utf-8")
+    (own / "zhuzhou.yaml").write_text(readme_catalogue(), encoding="utf-8")
     (own / "zhuzhou_plan.txt").write_text(PLAN_TEXT, encoding="utf-8")
     # the loaded set is looked at again after RECHECK_S: the same process sees the new file
     time.sleep(norms.RECHECK_S + 0.1)
@@ -103,7 +90,7 @@ def test_a_defective_own_catalogue_is_named(settings: Settings, tmp_path: Path) 
     own = tmp_path / "norms"
     own.mkdir()
     (own / "zhuzhou.yaml").write_text(
-        _readme_catalogue().replace("kind: resource_ratio", "kind: nonsense"), encoding="utf-8"
+        readme_catalogue().replace("kind: resource_ratio", "kind: nonsense"), encoding="utf-8"
     )
     with pytest.raises(CatalogueError, match=r"zhuzhou\.beds_per_1000"):
         norms.load_norms(settings.model_copy(update={"norms_dir": own}))

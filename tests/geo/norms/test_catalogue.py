@@ -179,9 +179,10 @@ def write_catalogue(tmp_path: Path, rules: str, name: str = "hengyang.yaml") -> 
 
 
 def refusal(path: Path, seeds_dir: Path) -> str:
+    """The refusal in English (the Chinese is checked defect by defect in test_problems)."""
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(path, seeds_dir=seeds_dir)
-    return str(caught.value)
+    return caught.value.localized("en")
 
 
 # --- the five shipped catalogues ---
@@ -365,13 +366,16 @@ def test_a_quote_must_be_at_its_cited_lines(seeds_dir: Path) -> None:
     beyond = Citation(document="001_80cf858754c9910a.txt", lines=(440, 450), quote=quote)
 
     assert check_citation(right, seeds_dir=seeds_dir) is None
-    assert check_citation(wrong, seeds_dir=seeds_dir) == (
-        "quote found at L319, not at the cited L13-14"
-    )
+    found = check_citation(wrong, seeds_dir=seeds_dir)
+    assert found is not None
+    assert (found.key, found.field) == ("catalogue.defect.quote_elsewhere", "lines")
+    assert found.localized("en") == "quote found at L319, not at the cited lines"
+    assert found.fields["given"] == "L13-14"
     # 445 newlines and a last line holding one space, as sed numbers them
-    assert check_citation(beyond, seeds_dir=seeds_dir) == (
-        "lines L440-450 out of range: 001_80cf858754c9910a.txt has 446 lines"
-    )
+    out = check_citation(beyond, seeds_dir=seeds_dir)
+    assert out is not None
+    assert out.localized("en") == ("lines out of range: 001_80cf858754c9910a.txt has 446 lines")
+    assert str(out) == "行号超出原文范围：001_80cf858754c9910a.txt 共 446 行"
 
 
 # --- bad catalogues are refused, naming the rule ---
@@ -389,7 +393,10 @@ def test_a_quote_not_in_the_seed_is_refused(tmp_path: Path, seeds_dir: Path) -> 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
     assert "hengyang.yaml" in message
-    assert "rule 'hengyang.gps_per_primary_centre': quote not found in 001_" in message
+    assert (
+        "rule hengyang.gps_per_primary_centre, field citation.quote: quote not found in 001_"
+        in message
+    )
 
 
 def test_an_unknown_kind_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
@@ -397,13 +404,16 @@ def test_an_unknown_kind_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
-    assert "rule 'hengyang.gps_per_primary_centre': unknown kind 'staffing_ratio'" in message
+    assert (
+        "rule hengyang.gps_per_primary_centre, field kind: unknown kind; known kinds: " in message
+    )
+    assert "(given: staffing_ratio)" in message
 
 
 def test_a_duplicate_id_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
     message = refusal(write_catalogue(tmp_path, GOOD_RULE + GOOD_RULE), seeds_dir)
 
-    assert "rule 'hengyang.gps_per_primary_centre': duplicate rule id" in message
+    assert "rule hengyang.gps_per_primary_centre, field id: duplicate rule id" in message
 
 
 def test_a_duplicate_id_across_catalogues_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
@@ -413,8 +423,9 @@ def test_a_duplicate_id_across_catalogues_is_refused(tmp_path: Path, seeds_dir: 
     with pytest.raises(CatalogueError) as caught:
         load_catalogues(tmp_path, seeds_dir=seeds_dir)
 
-    assert "rule 'hengyang.gps_per_primary_centre': duplicate rule id: in a.yaml and b.yaml" in (
-        str(caught.value)
+    assert (
+        "rule hengyang.gps_per_primary_centre, field id: duplicate rule id: in a.yaml and b.yaml"
+        in (caught.value.localized("en"))
     )
 
 
@@ -423,7 +434,7 @@ def test_a_missing_citation_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
-    assert "rule 'hengyang.gps_per_primary_centre': citation: missing field" in message
+    assert "rule hengyang.gps_per_primary_centre, field citation: required field missing" in message
 
 
 def test_a_bad_unit_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
@@ -431,8 +442,11 @@ def test_a_bad_unit_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
-    assert "rule 'hengyang.gps_per_primary_centre'" in message
-    assert "target unit 'per_1000_residents' does not fit; expected 'per_facility'" in message
+    assert "rule hengyang.gps_per_primary_centre, field target.unit" in message
+    assert (
+        "field target.unit: the target's unit does not fit the parameters; "
+        "this rule needs per_facility (given: per_1000_residents)"
+    ) in message
 
 
 def test_an_unknown_unit_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
@@ -440,7 +454,11 @@ def test_an_unknown_unit_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
-    assert "rule 'hengyang.gps_per_primary_centre': target.unit: Input should be" in message
+    assert (
+        "rule hengyang.gps_per_primary_centre, field target.unit: should be one of: minutes, km,"
+        in message
+    )
+    assert "(given: doctors)" in message
 
 
 def test_parameters_disagreeing_with_the_target_are_refused(
@@ -450,17 +468,20 @@ def test_parameters_disagreeing_with_the_target_are_refused(
 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
-    assert "parameter min_per_facility=3 lies outside the target 4 per_facility" in message
+    assert (
+        "field parameters.min_per_facility: parameter min_per_facility lies outside the "
+        "target 4 (per_facility) (given: 3)"
+    ) in message
 
 
 def test_an_unknown_facility_type_or_field_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
     typo = GOOD_RULE.replace("community_health_center]", "community_clinic]")
     extra = GOOD_RULE.replace("min_per_facility: 4", "min_per_facility: 4\n      per_1000: 4")
 
-    assert "parameters.facilities.0.facility_types.1: Input should be" in refusal(
+    assert "parameters.facilities[0].facility_types[1]: should be one of:" in refusal(
         write_catalogue(tmp_path, typo), seeds_dir
     )
-    assert "parameters.per_1000: Extra inputs are not permitted" in refusal(
+    assert "parameters.per_1000: unknown field (misspelt, or not allowed here)" in refusal(
         write_catalogue(tmp_path, extra), seeds_dir
     )
 
@@ -470,7 +491,10 @@ def test_lines_outside_the_seed_are_refused(tmp_path: Path, seeds_dir: Path) -> 
 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
-    assert "rule 'hengyang.gps_per_primary_centre': lines L900 out of range" in message
+    assert (
+        "rule hengyang.gps_per_primary_centre, field citation.lines: lines out of range" in message
+    )
+    assert "(given: L900)" in message
 
 
 def test_a_citation_of_another_plan_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
@@ -481,8 +505,8 @@ def test_a_citation_of_another_plan_is_refused(tmp_path: Path, seeds_dir: Path) 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
     assert (
-        "rule 'hengyang.gps_per_primary_centre': cites 000_43e534452d03a9c6.txt, "
-        "not this plan's 001_80cf858754c9910a.txt"
+        "rule hengyang.gps_per_primary_centre, field citation.document: cites another plan's text; "
+        "this plan's is 001_80cf858754c9910a.txt (given: 000_43e534452d03a9c6.txt)"
     ) in message
 
 
@@ -491,7 +515,9 @@ def test_a_rule_of_another_city_is_refused(tmp_path: Path, seeds_dir: Path) -> N
 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
-    assert "rule 'yueyang.gps_per_primary_centre': rule ids must start with 'hengyang.'" in message
+    assert (
+        "rule yueyang.gps_per_primary_centre, field id: rule ids must start with hengyang."
+    ) in message
 
 
 def test_every_problem_of_a_file_is_reported_together(tmp_path: Path, seeds_dir: Path) -> None:
@@ -503,9 +529,9 @@ def test_every_problem_of_a_file_is_reported_together(tmp_path: Path, seeds_dir:
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(write_catalogue(tmp_path, first + second), seeds_dir=seeds_dir)
 
-    assert [(p.rule_id, p.message.split(" ")[0]) for p in caught.value.problems] == [
-        ("hengyang.other", "unknown"),
-        ("hengyang.gps_per_primary_centre", "quote"),
+    assert [(p.rule_id, p.key) for p in caught.value.problems] == [
+        ("hengyang.other", "catalogue.defect.unknown_kind"),
+        ("hengyang.gps_per_primary_centre", "catalogue.defect.quote_not_found"),
     ]
 
 
@@ -526,7 +552,7 @@ def test_a_header_without_its_document_number_is_refused(tmp_path: Path, seeds_d
     path = write_catalogue(tmp_path, GOOD_RULE)
     path.write_text(path.read_text().replace("document_number: null\n", ""), encoding="utf-8")
 
-    assert "document_number: missing field" in refusal(path, seeds_dir)
+    assert "catalogue field document_number: required field missing" in refusal(path, seeds_dir)
 
 
 def test_binding_baseline_and_year_load(tmp_path: Path, seeds_dir: Path) -> None:
@@ -555,7 +581,7 @@ def test_the_older_boolean_labels_read_as_binding_or_expected(
     rule = load_catalogue(write_catalogue(tmp_path, expected), seeds_dir=seeds_dir).rules[0]
 
     assert rule.binding == Binding.EXPECTED
-    assert "a rule is binding or expected, not both" in refusal(
+    assert "field expected: a rule is binding or expected, not both" in refusal(
         write_catalogue(tmp_path, both), seeds_dir
     )
 
@@ -574,7 +600,9 @@ def test_a_data_gap_rule_must_say_what_it_needs(tmp_path: Path, seeds_dir: Path)
     target = "    target: {value: 4, unit: per_facility}\n"
     gap = GOOD_RULE.replace(target, target + "    data_gap: no such field\n")
 
-    assert "a data_gap rule needs 'needs'" in refusal(write_catalogue(tmp_path, gap), seeds_dir)
+    assert "field needs: a data_gap rule needs 'needs'" in refusal(
+        write_catalogue(tmp_path, gap), seeds_dir
+    )
     listed = gap.replace("no such field\n", "no such field\n    needs: [tcm_physicians]\n")
     rule = load_catalogue(write_catalogue(tmp_path, listed), seeds_dir=seeds_dir).rules[0]
     assert rule.needs == ("tcm_physicians",)
@@ -584,7 +612,7 @@ def test_target_share_belongs_to_spatial_rules(tmp_path: Path, seeds_dir: Path) 
     target = "    target: {value: 4, unit: per_facility}\n"
     rules = GOOD_RULE.replace(target, target + "    target_share: 0.95\n")
 
-    assert "target_share belongs to spatial rules" in refusal(
+    assert "field target_share: target_share belongs to spatial rules" in refusal(
         write_catalogue(tmp_path, rules), seeds_dir
     )
 
@@ -613,7 +641,7 @@ def test_a_city_total_rule_loads_and_checks_its_target(tmp_path: Path, seeds_dir
     counted = CITY_TOTAL_RULE.replace("      field: icu_beds\n", "")
 
     assert rule.kind == RuleKind.CITY_TOTAL
-    assert "target unit 'total' does not fit; expected 'facilities'" in refusal(
+    assert "this rule needs facilities (given: total)" in refusal(
         write_catalogue(tmp_path, counted), seeds_dir
     )
 
@@ -642,6 +670,6 @@ def test_presence_takes_a_share_of_subjects(tmp_path: Path, seeds_dir: Path) -> 
 
     assert rule.parameters.share_of_subjects == 0.5
     wrong = rules.replace("{value: 0.5,", "{value: 1,")
-    assert "parameter share=0.5 lies outside the target" in refusal(
+    assert "parameter share_of_subjects lies outside the target 1" in refusal(
         write_catalogue(tmp_path, wrong), seeds_dir
     )

@@ -100,7 +100,9 @@ def test_both_languages_are_given_or_the_reading_is_refused(tmp_path: Path) -> N
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(write_catalogue(tmp_path, rules), seeds_dir=None)
 
-    assert "interpretation.en: missing field" in str(caught.value)
+    assert "规则 hengyang.gps_per_primary_centre 的 interpretation.en：缺少此字段" in str(
+        caught.value
+    )
 
 
 def test_the_schema_offers_both_forms() -> None:
