@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, Text, cast, literal, select
+from sqlalchemy import Integer, Text, bindparam, cast, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
@@ -107,6 +107,11 @@ DATA_GAP_COLUMNS = (
 )
 STATUSES = tuple(status.value for status in Status)
 
+# a run's result rows; the gap cells come as PostgreSQL array text (see _array_literal)
+_INSERT_RESULTS = insert(EvaluationResult.metadata.tables[EvaluationResult.__tablename__]).values(
+    gap_cell_ids=cast(bindparam("gap_cells", type_=Text), ARRAY(Integer))
+)
+
 
 def _no_progress(_: str, __: int, ___: int) -> None:
     return None
@@ -187,32 +192,36 @@ def _store(
         with transaction(session):
             session.add(run)
             session.flush()
-            session.add_all(
-                EvaluationResult(
-                    run_id=run.id,
-                    idx=idx,
-                    region_adcode=row.region_adcode,
-                    region_name=row.region_name,
-                    rule_id=row.rule_id,
-                    kind=row.kind.value,
-                    value=row.value,
-                    target=row.target,
-                    passed=row.passed,
-                    shortfall=row.shortfall,
-                    shortfall_unit=row.shortfall_unit,
-                    shortfall_text=row.shortfall_text,
-                    unit=row.unit,
-                    citations=[c.model_dump(mode="json") for c in row.citations],
-                    status=row.outcome.value,
-                    details={
-                        "shortfall_text_zh": row.shortfall_text_zh,
-                        "unknown_facilities": row.unknown_facilities,
-                    },
-                    gap_cell_ids=None if gap is None else cast(literal(gap, Text), ARRAY(Integer)),
-                )
-                for idx, (row, gap) in enumerate(zip(rows, gaps, strict=True))
+            # the rows in one statement (one shape for every row: a NULL gap casts to NULL),
+            # not one ORM object each
+            session.execute(
+                _INSERT_RESULTS,
+                [
+                    {
+                        "run_id": run.id,
+                        "idx": idx,
+                        "region_adcode": row.region_adcode,
+                        "region_name": row.region_name,
+                        "rule_id": row.rule_id,
+                        "kind": row.kind.value,
+                        "value": row.value,
+                        "target": row.target,
+                        "passed": row.passed,
+                        "shortfall": row.shortfall,
+                        "shortfall_unit": row.shortfall_unit,
+                        "shortfall_text": row.shortfall_text,
+                        "unit": row.unit,
+                        "citations": [c.model_dump(mode="json") for c in row.citations],
+                        "status": row.outcome.value,
+                        "details": {
+                            "shortfall_text_zh": row.shortfall_text_zh,
+                            "unknown_facilities": row.unknown_facilities,
+                        },
+                        "gap_cells": gap,
+                    }
+                    for idx, (row, gap) in enumerate(zip(rows, gaps, strict=True))
+                ],
             )
-            session.flush()
             session.refresh(run)
     except IntegrityError:
         # the transaction (or savepoint) was rolled back: the stored run is the other one

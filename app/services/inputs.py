@@ -329,12 +329,18 @@ def _facility_input(f: Any) -> FacilityInput:
 
 
 def _facility_inputs(
-    session: Session, city: Region, crs: str, overlay: FacilityOverlay | None
+    session: Session,
+    settings: Settings,
+    city: Region,
+    crs: str,
+    overlay: FacilityOverlay | None,
 ) -> tuple[list[FacilityInput], np.ndarray, np.ndarray]:
     located = register_facilities(session, city)
     if overlay is not None:
         located = overlay.apply(located)
-    x, y = project_lonlat([f.lon for f in located], [f.lat for f in located], crs)
+    x, y = array_cache.project_lonlat(
+        settings.cache_dir, [f.lon for f in located], [f.lat for f in located], crs
+    )
     return [f.facility for f in located], x, y
 
 
@@ -382,7 +388,7 @@ def read_city_inputs(
     start = time.perf_counter()
     with transaction(session):
         regions = _region_inputs(_region_rows(session, city), city)
-        facilities, fx, fy = _facility_inputs(session, city, net.crs, overlay)
+        facilities, fx, fy = _facility_inputs(session, settings, city, net.crs, overlay)
         # the cells from the disk cache while none of them changed, else from PostGIS
         stamp = array_cache.cells_stamp(session, city.adcode)
         cells = None
