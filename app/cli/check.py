@@ -70,13 +70,20 @@ _GC_THRESHOLD = (10_000, 50, 1_000)
 
 
 @contextmanager
-def _few_collections() -> Iterator[None]:
-    """Collect garbage rarely while the command runs; the thresholds are restored after."""
+def _few_collections(*, freeze: bool) -> Iterator[None]:
+    """Collect garbage rarely while the command runs; the thresholds are restored after.
+
+    ``freeze``: the process ends with the command, so what it built is frozen first (left out
+    of later collections, as :func:`app.cli.main` does at the end), or the first collection at
+    the old thresholds would walk it all once more (~70 ms).
+    """
     before = gc.get_threshold()
     gc.set_threshold(*_GC_THRESHOLD)
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         gc.set_threshold(*before)
 
 
@@ -128,52 +135,56 @@ def check(
         raise typer.BadParameter(messages.text("check.out_needed", reader, format=output_format))
     to_file = output_format in _FILES or (output_format == Format.csv and out is not None)
     stages = Stages(reader, enabled=progress_enabled(json_mode=output_format != Format.table))
-    try:
-        with _few_collections(), _environment(ctx.obj) as (session, settings), stages:
-            given = ctx.obj.norms if isinstance(ctx.obj, CheckEnvironment) else None
-            # a repeated check of unchanged inputs: the stored report, nothing computed
-            stored = None if given is not None or to_file else _stored(session, settings, city)
-            if stored is not None:
-                report, verified = stored
-            else:
-                from app.services.warm import start_search_warm_up
+    # from the command line (not against a given session): the process ends with the command
+    with _few_collections(freeze=not isinstance(ctx.obj, CheckEnvironment)):
+        try:
+            with _environment(ctx.obj) as (session, settings), stages:
+                given = ctx.obj.norms if isinstance(ctx.obj, CheckEnvironment) else None
+                # a repeated check of unchanged inputs: the stored report, nothing computed
+                stored = None if given is not None or to_file else _stored(session, settings, city)
+                if stored is not None:
+                    report, verified = stored
+                else:
+                    from app.services.warm import start_search_warm_up
 
-                # the search's compiled code loads while the inputs are read
-                start_search_warm_up()
-                from app.services import compliance, norms
+                    # the search's compiled code loads while the inputs are read
+                    start_search_warm_up()
+                    from app.services import compliance, norms
 
-                catalogues = given or norms.load_norms(settings)
-                stages.stage("evaluation", city=city)
+                    catalogues = given or norms.load_norms(settings)
+                    stages.stage("evaluation", city=city)
 
-                def show(_step: str, done: int, total: int) -> None:
-                    stages.update(done, total)
+                    def show(_step: str, done: int, total: int) -> None:
+                        stages.update(done, total)
 
-                report = compliance.run_compliance(
-                    session, settings, city, norms=catalogues, progress=show
-                )
-                verified = catalogues.quotes_verified(city)
-                # a file format, or CSV with --out: the export, written where --out says
-                if to_file:
-                    _write_file(
-                        session,
-                        report,
-                        norms.get_catalogue(catalogues, city),
-                        output_format=output_format,
-                        lang=reader,
-                        out=out,
+                    report = compliance.run_compliance(
+                        session, settings, city, norms=catalogues, progress=show
                     )
-                    return
-            # where the figures come from (the table's footer): the population source,
-            # residents on real roads
-            notes = (
-                _input_notes(session, report, verified, lang=reader)
-                if output_format == Format.table
-                else []
-            )
-    except AppError as exc:
-        console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
-        raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
-    _answer(report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes)
+                    verified = catalogues.quotes_verified(city)
+                    # a file format, or CSV with --out: the export, written where --out says
+                    if to_file:
+                        _write_file(
+                            session,
+                            report,
+                            norms.get_catalogue(catalogues, city),
+                            output_format=output_format,
+                            lang=reader,
+                            out=out,
+                        )
+                        return
+                # where the figures come from (the table's footer): the population source,
+                # residents on real roads
+                notes = (
+                    _input_notes(session, report, verified, lang=reader)
+                    if output_format == Format.table
+                    else []
+                )
+        except AppError as exc:
+            console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
+            raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
+        _answer(
+            report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes
+        )
 
 
 def _stored(
