@@ -29,6 +29,7 @@ from app.errors import ConflictError
 from app.schemas.compliance import (
     ComplianceReport,
     ComplianceResult,
+    DataBasisPublic,
     DataGapPublic,
     PlanPublic,
 )
@@ -239,9 +240,32 @@ def _find_run(session: Session, prepared: PreparedCity) -> EvaluationRun | None:
         ).first()
 
 
+def _inputs_basis(
+    session: Session, city_adcode: str, network_id: int
+) -> tuple[DataBasisPublic | None, float | None]:
+    """What a report says of its inputs: the data basis, and the share of residents on real
+    roads of network ``network_id``."""
+    # in a transaction of its own: a query outside one would open a transaction that no
+    # service commits, and the run's later notes (stored_runs.remember) would be lost
+    with transaction(session):
+        return (
+            data_basis(session, city_adcode),
+            road_files.network_real_road_share(session, city_adcode, network_id),
+        )
+
+
 def _report(
-    session: Session, run: EvaluationRun, prepared: PreparedCity, *, reused: bool
+    session: Session,
+    run: EvaluationRun,
+    prepared: PreparedCity,
+    *,
+    reused: bool,
+    basis: tuple[DataBasisPublic | None, float | None] | None = None,
 ) -> ComplianceReport:
+    """The run's report; ``basis`` as :func:`_inputs_basis` gives it (read here when None)."""
+    if basis is None:
+        basis = _inputs_basis(session, prepared.city.adcode, run.network_id)
+    inputs_basis, real_road_share = basis
     with transaction(session):
         rows = session.scalars(
             select(EvaluationResult)
@@ -253,12 +277,6 @@ def _report(
         catalogue = prepared.catalogue
         rules = {rule.id: rule for rule in catalogue.rules}
         results = [_result_public(row, rules.get(row.rule_id), catalogue) for row in rows]
-        # read in the same transaction: a query outside one would open a transaction that no
-        # service commits, and the run's later notes (stored_runs.remember) would be lost
-        basis = data_basis(session, prepared.city.adcode)
-        real_road_share = road_files.network_real_road_share(
-            session, prepared.city.adcode, run.network_id
-        )
     counts = {status: sum(r.status == status for r in results) for status in STATUSES}
     return ComplianceReport(
         city=prepared.city.adcode,
@@ -281,7 +299,7 @@ def _report(
         counts=counts,
         results=results,
         data_gaps=[_data_gap_public(gap) for gap in catalogue_data_gaps(catalogue)],
-        basis=basis,
+        basis=inputs_basis,
     )
 
 
@@ -400,6 +418,9 @@ def run_compliance(
 
     total = len(prepared.catalogue.rules) + 3
     timings: dict[str, Any] = {}
+    # what the report says of the inputs, read first: while the database answers, the search's
+    # compiled code goes on loading (app.services.warm), so the wait costs no time of its own
+    basis = _inputs_basis(session, prepared.city.adcode, prepared.network.id)
     say("loading the network, facilities and residents", 0, total)
     inputs = read_city_inputs(
         session, settings, prepared.city, prepared.network.id, timings, overlay=overlay
@@ -433,7 +454,7 @@ def run_compliance(
                 "total_s": time.perf_counter() - started,
             }
     say("done", total, total)
-    report = _report(session, run, prepared, reused=reused)
+    report = _report(session, run, prepared, reused=reused, basis=basis)
     _remember(session, run, report, version)
     return report
 
