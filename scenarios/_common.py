@@ -88,7 +88,7 @@ class Steps:
             yield
         seconds = messages.number(time.perf_counter() - started, 1)
         done = messages.text("scenario.step_done", self.lang, step=label, s=seconds)
-        self.console.print(done, markup=False)
+        self.console.print(done, markup=False, soft_wrap=True)
 
 
 @dataclass

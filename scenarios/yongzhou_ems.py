@@ -96,8 +96,11 @@ def _stage(
     rule: Rule,
     overlay: FacilityOverlay | None,
     candidates: list[CandidatePoint] | str,
+    *,
+    stage: str,
 ) -> list[Station]:
-    """One LSCP round on the radius rule with the proposal so far applied."""
+    """One LSCP round on the radius rule with the proposal so far applied, among ``stage``'s
+    candidates (named in the progress line)."""
     request = OptimizeRequest(
         city=args.city,
         model="lscp",
@@ -106,7 +109,8 @@ def _stage(
         spacing_m=args.spacing_m,
         time_limit_s=args.time_limit,
     )
-    with env.steps.step("optimize", model=common.model_label(env, "lscp")):
+    among = env.t(f"yongzhou_ems.stage.{stage}")
+    with env.steps.step("optimize", model=f"{common.model_label(env, 'lscp')} · {among}"):
         result = optimize.optimize_sites(
             env.session, env.settings, request, norms=env.norms, rule=rule, overlay=overlay
         )
@@ -357,7 +361,7 @@ def _body(argv: Sequence[str] | None) -> int:
         for stage, candidates in stages:
             if not candidates:
                 continue
-            found = _stage(env, args, radius, overlay, candidates)
+            found = _stage(env, args, radius, overlay, candidates, stage=stage)
             for n, station in enumerate(found, start=1):
                 station.stage = stage
                 if station.facility_id is None:
@@ -538,6 +542,8 @@ def _write(
         for i, s in enumerate(stations, start=1)
     }
     old = {f.id: f for f in before.inputs.facilities}
+    # the stations the radius norm counts, chosen once (not once per facility)
+    counted = set(select_facilities(context.sites, common.selectors(radius)).tolist())
     features = [
         common.point_feature(
             float(lonlat[i][0]),
@@ -554,7 +560,7 @@ def _write(
             },
         )
         for i, f in enumerate(context.sites.facilities)
-        if i in set(select_facilities(context.sites, common.selectors(radius)).tolist())
+        if i in counted
     ]
     written.append(common.write_geojson(out / "stations.geojson", features))
     for label, evaluation in (("before", before), ("after", after)):

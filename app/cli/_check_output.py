@@ -176,7 +176,7 @@ def print_table(
                 _status(r, lang),
                 escape(_shortfall(r, lang)),
                 escape(r.outcome(lang)),
-                r.citation.lines,
+                messages.plan_lines(r.citation.lines, lang),
             )
         console.print(table)
 
@@ -202,7 +202,8 @@ def print_compact(
             console.print(f"  {_status(r, lang)} · {escape(figures)}", soft_wrap=True)
             console.print(f"    {escape(_title(r, lang))}", soft_wrap=True)
             console.print(
-                f"    [dim]{escape(_basis(r, lang))} · {r.citation.lines}[/dim]", soft_wrap=True
+                f"    [dim]{escape(_basis(r, lang))} · {messages.plan_lines(r.citation.lines, lang)}[/dim]",
+                soft_wrap=True,
             )
             outcome = r.outcome(lang)
             if outcome:

@@ -86,7 +86,7 @@ def list_norms(
             f"{escape(rule.id)} · {escape(title)}\n"
             f"    {messages.label('kind', rule.kind.value, reader)} · "
             f"{t('col.target', reader)} {figure} {escape(unit)} · {state} · "
-            f"{rule.citation.lines_label}",
+            f"{messages.plan_lines(rule.citation.lines_label, reader)}",
             soft_wrap=True,
         )
 

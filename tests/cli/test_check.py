@@ -8,6 +8,7 @@ import csv
 import gc
 import io
 import json
+import re
 import unicodedata
 from pathlib import Path
 from typing import cast
@@ -153,6 +154,10 @@ def test_filters_keep_value_target_and_shortfall_at_80_columns(
         assert display_width(line) <= 80
     assert "达标 ·" not in out.replace("未达标 ·", "")
     assert f"显示 {len(failing)} / 12 条结果" in out
+    # the plan's lines as a Chinese reader cites them, not the catalogue's L-label
+    first, _, last = failing[0]["citation"]["lines"].removeprefix("L").partition("-")
+    assert f"第{first}～{last}行" in out if last else f"第{first}行" in out
+    assert not re.search(r"\bL[0-9]", out)
 
 
 def test_a_region_by_name_and_an_unknown_rule(

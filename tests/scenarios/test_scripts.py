@@ -330,6 +330,41 @@ def test_a_script_runs_with_a_python_outside_the_project() -> None:
     assert "衡阳：城东新建不少于1500张床位的市级综合医院" in completed.stdout
 
 
+def test_the_installed_fplan_runs_a_script_from_any_folder(
+    database: Settings, tmp_path: Path
+) -> None:
+    # the console script, started in a folder that is not the project's: the scripts are part
+    # of the installed package, not found through the working directory
+    fplan = Path(sys.executable).with_name("fplan")
+    completed = subprocess.run(
+        [
+            str(fplan),
+            "scenario",
+            "run",
+            "yongzhou_ems",
+            "--city",
+            "431100",
+            "--out",
+            str(tmp_path / "out"),
+            "--database-url",
+            database.database_url,
+            "--cache-dir",
+            str(database.cache_dir),
+        ],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "FPLAN_LANG": "", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+    # Yongzhou is not prepared in this database: the script itself answers, in Chinese
+    assert "ModuleNotFoundError" not in completed.stderr
+    assert completed.returncode == 2, completed.stderr
+    assert "fplan demo --city 431100" in completed.stdout
+
+
 def test_fplan_scenario_run_writes_a_chinese_report_with_progress(
     database: Settings, tmp_path: Path
 ) -> None:
