@@ -201,10 +201,8 @@ def print_compact(
             # the verdict and figures first, on a line short enough for 80 columns
             console.print(f"  {_status(r, lang)} · {escape(figures)}", soft_wrap=True)
             console.print(f"    {escape(_title(r, lang))}", soft_wrap=True)
-            console.print(
-                f"    [dim]{escape(_basis(r, lang))} · {messages.plan_lines(r.citation.lines, lang)}[/dim]",
-                soft_wrap=True,
-            )
+            lines = messages.plan_lines(r.citation.lines, lang)
+            console.print(f"    [dim]{escape(_basis(r, lang))} · {lines}[/dim]", soft_wrap=True)
             outcome = r.outcome(lang)
             if outcome:
                 console.print(f"    {escape(outcome)}", soft_wrap=True)
