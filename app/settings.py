@@ -78,8 +78,7 @@ class Settings(BaseSettings):
         from app.errors import ConfigurationError
 
         if self.data_dir is None or not self.data_dir.is_dir():
-            msg = "no data directory: set APP_DATA_DIR to the folder holding hunan/, changsha/ …"
-            raise ConfigurationError(msg)
+            raise ConfigurationError.worded("error.data.no_folder")
         return self.data_dir
 
     def data_file(self, *parts: str) -> Path | None:

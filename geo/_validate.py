@@ -14,16 +14,21 @@ DIRECTIONS: tuple[str, ...] = ("to_facility", "from_facility")
 def check_mode(mode: str) -> str:
     """Return ``mode`` when it is one of :data:`MODES`, else raise :class:`ModeError`."""
     if mode not in MODES:
-        msg = f"unknown travel mode {mode!r}; expected one of {', '.join(MODES)}"
-        raise ModeError(msg)
+        raise ModeError.worded(
+            "input.common.choice", field="mode", value=mode, expected=" / ".join(MODES)
+        )
     return mode
 
 
 def check_direction(direction: str) -> str:
     """Return ``direction`` when it is one of :data:`DIRECTIONS`, else raise :class:`ModeError`."""
     if direction not in DIRECTIONS:
-        msg = f"unknown direction {direction!r}; expected one of {', '.join(DIRECTIONS)}"
-        raise ModeError(msg)
+        raise ModeError.worded(
+            "input.common.choice",
+            field="direction",
+            value=direction,
+            expected=" / ".join(DIRECTIONS),
+        )
     return direction
 
 
@@ -31,11 +36,9 @@ def float_array(values: ArrayLike, *, name: str, n: int | None = None) -> NDArra
     """Return ``values`` as a 1-D float64 array, checking its length against ``n`` when given."""
     arr = np.asarray(values, dtype=np.float64)
     if arr.ndim != 1:
-        msg = f"{name} must be one-dimensional, got shape {arr.shape}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.common.one_dimensional", field=name, shape=arr.shape)
     if n is not None and arr.shape[0] != n:
-        msg = f"{name} has {arr.shape[0]} values, expected {n}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.common.count", field=name, given=arr.shape[0], n=n)
     return arr
 
 
@@ -43,15 +46,12 @@ def int_array(values: ArrayLike, *, name: str, n: int | None = None) -> NDArray[
     """Return ``values`` as a 1-D int64 array, checking its length against ``n`` when given."""
     raw = np.asarray(values)
     if raw.size and not np.issubdtype(raw.dtype, np.integer):
-        msg = f"{name} must hold integers, got dtype {raw.dtype}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.common.integers", field=name, dtype=raw.dtype)
     arr = raw.astype(np.int64, copy=False).reshape(-1) if raw.ndim <= 1 else raw
     if arr.ndim != 1:
-        msg = f"{name} must be one-dimensional, got shape {arr.shape}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.common.one_dimensional", field=name, shape=arr.shape)
     if n is not None and arr.shape[0] != n:
-        msg = f"{name} has {arr.shape[0]} values, expected {n}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.common.count", field=name, given=arr.shape[0], n=n)
     return arr
 
 
@@ -59,8 +59,7 @@ def bool_array(values: ArrayLike, *, name: str, n: int) -> NDArray[np.bool_]:
     """Return ``values`` as a 1-D bool array of length ``n``."""
     arr = np.asarray(values, dtype=np.bool_).reshape(-1)
     if arr.shape[0] != n:
-        msg = f"{name} has {arr.shape[0]} values, expected {n}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.common.count", field=name, given=arr.shape[0], n=n)
     return arr
 
 
@@ -72,11 +71,13 @@ def node_indices(
     if raw.size == 0:
         return np.zeros(0, dtype=np.int64)
     if not np.issubdtype(raw.dtype, np.integer) or raw.ndim != 1:
-        msg = f"{name} must be a 1-D array of integer node indices, got {raw.dtype} {raw.shape}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.node_indices", field=name, dtype=raw.dtype, shape=raw.shape
+        )
     arr = raw.astype(np.int64)
     bad = (arr < 0) | (arr >= n_nodes)
     if bad.any():
-        msg = f"{name} holds {int(bad.sum())} node indices outside [0, {n_nodes})"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.node_range", field=name, bad=int(bad.sum()), n=n_nodes
+        )
     return arr

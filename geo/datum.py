@@ -60,8 +60,9 @@ def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     lon_a = np.asarray(lon, dtype=np.float64)
     lat_a = np.asarray(lat, dtype=np.float64)
     if lon_a.shape != lat_a.shape:
-        msg = f"lon and lat must have the same shape, got {lon_a.shape} and {lat_a.shape}"
-        raise DatumError(msg)
+        raise DatumError.worded(
+            "input.datum.shapes", field="lat", lon_shape=lon_a.shape, lat_shape=lat_a.shape
+        )
     return lon_a, lat_a
 
 
@@ -130,8 +131,7 @@ def _gcj02_to_wgs84(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, Float
             _INVERSE_TOLERANCE_DEG
         ):
             return wgs_lon, wgs_lat
-    msg = f"GCJ-02 to WGS84 did not converge in {_INVERSE_MAX_ITER} iterations"
-    raise DatumError(msg)
+    raise DatumError.worded("input.datum.converge", field="lon", n=_INVERSE_MAX_ITER)
 
 
 def _gcj02_to_bd09(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -331,8 +331,9 @@ def to_wgs84(
     """
     convert = _TO_WGS84.get(crs.lower())
     if convert is None:
-        msg = f"unknown datum {crs!r}: expected one of {', '.join(DATUMS)}"
-        raise DatumError(msg)
+        raise DatumError.worded(
+            "input.common.choice", field="crs", value=crs, expected=" / ".join(DATUMS)
+        )
     return _apply(convert, lon, lat)
 
 

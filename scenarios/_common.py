@@ -568,6 +568,7 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
 
     from app.errors import AppError
     from geo.errors import GeoError
+    from geo.messages.pydantic import pydantic_text
 
     given = list(argv) if argv is not None else []
     asked = given[given.index("--lang") + 1] if "--lang" in given[:-1] else None
@@ -576,8 +577,12 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
     try:
         return int(main_body(argv))
     except AppError as exc:
-        print(f"{error}: {exc.message}")
-        for detail in exc.details:
+        said = exc.localized(reader)
+        print(f"{error}: {said}")
+        # a detail that repeats the message (the one field it names) is not shown again
+        for detail in exc.localized_details(reader):
+            if detail.get("msg") == said:
+                continue
             print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
         return 2
     except GeoError as exc:
@@ -585,7 +590,7 @@ def run(main_body: Any, argv: Sequence[str] | None) -> int:
         print(f"{error}: {exc.localized(reader)}")
         return 2
     except ValidationError as exc:
+        # pydantic's problems worded from the catalogue, each naming its field
         for problem in exc.errors():
-            where = ".".join(str(part) for part in problem["loc"])
-            print(f"{error}: {where}: {problem['msg']}")
+            print(f"{error}: {pydantic_text(problem, reader)}")
         return 2

@@ -102,8 +102,7 @@ async def get_principal(
     """The holder of the request's token; None without one; 401 for a bad one."""
     if credentials is None:
         if request.headers.get("Authorization"):
-            msg = "the Authorization header must be 'Bearer <token>'"
-            raise AuthenticationError(msg)
+            raise AuthenticationError.worded("error.auth.header", field="Authorization")
         return None
     return await run_in_threadpool(auth.authenticate, session, credentials.credentials)
 

@@ -26,6 +26,7 @@ from geo.errors import (
     LocationInfeasibleError,
     LocationSolverError,
 )
+from geo.messages.pydantic import problem_field, pydantic_text
 
 # every geo error → (HTTP status, error code); a class not listed takes its nearest listed base
 GEO_STATUS_CODES: dict[type[GeoError], tuple[int, str]] = {
@@ -55,14 +56,14 @@ def _body(code: str, message: str, details: list[dict[str, Any]]) -> dict[str, A
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-def _jsonable_errors(errors: list[Any]) -> list[dict[str, Any]]:
-    # pydantic's ctx may hold exception objects, which JSON cannot carry
+def _jsonable_errors(errors: list[Any], lang: messages.Lang) -> list[dict[str, Any]]:
+    # pydantic's type and loc kept for machines; its English msg worded in the reader's language
+    # (its ctx may hold exception objects, which JSON cannot carry)
     out = []
     for err in errors:
-        item = {k: v for k, v in dict(err).items() if k in ("loc", "msg", "type")}
-        item["field"] = ".".join(
-            str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path")
-        )
+        item = {k: v for k, v in dict(err).items() if k in ("loc", "type")}
+        item["field"] = problem_field(err)
+        item["msg"] = pydantic_text(err, lang)
         out.append(item)
     return out
 
@@ -80,8 +81,9 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        lang = request_lang(request)
         return JSONResponse(
-            _body(exc.code, exc.localized(request_lang(request)), exc.details),
+            _body(exc.code, exc.localized(lang), exc.localized_details(lang)),
             status_code=exc.status_code,
             headers=dict(exc.headers) if exc.headers else None,
         )
@@ -101,32 +103,41 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # the framework's own refusals (unparsable body, unknown path, wrong method) in our shape
+        # the framework's own refusals (unparsable body, unknown path, wrong method) in our shape,
+        # worded by status: the framework's detail is English
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        message = localized_message(code, str(exc.detail), request_lang(request))
+        lang = request_lang(request)
+        key = f"error.http.{exc.status_code}"
+        if messages.has(key, lang):
+            message = messages.text(key, lang, method=request.method, path=request.url.path)
+        else:
+            message = messages.text("error.http.other", lang, status=exc.status_code)
         return JSONResponse(
             _body(code, message, []), status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = _jsonable_errors(list(exc.errors()))
-        fields = ", ".join(sorted({d["field"] for d in details if d["field"]})) or "request"
-        message = messages.text("error.invalid_fields", request_lang(request), fields=fields)
+        lang = request_lang(request)
+        details = _jsonable_errors(list(exc.errors()), lang)
+        named = sorted({d["field"] for d in details if d["field"]})
+        if named:
+            fields = messages.text("pydantic.comma", lang).join(named)
+            message = messages.text("error.invalid_fields", lang, fields=fields)
+        else:
+            message = messages.text("error.invalid_request", lang)
         return JSONResponse(_body("invalid_input", message, details), status_code=422)
 
     @app.exception_handler(OperationalError)
     def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
-        msg = "the database is unreachable; try again shortly"
-        msg = localized_message("database_unavailable", msg, request_lang(request))
+        msg = messages.text("error.db.unreachable", request_lang(request))
         return JSONResponse(_body("database_unavailable", msg, []), status_code=503)
 
     @app.exception_handler(DBAPIError)
     def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
         lang = request_lang(request)
         if exc.connection_invalidated:
-            msg = "the database connection was lost; try again shortly"
-            msg = localized_message("database_unavailable", msg, lang)
+            msg = messages.text("error.db.lost", lang)
             return JSONResponse(_body("database_unavailable", msg, []), status_code=503)
-        msg = localized_message("database_error", "the database refused the request", lang)
+        msg = messages.text("error.db.refused", lang)
         return JSONResponse(_body("database_error", msg, []), status_code=500)

@@ -29,8 +29,7 @@ async def get_lang(
         return messages.negotiate(request.headers.get("accept-language"))
     parsed = messages.parse_lang(lang)
     if parsed is None:
-        msg = f"lang must be zh or en, got {lang!r}"
-        raise InvalidInputError(msg, details=[{"field": "lang", "msg": msg}])
+        raise InvalidInputError.worded("error.lang", field="lang", value=lang)
     return parsed
 
 

@@ -9,6 +9,10 @@ to the app. Uploads (paths ending in ``/import``) have ``max_upload_bytes``; eve
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
+
+from geo import messages
+from geo.messages import Lang
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,6 +38,15 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _reader(scope: Scope) -> Lang:
+    """The language the request asks for (``lang=``, else Accept-Language), as
+    :func:`app.api.lang.request_lang` reads it once the request has reached the app."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    asked = messages.parse_lang(next(iter(query.get("lang", [])), None))
+    header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+    return asked or messages.negotiate(header)
 
 
 class _TooLargeError(Exception):
@@ -77,10 +90,12 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
-        too_large = f"the request body is over the limit of {limit:,} bytes for this path"
+        reader = _reader(scope)
+        too_large = messages.text("error.body.too_large", reader, limit=limit)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and not declared.isdigit():
-            await _refuse(send, 400, "invalid_input", "Content-Length is not a number")
+            said = messages.text("error.body.length", reader)
+            await _refuse(send, 400, "invalid_input", said)
             return
         if declared is not None and int(declared) > limit:
             await _refuse(send, 413, "payload_too_large", too_large)

@@ -34,8 +34,7 @@ def parse_bbox(
     except ValueError:
         values = []
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        msg = f"bbox must be four numbers {BBOX_HELP}, got {bbox!r}"
-        raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
+        raise InvalidInputError.worded("error.bbox.numbers", field="bbox", value=bbox)
     minlon, minlat, maxlon, maxlat = values
     if not (
         -180 <= minlon <= 180
@@ -43,11 +42,9 @@ def parse_bbox(
         and -90 <= minlat <= 90
         and -90 <= maxlat <= 90
     ):
-        msg = f"bbox {bbox!r} is out of range ({BBOX_HELP})"
-        raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
+        raise InvalidInputError.worded("error.bbox.range", field="bbox", value=bbox)
     if minlon > maxlon or minlat > maxlat:
-        msg = f"bbox {bbox!r} is out of order: min before max ({BBOX_HELP})"
-        raise InvalidInputError(msg, details=[{"field": "bbox", "msg": msg}])
+        raise InvalidInputError.worded("error.bbox.order", field="bbox", value=bbox)
     return minlon, minlat, maxlon, maxlat
 
 

@@ -72,6 +72,7 @@ def _reader(
 
 def main() -> None:
     from app.cli._console import console
+    from app.cli._errors import detail_lines
     from app.errors import AppError
     from geo import messages
     from geo.errors import GeoError
@@ -84,8 +85,8 @@ def main() -> None:
         # a domain error is the user's to fix: say what, no traceback
         said = messages.text("cli.chrome.error", lang, message=exc.localized(lang))
         console.print(said, style="red", soft_wrap=True, highlight=False, markup=False)
-        for detail in exc.details:
-            console.print(f"  {detail.get('field', '')}: {detail.get('msg', '')}")
+        for line in detail_lines(exc, lang):
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
         raise SystemExit(2 if exc.status_code < 500 else 1) from None
     except GeoError as exc:
         # the computation refused its input (an unreadable file, a bad parameter): one line,

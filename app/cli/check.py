@@ -10,7 +10,6 @@ table per region in a wide terminal, a compact block per result when piped or na
 """
 
 import gc
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ import typer
 from rich.markup import escape
 
 from app.cli._console import Stages, console, progress_enabled
-from app.cli._help import both
+from app.cli._help import both, reader_lang
 from geo import messages
 from geo.messages import Lang
 
@@ -180,7 +179,9 @@ def check(
                     else []
                 )
         except AppError as exc:
-            console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
+            console.print(
+                f"[red]{messages.text('error', reader)}:[/red] {escape(exc.localized(reader))}"
+            )
             raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
         _answer(
             report, output_format, reader, rules or [], regions or [], failing=failing, notes=notes
@@ -263,10 +264,11 @@ def _quote_notes(quotes_verified: bool) -> list[str]:
 
 
 def cli_lang(value: str | None) -> Lang:
-    """The reader's language: ``--lang``, else ``FPLAN_LANG``, else Chinese."""
-    given = value if value is not None else os.environ.get("FPLAN_LANG")
-    if not given:
-        return messages.DEFAULT_LANG
+    """The reader's language: the command's ``--lang``, else one before the command
+    (``fplan --lang en check``), else ``FPLAN_LANG``, else Chinese."""
+    if not value:
+        return reader_lang()
+    given = value
     parsed = messages.parse_lang(given)
     if parsed is None:
         # the language asked for is unknown: say so in the default one, and in English

@@ -24,6 +24,7 @@ from geo.terms import Direction
 if TYPE_CHECKING:
     import pandas as pd
 
+    from geo.errors import GeoError
     from geo.messages import Lang
 
 
@@ -38,6 +39,13 @@ def _ids(frame: "pd.DataFrame") -> list[Any]:
     if "id" in frame.columns:
         return [v.item() if hasattr(v, "item") else v for v in frame["id"].tolist()]
     return list(range(len(frame)))
+
+
+def _refused(exc: "GeoError") -> typer.Exit:
+    """Print geo's refusal as one line in the reader's language; the exit (code 2) to raise."""
+    said = say("cli.chrome.error", message=exc.localized(reader_lang()))
+    console.print(said, style="red", soft_wrap=True, markup=False)
+    return typer.Exit(2)
 
 
 def coverage(
@@ -93,9 +101,7 @@ def coverage(
         pop = read_points(population, weight_column="population")
     except PopulationError as exc:
         # exit code 2, as for any bad command-line input
-        said = say("cli.chrome.error", message=exc)
-        console.print(said, style="red", soft_wrap=True, markup=False)
-        raise typer.Exit(2) from exc
+        raise _refused(exc) from exc
 
     timings: dict[str, float] = {}
     progress = Progress(
@@ -153,8 +159,7 @@ def coverage(
             progress.update(step, advance=1)
     except GeoError as exc:
         # the computation refused its input: one line and exit code 2, as main() answers
-        console.print(say("cli.chrome.error", message=exc), style="red", soft_wrap=True)
-        raise typer.Exit(2) from exc
+        raise _refused(exc) from exc
 
     share = result.covered_share
     summary: dict[str, Any] = {

@@ -45,6 +45,7 @@ def import_file(
     without BOM) and GBK CSV are read. The synthetic facilities of the imported types in the
     register's cities are replaced.
     """
+    from app.cli._errors import detail_lines
     from app.errors import AppError
     from app.services import register
 
@@ -68,9 +69,8 @@ def import_file(
     except AppError as exc:
         console.print(say("cli.nothing_imported"), style="red", end=" ")
         console.print(exc.localized(lang), markup=False)
-        for detail in exc.details:
-            where = ", ".join(f"{k} {detail[k]}" for k in ("row", "line") if k in detail)
-            console.print(f"  {where}: {detail.get('field', '')}: {detail.get('msg', '')}")
+        for line in detail_lines(exc, lang):
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
         raise typer.Exit(2) from exc
 
     result = done.result

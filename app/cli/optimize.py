@@ -121,6 +121,7 @@ def optimize(
     from app.settings import get_settings
     from geo import messages
     from geo.errors import GeoError, LocationSolverError
+    from geo.messages.pydantic import pydantic_text
 
     reader = cli_lang(lang)
     try:
@@ -138,15 +139,10 @@ def optimize(
             time_limit_s=time_limit_s,
         )
     except ValidationError as exc:
+        # pydantic's problems worded from the catalogue, each naming its field
         for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"])
-            # the validator's own words are English: a Chinese reader gets the field named
-            said = (
-                error["msg"]
-                if reader == "en"
-                else messages.text("error.invalid_fields", reader, fields=field)
-            )
-            shown = messages.text("cli.chrome.error", reader, message=f"{field}: {said}")
+            said = pydantic_text(error, reader)
+            shown = messages.text("cli.chrome.error", reader, message=said)
             console.print(shown, style="red", markup=False)
         raise typer.Exit(2) from exc
     stages = Stages(reader, enabled=progress_enabled(json_mode=json_out))

@@ -42,6 +42,7 @@ def import_population(
     """Put a raster's or grid's people on the city's analysis cells."""
     from app.errors import AppError
     from app.services import population_files
+    from geo.errors import GeoError
 
     source = raster or points
     lang = reader_lang()
@@ -67,7 +68,8 @@ def import_population(
                     progress=on_step,
                 )
             session.commit()
-    except AppError as exc:
+    except (AppError, GeoError) as exc:
+        # the service's refusal or geo's of the file, in the reader's language
         console.print(say("cli.nothing_imported"), style="red", end=" ")
         console.print(exc.localized(lang), markup=False)
         raise typer.Exit(2) from exc

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.markup import escape
 
 from app.cli._console import Stages, console, progress_enabled
 from app.cli._help import both
@@ -63,7 +64,9 @@ def report(
             stages.stage("report", format=fmt.upper())
             body = service.render_report(session, shown, catalogue, fmt, reader, baseline=before)
     except AppError as exc:
-        console.print(f"[red]{messages.text('error', reader)}:[/red] {exc.localized(reader)}")
+        console.print(
+            f"[red]{messages.text('error', reader)}:[/red] {escape(exc.localized(reader))}"
+        )
         raise typer.Exit(2 if exc.status_code < 500 else 1) from exc
     out.write_bytes(body)
     console.print(messages.text("check.wrote", reader, path=str(out)))

@@ -33,8 +33,7 @@ def is_local_url(database_url: str) -> bool:
 def list_clusters() -> list[Cluster]:
     """Return the Debian clusters that ``pg_lsclusters`` reports."""
     if shutil.which("pg_lsclusters") is None:
-        msg = "PostgreSQL is not installed: run `make run`, or set APP_DATABASE_URL"
-        raise ConfigurationError(msg, key="db.error.not_installed")
+        raise ConfigurationError.worded("db.error.not_installed")
     out = subprocess.run(["pg_lsclusters", "-h"], check=True, capture_output=True, text=True).stdout
     clusters = []
     for line in out.splitlines():
@@ -69,8 +68,7 @@ def ensure_local_database(database_url: str) -> list[Step]:
     clusters = list_clusters()
     cluster = next((c for c in clusters if c.port == port), None)
     if cluster is None:
-        msg = f"no local PostgreSQL cluster listens on port {port}"
-        raise ConfigurationError(msg, key="db.error.no_cluster", fields={"port": port})
+        raise ConfigurationError.worded("db.error.no_cluster", port=port)
     actions: list[Step] = []
     if not cluster.running:
         subprocess.run(["pg_ctlcluster", cluster.version, cluster.name, "start"], check=True)

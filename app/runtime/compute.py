@@ -35,7 +35,12 @@ from typing import Concatenate, ParamSpec, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from app.errors import ComputationBusyError, ComputationTimeoutError, TooManyComputationsError
+from app.errors import (
+    ComputationBusyError,
+    ComputationTimeoutError,
+    TooManyComputationsError,
+    Worded,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -100,21 +105,14 @@ class ComputeLimiter:
     def _admit(self, what: str, client: str | None, long: bool) -> None:
         """Take a slot for the job, or raise at once (the caller holds ``_lock``)."""
         if self._running >= self.workers:
-            msg = f"{what} was refused: all {self.workers} computation slots are busy; try again"
-            raise ComputationBusyError(msg)
+            raise ComputationBusyError.worded("error.compute.busy", what=what, slots=self.workers)
         if long and self._long >= self.long_workers:
-            msg = (
-                f"{what} was refused: {self._long} long computation(s) already hold the "
-                "slots they may; try again when one ends"
-            )
-            raise ComputationBusyError(msg)
+            raise ComputationBusyError.worded("error.compute.long_busy", what=what, n=self._long)
         if client is not None and self.per_client is not None:
             if self._clients[client] >= self.per_client:
-                msg = (
-                    f"{what} was refused: you already have {self._clients[client]} "
-                    "computation(s) running; wait for them to end"
+                raise TooManyComputationsError.worded(
+                    "error.compute.per_client", what=what, n=self._clients[client]
                 )
-                raise TooManyComputationsError(msg)
             self._clients[client] += 1
         self._running += 1
         self._long += int(long)
@@ -140,7 +138,8 @@ class ComputeLimiter:
         job
             The computation.
         what
-            How errors name it.
+            How errors name it: a :class:`app.errors.Worded` sentence, said in the reader's
+            language.
         client
             Who asks (``token:<id>`` or ``address:<ip>``); None: not limited per client.
         long
@@ -173,24 +172,19 @@ class ComputeLimiter:
         except RuntimeError:
             # shut down: the service is stopping
             self._release(client, long)
-            msg = f"{what} was refused: the service is stopping"
-            raise ComputationBusyError(msg) from None
+            raise ComputationBusyError.worded("error.compute.stopping", what=what) from None
         future.add_done_callback(lambda _: self._release(client, long))
         try:
             return future.result(timeout=self.timeout_s)
         except FutureTimeoutError:
             if cancel is not None:
                 cancel.set()
-                msg = (
-                    f"{what} did not finish within {self.timeout_s:g} s and was stopped; ask "
-                    "for less (fewer sites or candidates, a shorter time_limit_s)"
-                )
-                raise ComputationTimeoutError(msg) from None
-            msg = (
-                f"{what} did not finish within {self.timeout_s:g} s; it goes on in the "
-                "background (stored results are reused), so try again in a minute"
-            )
-            raise ComputationTimeoutError(msg) from None
+                raise ComputationTimeoutError.worded(
+                    "error.compute.stopped", what=what, timeout_s=self.timeout_s
+                ) from None
+            raise ComputationTimeoutError.worded(
+                "error.compute.goes_on", what=what, timeout_s=self.timeout_s
+            ) from None
 
     def start(self, job: Callable[[], T], *, what: str, client: str | None = None) -> "Future[T]":
         """Start ``job`` in a free long slot and return at once: a background job (no deadline).
@@ -210,8 +204,7 @@ class ComputeLimiter:
             future: Future[T] = self._pool.submit(job)
         except RuntimeError:
             self._release(client, True)
-            msg = f"{what} was refused: the service is stopping"
-            raise ComputationBusyError(msg) from None
+            raise ComputationBusyError.worded("error.compute.stopping", what=what) from None
         future.add_done_callback(lambda _: self._release(client, True))
         return future
 
@@ -264,7 +257,7 @@ class Compute:
         self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run ``fn`` with a fresh session first, in a free slot under the deadline."""
-        what = f"the computation ({getattr(fn, '__name__', 'job')})"
+        what = Worded("error.compute.what")
         job = self._job(fn, *args, **kwargs)
         return self.limiter.run(job, what=what, client=self.client)
 
@@ -272,6 +265,6 @@ class Compute:
         self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """As a call, for a long job (an optimisation): it may hold only the long slots."""
-        what = f"the computation ({getattr(fn, '__name__', 'job')})"
+        what = Worded("error.compute.what")
         job = self._job(fn, *args, **kwargs)
         return self.limiter.run(job, what=what, client=self.client, long=True)

@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.errors import AppError, ConflictError, NotFoundError
+from app.errors import AppError, ConflictError, NotFoundError, Worded
 from app.runtime.compute import ComputeLimiter
 
 JobState = Literal["running", "done", "failed"]
@@ -86,8 +86,7 @@ class BackgroundJobs:
         with self._lock:
             job = self._last.get((kind, key))
         if job is None:
-            msg = f"no {kind} job for {key} was started"
-            raise NotFoundError(msg, key=f"job.{kind}.none", fields={"key": key})
+            raise NotFoundError.worded(f"job.{kind}.none", key=key)
         return job
 
     def running(self, kind: str, key: str) -> Job | None:
@@ -122,8 +121,7 @@ class BackgroundJobs:
         with self._lock:
             previous = self._last.get((kind, key))
             if previous is not None and previous.state == "running":
-                msg = f"a {kind} job for {key} is already running (job {previous.id})"
-                raise ConflictError(msg, key=f"job.{kind}.running", fields={"key": key})
+                raise ConflictError.worded(f"job.{kind}.running", key=key)
             job = Job(id=next(self._ids), kind=kind, key=key, state="running", steps=tuple(steps))
             self._last[(kind, key)] = job
 
@@ -137,16 +135,16 @@ class BackgroundJobs:
             except AppError as exc:
                 self._update(job, state="failed", error=exc, finished_at=datetime.now(UTC))
                 return
-            except Exception as exc:
+            except Exception:
                 # anything else is ours to fix: said in general words, the cause logged
                 logger.exception("the %s job for %s failed", kind, key)
-                error = AppError(f"the {kind} job failed: {exc}", key=f"job.{kind}.failed")
+                error = AppError.worded(f"job.{kind}.failed")
                 self._update(job, state="failed", error=error, finished_at=datetime.now(UTC))
                 return
             self._update(job, state="done", finished_at=datetime.now(UTC))
 
         try:
-            self.limiter.start(run, what=f"the {kind} job for {key}", client=client)
+            self.limiter.start(run, what=Worded(f"job.{kind}.what", key=key), client=client)
         except AppError:
             with self._lock:
                 if previous is None:

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-NUL_MESSAGE = "contains a NUL character (U+0000), which no text field can hold"
+from geo.messages.pydantic import WordedValueError
 
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
-        raise ValueError(NUL_MESSAGE)
+        raise WordedValueError("error.text.nul")
     return value
 
 

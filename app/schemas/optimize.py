@@ -23,6 +23,7 @@ from pydantic import (
 from app.schemas.facility import FacilityType, InputCrs
 from app.schemas.scenario import MAX_CHANGES
 from geo import terms
+from geo.messages.pydantic import WordedValueError
 
 OptimizeModel = Literal["lscp", "mclp", "pmedian", "ems"]
 OptimizeMode = Literal["walk", "drive", "ems"]
@@ -49,8 +50,7 @@ class CandidatePoint(BaseModel):
     def _one_form(self) -> "CandidatePoint":
         point = self.lon is not None and self.lat is not None
         if point == (self.facility_id is not None) or (self.lon is None) != (self.lat is None):
-            msg = "a candidate is either lon and lat, or a facility_id"
-            raise ValueError(msg)
+            raise WordedValueError("error.optimize.candidate_form")
         return self
 
 
@@ -61,13 +61,13 @@ def parse_candidate_spec(value: str) -> tuple[str, tuple[str, ...]]:
     kind, _, rest = value.partition(":")
     types = tuple(t.strip() for t in rest.split(",") if t.strip())
     if kind != "upgrade" or not types:
-        msg = 'candidates must be a list of points, "gaps" or "upgrade:<type>[,<type>…]"'
-        raise ValueError(msg)
+        raise WordedValueError("error.optimize.candidate_spec")
     unknown = [t for t in types if t not in FACILITY_TYPES]
     if unknown:
         known = ", ".join(sorted(FACILITY_TYPES))
-        msg = f"unknown facility type(s) {', '.join(unknown)}; known: {known}"
-        raise ValueError(msg)
+        raise WordedValueError(
+            "error.optimize.unknown_types", types=", ".join(unknown), known=known
+        )
     return kind, types
 
 
@@ -157,19 +157,16 @@ class OptimizeRequest(BaseModel):
         if isinstance(value, str):
             parse_candidate_spec(value)
         elif not value:
-            msg = "candidates: the list of points is empty"
-            raise ValueError(msg)
+            raise WordedValueError("error.optimize.no_points")
         elif len(value) > MAX_CANDIDATE_POINTS:
-            msg = f"candidates: at most {MAX_CANDIDATE_POINTS} points"
-            raise ValueError(msg)
+            raise WordedValueError("error.optimize.many_points", n=MAX_CANDIDATE_POINTS)
         return value
 
     @model_validator(mode="after")
     def _savable(self) -> "OptimizeRequest":
         # a scenario holds at most MAX_CHANGES changes: refuse before solving, not after
         if self.save_as_scenario is not None and self.k is not None and self.k > MAX_CHANGES:
-            msg = f"k: a scenario holds at most {MAX_CHANGES} sites; lower k or do not save"
-            raise ValueError(msg)
+            raise WordedValueError("error.optimize.k_savable", n=MAX_CHANGES)
         return self
 
 

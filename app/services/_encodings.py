@@ -6,9 +6,7 @@ GB18030's BOM). Big5 (traditional Chinese) decodes as GBK too, into other charac
 apart and refused rather than stored as mojibake. A refusal names the line where it fails.
 """
 
-from typing import Any
-
-from app.errors import InvalidInputError
+from app.errors import InvalidInputError, Worded
 
 # byte order marks: UTF-8 (Excel's "CSV UTF-8"), UTF-16 (Excel's "Unicode text"), GB18030
 _BOMS = (
@@ -27,11 +25,9 @@ def _line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
-def _refuse_encoding(msg: str, line: int | None = None) -> InvalidInputError:
-    detail: dict[str, Any] = {"field": "file", "msg": msg}
-    if line is not None:
-        detail["line"] = line
-    return InvalidInputError(msg, details=[detail])
+def _refuse_encoding(key: str, line: int, **fields: str) -> InvalidInputError:
+    detail = {"field": "file", "line": line, "msg": Worded(key, line=line, **fields)}
+    return InvalidInputError.worded(key, details=[detail], line=line, **fields)
 
 
 def _outside_gb2312(text: str) -> list[int]:
@@ -59,11 +55,7 @@ def decode_text(content: bytes) -> str:
                 return content[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 line = content[len(bom) : len(bom) + exc.start].count(b"\n") + 1
-                msg = (
-                    f"the file starts as {encoding} but line {line} is not {encoding} text / "
-                    f"文件以 {encoding} 开头，但第 {line} 行不是 {encoding} 编码"
-                )
-                raise _refuse_encoding(msg, line) from None
+                raise _refuse_encoding("error.encoding.bom", line, encoding=encoding) from None
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -71,12 +63,7 @@ def decode_text(content: bytes) -> str:
     try:
         text = content.decode("gb18030")
     except UnicodeDecodeError:
-        msg = (
-            f"line {utf8_line} is not UTF-8 text, and the file is not GB18030/GBK either; "
-            f"save it as UTF-8 CSV / 第 {utf8_line} 行不是 UTF-8 编码，文件也不是 GB18030/GBK "
-            "编码；请另存为 UTF-8 CSV"
-        )
-        raise _refuse_encoding(msg, utf8_line) from None
+        raise _refuse_encoding("error.encoding.unknown", utf8_line) from None
     chinese = sum(1 for char in text if ord(char) >= 0x80)
     rare = _outside_gb2312(text)
     if chinese and len(rare) / chinese >= _BIG5_SHARE:
@@ -85,10 +72,5 @@ def decode_text(content: bytes) -> str:
         except UnicodeDecodeError:
             return text
         line = _line_of(text, rare[0])
-        msg = (
-            f"the file looks like Big5 (traditional Chinese; line {line} reads as GBK only as "
-            f"rare characters); save it as UTF-8 CSV / 文件似为 Big5 繁体编码（第 {line} 行按 "
-            "GBK 只能读出生僻字）；请另存为 UTF-8 CSV"
-        )
-        raise _refuse_encoding(msg, line)
+        raise _refuse_encoding("error.encoding.big5", line)
     return text

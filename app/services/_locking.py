@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import ConflictError, PreconditionFailedError, PreconditionRequiredError
+from app.errors import ConflictError, PreconditionFailedError, PreconditionRequiredError, Worded
 
 
 class Versioned(Protocol):
@@ -67,19 +67,21 @@ def check_version(
     """412 when ``if_match`` names another version, 409 when ``version`` is not the row's.
 
     ``required``: 428 when neither is given (a partial update must say what it changes).
+    ``what`` names the row's kind (``scenario``, ``facility``), worded by ``error.row.<what>``.
     """
+    thing = Worded(f"error.row.{what}")
     if required and if_match is None and version is None:
-        msg = (
-            f"changing {what} {row.id} needs the version it changes: send If-Match: {etag(row)} "
-            "(its ETag) or the property version"
+        raise PreconditionRequiredError.worded(
+            "error.version.required", field="If-Match", what=thing, id=row.id, etag=etag(row)
         )
-        raise PreconditionRequiredError(msg, details=[{"field": "If-Match", "msg": msg}])
     if if_match is not None and if_match.strip() not in (etag(row), "*"):
-        msg = f"{what} {row.id} changed since it was read (ETag {etag(row)})"
-        raise PreconditionFailedError(msg)
+        raise PreconditionFailedError.worded(
+            "error.version.changed", what=thing, id=row.id, etag=etag(row)
+        )
     if version is not None and version != row.version:
-        msg = f"{what} {row.id} is at version {row.version}, not {version}"
-        raise ConflictError(msg)
+        raise ConflictError.worded(
+            "error.version.other", what=thing, id=row.id, version=row.version, given=version
+        )
 
 
 def apply_changes(session: Session, row: Any, changes: Mapping[str, Any]) -> None:
@@ -97,5 +99,5 @@ def lost_race(what: str, row_id: int) -> Iterator[None]:
     try:
         yield
     except StaleDataError as exc:
-        msg = f"{what} {row_id} was changed by someone else; read it again"
-        raise ConflictError(msg) from exc
+        thing = Worded(f"error.row.{what}")
+        raise ConflictError.worded("error.version.lost_race", what=thing, id=row_id) from exc

@@ -21,10 +21,10 @@ from app.errors import (
     AuthenticationError,
     NotFoundError,
     PermissionDeniedError,
+    Worded,
 )
 from app.schemas.token import TokenCreate, TokenIssued, TokenPublic
 from app.services._tx import transaction
-from geo import messages
 
 # a recognisable start lets secret scanners spot a leaked token
 SCHEME_TAG = "fpl_"
@@ -85,8 +85,7 @@ def create_token(session: Session, request: TokenCreate) -> TokenIssued:
 def authenticate(session: Session, secret: str) -> Principal:
     """Return the holder of ``secret``; :class:`AuthenticationError` if unknown or revoked."""
     if not _SECRET_RE.fullmatch(secret):
-        msg = "the API token is malformed; tokens look like fpl_… (see `fplan token create`)"
-        raise AuthenticationError(msg, key="auth.malformed")
+        raise AuthenticationError.worded("auth.malformed")
     wanted = hash_secret(secret)
     with transaction(session):
         candidates = session.scalars(
@@ -94,12 +93,10 @@ def authenticate(session: Session, secret: str) -> Principal:
         ).all()
         token = next((t for t in candidates if hmac.compare_digest(t.token_hash, wanted)), None)
         if token is None:
-            msg = "unknown API token"
-            raise AuthenticationError(msg, key="auth.unknown")
+            raise AuthenticationError.worded("auth.unknown")
         if token.revoked_at is not None:
-            msg = f"API token {token.prefix}… was revoked on {token.revoked_at:%Y-%m-%d}"
-            fields = {"prefix": token.prefix, "date": f"{token.revoked_at:%Y-%m-%d}"}
-            raise AuthenticationError(msg, key="auth.revoked", fields=fields)
+            revoked_on = f"{token.revoked_at:%Y-%m-%d}"
+            raise AuthenticationError.worded("auth.revoked", prefix=token.prefix, date=revoked_on)
         now = datetime.now(UTC)
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             token.last_used_at = func.now()
@@ -127,18 +124,14 @@ def holder_named(session: Session, name: str) -> Principal | None:
 def check_role(principal: Principal | None, role: str) -> Principal:
     """Return ``principal`` if it holds ``role`` or more; 401 without a token, 403 below it."""
     if principal is None:
-        msg = f"this needs an API token with role {role} or above: send Authorization: Bearer …"
-        raise AuthenticationError(
-            msg, key="auth.needs_token", fields={"role": messages.label("role", role)}
-        )
+        raise AuthenticationError.worded("auth.needs_token", role=Worded(f"role.{role}"))
     if not principal.has_role(role):
-        msg = f"token {principal.name!r} has role {principal.role}; this needs {role} or above"
-        fields = {
-            "name": principal.name,
-            "role": messages.label("role", principal.role),
-            "needed": messages.label("role", role),
-        }
-        raise PermissionDeniedError(msg, key="auth.role_too_weak", fields=fields)
+        raise PermissionDeniedError.worded(
+            "auth.role_too_weak",
+            name=principal.name,
+            role=Worded(f"role.{principal.role}"),
+            needed=Worded(f"role.{role}"),
+        )
     return principal
 
 
@@ -156,8 +149,7 @@ def revoke_token(session: Session, token_id: int) -> TokenPublic:
     with transaction(session):
         token = session.get(ApiToken, token_id)
         if token is None:
-            msg = f"API token {token_id} not found"
-            raise NotFoundError(msg, details=[{"field": "token_id", "msg": msg}])
+            raise NotFoundError.worded("error.token.not_found", field="token_id", id=token_id)
         if token.revoked_at is None:
             token.revoked_at = func.now()
             session.flush()

@@ -69,8 +69,7 @@ def city_units(session: Session, city_adcode: str) -> gpd.GeoDataFrame:
     )
     rows = session.scalars(select(Region).where(units_filter).order_by(Region.adcode)).all()
     if not rows:
-        msg = f"city {city_adcode} has no county-level units with polygons"
-        raise NotFoundError(msg)
+        raise NotFoundError.worded("error.city.no_units", field="city", city=city_adcode)
     frame = pd.DataFrame(
         {
             "adcode": [r.adcode for r in rows],
@@ -133,8 +132,9 @@ def read_trunk_roads(path: Path, boundary: shapely.Geometry) -> TrunkRoads:
     """The real trunk roads of ``path`` (any CRS) near ``boundary`` (metric CRS), as segments."""
     lines = gpd.read_file(path)
     if lines.crs is None:
-        msg = f"{path.name}: the trunk-road file has no CRS"
-        raise InvalidInputError(msg, details=[{"field": "trunk_roads", "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.trunk_roads.no_crs", field="trunk_roads", name=path.name
+        )
     lines = lines.to_crs(HUNAN_CRS)
     lines = lines[lines.geometry.intersects(shapely.envelope(boundary))]
     # every vertex pair of a line is one straight segment
@@ -171,8 +171,9 @@ def generate_network(
     low, high = SYNTHETIC_NODES_RANGE
     nodes = target_nodes or int(np.clip(area_km2 * SYNTHETIC_NODES_PER_KM2, low, high))
     if not low // 5 <= nodes <= high:
-        msg = f"nodes must be between {low // 5} and {high}, got {nodes}"
-        raise InvalidInputError(msg, details=[{"field": "nodes", "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.between", field="nodes", low=low // 5, high=high, value=nodes
+        )
     seat_points = units.geometry.representative_point()
     seats = [
         (float(p.x), float(p.y), float(max(pop, 1)))
@@ -259,8 +260,7 @@ def import_network(
     ``nodes``), then ``store`` once; ``tally`` gets a PBF read's counts.
     """
     if not path.is_file():
-        msg = f"no such file: {path}"
-        raise InvalidInputError(msg, details=[{"field": "osm", "msg": msg}])
+        raise InvalidInputError.worded("error.no_such_file", field="osm", path=str(path))
     net = read_network(path, mode="all", progress=progress, tally=tally).with_source(path.name)
     if progress is not None:
         progress("store", 0, 1)

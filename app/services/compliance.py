@@ -443,8 +443,7 @@ def run_compliance(
     if run is None:
         run = _find_run(session, prepared)
         if run is None:
-            msg = f"the compliance run of city {city_adcode} could not be stored; try again"
-            raise ConflictError(msg)
+            raise ConflictError.worded("error.compliance.not_stored", city=city_adcode)
     else:
         # the timings row is completed once the results are in
         with transaction(session):

@@ -161,8 +161,7 @@ def coverage_areas(
 def _parameters(rule: Rule) -> SpatialParameters:
     params = rule.parameters
     if not isinstance(params, SpatialParameters):
-        msg = f"rule {rule.id!r} has no spatial parameters"
-        raise InvalidInputError(msg, details=[{"field": "rule", "msg": msg}])
+        raise InvalidInputError.worded("error.rule.not_spatial", field="rule", rule=rule.id)
     return params
 
 

@@ -31,8 +31,14 @@ def check_capacities(values: dict[str, Any], *, prefix: str = "properties.") -> 
     for part, whole in CAPACITY_WITHIN:
         low, high = values.get(part), values.get(whole)
         if low is not None and high is not None and low > high:
-            msg = f"{part} ({low}) exceeds {whole} ({high})"
-            raise InvalidInputError(msg, details=[{"field": f"{prefix}{part}", "msg": msg}])
+            raise InvalidInputError.worded(
+                "error.capacity.exceeds",
+                field=f"{prefix}{part}",
+                part=part,
+                low=low,
+                whole=whole,
+                high=high,
+            )
 
 
 def _to_feature(facility: Facility, city_adcode: str | None) -> FacilityFeature:
@@ -96,8 +102,7 @@ def _get(session: Session, facility_id: int, *, lock: bool = False) -> tuple[Fac
         stmt = stmt.with_for_update(of=Facility).execution_options(populate_existing=True)
     row = session.execute(stmt).first()
     if row is None:
-        msg = f"facility {facility_id} not found"
-        raise NotFoundError(msg)
+        raise NotFoundError.worded("error.facility.not_found", id=facility_id)
     facility, city = row
     return facility, city
 
@@ -114,8 +119,7 @@ def create_facility(
     """Validate and insert one facility; nothing is written when any check fails."""
     if feature.geometry is None or feature.properties is None:
         missing = "geometry" if feature.geometry is None else "properties"
-        msg = f"{missing} is required: a facility is a Point feature with properties"
-        raise InvalidInputError(msg, details=[{"field": missing, "msg": msg}])
+        raise InvalidInputError.worded("error.facility.incomplete", field=missing)
     check_capacities(feature.properties.model_dump())
     lon, lat = feature.geometry.coordinates[0], feature.geometry.coordinates[1]
     with transaction(session):

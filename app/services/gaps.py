@@ -111,10 +111,13 @@ def spatial_rule(catalogue: Catalogue, rule_id: str) -> Rule:
     rule = next((r for r in spatial if r.id == rule_id), None)
     if rule is None:
         known = any(r.id == rule_id for r in catalogue.rules)
-        why = "is not a spatial rule with gap zones and areas in" if known else "is not a rule of"
-        names = ", ".join(r.id for r in spatial)
-        msg = f"rule {rule_id!r} {why} the {catalogue.city} plan; spatial rules: {names}"
-        raise InvalidInputError(msg, details=[{"field": "rule", "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.rule.no_gaps" if known else "error.rule.unknown",
+            field="rule",
+            rule=rule_id,
+            city=catalogue.city,
+            rules=", ".join(r.id for r in spatial),
+        )
     return rule
 
 

@@ -17,6 +17,5 @@ def check_health(session: Session) -> HealthPublic:
         with db_wait_limit(HEALTH_WAIT_S):
             version = session.execute(text("SELECT postgis_lib_version()")).scalar_one()
     except DBAPIError as exc:
-        msg = "the database is unreachable"
-        raise DatabaseUnavailableError(msg) from exc
+        raise DatabaseUnavailableError.worded("error.db.unreachable") from exc
     return HealthPublic(status="ok", database="reachable", postgis_version=str(version))

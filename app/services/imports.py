@@ -44,8 +44,7 @@ from app.db.models.facility import (
     PRIMARY_CARE_STANDARDS,
     SERVICE_FLAGS,
 )
-from app.errors import ConflictError, InvalidInputError
-from app.schemas._text import NUL_MESSAGE
+from app.errors import Choices, ConflictError, InvalidInputError, Worded
 from app.schemas.facility import FacilityCreate
 from app.schemas.imports import FacilityImportResult, ImportFormat
 from app.services import citydata
@@ -53,6 +52,7 @@ from app.services._encodings import decode_text as _decode
 from app.services._tx import transaction
 from app.services.region_lookup import COUNTY_LEVELS, range_error
 from geo.datum import to_wgs84
+from geo.messages.pydantic import PydanticProblem
 from geo.terms import CAPACITY_WITHIN, PLAN_CHOICE_FIELDS, RECORDED_FLAGS, UNRECORDED_FLAGS
 
 REQUIRED_COLUMNS = ("id", "name", "type", "lon", "lat")
@@ -90,6 +90,7 @@ class _Problems:
     rows: set[tuple[tuple[str, int], ...]] = field(default_factory=set)
 
     def add(self, where: Mapping[str, int], field_name: str, msg: str) -> None:
+        # msg: a Worded sentence (or a pydantic problem), said in the reader's language later
         self.details.append({**where, "field": field_name, "msg": msg})
         self.rows.add(tuple(where.items()))
 
@@ -102,18 +103,15 @@ def check_file_name(filename: str | None) -> str:
     name = (filename or "").strip()
     why = None
     if not name:
-        why = "the upload has no file name; it becomes the facilities' source"
+        why = "error.import.no_name"
     elif len(name) > MAX_NAME_LENGTH:
-        why = f"the file name is over {MAX_NAME_LENGTH} characters"
+        why = "error.import.long_name"
     elif not FILE_NAME_RE.fullmatch(name):
-        why = (
-            f"file name {name!r} is not a plain name (letters, digits, space, ( ) - _ and "
-            "single dots; no path)"
-        )
+        why = "error.import.plain_name"
     elif name.lower() in RESERVED_SOURCES:
-        why = f"file name {name!r} is reserved as a source; rename the file"
+        why = "error.import.reserved_name"
     if why is not None:
-        raise InvalidInputError(why, details=[{"field": "file", "msg": why}])
+        raise InvalidInputError.worded(why, field="file", name=name, n=MAX_NAME_LENGTH)
     return name
 
 
@@ -150,11 +148,11 @@ def _count(value: object) -> tuple[int | None, str | None]:
         return None, None
     number = _number(value)
     if number is None or not math.isfinite(number):
-        return None, f"{value!r} is not a number"
+        return None, Worded("error.import.not_number", value=value)
     if number != int(number):
-        return None, f"{value!r} is not a whole number"
+        return None, Worded("error.import.not_whole", value=value)
     if number < 0:
-        return None, f"{value!r} is negative: capacities are counts of 0 or more"
+        return None, Worded("error.import.negative", value=value)
     return int(number), None
 
 
@@ -165,7 +163,7 @@ def _flag(value: object) -> tuple[bool, str | None]:
         return value.strip().lower() in _TRUE, None
     if isinstance(value, int) and value in (0, 1):
         return bool(value), None
-    return False, f"{value!r} is not yes/no (true, false, 1, 0, yes, no, 是, 否)"
+    return False, Worded("error.import.not_flag", value=value)
 
 
 def _maybe_flag(value: object) -> tuple[bool | None, str | None]:
@@ -175,42 +173,50 @@ def _maybe_flag(value: object) -> tuple[bool | None, str | None]:
     return _flag(value)
 
 
+# the catalogue's labels of a column's codes
+_VOCABULARIES = {"type": "facility_type", "grade": "grade"}
+
+
 def _choice(value: object, allowed: Sequence[str], what: str) -> tuple[str | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     if isinstance(value, str) and value.strip() in allowed:
         return value.strip(), None
-    return None, f"unknown {what} {value!r}: expected one of {', '.join(allowed)}"
+    # listed with the labels a Chinese reader knows the codes by (三级, 乡镇卫生院)
+    allowed_shown = Choices(allowed, vocabulary=_VOCABULARIES.get(what))
+    return None, Worded(
+        "error.import.unknown_choice", what=what, value=value, allowed=allowed_shown
+    )
 
 
 def _identifier(value: object) -> tuple[str | None, str | None]:
     if isinstance(value, bool) or value is None:
-        return None, "the id is missing: every facility needs the id it has in the file"
+        return None, Worded("error.import.id_missing")
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
-        return None, f"the id {value!r} is neither text nor a whole number"
+        return None, Worded("error.import.id_kind", value=value)
     value = value.strip()
     if not value:
-        return None, "the id is empty: every facility needs the id it has in the file"
+        return None, Worded("error.import.id_empty")
     if len(value) > MAX_ID_LENGTH:
-        return None, f"the id is over {MAX_ID_LENGTH} characters"
+        return None, Worded("error.import.id_long", n=MAX_ID_LENGTH)
     if "\x00" in value:
-        return None, f"the id {NUL_MESSAGE}"
+        return None, Worded("error.text.nul")
     return value, None
 
 
 def _name(value: object) -> tuple[str | None, str | None]:
     if not isinstance(value, str) or not value.strip():
-        return None, "the name is missing or empty"
+        return None, Worded("error.import.name_missing")
     if len(value.strip()) > MAX_NAME_LENGTH:
-        return None, f"the name is over {MAX_NAME_LENGTH} characters"
+        return None, Worded("error.import.name_long", n=MAX_NAME_LENGTH)
     return value.strip(), None
 
 
 def _type(value: object) -> tuple[str | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None, "the type is missing"
+        return None, Worded("error.import.type_missing")
     return _choice(value, FACILITY_TYPES, "type")
 
 
@@ -241,7 +247,9 @@ def _properties(
     for part, whole in CAPACITY_WITHIN:
         known = props[part] is not None and props[whole] is not None
         if known and props[part] > props[whole]:
-            msg = f"{part} ({props[part]}) exceeds {whole} ({props[whole]})"
+            msg = Worded(
+                "error.capacity.exceeds", part=part, low=props[part], whole=whole, high=props[whole]
+            )
             problems.add(where, f"{prefix}{part}", msg)
     if len(problems.details) > before:
         return None
@@ -251,7 +259,7 @@ def _properties(
     except ValidationError as exc:
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
-            problems.add(where, f"{prefix}{loc}", err["msg"])
+            problems.add(where, f"{prefix}{loc}", PydanticProblem(err))
         return None
     return props
 
@@ -262,7 +270,9 @@ def _coordinates(
     x, y = _number(lon), _number(lat)
     if x is None or y is None:
         bad = fields[0] if x is None else fields[1]
-        problems.add(where, bad, f"{lon if x is None else lat!r} is not a number of degrees")
+        problems.add(
+            where, bad, Worded("error.import.not_degrees", value=lon if x is None else lat)
+        )
         return None
     why = range_error(x, y, field=f"{fields[0]},{fields[1]}")
     if why is not None:
@@ -284,9 +294,12 @@ def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             line = reader.line_num
-            msg = f"line {line} cannot be read as CSV: {exc}"
-            raise InvalidInputError(
-                msg, details=[{"row": number + 1, "line": line, "field": "row", "msg": msg}]
+            msg = Worded("error.import.csv_line", line=line, reason=str(exc))
+            raise InvalidInputError.worded(
+                "error.import.csv_line",
+                details=[{"row": number + 1, "line": line, "field": "row", "msg": msg}],
+                line=line,
+                reason=str(exc),
             ) from None
         number += 1
         yield number, cells
@@ -296,25 +309,27 @@ def _read_csv(content: bytes, problems: _Problems) -> list[_Row]:
     reader = csv.reader(io.StringIO(_decode(content), newline=""))
     header_row = next(_csv_rows(reader), (0, None))[1]
     if header_row is None:
-        msg = "the file is empty: expected a header row id,name,type,lon,lat,…"
-        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.import.empty", field="file", columns=",".join(REQUIRED_COLUMNS)
+        )
     header = [h.strip().lower() for h in header_row]
     header_problems = _Problems()
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     for column in header:
         if column not in known:
-            msg = f"unknown column {column!r}; columns: {', '.join(sorted(known))}"
+            msg = Worded(
+                "error.import.unknown_column", column=column, known=", ".join(sorted(known))
+            )
             header_problems.add({"row": 0, "line": 1}, column, msg)
     for column in sorted({c for c in header if header.count(c) > 1}):
-        header_problems.add({"row": 0, "line": 1}, column, f"column {column!r} appears twice")
+        msg = Worded("error.import.column_twice", column=column)
+        header_problems.add({"row": 0, "line": 1}, column, msg)
     for column in REQUIRED_COLUMNS:
         if column not in header:
-            header_problems.add(
-                {"row": 0, "line": 1}, column, f"required column {column!r} is missing"
-            )
+            msg = Worded("error.import.column_missing", column=column)
+            header_problems.add({"row": 0, "line": 1}, column, msg)
     if header_problems:
-        msg = "the header row is wrong, so no row can be read; nothing was imported"
-        raise InvalidInputError(msg, details=header_problems.details)
+        raise InvalidInputError.worded("error.import.bad_header", details=header_problems.details)
 
     rows: list[_Row] = []
     for number, cells in _csv_rows(reader):
@@ -324,10 +339,10 @@ def _read_csv(content: bytes, problems: _Problems) -> list[_Row]:
         nul = next((k for k, cell in enumerate(cells) if "\x00" in cell), None)
         if nul is not None:
             column = header[nul] if nul < len(header) else "row"
-            problems.add(where, column, NUL_MESSAGE)
+            problems.add(where, column, Worded("error.text.nul"))
             continue
         if len(cells) != len(header):
-            msg = f"{len(cells)} values but the header has {len(header)} columns"
+            msg = Worded("error.import.cell_count", n=len(cells), columns=len(header))
             problems.add(where, "row", msg)
             continue
         raw = dict(zip(header, cells, strict=True))
@@ -344,19 +359,17 @@ def _read_geojson(content: bytes, problems: _Problems) -> list[_Row]:
     try:
         document = json.loads(_decode(content))
     except json.JSONDecodeError as exc:
-        msg = f"the file is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}]) from None
+        raise InvalidInputError.worded(
+            "error.import.json", field="file", line=exc.lineno, column=exc.colno
+        ) from None
     except RecursionError:
         # arrays or objects nested thousands deep: no GeoJSON feature collection is
-        msg = "the file nests arrays or objects too deeply to be GeoJSON"
-        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}]) from None
+        raise InvalidInputError.worded("error.import.too_deep", field="file") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        msg = "the file is not a GeoJSON FeatureCollection"
-        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+        raise InvalidInputError.worded("error.import.not_collection", field="file")
     features = document.get("features")
     if not isinstance(features, list):
-        msg = "the FeatureCollection has no list of features"
-        raise InvalidInputError(msg, details=[{"field": "features", "msg": msg}])
+        raise InvalidInputError.worded("error.import.no_features", field="features")
 
     return [_feature_row(index, feature, problems) for index, feature in enumerate(features)]
 
@@ -364,18 +377,18 @@ def _read_geojson(content: bytes, problems: _Problems) -> list[_Row]:
 def _feature_row(index: int, feature: object, problems: _Problems) -> _Row:
     where = {"feature": index}
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        problems.add(where, "type", "not a GeoJSON Feature")
+        problems.add(where, "type", Worded("error.import.not_feature"))
         return _Row(where, None, None, None)
     raw = feature.get("properties")
     if not isinstance(raw, dict):
-        problems.add(where, "properties", "the feature has no properties object")
+        problems.add(where, "properties", Worded("error.import.no_properties"))
         return _Row(where, None, None, None)
     for key in raw:
         if key not in PROPERTIES:
-            msg = f"unknown property {key!r}; properties: {', '.join(PROPERTIES)}"
+            msg = Worded("error.import.unknown_property", key=key, known=", ".join(PROPERTIES))
             problems.add(where, f"properties.{key}", msg)
     if "id" in feature and "id" in raw and str(feature["id"]) != str(raw["id"]):
-        problems.add(where, "id", f"the feature id {feature['id']!r} and property id differ")
+        problems.add(where, "id", Worded("error.import.ids_differ", id=feature["id"]))
     identifier, why = _identifier(feature.get("id", raw.get("id")))
     if why:
         problems.add(where, "id", why)
@@ -384,9 +397,9 @@ def _feature_row(index: int, feature: object, problems: _Problems) -> _Row:
     coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
     point = None
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
-        problems.add(where, "geometry", "the geometry must be a Point")
+        problems.add(where, "geometry", Worded("error.import.not_point"))
     elif not isinstance(coordinates, list) or len(coordinates) not in (2, 3):
-        problems.add(where, "geometry.coordinates", "expected [longitude, latitude]")
+        problems.add(where, "geometry.coordinates", Worded("error.import.coordinates"))
     else:
         fields = ("geometry.coordinates[0]", "geometry.coordinates[1]")
         point = _coordinates(coordinates[0], coordinates[1], where, problems, fields)
@@ -452,14 +465,16 @@ def _locate(
     located: dict[int, tuple[str, float, float]] = {}
     for j, k in enumerate(placed):
         where = rows[k].where
-        given = f"({lon[j]!r}, {lat[j]!r}) [{crs}]"
+        given = f"({float(lon[j])!r}, {float(lat[j])!r}) [{crs}]"
         if j not in found:
-            hint = "; latitude and longitude look swapped" if j in swapped else ""
-            problems.add(where, "lon,lat", f"{given} lies outside every region{hint}")
+            key = "error.point.outside_swapped" if j in swapped else "error.point.outside"
+            problems.add(where, "lon,lat", Worded(key, point=given))
             continue
         adcode, city = found[j]
         if city_adcode is not None and city_adcode not in (city, adcode):
-            msg = f"{given} lies in {adcode} of city {city}, outside city {city_adcode}"
+            msg = Worded(
+                "error.point.other_city", point=given, county=adcode, city=city, wanted=city_adcode
+            )
             problems.add(where, "lon,lat", msg)
             continue
         located[k] = (adcode, float(wgs_lon[j]), float(wgs_lat[j]))
@@ -474,7 +489,8 @@ def _check_duplicates(session: Session, rows: list[_Row], source: str, problems:
         seen = first.setdefault(row.external_id, row.where)
         if seen is not row.where:
             place = ", ".join(f"{k} {v}" for k, v in seen.items() if k != "line")
-            problems.add(row.where, "id", f"duplicate id {row.external_id!r} (also {place})")
+            msg = Worded("error.import.duplicate", id=row.external_id, place=place)
+            problems.add(row.where, "id", msg)
     # one array parameter, not one bound parameter per id (the protocol allows 65,535)
     ids = bindparam("ids", list(first), type_=ARRAY(String))
     existing = session.execute(
@@ -485,9 +501,11 @@ def _check_duplicates(session: Session, rows: list[_Row], source: str, problems:
     taken: dict[str | None, int] = {row[0]: row[1] for row in existing}
     for row in rows:
         if row.external_id in taken:
-            msg = (
-                f"id {row.external_id!r} was already imported from {source!r} (facility "
-                f"{taken[row.external_id]}); edit that facility, or import under another name"
+            msg = Worded(
+                "error.import.taken",
+                id=row.external_id,
+                source=source,
+                facility=taken[row.external_id],
             )
             problems.add(row.where, "id", msg)
 
@@ -537,8 +555,7 @@ def import_facilities(
     problems = _Problems()
     rows = _read_csv(content, problems) if chosen == "csv" else _read_geojson(content, problems)
     if not rows and not problems:
-        msg = "the file holds no facility"
-        raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+        raise InvalidInputError.worded("error.import.no_facility", field="file")
 
     try:
         with transaction(session):
@@ -549,12 +566,9 @@ def import_facilities(
             if problems:
                 n_bad = len(problems.rows)
                 unit = "feature" if chosen == "geojson" else "row"
-                msg = (
-                    f"{n_bad} {unit}{'s' if n_bad != 1 else ''} of {source} "
-                    f"{'are' if n_bad != 1 else 'is'} invalid; nothing was imported"
-                )
                 details = sorted(problems.details, key=lambda d: d.get("row", d.get("feature", 0)))
-                raise InvalidInputError(msg, details=details)
+                key = f"error.import.invalid_{unit}{'s' if n_bad != 1 else ''}"
+                raise InvalidInputError.worded(key, details=details, n=n_bad, source=source)
             values = []
             for k, row in enumerate(rows):
                 adcode, lon, lat = located[k]
@@ -574,8 +588,7 @@ def import_facilities(
                 )
             )
     except IntegrityError as exc:
-        msg = f"another import of {source} wrote some of these ids first; nothing was imported"
-        raise ConflictError(msg) from exc
+        raise ConflictError.worded("error.import.race", source=source) from exc
     return FacilityImportResult(
         source=source, format=chosen, crs=crs, city=city_adcode, imported=len(ids), ids=ids
     )

@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility, PopulationCell, Region
-from app.errors import ConflictError
+from app.errors import ConflictError, Worded
 from app.services import array_cache, networks, stored_runs
 from app.services._tx import transaction
 from app.services.divisions import SubUnits, township_counts
@@ -49,12 +49,10 @@ from geo.terms import PLAN_CAPACITY_FIELDS, UNRECORDED_FLAGS, AdminLevel, Primar
 
 
 def _demo_hint(city_adcode: str, what: str) -> ConflictError:
-    msg = f"city {city_adcode} has no {what}; run `fplan demo --city {city_adcode}` to prepare it"
-    return ConflictError(
-        msg,
-        details=[{"field": "city", "msg": msg}],
-        key="error.not_prepared",
-        fields={"city": city_adcode},
+    # what: the part missing, worded by error.part.<what> ("road network" → error.part.road_network)
+    part = Worded(f"error.part.{what.replace(' ', '_')}")
+    return ConflictError.worded(
+        "error.not_prepared.part", field="city", city=city_adcode, what=part
     )
 
 

@@ -233,8 +233,7 @@ def list_networks(session: Session, city_adcode: str | None = None) -> list[Netw
 def get_summary(session: Session, network_id: int) -> NetworkSummary:
     row = session.get(RoadNetwork, network_id)
     if row is None:
-        msg = f"road network {network_id} not found"
-        raise NotFoundError(msg)
+        raise NotFoundError.worded("error.network.not_found", id=network_id)
     return _summary(row)
 
 

@@ -206,10 +206,9 @@ def get_catalogue(norms: NormCatalogues, city_adcode: str) -> Catalogue:
     """The catalogue of ``city_adcode``; :class:`NotFoundError` naming the cities that have one."""
     catalogue = norms.for_city(city_adcode)
     if catalogue is None:
-        msg = (
-            f"no plan norms for city {city_adcode}: catalogues exist for {', '.join(norms.cities)}"
+        raise NotFoundError.worded(
+            "error.norms.no_plan", field="city", city=city_adcode, cities=", ".join(norms.cities)
         )
-        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
     return catalogue
 
 

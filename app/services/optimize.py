@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidInputError
+from app.errors import InvalidInputError, Worded
 from app.runtime.compute import checkpoint
 from app.schemas.facility import FacilityCreate
 from app.schemas.optimize import (
@@ -58,7 +58,6 @@ from app.services.optimize_inputs import (
     threshold_norm,
 )
 from app.settings import Settings
-from geo import messages
 from geo.access.matrix import radius_matrix, travel_time_costs
 from geo.locate import (
     LSCP,
@@ -123,13 +122,11 @@ def _check_request(request: OptimizeRequest, *, rule_given: bool) -> None:
         given.insert(0, "rule")
     if len(given) != 1:
         key = "optimize.error.one_norm_got" if given else "optimize.error.one_norm"
-        fields = {"given": ", ".join(given)}
-        msg = messages.text(key, "en", **fields)
-        raise InvalidInputError(
-            msg,
-            details=[{"field": name, "msg": msg} for name in (given[1:] or ["rule_id"])],
-            key=key,
-            fields=fields,
+        said = Worded(key, given=", ".join(given))
+        raise InvalidInputError.worded(
+            key,
+            details=[{"field": name, "msg": said} for name in (given[1:] or ["rule_id"])],
+            given=", ".join(given),
         )
     if request.model in ("mclp", "pmedian") and request.k is None:
         raise invalid_field("k", "optimize.error.k_required", model=request.model)

@@ -8,6 +8,7 @@ gap zones (:func:`geo.locate.gap_candidates`).
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,12 +46,9 @@ from geo.norms.spatial import ems_model
 from geo.norms.terms import DistanceKind
 
 
-def invalid_field(field_name: str, key: str, **fields: object) -> InvalidInputError:
+def invalid_field(field_name: str, key: str, **fields: Any) -> InvalidInputError:
     """A bad request naming ``field_name``, worded by the catalogue's message ``key``."""
-    msg = messages.text(key, "en", **fields)
-    return InvalidInputError(
-        msg, details=[{"field": field_name, "msg": msg}], key=key, fields=fields
-    )
+    return InvalidInputError.worded(key, field=field_name, **fields)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.db.models import PopulationCell, RoadNetwork
 from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
-from geo.errors import InputError
+from geo.errors import PopulationError
 
 Calibration = Literal["census", "none"]
 # how a surface built by `fplan demo` / `network import` distributes the census
@@ -75,11 +75,7 @@ def _cells(session: Session, city_adcode: str) -> tuple[Any, int]:
         .order_by(PopulationCell.id)
     ).all()
     if not rows:
-        msg = (
-            f"city {city_adcode} has no population surface yet: run fplan demo --city "
-            f"{city_adcode} (or fplan network import) first / 尚无人口分布，请先准备城市"
-        )
-        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
+        raise NotFoundError.worded("error.population.none", field="city", city=city_adcode)
     frame = gpd.GeoDataFrame(
         {
             "id": [r[0] for r in rows],
@@ -112,34 +108,36 @@ def import_population(
     Raises
     ------
     InvalidInputError
-        The source cannot be read, or holds no one on the city's cells.
+        Not exactly one source given, or it holds no one on the city's cells.
+    PopulationError
+        The source cannot be read, has no CRS, lies outside the city or lacks the column
+        (worded by the catalogue).
     NotFoundError
         The city has no population surface yet.
     """
     from geo.population.raster import calibrate_to_totals, point_cell_sums, raster_cell_sums
 
     if (raster is None) == (points is None):
-        msg = "give exactly one of --raster FILE or --points FILE"
-        raise InvalidInputError(msg, details=[{"field": "source", "msg": msg}])
+        raise InvalidInputError.worded("error.population.one_source", field="source")
     cells, network_id = _cells(session, city_adcode)
     path = raster if raster is not None else points
     assert path is not None
-    try:
-        if progress is not None:
-            progress("read_file", 0, 1)
-        if raster is not None:
-            sums = raster_cell_sums(
-                raster,
-                cells,
-                progress=None if progress is None else partial(progress, "read_file"),
-            )
-        else:
-            sums = point_cell_sums(*_read_points(path, column, cells.crs), cells)
-    except InputError as exc:
-        raise InvalidInputError(str(exc), details=[{"field": "source", "msg": str(exc)}]) from exc
+    # a refusal of the file (unreadable, no CRS, outside the city, a column missing) is worded
+    # by geo, in the reader's language where it is shown
+    if progress is not None:
+        progress("read_file", 0, 1)
+    if raster is not None:
+        sums = raster_cell_sums(
+            raster,
+            cells,
+            progress=None if progress is None else partial(progress, "read_file"),
+        )
+    else:
+        sums = point_cell_sums(*_read_points(path, column, cells.crs), cells)
     if sums.sum() <= 0:
-        msg = f"{path.name} holds nobody on the cells of {city_adcode} / 该文件在城市范围内无人口"
-        raise InvalidInputError(msg, details=[{"field": "source", "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.population.nobody", field="source", name=path.name, city=city_adcode
+        )
 
     units = cells["region_adcode"].to_numpy().astype(str)
     empty: list[str] = []
@@ -187,21 +185,28 @@ def _read_points(path: Path, column: str, crs: Any) -> tuple[Any, Any, Any]:
     """x, y (in ``crs``) and people of a point grid: CSV with lon/lat (WGS84) or a GIS file."""
     import geopandas as gpd
     import pandas as pd
+    import pyogrio
+
+    from geo.population.points import read_points
 
     if path.suffix.lower() == ".csv":
-        table = pd.read_csv(path)
-        missing = [c for c in ("lon", "lat", column) if c not in table.columns]
-        if missing:
-            msg = f"{path.name} lacks the columns {', '.join(missing)}"
-            raise InputError(msg)
-        frame = gpd.GeoDataFrame(
-            table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326"
-        )
+        # geo's reader names the file, the line and the column of a bad value
+        frame = read_points(path, weight_column=column)
     else:
-        frame = gpd.read_file(path)
+        try:
+            frame = gpd.read_file(path)
+        except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise PopulationError.worded(
+                "input.population.unreadable_grid", field="points", name=path.name
+            ) from exc
         if column not in frame.columns:
-            msg = f"{path.name} lacks the column {column!r}"
-            raise InputError(msg)
+            raise PopulationError.worded(
+                "input.common.no_column_in",
+                field="column",
+                name=path.name,
+                column=column,
+                have=" / ".join(map(str, frame.columns)),
+            )
         # polygons (a grid of squares or hexagons) count at their centres
         frame = frame.set_geometry(frame.geometry.representative_point())
     frame = frame.to_crs(crs)

@@ -114,13 +114,7 @@ def start_preparation(
     get_catalogue(norms, city_adcode)
     running = jobs.running(JOB_KIND, city_adcode)
     if running is None and is_prepared(session, city_adcode):
-        msg = f"city {city_adcode} is prepared already"
-        raise ConflictError(
-            msg,
-            details=[{"field": "adcode", "msg": msg}],
-            key="prepare.already",
-            fields={"city": city_adcode},
-        )
+        raise ConflictError.worded("prepare.already", field="adcode", city=city_adcode)
     # the request's session is not the job's: end its transaction before the job writes
     session.rollback()
 

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, FLOAT, INTEGER, insert
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility, Region
-from app.errors import ConflictError
+from app.errors import ConflictError, Worded
 from app.services._tx import transaction
 from app.services.reference_files import (
     CHANGSHA_ADCODE,
@@ -133,10 +133,9 @@ def _assign_counties(session: Session, hospitals: list[HospitalRow]) -> dict[int
     if outside:
         problems = FileProblems()
         for h in outside:
-            where = f"row {h.row} ({h.name}) at WGS84 ({h.lon:.6f}, {h.lat:.6f})"
-            problems.add(
-                HOSPITALS_FILE, f"{where} lies outside every county of Changsha", row=h.row
-            )
+            point = f"({h.lon:.6f}, {h.lat:.6f})"
+            msg = Worded("error.reference.outside_changsha", row=h.row, name=h.name, point=point)
+            problems.add(HOSPITALS_FILE, msg, row=h.row)
         problems.raise_if_any()
     return county_of
 
@@ -152,8 +151,9 @@ def _upsert_hospitals(
     )
     for facility in session.scalars(stmt):
         if facility.external_id in existing:
-            msg = f"two facilities share source {HOSPITAL_SOURCE!r} and id {facility.external_id!r}"
-            raise ConflictError(msg)
+            raise ConflictError.worded(
+                "error.reference.twin", source=HOSPITAL_SOURCE, id=facility.external_id
+            )
         existing[facility.external_id or ""] = facility
 
     inserted = updated = 0

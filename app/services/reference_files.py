@@ -19,8 +19,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from app.errors import ConfigurationError, InvalidInputError
+from app.errors import ConfigurationError, InvalidInputError, Listed, Worded
 from geo.datum import gcj02_to_wgs84
+from geo.messages.pydantic import WordedValueError
 
 COUNTIES_FILE: Final = Path("hunan") / "hunan_counties.geojson"
 
@@ -148,23 +149,30 @@ class FileProblems:
         self.items: list[dict[str, Any]] = []
 
     def add(self, file: Path, message: str, **where: Any) -> None:
-        # file is relative to the data directory, so messages read the same on every machine
+        # file is relative to the data directory, so messages read the same on every machine;
+        # message is a Worded sentence, said in the reader's language
         self.items.append({"field": str(file), "msg": message, **where})
 
     def raise_if_any(self) -> None:
         if not self.items:
             return
-        shown = "; ".join(f"{p['field']}: {p['msg']}" for p in self.items[:5])
-        more = f" (and {len(self.items) - 5} more)" if len(self.items) > 5 else ""
-        msg = f"refusing to load the Hunan reference data: {shown}{more}"
-        raise InvalidInputError(msg, details=self.items)
+        shown = Listed(
+            [
+                Worded("error.reference.problem", file=p["field"], problem=p["msg"])
+                for p in self.items[:5]
+            ]
+        )
+        more = len(self.items) - 5
+        key = "error.reference.refused_more" if more > 0 else "error.reference.refused"
+        raise InvalidInputError.worded(key, details=self.items, shown=shown, more=more)
 
 
 def _require_file(data_dir: Path, relative: Path) -> Path:
     path = data_dir / relative
     if not path.is_file():
-        msg = f"missing {relative} in the data directory {data_dir}"
-        raise ConfigurationError(msg)
+        raise ConfigurationError.worded(
+            "error.data.missing", name=str(relative), folder=str(data_dir)
+        )
     return path
 
 
@@ -176,7 +184,7 @@ def _read_csv(
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            problems.add(relative, f"missing columns {', '.join(missing)}")
+            problems.add(relative, Worded("error.reference.columns", columns=", ".join(missing)))
             return []
         return list(reader)
 
@@ -184,16 +192,14 @@ def _read_csv(
 def _share(value: str) -> float:
     share = float(value)
     if not 0.0 <= share <= 1.0:
-        msg = f"share {value} is outside 0..1"
-        raise ValueError(msg)
+        raise WordedValueError("error.reference.share", value=value)
     return share
 
 
 def _count(value: str) -> int:
     count = int(value)
     if count < 0:
-        msg = f"count {value} is negative"
-        raise ValueError(msg)
+        raise WordedValueError("error.reference.negative", value=value)
     return count
 
 
@@ -213,12 +219,12 @@ def census_rows(
         where = {"row": number, "adcode": adcode}
         try:
             if not (len(adcode) == 6 and adcode.isdigit()):
-                msg = f"adcode {adcode!r} is not 6 digits"
-                raise ValueError(msg)
+                raise WordedValueError("error.reference.adcode", adcode=adcode)
             has_polygon = raw["has_polygon"].strip()
             if has_polygon not in ("yes", "no"):
-                msg = f"has_polygon is {has_polygon!r}, expected yes or no"
-                raise ValueError(msg)
+                raise WordedValueError(
+                    "error.reference.has_polygon", column="has_polygon", value=has_polygon
+                )
             rows.append(
                 CensusRow(
                     row=number,
@@ -233,10 +239,11 @@ def census_rows(
                 )
             )
         except (ValueError, TypeError, AttributeError) as exc:
-            problems.add(label, f"row {number} ({adcode}): {exc}", **where)
+            msg = Worded("error.reference.row", row=number, adcode=adcode, reason=exc)
+            problems.add(label, msg, **where)
     duplicated = [a for a, n in Counter(r.adcode for r in rows).items() if n > 1]
     for adcode in duplicated:
-        problems.add(label, f"adcode {adcode} appears more than once", adcode=adcode)
+        problems.add(label, Worded("error.reference.twice", adcode=adcode), adcode=adcode)
     return rows
 
 
@@ -262,7 +269,7 @@ def read_polygons(
         collection = json.loads(path.read_text(encoding="utf-8"))
         features = collection["features"]
     except (ValueError, KeyError, TypeError) as exc:
-        problems.add(relative, f"not a GeoJSON FeatureCollection: {exc}")
+        problems.add(relative, Worded("error.reference.not_collection", reason=str(exc)))
         return {}
     return polygons_from_features(features, relative, problems)
 
@@ -277,15 +284,12 @@ def polygons_from_features(
         adcode = str(props.get("adcode", ""))
         try:
             if not (len(adcode) == 6 and adcode.isdigit()):
-                msg = f"adcode {adcode!r} is not 6 digits"
-                raise ValueError(msg)
+                raise WordedValueError("error.reference.adcode", adcode=adcode)
             if adcode in polygons:
-                msg = f"adcode {adcode} appears more than once"
-                raise ValueError(msg)
+                raise WordedValueError("error.reference.twice", adcode=adcode)
             geom = _as_multipolygon(shape(feature["geometry"]))
             if geom.is_empty:
-                msg = "the geometry has no polygon"
-                raise ValueError(msg)
+                raise WordedValueError("error.reference.no_polygon")
             polygons[adcode] = (str(props.get("name", "")), geom)
         except (
             ValueError,
@@ -294,7 +298,8 @@ def polygons_from_features(
             AttributeError,
             shapely.errors.ShapelyError,
         ) as exc:
-            problems.add(relative, f"feature {index} ({adcode}): {exc}", adcode=adcode)
+            msg = Worded("error.reference.feature", index=index, adcode=adcode, reason=exc)
+            problems.add(relative, msg, adcode=adcode)
     return polygons
 
 
@@ -306,8 +311,7 @@ def _county_level(name: str) -> str:
         return "county"
     if name.endswith("市"):
         return "county_city"
-    msg = f"cannot tell the level of {name!r} from its name (expected …区, …县 or …市)"
-    raise ValueError(msg)
+    raise WordedValueError("error.reference.level", name=name)
 
 
 def _census_values(row: CensusRow) -> dict[str, Any]:
@@ -351,31 +355,37 @@ def _join_census(
     zones: list[CensusRow] = []
     for row in census:
         target = CENSUS_RENAMES.get(row.adcode, row.adcode)
-        label = f"row {row.row} ({row.adcode} {row.name})"
+        label = {"row": row.row, "adcode": row.adcode, "name": row.name, "column": "has_polygon"}
         if row.city_adcode not in cities:
-            msg = f"{label}: city {row.city_adcode} has no polygon in {CITIES_FILE.name}"
+            msg = Worded(
+                "error.reference.city_polygon", **label, city=row.city_adcode, file=CITIES_FILE.name
+            )
             problems.add(CENSUS_FILE, msg, row=row.row, adcode=row.adcode)
         elif target in counties:
             if not row.has_polygon and row.adcode not in CENSUS_RENAMES:
-                msg = f"{label}: has_polygon = no, but {COUNTIES_FILE.name} has its polygon"
+                msg = Worded("error.reference.polygon_no", **label, file=COUNTIES_FILE.name)
                 problems.add(CENSUS_FILE, msg, row=row.row, adcode=row.adcode)
             polygon_row[target] = row
         elif row.has_polygon:
-            msg = f"{label}: has_polygon = yes, but there is no polygon in {COUNTIES_FILE.name}"
+            msg = Worded("error.reference.polygon_yes", **label, file=COUNTIES_FILE.name)
             problems.add(CENSUS_FILE, msg, row=row.row, adcode=row.adcode)
         else:
             zones.append(row)
 
     for adcode, (name, _) in counties.items():
         if adcode not in polygon_row:
-            msg = f"polygon {adcode} {name} has no census row in {CENSUS_FILE.name}"
+            msg = Worded(
+                "error.reference.no_census_row", adcode=adcode, name=name, file=CENSUS_FILE.name
+            )
             problems.add(COUNTIES_FILE, msg, adcode=adcode)
         elif f"{adcode[:4]}00" not in cities:
-            msg = f"polygon {adcode} {name}: prefecture {adcode[:4]}00 has no polygon"
+            msg = Worded(
+                "error.reference.no_prefecture", adcode=adcode, name=name, city=f"{adcode[:4]}00"
+            )
             problems.add(COUNTIES_FILE, msg, adcode=adcode)
     for zone, host in ZONE_HOSTS.items():
         if host not in counties:
-            msg = f"zone {zone} should lie in county {host}, which has no polygon"
+            msg = Worded("error.reference.zone_host", zone=zone, host=host)
             problems.add(COUNTIES_FILE, msg, adcode=host)
     return polygon_row, zones
 
@@ -393,10 +403,7 @@ def _check_totals(census: list[CensusRow], problems: FileProblems) -> dict[str, 
     for adcode, official in OFFICIAL_POPULATION_2020.items():
         counted = counted_population[adcode]
         if counted != official:
-            msg = (
-                f"the census rows of {adcode} sum to {counted:,} residents, "
-                f"not the official 2020 total of {official:,}"
-            )
+            msg = Worded("error.reference.total", adcode=adcode, counted=counted, official=official)
             problems.add(CENSUS_FILE, msg, adcode=adcode)
     return counted_population
 
@@ -441,7 +448,8 @@ def _region_records(
         try:
             level = _county_level(name)
         except ValueError as exc:
-            problems.add(COUNTIES_FILE, f"polygon {adcode}: {exc}", adcode=adcode)
+            msg = Worded("error.reference.polygon", adcode=adcode, reason=exc)
+            problems.add(COUNTIES_FILE, msg, adcode=adcode)
             continue
         records.append(
             {
@@ -535,14 +543,15 @@ def read_hospitals(data_dir: Path) -> list[HospitalRow]:
         try:
             lon, lat = float(raw["lon_gcj02"]), float(raw["lat_gcj02"])
             if not name:
-                msg = "the name is empty"
-                raise ValueError(msg)
+                raise WordedValueError("error.reference.no_name")
             min_lon, min_lat, max_lon, max_lat = HUNAN_BBOX
             if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
-                msg = f"({lon}, {lat}) is outside Hunan's box {HUNAN_BBOX}"
-                raise ValueError(msg)
+                raise WordedValueError(
+                    "error.reference.outside_hunan", point=f"({lon}, {lat})", box=str(HUNAN_BBOX)
+                )
         except (ValueError, TypeError) as exc:
-            problems.add(HOSPITALS_FILE, f"row {number} ({name}): {exc}", row=number)
+            msg = Worded("error.reference.hospital", row=number, name=name, reason=exc)
+            problems.add(HOSPITALS_FILE, msg, row=number)
             continue
         parsed.append((number, name, lon, lat))
     problems.raise_if_any()

@@ -21,7 +21,7 @@ from typing import Final
 
 from shapely.geometry import MultiPolygon
 
-from app.errors import ConfigurationError
+from app.errors import ConfigurationError, Worded
 from app.services.reference_files import (
     CENSUS_RENAMES,
     GHSL_SHARES,
@@ -35,6 +35,7 @@ from app.services.reference_files import (
     hospital_row,
     polygons_from_features,
 )
+from geo.messages.pydantic import WordedValueError
 
 SHIPPED_DIR: Final = Path(__file__).resolve().parents[1] / "data"
 SHIPPED_CENSUS: Final = "hunan_census_2020.csv"
@@ -61,13 +62,13 @@ def _read_table(
 ) -> list[dict[str, str]]:
     path = SHIPPED_DIR / name
     if not path.is_file():
-        msg = f"the shipped table app/data/{name} is missing from the installation"
-        raise ConfigurationError(msg)
+        raise ConfigurationError.worded("error.data.shipped_missing", name=name)
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            problems.add(Path("app/data") / name, f"missing columns {', '.join(missing)}")
+            msg = Worded("error.reference.columns", columns=", ".join(missing))
+            problems.add(Path("app/data") / name, msg)
             return []
         return list(reader)
 
@@ -81,7 +82,7 @@ def _census(problems: FileProblems) -> list[CensusRow]:
         polygon = row["polygon_adcode"].strip()
         # the polygon column must agree with the join rules (a rename, or the unit's own code)
         if polygon and polygon != CENSUS_RENAMES.get(adcode, adcode):
-            msg = f"row {number} ({adcode}): polygon_adcode {polygon} breaks the join rules"
+            msg = Worded("error.reference.join", row=number, adcode=adcode, polygon=polygon)
             problems.add(label, msg, row=number, adcode=adcode)
         canonical.append(
             {
@@ -99,8 +100,9 @@ def _boundaries(name: str, problems: FileProblems) -> dict[str, tuple[str, Multi
     try:
         text = (resources.files(BOUNDARY_PACKAGE) / "data" / name).read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError) as exc:
-        msg = f"the boundaries of the {BOUNDARY_PACKAGE} package are missing ({exc}): reinstall it"
-        raise ConfigurationError(msg) from exc
+        raise ConfigurationError.worded(
+            "error.data.boundaries_missing", package=BOUNDARY_PACKAGE, reason=str(exc)
+        ) from exc
     features = []
     for feature in json.loads(text)["features"]:
         gb = str((feature.get("properties") or {}).get("gb", ""))
@@ -140,10 +142,11 @@ def shipped_hospitals() -> list[HospitalRow]:
             lon, lat = float(raw["lon_wgs84"]), float(raw["lat_wgs84"])
             min_lon, min_lat, max_lon, max_lat = HUNAN_BBOX
             if not name or not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
-                msg = f"({lon}, {lat}) is outside Hunan's box, or the name is empty"
-                raise ValueError(msg)
+                raise WordedValueError("error.reference.shipped_hospital", point=f"({lon}, {lat})")
         except (ValueError, TypeError) as exc:
-            problems.add(label, f"row {raw.get('source_row')}: {exc}")
+            problems.add(
+                label, Worded("error.reference.source_row", row=raw.get("source_row"), reason=exc)
+            )
             continue
         hospitals.append(hospital_row(number, name, lon, lat))
     problems.raise_if_any()

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Region
-from app.errors import InvalidInputError, NotFoundError
+from app.errors import InvalidInputError, NotFoundError, Worded
 from app.services import city_rules
 from geo.datum import to_wgs84
 
@@ -19,10 +19,8 @@ def get_city(session: Session, city_adcode: str) -> Region:
     """Return the region analysed as a city: a prefecture or a county-level unit."""
     region = session.get(Region, city_adcode)
     if region is None or region.level not in ("prefecture", *COUNTY_LEVELS):
-        msg = f"city {city_adcode} is not a prefecture or county-level unit in the register"
-        if region is None:
-            msg = f"city {city_adcode} not found; load the reference data with `fplan load hunan`"
-        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
+        key = "error.city.unknown" if region is None else "error.city.not_a_city"
+        raise NotFoundError.worded(key, field="city", city=city_adcode)
     return region
 
 
@@ -49,13 +47,13 @@ def find_county(session: Session, lon: float, lat: float) -> Region | None:
     return session.scalars(stmt).first()
 
 
-def range_error(lon: float, lat: float, *, field: str) -> str | None:
+def range_error(lon: float, lat: float, *, field: str) -> Worded | None:
     """Why (lon, lat) in degrees cannot be a point on Earth, or None when it can."""
     if -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0:
         return None
     swapped = abs(lon) <= 90.0 < abs(lat) <= 180.0
-    hint = " (latitude and longitude look swapped)" if swapped else ""
-    return f"{field}: ({lon}, {lat}) is out of range; expected longitude, latitude{hint}"
+    key = "error.point.range_swapped" if swapped else "error.point.range"
+    return Worded(key, field=field, point=f"({lon}, {lat})")
 
 
 def locate_point(
@@ -66,9 +64,9 @@ def locate_point(
     Raises :class:`InvalidInputError` naming ``field`` for out-of-range or swapped coordinates
     and for a point outside every region.
     """
-    msg = range_error(lon, lat, field=field)
-    if msg is not None:
-        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+    why = range_error(lon, lat, field=field)
+    if why is not None:
+        raise InvalidInputError.worded(why.key, field=field, point=why.fields["point"])
     wgs_lon, wgs_lat = (float(v) for v in to_wgs84(lon, lat, crs=crs))
     region = find_county(session, wgs_lon, wgs_lat)
     if region is None:
@@ -76,7 +74,6 @@ def locate_point(
         if abs(lon) <= 90.0:
             swapped_lon, swapped_lat = to_wgs84(lat, lon, crs=crs)
             swapped = find_county(session, float(swapped_lon), float(swapped_lat)) is not None
-        hint = "; latitude and longitude look swapped" if swapped else ""
-        msg = f"{field}: ({lon}, {lat}) [{crs}] lies outside every region{hint}"
-        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+        key = "error.point.outside_swapped" if swapped else "error.point.outside"
+        raise InvalidInputError.worded(key, field=field, point=f"({lon}, {lat}) [{crs}]")
     return Located(wgs_lon, wgs_lat, region.adcode, region.city_adcode)

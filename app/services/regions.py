@@ -45,8 +45,7 @@ def _city_filter(session: Session, stmt: Select[Region], city: str) -> Select[Re
     """Narrow ``stmt`` to what ``city`` names; raise when no region has that adcode."""
     level = session.scalar(select(Region.level).where(Region.adcode == city))
     if level is None:
-        msg = f"city {city} not found: no region has that adcode"
-        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
+        raise NotFoundError.worded("error.city.no_region", field="city", city=city)
     if level == "prefecture":
         return stmt.where(Region.city_adcode == city, Region.level.in_(CITY_MEMBER_LEVELS))
     if level == "province":
@@ -81,6 +80,5 @@ def get_region(session: Session, adcode: str) -> RegionFeature:
     with transaction(session):
         region = session.get(Region, adcode)
         if region is None:
-            msg = f"region {adcode} not found"
-            raise NotFoundError(msg, details=[{"field": "adcode", "msg": msg}])
+            raise NotFoundError.worded("error.region.not_found", field="adcode", adcode=adcode)
         return _to_feature(region)

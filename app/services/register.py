@@ -49,8 +49,7 @@ def parse_column_map(text: str | None) -> dict[str, str]:
             continue
         source, sep, target = part.partition("=")
         if not sep or not source.strip() or not target.strip():
-            msg = f"--columns: {part!r} is not HEADER=column"
-            raise InvalidInputError(msg, details=[{"field": "columns", "msg": msg}])
+            raise InvalidInputError.worded("error.register.column_map", field="columns", part=part)
         mapping[source.strip()] = target.strip()
     return mapping
 
@@ -78,8 +77,9 @@ def read_table(path: Path) -> list[list[str]]:
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except (OSError, ValueError, KeyError) as exc:
-            msg = f"{path.name} is not a readable Excel workbook: {exc}"
-            raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}]) from exc
+            raise InvalidInputError.worded(
+                "error.register.workbook", field="file", name=path.name, reason=str(exc)
+            ) from exc
         try:
             sheet = workbook.worksheets[0]
             return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -87,8 +87,9 @@ def read_table(path: Path) -> list[list[str]]:
             workbook.close()
     if suffix == ".csv":
         return list(csv.reader(io.StringIO(_decode(path.read_bytes()), newline="")))
-    msg = f"{path.name}: expected one of {', '.join(SUFFIXES)}"
-    raise InvalidInputError(msg, details=[{"field": "file", "msg": msg}])
+    raise InvalidInputError.worded(
+        "error.register.suffix", field="file", name=path.name, suffixes=", ".join(SUFFIXES)
+    )
 
 
 def normalise(rows: list[list[str]], columns: dict[str, str] | None = None) -> bytes:

@@ -21,7 +21,7 @@ the segment counts by source. The population surface is rebuilt on it, and
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import text
@@ -33,7 +33,10 @@ from app.services import networks
 from app.services.city_rules import CITY_COVER_MIN
 from app.services.networks import NetworkSummary
 from app.settings import TRUNK_ROADS_FILE, Settings
-from geo.errors import NetworkInputError
+from geo.errors import NetworkFormatError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 
@@ -71,9 +74,21 @@ def read_class_map(path: Path | None) -> dict[str, str]:
 
     data = yaml.safe_load(text_)
     if not isinstance(data, dict):
-        msg = f"{path.name}: expected a mapping of class values to OSM highway classes"
-        raise InvalidInputError(msg, details=[{"field": "map_classes", "msg": msg}])
+        raise InvalidInputError.worded("error.roads.class_map", field="map_classes", name=path.name)
     return {str(k): str(v) for k, v in data.items()}
+
+
+def _read_layer(path: Path) -> "gpd.GeoDataFrame":
+    """The road layer of a GIS file; a file GDAL cannot read is refused, naming it."""
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        return gpd.read_file(path)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise NetworkFormatError.worded(
+            "input.network.unreadable_gis", field="edges", name=path.name
+        ) from exc
 
 
 def import_edges(
@@ -97,10 +112,11 @@ def import_edges(
     Raises
     ------
     InvalidInputError
-        The file is missing, of an unknown kind, or its lines or columns are unusable.
+        The file is missing or of an unknown kind.
+    NetworkFormatError, NetworkInputError
+        The file cannot be read, or its lines or columns are unusable (worded by the catalogue).
     """
     # the writers' libraries load here: real_road_share (every fplan check) needs none of them
-    import geopandas as gpd
     import shapely
     from pyproj import Transformer
 
@@ -111,19 +127,20 @@ def import_edges(
 
     say = progress or (lambda _: None)
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
-        msg = f"expected an existing {', '.join(SUFFIXES)} file, got {path}"
-        raise InvalidInputError(msg, details=[{"field": "edges", "msg": msg}])
-    say("read_file")
-    try:
-        lines = network_from_lines(
-            gpd.read_file(path),
-            class_column=class_column,
-            speed_column=speed_column,
-            oneway_column=oneway_column,
-            class_map=class_map,
+        raise InvalidInputError.worded(
+            "error.roads.file", field="edges", suffixes=", ".join(SUFFIXES), path=str(path)
         )
-    except NetworkInputError as exc:
-        raise InvalidInputError(str(exc), details=[{"field": "edges", "msg": str(exc)}]) from exc
+    say("read_file")
+    gdf = _read_layer(path)
+    # a refusal of the lines (no CRS, a named column missing, no line) is worded by geo, in
+    # the reader's language where it is shown
+    lines = network_from_lines(
+        gdf,
+        class_column=class_column,
+        speed_column=speed_column,
+        oneway_column=oneway_column,
+        class_map=class_map,
+    )
     # every edge of the file is real, named by the file it came from
     real = lines.network.with_source(path.name)
     params: dict[str, Any] = {

@@ -30,13 +30,7 @@ def rule_facilities(
     catalogue = get_catalogue(norms, city_adcode)
     rule = next((r for r in catalogue.rules if r.id == rule_id), None)
     if rule is None:
-        msg = f"the plan of city {city_adcode} has no norm {rule_id!r}"
-        raise NotFoundError(
-            msg,
-            details=[{"field": "rule_id", "msg": msg}],
-            key="norms.no_rule",
-            fields={"city": city_adcode, "rule": rule_id},
-        )
+        raise NotFoundError.worded("norms.no_rule", field="rule_id", city=city_adcode, rule=rule_id)
     city = citydata.get_city(session, city_adcode)
     selectors = counted_selectors(rule.parameters)
     located = register_facilities(session, city)

@@ -65,8 +65,13 @@ def scenario_overlay(
     with transaction(session):
         scenario = find_visible(session, scenario_id, principal, field=field)
         if city is not None and city != scenario.city_adcode:
-            msg = f"scenario {scenario_id} belongs to city {scenario.city_adcode}, not {city}"
-            raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+            raise InvalidInputError.worded(
+                "error.scenario.other_city",
+                field=field,
+                id=scenario_id,
+                city=scenario.city_adcode,
+                given=city,
+            )
         return scenario, changes_overlay(
             change_items(change_rows(session, scenario.id)), scenario.id
         )

@@ -96,8 +96,7 @@ def find_visible(
     else:
         scenario = session.get(Scenario, scenario_id)
     if scenario is None or not visible(scenario, principal):
-        msg = f"scenario {scenario_id} not found"
-        raise NotFoundError(msg, details=[{"field": field, "msg": msg}])
+        raise NotFoundError.worded("error.scenario.not_found", field=field, id=scenario_id)
     return scenario
 
 
@@ -107,11 +106,9 @@ def _get_own(
     """The scenario if the caller may change it: its owner or an admin."""
     scenario = find_visible(session, scenario_id, principal, lock=lock)
     if not _owns(scenario, principal):
-        msg = (
-            f"scenario {scenario_id} belongs to {scenario.author!r}; only its author or an "
-            "admin may change it"
+        raise PermissionDeniedError.worded(
+            "error.scenario.not_yours", id=scenario_id, author=scenario.author
         )
-        raise PermissionDeniedError(msg)
     return scenario
 
 
@@ -187,9 +184,8 @@ def _scenario_city(session: Session, city_adcode: str) -> Region:
     try:
         return citydata.get_city(session, city_adcode)
     except NotFoundError as exc:
-        raise InvalidInputError(
-            exc.message, details=[{"field": "city", "msg": exc.message}]
-        ) from exc
+        key = exc.key or "error.city.unknown"
+        raise InvalidInputError.worded(key, field="city", city=city_adcode) from exc
 
 
 def create_scenario(
@@ -270,8 +266,7 @@ def update_scenario(
     version = changes.pop("version", None)
     for name in ("name", "shared", "description"):
         if name in changes and changes[name] is None:
-            msg = f"{name} cannot be null"
-            raise InvalidInputError(msg, details=[{"field": name, "msg": msg}])
+            raise InvalidInputError.worded("error.not_null", field=name)
     with lost_race("scenario", scenario_id), transaction(session):
         scenario = _get_own(session, scenario_id, principal, lock=True)
         check_version(scenario, "scenario", if_match=if_match, version=version, required=True)
@@ -301,8 +296,13 @@ def _located_in_city(
     """WGS84 point and county of an input point; it must lie in ``city``."""
     located = locate_point(session, lon, lat, crs=crs, field=field)
     if city not in (located.region_adcode, located.city_adcode):
-        msg = f"{field}: ({lon}, {lat}) lies in {located.region_adcode}, outside city {city}"
-        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.point.outside_city",
+            field=field,
+            point=f"({lon}, {lat})",
+            county=located.region_adcode,
+            city=city,
+        )
     return located.lon, located.lat, located.region_adcode
 
 
@@ -316,11 +316,11 @@ def _register_facility(
         .where(Facility.id == facility_id)
     ).first()
     if row is None or city not in (row[0].region_adcode, row[1]):
-        msg = f"facility {facility_id} is not a facility of city {city}"
-        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+        raise InvalidInputError.worded(
+            "error.scenario.not_in_city", field=field, id=facility_id, city=city
+        )
     if any(i["kind"] == "close" and i["facility_id"] == facility_id for i in earlier):
-        msg = f"facility {facility_id} is already closed in this scenario"
-        raise InvalidInputError(msg, details=[{"field": field, "msg": msg}])
+        raise InvalidInputError.worded("error.scenario.closed", field=field, id=facility_id)
     facility: Facility = row[0]
     return facility
 
@@ -329,8 +329,14 @@ def _check_within(values: dict[str, Any], *, field: str) -> None:
     for part, whole in CAPACITY_WITHIN:
         low, high = values.get(part), values.get(whole)
         if low is not None and high is not None and low > high:
-            msg = f"{part} ({low}) exceeds {whole} ({high})"
-            raise InvalidInputError(msg, details=[{"field": f"{field}.{part}", "msg": msg}])
+            raise InvalidInputError.worded(
+                "error.capacity.exceeds",
+                field=f"{field}.{part}",
+                part=part,
+                low=low,
+                whole=whole,
+                high=high,
+            )
 
 
 def validated_change(
@@ -370,8 +376,9 @@ def validated_change(
     if isinstance(change, UpdateChange):
         props = change.properties.model_dump(exclude_unset=True)
         if not props:
-            msg = "properties: an update must change at least one property"
-            raise InvalidInputError(msg, details=[{"field": f"{prefix}properties", "msg": msg}])
+            raise InvalidInputError.worded(
+                "error.scenario.empty_update", field=f"{prefix}properties"
+            )
         # the capacities as earlier updates left them, then this one
         values = {name: getattr(facility, name) for pair in CAPACITY_WITHIN for name in pair}
         for other in earlier:
@@ -449,8 +456,9 @@ def add_change(
         check_version(scenario, "scenario", if_match=if_match, version=None)
         earlier = change_rows(session, scenario.id)
         if len(earlier) >= MAX_CHANGES:
-            msg = f"scenario {scenario_id} already holds {MAX_CHANGES} changes, the most it may"
-            raise InvalidInputError(msg, details=[{"field": "scenario_id", "msg": msg}])
+            raise InvalidInputError.worded(
+                "error.scenario.full", field="scenario_id", id=scenario_id, n=MAX_CHANGES
+            )
         before = changes_overlay(change_items(earlier), scenario.id)
         row = _insert_change(session, scenario, change)
         # a new change is a new version of the scenario
@@ -491,8 +499,7 @@ def delete_change(
         check_version(scenario, "scenario", if_match=if_match, version=None)
         row = session.get(ChangeRow, change_id)
         if row is None or row.scenario_id != scenario.id:
-            msg = f"change {change_id} of scenario {scenario_id} not found"
-            raise NotFoundError(msg)
+            raise NotFoundError.worded("error.change.not_found", id=change_id, scenario=scenario_id)
         session.delete(row)
         # a removed change is a new version of the scenario
         apply_changes(session, scenario, {})

@@ -101,17 +101,18 @@ def road_classes(z: int) -> list[str] | None:
 def check_tile(address: TileAddress) -> None:
     """Refuse an unknown layer (404) and a z/x/y outside the tile pyramid (422 naming it)."""
     if address.layer not in TILE_LAYERS:
-        msg = f"unknown tile layer {address.layer!r}; layers: {', '.join(TILE_LAYERS)}"
-        raise NotFoundError(msg, details=[{"field": "layer", "msg": msg}])
+        raise NotFoundError.worded(
+            "error.tiles.layer", field="layer", layer=address.layer, layers=", ".join(TILE_LAYERS)
+        )
     z = address.z
     if not 0 <= z <= MAX_ZOOM:
-        msg = f"z must be between 0 and {MAX_ZOOM}, got {z}"
-        raise InvalidInputError(msg, details=[{"field": "z", "msg": msg}])
+        raise InvalidInputError.worded("error.between", field="z", low=0, high=MAX_ZOOM, value=z)
     last = 2**z - 1
     for name, value in (("x", address.x), ("y", address.y)):
         if not 0 <= value <= last:
-            msg = f"{name} must be between 0 and {last} at zoom {z}, got {value}"
-            raise InvalidInputError(msg, details=[{"field": name, "msg": msg}])
+            raise InvalidInputError.worded(
+                "error.tiles.between", field=name, last=last, z=z, value=value
+            )
 
 
 # ---- what each layer shows, and the version of it
@@ -294,8 +295,7 @@ def _plan(session: Session, address: TileAddress, city: str | None) -> _Plan:
 def _check_city(session: Session, city: str) -> None:
     level = session.scalar(select(Region.level).where(Region.adcode == city))
     if level is None:
-        msg = f"city {city} not found: no region has that adcode"
-        raise NotFoundError(msg, details=[{"field": "city", "msg": msg}])
+        raise NotFoundError.worded("error.city.no_region", field="city", city=city)
 
 
 def tile_etag(address: TileAddress, *, city: str | None, version: str) -> str:

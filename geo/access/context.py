@@ -40,7 +40,7 @@ from geo.access.incremental import add_site
 from geo.access.leg import access_leg_s
 from geo.access.matrix import length_matrix, nearest_straight_m
 from geo.access.points import Located
-from geo.errors import CoverageInputError
+from geo.errors import CoverageInputError, GeoError
 from geo.network import Network, mode_bit
 from geo.network.snap import MAX_SNAP_M, SnapResult, snap_xy
 from geo.network.speeds import TravelModel
@@ -546,17 +546,17 @@ class AccessContext(Generic[P, S]):
         n = self.n_sites
         sx, sy = np.asarray(sites.x, dtype=np.float64), np.asarray(sites.y, dtype=np.float64)
         if sx.shape != (n + 1,) or sy.shape != (n + 1,):
+            # the caller extends its own context: a mismatch is a defect, not a planner's input
             msg = f"with_site: sites must hold the {n} sites of the context and one more"
-            raise CoverageInputError(msg)
+            raise GeoError(msg)
         if not (
             np.array_equal(sx[:n], np.asarray(self.sites.x))
             and np.array_equal(sy[:n], np.asarray(self.sites.y))
         ):
             msg = "with_site: the first sites must be the context's, in the same order"
-            raise CoverageInputError(msg)
+            raise GeoError(msg)
         if not (np.isfinite(sx[n]) and np.isfinite(sy[n])):
-            msg = "with_site: the added site's x and y must be finite coordinates in metres"
-            raise CoverageInputError(msg)
+            raise CoverageInputError.worded("input.common.finite_xy", field="sites")
         child: AccessContext[P, S] = AccessContext(
             self.net,
             self.points,
@@ -588,8 +588,13 @@ def _chosen(chosen: ArrayLike, n_sites: int, *, keep_order: bool = False) -> Int
     """Checked site indices: distinct and ascending (or as given with ``keep_order``)."""
     picked = np.asarray(chosen, dtype=np.int64).reshape(-1)
     if picked.size and (picked.min() < 0 or picked.max() >= n_sites):
-        msg = f"chosen: site indices must lie in [0, {n_sites}), got {picked.min()}..{picked.max()}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.access.chosen",
+            field="chosen",
+            low=int(picked.min()),
+            high=int(picked.max()),
+            n=n_sites,
+        )
     return picked if keep_order else np.unique(picked).astype(np.int64)
 
 

@@ -100,8 +100,7 @@ def nearest_facility(
     check_direction(direction)
     sources = node_indices(source_nodes, n_nodes=net.n_nodes, name="source_nodes")
     if limit_s is not None and not (np.isfinite(limit_s) and limit_s >= 0):
-        msg = f"limit_s must be a finite number of seconds >= 0, got {limit_s}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.common.seconds", field="limit_s", value=limit_s)
     graph = net.mode_graph(mode, model=model)
     delay_s = (model if model is not None else net.default_model(mode)).dispatch_delay_s
 
@@ -227,17 +226,16 @@ def compute_coverage(
         Ties between facilities go to the lowest facility index (see :func:`nearest_facility`).
     """
     if not (np.isfinite(minutes) and minutes >= 0):
-        msg = f"minutes must be a finite number >= 0, got {minutes}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.common.minutes", field="minutes", value=minutes)
     facilities = np.asarray(facility_nodes, dtype=np.int64).reshape(-1)
     points = np.asarray(point_nodes, dtype=np.int64).reshape(-1)
     weights = np.asarray(population, dtype=np.float64).reshape(-1)
     if weights.shape != points.shape:
-        msg = f"population has {weights.shape[0]} values for {points.shape[0]} points"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.access.per_point", field="population", given=weights.shape[0], n=points.shape[0]
+        )
     if not np.isfinite(weights).all() or (weights < 0).any():
-        msg = "population must be finite and >= 0 at every point"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.access.population", field="population")
     node_indices(points[points >= 0], n_nodes=net.n_nodes, name="point_nodes")
 
     # search only from on-network facilities, then map back to the caller's indices
@@ -265,8 +263,12 @@ def compute_coverage(
     if point_snap_m is not None:
         snap_m = np.asarray(point_snap_m, dtype=np.float64).reshape(-1)
         if snap_m.shape != points.shape:
-            msg = f"point_snap_m has {snap_m.shape[0]} values for {points.shape[0]} points"
-            raise CoverageInputError(msg)
+            raise CoverageInputError.worded(
+                "input.access.per_point",
+                field="point_snap_m",
+                given=snap_m.shape[0],
+                n=points.shape[0],
+            )
         leg_s = access_leg_s(snap_m[snapped], mode, speed_kph=access_speed_kph)
         point_time[snapped] += leg_s
     covered = snapped & (point_time <= limit_s)

@@ -38,7 +38,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo.access._buckets import PrunedSpace, bucket_width, pruned_search, unsigned_csr
 from geo.access.coverage import NearestResult
-from geo.errors import CoverageInputError
+from geo.errors import CoverageInputError, GeoError
 from geo.network import Network
 from geo.network.speeds import TravelModel
 
@@ -310,31 +310,36 @@ def _check_inputs(
     """Validated ``(site node, threshold, population per node)`` of :func:`add_site`."""
     n = net.n_nodes
     if baseline.travel_time_s.shape[0] != n:
+        # the caller's baseline searched another network: a defect, not a planner's input
         msg = f"baseline has {baseline.travel_time_s.shape[0]} nodes, the network {n}"
-        raise CoverageInputError(msg)
+        raise GeoError(msg)
     if isinstance(site_node, bool) or not isinstance(site_node, int | np.integer):
-        msg = f"site_node must be an integer node index, got {site_node!r}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.access.site_node", field="site_node", value=site_node
+        )
     site = int(site_node)
     if not 0 <= site < n:
-        msg = f"site_node {site} is outside [0, {n})"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.common.node_range", field="site_node", bad=1, n=n)
     if site_index <= _baseline_facts(baseline)[0]:
+        # the caller numbers the sites: a clash is a defect, not a planner's input
         msg = f"site_index {site_index} must exceed the baseline's facility indices"
-        raise CoverageInputError(msg)
+        raise GeoError(msg)
     if method not in _METHODS:
-        msg = f"unknown method {method!r}; expected one of {', '.join(_METHODS)}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.choice", field="method", value=method, expected=" / ".join(_METHODS)
+        )
     threshold = baseline.limit_s if threshold_s is None else float(threshold_s)
     if threshold is not None and not (threshold >= 0):
-        msg = f"threshold_s must be >= 0 seconds, got {threshold_s}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.seconds", field="threshold_s", value=threshold_s
+        )
     if node_population is None:
         return site, threshold, None
     population = np.asarray(node_population, dtype=np.float64).reshape(-1)
     if population.shape[0] != n:
-        msg = f"node_population has {population.shape[0]} values for {n} nodes"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.count", field="node_population", given=population.shape[0], n=n
+        )
     return site, threshold, population
 
 

@@ -167,11 +167,11 @@ def reached_area(
     """
     cost = np.asarray(node_cost, dtype=np.float64).reshape(-1)
     if cost.shape[0] != net.n_nodes:
-        msg = f"node_cost must have one value per node ({net.n_nodes}), got {cost.shape[0]}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.count", field="node_cost", given=cost.shape[0], n=net.n_nodes
+        )
     if not (np.isfinite(limit) and limit >= 0):
-        msg = f"limit must be a finite number >= 0, got {limit}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.common.not_negative", field="limit", value=limit)
     _check_raster(buffer_m, resolution_m)
     return _reached_geometry(
         net, matrix, cost, limit_s=float(limit), buffer_m=buffer_m, resolution_m=resolution_m
@@ -216,8 +216,9 @@ def merged_isochrone(
 
     limit_s = _limit(minutes, buffer_m, resolution_m)
     if nearest.limit_s is not None and nearest.limit_s < limit_s:
-        msg = f"nearest was searched to {nearest.limit_s} s, less than {minutes} minutes"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.access.searched", field="minutes", searched_s=nearest.limit_s, minutes=minutes
+        )
     matrix, delay_s = _matrix(net, nearest.mode, nearest.direction, model)
     time_s = nearest.travel_time_s - delay_s
     geom = _reached_geometry(
@@ -238,19 +239,18 @@ def merged_isochrone(
 
 def _limit(minutes: float, buffer_m: float, resolution_m: float) -> float:
     if not (np.isfinite(minutes) and minutes >= 0):
-        msg = f"minutes must be a finite number >= 0, got {minutes}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.common.minutes", field="minutes", value=minutes)
     _check_raster(buffer_m, resolution_m)
     return float(minutes) * 60.0
 
 
 def _check_raster(buffer_m: float, resolution_m: float) -> None:
     if not (np.isfinite(buffer_m) and buffer_m > 0):
-        msg = f"buffer_m must be > 0, got {buffer_m}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.common.positive", field="buffer_m", value=buffer_m)
     if not (np.isfinite(resolution_m) and 0 < resolution_m <= buffer_m):
-        msg = f"resolution_m must be > 0 and <= buffer_m ({buffer_m}), got {resolution_m}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.access.resolution", field="resolution_m", value=resolution_m, buffer_m=buffer_m
+        )
 
 
 def _matrix(

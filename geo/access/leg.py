@@ -49,6 +49,5 @@ def access_leg_s(
     """
     speed = access_speed_kph(mode) if speed_kph is None else speed_kph
     if not (np.isfinite(speed) and speed > 0):
-        msg = f"access_speed_kph must be > 0, got {speed}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.access.speed", field="speed_kph", value=speed)
     return np.asarray(np.asarray(distance_m, dtype=np.float64) / (speed / 3.6), dtype=np.float64)

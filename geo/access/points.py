@@ -50,9 +50,9 @@ def points_xy(x: ArrayLike, y: ArrayLike) -> Points:
     xs = np.asarray(x, dtype=np.float64).reshape(-1)
     ys = np.asarray(y, dtype=np.float64).reshape(-1)
     if xs.shape != ys.shape:
-        msg = f"points: x has {xs.shape[0]} values, y {ys.shape[0]}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.count", field="y", given=ys.shape[0], n=xs.shape[0]
+        )
     if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
-        msg = "points: x and y must be finite coordinates in metres"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.common.finite_xy", field="x")
     return Points(xs, ys)

@@ -59,34 +59,35 @@ class Existing:
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        msg = f"{what} lacks the column(s) {', '.join(missing)}"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded(
+            "input.common.no_column",
+            field=what,
+            column=missing[0],
+            have=" / ".join(map(str, frame.columns)),
+        )
 
 
 def prepare_city(cells: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> City:
     _require(cells, ("region_adcode", "population", "urban", "geometry"), "cells")
     _require(regions, ("adcode", "name", "level", "population"), "regions")
     if cells.empty:
-        msg = "cells is empty: a city needs population cells to place facilities"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded("input.demo.no_cells", field="cells")
     if cells.crs is None or not cells.crs.is_projected:
-        msg = f"cells must be in a metric (projected) CRS such as EPSG:32649, got {cells.crs}"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded("input.common.metric_crs", field="cells", crs=cells.crs)
     geoms = np.asarray(cells.geometry.values, dtype=object)
     if shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any():
-        msg = "cells holds missing or empty geometries"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded("input.demo.empty_geometry", field="cells")
     population = pd.to_numeric(cells["population"], errors="coerce").to_numpy(dtype=np.float64)
     if not np.isfinite(population).all() or (population < 0).any():
-        msg = "cells.population must be finite and non-negative"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded("input.access.population", field="cells.population")
     urban = cells["urban"].astype(bool).to_numpy()
     codes = cells["region_adcode"].astype(str).to_numpy()
     table = _region_table(regions)
     unknown = sorted(set(codes) - set(table))
     if unknown:
-        msg = f"cells name regions missing from regions: {', '.join(unknown[:5])}"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded(
+            "input.demo.unknown_regions", field="cells.region_adcode", codes=" / ".join(unknown[:5])
+        )
     area_km2 = shapely.area(geoms) / 1e6
     density = np.where(area_km2 > 0, population / np.where(area_km2 > 0, area_km2, 1.0), population)
     xy = shapely.get_coordinates(shapely.centroid(geoms)).astype(np.float64)
@@ -104,16 +105,22 @@ def prepare_city(cells: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> City:
 def _region_table(regions: gpd.GeoDataFrame) -> dict[str, tuple[str, str, int]]:
     codes = regions["adcode"].astype(str)
     if codes.duplicated().any():
-        msg = f"regions repeats adcodes: {', '.join(sorted(set(codes[codes.duplicated()])))}"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded(
+            "input.demo.repeated",
+            field="regions.adcode",
+            codes=" / ".join(sorted(set(codes[codes.duplicated()]))),
+        )
     bad = sorted(set(regions["level"]) - set(REGION_LEVELS))
     if bad:
-        msg = f"regions.level holds {bad}; expected one of {', '.join(REGION_LEVELS)}"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded(
+            "input.common.choice",
+            field="regions.level",
+            value=bad[0],
+            expected=" / ".join(REGION_LEVELS),
+        )
     pops = pd.to_numeric(regions["population"], errors="coerce")
     if pops.isna().any() or (pops < 0).any():
-        msg = "regions.population must be a non-negative number for every region"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded("input.demo.region_population", field="regions.population")
     return {
         code: (str(name), str(level), int(pop))
         for code, name, level, pop in zip(
@@ -130,8 +137,12 @@ def summarise_existing(
     _require(existing, ("type",), "existing")
     bad = sorted(set(existing["type"]) - set(FACILITY_TYPES))
     if bad:
-        msg = f"existing.type holds {bad}; expected one of {', '.join(FACILITY_TYPES)}"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded(
+            "input.common.choice",
+            field="existing.type",
+            value=bad[0],
+            expected=" / ".join(FACILITY_TYPES),
+        )
     # an existing frame without a CRS is taken to be in the CRS of the cells
     frame = existing.to_crs(cells.crs) if existing.crs is not None else existing.set_crs(cells.crs)
     region = _existing_regions(frame, regions)
@@ -182,8 +193,7 @@ def _existing_regions(frame: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> lis
     if "region_adcode" in frame.columns and frame["region_adcode"].notna().all():
         return [str(c) for c in frame["region_adcode"]]
     if "geometry" not in regions.columns or regions.crs is None:
-        msg = "existing has no region_adcode, and regions has no geometry to find it"
-        raise DemoInputError(msg)
+        raise DemoInputError.worded("input.demo.existing_region", field="existing")
     polys = regions[["adcode", "geometry"]].to_crs(frame.crs)
     joined = gpd.sjoin(frame[["geometry"]], polys, how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]

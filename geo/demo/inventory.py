@@ -46,7 +46,7 @@ import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geo.demo.rows import HOSPITAL_TYPES
-from geo.errors import InventoryError
+from geo.errors import GeoError, InventoryError
 from geo.norms.citations import Citation, check_citation
 
 DEFAULT_INVENTORY_DIR = Path(__file__).resolve().parent / "inventories"
@@ -173,8 +173,9 @@ class CityInventory(BaseModel):
     def value(self, key: str) -> int:
         """Return the count of ``key`` (one of :data:`INVENTORY_KEYS`)."""
         if key not in self.figures:
-            msg = f"unknown inventory key {key!r}; expected one of {', '.join(INVENTORY_KEYS)}"
-            raise InventoryError(msg)
+            raise InventoryError.worded(
+                "input.common.choice", field="key", value=key, expected=" / ".join(INVENTORY_KEYS)
+            )
         return self.figures[key].value
 
     @classmethod
@@ -204,17 +205,18 @@ def parse_inventory(raw: Any, *, source: str) -> CityInventory:
 
     Raises
     ------
-    InventoryError
+    GeoError
         Naming ``source``, the figure and the defect: a missing or unknown key or field, a
         negative count, an estimate without its rule, or a stated figure not printed in its
-        quotes.
+        quotes (a defect of a shipped file, not an input error).
     """
     try:
         return CityInventory.model_validate(raw)
     except ValidationError as exc:
+        # the inventories ship with the package: a defect is its author's, never a planner's
         problems = "; ".join(_error_lines(exc))
         msg = f"{source}: {problems}"
-        raise InventoryError(msg) from exc
+        raise GeoError(msg) from exc
 
 
 def load_inventory(path: Path, *, seeds_dir: Path | None = None) -> CityInventory:
@@ -231,7 +233,9 @@ def load_inventory(path: Path, *, seeds_dir: Path | None = None) -> CityInventor
     Raises
     ------
     InventoryError
-        Naming the file, the figure and the defect.
+        The file cannot be read or holds no mapping.
+    GeoError
+        Naming the file, the figure and the defect (see :func:`parse_inventory`).
     """
     inventory = parse_inventory(_read_yaml(path), source=path.name)
     if seeds_dir is not None:
@@ -259,12 +263,17 @@ def load_inventories(
             continue
         inventory = load_inventory(path, seeds_dir=seeds_dir)
         if inventory.adcode in found:
-            msg = f"{path.name}: city {inventory.adcode} has another inventory file"
-            raise InventoryError(msg)
+            raise InventoryError.worded(
+                "input.demo.inventory_twice",
+                field="directory",
+                name=path.name,
+                city=inventory.adcode,
+            )
         found[inventory.adcode] = inventory
     if not found:
-        msg = f"no inventory *.yaml in {directory}"
-        raise InventoryError(msg)
+        raise InventoryError.worded(
+            "input.demo.no_inventory", field="directory", name=directory.name
+        )
     return MappingProxyType(found)
 
 
@@ -281,20 +290,28 @@ def load_per_unit_hospitals(
     Raises
     ------
     InventoryError
-        Naming the file and the entry: not a hospital type, or a bad citation.
+        Naming the file and the entry that is not a hospital type.
+    GeoError
+        Naming the file and the entry with a bad citation (a defect of a shipped file).
     """
     path = directory / _PER_UNIT_FILE
     raw = _read_yaml(path)
     out: dict[str, tuple[Citation, ...]] = {}
     for ftype, citations in raw.items():
         if ftype not in HOSPITAL_TYPES:
-            msg = f"{path.name}: {ftype!r} is not a hospital type ({', '.join(HOSPITAL_TYPES)})"
-            raise InventoryError(msg)
+            raise InventoryError.worded(
+                "input.demo.hospital_type",
+                field="directory",
+                name=path.name,
+                value=ftype,
+                expected=" / ".join(HOSPITAL_TYPES),
+            )
         try:
             out[str(ftype)] = tuple(Citation.model_validate(c) for c in citations)
         except (ValidationError, TypeError) as exc:
+            # a shipped file's defect, for its author
             msg = f"{path.name}: {ftype}: {exc}"
-            raise InventoryError(msg) from exc
+            raise GeoError(msg) from exc
         if seeds_dir is not None:
             _check_citations(path, str(ftype), out[str(ftype)], seeds_dir)
     return MappingProxyType(out)
@@ -319,8 +336,12 @@ def get_inventory(adcode: str) -> CityInventory:
     """Return the inventory of the city with six-digit ``adcode`` (one of the shipped ones)."""
     inventories = shipped_inventories()
     if adcode not in inventories:
-        msg = f"no inventory for city {adcode!r}; known: {', '.join(sorted(inventories))}"
-        raise InventoryError(msg)
+        raise InventoryError.worded(
+            "input.demo.no_city_inventory",
+            field="adcode",
+            value=adcode,
+            known=" / ".join(sorted(inventories)),
+        )
     return inventories[adcode]
 
 
@@ -330,8 +351,9 @@ def _check_citations(
     for citation in citations:
         problem = check_citation(citation, seeds_dir=seeds_dir)
         if problem is not None:
+            # a shipped file's quote not found in its plan: a defect for its author
             msg = f"{path.name}: {key}: {problem}"
-            raise InventoryError(msg)
+            raise GeoError(msg)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -339,11 +361,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         # both loaders are safe loaders (no arbitrary objects); ruff cannot see through getattr
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
-        msg = f"{path.name}: not a readable YAML file ({exc})"
-        raise InventoryError(msg) from exc
+        raise InventoryError.worded(
+            "input.common.unreadable_yaml", field="path", name=path.name
+        ) from exc
     if not isinstance(raw, dict):
-        msg = f"{path.name}: the file must hold a mapping"
-        raise InventoryError(msg)
+        raise InventoryError.worded("input.common.yaml_mapping", field="path", name=path.name)
     return raw
 
 

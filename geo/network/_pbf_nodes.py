@@ -32,6 +32,10 @@ _MAX_BLOB_BYTES = 32 * 1024 * 1024
 _TYPE_THEN_ID = b"Sort.Type_then_ID"
 
 
+class _DamagedError(Exception):
+    """The file breaks the PBF format (what, in the message); read as a damaged file."""
+
+
 class UnsupportedBlobError(Exception):
     """A blob compressed in a way this reader does not decode (lz4, zstd, lzma)."""
 
@@ -58,6 +62,19 @@ def read_node_locations(
         The found ids (in file order) and their locations; nodes with an invalid location
         (outside ±180°, ±90°) are left out, as libosmium leaves them unlocated.
     """
+    try:
+        return _read_node_locations(path, wanted, progress)
+    except _DamagedError as exc:
+        raise NetworkFormatError.worded(
+            "input.network.pbf_damaged", field="path", name=path.name
+        ) from exc
+
+
+def _read_node_locations(
+    path: Path,
+    wanted: NDArray[np.int64],
+    progress: Callable[[int], None] | None,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     ids: list[NDArray[np.int64]] = []
     lons: list[NDArray[np.float64]] = []
     lats: list[NDArray[np.float64]] = []
@@ -99,7 +116,7 @@ def _blobs(path: Path) -> Iterator[tuple[bytes, bytes, int]]:
             header_size = int.from_bytes(size_bytes, "big")
             if len(size_bytes) < 4 or header_size > _MAX_HEADER_BYTES:
                 msg = f"{path}: not a PBF file (bad blob header size {header_size})"
-                raise NetworkFormatError(msg)
+                raise _DamagedError(msg)
             kind, data_size = b"", 0
             for field, number, payload in _fields(handle.read(header_size)):
                 if field == 1:
@@ -108,11 +125,11 @@ def _blobs(path: Path) -> Iterator[tuple[bytes, bytes, int]]:
                     data_size = number
             if data_size > _MAX_BLOB_BYTES:
                 msg = f"{path}: not a PBF file (blob of {data_size} bytes)"
-                raise NetworkFormatError(msg)
+                raise _DamagedError(msg)
             blob = handle.read(data_size)
             if len(blob) < data_size:
                 msg = f"{path}: truncated PBF file"
-                raise NetworkFormatError(msg)
+                raise _DamagedError(msg)
             yield kind, _decompress(blob), handle.tell()
 
 
@@ -182,7 +199,7 @@ def _dense_nodes(
     ids, lats, lons = (np.cumsum(_zigzag(_varints(packed.get(f, b"")))) for f in (1, 8, 9))
     if not (ids.shape[0] == lats.shape[0] == lons.shape[0]):
         msg = "PBF DenseNodes with arrays of different lengths"
-        raise NetworkFormatError(msg)
+        raise _DamagedError(msg)
     return ids, lats, lons
 
 
@@ -234,7 +251,7 @@ def _fields(data: bytes) -> Iterator[tuple[int, int, bytes]]:
             length, pos = _varint(view, pos)
             if pos + length > end:
                 msg = "PBF message field runs past its end"
-                raise NetworkFormatError(msg)
+                raise _DamagedError(msg)
             yield field, 0, bytes(view[pos : pos + length])
             pos += length
         elif wire == 1:
@@ -243,7 +260,7 @@ def _fields(data: bytes) -> Iterator[tuple[int, int, bytes]]:
             pos += 4
         else:
             msg = f"PBF message with an unknown wire type {wire}"
-            raise NetworkFormatError(msg)
+            raise _DamagedError(msg)
 
 
 def _varint(view: memoryview, pos: int) -> tuple[int, int]:
@@ -251,7 +268,7 @@ def _varint(view: memoryview, pos: int) -> tuple[int, int]:
     while True:
         if pos >= len(view):
             msg = "PBF message ends inside a number"
-            raise NetworkFormatError(msg)
+            raise _DamagedError(msg)
         byte = view[pos]
         pos += 1
         result |= (byte & 0x7F) << shift

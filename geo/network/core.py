@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from geo._validate import bool_array, check_mode, float_array, int_array
-from geo.errors import NetworkInputError
+from geo.errors import GeoError, NetworkInputError
 from geo.network.speeds import TravelModel, travel_model
 
 if TYPE_CHECKING:
@@ -82,8 +82,7 @@ def encode_classes(highway: ArrayLike | Sequence[str]) -> tuple[NDArray[np.int16
     # hash-based factorize: several times faster than sorting strings (np.unique)
     codes, classes = pd.factorize(values)
     if (codes < 0).any():
-        msg = "highway holds missing values; every edge needs an OSM highway class"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.no_class", field="highway")
     return codes.astype(np.int16), tuple(str(c) for c in classes)
 
 
@@ -110,15 +109,14 @@ def encode_sources(
         return np.zeros(n, dtype=np.uint8), (source,)
     values = np.asarray(source, dtype=object).reshape(-1)
     if values.shape[0] != n:
-        msg = f"source has {values.shape[0]} values, expected {n}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded(
+            "input.common.count", field="source", given=values.shape[0], n=n
+        )
     codes, names = pd.factorize(values)
     if (codes < 0).any():
-        msg = "source holds missing values; every edge needs a source name"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.no_source", field="source")
     if len(names) > 256:
-        msg = f"a network holds at most 256 sources, got {len(names)}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.sources", field="source", n=len(names))
     return codes.astype(np.uint8), tuple(str(c) for c in names) or (REAL_SOURCE,)
 
 
@@ -372,8 +370,9 @@ class Network:
         """
         model = model if model is not None else self.default_model(mode)
         if model.mode != mode:
+            # a caller's pairing of model and mode, never a planner's input
             msg = f"travel model is for mode {model.mode!r}, not {mode!r}"
-            raise NetworkInputError(msg)
+            raise GeoError(msg)
         key = ("graph", model.cache_key())
         cached = self._cache.get(key)
         if isinstance(cached, ModeGraph):
@@ -509,23 +508,21 @@ def network_from_arrays(
     m = u.shape[0]
     v = int_array(edge_v, name="edge_v", n=m)
     if m and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
-        msg = f"edge_u/edge_v must be node indices in [0, {n}); got values outside"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.edge_nodes", field="edge_u", n=n)
     if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
-        msg = "x and y must be finite coordinates in metres"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.common.finite_xy", field="x")
     road_class, classes = encode_classes(highway)
     if road_class.shape[0] != m:
-        msg = f"highway has {road_class.shape[0]} values, expected {m}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded(
+            "input.common.count", field="highway", given=road_class.shape[0], n=m
+        )
     ow = np.zeros(m, dtype=np.bool_) if oneway is None else bool_array(oneway, name="oneway", n=m)
     if length_m is None:
         length = np.hypot(xs[u] - xs[v], ys[u] - ys[v])
     else:
         length = float_array(length_m, name="length_m", n=m)
         if not np.isfinite(length).all() or (length < 0).any():
-            msg = "length_m must be finite and >= 0"
-            raise NetworkInputError(msg)
+            raise NetworkInputError.worded("input.network.lengths", field="length_m")
     maxspeed = (
         np.full(m, np.nan)
         if maxspeed_kph is None
@@ -544,8 +541,9 @@ def network_from_arrays(
         else np.asarray(access, dtype=np.uint8).reshape(-1)
     )
     if acc.shape[0] != m:
-        msg = f"access has {acc.shape[0]} values, expected {m}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded(
+            "input.common.count", field="access", given=acc.shape[0], n=m
+        )
     if source is None:
         source = SYNTHETIC_SOURCE if synthetic else REAL_SOURCE
     edge_source, sources = encode_sources(source, m)
@@ -625,8 +623,9 @@ def assemble_network(
     if m and int(edge_source.max()) >= len(sources):
         wrong.append("edge_source (codes outside sources)")
     if wrong:
+        # the arrays come from a reader of ours, already checked: a mismatch is our defect
         msg = f"array length mismatch for {', '.join(wrong)} ({n} nodes, {m} edges)"
-        raise NetworkInputError(msg)
+        raise GeoError(msg)
     return Network(
         crs=crs,
         x=np.ascontiguousarray(x, dtype=np.float64),

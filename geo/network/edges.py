@@ -121,18 +121,24 @@ def network_from_lines(
     from geo.network.speeds import DRIVE_URBAN_SPEED_KPH
 
     if gdf.crs is None:
-        msg = "the road file has no CRS; set one (e.g. EPSG:4326)"
-        raise NetworkInputError(msg)
-    for name in (class_column, speed_column, oneway_column):
+        raise NetworkInputError.worded("input.network.no_crs", field="gdf")
+    columns = {
+        "class_column": class_column,
+        "speed_column": speed_column,
+        "oneway_column": oneway_column,
+    }
+    for option, name in columns.items():
         if name is not None and name not in gdf.columns:
-            have = ", ".join(map(str, gdf.columns))
-            msg = f"the road file has no column {name!r}; columns: {have}"
-            raise NetworkInputError(msg)
+            raise NetworkInputError.worded(
+                "input.common.no_column",
+                field=option,
+                column=name,
+                have=" / ".join(map(str, gdf.columns)),
+            )
     lines = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].explode(index_parts=False)
     lines = lines[lines.geom_type == "LineString"]
     if lines.empty:
-        msg = "the road file holds no LineString"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.no_lines", field="gdf", rows=len(gdf))
     if lines.crs.is_geographic:
         centre = shapely.box(*lines.total_bounds).centroid
         lines = lines.to_crs(utm_crs(centre.x, centre.y))

@@ -108,8 +108,13 @@ def road_area(
 
     seg = _segments(net)
     if len(seg) == 0 or not (reach_m > 0 and cell_m > 0):
-        msg = "a road area needs a network with segments and positive reach_m and cell_m"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded(
+            "input.network.road_area",
+            field="net",
+            segments=len(seg),
+            reach_m=reach_m,
+            cell_m=cell_m,
+        )
     # points every half cell along each segment, ends included
     x0, y0 = net.x[net.edge_u[seg]], net.y[net.edge_u[seg]]
     x1, y1 = net.x[net.edge_v[seg]], net.y[net.edge_v[seg]]
@@ -170,8 +175,9 @@ def join_networks(
     from scipy.spatial import cKDTree
 
     if real.crs != synthetic.crs:
-        msg = f"the networks are in {real.crs} and {synthetic.crs}: reproject one first"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded(
+            "input.network.crs_differ", field="synthetic", real=real.crs, synthetic=synthetic.crs
+        )
     inside = shapely.contains_xy(real_area, synthetic.x, synthetic.y)
     seg_r = _segments(real)
     seg_s = _segments(synthetic)

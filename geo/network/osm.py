@@ -123,8 +123,7 @@ class _FilePosition:
 def utm_crs(lon: float, lat: float) -> str:
     """EPSG code of the WGS84 UTM zone containing ``(lon, lat)`` degrees, e.g. ``"EPSG:32649"``."""
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        msg = f"cannot choose a UTM zone for a non-finite centroid ({lon}, {lat})"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.utm", field="lon", lon=lon, lat=lat)
     zone = min(int((lon + 180.0) // 6.0) + 1, 60)
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
@@ -234,8 +233,9 @@ def way_access(tags: Mapping[str, str]) -> int:
 
 def mode_mask(mode: str) -> int:
     if mode not in READ_MODES:
-        msg = f"unknown read mode {mode!r}; expected one of {', '.join(READ_MODES)}"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded(
+            "input.common.choice", field="mode", value=mode, expected=" / ".join(READ_MODES)
+        )
     return {"walk": WALK, "drive": DRIVE, "ems": DRIVE, "all": WALK | DRIVE}[mode]
 
 
@@ -282,13 +282,15 @@ def read_pbf(
     try:
         ways = _read_ways(path, mask, seen, report)
         if not ways.way_id:
-            msg = f"{path}: no {mode} ways with located nodes"
-            raise NetworkFormatError(msg)
+            raise NetworkFormatError.worded(
+                "input.network.no_ways", field="path", name=path.name, mode=mode
+            )
         refs = np.frombuffer(ways.refs, dtype=np.int64)
         node_ids, node_lon, node_lat = _read_nodes(path, np.unique(refs), seen, report)
     except RuntimeError as exc:
-        msg = f"{path}: not a readable OpenStreetMap PBF file ({exc})"
-        raise NetworkFormatError(msg) from exc
+        raise NetworkFormatError.worded(
+            "input.network.unreadable_pbf", field="path", name=path.name
+        ) from exc
     pieces = _located_pieces(
         refs=refs,
         way_start=np.frombuffer(ways.start, dtype=np.int64),
@@ -298,8 +300,9 @@ def read_pbf(
         node_lat=node_lat,
     )
     if pieces is None:
-        msg = f"{path}: no {mode} ways with located nodes"
-        raise NetworkFormatError(msg)
+        raise NetworkFormatError.worded(
+            "input.network.no_ways", field="path", name=path.name, mode=mode
+        )
     order, lon, lat, piece_start, piece_way = pieces
     names = np.asarray(sorted(ways.classes, key=ways.classes.__getitem__), dtype=str)
     way_code = np.frombuffer(ways.road_class, dtype=np.int16)

@@ -74,8 +74,7 @@ def read_network(
     path = Path(path)
     mask = mode_mask(mode)
     if not path.is_file():
-        msg = f"road network file not found: {path}"
-        raise NetworkFormatError(msg)
+        raise NetworkFormatError.worded("input.common.no_file", field="path", name=path.name)
     name = path.name.lower()
     if name.endswith(".pbf"):
         return read_pbf(path, mode=mode, simplify=simplify, progress=progress, tally=tally)
@@ -85,8 +84,9 @@ def read_network(
         try:
             G = ox.graph_from_xml(path, bidirectional=False, simplify=simplify, retain_all=True)
         except Exception as exc:  # osmnx raises bare exceptions of several kinds on bad XML
-            msg = f"{path}: not a readable OpenStreetMap XML file ({exc})"
-            raise NetworkFormatError(msg) from exc
+            raise NetworkFormatError.worded(
+                "input.network.unreadable_xml", field="path", name=path.name
+            ) from exc
         return _keep_mask(network_from_graph(G), mask)
     if name.endswith(".graphml"):
         import osmnx as ox
@@ -94,11 +94,16 @@ def read_network(
         try:
             G = ox.load_graphml(path)
         except Exception as exc:  # networkx/osmnx raise several kinds on bad GraphML
-            msg = f"{path}: not a readable osmnx GraphML file ({exc})"
-            raise NetworkFormatError(msg) from exc
+            raise NetworkFormatError.worded(
+                "input.network.unreadable_graphml", field="path", name=path.name
+            ) from exc
         return _keep_mask(network_from_graph(G), mask)
-    msg = f"{path}: unsupported network format; use .osm, .xml, .osm.pbf, .pbf or .graphml"
-    raise NetworkFormatError(msg)
+    raise NetworkFormatError.worded(
+        "input.network.format",
+        field="path",
+        name=path.name,
+        expected=".osm / .xml / .osm.pbf / .pbf / .graphml",
+    )
 
 
 def _keep_mask(net: Network, mask: int) -> Network:
@@ -176,8 +181,7 @@ def network_from_graph(G: "nx.MultiDiGraph", *, synthetic: bool = False) -> Netw
 
     nodes = list(G.nodes)
     if not nodes:
-        msg = "the graph has no nodes"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.no_nodes", field="G")
     index = {node: i for i, node in enumerate(nodes)}
     x = np.array([float(G.nodes[v]["x"]) for v in nodes])
     y = np.array([float(G.nodes[v]["y"]) for v in nodes])
@@ -273,11 +277,14 @@ def network_from_edges(
         Projected to the UTM zone of the data when the GeoDataFrame is geographic.
     """
     if gdf_edges.crs is None:
-        msg = "gdf_edges has no CRS; set it (e.g. EPSG:4326) before building a network"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.no_crs", field="gdf_edges")
     if highway_col not in gdf_edges.columns:
-        msg = f"gdf_edges lacks the {highway_col!r} column"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded(
+            "input.common.no_column",
+            field="highway_col",
+            column=highway_col,
+            have=" / ".join(map(str, gdf_edges.columns)),
+        )
     gdf = gdf_edges
     if gdf.crs.is_geographic:
         centroid = gdf.geometry.union_all().centroid
@@ -293,8 +300,7 @@ def network_from_edges(
     starts = shapely.get_coordinates(shapely.get_point(lines, 0))
     ends = shapely.get_coordinates(shapely.get_point(lines, -1))
     if starts.shape[0] != len(gdf) or ends.shape[0] != len(gdf):
-        msg = "every geometry of gdf_edges must be a (mergeable) LineString"
-        raise NetworkInputError(msg)
+        raise NetworkInputError.worded("input.network.not_lines", field="gdf_edges")
     # ends closer than 1 cm are one node: snap to a centimetre grid
     grid = np.round(np.vstack([starts, ends]) * 100.0).astype(np.int64)
     keys, inverse = np.unique(grid, axis=0, return_inverse=True)

@@ -68,14 +68,16 @@ def project_lonlat(
     lon_arr = np.asarray(lon, dtype=np.float64).reshape(-1)
     lat_arr = np.asarray(lat, dtype=np.float64).reshape(-1)
     if lon_arr.shape != lat_arr.shape:
-        msg = f"lon and lat differ in length ({lon_arr.shape[0]} vs {lat_arr.shape[0]})"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.count", field="lat", given=lat_arr.shape[0], n=lon_arr.shape[0]
+        )
     bad = ~(np.isfinite(lon_arr) & np.isfinite(lat_arr))
     bad |= (np.abs(lat_arr) > 90) | (np.abs(lon_arr) > 180)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        msg = f"point {row}: ({lon_arr[row]}, {lat_arr[row]}) is not a WGS84 lon/lat in degrees"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.lonlat", field="lon", row=row, lon=lon_arr[row], lat=lat_arr[row]
+        )
     transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = transformer.transform(lon_arr, lat_arr)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -109,13 +111,13 @@ def snap_xy(
     """
     check_mode(mode)
     if max_snap_m is not None and not (np.isfinite(max_snap_m) and max_snap_m >= 0):
-        msg = f"max_snap_m must be a finite number of metres >= 0, got {max_snap_m}"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded("input.common.metres", field="max_snap_m", value=max_snap_m)
     xs = np.asarray(x, dtype=np.float64).reshape(-1)
     ys = np.asarray(y, dtype=np.float64).reshape(-1)
     if xs.shape != ys.shape:
-        msg = f"x and y differ in length ({xs.shape[0]} vs {ys.shape[0]})"
-        raise CoverageInputError(msg)
+        raise CoverageInputError.worded(
+            "input.common.count", field="y", given=ys.shape[0], n=xs.shape[0]
+        )
     node = np.full(xs.shape[0], -1, dtype=np.int64)
     distance = np.full(xs.shape[0], np.inf)
     targets, tree = _tree(net, mode)

@@ -268,8 +268,9 @@ def travel_model(
     _check_positive({"walk_speed_kph": walk_speed_kph, "emergency_factor": emergency_factor})
     _check_positive({"maxspeed_cap_kph": maxspeed_cap_kph})
     if not math.isfinite(dispatch_delay_min) or dispatch_delay_min < 0:
-        msg = f"dispatch_delay_min must be a finite number >= 0, got {dispatch_delay_min}"
-        raise SpeedTableError(msg)
+        raise SpeedTableError.worded(
+            "input.common.minutes", field="dispatch_delay_min", value=dispatch_delay_min
+        )
     urban_override = dict(speed_kph or {})
     rural_override = dict(rural_speed_kph or {})
     _check_positive(urban_override)
@@ -309,5 +310,4 @@ def travel_model(
 def _check_positive(values: Mapping[str, float]) -> None:
     for name, value in values.items():
         if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-            msg = f"{name} must be a finite number > 0, got {value!r}"
-            raise SpeedTableError(msg)
+            raise SpeedTableError.worded("input.common.positive", field=name, value=value)

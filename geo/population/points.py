@@ -52,13 +52,20 @@ def read_points(
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError) as exc:
-        msg = f"{path}: cannot read CSV ({exc})"
-        raise PopulationError(msg) from exc
-    required = [lon_column, lat_column, *([weight_column] if weight_column else [])]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        msg = f"{path}: missing column(s) {', '.join(missing)}"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.common.unreadable_csv", field="path", name=Path(path).name
+        ) from exc
+    options = {"lon_column": lon_column, "lat_column": lat_column, "weight_column": weight_column}
+    for option, name in options.items():
+        if name is not None and name not in frame.columns:
+            raise PopulationError.worded(
+                "input.common.no_column_in",
+                field=option,
+                name=Path(path).name,
+                column=name,
+                have=" / ".join(map(str, frame.columns)),
+            )
+    required = [name for name in options.values() if name is not None]
 
     # every required value a finite number, named by its line when it is not
     for column in required:
@@ -66,11 +73,13 @@ def read_points(
         bad = ~np.isfinite(values.to_numpy())
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            msg = (
-                f"{path}:{row + _FIRST_DATA_LINE}: {column} must be a number, "
-                f"got {frame[column].iloc[row]!r}"
+            raise PopulationError.worded(
+                "input.common.not_number",
+                field=column,
+                name=Path(path).name,
+                line=row + _FIRST_DATA_LINE,
+                value=frame[column].astype(object).iloc[row],
             )
-            raise PopulationError(msg)
         frame[column] = values
 
     # coordinates in WGS84's range, weights not negative
@@ -79,15 +88,23 @@ def read_points(
     outside = (np.abs(lon) > 180.0) | (np.abs(lat) > 90.0)
     if outside.any():
         row = int(np.flatnonzero(outside)[0])
-        msg = (
-            f"{path}:{row + _FIRST_DATA_LINE}: ({lon_column}, {lat_column}) = "
-            f"({lon[row]}, {lat[row]}) is not a WGS84 longitude/latitude"
+        raise PopulationError.worded(
+            "input.common.lonlat_line",
+            field=lon_column,
+            name=Path(path).name,
+            line=row + _FIRST_DATA_LINE,
+            lon=lon[row],
+            lat=lat[row],
         )
-        raise PopulationError(msg)
     if weight_column:
         negative = frame[weight_column].to_numpy() < 0.0
         if negative.any():
             row = int(np.flatnonzero(negative)[0])
-            msg = f"{path}:{row + _FIRST_DATA_LINE}: {weight_column} must be >= 0"
-            raise PopulationError(msg)
+            raise PopulationError.worded(
+                "input.common.negative_line",
+                field=weight_column,
+                name=Path(path).name,
+                line=row + _FIRST_DATA_LINE,
+                value=frame[weight_column].iloc[row],
+            )
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")

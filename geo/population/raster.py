@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.errors import InputError
+from geo.errors import PopulationError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -66,8 +66,8 @@ def raster_cell_sums(
 
     Raises
     ------
-    InputError
-        When the raster cannot be read or has no CRS.
+    PopulationError
+        When the raster cannot be read, has no CRS or no such band, or lies outside the cells.
     """
     import rasterio
     import shapely
@@ -77,12 +77,18 @@ def raster_cell_sums(
     try:
         source = rasterio.open(path)
     except (rasterio.errors.RasterioIOError, OSError) as exc:
-        msg = f"cannot read the raster {path.name}: {exc}"
-        raise InputError(msg) from exc
+        raise PopulationError.worded(
+            "input.population.raster_unreadable", field="path", name=path.name
+        ) from exc
     with source:
         if source.crs is None:
-            msg = f"the raster {path.name} has no CRS"
-            raise InputError(msg)
+            raise PopulationError.worded(
+                "input.population.raster_crs", field="path", name=path.name
+            )
+        if not 1 <= band <= source.count:
+            raise PopulationError.worded(
+                "input.population.band", field="band", value=band, n=source.count
+            )
         projected = cells.to_crs(source.crs)
         tree = shapely.STRtree(projected.geometry.to_numpy())
         # only the rows and columns the cells reach are read
@@ -91,6 +97,10 @@ def raster_cell_sums(
         row0 = max(int(np.floor(reach.row_off)), 0)
         col1 = min(int(np.ceil(reach.col_off + reach.width)), source.width)
         row1 = min(int(np.ceil(reach.row_off + reach.height)), source.height)
+        if col1 <= col0 or row1 <= row0:
+            raise PopulationError.worded(
+                "input.population.raster_outside", field="path", name=path.name
+            )
         nodata = source.nodata
         for top in range(row0, row1, WINDOW_ROWS):
             if progress is not None:

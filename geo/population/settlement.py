@@ -92,8 +92,9 @@ def classify_settlement_grid(
     people = np.asarray(population, dtype=np.float64)
     area = np.asarray(area_km2, dtype=np.float64)
     if people.ndim != 2 or people.shape != area.shape:
-        msg = f"population {people.shape} and area_km2 {area.shape} must be equal 2-D shapes"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.grid_shapes", field="area_km2", people=people.shape, area=area.shape
+        )
     density = np.divide(people, area, out=np.zeros_like(people), where=area > 0.0)
     dense = density >= URBAN_CENTRE_MIN_DENSITY_PER_KM2
     moderate = density >= URBAN_CLUSTER_MIN_DENSITY_PER_KM2

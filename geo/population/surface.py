@@ -186,8 +186,9 @@ def build_population_grid(
         a polygon; the message names the column or region.
     """
     if not np.isfinite(cell_size_m) or cell_size_m < 1.0:
-        msg = f"cell_size_m must be a finite number of metres >= 1, got {cell_size_m!r}"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.cell_size", field="cell_size_m", value=cell_size_m
+        )
     codes, population, shares, geometries = _check_regions(
         gdf_regions,
         region_column=region_column,
@@ -271,8 +272,12 @@ def _require_columns(df: pd.DataFrame, columns: list[str], *, what: str) -> None
     """Raise :class:`PopulationError` naming the first of ``columns`` missing from ``df``."""
     for column in columns:
         if column not in df.columns:
-            msg = f"{what}: missing column {column!r}"
-            raise PopulationError(msg)
+            raise PopulationError.worded(
+                "input.common.no_column",
+                field=what,
+                column=column,
+                have=" / ".join(map(str, df.columns)),
+            )
 
 
 def _whole_numbers(values: pd.Series, column: str, *, labels: NDArray[Any]) -> NDArray[np.int64]:
@@ -281,11 +286,12 @@ def _whole_numbers(values: pd.Series, column: str, *, labels: NDArray[Any]) -> N
     bad = ~np.isfinite(raw) | (raw < 0.0) | (raw != np.floor(raw))
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"{labels[first]!r}: {column!r} is {values.astype(object).iloc[first]!r}; "
-            "a population must be a non-negative whole number"
+        raise PopulationError.worded(
+            "input.population.whole",
+            field=column,
+            region=labels[first],
+            value=values.astype(object).iloc[first],
         )
-        raise PopulationError(msg)
     return raw.astype(np.int64)
 
 
@@ -299,26 +305,25 @@ def _check_regions(
     """Validated codes, populations, normalised GHSL shares and polygons of the regions."""
     missing = [c for c in GHSL_CLASSES if c not in share_columns]
     if missing:
-        msg = f"share_columns lacks the GHSL classes {missing}; expected keys {GHSL_CLASSES}"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.ghsl_classes",
+            field="share_columns",
+            missing=" / ".join(map(str, missing)),
+        )
     shares_cols = [share_columns[c] for c in GHSL_CLASSES]
     _require_columns(gdf, [region_column, population_column, *shares_cols], what="regions")
     if len(gdf) == 0:
-        msg = "no regions given"
-        raise PopulationError(msg)
+        raise PopulationError.worded("input.population.no_regions", field="gdf_regions")
     if gdf.crs is None or not gdf.crs.is_projected:
-        msg = (
-            f"regions must be in a metric (projected) CRS, got {gdf.crs}; "
-            "project them first, e.g. to EPSG:32649 (UTM 49N) for Hunan"
-        )
-        raise PopulationError(msg)
+        raise PopulationError.worded("input.common.metric_crs", field="gdf_regions", crs=gdf.crs)
     codes = gdf[region_column].to_numpy()
     # plain Python values, so that messages read '430102' or 430102, never np.int64(430102)
     names = np.asarray(codes).astype(object)
     duplicated = pd.Series(codes).duplicated().to_numpy()
     if duplicated.any():
-        msg = f"region {names[duplicated][0]!r} appears twice in column {region_column!r}"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.twice", field=region_column, region=names[duplicated][0]
+        )
 
     geometries = np.asarray(gdf.geometry.to_numpy(), dtype=object)
     kinds = np.asarray(shapely.get_type_id(geometries))
@@ -327,12 +332,12 @@ def _check_regions(
     bad |= ~np.asarray(shapely.is_valid(geometries)) | (np.asarray(shapely.area(geometries)) <= 0)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"region {names[first]!r}: geometry must be a valid non-empty (multi)polygon "
-            f"with area, got {shapely.get_type_id(geometries[first])} "
-            f"({shapely.is_valid_reason(geometries[first])})"
+        raise PopulationError.worded(
+            "input.population.region_geometry",
+            field="gdf_regions",
+            region=names[first],
+            kind=getattr(geometries[first], "geom_type", None),
         )
-        raise PopulationError(msg)
 
     population = _whole_numbers(gdf[population_column], population_column, labels=names)
     shares = _check_shares(gdf, shares_cols, names, population)
@@ -352,13 +357,20 @@ def _check_shares(
     bad = ~np.isfinite(raw) | (raw < 0.0)
     if bad.any():
         row, col = (int(i[0]) for i in np.nonzero(bad))
-        msg = f"region {codes[row]!r}: share {columns[col]!r} is {raw[row, col]!r}, not >= 0"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.share",
+            field=columns[col],
+            region=codes[row],
+            value=float(raw[row, col]),
+        )
     total = raw.sum(axis=1)
     empty = (total <= 0.0) & (population > 0)
     if empty.any():
-        msg = f"region {codes[np.flatnonzero(empty)[0]]!r}: its GHSL shares sum to zero"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.shares_zero",
+            field="share_columns",
+            region=codes[np.flatnonzero(empty)[0]],
+        )
     normalised = np.zeros_like(raw)
     np.divide(raw, total[:, None], out=normalised, where=total[:, None] > 0.0)
     return normalised
@@ -380,11 +392,13 @@ def _urban_residents(
     bad = np.isfinite(census) & ((census < 0.0) | (census > population))
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"region {names[first]!r}: {column!r} is {float(census[first])!r}, "
-            f"not between 0 and its population {int(population[first])}"
+        raise PopulationError.worded(
+            "input.population.urban",
+            field=column,
+            region=names[first],
+            value=float(census[first]),
+            population=int(population[first]),
         )
-        raise PopulationError(msg)
     return np.asarray(np.where(np.isfinite(census), census, ghsl), dtype=np.float64)
 
 
@@ -395,8 +409,9 @@ def _check_every_region_has_cells(
     counts = np.bincount(pieces.region, minlength=codes.shape[0])
     lost = (counts == 0) & (population > 0)
     if lost.any():
-        msg = f"region {codes[np.flatnonzero(lost)[0]]!r} has people but no grid cell"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.no_cells", field="gdf_regions", region=codes[np.flatnonzero(lost)[0]]
+        )
 
 
 def _segment_arrays(
@@ -404,21 +419,21 @@ def _segment_arrays(
 ) -> tuple[NDArray[np.float64], ...]:
     """Validated ``x0, y0, x1, y1, weight`` arrays of the road segments."""
     if len(segments) != 4:
-        msg = f"segments must be four arrays (x0, y0, x1, y1), got {len(segments)}"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.segments", field="segments", given=len(segments)
+        )
     arrays = [np.asarray(a, dtype=np.float64) for a in segments]
     n = arrays[0].shape[0] if arrays[0].ndim == 1 else -1
     for name, arr in zip(("x0", "y0", "x1", "y1"), arrays, strict=True):
         if arr.ndim != 1 or arr.shape[0] != n:
-            msg = f"segments {name} must be 1-D with {n} values, got shape {arr.shape}"
-            raise PopulationError(msg)
+            raise PopulationError.worded(
+                "input.common.count", field=f"segments.{name}", given=arr.shape, n=n
+            )
         if not np.all(np.isfinite(arr)):
-            msg = f"segments {name} holds non-finite coordinates"
-            raise PopulationError(msg)
+            raise PopulationError.worded("input.common.finite_xy", field=f"segments.{name}")
     weight = np.broadcast_to(np.asarray(segment_weight, dtype=np.float64), (n,)).copy()
     if not np.all(np.isfinite(weight) & (weight >= 0.0)):
-        msg = "segment_weight must be finite and >= 0"
-        raise PopulationError(msg)
+        raise PopulationError.worded("input.population.segment_weight", field="segment_weight")
     return (*arrays, weight)
 
 
@@ -428,8 +443,9 @@ def _check_real_area(real_area: BaseGeometry | None) -> BaseGeometry | None:
         return None
     # GEOS type ids 3 Polygon, 6 MultiPolygon (shapely.GeometryType)
     if shapely.get_type_id(real_area) not in (3, 6) or shapely.is_empty(real_area):
-        msg = f"real_area must be a non-empty (multi)polygon, got {real_area.geom_type}"
-        raise PopulationError(msg)
+        raise PopulationError.worded(
+            "input.population.real_area", field="real_area", kind=real_area.geom_type
+        )
     shapely.prepare(real_area)
     return real_area
 

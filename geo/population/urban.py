@@ -57,30 +57,36 @@ def calibrate_urban(
     people = np.asarray(population, dtype=np.float64)
     density = np.asarray(density_per_km2, dtype=np.float64)
     if not len(codes) == len(people) == len(density):
-        msg = (
-            f"region_adcodes, population and density_per_km2 differ in length "
-            f"({len(codes)}, {len(people)}, {len(density)})"
+        raise InputError.worded(
+            "input.population.urban_lengths",
+            field="density_per_km2",
+            codes=len(codes),
+            people=len(people),
+            density=len(density),
         )
-        raise InputError(msg)
     if (people < 0).any():
-        msg = "population: cells must not have negative residents"
-        raise InputError(msg)
+        raise InputError.worded("input.population.negative", field="population")
     urban = (
         np.zeros(len(codes), dtype=np.bool_)
         if fallback is None
         else np.asarray(fallback, dtype=np.bool_).copy()
     )
     if len(urban) != len(codes):
-        msg = f"fallback has {len(urban)} flags for {len(codes)} cells"
-        raise InputError(msg)
+        raise InputError.worded(
+            "input.common.count", field="fallback", given=len(urban), n=len(codes)
+        )
 
     for code in np.unique(codes):
         target = urban_population.get(str(code))
         if target is None:
             continue
         if target < 0:
-            msg = f"urban_population[{code}]: must not be negative, got {target}"
-            raise InputError(msg)
+            raise InputError.worded(
+                "input.population.urban_negative",
+                field="urban_population",
+                region=str(code),
+                value=target,
+            )
         cells = np.flatnonzero(codes == code)
         urban[cells] = _densest_first(people[cells], density[cells], float(target))
     return urban

@@ -41,19 +41,25 @@ def place_seats(
     else:
         arr = np.asarray(seats, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] == 0:
-            msg = f"seats must be a non-empty sequence of (x, y, weight), got shape {arr.shape}"
-            raise SyntheticInputError(msg)
+            raise SyntheticInputError.worded(
+                "input.synthetic.seats", field="seats", shape=arr.shape
+            )
         sx, sy, sw = arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy()
         bad_weight = ~np.isfinite(sw) | (sw <= 0)
         if bad_weight.any():
-            msg = f"seat weights must be finite and > 0; bad rows {np.flatnonzero(bad_weight)[:5]}"
-            raise SyntheticInputError(msg)
+            raise SyntheticInputError.worded(
+                "input.synthetic.seat_weights",
+                field="seats",
+                rows=" / ".join(map(str, np.flatnonzero(bad_weight)[:5].tolist())),
+            )
         outside = ~shapely.contains_xy(boundary, sx, sy)
         if outside.any():
-            msg = (
-                f"{int(outside.sum())} seats lie outside the boundary, e.g. row {outside.argmax()}"
+            raise SyntheticInputError.worded(
+                "input.synthetic.seats_outside",
+                field="seats",
+                n=int(outside.sum()),
+                row=int(outside.argmax()),
             )
-            raise SyntheticInputError(msg)
     order = np.argsort(-sw, kind="stable")
     return Seats(x=sx[order], y=sy[order], weight=sw[order])
 

@@ -274,11 +274,13 @@ def generate_road_arrays(
     )
     n_nodes = layers.n_nodes
     if abs(n_nodes / target_nodes - 1.0) > NODE_COUNT_TOLERANCE:
-        msg = (
-            f"could not fit target_nodes={target_nodes} into the boundary with {n_seats} seats "
-            f"(got {n_nodes} nodes); give fewer seats or a larger target"
+        raise SyntheticInputError.worded(
+            "input.synthetic.fit",
+            field="target_nodes",
+            value=target_nodes,
+            seats=n_seats,
+            got=n_nodes,
         )
-        raise SyntheticInputError(msg)
     x, y, edge_u, edge_v, edge_cls, edge_real = _join(boundary, seat, layers)
     urban = np.zeros(n_nodes, dtype=np.bool_)
     urban[: layers.town.x.shape[0]] = True
@@ -510,21 +512,26 @@ def _check_parameters(
     track_share: float,
 ) -> None:
     if not MIN_TARGET_NODES <= target_nodes <= MAX_TARGET_NODES:
-        msg = (
-            f"target_nodes must be in [{MIN_TARGET_NODES}, {MAX_TARGET_NODES}], got {target_nodes}"
+        raise SyntheticInputError.worded(
+            "input.common.between",
+            field="target_nodes",
+            value=target_nodes,
+            low=MIN_TARGET_NODES,
+            high=MAX_TARGET_NODES,
         )
-        raise SyntheticInputError(msg)
     for name, share in (
         ("urban_share", urban_share),
         ("rural_loop_share", rural_loop_share),
         ("track_share", track_share),
     ):
         if not 0.0 <= share <= 1.0:
-            msg = f"{name} must be in [0, 1], got {share}"
-            raise SyntheticInputError(msg)
+            raise SyntheticInputError.worded(
+                "input.common.between", field=name, value=share, low=0, high=1
+            )
     if not 0.0 < block_min_m <= block_max_m:
-        msg = f"need 0 < block_min_m <= block_max_m, got {block_min_m} and {block_max_m}"
-        raise SyntheticInputError(msg)
+        raise SyntheticInputError.worded(
+            "input.synthetic.blocks", field="block_min_m", low=block_min_m, high=block_max_m
+        )
 
 
 def _polygonal(boundary: BaseGeometry) -> Polygon | MultiPolygon:
@@ -536,11 +543,11 @@ def _polygonal(boundary: BaseGeometry) -> Polygon | MultiPolygon:
             [p for g in polygons for p in (g.geoms if isinstance(g, MultiPolygon) else [g])]
         )
     if not isinstance(boundary, Polygon | MultiPolygon) or boundary.is_empty:
-        msg = f"boundary must be a non-empty Polygon or MultiPolygon, got {type(boundary).__name__}"
-        raise SyntheticInputError(msg)
+        raise SyntheticInputError.worded(
+            "input.synthetic.boundary", field="boundary", kind=type(boundary).__name__
+        )
     min_x, min_y, max_x, max_y = boundary.bounds
     # a whole county in degrees is far below 1 km² of "area": the CRS is geographic, not metric
     if boundary.area < 1e6 and -180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90:
-        msg = "boundary looks like longitude/latitude degrees; project it to metres (EPSG:32649)"
-        raise SyntheticInputError(msg)
+        raise SyntheticInputError.worded("input.synthetic.degrees", field="boundary")
     return boundary

@@ -68,7 +68,7 @@ def test_a_write_without_a_token_is_401_naming_the_scheme(anonymous: TestClient)
     [
         ("Bearer not-a-token", "令牌格式不对"),
         ("Bearer fpl_" + "A" * 43, "未知的 API 令牌"),
-        ("Basic dXNlcjpwYXNz", "must be 'Bearer <token>'"),
+        ("Basic dXNlcjpwYXNz", "请求头 Authorization 应为 “Bearer <令牌>”"),
     ],
 )
 def test_a_bad_token_is_401_even_on_a_read(anonymous: TestClient, header: str, words: str) -> None:

@@ -126,9 +126,7 @@ def test_an_unprepared_city_names_the_demo_command(api: TestClient) -> None:
 
     assert response.status_code == 409
     error = response.json()["error"]
-    assert error["message"] == (
-        "城市 439900 尚未准备：请运行 fplan demo --city 439900 生成路网、人口与机构"
-    )
+    assert error["message"] == "城市 439900 尚无路网：请运行 fplan demo --city 439900 准备该城市"
     assert error["details"][0]["field"] == "city"
     english = api.get("/api/v1/compliance", params={"city": CITY, "lang": "en"}).json()["error"]
     assert "run `fplan demo --city 439900`" in english["message"]
@@ -147,7 +145,7 @@ def test_an_unprepared_city_names_the_demo_command(api: TestClient) -> None:
     ],
 )
 def test_bad_cities_are_refused(api: TestClient, city: str, status: int, words: str) -> None:
-    response = api.get("/api/v1/compliance", params={"city": city})
+    response = api.get("/api/v1/compliance", params={"city": city, "lang": "en"})
 
     assert response.status_code == status
     assert words in response.json()["error"]["message"]

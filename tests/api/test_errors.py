@@ -65,18 +65,23 @@ def test_a_geo_input_error_in_a_route_is_a_422_with_the_standard_body(
     assert good.status_code == 200
     bad = client.get("/api/v1/test-datum", params={"crs": "utm49"})
     assert bad.status_code == 422
-    message = "unknown datum 'utm49': expected one of wgs84, gcj02, bd09"
-    # Chinese by default: the code's headline first; the detail keeps the error's own words
+    # Chinese by default, from the catalogue, naming the input and the value
+    chinese = "crs：未知的取值 'utm49'，可选 wgs84 / gcj02 / bd09"
     assert bad.json() == {
         "error": {
             "code": "invalid_input",
-            "message": f"输入有误：{message}",
-            "details": [{"msg": message}],
+            "message": chinese,
+            "details": [{"field": "crs", "msg": chinese}],
         }
     }
     english = client.get("/api/v1/test-datum", params={"crs": "utm49", "lang": "en"})
+    message = "crs: unknown value 'utm49'; expected one of wgs84 / gcj02 / bd09"
     assert english.json() == {
-        "error": {"code": "invalid_input", "message": message, "details": [{"msg": message}]}
+        "error": {
+            "code": "invalid_input",
+            "message": message,
+            "details": [{"field": "crs", "msg": message}],
+        }
     }
 
 

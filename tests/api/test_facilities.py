@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Facility
 from geo.datum import wgs84_to_gcj02
 from geo.terms import PLAN_CAPACITY_FIELDS, PLAN_CHOICE_FIELDS, UNRECORDED_FLAGS
+from tests._english import english_sentences
 
 
 def feature(lon: float, lat: float, **props: object) -> dict[str, object]:
@@ -92,10 +93,25 @@ def test_gcj02_input_is_stored_as_wgs84(client: TestClient) -> None:
         (feature(113.05, 128.05), "", "geometry.coordinates", "out of range"),
         (feature(28.05, 113.05), "", "geometry.coordinates", "swapped"),
         (feature(120.0, 30.0), "", "geometry.coordinates", "outside every region"),
-        (feature(113.05, 28.05, beds=-1), "", "properties.beds", "greater than or equal"),
-        (feature(113.05, 28.05, type="hospital"), "", "properties.type", "Input should be"),
-        (feature(113.05, 28.05, colour="red"), "", "properties.colour", "Extra inputs"),
-        (feature(113.05, 28.05), "?crs=utm", "crs", "Input should be"),
+        (feature(113.05, 28.05, beds=-1), "", "properties.beds", "must be at least 0, got -1"),
+        (
+            feature(113.05, 28.05, type="hospital"),
+            "",
+            "properties.type",
+            "properties.type must be 'general_hospital', ",
+        ),
+        (
+            feature(113.05, 28.05, colour="red"),
+            "",
+            "properties.colour",
+            "properties.colour is not a field this request takes",
+        ),
+        (
+            feature(113.05, 28.05),
+            "?crs=utm",
+            "crs",
+            "crs must be 'wgs84', 'gcj02' or 'bd09', got 'utm'",
+        ),
     ],
 )
 def test_bad_input_is_refused_and_nothing_written(
@@ -107,11 +123,15 @@ def test_bad_input_is_refused_and_nothing_written(
     words: str,
 ) -> None:
     before = count(db_session)
-    response = client.post(f"/api/v1/facilities{query}", json=payload)
+    english = {"Accept-Language": "en"}
+    response = client.post(f"/api/v1/facilities{query}", json=payload, headers=english)
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert any(d["field"] == field for d in error["details"]), error
-    assert words in response.text
+    assert any(words in d["msg"] for d in error["details"]), error
+    chinese = client.post(f"/api/v1/facilities{query}", json=payload).json()["error"]
+    said = [chinese["message"], *(d["msg"] for d in chinese["details"])]
+    assert [s for s in said if english_sentences(s)] == []
     assert count(db_session) == before
 
 

@@ -14,6 +14,7 @@ from app.db.models import Facility
 from app.main import create_app
 from app.settings import Settings
 from geo.datum import wgs84_to_gcj02
+from tests._english import english_sentences
 
 URL = "/api/v1/facilities/import"
 HEADER = "id,name,type,lon,lat,beds,ambulances,grade,psychiatric_ward"
@@ -107,7 +108,7 @@ def test_bad_plan_fields_are_named(client: TestClient, db_session: Session) -> N
             "T2,卫生院,township_health_center,112.95,28.06,,,,province",
         ]
     )
-    response = upload(client, "bad-plan-fields.csv", text)
+    response = upload(client, "bad-plan-fields.csv", text, lang="en")
     assert response.status_code == 422, response.text
     details = response.json()["error"]["details"]
     problems = {(d["row"], d["field"]): d["msg"] for d in details}
@@ -158,8 +159,14 @@ def test_one_bad_row_rejects_the_file_and_every_bad_row_is_listed(
     )
     response = upload(client, "bad.csv", text)
     assert response.status_code == 422, response.text
-    error = response.json()["error"]
-    assert error["message"] == "输入有误：10 rows of bad.csv are invalid; nothing was imported"
+    chinese = response.json()["error"]
+    assert chinese["message"] == "bad.csv 中有 10 行有误；未导入任何内容"
+    assert [d["msg"] for d in chinese["details"] if english_sentences(d["msg"])] == []
+    error = upload(client, "bad.csv", text, lang="en").json()["error"]
+    assert error["message"] == "10 rows of bad.csv are invalid; nothing was imported"
+    assert [(d["row"], d["field"]) for d in error["details"]] == [
+        (d["row"], d["field"]) for d in chinese["details"]
+    ]
     by_row: dict[int, list[tuple[str, str]]] = {}
     for detail in error["details"]:
         by_row.setdefault(detail["row"], []).append((detail["field"], detail["msg"]))
@@ -194,7 +201,9 @@ def test_a_wrong_column_is_named(
     client: TestClient, db_session: Session, header: str, field: str, words: str
 ) -> None:
     before = count(db_session)
-    response = upload(client, "cols.csv", f"{header}\nX,卫生院,village_clinic,113.05,28.05")
+    response = upload(
+        client, "cols.csv", f"{header}\nX,卫生院,village_clinic,113.05,28.05", lang="en"
+    )
     assert response.status_code == 422
     details = response.json()["error"]["details"]
     assert any(d["field"] == field and words in d["msg"] for d in details), details
@@ -208,7 +217,7 @@ def test_ids_already_imported_from_the_same_file_are_refused(
     text = f"{HEADER}\nK1,卫生院,village_clinic,113.05,28.05,,,,"
     assert upload(client, "clinics.csv", text).status_code == 201
     before = count(db_session)
-    again = upload(client, "clinics.csv", text)
+    again = upload(client, "clinics.csv", text, lang="en")
     assert again.status_code == 422
     assert "already imported from 'clinics.csv'" in again.json()["error"]["details"][0]["msg"]
     assert count(db_session) == before
@@ -219,7 +228,7 @@ def test_ids_already_imported_from_the_same_file_are_refused(
 @pytest.mark.usefixtures("tiny_city")
 def test_points_outside_the_given_city_are_refused(client: TestClient) -> None:
     text = f"{HEADER}\nW1,西县卫生院,village_clinic,112.95,28.05,,,,"
-    response = upload(client, "west.csv", text, city="439901")
+    response = upload(client, "west.csv", text, city="439901", lang="en")
     assert response.status_code == 422
     assert "outside city 439901" in response.json()["error"]["details"][0]["msg"]
     assert upload(client, "west.csv", text, city="439900").status_code == 201
@@ -283,9 +292,11 @@ def test_geojson_features_are_checked_by_index(client: TestClient, db_session: S
 def test_bad_files_are_422_naming_the_problem(
     client: TestClient, name: str, content: str, words: str
 ) -> None:
-    response = upload(client, name, content)
+    response = upload(client, name, content, lang="en")
     assert response.status_code == 422, response.text
     assert words in response.json()["error"]["message"]
+    chinese = upload(client, name, content).json()["error"]["message"]
+    assert english_sentences(chinese) == []
 
 
 @pytest.fixture
@@ -308,6 +319,9 @@ def test_uploads_and_bodies_over_the_limit_are_413(
     response = upload(small_limits, "big.csv", f"{HEADER}\n{rows}")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
+    assert response.json()["error"]["message"] == "请求内容超过此地址的上限 2,048 字节"
+    english = upload(small_limits, "big.csv", f"{HEADER}\n{rows}", lang="en").json()["error"]
+    assert english["message"] == "the request body is over the limit of 2,048 bytes for this path"
     small = upload(
         small_limits, "small.csv", f"{HEADER}\nS1,卫生院,village_clinic,113.05,28.05,,,,"
     )

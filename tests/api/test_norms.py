@@ -72,9 +72,8 @@ def test_a_city_without_a_plan(client: TestClient) -> None:
     response = client.get("/api/v1/norms", params={"city": "430200"})
 
     assert response.status_code == 404
-    assert (
-        "catalogues exist for 430100, 430400, 430600, 431100, 433101"
-        in (response.json()["error"]["message"])
+    assert response.json()["error"]["message"] == (
+        "城市 430200 没有规划规范；已有规范的城市：430100, 430400, 430600, 431100, 433101"
     )
     assert client.get("/api/v1/norms", params={"city": "4302"}).status_code == 422
 

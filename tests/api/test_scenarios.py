@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Facility
+from tests._english import english_sentences
 from tests.fixtures.compliance_city import CITY, EAST, LAT, WEST
 from tests.fixtures.compliance_city import prepare as prepare_city
 
@@ -289,7 +290,7 @@ def test_closing_a_facility_loses_coverage(
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        (add(113.05, "x", "hospital"), "properties.type", "Input should be"),
+        (add(113.05, "x", "hospital"), "properties.type", "must be 'general_hospital', "),
         (add(120.0, "x", "ems_station"), "geometry.coordinates", "outside every region"),
         (
             add(113.05, "x", "ems_station", ambulances=1, negative_pressure_ambulances=2),
@@ -298,7 +299,7 @@ def test_closing_a_facility_loses_coverage(
         ),
         ({"kind": "close", "facility_id": 999_999}, "facility_id", "not a facility of city"),
         # a union's tag is checked at the body: the message names it
-        ({"kind": "teleport", "facility_id": 1}, "", "using 'kind' does not match"),
+        ({"kind": "teleport", "facility_id": 1}, "", "'kind' must be one of 'add', "),
         ({"kind": "update", "facility_id": 1, "properties": {}}, "properties", "at least one"),
     ],
 )
@@ -315,12 +316,16 @@ def test_bad_changes_are_refused_naming_the_field(
     if change.get("kind") == "update":
         change = {**change, "facility_id": facilities["station"].id}
 
-    response = api.post(f"/api/v1/scenarios/{sid}/changes", json=change, headers=planner)
+    path = f"/api/v1/scenarios/{sid}/changes"
+    response = api.post(path, params={"lang": "en"}, json=change, headers=planner)
 
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert not field or any(d["field"].endswith(field) for d in error["details"]), error
-    assert words in response.text
+    assert any(words in d["msg"] for d in error["details"]), error
+    chinese = api.post(path, json=change, headers=planner).json()["error"]
+    said = [chinese["message"], *(d["msg"] for d in chinese["details"])]
+    assert [s for s in said if english_sentences(s)] == []
     scenario = api.get(f"/api/v1/scenarios/{sid}", headers=planner).json()
     assert (scenario["version"], scenario["changes"]) == (1, [])
 
@@ -334,7 +339,8 @@ def test_a_facility_is_closed_once(
     again = api.post(f"/api/v1/scenarios/{sid}/changes", json=close, headers=planner)
 
     assert again.status_code == 422
-    assert "already closed" in again.json()["error"]["message"]
+    township = facilities["township"].id
+    assert again.json()["error"]["message"] == f"机构 {township} 在本方案中已被关闭"
 
 
 def test_a_facility_of_another_city_is_refused(
@@ -375,7 +381,8 @@ def test_compliance_checks_the_scenario_parameter(
     empty = api.get("/api/v1/compliance", params={"city": CITY, "scenario": sid}).json()
 
     assert unknown.status_code == 404
-    assert "scenario" in unknown.json()["error"]["message"]
+    assert unknown.json()["error"]["message"] == f"没有编号为 {sid + 1000} 的方案"
+    assert unknown.json()["error"]["details"][0]["field"] == "scenario"
     assert other_city.status_code == 422
     assert other_city.json()["error"]["details"][0]["field"] == "scenario"
     # a scenario without changes: the baseline's results, in a run of its own

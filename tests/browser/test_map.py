@@ -11,7 +11,7 @@ import httpx
 import pytest
 from shapely.geometry import shape
 
-from app.api.routes.page import INSTALL_HINT
+from tests._english import english_sentences
 from tests.browser.conftest import CITY, MapPage
 
 MapPageFactory = Callable[..., MapPage]
@@ -242,6 +242,8 @@ def test_page_files_and_the_missing_library_hint(
     monkeypatch.setattr("app.api.routes.page.MAPLIBRE_DIST", tmp_path / "absent")
     missing = httpx.get(f"{live_url}/vendor/maplibre-gl/maplibre-gl.mjs")
     assert missing.status_code == 404
-    # Chinese by default: the code's headline, then the hint (its commands are the same)
-    assert missing.json()["error"]["message"] == f"未找到：{INSTALL_HINT}"
+    # Chinese by default, the commands as they are typed
+    said = missing.json()["error"]["message"]
+    assert said == "未安装地图组件：请运行 make run"
+    assert english_sentences(said) == []
     assert httpx.get(f"{live_url}/api/v1/health").status_code == 200

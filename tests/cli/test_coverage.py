@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
+from app.cli._help import reader_lang
 from app.cli.coverage import coverage
 from geo.access.coverage import compute_coverage
 from geo.network.readers import read_network
@@ -166,8 +167,23 @@ def test_human_output_is_a_table_on_stderr(
     assert english_sentences(result.stderr) == []
 
 
+def _in_english(runner: CliRunner, args: list[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run ``args`` for an English reader (the reader's language is read once per process)."""
+    monkeypatch.setenv("FPLAN_LANG", "en")
+    reader_lang.cache_clear()
+    try:
+        return runner.invoke(app, args)
+    finally:
+        monkeypatch.delenv("FPLAN_LANG")
+        reader_lang.cache_clear()
+
+
 def test_bad_csv_names_the_file_and_row(
-    runner: CliRunner, data_dir: Path, campus_csvs: tuple[Path, Path], tmp_path: Path
+    runner: CliRunner,
+    data_dir: Path,
+    campus_csvs: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     osm = data_dir / "changsha" / "hnu_campus.osm"
     bad = tmp_path / "people.csv"
@@ -175,11 +191,19 @@ def test_bad_csv_names_the_file_and_row(
     args = ["coverage", "--osm", str(osm), "--facilities", str(campus_csvs[0])]
     result = runner.invoke(app, [*args, "--population", str(bad), "--minutes", "5"])
     assert result.exit_code == 2
-    assert "people.csv: missing column(s) population" in result.stderr
+    # Chinese by default, naming the file and the column; English on request
+    flat = "".join(result.stderr.split())
+    assert "错误：people.csv：没有'population'列" in flat
+    assert english_sentences(result.stderr) == []
+    english = _in_english(runner, [*args, "--population", str(bad), "--minutes", "5"], monkeypatch)
+    assert english.exit_code == 2
+    assert "people.csv: no column 'population' (weight_column)" in english.stderr
     bad.write_text("lon,lat,population\n112.94,north,3\n")
     result = runner.invoke(app, [*args, "--population", str(bad), "--minutes", "5"])
     assert result.exit_code == 2
-    assert "people.csv:2: lat must be a number, got 'north'" in result.stderr
+    assert "people.csv第2行：lat须为数字，收到'north'" in "".join(result.stderr.split())
+    english = _in_english(runner, [*args, "--population", str(bad), "--minutes", "5"], monkeypatch)
+    assert "people.csv line 2: lat must be a number, got 'north'" in english.stderr
 
 
 def test_unreadable_network_exits_with_an_error(

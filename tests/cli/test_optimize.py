@@ -128,7 +128,10 @@ def test_the_rule_gives_the_model_type_and_spacing(environment: CheckEnvironment
         (["--model", "mclp", "--rule", "tiny.care_circle"], "k is required"),
         (["--model", "lscp", "--rule", "tiny.nothing"], "is not a rule of"),
         (["--model", "lscp", "--minutes", "15", "--radius-km", "5"], "exactly one"),
-        (["--model", "mclp", "--k", "0", "--rule", "tiny.care_circle"], "k: Input should be"),
+        (
+            ["--model", "mclp", "--k", "0", "--rule", "tiny.care_circle"],
+            "k must be at least 1, got 0",
+        ),
     ],
 )
 def test_bad_options_are_named(environment: CheckEnvironment, args: list[str], words: str) -> None:

@@ -1,5 +1,8 @@
 """fplan population import: a raster on a city's cells, calibrated to each county's census."""
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -8,11 +11,17 @@ import rasterio
 from rasterio.transform import from_origin
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from app.cli import app
+from app.cli._help import reader_lang
 from app.db.models import PopulationCell, Region
 from app.errors import InvalidInputError, NotFoundError
 from app.services import citydata, networks, population_files
 from app.settings import Settings
+from geo import messages
+from geo.errors import PopulationError
+from tests._english import english_sentences
 
 CITY = "439900"  # the tiny city: 东区 439901 (100,000) east of 西县 439902 (50,000)
 
@@ -109,8 +118,9 @@ def test_a_point_grid_and_refusals(surface: Session, tmp_path: Path) -> None:
     assert _by_unit(surface) == {"439901": 30, "439902": 10}
     assert done.source_population == 40
 
+    # a raster with no one on the cells (every pixel nodata) is refused
     with pytest.raises(InvalidInputError, match="holds nobody"):
-        population_files.import_population(surface, CITY, raster=_empty(tmp_path / "empty.tif"))
+        population_files.import_population(surface, CITY, raster=_nodata(tmp_path / "nodata.tif"))
     with pytest.raises(NotFoundError, match="no population surface"):
         population_files.import_population(surface, "430200", raster=tmp_path / "x.tif")
 
@@ -129,3 +139,83 @@ def _empty(path: Path) -> Path:
     ) as dst:
         dst.write(np.ones((2, 2), dtype=np.float32), 1)
     return path
+
+
+def _nodata(path: Path) -> Path:
+    # over both units, every pixel the raster's nodata marker
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=20,
+        width=40,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        nodata=-9999.0,
+        transform=from_origin(112.9, 28.1, 0.005, 0.005),
+    ) as dst:
+        dst.write(np.full((20, 40), -9999.0, dtype=np.float32), 1)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("source", "named", "english"),
+    [
+        # a GeoTIFF of another province: the file named, in the reader's language
+        ("outside.tif", "outside.tif", "does not overlap the city's analysis cells"),
+        # a point grid without the population column: the column named
+        ("grid.csv", "'population'", "grid.csv: no column 'population'"),
+        # a GIS grid that GDAL cannot read
+        ("grid.gpkg", "grid.gpkg", "cannot read grid.gpkg"),
+    ],
+)
+def test_a_refused_file_is_worded_by_the_catalogue(
+    surface: Session, tmp_path: Path, source: str, named: str, english: str
+) -> None:
+    path = tmp_path / source
+    if source.endswith(".tif"):
+        _empty(path)
+    elif source.endswith(".csv"):
+        path.write_text("lon,lat,people\n112.95,28.05,10\n", encoding="utf-8")
+    else:
+        path.write_text("not a GeoPackage", encoding="utf-8")
+    kind = {"raster": path} if source.endswith(".tif") else {"points": path}
+
+    with pytest.raises(PopulationError) as caught:
+        population_files.import_population(surface, CITY, **kind)
+
+    refusal = caught.value
+    assert refusal.key is not None
+    assert named in str(refusal)
+    assert re.search("[\u4e00-\u9fff]", str(refusal))
+    assert english_sentences(str(refusal)) == []
+    assert english in refusal.localized("en")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_command_says_what_was_refused_in_the_readers_language(
+    surface: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    @contextmanager
+    def test_session() -> Iterator[Session]:
+        yield surface
+
+    monkeypatch.setattr("app.cli.population.open_session", test_session)
+    monkeypatch.setenv("FPLAN_LANG", lang)
+    reader_lang.cache_clear()
+    tif = _empty(tmp_path / "outside.tif")
+    try:
+        result = CliRunner().invoke(
+            app, ["population", "import", "--raster", str(tif), "--city", CITY]
+        )
+    finally:
+        reader_lang.cache_clear()
+
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    # nothing imported, and why: the file named, in the reader's language
+    assert messages.text("cli.nothing_imported", lang) in said
+    assert messages.text("input.population.raster_outside", lang, name="outside.tif") in said
+    if lang == "zh":
+        assert english_sentences(said) == []

@@ -17,7 +17,6 @@ from app.errors import NotFoundError
 from app.settings import PROJECT_ROOT
 
 SWAGGER_DIST = PROJECT_ROOT / "node_modules" / "swagger-ui-dist"
-SWAGGER_HINT = "Swagger UI is not installed: run `make run` (or `npm ci` in the project folder)"
 _NAMES = re.compile(r"^(swagger-ui-bundle\.js|swagger-ui\.css|favicon-32x32\.png)$")
 _MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
 PREFIX = "/vendor/swagger-ui"
@@ -46,8 +45,10 @@ SwaggerName = Annotated[str, PathParam(max_length=40, description="a file of swa
 def get_swagger_file(name: SwaggerName) -> FileResponse:
     path = SWAGGER_DIST / name
     if not _NAMES.match(name) or not path.is_file():
-        why = SWAGGER_HINT if not SWAGGER_DIST.is_dir() else f"no Swagger UI file named {name!r}"
-        raise NotFoundError(why, details=[{"field": "name", "msg": why}])
+        key = (
+            "error.vendor.swagger_missing" if not SWAGGER_DIST.is_dir() else "error.vendor.no_file"
+        )
+        raise NotFoundError.worded(key, field="name", name=name)
     suffix = "." + name.rsplit(".", 1)[-1]
     return FileResponse(
         path, media_type=_MEDIA_TYPES[suffix], headers={"Cache-Control": "no-cache"}

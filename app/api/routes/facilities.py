@@ -144,8 +144,7 @@ def import_facilities(
     limit = settings.max_upload_bytes
     content = file.file.read(limit + 1)
     if len(content) > limit:
-        msg = f"the file is over the upload limit of {limit:,} bytes"
-        raise PayloadTooLargeError(msg, details=[{"field": "file", "msg": msg}])
+        raise PayloadTooLargeError.worded("error.upload.too_large", field="file", limit=limit)
     return imports.import_facilities(
         session,
         content,

@@ -23,11 +23,13 @@ def within_deadline(body: OptimizeRequest, settings: Settings) -> OptimizeReques
     if body.time_limit_s <= budget_s:
         return body
     if "time_limit_s" in body.model_fields_set:
-        msg = (
-            f"time_limit_s ({body.time_limit_s:g} s) is over the {budget_s:g} s this service "
-            f"gives a solver (half its {settings.compute_timeout_s:g} s computation deadline)"
+        raise InvalidInputError.worded(
+            "error.optimize.time_limit",
+            field="time_limit_s",
+            limit_s=body.time_limit_s,
+            budget_s=budget_s,
+            deadline_s=settings.compute_timeout_s,
         )
-        raise InvalidInputError(msg, details=[{"field": "time_limit_s", "msg": msg}])
     # the default limit shrinks to the budget of a service with a short deadline
     return body.model_copy(update={"time_limit_s": budget_s})
 

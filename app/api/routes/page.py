@@ -20,7 +20,6 @@ from geo import messages
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
 MAPLIBRE_DIST = PROJECT_ROOT / "node_modules" / "maplibre-gl" / "dist"
-INSTALL_HINT = "MapLibre GL JS is not installed: run `make run` (or `npm ci` in the project folder)"
 # the browser needs these types to run ES modules and apply the style sheet
 _MEDIA_TYPES = {".mjs": "text/javascript", ".css": "text/css", ".map": "application/json"}
 _VENDOR_NAME = re.compile(r"^maplibre-gl[a-z-]*\.(mjs|css)(\.map)?$")
@@ -47,8 +46,12 @@ VendorName = Annotated[str, PathParam(max_length=100, description="a file of map
 def get_maplibre_file(name: VendorName) -> FileResponse:
     path = MAPLIBRE_DIST / name
     if not _VENDOR_NAME.match(name) or not path.is_file():
-        why = INSTALL_HINT if not MAPLIBRE_DIST.is_dir() else f"no MapLibre file named {name!r}"
-        raise NotFoundError(why, details=[{"field": "name", "msg": why}])
+        key = (
+            "error.vendor.maplibre_missing"
+            if not MAPLIBRE_DIST.is_dir()
+            else "error.vendor.no_file"
+        )
+        raise NotFoundError.worded(key, field="name", name=name)
     suffix = Path(name).suffix
     return FileResponse(path, media_type=_MEDIA_TYPES[suffix], headers=_NO_CACHE)
 

@@ -13,6 +13,7 @@ from geo.access.coverage import compute_coverage, nearest_facility
 from geo.errors import CoverageInputError, ModeError
 from geo.network import Network, network_from_arrays
 from geo.network.speeds import travel_model
+from tests._refusals import refused
 
 CRS = "EPSG:32649"
 INF = math.inf
@@ -115,13 +116,13 @@ def test_no_facilities_reach_nothing() -> None:
 
 def test_bad_inputs_are_refused() -> None:
     net = grid_line(3, [(0, 1), (1, 2)])
-    with pytest.raises(CoverageInputError, match="outside"):
+    with refused(CoverageInputError, match="outside"):
         nearest_facility(net, [3], mode="drive")
-    with pytest.raises(CoverageInputError, match="limit_s"):
+    with refused(CoverageInputError, match="limit_s"):
         nearest_facility(net, [0], mode="drive", limit_s=-1.0)
-    with pytest.raises(ModeError, match="direction"):
+    with refused(ModeError, match="direction"):
         nearest_facility(net, [0], mode="drive", direction="sideways")
-    with pytest.raises(CoverageInputError, match="integer node indices"):
+    with refused(CoverageInputError, match="integer node indices"):
         nearest_facility(net, [0.5], mode="drive")
 
 
@@ -224,9 +225,9 @@ def test_coverage_edge_cases() -> None:
 
 def test_coverage_refuses_bad_population() -> None:
     net = grid_line(3, [(0, 1), (1, 2)])
-    with pytest.raises(CoverageInputError, match="population has 1 values for 2 points"):
+    with refused(CoverageInputError, match="population has 1 values for 2 points"):
         compute_coverage(net, [0], [0, 1], [1.0], mode="drive", minutes=5)
-    with pytest.raises(CoverageInputError, match=">= 0"):
+    with refused(CoverageInputError, match=">= 0"):
         compute_coverage(net, [0], [0], [-1.0], mode="drive", minutes=5)
-    with pytest.raises(CoverageInputError, match="minutes"):
+    with refused(CoverageInputError, match="minutes"):
         compute_coverage(net, [0], [0], [1.0], mode="drive", minutes=float("inf"))

@@ -18,6 +18,7 @@ from geo.access.matrix import (
 from geo.errors import LocationInputError
 from geo.network import Network, network_from_arrays
 from geo.network.speeds import FALLBACK_DRIVE_SPEED_KPH, travel_model
+from tests._refusals import refused
 
 INF = math.inf
 FAST = travel_model("drive", speed_kph={"residential": 36.0})
@@ -93,7 +94,7 @@ def test_travel_time_matrix_adds_the_access_leg_within_the_limit() -> None:
         net, [0, 3], [1], mode="drive", model=FAST, limit_s=15.0, demand_snap_m=[50.0, 0.0]
     )
     assert bounded.tolist() == [[INF], [INF]]
-    with pytest.raises(LocationInputError, match="demand_snap_m"):
+    with refused(LocationInputError, match="demand_snap_m"):
         travel_time_matrix(net, [0, 3], [1], mode="drive", demand_snap_m=[1.0])
 
 
@@ -132,7 +133,7 @@ def test_radius_matrix_keeps_zero_distances() -> None:
     assert _pairs(matrix) == {(0, 0): 0.0, (1, 0): 300.0}
     every = radius_matrix([0.0], [0.0], [0.0, 300.0], [0.0, 400.0], limit_m=None)
     assert every.toarray().tolist() == [[0.0, 500.0]]
-    with pytest.raises(LocationInputError, match="limit_m"):
+    with refused(LocationInputError, match="limit_m"):
         radius_matrix([0.0], [0.0], [0.0], [0.0], limit_m=-1.0)
 
 

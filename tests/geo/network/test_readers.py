@@ -19,6 +19,7 @@ from geo.network import DRIVE, DRIVE_HIGHWAYS, WALK, Network
 from geo.network.osm import KPH_PER_MPH, oneway_direction, parse_maxspeed, utm_crs, way_access
 from geo.network.readers import network_from_edges, network_from_graph, read_network
 from geo.network.speeds import travel_model
+from tests._refusals import refused
 
 # a hand-made extract near Changsha: 1 - 2 - 3 residential (2 is no intersection),
 # 3 <- 4 primary drawn 3 -> 4 with oneway=-1 and "30 mph", 4 - 5 a parking aisle,
@@ -347,22 +348,22 @@ def test_network_from_edges_geodataframe() -> None:
 
 def test_network_from_edges_refuses_missing_crs_and_columns() -> None:
     lines = [LineString([(0, 0), (1, 0)])]
-    with pytest.raises(NetworkInputError, match="no CRS"):
+    with refused(NetworkInputError, match="no CRS"):
         network_from_edges(gpd.GeoDataFrame({"highway": ["primary"]}, geometry=lines))
-    with pytest.raises(NetworkInputError, match="'highway'"):
+    with refused(NetworkInputError, match="'highway'"):
         network_from_edges(gpd.GeoDataFrame({"kind": ["a"]}, geometry=lines, crs="EPSG:32649"))
 
 
 def test_unreadable_inputs(tmp_path: Path) -> None:
-    with pytest.raises(NetworkFormatError, match="not found"):
+    with refused(NetworkFormatError, match="not found"):
         read_network(tmp_path / "missing.osm.pbf")
     shapefile = tmp_path / "roads.shp"
     shapefile.write_text("x")
-    with pytest.raises(NetworkFormatError, match="unsupported network format"):
+    with refused(NetworkFormatError, match="unsupported network format"):
         read_network(shapefile)
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(b"not a pbf")
-    with pytest.raises(NetworkFormatError, match=r"broken\.osm\.pbf"):
+    with refused(NetworkFormatError, match=r"broken\.osm\.pbf"):
         read_network(broken)
-    with pytest.raises(NetworkInputError, match="unknown read mode"):
+    with refused(NetworkInputError, match="unknown value 'bike'"):
         read_network(broken, mode="bike")

@@ -7,6 +7,7 @@ from pyproj import Transformer
 from geo.errors import CoverageInputError
 from geo.network import Network, network_from_arrays
 from geo.network.snap import MAX_SNAP_M, project_lonlat, snap_points, snap_xy
+from tests._refusals import refused
 
 CRS = "EPSG:32649"
 # a point in Changsha in UTM 49N, so WGS84 round trips stay in the zone
@@ -81,9 +82,9 @@ def test_no_points_and_no_targets() -> None:
 
 
 def test_bad_points_are_refused(tee: Network) -> None:
-    with pytest.raises(CoverageInputError, match="point 1"):
+    with refused(CoverageInputError, match="point 1"):
         project_lonlat([112.9, 200.0], [28.2, 28.2], CRS)
-    with pytest.raises(CoverageInputError, match="differ in length"):
+    with refused(CoverageInputError, match="has 2 values, expected 1"):
         project_lonlat([112.9], [28.2, 28.3], CRS)
-    with pytest.raises(CoverageInputError, match="max_snap_m"):
+    with refused(CoverageInputError, match="max_snap_m"):
         snap_xy(tee, [X0], [Y0], mode="drive", max_snap_m=-5.0)

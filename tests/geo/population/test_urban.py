@@ -1,10 +1,10 @@
 """One definition of urban: census urban residents placed on the densest cells of each unit."""
 
 import numpy as np
-import pytest
 
 from geo.errors import InputError
 from geo.population.urban import calibrate_urban, urban_population_of_units
+from tests._refusals import refused
 
 
 def test_the_densest_cells_of_each_unit_become_urban_up_to_its_census_figure() -> None:
@@ -58,11 +58,11 @@ def test_urban_residents_per_unit_round_the_census_share() -> None:
 
 
 def test_bad_inputs_are_refused_naming_the_field() -> None:
-    with pytest.raises(InputError, match="differ in length"):
+    with refused(InputError, match="differ in length"):
         calibrate_urban(["A"], [1, 2], [1, 2], {})
-    with pytest.raises(InputError, match="population: cells must not have negative"):
+    with refused(InputError, match="population: cells must not have negative"):
         calibrate_urban(["A"], [-1], [1], {})
-    with pytest.raises(InputError, match=r"urban_population\[A\]: must not be negative"):
+    with refused(InputError, match=r"region 'A': urban_population must not be negative"):
         calibrate_urban(["A"], [1], [1], {"A": -5})
-    with pytest.raises(InputError, match="fallback has 2 flags for 1 cells"):
+    with refused(InputError, match="fallback has 2 values, expected 1"):
         calibrate_urban(["A"], [1], [1], {}, fallback=np.array([True, False]))

@@ -25,6 +25,7 @@ from geo.synthetic.roads import (
     build_synthetic_network,
     generate_road_arrays,
 )
+from tests._refusals import refused
 
 JISHOU = "433101"
 UTM_49N = "EPSG:32649"
@@ -147,12 +148,12 @@ def test_make_valid_collection_is_accepted() -> None:
 
 def test_rejects_seat_outside(jishou: Polygon | MultiPolygon) -> None:
     min_x, min_y, _, _ = jishou.bounds
-    with pytest.raises(SyntheticInputError, match="outside the boundary"):
+    with refused(SyntheticInputError, match="outside the boundary"):
         generate_road_arrays(jishou, target_nodes=1_000, seats=[(min_x - 1.0, min_y, 1.0)])
 
 
 def test_rejects_degrees() -> None:
-    with pytest.raises(SyntheticInputError, match="degrees"):
+    with refused(SyntheticInputError, match="degrees"):
         generate_road_arrays(box(109.5, 28.2, 109.9, 28.5), target_nodes=1_000)
 
 
@@ -162,12 +163,12 @@ def test_rejects_degrees() -> None:
 )
 def test_rejects_parameters_out_of_range(option: str, value: float) -> None:
     kwargs: dict[str, float] = {"target_nodes": 1_000, option: value}
-    with pytest.raises(SyntheticInputError, match=option):
+    with refused(SyntheticInputError, match=option):
         generate_road_arrays(box(0.0, 0.0, 10_000.0, 10_000.0), **kwargs)  # type: ignore[arg-type]
 
 
 def test_rejects_bad_seat_weight() -> None:
-    with pytest.raises(SyntheticInputError, match="weights"):
+    with refused(SyntheticInputError, match="weights"):
         generate_road_arrays(
             box(0.0, 0.0, 10_000.0, 10_000.0), target_nodes=1_000, seats=[(5_000.0, 5_000.0, 0.0)]
         )
