@@ -82,3 +82,14 @@ def test_norms_list_gives_each_rule_with_its_plan_lines(
         assert english_sentences(done.stdout) == []
     else:
         assert re.search(r"\bL[0-9]", done.stdout)
+
+
+def test_norms_list_refuses_a_city_without_a_plan_in_chinese(
+    settings: Settings, tmp_path: Path
+) -> None:
+    done = fplan(settings, tmp_path, "norms", "list", "--city", "430200")
+
+    assert done.returncode != 0
+    said = done.stdout + done.stderr
+    assert "430200" in said
+    assert "Traceback" not in said

@@ -363,6 +363,7 @@ def test_the_installed_fplan_runs_a_script_from_any_folder(
     assert "ModuleNotFoundError" not in completed.stderr
     assert completed.returncode == 2, completed.stderr
     assert "fplan demo --city 431100" in completed.stdout
+    assert english_in(completed.stdout) == []
 
 
 def test_fplan_scenario_run_writes_a_chinese_report_with_progress(
