@@ -1,4 +1,4 @@
-"""Read-side caches of a city's compute arrays on disk: population points and snaps.
+"""Read-side caches of a city's compute arrays on disk: population points, locations and snaps.
 
 A compliance run (and every analysis reading a city through :mod:`app.services.inputs`) needs the
 city's population points projected to the network CRS and, per mode, the node each point and each
@@ -10,6 +10,8 @@ the cells or the network do. They are kept under ``settings.cache_dir``:
   by :func:`cells_stamp` (the cells' ids and row versions, so any committed insert, update or
   delete of the city's cells gives another key) and the CRS; not used by a transaction that holds
   uncommitted data changes;
+* ``locations/``: WGS84 locations (a register's facilities) projected to a CRS, keyed by a digest
+  of the coordinates and the CRS;
 * ``snaps/``: a snap (:func:`geo.network.snap.snap_xy`) keyed by the network's cached arrays
   (:func:`app.services.networks.cache_path`), the mode family, the snap limit and a digest of the
   coordinates, so the same points on the same network are snapped once.
@@ -34,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.network import Network, mode_bit
+from geo.network import Network, mode_bit, snap
 from geo.network.snap import SnapResult, snap_xy
 
 _log = logging.getLogger(__name__)
@@ -183,6 +185,36 @@ def write_cells(cache_dir: Path, city_adcode: str, stamp: str, crs: str, cells: 
     """Keep ``cells`` for the next read of the same stamp and CRS."""
     arrays = {name: np.asarray(getattr(cells, name)) for name in _CELL_FIELDS}
     _write(_cells_path(cache_dir, city_adcode, stamp, crs), arrays)
+
+
+# ---- projected locations
+
+
+def project_lonlat(
+    cache_dir: Path, lon: ArrayLike, lat: ArrayLike, crs: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`geo.network.snap.project_lonlat` (x, y in ``crs``, metres), kept on disk.
+
+    Keyed by the coordinates themselves and the CRS: a register read again with its facilities
+    where they were projects nothing (and loads no pyproj).
+    """
+    lons = np.ascontiguousarray(lon, dtype=np.float64).reshape(-1)
+    lats = np.ascontiguousarray(lat, dtype=np.float64).reshape(-1)
+    if lons.shape != lats.shape:
+        # the projection names the defect
+        return snap.project_lonlat(lons, lats, crs)
+    digest = hashlib.sha256(lons.tobytes())
+    digest.update(lats.tobytes())
+    digest.update(crs.encode())
+    path = cache_dir / "locations" / f"lonlat-{digest.hexdigest()[:32]}.npz"
+    arrays = _read(path, ("x", "y"))
+    if arrays is not None and arrays["x"].shape == lons.shape:
+        return arrays["x"].astype(np.float64, copy=False), arrays["y"].astype(
+            np.float64, copy=False
+        )
+    x, y = snap.project_lonlat(lons, lats, crs)
+    _write(path, {"x": x, "y": y})
+    return x, y
 
 
 # ---- snaps

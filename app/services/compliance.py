@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, Text, cast, literal, select
+from sqlalchemy import Integer, Text, bindparam, cast, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
@@ -29,6 +29,7 @@ from app.errors import ConflictError
 from app.schemas.compliance import (
     ComplianceReport,
     ComplianceResult,
+    DataBasisPublic,
     DataGapPublic,
     PlanPublic,
 )
@@ -106,6 +107,11 @@ DATA_GAP_COLUMNS = (
     "citation_quote",
 )
 STATUSES = tuple(status.value for status in Status)
+
+# a run's result rows; the gap cells come as PostgreSQL array text (see _array_literal)
+_INSERT_RESULTS = insert(EvaluationResult.metadata.tables[EvaluationResult.__tablename__]).values(
+    gap_cell_ids=cast(bindparam("gap_cells", type_=Text), ARRAY(Integer))
+)
 
 
 def _no_progress(_: str, __: int, ___: int) -> None:
@@ -187,32 +193,36 @@ def _store(
         with transaction(session):
             session.add(run)
             session.flush()
-            session.add_all(
-                EvaluationResult(
-                    run_id=run.id,
-                    idx=idx,
-                    region_adcode=row.region_adcode,
-                    region_name=row.region_name,
-                    rule_id=row.rule_id,
-                    kind=row.kind.value,
-                    value=row.value,
-                    target=row.target,
-                    passed=row.passed,
-                    shortfall=row.shortfall,
-                    shortfall_unit=row.shortfall_unit,
-                    shortfall_text=row.shortfall_text,
-                    unit=row.unit,
-                    citations=[c.model_dump(mode="json") for c in row.citations],
-                    status=row.outcome.value,
-                    details={
-                        "shortfall_text_zh": row.shortfall_text_zh,
-                        "unknown_facilities": row.unknown_facilities,
-                    },
-                    gap_cell_ids=None if gap is None else cast(literal(gap, Text), ARRAY(Integer)),
-                )
-                for idx, (row, gap) in enumerate(zip(rows, gaps, strict=True))
+            # the rows in one statement (one shape for every row: a NULL gap casts to NULL),
+            # not one ORM object each
+            session.execute(
+                _INSERT_RESULTS,
+                [
+                    {
+                        "run_id": run.id,
+                        "idx": idx,
+                        "region_adcode": row.region_adcode,
+                        "region_name": row.region_name,
+                        "rule_id": row.rule_id,
+                        "kind": row.kind.value,
+                        "value": row.value,
+                        "target": row.target,
+                        "passed": row.passed,
+                        "shortfall": row.shortfall,
+                        "shortfall_unit": row.shortfall_unit,
+                        "shortfall_text": row.shortfall_text,
+                        "unit": row.unit,
+                        "citations": [c.model_dump(mode="json") for c in row.citations],
+                        "status": row.outcome.value,
+                        "details": {
+                            "shortfall_text_zh": row.shortfall_text_zh,
+                            "unknown_facilities": row.unknown_facilities,
+                        },
+                        "gap_cells": gap,
+                    }
+                    for idx, (row, gap) in enumerate(zip(rows, gaps, strict=True))
+                ],
             )
-            session.flush()
             session.refresh(run)
     except IntegrityError:
         # the transaction (or savepoint) was rolled back: the stored run is the other one
@@ -230,9 +240,32 @@ def _find_run(session: Session, prepared: PreparedCity) -> EvaluationRun | None:
         ).first()
 
 
+def _inputs_basis(
+    session: Session, city_adcode: str, network_id: int
+) -> tuple[DataBasisPublic | None, float | None]:
+    """What a report says of its inputs: the data basis, and the share of residents on real
+    roads of network ``network_id``."""
+    # in a transaction of its own: a query outside one would open a transaction that no
+    # service commits, and the run's later notes (stored_runs.remember) would be lost
+    with transaction(session):
+        return (
+            data_basis(session, city_adcode),
+            road_files.network_real_road_share(session, city_adcode, network_id),
+        )
+
+
 def _report(
-    session: Session, run: EvaluationRun, prepared: PreparedCity, *, reused: bool
+    session: Session,
+    run: EvaluationRun,
+    prepared: PreparedCity,
+    *,
+    reused: bool,
+    basis: tuple[DataBasisPublic | None, float | None] | None = None,
 ) -> ComplianceReport:
+    """The run's report; ``basis`` as :func:`_inputs_basis` gives it (read here when None)."""
+    if basis is None:
+        basis = _inputs_basis(session, prepared.city.adcode, run.network_id)
+    inputs_basis, real_road_share = basis
     with transaction(session):
         rows = session.scalars(
             select(EvaluationResult)
@@ -244,12 +277,6 @@ def _report(
         catalogue = prepared.catalogue
         rules = {rule.id: rule for rule in catalogue.rules}
         results = [_result_public(row, rules.get(row.rule_id), catalogue) for row in rows]
-        # read in the same transaction: a query outside one would open a transaction that no
-        # service commits, and the run's later notes (stored_runs.remember) would be lost
-        basis = data_basis(session, prepared.city.adcode)
-        real_road_share = road_files.network_real_road_share(
-            session, prepared.city.adcode, run.network_id
-        )
     counts = {status: sum(r.status == status for r in results) for status in STATUSES}
     return ComplianceReport(
         city=prepared.city.adcode,
@@ -272,7 +299,7 @@ def _report(
         counts=counts,
         results=results,
         data_gaps=[_data_gap_public(gap) for gap in catalogue_data_gaps(catalogue)],
-        basis=basis,
+        basis=inputs_basis,
     )
 
 
@@ -391,6 +418,9 @@ def run_compliance(
 
     total = len(prepared.catalogue.rules) + 3
     timings: dict[str, Any] = {}
+    # what the report says of the inputs, read first: while the database answers, the search's
+    # compiled code goes on loading (app.services.warm), so the wait costs no time of its own
+    basis = _inputs_basis(session, prepared.city.adcode, prepared.network.id)
     say("loading the network, facilities and residents", 0, total)
     inputs = read_city_inputs(
         session, settings, prepared.city, prepared.network.id, timings, overlay=overlay
@@ -423,7 +453,7 @@ def run_compliance(
                 "total_s": time.perf_counter() - started,
             }
     say("done", total, total)
-    report = _report(session, run, prepared, reused=reused)
+    report = _report(session, run, prepared, reused=reused, basis=basis)
     _remember(session, run, report, version)
     return report
 

@@ -236,10 +236,13 @@ def _synthetic_network(session: Session, settings: Settings, city_adcode: str) -
     return networks.load_network(session, settings, network_id)
 
 
+# summed in id order: a float sum's last digits follow the order of its terms, which a parallel
+# plan leaves to its workers (the share then changed from run to run)
 _SHARE = text(
     """
     SELECT COALESCE(SUM(c.population * CASE WHEN c.road_length_m > 0
-                        THEN c.real_road_length_m / c.road_length_m ELSE 0 END), 0) AS real,
+                        THEN c.real_road_length_m / c.road_length_m ELSE 0 END
+                        ORDER BY c.id), 0) AS real,
            COALESCE(SUM(c.population), 0) AS total
     FROM population_cells AS c
     WHERE c.city_adcode = :city AND c.network_id = :network
@@ -275,7 +278,8 @@ _UNIT_RESIDENTS = text(
     """
     SELECT c.region_adcode,
            COALESCE(SUM(c.population * CASE WHEN c.road_length_m > 0
-                        THEN c.real_road_length_m / c.road_length_m ELSE 0 END), 0) AS real,
+                        THEN c.real_road_length_m / c.road_length_m ELSE 0 END
+                        ORDER BY c.id), 0) AS real,
            COALESCE(SUM(c.population), 0) AS total
     FROM population_cells AS c
     WHERE c.city_adcode = :city AND c.network_id = :network

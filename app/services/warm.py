@@ -4,7 +4,10 @@ Loading is not computing: what is loaded here a later call would load the same, 
 changes no answer, only when the wait is paid.
 """
 
+import logging
 import threading
+
+_log = logging.getLogger(__name__)
 
 
 def load_search() -> None:
@@ -14,7 +17,12 @@ def load_search() -> None:
     """
     from geo.access._buckets import warm_up
 
-    warm_up()
+    try:
+        warm_up()
+    except Exception:
+        # a load that failed here (two threads importing one module can meet in Python's import
+        # locks) is done again by the first search, which fails loudly if it must
+        _log.debug("search warm-up failed; the first search loads the code", exc_info=True)
 
 
 def start_search_warm_up() -> threading.Thread:

@@ -38,7 +38,7 @@ from scipy.sparse.csgraph import dijkstra
 from geo.access.coverage import CoverageResult, NearestResult, compute_coverage, nearest_facility
 from geo.access.incremental import add_site
 from geo.access.leg import access_leg_s
-from geo.access.matrix import length_matrix, nearest_straight
+from geo.access.matrix import length_matrix, nearest_straight_m
 from geo.access.points import Located
 from geo.errors import CoverageInputError, GeoError
 from geo.network import Network, mode_bit
@@ -408,9 +408,9 @@ class AccessContext(Generic[P, S]):
                 return np.asarray(np.minimum(base, np.hypot(px - sx, py - sy)), dtype=np.float64)
             if parent is not None:
                 return parent.straight_distance_at_points(picked)
-            return nearest_straight(
+            return nearest_straight_m(
                 px, py, np.asarray(self.sites.x)[picked], np.asarray(self.sites.y)[picked]
-            )[0]
+            )
 
         return _array(self._memo(self._results, key, build))
 

@@ -380,7 +380,9 @@ class Network:
         edges = self.mode_edges(mode)
         time_s = self.edge_travel_time_s(model)[edges.edge]
         forward = _csr_min(edges.tail, edges.head, time_s, self.n_nodes)
-        backward = _csr_min(edges.head, edges.tail, time_s, self.n_nodes)
+        # the transpose of the deduplicated forward matrix is the one _csr_min builds from the
+        # reversed edges (rows by head, tails ascending): scipy's linear-time conversion, no sort
+        backward = forward.transpose().tocsr()
         result = ModeGraph(forward=forward, backward=backward, edges=edges, travel_time_s=time_s)
         self._cache[key] = result
         return result

@@ -7,14 +7,17 @@ coverage reports it instead of counting it as covered.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 
 from geo._validate import check_mode
 from geo.errors import CoverageInputError
 from geo.network import Network
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 # 500 m ≈ 6.7 minutes on foot at 4.5 km/h: inside the 5–10 minute walk the plans set for a
 # community health station (Yongzhou 004: L1276–1280, ../shared/plans/NORMS.md); a point
@@ -157,9 +160,12 @@ def snap_points(
     return snap_xy(net, x, y, mode=mode, max_snap_m=max_snap_m)
 
 
-def _tree(net: Network, mode: str) -> tuple[NDArray[np.int64], cKDTree]:
+def _tree(net: Network, mode: str) -> tuple[NDArray[np.int64], "cKDTree"]:
     # one KD-tree per network and mode, cached on the network like its CSR matrices
-    def build() -> tuple[NDArray[np.int64], cKDTree]:
+    def build() -> tuple[NDArray[np.int64], "cKDTree"]:
+        # scipy.spatial loads only here (~0.2 s): a run whose snaps are cached builds no tree
+        from scipy.spatial import cKDTree
+
         targets = np.flatnonzero(net.mode_nodes(mode)).astype(np.int64)
         return targets, cKDTree(np.column_stack([net.x[targets], net.y[targets]]))
 

@@ -181,11 +181,35 @@ class RegionIndex:
         if not isinstance(facilities, Sequence):
             return [f for f in facilities if selectors is None or selects(selectors, f)]
         given = facilities
-        return self.memo(
-            ("matching", id(given), id(selectors)),
-            (given, selectors),
-            lambda: [f for f in given if selectors is None or selects(selectors, f)],
-        )
+
+        def build() -> list[FacilityInput]:
+            if selectors is None:
+                return list(given)
+            # selectors read a facility's kind alone: each kind is asked once, not each facility
+            kinds, first = self._kinds(given)
+            verdict = [selects(selectors, given[i]) for i in first]
+            return [f for f, kind in zip(given, kinds, strict=True) if verdict[kind]]
+
+        return self.memo(("matching", id(given), id(selectors)), (given, selectors), build)
+
+    def _kinds(self, facilities: Sequence[FacilityInput]) -> tuple[list[int], list[int]]:
+        """Per facility the number of its kind (type, grade, owner and services: all a
+        selector reads), and the position of the first facility of each kind."""
+
+        def build() -> tuple[list[int], list[int]]:
+            numbers: dict[tuple[object, ...], int] = {}
+            kinds: list[int] = []
+            first: list[int] = []
+            for i, f in enumerate(facilities):
+                key = (f.type, f.grade, f.ownership, f.flags)
+                kind = numbers.get(key)
+                if kind is None:
+                    kind = numbers[key] = len(first)
+                    first.append(i)
+                kinds.append(kind)
+            return kinds, first
+
+        return self.memo(("kinds", id(facilities)), (facilities,), build)
 
     def memo(self, key: Hashable, given: tuple[object, ...], build: Callable[[], T]) -> T:
         """Return ``build()``, computed once per ``key`` for this index.

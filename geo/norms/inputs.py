@@ -136,5 +136,7 @@ class FacilityInput:
 
     def capacity(self, name: CapacityField) -> int | None:
         """Return one capacity by name; None when unknown."""
-        number: int | None = getattr(self, name.value, None)
+        # the member's value as a plain attribute: Enum.value is a property, and the evaluators
+        # ask for tens of thousands of capacities per city
+        number: int | None = getattr(self, name._value_, None)
         return number

@@ -5,6 +5,7 @@ routes run against it through a dependency override.
 """
 
 import csv
+import gc
 import io
 import json
 import re
@@ -21,7 +22,7 @@ from typer.testing import CliRunner
 
 from app.api.deps import get_norm_catalogues
 from app.cli import app
-from app.cli.check import CheckEnvironment
+from app.cli.check import _GC_THRESHOLD, CheckEnvironment
 from app.services.norms import NormCatalogues
 from app.settings import Settings
 from tests.fixtures.compliance_city import CITY, WEST, tiny_norms
@@ -311,3 +312,20 @@ def test_forced_progress_labels_the_stage_in_chinese(
     code, _, err = check(environment, "--city", CITY)
     assert code == 0, err
     assert messages.text("progress.evaluation", "zh", city=CITY) not in err
+
+
+def test_the_collector_is_as_it_was_after_a_check(
+    environment: CheckEnvironment, db_session: Session
+) -> None:
+    # the command collects garbage rarely while it runs (app.cli.check._GC_THRESHOLD), and gives
+    # the process back its own thresholds, whether it answered or refused
+    prepare_city(db_session)
+    before = gc.get_threshold()
+    assert before != _GC_THRESHOLD
+    code, out, err = check(environment, "--city", CITY, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["city"] == CITY
+    assert gc.get_threshold() == before
+    code, _, _ = check(environment, "--city", "999999", "--format", "json")
+    assert code != 0
+    assert gc.get_threshold() == before

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.services import array_cache, networks
 from app.services.inputs import load_city_inputs
 from app.settings import Settings
-from geo.network.snap import snap_xy
+from geo.network.snap import project_lonlat, snap_xy
 from tests.fixtures.compliance_city import CITY, committed_city
 from tests.fixtures.compliance_city import prepare as prepare_city
 
@@ -153,3 +153,21 @@ def test_pruning_leaves_other_writers_files_alone(
     assert other.exists()
     assert (tmp_path / "snap-c.npz").exists()
     assert not (tmp_path / "snap-b.npz").exists()
+
+
+def test_projected_locations_are_the_projection_and_kept(tmp_path: Path) -> None:
+    # Yongzhou's centre and surroundings (WGS84) in UTM 49N: the projection's floats, from the
+    # file on the second read; other coordinates or another CRS get their own file
+    lon = [111.613, 111.590, 111.640, 111.560]
+    lat = [26.420, 26.445, 26.400, 26.230]
+    expected = project_lonlat(lon, lat, "EPSG:32649")
+    first = array_cache.project_lonlat(tmp_path, lon, lat, "EPSG:32649")
+    files = list((tmp_path / "locations").glob("*.npz"))
+    assert len(files) == 1
+    second = array_cache.project_lonlat(tmp_path, lon, lat, "EPSG:32649")
+    for got in (first, second):
+        assert np.array_equal(got[0], expected[0])
+        assert np.array_equal(got[1], expected[1])
+    array_cache.project_lonlat(tmp_path, lon[:3], lat[:3], "EPSG:32649")
+    array_cache.project_lonlat(tmp_path, lon, lat, "EPSG:32650")
+    assert len(list((tmp_path / "locations").glob("*.npz"))) == 3

@@ -6,9 +6,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from geo.access import matrix
 from geo.access.leg import access_leg_s
 from geo.access.matrix import (
     nearest_straight,
+    nearest_straight_m,
     radius_matrix,
     travel_time_costs,
     travel_time_matrix,
@@ -142,3 +144,23 @@ def test_nearest_straight_distance() -> None:
     distance, site = nearest_straight([0.0], [0.0], [], [])
     assert distance.tolist() == [INF]
     assert site.tolist() == [-1]
+
+
+@pytest.mark.parametrize("brute_pairs", [0, 10_000_000])
+def test_nearest_straight_m_is_the_kd_tree_distance_bit_for_bit(
+    brute_pairs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # points and sites at awkward coordinates (UTM metres), compared directly and through the
+    # KD-tree (brute_pairs 0): the same floats, sites on points (0 m) included
+    monkeypatch.setattr(matrix, "_BRUTE_PAIRS", brute_pairs)
+    rng = np.random.default_rng(17)
+    x = rng.uniform(500_000.0, 600_000.0, 5_000)
+    y = rng.uniform(2_900_000.0, 3_000_000.0, 5_000)
+    site_x = np.concatenate([x[:3], rng.uniform(500_000.0, 600_000.0, 60)])
+    site_y = np.concatenate([y[:3], rng.uniform(2_900_000.0, 3_000_000.0, 60)])
+    expected, _ = nearest_straight(x, y, site_x, site_y)
+    found = nearest_straight_m(x, y, site_x, site_y)
+    assert found.dtype == np.float64
+    assert np.array_equal(found, expected)
+    assert found[:3].tolist() == [0.0, 0.0, 0.0]
+    assert nearest_straight_m([0.0, 30.0], [0.0, 40.0], [], []).tolist() == [INF, INF]

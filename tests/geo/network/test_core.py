@@ -12,6 +12,7 @@ from geo.network import (
     WALK,
     Network,
     assemble_network,
+    core,
     default_access,
     encode_classes,
     encode_sources,
@@ -240,3 +241,27 @@ def test_network_without_edges() -> None:
     assert net.n_edges == 0
     assert net.mode_graph("drive").forward.nnz == 0
     assert net.n_mode_nodes("walk") == 0
+
+
+def test_backward_matrix_is_the_forward_one_reversed() -> None:
+    # parallel edges (the fastest kept), a self-loop (dropped), one-way and two-way segments:
+    # the backward matrix holds what a matrix built from the reversed edges holds, array for array
+    net = network_from_arrays(
+        [0.0, 100.0, 200.0, 300.0],
+        [0.0, 0.0, 50.0, 0.0],
+        [0, 0, 1, 2, 3, 1, 2],
+        [1, 1, 1, 0, 1, 3, 3],
+        ["residential", "primary", "residential", "primary", "tertiary", "residential", "service"],
+        crs=CRS,
+        oneway=[True, False, False, True, False, True, False],
+    )
+    for mode in ("walk", "drive", "ems"):
+        graph = net.mode_graph(mode)
+        reversed_ = core._csr_min(graph.edges.head, graph.edges.tail, graph.travel_time_s, 4)
+        assert graph.backward.format == "csr"
+        assert graph.backward.has_sorted_indices
+        for name in ("indptr", "indices", "data"):
+            mine, theirs = getattr(graph.backward, name), getattr(reversed_, name)
+            assert mine.dtype == theirs.dtype
+            assert np.array_equal(mine, theirs)
+        assert graph.backward.nnz == graph.forward.nnz < graph.edges.edge.shape[0]

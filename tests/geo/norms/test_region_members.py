@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from geo.norms import FacilityInput, FacilityType, RegionInput, RegionLevel, population_points
-from geo.norms._regions import RegionIndex
+from geo.norms._regions import RegionIndex, selects
 from geo.norms.parameters import FacilitySelector
 from geo.norms.spatial import region_mask
+from geo.terms import Grade, Ownership, ServiceFlag
 
 CENSUS = Path(__file__).resolve().parents[3] / "app" / "data" / "hunan_census_2020.csv"
 
@@ -142,3 +143,39 @@ def test_region_masks_are_what_the_parent_walk_finds(city: str) -> None:
     for region in index.regions.values():
         expected = np.asarray([index.contains(region, str(c)) for c in point_codes])
         assert np.array_equal(region_mask(region, index, points), expected)
+
+
+def test_selectors_pick_what_asking_each_facility_picks() -> None:
+    # every kind a selector reads (type, grade, owner, services) in turn, many facilities a kind;
+    # the index asks once per kind: the same facilities, in the register's order
+    city = "431100"
+    index = RegionIndex(_with_edges(city, HUNAN[city]), city_adcode=city)
+    unit = HUNAN[city][0].adcode
+    types = [FacilityType.GENERAL_HOSPITAL, FacilityType.EMS_STATION, FacilityType.TCM_HOSPITAL]
+    grades = list(Grade)
+    facilities = [
+        FacilityInput(
+            id=i,
+            name=f"f{i}",
+            type=types[i % 3],
+            grade=grades[i % len(grades)],
+            ownership=Ownership.PRIVATE if i % 5 == 0 else Ownership.PUBLIC,
+            ems_station_hosted=i % 7 == 0,
+            region_adcode=unit,
+        )
+        for i in range(300)
+    ]
+    selector_sets = [
+        (FacilitySelector(facility_types=(FacilityType.EMS_STATION,)),),
+        (
+            FacilitySelector(
+                facility_types=(FacilityType.GENERAL_HOSPITAL,), min_grade=Grade.SECONDARY
+            ),
+            FacilitySelector(facility_types=tuple(types), flags=(ServiceFlag.EMS_STATION_HOSTED,)),
+        ),
+        (FacilitySelector(facility_types=tuple(types), ownership=Ownership.PRIVATE),),
+    ]
+    for selectors in selector_sets:
+        expected = [f for f in facilities if selects(selectors, f)]
+        assert 0 < len(expected) < len(facilities)
+        assert index.matching(facilities, selectors) == expected
