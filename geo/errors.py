@@ -148,7 +148,7 @@ class CatalogueProblem:
     rule_id
         The rule concerned (its id, or ``rules[3]`` when it has none); None for the file.
     key
-        The message of :mod:`geo.messages` saying what is wrong (``catalogue.type.*`` for a
+        The message of :mod:`geo.messages` saying what is wrong (``pydantic.*`` for a
         field of the wrong form, ``catalogue.defect.*`` for a rule that does not hold together).
     field
         The field at fault as the file writes it, within the rule (``parameters.minutes_rural``,

@@ -2,12 +2,15 @@
 
 Pydantic words each problem in English (``msg``); a Chinese reader must not get that. Every
 problem also carries a machine ``type`` (``missing``, ``int_parsing``, ``greater_than`` …) and
-the numbers it was checked against (``ctx``): :func:`pydantic_text` words it from the catalogue's
-``pydantic.<type>`` message with those numbers and the field it names. A type the catalogue
-does not word gets a generic sentence naming the field and the value given, never pydantic's
-English. A validator of our own raises :class:`WordedValueError` so that its sentence, too,
-comes from the catalogue. Pure: reads no pydantic, only the error dictionaries it produces, so
-any caller (the service's request checks, the norm catalogue's checks) may reuse it.
+the numbers it was checked against (``ctx``). Each type is worded once, by the catalogue's
+``pydantic.<type>`` message: what is wrong (the limit, the values allowed), with the numbers of
+:func:`pydantic_context`; :func:`pydantic_key` picks it. :func:`pydantic_text` frames it with
+the field and the value given, for a request; the norm catalogue's checks
+(:mod:`geo.norms._problems`) frame the same message with the rule, the field as the file writes
+it and the value given. A type the catalogue does not word reads a generic sentence, never
+pydantic's English. A validator of our own raises :class:`WordedValueError` so that its
+sentence, too, comes from the catalogue. Pure: reads no pydantic, only the error dictionaries
+it produces.
 """
 
 import re
@@ -20,8 +23,25 @@ from geo.messages import DEFAULT_LANG, Lang, has, text
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie"})
 # how many characters of a value the sentence shows (a pasted file must not fill the answer)
 _VALUE_CHARS = 40
-# pydantic's list of choices: "'zh' or 'en'", "'a', 'b' or 'c'"
-_CHOICE_SPLIT = re.compile(r",\s*|\s+or\s+")
+# pydantic's list of choices: "'walk' or 'drive'", "1000 or 10000"; the quotes are not shown
+_CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'|(-?[0-9][0-9.eE+-]*)")
+# the context of pydantic's errors the messages show; the rest (the exception, the Python class)
+# speaks to developers
+_LIMITS = ("gt", "ge", "lt", "le", "multiple_of")
+_LENGTHS = ("min_length", "max_length", "actual_length")
+# types whose sentence does not show the value given (it is absent, or its length is said)
+_VALUELESS = frozenset(
+    {
+        "missing",
+        "extra_forbidden",
+        "string_too_short",
+        "string_too_long",
+        "too_short",
+        "too_long",
+        "union_tag_invalid",
+        "union_tag_not_found",
+    }
+)
 
 
 class WordedValueError(ValueError):
@@ -71,17 +91,55 @@ def _shown(value: object) -> str:
     return shown if len(shown) <= _VALUE_CHARS else shown[: _VALUE_CHARS - 1] + "…"
 
 
-def _choices(expected: object, lang: Lang) -> str:
-    # pydantic lists choices in English ("'a', 'b' or 'c'"): list them in the reader's words
-    items = [item for item in _CHOICE_SPLIT.split(str(expected)) if item]
-    if len(items) < 2:
-        return str(expected)
-    return text(
-        "pydantic.choices",
-        lang,
-        items=text("pydantic.comma", lang).join(items[:-1]),
-        last=items[-1],
-    )
+def _choices(expected: str) -> tuple[str, ...]:
+    # pydantic lists the allowed values in English ("'a', 'b' or 'c'"): keep the values alone
+    return tuple(quoted or number for quoted, number in _CHOICE.findall(expected))
+
+
+def pydantic_context(ctx: Mapping[str, Any] | None) -> dict[str, object]:
+    """The values a problem's sentence shows, from its ``ctx``.
+
+    Limits (``gt`` … ``multiple_of``) as text (a float without trailing zeros), lengths as
+    whole numbers, the values allowed (``expected``, or a union's ``expected_tags``) as a tuple
+    to be listed in the reader's language, and the ``pattern``, ``tag`` and ``discriminator``
+    as text; nothing else (the exception, the Python class) speaks to a reader.
+    """
+    ctx = ctx or {}
+    fields: dict[str, object] = {}
+    for name in _LIMITS:
+        if name in ctx:
+            fields[name] = f"{ctx[name]:g}" if isinstance(ctx[name], float) else str(ctx[name])
+    for name in _LENGTHS:
+        if name in ctx:
+            fields[name] = int(ctx[name])
+    for name in ("expected", "expected_tags"):
+        if isinstance(ctx.get(name), str):
+            fields["expected"] = _choices(ctx[name])
+    if "pattern" in ctx:
+        fields["pattern"] = str(ctx["pattern"])
+    if "tag" in ctx:
+        fields["tag"] = str(ctx["tag"])
+    if isinstance(ctx.get("discriminator"), str):
+        fields["discriminator"] = ctx["discriminator"].strip("'")
+    return fields
+
+
+def pydantic_key(kind: str) -> str:
+    """The catalogue's message saying what a problem of type ``kind`` is
+    (``pydantic.<type>``; ``pydantic.other`` for a type it does not word)."""
+    key = f"pydantic.{kind}"
+    return key if kind and has(key, DEFAULT_LANG) and has(key, "en") else "pydantic.other"
+
+
+def pydantic_what(key: str, fields: Mapping[str, object], lang: Lang = DEFAULT_LANG) -> str:
+    """What is wrong: the message ``key`` with ``fields`` (:func:`pydantic_context`), a tuple
+    of values listed as ``lang`` lists them (``walk、drive``, ``walk, drive``)."""
+    between = text("names.separator", lang)
+    shown = {
+        name: between.join(str(item) for item in value) if isinstance(value, tuple) else value
+        for name, value in fields.items()
+    }
+    return text(key, lang, **shown)
 
 
 def pydantic_text(error: Mapping[str, Any], lang: Lang = DEFAULT_LANG) -> str:
@@ -98,29 +156,29 @@ def pydantic_text(error: Mapping[str, Any], lang: Lang = DEFAULT_LANG) -> str:
     Returns
     -------
     str
-        The catalogue's ``pydantic.<type>`` sentence with the problem's numbers, else (a type
-        the catalogue does not word, or a validator's plain English ``ValueError``) a generic
-        sentence naming the field and the value.
+        The field, the catalogue's ``pydantic.<type>`` sentence with the problem's numbers
+        (``pydantic.other`` for a type it does not word) and, for most types, the value given;
+        a validator's :class:`WordedValueError` in its own words after the field.
     """
     kind = str(error.get("type", ""))
+    if kind in ("json_invalid", "json_type"):
+        # a body that is not JSON has no field: the sentence is whole
+        return text(f"pydantic.{kind}", lang)
     field = problem_field(error) or text("pydantic.whole_input", lang)
-    ctx = dict(error.get("ctx") or {})
+    ctx = error.get("ctx") or {}
     value = _shown(error.get("input"))
-    reason = ctx.get("error")
     if kind in ("value_error", "assertion_error"):
         # our own validators word their refusal; a bare ValueError's text is English
+        reason = ctx.get("error")
         worded = getattr(reason, "localized", None)
         if callable(worded):
-            return text("pydantic.value_error", lang, field=field, error=worded(lang))
+            return text("pydantic.refused", lang, field=field, error=worded(lang))
         if lang == "en" and reason is not None:
-            return text("pydantic.value_error", lang, field=field, error=str(reason))
-        return text("pydantic.other", lang, field=field, value=value)
-    if "expected" in ctx:
-        ctx["expected"] = _choices(ctx["expected"], lang)
-    key = f"pydantic.{kind}"
-    if not kind or not has(key, lang):
-        return text("pydantic.other", lang, field=field, value=value)
-    return text(key, lang, **{**ctx, "field": field, "value": value})
+            return text("pydantic.refused", lang, field=field, error=str(reason))
+        kind = "value_error"
+    what = pydantic_what(pydantic_key(kind), pydantic_context(ctx), lang)
+    frame = "pydantic.said_alone" if kind in _VALUELESS else "pydantic.said"
+    return text(frame, lang, field=field, what=what, value=value)
 
 
 class PydanticProblem(str):

@@ -3,12 +3,12 @@
 Each of pydantic's errors and each of the models' own defects
 (:class:`~geo.errors.CatalogueDefectError`) becomes a :class:`~geo.errors.CatalogueProblem`
 naming the rule, the field as the file writes it (``parameters.facilities[0].facility_types[1]``)
-and the value given, worded by the message catalogue (``catalogue.type.<pydantic type>``,
-``catalogue.defect.*``).
+and the value given. What is wrong is worded by the message catalogue: a pydantic error by the
+same ``pydantic.<type>`` message as a request's (:mod:`geo.messages.pydantic`), or how a text
+field should look (``catalogue.pattern.<field>``); a model's own defect by ``catalogue.defect.*``.
 """
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 
 from geo import messages
 from geo.errors import CatalogueDefectError, CatalogueProblem
+from geo.messages.pydantic import pydantic_context, pydantic_key
 from geo.norms.terms import RuleKind
 
 # the discriminator tag pydantic adds to the location of a union member (the rule's kind)
@@ -25,12 +26,6 @@ _KIND_VALUES = frozenset(k.value for k in RuleKind)
 
 # a value longer than this is cut where it is shown (a quote, a number of 5,000 digits)
 GIVEN_CHARS = 60
-
-# the context of pydantic's errors the messages show; the rest (the exception, the Python class)
-# speaks to developers
-_LIMITS = ("gt", "ge", "lt", "le", "multiple_of")
-_LENGTHS = ("min_length", "max_length", "actual_length")
-_CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'|(-?[0-9][0-9.eE+-]*)")
 
 
 def shown(value: Any) -> str:
@@ -90,36 +85,11 @@ def problem_of_defect(
     path = field_path(_joined(prefix, defect.field), single=single)
     return CatalogueProblem(
         rule_id,
-        defect.key or "catalogue.type.other",
+        defect.key or "pydantic.other",
         field=path or None,
         fields=fields,
         given=None if given is None else shown(given),
     )
-
-
-def _choices(expected: str) -> tuple[str, ...]:
-    # pydantic lists the allowed values as "'walk' or 'drive'" or "1000 or 10000"
-    return tuple(quoted or number for quoted, number in _CHOICE.findall(expected))
-
-
-def _context(ctx: dict[str, Any]) -> dict[str, object]:
-    fields: dict[str, object] = {}
-    for name in _LIMITS:
-        if name in ctx:
-            fields[name] = f"{ctx[name]:g}" if isinstance(ctx[name], float) else str(ctx[name])
-    for name in _LENGTHS:
-        if name in ctx:
-            fields[name] = int(ctx[name])
-    for name in ("expected", "expected_tags"):
-        if isinstance(ctx.get(name), str):
-            fields["expected"] = _choices(ctx[name])
-    if "pattern" in ctx:
-        fields["pattern"] = str(ctx["pattern"])
-    if "tag" in ctx:
-        fields["tag"] = str(ctx["tag"])
-    if isinstance(ctx.get("discriminator"), str):
-        fields["discriminator"] = ctx["discriminator"].strip("'")
-    return fields
 
 
 def problem_of_error(
@@ -127,10 +97,10 @@ def problem_of_error(
 ) -> CatalogueProblem:
     """The problem one of pydantic's errors makes, worded by its type.
 
-    A type the catalogue words reads ``catalogue.type.<type>`` with its context (the pattern,
-    the values allowed, the limit); a text field of the wrong form reads how it should look
-    (``catalogue.pattern.<field>``); any other type reads a general sentence, still naming the
-    field and the value given.
+    The type reads its ``pydantic.<type>`` message with its context (the pattern, the values
+    allowed, the limit), ``pydantic.other`` when none words it, still naming the field and the
+    value given; a text field of the wrong form reads how it should look
+    (``catalogue.pattern.<field>``).
     """
     parts: list[int | str] = [
         part for part in error["loc"] if not (isinstance(part, str) and part in _KIND_VALUES)
@@ -140,19 +110,17 @@ def problem_of_error(
     if isinstance(cause, CatalogueDefectError) and cause.key is not None:
         return problem_of_defect(cause, rule_id, prefix=parts, single=single)
     kind = error["type"]
-    key = f"catalogue.type.{kind}"
+    key = pydantic_key(kind)
     names = [part for part in parts if isinstance(part, str)]
     if kind == "string_pattern_mismatch" and names:
         described = f"catalogue.pattern.{names[-1]}"
         key = described if messages.has(described) else key
-    if not messages.has(key):
-        key = "catalogue.type.other"
     given = None if kind == "missing" else shown(error.get("input"))
     return CatalogueProblem(
         rule_id,
         key,
         field=field_path(parts, single=single) or None,
-        fields=_context(ctx),
+        fields=pydantic_context(ctx),
         given=given,
     )
 

@@ -544,7 +544,7 @@ def _validate_rule(raw_rule: Any, rule_id: str) -> tuple[Rule | None, list[Catal
     kind = raw_rule.get("kind")
     known = tuple(k.value for k in RuleKind)
     if kind is None:
-        return None, [CatalogueProblem(rule_id, "catalogue.type.missing", field="kind")]
+        return None, [CatalogueProblem(rule_id, "pydantic.missing", field="kind")]
     if kind not in known:
         fields = {"expected": known}
         problem = CatalogueProblem(

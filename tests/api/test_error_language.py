@@ -98,7 +98,7 @@ def _chinese(error: dict[str, Any]) -> None:
             422,
             "invalid_input",
             "invalid colour",
-            [("colour", "colour is not a field this request takes")],
+            [("colour", "colour is not a field taken here (misspelt, or misplaced)")],
         ),
     ],
 )
@@ -137,13 +137,13 @@ def test_pydantic_keeps_its_type_and_loc_for_machines(client: TestClient) -> Non
         ["query", "level"],
         "level",
     )
-    assert detail["msg"].startswith("level 应为 ")
+    assert detail["msg"].startswith("level 应为以下之一：")
     assert detail["msg"].endswith("，收到的是 'planet'")
     _chinese(_error(answer))
     english = client.get(
         "/api/v1/regions", params={"level": "planet"}, headers={"Accept-Language": "en"}
     )
-    assert _error(english)["details"][0]["msg"].startswith("level must be 'province', ")
+    assert _error(english)["details"][0]["msg"].startswith("level must be one of: province, ")
 
 
 def test_accept_language_chooses_english_and_lang_wins_over_it(client: TestClient) -> None:

@@ -98,19 +98,19 @@ def test_gcj02_input_is_stored_as_wgs84(client: TestClient) -> None:
             feature(113.05, 28.05, type="hospital"),
             "",
             "properties.type",
-            "properties.type must be 'general_hospital', ",
+            "properties.type must be one of: general_hospital, ",
         ),
         (
             feature(113.05, 28.05, colour="red"),
             "",
             "properties.colour",
-            "properties.colour is not a field this request takes",
+            "properties.colour is not a field taken here (misspelt, or misplaced)",
         ),
         (
             feature(113.05, 28.05),
             "?crs=utm",
             "crs",
-            "crs must be 'wgs84', 'gcj02' or 'bd09', got 'utm'",
+            "crs must be one of: wgs84, gcj02, bd09, got 'utm'",
         ),
     ],
 )

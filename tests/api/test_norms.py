@@ -129,7 +129,7 @@ def test_a_defective_own_catalogue_is_a_503_naming_rule_and_field(
             "rule": "zhuzhou.care_circle_15min",
             "field": "parameters.minutes_rural",
             "value": "fifteen",
-            "code": "catalogue.type.float_parsing",
+            "code": "pydantic.float_parsing",
             "msg": "应为数字",
         }
     ]
@@ -137,6 +137,6 @@ def test_a_defective_own_catalogue_is_a_503_naming_rule_and_field(
     assert "规则 zhuzhou.care_circle_15min 的 parameters.minutes_rural" in said["message"]
     assert english_sentences(said["message"]) == []
     told = english.json()["error"]
-    assert told["details"][0]["msg"] == "should be a number"
+    assert told["details"][0]["msg"] == "must be a number"
     assert "rule zhuzhou.care_circle_15min, field parameters.minutes_rural" in told["message"]
     assert "(given: fifteen)" in told["message"]

@@ -290,7 +290,7 @@ def test_closing_a_facility_loses_coverage(
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        (add(113.05, "x", "hospital"), "properties.type", "must be 'general_hospital', "),
+        (add(113.05, "x", "hospital"), "properties.type", "must be one of: general_hospital, "),
         (add(120.0, "x", "ems_station"), "geometry.coordinates", "outside every region"),
         (
             add(113.05, "x", "ems_station", ambulances=1, negative_pressure_ambulances=2),
@@ -299,7 +299,11 @@ def test_closing_a_facility_loses_coverage(
         ),
         ({"kind": "close", "facility_id": 999_999}, "facility_id", "not a facility of city"),
         # a union's tag is checked at the body: the message names it
-        ({"kind": "teleport", "facility_id": 1}, "", "'kind' must be one of 'add', "),
+        (
+            {"kind": "teleport", "facility_id": 1},
+            "",
+            "has an unknown kind teleport; must be one of: add, ",
+        ),
         ({"kind": "update", "facility_id": 1, "properties": {}}, "properties", "at least one"),
     ],
 )

@@ -134,7 +134,7 @@ def test_check_and_verify_refuse_a_defective_catalogue_in_the_readers_language(
         else:
             assert line.strip() == (
                 "rule zhuzhou.care_circle_15min, field parameters.minutes_rural: "
-                "should be a number (given: fifteen)"
+                "must be a number (given: fifteen)"
             )
 
 

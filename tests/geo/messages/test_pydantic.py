@@ -21,7 +21,7 @@ class _Site(BaseModel):
     @classmethod
     def _no_empty(cls, value: list[str]) -> list[str]:
         if "" in value:
-            raise WordedValueError("pydantic.missing", field="tags")
+            raise WordedValueError("pydantic.string_too_short", min_length=1)
         return value
 
 
@@ -34,7 +34,7 @@ def _problems(data: dict[str, Any]) -> list[Any]:
 @pytest.mark.parametrize(
     ("data", "zh", "en"),
     [
-        ({"beds": 1}, "缺少 name", "name is required"),
+        ({"beds": 1}, "name 为必填项，但未填写", "name is required but not given"),
         (
             {"name": "a", "beds": "many"},
             "beds 应为整数，收到的是 'many'",
@@ -57,15 +57,19 @@ def _problems(data: dict[str, Any]) -> list[Any]:
         ),
         (
             {"name": "a", "beds": 1, "lang": "fr"},
-            "lang 应为 'zh' 或 'en'，收到的是 'fr'",
-            "lang must be 'zh' or 'en', got 'fr'",
+            "lang 应为以下之一：zh、en，收到的是 'fr'",
+            "lang must be one of: zh, en, got 'fr'",
         ),
         (
             {"name": "a", "beds": 1, "colour": "red"},
-            "不接受字段 colour",
-            "colour is not a field this request takes",
+            "colour 不是可用的字段（拼写有误，或不该写在这里）",
+            "colour is not a field taken here (misspelt, or misplaced)",
         ),
-        ({"name": "a", "beds": 1, "tags": [""]}, "tags：缺少 tags", "tags: tags is required"),
+        (
+            {"name": "a", "beds": 1, "tags": [""]},
+            "tags：至少要 1 个字符",
+            "tags: must have at least 1 characters",
+        ),
     ],
 )
 def test_each_type_is_worded_with_its_field_and_numbers(
@@ -81,8 +85,8 @@ def test_each_type_is_worded_with_its_field_and_numbers(
 def test_a_type_the_catalogue_does_not_word_names_the_field_and_value() -> None:
     problem = {"type": "uuid_parsing", "loc": ("query", "run"), "input": "x1", "msg": "Input…"}
 
-    assert pydantic_text(problem, "zh") == "run 的值 'x1' 无效"
-    assert pydantic_text(problem, "en") == "run: the value 'x1' is not valid"
+    assert pydantic_text(problem, "zh") == "run 取值不符合要求，收到的是 'x1'"
+    assert pydantic_text(problem, "en") == "run has a value that is not accepted, got 'x1'"
 
 
 def test_a_plain_english_value_error_stays_out_of_chinese() -> None:
@@ -93,7 +97,7 @@ def test_a_plain_english_value_error_stays_out_of_chinese() -> None:
         "ctx": {"error": ValueError("k is far too large for a scenario")},
     }
 
-    assert pydantic_text(problem, "zh") == "k 的值 9 无效"
+    assert pydantic_text(problem, "zh") == "k 取值无效，收到的是 9"
     assert pydantic_text(problem, "en") == "k: k is far too large for a scenario"
 
 

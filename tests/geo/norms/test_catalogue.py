@@ -434,7 +434,9 @@ def test_a_missing_citation_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
 
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
-    assert "rule hengyang.gps_per_primary_centre, field citation: required field missing" in message
+    assert (
+        "rule hengyang.gps_per_primary_centre, field citation: is required but not given" in message
+    )
 
 
 def test_a_bad_unit_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
@@ -455,7 +457,7 @@ def test_an_unknown_unit_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
     message = refusal(write_catalogue(tmp_path, rules), seeds_dir)
 
     assert (
-        "rule hengyang.gps_per_primary_centre, field target.unit: should be one of: minutes, km,"
+        "rule hengyang.gps_per_primary_centre, field target.unit: must be one of: minutes, km,"
         in message
     )
     assert "(given: doctors)" in message
@@ -478,10 +480,10 @@ def test_an_unknown_facility_type_or_field_is_refused(tmp_path: Path, seeds_dir:
     typo = GOOD_RULE.replace("community_health_center]", "community_clinic]")
     extra = GOOD_RULE.replace("min_per_facility: 4", "min_per_facility: 4\n      per_1000: 4")
 
-    assert "parameters.facilities[0].facility_types[1]: should be one of:" in refusal(
+    assert "parameters.facilities[0].facility_types[1]: must be one of:" in refusal(
         write_catalogue(tmp_path, typo), seeds_dir
     )
-    assert "parameters.per_1000: unknown field (misspelt, or not allowed here)" in refusal(
+    assert "parameters.per_1000: is not a field taken here (misspelt, or misplaced)" in refusal(
         write_catalogue(tmp_path, extra), seeds_dir
     )
 
@@ -552,7 +554,7 @@ def test_a_header_without_its_document_number_is_refused(tmp_path: Path, seeds_d
     path = write_catalogue(tmp_path, GOOD_RULE)
     path.write_text(path.read_text().replace("document_number: null\n", ""), encoding="utf-8")
 
-    assert "catalogue field document_number: required field missing" in refusal(path, seeds_dir)
+    assert "catalogue field document_number: is required but not given" in refusal(path, seeds_dir)
 
 
 def test_binding_baseline_and_year_load(tmp_path: Path, seeds_dir: Path) -> None:

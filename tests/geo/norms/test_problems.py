@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 
 from geo import messages
 from geo.errors import CatalogueError, CatalogueProblem
+from geo.messages.pydantic import pydantic_text
 from geo.norms import Catalogue, load_catalogue, load_catalogues
 from geo.norms._problems import problem_of_error, problems_of, yaml_problem
 from geo.norms.parameters import Parameters
@@ -100,7 +101,7 @@ def _error_type(key: str) -> str | None:
     # the pydantic type a walked problem stands for (a text field's form reads its own key)
     if key.startswith("catalogue.pattern."):
         return "string_pattern_mismatch"
-    return key.removeprefix("catalogue.type.") if key.startswith("catalogue.type.") else None
+    return key.removeprefix("pydantic.") if key.startswith("pydantic.") else None
 
 
 # the parameters union is chosen by the rule's kind, which is checked (and put in) before
@@ -171,8 +172,8 @@ def test_the_walk_covers_every_error_type_the_model_can_raise() -> None:
     )
     assert raised - UNION_TAGS <= walked, sorted(raised - UNION_TAGS - walked)
     for kind in raised:
-        assert messages.has(f"catalogue.type.{kind}", "zh"), kind
-        assert messages.has(f"catalogue.type.{kind}", "en"), kind
+        assert messages.has(f"pydantic.{kind}", "zh"), kind
+        assert messages.has(f"pydantic.{kind}", "en"), kind
 
 
 FOLDER_DEFECTS = {
@@ -229,7 +230,7 @@ def test_a_parameters_mapping_without_its_kind(given: dict[str, Any], kind: str)
         TypeAdapter(Parameters).validate_python(given)
 
     (problem,) = problems_of(caught.value, "zhuzhou.x")
-    assert problem.key == f"catalogue.type.{kind}"
+    assert problem.key == f"pydantic.{kind}"
     line = problem.line("zh")
     assert "zhuzhou.x" in line
     assert "kind" in line
@@ -256,26 +257,25 @@ def test_an_error_type_not_worded_still_names_field_and_value() -> None:
     shaped = problem_of_error(pattern, None)
 
     assert (generic.key, generic.field, generic.given) == (
-        "catalogue.type.other",
+        "pydantic.other",
         "parameters.minutes_rural",
         "fifteen",
     )
     assert generic.line("zh") == (
-        "规则 zhuzhou.x 的 parameters.minutes_rural："
-        "parameters.minutes_rural 的取值无效（给出的是 fifteen）"
+        "规则 zhuzhou.x 的 parameters.minutes_rural：取值不符合要求（给出的是 fifteen）"
     )
     assert generic.line("en") == (
         "rule zhuzhou.x, field parameters.minutes_rural: "
-        "invalid value for parameters.minutes_rural (given: fifteen)"
+        "has a value that is not accepted (given: fifteen)"
     )
-    assert shaped.key == "catalogue.type.string_pattern_mismatch"
-    assert shaped.line("zh") == "目录的 note：格式不对，应符合 ^[a-z]+$（给出的是 Note）"
+    assert shaped.key == "pydantic.string_pattern_mismatch"
+    assert shaped.line("zh") == "目录的 note：应符合格式 ^[a-z]+$（给出的是 Note）"
 
 
 def test_lists_read_as_each_language_lists() -> None:
     problem = CatalogueProblem(
         "zhuzhou.x",
-        "catalogue.type.enum",
+        "pydantic.enum",
         field="parameters.mode",
         fields={"expected": ("walk", "drive")},
         given="fly",
@@ -286,15 +286,38 @@ def test_lists_read_as_each_language_lists() -> None:
         == "规则 zhuzhou.x 的 parameters.mode：应为以下之一：walk、drive（给出的是 fly）"
     )
     assert problem.line("en") == (
-        "rule zhuzhou.x, field parameters.mode: should be one of: walk, drive (given: fly)"
+        "rule zhuzhou.x, field parameters.mode: must be one of: walk, drive (given: fly)"
     )
     assert problem.as_dict("en") == {
         "rule": "zhuzhou.x",
         "field": "parameters.mode",
         "value": "fly",
-        "code": "catalogue.type.enum",
-        "msg": "should be one of: walk, drive",
+        "code": "pydantic.enum",
+        "msg": "must be one of: walk, drive",
     }
+
+
+@pytest.mark.parametrize(
+    ("given", "kind"),
+    [
+        ({"kind": "beds_ratio"}, "union_tag_invalid"),
+        ({"kind": "travel_time_coverage", "mode": "fly"}, "enum"),
+        ({"kind": "travel_time_coverage", "mode": "fly"}, "missing"),
+    ],
+)
+def test_a_catalogue_and_a_request_word_a_type_alike(given: dict[str, Any], kind: str) -> None:
+    """One wording per pydantic type: the catalogue's defect says what the request's says."""
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(Parameters).validate_python(given)
+    error = next(error for error in caught.value.errors() if error["type"] == kind)
+
+    problem = problem_of_error(error, "zhuzhou.x")
+
+    assert problem.key == f"pydantic.{kind}"
+    for lang in ("zh", "en"):
+        assert problem.message(lang) in pydantic_text(error, lang)
+    for lang in ("zh", "en"):
+        assert not [key for key in messages.catalogue(lang) if key.startswith("catalogue.type.")]
 
 
 # --- no English sentence raised from the catalogue's modules ---

@@ -100,7 +100,7 @@ def test_both_languages_are_given_or_the_reading_is_refused(tmp_path: Path) -> N
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(write_catalogue(tmp_path, rules), seeds_dir=None)
 
-    assert "规则 hengyang.gps_per_primary_centre 的 interpretation.en：缺少此字段" in str(
+    assert "规则 hengyang.gps_per_primary_centre 的 interpretation.en：为必填项，但未填写" in str(
         caught.value
     )
 
