@@ -184,7 +184,9 @@ _PLACEHOLDERS = {
     "<str>": "cli.chrome.ph.str",
     "<list[str]>": "cli.chrome.ph.strs",
     "<int>": "cli.chrome.ph.int",
+    "<int range>": "cli.chrome.ph.int",
     "<float>": "cli.chrome.ph.float",
+    "<float range>": "cli.chrome.ph.float",
     "<path>": "cli.chrome.ph.path",
 }
 

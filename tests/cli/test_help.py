@@ -166,3 +166,25 @@ def test_the_help_and_errors_of_a_command_run_in_process_are_chinese_too() -> No
     assert "写出 CITY 的核查报告" in page.stdout
     assert failed.exit_code == 2
     assert "错误：没有 --bogus 这个选项" in failed.stderr
+
+
+def _paths(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command's path below ``command``, groups included."""
+    found = [path]
+    for name, sub in getattr(command, "commands", {}).items():
+        found.extend(_paths(sub, (*path, name)))
+    return found
+
+
+def test_every_help_page_names_its_values_in_chinese() -> None:
+    # the value placeholders beside options (<文本>, <整数>, <路径> …), not Click's <int range>
+    runner = CliRunner()
+    paths = _paths(get_command(app))
+    assert len(paths) > 20
+
+    for path in paths:
+        page = runner.invoke(app, [*path, "--help"], prog_name="fplan", env={"FPLAN_LANG": ""})
+
+        assert page.exit_code == 0, (path, page.output)
+        assert not re.findall(r"<[A-Za-z][A-Za-z ]*>", page.stdout), (path, page.stdout)
+        assert english_sentences(page.stdout) == [], (path, english_sentences(page.stdout))
