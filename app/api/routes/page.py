@@ -56,14 +56,16 @@ def get_maplibre_file(name: VendorName) -> FileResponse:
     return FileResponse(path, media_type=_MEDIA_TYPES[suffix], headers=_NO_CACHE)
 
 
-# the map's own sentences in the message catalogue (geo/messages), by key
-MAP_PREFIX = "map."
+# the catalogue's words the map shows (geo/messages): its own sentences (``map.…``) and the
+# labels of facility types, grades and units it names
+MAP_PREFIXES = ("map.", "facility_type.", "grade.", "unit.")
 LangName = Annotated[str, PathParam(pattern=r"^(zh|en)$", description="zh or en")]
 
 
 @router.get("/i18n/{lang}.json")
 def get_map_messages(lang: LangName) -> JSONResponse:
-    """The map's sentences of the catalogue in ``lang`` (keys ``map.…``), for js/i18n.js."""
+    """The map's words of the catalogue in ``lang`` (keys ``map.…`` and the labels it shows),
+    for js/i18n.js."""
     words = messages.catalogue("en" if lang == "en" else "zh")
-    chosen = {key: text for key, text in words.items() if key.startswith(MAP_PREFIX)}
+    chosen = {key: text for key, text in words.items() if key.startswith(MAP_PREFIXES)}
     return JSONResponse(chosen, headers=_NO_CACHE)

@@ -1,45 +1,18 @@
 // @ts-check
 // Interface strings in Chinese (the planners' language, the default) and English.
 // Place names stay as the register gives them (Chinese); rule titles come from the catalogue.
-// The map's sentences of the message catalogue (geo/messages/*.po, keys `map.…`) are loaded
-// at start-up (loadMessages) and looked up first; strings.js holds the older ones.
+// Every word comes from the one message catalogue (geo/messages/*.po), loaded at start-up
+// (loadMessages): the page's own sentences (keys `map.…`, asked for without the prefix) and the
+// labels of facility types, grades and units.
 
 /** @import { Catalogue, Rule } from './types.js' */
 
 /** @typedef {'zh' | 'en'} Language */
 
-import { STRINGS } from './strings.js';
-
-/** @type {Record<string, [string, string]>} facility type → [Chinese, English] */
-const FACILITY_TYPES = {
-  general_hospital: ['综合医院', 'General hospital'],
-  tcm_hospital: ['中医医院', 'TCM hospital'],
-  maternal_child_hospital: ['妇幼保健院', 'Maternal and child health hospital'],
-  specialty_hospital: ['专科医院', 'Specialty hospital'],
-  psychiatric_hospital: ['精神病医院', 'Psychiatric hospital'],
-  township_health_center: ['乡镇卫生院', 'Township health centre'],
-  community_health_center: ['社区卫生服务中心', 'Community health centre'],
-  community_health_station: ['社区卫生服务站', 'Community health station'],
-  village_clinic: ['村卫生室', 'Village clinic'],
-  ems_center: ['急救中心', 'EMS centre'],
-  ems_station: ['急救站', 'EMS station'],
-  childcare_institution: ['托育机构', 'Childcare institution'],
-  mental_rehab_institution: ['社区精神康复机构', 'Community mental-rehabilitation institution'],
-  blood_collection_point: ['采血点', 'Blood-collection point'],
-};
-
-/** @type {Record<string, [string, string]>} grade → [Chinese, English] */
-const GRADES = {
-  tertiary: ['三级', 'tertiary'],
-  secondary: ['二级', 'secondary'],
-  primary: ['一级', 'primary'],
-  none: ['未定级', 'ungraded'],
-};
-
 /** @type {Language} */
 let current = 'zh';
 
-/** @type {Record<Language, Record<string, string>>} the catalogue's `map.…` sentences */
+/** @type {Record<Language, Record<string, string>>} the catalogue's words the map shows */
 const CATALOGUE = { zh: {}, en: {} };
 
 /**
@@ -77,26 +50,31 @@ export function language() {
  * @param {Record<string, string | number | null | undefined>} [params]
  */
 export function t(key, params = {}) {
-  const text = CATALOGUE[current][key] ?? STRINGS[current][key] ?? CATALOGUE.zh[key] ?? STRINGS.zh[key] ?? key;
+  const full = key.startsWith('map.') ? key : `map.${key}`;
+  const text = CATALOGUE[current][full] ?? CATALOGUE.zh[full] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 
 /**
- * @param {[string, string] | undefined} pair
+ * The catalogue's label of a vocabulary value (`facility_type.village_clinic`), or the value.
+ *
+ * @param {string} key
  * @param {string} fallback
  */
-function pick(pair, fallback) {
-  return pair ? pair[current === 'zh' ? 0 : 1] : fallback;
+function label(key, fallback) {
+  return CATALOGUE[current][key] ?? CATALOGUE.zh[key] ?? fallback;
 }
 
 /** @param {string} type */
 export function facilityTypeName(type) {
-  return pick(FACILITY_TYPES[type], type);
+  const name = label(`facility_type.${type}`, type);
+  // an English label stands alone here (a legend entry, a card's heading): capitalised
+  return current === 'en' ? name.charAt(0).toUpperCase() + name.slice(1) : name;
 }
 
 /** @param {string | null | undefined} grade */
 export function gradeName(grade) {
-  return pick(grade ? GRADES[grade] : undefined, grade ?? '');
+  return grade ? label(`grade.${grade}`, grade) : '';
 }
 
 // a catalogue entry's title in the current language (the other one stays available)
@@ -141,29 +119,6 @@ export function translatePage(root = document) {
   }
 }
 
-// the evaluators' English units in Chinese (the words of geo/messages/zh.po)
-/** @type {Record<string, string>} */
-const UNITS_ZH = {
-  'facilities': '机构',
-  'ambulances': '救护车',
-  'negative-pressure ambulances': '负压救护车',
-  'share of residents': '居民占比',
-  'residents': '人',
-  's': '秒',
-  'm': '米',
-  'bed': '床位',
-  'beds': '床位',
-  'ICU beds': '重症监护床位',
-  'licensed physicians': '执业（助理）医师',
-  'registered nurses': '注册护士',
-  'GPs': '全科医生',
-  'pharmacists': '药师（士）',
-  'TCM physicians': '中医类别医师',
-  'public-health staff': '专业公共卫生人员',
-  'infectious-disease beds': '可开放传染病床位',
-  'childcare places': '托位',
-};
-
 /**
  * A result's unit in the page's language ("beds per 1,000 residents" → "每千人床位数").
  *
@@ -171,11 +126,18 @@ const UNITS_ZH = {
  */
 export function unitName(unit) {
   if (current === 'en' || !unit) return unit;
-  if (UNITS_ZH[unit]) return UNITS_ZH[unit];
+  const own = CATALOGUE.zh[`unit.${unit}`];
+  if (own) return own;
   const match = /^(.+?) per ([0-9,]+) residents$/.exec(unit);
   if (!match) return unit;
-  const base = { '1,000': '千', '10,000': '万', '30,000': '3万' }[match[2]] ?? match[2];
-  return `每${base}人${UNITS_ZH[match[1]] ?? match[1]}数`;
+  // 1,000 → 千, 10,000 → 万, 30,000 → 3万: how the plans write per-population bases
+  const people = Number(match[2].replaceAll(',', ''));
+  let n = match[2];
+  if (people === 1000) n = t('count.thousand');
+  else if (people % 10000 === 0) n = `${people === 10000 ? '' : people / 10000}${t('count.ten_thousand')}`;
+  const noun = CATALOGUE.zh[`unit.${match[1]}`] ?? match[1];
+  const per = CATALOGUE.zh['unit.per_residents'];
+  return per ? per.replace('{n}', n).replace('{noun}', noun) : unit;
 }
 
 /**
@@ -191,7 +153,7 @@ export function outcomeText(result) {
   if (result.status === 'fail' && result.shortfall !== null && result.shortfall > 0) {
     const share = result.shortfall_unit.startsWith('share');
     const amount = share ? formatNumber(result.shortfall * 100, 1) : formatNumber(result.shortfall, 0);
-    return t('outcome.short', { amount, unit: share ? '个百分点' : unitName(result.shortfall_unit) });
+    return t('outcome.short', { amount, unit: share ? t('unit.points') : unitName(result.shortfall_unit) });
   }
   return t(`status.${result.status === 'not_applicable' ? 'na' : result.status}`);
 }

@@ -294,7 +294,7 @@ function facilityLegend() {
   const real = `background:${grey}; border:2px solid ${REAL_OUTLINE}; border-radius:50%`;
   const synthetic = `background:#fff; border:2px solid ${grey}; border-radius:50%`;
   if (!known) {
-    return [swatch(real, t('legend.real'), 'real'), swatch(synthetic, t('legend.synthetic'), 'synthetic')];
+    return [swatch(real, t('legend.real_point'), 'real'), swatch(synthetic, t('legend.synthetic_point'), 'synthetic')];
   }
   const counted = known.counted.real + known.counted.synthetic;
   const others = known.others.real + known.others.synthetic;

@@ -28,11 +28,12 @@ def test_the_chinese_catalogue_has_no_english_sentence() -> None:
     # a message of Latin words only (three or more) would be an untranslated English sentence;
     # commands, options and environment variable names are typed as they are; a command's help
     # may list the values an option takes (json、csv、xlsx), never three Latin words in a row;
-    # the names of formats and encodings (UTF-8, GB18030, CSV) are written as they are
+    # the names of formats and encodings (UTF-8, GB18030, CSV) are written as they are, and so
+    # are a library's name (MapLibre GL JS) and a command quoted as code (`make run`)
     for key, text in messages.catalogue("zh").items():
         bare = re.sub(
             r"\{[a-z_]+(![rs])?(:[^}]*)?\}|fplan(?: [a-z]+)+|km²|--[a-z-]+|\b[A-Z]+_[A-Z_]+\b"
-            r"|\b[A-Z]{2,4}\d*\b",
+            r"|\b[A-Z]{2,4}\d*\b|`[^`]+`|MapLibre GL JS|MapLibre",
             "",
             text,
         )
