@@ -238,7 +238,7 @@ def _queried_notes(
     """The same lines for a report without a data basis: read from the database."""
     from app.services import population_files, road_files
 
-    people_from = population_files.population_source(session, city)
+    people_from = population_files.population_source(session, city, lang)
     real_roads = road_files.real_road_share(session, city)
     notes = []
     if people_from is not None:

@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 from app.db.models import PopulationCell, RoadNetwork
 from app.errors import InvalidInputError, NotFoundError
 from app.services._tx import transaction
+from geo import messages
 from geo.errors import PopulationError
+from geo.messages import Lang
 
 Calibration = Literal["census", "none"]
 # how a surface built by `fplan demo` / `network import` distributes the census
-STREET_SOURCE = "census spread by street length 普查人口按街道长度分布"
 
 
 @dataclass
@@ -231,16 +232,20 @@ def population_source_record(session: Session, city_adcode: str) -> dict[str, An
     return dict(source) if source else {"kind": "census_spread"}
 
 
-def population_source(session: Session, city_adcode: str) -> str | None:
-    """Which source the city's population surface came from, in words; None without one."""
+def population_source(session: Session, city_adcode: str, lang: Lang = "zh") -> str | None:
+    """Which source the city's population surface came from, in ``lang``'s words; None
+    without one."""
     source = population_source_record(session, city_adcode)
     if source is None:
         return None
+    kind = messages.label("population_kind", str(source["kind"]), lang)
     if source["kind"] == "census_spread":
-        return STREET_SOURCE
-    calibrated = (
-        "calibrated to the 2020 census per county 按县校准至2020年普查"
-        if source.get("calibrate") == "census"
-        else "uncalibrated 未校准"
+        return kind
+    calibrated = "census" if source.get("calibrate") == "census" else "none"
+    return messages.text(
+        "population.source_file",
+        lang,
+        kind=kind,
+        file=source.get("file"),
+        calibrated=messages.text(f"cli.population.calibrated.{calibrated}", lang),
     )
-    return f"{source.get('kind')} {source.get('file')}, {calibrated}"

@@ -73,7 +73,7 @@ def surface(db_session: Session, settings: Settings, tiny_city: None) -> Session
 def test_calibrated_raster_sums_exactly_to_each_census_total(
     surface: Session, tmp_path: Path
 ) -> None:
-    assert population_files.population_source(surface, CITY) == population_files.STREET_SOURCE
+    assert population_files.population_source(surface, CITY) == "2020年普查人口按街道长度分布"
     tif = _raster(tmp_path / "worldpop.tif")
 
     done = population_files.import_population(surface, CITY, raster=tif)
@@ -84,9 +84,11 @@ def test_calibrated_raster_sums_exactly_to_each_census_total(
     assert done.source_population == pytest.approx(20 * sum(range(1, 41)))
     assert done.empty_units == []
     source = population_files.population_source(surface, CITY)
-    assert source is not None
-    assert "worldpop.tif" in source
-    assert "calibrated" in source
+    assert source == "人口栅格：worldpop.tif，按普查校准"
+    english = population_files.population_source(surface, CITY, "en")
+    assert english is not None
+    assert "worldpop.tif" in english
+    assert english.endswith(messages.text("cli.population.calibrated.census", "en"))
     # the raster's pattern survives calibration: the east edge of a unit is denser than its west
     cells = surface.execute(
         select(PopulationCell.centroid.ST_X(), PopulationCell.population).where(
