@@ -56,6 +56,7 @@ from app.services import citydata, quick_diff
 from app.services._locking import apply_changes, check_version, etag, lost_race
 from app.services._tx import transaction
 from app.services.auth import Principal
+from app.services.facilities import check_capacities
 from app.services.inputs import added_facility, changes_overlay
 from app.services.norms import NormCatalogues
 from app.services.quick_diff import ScenarioContexts
@@ -325,20 +326,6 @@ def _register_facility(
     return facility
 
 
-def _check_within(values: dict[str, Any], *, field: str) -> None:
-    for part, whole in CAPACITY_WITHIN:
-        low, high = values.get(part), values.get(whole)
-        if low is not None and high is not None and low > high:
-            raise InvalidInputError.worded(
-                "error.capacity.exceeds",
-                field=f"{field}.{part}",
-                part=part,
-                low=low,
-                whole=whole,
-                high=high,
-            )
-
-
 def validated_change(
     session: Session,
     city: str,
@@ -367,7 +354,7 @@ def validated_change(
         )
     if isinstance(change, AddChange):
         item["properties"] = change.properties.model_dump()
-        _check_within(item["properties"], field=f"{prefix}properties")
+        check_capacities(item["properties"], prefix=f"{prefix}properties.")
         return item
     facility = _register_facility(
         session, city, change.facility_id, earlier, field=f"{prefix}facility_id"
@@ -384,7 +371,7 @@ def validated_change(
         for other in earlier:
             if other["kind"] == "update" and other["facility_id"] == facility.id:
                 values |= other["properties"]
-        _check_within(values | props, field=f"{prefix}properties")
+        check_capacities(values | props, prefix=f"{prefix}properties.")
         item["properties"] = props
     return item
 
