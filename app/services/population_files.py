@@ -232,7 +232,9 @@ def population_source_record(session: Session, city_adcode: str) -> dict[str, An
     return dict(source) if source else {"kind": "census_spread"}
 
 
-def population_source(session: Session, city_adcode: str, lang: Lang = "zh") -> str | None:
+def population_source(
+    session: Session, city_adcode: str, lang: Lang = messages.DEFAULT_LANG
+) -> str | None:
     """Which source the city's population surface came from, in ``lang``'s words; None
     without one."""
     source = population_source_record(session, city_adcode)
