@@ -45,7 +45,7 @@ class GeoError(Exception):
         from geo import messages
 
         lang = messages.DEFAULT_LANG
-        error = cls(messages.text(key, lang, field=field, **_worded(lang, fields)))
+        error = cls(messages.text(key, lang, field=field, **messages.listed_fields(fields, lang)))
         error.key, error.field, error.fields = key, field, MappingProxyType(dict(fields))
         return error
 
@@ -55,7 +55,9 @@ class GeoError(Exception):
 
         if self.key is None:
             return str(self)
-        return messages.text(self.key, lang, field=self.field, **_worded(lang, self.fields))
+        return messages.text(
+            self.key, lang, field=self.field, **messages.listed_fields(self.fields, lang)
+        )
 
 
 class InputError(GeoError, ValueError):
@@ -128,17 +130,6 @@ class CatalogueDefectError(NormsError, ValueError):
     """
 
 
-def _worded(lang: "Lang", values: Mapping[str, object]) -> dict[str, object]:
-    # a list of choices is joined as the reader's language lists things (、 or ", ")
-    from geo import messages
-
-    between = messages.text("names.separator", lang)
-    return {
-        name: between.join(str(item) for item in value) if isinstance(value, tuple) else value
-        for name, value in values.items()
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class CatalogueProblem:
     """One defect in a catalogue file: where it is, what is wrong, and the value given.
@@ -170,7 +161,9 @@ class CatalogueProblem:
         from geo import messages
 
         lang = lang or messages.DEFAULT_LANG
-        return messages.text(self.key, lang, field=self.field or "", **_worded(lang, self.fields))
+        return messages.text(
+            self.key, lang, field=self.field or "", **messages.listed_fields(self.fields, lang)
+        )
 
     def where(self, lang: "Lang | None" = None) -> str:
         """Where the defect is: the rule and the field, in ``lang``."""

@@ -184,6 +184,16 @@ def need_label(need: str, lang: Lang = DEFAULT_LANG) -> str:
     return label("need", need, lang)
 
 
+def listed_fields(values: Mapping[str, object], lang: Lang = DEFAULT_LANG) -> dict[str, object]:
+    """A message's ``values`` with each tuple listed as ``lang`` lists things (``walk、drive``,
+    ``walk, drive``): the choices a refusal names."""
+    between = text("names.separator", lang)
+    return {
+        name: between.join(str(item) for item in value) if isinstance(value, tuple) else value
+        for name, value in values.items()
+    }
+
+
 def plan_lines(label: str, lang: Lang = DEFAULT_LANG) -> str:
     """Return a citation's lines as a reader cites a plan (``L1266-1268`` → ``第1266～1268行``).
 

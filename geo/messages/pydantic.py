@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from geo.messages import DEFAULT_LANG, Lang, has, text
+from geo.messages import DEFAULT_LANG, Lang, has, listed_fields, text
 
 # where a request carried the value: pydantic's first loc part, not part of the field's name
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie"})
@@ -134,12 +134,7 @@ def pydantic_key(kind: str) -> str:
 def pydantic_what(key: str, fields: Mapping[str, object], lang: Lang = DEFAULT_LANG) -> str:
     """What is wrong: the message ``key`` with ``fields`` (:func:`pydantic_context`), a tuple
     of values listed as ``lang`` lists them (``walk、drive``, ``walk, drive``)."""
-    between = text("names.separator", lang)
-    shown = {
-        name: between.join(str(item) for item in value) if isinstance(value, tuple) else value
-        for name, value in fields.items()
-    }
-    return text(key, lang, **shown)
+    return text(key, lang, **listed_fields(fields, lang))
 
 
 def pydantic_text(error: Mapping[str, Any], lang: Lang = DEFAULT_LANG) -> str:
